@@ -1,0 +1,264 @@
+//! Client (producer, consumer, admin) configuration.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{parse_bool, parse_value};
+use crate::error::{Error, Result};
+
+/// How a consumer starts on a partition without a committed offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoOffsetReset {
+    /// From the first record still in the log.
+    Earliest,
+    /// From the end: only new records.
+    #[default]
+    Latest,
+    /// Fail with [`Error::OffsetOutOfRange`].
+    None,
+}
+
+/// Which records a consumer sees from transactional producers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IsolationLevel {
+    /// Every record, including those of open and aborted transactions.
+    ReadUncommitted,
+    /// Only records of committed transactions (and non-transactional ones).
+    #[default]
+    ReadCommitted,
+}
+
+/// A client configuration: Kafka property names and string values, like
+/// `rdkafka::ClientConfig`, with typed setters for the common ones.
+///
+/// ```
+/// use streamlog::ClientConfig;
+/// let config = ClientConfig::new()
+///     .group_id("billing")
+///     .set("auto.offset.reset", "earliest")
+///     .set("enable.auto.commit", "false");
+/// assert_eq!(config.get("group.id"), Some("billing"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientConfig {
+    properties: BTreeMap<String, String>,
+}
+
+/// Keys that `streamlog` reads itself on every backend (the Kafka backend does not pass
+/// them to librdkafka, which does not know them).
+pub(crate) const STREAMLOG_KEYS: &[&str] = &[
+    "max.poll.records",
+    "default.api.timeout.ms",
+    "max.block.ms",
+];
+
+impl ClientConfig {
+    /// An empty configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a property.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.properties.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a property in place.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.properties.insert(key.into(), value.into());
+    }
+
+    /// A property's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.properties.get(key).map(String::as_str)
+    }
+
+    /// All properties, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// This configuration with `other`'s properties laid over it.
+    pub fn merged(&self, other: &ClientConfig) -> ClientConfig {
+        let mut merged = self.clone();
+        for (k, v) in other.iter() {
+            merged.insert(k, v);
+        }
+        merged
+    }
+
+    /// `bootstrap.servers`.
+    pub fn bootstrap_servers(self, servers: impl Into<String>) -> Self {
+        self.set("bootstrap.servers", servers)
+    }
+
+    /// `group.id`.
+    pub fn group_id(self, group: impl Into<String>) -> Self {
+        self.set("group.id", group)
+    }
+
+    /// `client.id`.
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.set("client.id", id)
+    }
+
+    /// `transactional.id`.
+    pub fn transactional_id(self, id: impl Into<String>) -> Self {
+        self.set("transactional.id", id)
+    }
+
+    /// `auto.offset.reset`.
+    pub fn auto_offset_reset(self, reset: AutoOffsetReset) -> Self {
+        let value = match reset {
+            AutoOffsetReset::Earliest => "earliest",
+            AutoOffsetReset::Latest => "latest",
+            AutoOffsetReset::None => "none",
+        };
+        self.set("auto.offset.reset", value)
+    }
+
+    /// `isolation.level`.
+    pub fn isolation_level(self, level: IsolationLevel) -> Self {
+        let value = match level {
+            IsolationLevel::ReadCommitted => "read_committed",
+            IsolationLevel::ReadUncommitted => "read_uncommitted",
+        };
+        self.set("isolation.level", value)
+    }
+
+    /// `enable.auto.commit`.
+    pub fn enable_auto_commit(self, enabled: bool) -> Self {
+        self.set("enable.auto.commit", enabled.to_string())
+    }
+
+    /// `max.poll.records`: the most records one poll returns.
+    pub fn max_poll_records(self, n: usize) -> Self {
+        self.set("max.poll.records", n.to_string())
+    }
+
+    /// `default.api.timeout.ms`: how long blocking calls wait for a broker.
+    pub fn default_api_timeout(self, timeout: Duration) -> Self {
+        self.set("default.api.timeout.ms", timeout.as_millis().to_string())
+    }
+
+    pub(crate) fn parsed<T: std::str::FromStr>(&self, key: &str, default: T, expected: &str) -> Result<T> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => parse_value(key, v, expected),
+        }
+    }
+
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool> {
+        self.get(key).map_or(Ok(default), |v| parse_bool(key, v))
+    }
+
+    pub(crate) fn millis(&self, key: &str, default_ms: u64) -> Result<Duration> {
+        self.parsed(key, default_ms, "a number of milliseconds")
+            .map(Duration::from_millis)
+    }
+
+    pub(crate) fn auto_offset_reset_value(&self) -> Result<AutoOffsetReset> {
+        match self.get("auto.offset.reset") {
+            None => Ok(AutoOffsetReset::Latest),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "earliest" | "smallest" | "beginning" => Ok(AutoOffsetReset::Earliest),
+                "latest" | "largest" | "end" => Ok(AutoOffsetReset::Latest),
+                "none" | "error" => Ok(AutoOffsetReset::None),
+                _ => Err(Error::InvalidConfig {
+                    key: "auto.offset.reset".into(),
+                    value: v.into(),
+                    reason: "expected `earliest`, `latest` or `none`".into(),
+                }),
+            },
+        }
+    }
+
+    pub(crate) fn isolation_level_value(&self) -> Result<IsolationLevel> {
+        match self.get("isolation.level") {
+            None => Ok(IsolationLevel::ReadCommitted),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "read_committed" => Ok(IsolationLevel::ReadCommitted),
+                "read_uncommitted" => Ok(IsolationLevel::ReadUncommitted),
+                _ => Err(Error::InvalidConfig {
+                    key: "isolation.level".into(),
+                    value: v.into(),
+                    reason: "expected `read_committed` or `read_uncommitted`".into(),
+                }),
+            },
+        }
+    }
+
+    pub(crate) fn max_poll_records_value(&self) -> Result<usize> {
+        let n: usize = self.parsed("max.poll.records", 500, "a positive number")?;
+        if n == 0 {
+            return Err(Error::InvalidConfig {
+                key: "max.poll.records".into(),
+                value: "0".into(),
+                reason: "expected a positive number".into(),
+            });
+        }
+        Ok(n)
+    }
+
+    /// Fails on the first key that is not in `known`, does not start with one of
+    /// `prefixes`, and is not a `streamlog` key.
+    pub(crate) fn check_keys(&self, known: &[&str], prefixes: &[&str]) -> Result<()> {
+        match self.properties.keys().map(String::as_str).find(|k| {
+            !known.contains(k) && !STREAMLOG_KEYS.contains(k) && !prefixes.iter().any(|p| k.starts_with(p))
+        }) {
+            Some(key) => Err(Error::UnknownConfig { key: key.to_owned() }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ClientConfig {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self {
+            properties: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = ClientConfig::new()
+            .set("group.id", "g")
+            .set("gruop.id", "g")
+            .check_keys(&["group.id"], &["ssl."])
+            .unwrap_err();
+        assert!(matches!(err, Error::UnknownConfig { ref key } if key == "gruop.id"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_name_key_and_value() {
+        let config = ClientConfig::new()
+            .set("auto.offset.reset", "sometimes")
+            .set("max.poll.records", "lots")
+            .set("isolation.level", "dirty");
+        let err = config.auto_offset_reset_value().unwrap_err().to_string();
+        assert!(err.contains("auto.offset.reset") && err.contains("sometimes"), "{err}");
+        let err = config.max_poll_records_value().unwrap_err().to_string();
+        assert!(err.contains("max.poll.records") && err.contains("lots"), "{err}");
+        let err = config.isolation_level_value().unwrap_err().to_string();
+        assert!(err.contains("isolation.level") && err.contains("dirty"), "{err}");
+    }
+
+    #[test]
+    fn defaults_follow_kafka() {
+        let config = ClientConfig::new();
+        assert_eq!(config.auto_offset_reset_value().unwrap(), AutoOffsetReset::Latest);
+        assert_eq!(config.max_poll_records_value().unwrap(), 500);
+        assert!(config.flag("enable.auto.commit", true).unwrap());
+    }
+}

@@ -1,0 +1,330 @@
+//! One partition's log: append, read with an isolation level, retention, compaction.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use bytes::Bytes;
+
+use crate::config::{IsolationLevel, TopicSettings};
+use crate::record::{Headers, Record, Timestamp};
+
+const OPEN: u8 = 0;
+const COMMITTED: u8 = 1;
+const ABORTED: u8 = 2;
+
+/// The state of one transaction, shared by every record it wrote.
+#[derive(Debug, Default)]
+pub(super) struct TxnMarker(AtomicU8);
+
+impl TxnMarker {
+    pub(super) fn complete(&self, committed: bool) {
+        self.0
+            .store(if committed { COMMITTED } else { ABORTED }, Ordering::SeqCst);
+    }
+    fn state(&self) -> u8 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A record as the log keeps it.
+#[derive(Debug, Clone)]
+pub(super) struct StoredRecord {
+    pub(super) offset: i64,
+    pub(super) timestamp: Timestamp,
+    /// Clock time of the append; retention counts from it.
+    pub(super) appended_at: i64,
+    pub(super) key: Option<Bytes>,
+    pub(super) value: Option<Bytes>,
+    pub(super) headers: Headers,
+    pub(super) txn: Option<Arc<TxnMarker>>,
+    /// A transaction marker: takes an offset, never returned to consumers.
+    pub(super) control: bool,
+}
+
+impl StoredRecord {
+    fn size(&self) -> u64 {
+        (self.key.as_ref().map_or(0, Bytes::len)
+            + self.value.as_ref().map_or(0, Bytes::len)
+            + self.headers.size()) as u64
+    }
+
+    fn aborted(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.state() == ABORTED)
+    }
+}
+
+/// What a read found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ReadOutcome {
+    /// Where the next read starts.
+    pub(super) next_position: i64,
+    /// Records handed out.
+    pub(super) returned: usize,
+}
+
+/// One partition.
+#[derive(Debug, Default)]
+pub(super) struct PartitionLog {
+    records: VecDeque<StoredRecord>,
+    /// The first offset still in the log; moved by retention and deletion only.
+    log_start: i64,
+    /// The offset of the next append (the high watermark).
+    next_offset: i64,
+    /// Open transactions with the first offset they wrote here.
+    open_txns: Vec<(i64, Arc<TxnMarker>)>,
+    /// Records appended since the last compaction.
+    dirty: usize,
+    bytes: u64,
+}
+
+impl PartitionLog {
+    pub(super) fn log_start(&self) -> i64 {
+        self.log_start
+    }
+
+    pub(super) fn end_offset(&self) -> i64 {
+        self.next_offset
+    }
+
+    /// The last stable offset: the first offset of an open transaction, or the end.
+    pub(super) fn last_stable_offset(&mut self) -> i64 {
+        self.open_txns.retain(|(_, t)| t.state() == OPEN);
+        self.open_txns
+            .iter()
+            .map(|(o, _)| *o)
+            .min()
+            .unwrap_or(self.next_offset)
+    }
+
+    /// The end offset as a consumer with `isolation` sees it.
+    pub(super) fn visible_end(&mut self, isolation: IsolationLevel) -> i64 {
+        match isolation {
+            IsolationLevel::ReadCommitted => self.last_stable_offset(),
+            IsolationLevel::ReadUncommitted => self.next_offset,
+        }
+    }
+
+    /// Appends a record and returns its offset.
+    pub(super) fn append(&mut self, mut record: StoredRecord) -> i64 {
+        let offset = self.next_offset;
+        record.offset = offset;
+        if let Some(txn) = &record.txn
+            && !record.control
+            && !self.open_txns.iter().any(|(_, t)| Arc::ptr_eq(t, txn))
+        {
+            self.open_txns.push((offset, txn.clone()));
+        }
+        self.bytes += record.size();
+        self.records.push_back(record);
+        self.next_offset += 1;
+        self.dirty += 1;
+        offset
+    }
+
+    /// Reads from `position` into `out`: at most `max` records, none at or past the end
+    /// that `isolation` allows; control records and (for `read_committed`) aborted ones
+    /// are skipped.
+    pub(super) fn read(
+        &mut self,
+        position: i64,
+        max: usize,
+        isolation: IsolationLevel,
+        topic: &Arc<str>,
+        partition: i32,
+        out: &mut Vec<Record>,
+    ) -> ReadOutcome {
+        let end = self.visible_end(isolation);
+        let skip_aborted = isolation == IsolationLevel::ReadCommitted;
+        let start = self.records.partition_point(|r| r.offset < position);
+        let mut next_position = position;
+        let mut returned = 0;
+        for r in self.records.range(start..) {
+            if r.offset >= end || returned == max {
+                break;
+            }
+            next_position = r.offset + 1;
+            if r.control || (skip_aborted && r.aborted()) {
+                continue;
+            }
+            out.push(Record {
+                topic: topic.clone(),
+                partition,
+                offset: r.offset,
+                timestamp: r.timestamp,
+                key: r.key.clone(),
+                value: r.value.clone(),
+                headers: r.headers.clone(),
+            });
+            returned += 1;
+        }
+        // Nothing left below `end` but gaps (compaction, skipped markers): move to it.
+        if returned < max && next_position < end {
+            next_position = end;
+        }
+        ReadOutcome {
+            next_position,
+            returned,
+        }
+    }
+
+    /// Drops records past `retention.ms` (counted from append) or `retention.bytes`.
+    pub(super) fn apply_retention(&mut self, settings: &TopicSettings, now: i64) {
+        let limit_ms = settings.retention_ms;
+        let limit_bytes = settings.retention_bytes;
+        while let Some(first) = self.records.front() {
+            let too_old = limit_ms.is_some_and(|ms| first.appended_at < now.saturating_sub(ms));
+            let too_big = limit_bytes.is_some_and(|b| self.bytes > b);
+            if !(too_old || too_big) {
+                break;
+            }
+            self.bytes -= first.size();
+            self.records.pop_front();
+        }
+        self.log_start = self
+            .records
+            .front()
+            .map_or(self.next_offset, |r| r.offset)
+            .max(self.log_start);
+    }
+
+    /// Whether enough has been appended since the last compaction to clean again.
+    pub(super) fn wants_compaction(&self, settings: &TopicSettings, min_dirty: usize) -> bool {
+        self.dirty >= min_dirty
+            && (self.dirty as f64) >= settings.min_cleanable_dirty_ratio * self.records.len() as f64
+    }
+
+    /// Keeps the latest record per key below the last stable offset; drops aborted
+    /// records and markers there, and tombstones older than `delete.retention.ms`.
+    pub(super) fn compact(&mut self, settings: &TopicSettings, now: i64) {
+        let boundary = self.last_stable_offset();
+        let mut latest: HashMap<&Bytes, i64> = HashMap::new();
+        for r in self.records.iter().take_while(|r| r.offset < boundary) {
+            if let Some(key) = &r.key
+                && !r.control
+                && !r.aborted()
+            {
+                latest.insert(key, r.offset);
+            }
+        }
+        let keep: Vec<bool> = self
+            .records
+            .iter()
+            .map(|r| {
+                if r.offset >= boundary {
+                    return true;
+                }
+                if r.control || r.aborted() {
+                    return false;
+                }
+                let is_latest = r.key.as_ref().and_then(|k| latest.get(k)) == Some(&r.offset);
+                let expired_tombstone = r.value.is_none()
+                    && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
+                is_latest && !expired_tombstone
+            })
+            .collect();
+        let mut flags = keep.into_iter();
+        self.records.retain(|_| flags.next().unwrap_or(true));
+        self.bytes = self.records.iter().map(StoredRecord::size).sum();
+        self.dirty = 0;
+    }
+
+    /// How many records the log holds.
+    pub(super) fn len(&self) -> usize {
+        self.records.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TopicConfig;
+
+    fn rec(key: &str, value: Option<&str>, at: i64) -> StoredRecord {
+        StoredRecord {
+            offset: -1,
+            timestamp: Timestamp::CreateTime(at),
+            appended_at: at,
+            key: Some(Bytes::copy_from_slice(key.as_bytes())),
+            value: value.map(|v| Bytes::copy_from_slice(v.as_bytes())),
+            headers: Headers::new(),
+            txn: None,
+            control: false,
+        }
+    }
+
+    fn read_all(log: &mut PartitionLog, isolation: IsolationLevel) -> Vec<(i64, String)> {
+        let mut out = Vec::new();
+        log.read(0, usize::MAX, isolation, &Arc::from("t"), 0, &mut out);
+        out.iter()
+            .map(|r| {
+                let v = r.value.as_ref().map_or("<null>".into(), |v| {
+                    String::from_utf8_lossy(v).into_owned()
+                });
+                (r.offset, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compaction_keeps_latest_per_key_and_drops_old_tombstones() {
+        let settings = TopicConfig::new(1)
+            .compacted()
+            .set("delete.retention.ms", "100")
+            .settings()
+            .unwrap();
+        let mut log = PartitionLog::default();
+        log.append(rec("a", Some("a1"), 0));
+        log.append(rec("b", Some("b1"), 0));
+        log.append(rec("a", Some("a2"), 0));
+        log.append(rec("b", None, 0)); // tombstone at t=0
+        log.append(rec("c", None, 150)); // fresh tombstone
+        log.compact(&settings, 150);
+        assert_eq!(
+            read_all(&mut log, IsolationLevel::ReadCommitted),
+            vec![(2, "a2".into()), (4, "<null>".into())]
+        );
+        assert_eq!(log.end_offset(), 5, "compaction keeps offsets");
+        assert_eq!(log.log_start(), 0);
+    }
+
+    #[test]
+    fn read_committed_stops_at_open_transactions_and_skips_aborted() {
+        let mut log = PartitionLog::default();
+        let open = Arc::new(TxnMarker::default());
+        let aborted = Arc::new(TxnMarker::default());
+        log.append(rec("k", Some("plain"), 0));
+        log.append(StoredRecord { txn: Some(aborted.clone()), ..rec("k", Some("aborted"), 0) });
+        aborted.complete(false);
+        log.append(StoredRecord { txn: Some(open.clone()), ..rec("k", Some("open"), 0) });
+        log.append(rec("k", Some("after"), 0));
+        assert_eq!(read_all(&mut log, IsolationLevel::ReadCommitted), vec![(0, "plain".into())]);
+        assert_eq!(log.visible_end(IsolationLevel::ReadCommitted), 2);
+        open.complete(true);
+        assert_eq!(
+            read_all(&mut log, IsolationLevel::ReadCommitted),
+            vec![(0, "plain".into()), (2, "open".into()), (3, "after".into())]
+        );
+        assert_eq!(read_all(&mut log, IsolationLevel::ReadUncommitted).len(), 4);
+    }
+
+    #[test]
+    fn retention_drops_by_age_and_size() {
+        let settings = TopicConfig::new(1).retention_ms(1000).settings().unwrap();
+        let mut log = PartitionLog::default();
+        log.append(rec("a", Some("1"), 0));
+        log.append(rec("a", Some("2"), 500));
+        log.append(rec("a", Some("3"), 1500));
+        log.apply_retention(&settings, 1600);
+        assert_eq!(log.log_start(), 2);
+        assert_eq!(log.len(), 1);
+        let settings = TopicConfig::new(1)
+            .set("retention.bytes", "2")
+            .retention_ms(-1)
+            .settings()
+            .unwrap();
+        log.append(rec("a", Some("4"), 1600));
+        log.apply_retention(&settings, 1600);
+        assert_eq!(log.log_start(), 3, "two records of 2 bytes exceed 2 bytes");
+    }
+}

@@ -1,0 +1,166 @@
+//! The conformance suite: the same scenarios run against every backend.
+//!
+//! A backend's test file implements [`Harness`] and expands [`conformance_tests!`].
+//! Semantics a backend lacks are declared in [`Caps`] and asserted only where present.
+
+#![allow(dead_code)]
+
+pub mod errors;
+pub mod groups;
+pub mod ordering;
+pub mod transactions;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use streamlog::{ClientConfig, Cluster, Consumer, Producer, ProducerRecord, Record, TopicConfig};
+
+/// What a backend can do; scenarios skip only the assertions a backend cannot meet.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// Compaction of compacted topics can be triggered (the embedded backend).
+    pub compaction: bool,
+    /// Aborted transactional records stay in the log for `read_uncommitted` readers
+    /// (real Kafka; nisshi drops them).
+    pub aborted_records_kept: bool,
+}
+
+/// A backend under test.
+pub trait Harness {
+    /// The cluster.
+    fn cluster(&self) -> &Cluster;
+    /// What it can do.
+    fn caps(&self) -> Caps;
+    /// Properties every producer gets (e.g. `batch.num.messages=1` for a broker whose
+    /// end offsets under-report multi-record batches).
+    fn producer_base(&self) -> ClientConfig {
+        ClientConfig::new()
+    }
+    /// Properties every consumer gets.
+    fn consumer_base(&self) -> ClientConfig {
+        ClientConfig::new()
+    }
+    /// Compacts a topic now, where the backend allows it.
+    fn compact(&self, _topic: &str) {}
+    /// How long to wait for records that should arrive.
+    fn patience(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A topic name no other test uses, on this backend or a shared broker.
+pub fn unique(name: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("{name}-{}-{n}", std::process::id())
+}
+
+/// Creates a fresh topic and returns its name.
+pub fn topic(h: &dyn Harness, name: &str, config: TopicConfig) -> String {
+    let name = unique(name);
+    h.cluster()
+        .admin()
+        .unwrap()
+        .create_topic(&name, &config)
+        .unwrap_or_else(|e| panic!("create topic {name}: {e}"));
+    name
+}
+
+pub fn producer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Producer> {
+    h.cluster()
+        .producer(&h.producer_base().merged(&extra))
+        .expect("producer")
+}
+
+pub fn consumer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Consumer> {
+    let base = ClientConfig::new()
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false");
+    h.cluster()
+        .consumer(&base.merged(&h.consumer_base()).merged(&extra))
+        .expect("consumer")
+}
+
+/// Sends `records` and waits for every delivery.
+pub fn send_all(p: &dyn Producer, records: Vec<ProducerRecord>) {
+    let handles = p.send_batch(records).expect("send");
+    for h in handles {
+        h.wait(Duration::from_secs(30)).expect("delivery");
+    }
+    p.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// Polls until `n` records arrived or patience runs out.
+pub fn poll_n(h: &dyn Harness, c: &mut dyn Consumer, n: usize) -> Vec<Record> {
+    let deadline = Instant::now() + h.patience();
+    let mut out = Vec::new();
+    while out.len() < n && Instant::now() < deadline {
+        out.extend(c.poll(Duration::from_millis(200)).expect("poll"));
+    }
+    assert_eq!(out.len(), n, "expected {n} records, got {}", out.len());
+    out
+}
+
+/// Polls for `quiet` and asserts nothing more arrives.
+pub fn assert_no_more(c: &mut dyn Consumer, quiet: Duration) {
+    let deadline = Instant::now() + quiet;
+    while Instant::now() < deadline {
+        let extra = c.poll(Duration::from_millis(100)).expect("poll");
+        assert!(extra.is_empty(), "unexpected records: {extra:?}");
+    }
+}
+
+pub fn text(b: &Option<bytes::Bytes>) -> String {
+    b.as_ref()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_else(|| "<null>".into())
+}
+
+/// Values grouped by partition, in the order they were read.
+pub fn by_partition(records: &[Record]) -> BTreeMap<i32, Vec<(i64, String)>> {
+    let mut map: BTreeMap<i32, Vec<(i64, String)>> = BTreeMap::new();
+    for r in records {
+        map.entry(r.partition)
+            .or_default()
+            .push((r.offset, text(&r.value)));
+    }
+    map
+}
+
+/// Expands one `#[test]` per scenario for the harness built by `$make`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            ordering::per_partition_ordering,
+            ordering::keys_land_on_murmur2_partitions,
+            ordering::headers_round_trip,
+            ordering::seek_moves_the_position,
+            ordering::large_batches_arrive_whole,
+            ordering::watermarks_and_lag,
+            ordering::compaction_keeps_latest_per_key,
+            groups::group_rebalance_loses_and_doubles_nothing,
+            groups::commit_close_reopen_resume,
+            groups::pause_and_resume,
+            transactions::read_committed_hides_aborted_and_open,
+            transactions::offsets_commit_with_the_transaction,
+            transactions::newer_producer_fences_the_older,
+            transactions::transaction_calls_out_of_order_fail,
+            errors::unknown_topic_is_an_error,
+            errors::unknown_config_key_is_named,
+            errors::record_too_large_is_refused,
+            errors::seek_on_unassigned_partition_fails,
+        );
+    };
+    (@each $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let harness = $make;
+                conformance::$module::$name(&harness);
+            }
+        )*
+    };
+}

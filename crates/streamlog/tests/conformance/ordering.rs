@@ -1,0 +1,214 @@
+//! Ordering, partitioning, headers, seek, batches, offsets, compaction.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use streamlog::partitioner::partition_for_key;
+use streamlog::{ClientConfig, Headers, Offset, ProducerRecord, TopicConfig, TopicPartition};
+
+use super::*;
+
+pub fn per_partition_ordering(h: &dyn Harness) {
+    let t = topic(h, "ordering", TopicConfig::new(3));
+    let p = producer(h, ClientConfig::new());
+    let records = (0..300)
+        .map(|i| {
+            ProducerRecord::new(t.as_str())
+                .key(format!("k{}", i % 10))
+                .value(format!("{}:{i}", i % 10))
+        })
+        .collect();
+    send_all(p.as_ref(), records);
+    let mut c = consumer(h, ClientConfig::new().group_id(unique("ordering")));
+    c.subscribe(&[&t]).unwrap();
+    let got = poll_n(h, c.as_mut(), 300);
+    // Within a partition offsets only grow; per key the sequence is the send order.
+    for (partition, values) in by_partition(&got) {
+        assert!(
+            values.windows(2).all(|w| w[0].0 < w[1].0),
+            "offsets out of order in {partition}"
+        );
+    }
+    let mut per_key: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for r in &got {
+        let v = text(&r.value);
+        let (k, i) = v.split_once(':').unwrap();
+        per_key.entry(k.into()).or_default().push(i.parse().unwrap());
+    }
+    assert_eq!(per_key.len(), 10);
+    for (k, seq) in per_key {
+        let expected: Vec<u32> = (0..30).map(|j| j * 10 + k.parse::<u32>().unwrap()).collect();
+        assert_eq!(seq, expected, "key {k}");
+    }
+}
+
+pub fn keys_land_on_murmur2_partitions(h: &dyn Harness) {
+    let t = topic(h, "partitioner", TopicConfig::new(7));
+    let p = producer(h, ClientConfig::new());
+    let keys: Vec<String> = (0..70).map(|i| format!("customer-{i}")).collect();
+    send_all(
+        p.as_ref(),
+        keys.iter()
+            .map(|k| ProducerRecord::new(t.as_str()).key(k.clone()).value("v"))
+            .collect(),
+    );
+    let mut c = consumer(h, ClientConfig::new().group_id(unique("partitioner")));
+    c.subscribe(&[&t]).unwrap();
+    let got = poll_n(h, c.as_mut(), keys.len());
+    let used: std::collections::BTreeSet<i32> = got.iter().map(|r| r.partition).collect();
+    assert!(used.len() > 1, "70 keys over 7 partitions use more than one");
+    for r in got {
+        let key = r.key.as_ref().unwrap();
+        assert_eq!(r.partition, partition_for_key(key, 7), "key {}", text(&r.key));
+    }
+}
+
+pub fn headers_round_trip(h: &dyn Harness) {
+    let t = topic(h, "headers", TopicConfig::new(1));
+    let p = producer(h, ClientConfig::new());
+    let mut record = ProducerRecord::new(t.as_str())
+        .key("k")
+        .value("v")
+        .timestamp(1_522_846_456_703)
+        .header("trace", "abc")
+        .header("trace", "def");
+    record.headers.push("empty", None);
+    send_all(p.as_ref(), vec![record]);
+    let mut c = consumer(h, ClientConfig::new());
+    c.assign(&[TopicPartition::new(&t, 0)]).unwrap();
+    let got = poll_n(h, c.as_mut(), 1);
+    let headers: Headers = Headers::new().with("trace", "abc").with("trace", "def");
+    let mut expected = headers;
+    expected.push("empty", None);
+    assert_eq!(got[0].headers, expected);
+    assert_eq!(
+        got[0].headers.last("trace").unwrap().value.as_deref(),
+        Some(&b"def"[..])
+    );
+    assert_eq!(
+        got[0].timestamp,
+        streamlog::Timestamp::CreateTime(1_522_846_456_703)
+    );
+}
+
+pub fn seek_moves_the_position(h: &dyn Harness) {
+    let t = topic(h, "seek", TopicConfig::new(1));
+    let p = producer(h, ClientConfig::new());
+    send_all(
+        p.as_ref(),
+        (0..10)
+            .map(|i| ProducerRecord::new(t.as_str()).value(i.to_string()))
+            .collect(),
+    );
+    let tp = TopicPartition::new(&t, 0);
+    let mut c = consumer(h, ClientConfig::new());
+    c.assign(std::slice::from_ref(&tp)).unwrap();
+    let all = poll_n(h, c.as_mut(), 10);
+    assert_eq!(all[0].offset, 0);
+    c.seek(&tp, Offset::At(5)).unwrap();
+    let again = poll_n(h, c.as_mut(), 5);
+    assert_eq!(
+        again.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        vec![5, 6, 7, 8, 9]
+    );
+    assert_eq!(c.position(&tp), Some(10));
+    c.seek(&tp, Offset::Beginning).unwrap();
+    assert_eq!(poll_n(h, c.as_mut(), 10)[0].offset, 0);
+    c.seek(&tp, Offset::End).unwrap();
+    assert_no_more(c.as_mut(), Duration::from_millis(500));
+}
+
+pub fn large_batches_arrive_whole(h: &dyn Harness) {
+    let t = topic(h, "large", TopicConfig::new(4));
+    let p = producer(h, ClientConfig::new());
+    let n = 20_000;
+    let value = vec![b'x'; 100];
+    send_all(
+        p.as_ref(),
+        (0..n)
+            .map(|i: u32| {
+                ProducerRecord::new(t.as_str())
+                    .key(i.to_be_bytes().to_vec())
+                    .value(value.clone())
+            })
+            .collect(),
+    );
+    let mut c = consumer(h, ClientConfig::new().group_id(unique("large")));
+    c.subscribe(&[&t]).unwrap();
+    let got = poll_n(h, c.as_mut(), n as usize);
+    let mut keys: Vec<u32> = got
+        .iter()
+        .map(|r| u32::from_be_bytes(r.key.as_ref().unwrap()[..4].try_into().unwrap()))
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, (0..n).collect::<Vec<_>>(), "every record exactly once");
+    assert!(got.iter().all(|r| r.value.as_deref() == Some(&value[..])));
+}
+
+pub fn watermarks_and_lag(h: &dyn Harness) {
+    let t = topic(h, "watermarks", TopicConfig::new(2));
+    let p = producer(h, ClientConfig::new());
+    send_all(
+        p.as_ref(),
+        (0..6)
+            .map(|i| ProducerRecord::new(t.as_str()).partition(i % 2).value("v"))
+            .collect(),
+    );
+    let admin = h.cluster().admin().unwrap();
+    assert_eq!(admin.partition_count(&t).unwrap(), 2);
+    assert_eq!(admin.end_offsets(&t).unwrap(), vec![3, 3]);
+    assert_eq!(admin.beginning_offsets(&t).unwrap(), vec![0, 0]);
+    let group = unique("lag");
+    let mut c = consumer(h, ClientConfig::new().group_id(&group));
+    c.commit_offsets(&[(TopicPartition::new(&t, 0), 1)]).unwrap();
+    let lag = admin.lag(&group, &t).unwrap();
+    assert_eq!(lag[0].committed, Some(1));
+    assert_eq!(lag[0].lag, 2);
+    assert_eq!(lag[1].committed, None);
+    assert_eq!(lag[1].lag, 3);
+    assert!(admin.list_topics().unwrap().contains(&t));
+}
+
+pub fn compaction_keeps_latest_per_key(h: &dyn Harness) {
+    if !h.caps().compaction {
+        return; // Asserted on the backends that compact (see the backend's test file).
+    }
+    let t = topic(
+        h,
+        "compacted",
+        TopicConfig::new(1).compacted().set("delete.retention.ms", "0"),
+    );
+    let p = producer(h, ClientConfig::new());
+    let mut records: Vec<ProducerRecord> = (0..30)
+        .map(|i| {
+            ProducerRecord::new(t.as_str())
+                .key(format!("k{}", i % 3))
+                .value(i.to_string())
+        })
+        .collect();
+    records.push(ProducerRecord::new(t.as_str()).key("k1")); // tombstone
+    send_all(p.as_ref(), records);
+    h.compact(&t);
+    let mut c = consumer(h, ClientConfig::new());
+    c.assign(&[TopicPartition::new(&t, 0)]).unwrap();
+    let got = poll_n(h, c.as_mut(), 2);
+    let kept: Vec<(String, i64, String)> = got
+        .iter()
+        .map(|r| (text(&r.key), r.offset, text(&r.value)))
+        .collect();
+    let expected: Vec<(String, i64, String)> =
+        vec![("k0".into(), 27, "27".into()), ("k2".into(), 29, "29".into())];
+    assert_eq!(kept, expected);
+    assert_no_more(c.as_mut(), Duration::from_millis(200));
+    let admin = h.cluster().admin().unwrap();
+    assert_eq!(
+        admin.end_offsets(&t).unwrap(),
+        vec![31],
+        "compaction keeps offsets"
+    );
+    // Keyless records are refused on compacted topics.
+    let err = p
+        .send(ProducerRecord::new(t.as_str()).value("no key"))
+        .unwrap_err();
+    assert!(matches!(err, streamlog::Error::InvalidRecord { .. }), "{err}");
+}
