@@ -48,4 +48,6 @@ pub use client::{
 pub use cluster::{Backend, Cluster};
 pub use config::{AutoOffsetReset, CleanupPolicy, ClientConfig, IsolationLevel, TimestampType, TopicConfig};
 pub use error::{Error, Result};
-pub use record::{Header, Headers, Offset, ProducerRecord, Record, RecordMetadata, Timestamp, TopicPartition};
+pub use record::{
+    Header, Headers, Offset, ProducerRecord, Record, RecordMetadata, Timestamp, TopicPartition,
+};

@@ -33,6 +33,11 @@ impl Harness for Embedded {
         Caps {
             compaction: true,
             aborted_records_kept: true,
+            commit_during_rebalance: true,
+            hides_aborted: true,
+            fences_zombies: true,
+            transactional_offsets: true,
+            topic_admin: true,
         }
     }
     fn compact(&self, topic: &str) {

@@ -48,12 +48,14 @@ pub trait Admin: Send + Sync {
 
     /// The first offset still in each partition of `topic`.
     fn beginning_offsets(&self, topic: &str) -> Result<Vec<i64>> {
-        self.all_watermarks(topic).map(|w| w.iter().map(|w| w.low).collect())
+        self.all_watermarks(topic)
+            .map(|w| w.iter().map(|w| w.low).collect())
     }
 
     /// The end offset of each partition of `topic`.
     fn end_offsets(&self, topic: &str) -> Result<Vec<i64>> {
-        self.all_watermarks(topic).map(|w| w.iter().map(|w| w.high).collect())
+        self.all_watermarks(topic)
+            .map(|w| w.iter().map(|w| w.high).collect())
     }
 
     /// The watermarks of every partition of `topic`, in partition order.

@@ -1,7 +1,5 @@
 //! Consuming records, alone or in a consumer group.
 
-#[cfg(feature = "kafka")]
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Result;
@@ -66,7 +64,7 @@ pub struct GroupMetadata {
 pub(crate) enum GroupMetadataInner {
     Embedded,
     #[cfg(feature = "kafka")]
-    Kafka(Arc<rdkafka::consumer::ConsumerGroupMetadata>),
+    Kafka(crate::kafka::KafkaGroupMetadata),
 }
 
 impl GroupMetadata {
@@ -89,7 +87,11 @@ pub trait Consumer: OffsetCommitter + Send {
 
     /// Joins the group and subscribes to `topics`; `listener` runs inside `poll` when
     /// partitions are assigned or revoked.
-    fn subscribe_with_listener(&mut self, topics: &[&str], listener: Box<dyn RebalanceListener>) -> Result<()>;
+    fn subscribe_with_listener(
+        &mut self,
+        topics: &[&str],
+        listener: Box<dyn RebalanceListener>,
+    ) -> Result<()>;
 
     /// Leaves the group (revoking partitions first).
     fn unsubscribe(&mut self) -> Result<()>;

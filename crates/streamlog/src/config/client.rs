@@ -46,11 +46,7 @@ pub struct ClientConfig {
 
 /// Keys that `streamlog` reads itself on every backend (the Kafka backend does not pass
 /// them to librdkafka, which does not know them).
-pub(crate) const STREAMLOG_KEYS: &[&str] = &[
-    "max.poll.records",
-    "default.api.timeout.ms",
-    "max.block.ms",
-];
+pub(crate) const STREAMLOG_KEYS: &[&str] = &["max.poll.records", "default.api.timeout.ms", "max.block.ms"];
 
 impl ClientConfig {
     /// An empty configuration.
@@ -76,9 +72,7 @@ impl ClientConfig {
 
     /// All properties, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.properties
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        self.properties.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// This configuration with `other`'s properties laid over it.
@@ -218,10 +212,7 @@ impl ClientConfig {
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ClientConfig {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Self {
-            properties: iter
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            properties: iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
         }
     }
 }
@@ -237,7 +228,10 @@ mod tests {
             .set("gruop.id", "g")
             .check_keys(&["group.id"], &["ssl."])
             .unwrap_err();
-        assert!(matches!(err, Error::UnknownConfig { ref key } if key == "gruop.id"), "{err}");
+        assert!(
+            matches!(err, Error::UnknownConfig { ref key } if key == "gruop.id"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -247,7 +241,10 @@ mod tests {
             .set("max.poll.records", "lots")
             .set("isolation.level", "dirty");
         let err = config.auto_offset_reset_value().unwrap_err().to_string();
-        assert!(err.contains("auto.offset.reset") && err.contains("sometimes"), "{err}");
+        assert!(
+            err.contains("auto.offset.reset") && err.contains("sometimes"),
+            "{err}"
+        );
         let err = config.max_poll_records_value().unwrap_err().to_string();
         assert!(err.contains("max.poll.records") && err.contains("lots"), "{err}");
         let err = config.isolation_level_value().unwrap_err().to_string();

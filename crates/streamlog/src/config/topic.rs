@@ -128,9 +128,7 @@ impl TopicConfig {
 
     /// The properties as given.
     pub fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.properties
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        self.properties.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Checks the partition count and every property, and returns the typed view.
@@ -156,7 +154,13 @@ impl TopicConfig {
                 "delete" => CleanupPolicy::Delete,
                 "compact" => CleanupPolicy::Compact,
                 "compact,delete" | "delete,compact" => CleanupPolicy::CompactDelete,
-                _ => return Err(invalid("cleanup.policy", &v, "`delete`, `compact` or `compact,delete`")),
+                _ => {
+                    return Err(invalid(
+                        "cleanup.policy",
+                        &v,
+                        "`delete`, `compact` or `compact,delete`",
+                    ));
+                }
             },
         };
         let limit = |key: &str, default: i64| -> Result<Option<i64>> {
@@ -166,21 +170,34 @@ impl TopicConfig {
         let timestamp_type = match get("message.timestamp.type") {
             None | Some("CreateTime") => TimestampType::CreateTime,
             Some("LogAppendTime") => TimestampType::LogAppendTime,
-            Some(v) => return Err(invalid("message.timestamp.type", v, "`CreateTime` or `LogAppendTime`")),
+            Some(v) => {
+                return Err(invalid(
+                    "message.timestamp.type",
+                    v,
+                    "`CreateTime` or `LogAppendTime`",
+                ));
+            }
         };
-        let ratio: f64 = get("min.cleanable.dirty.ratio")
-            .map_or(Ok(0.5), |v| parse_value("min.cleanable.dirty.ratio", v, "a number between 0 and 1"))?;
+        let ratio: f64 = get("min.cleanable.dirty.ratio").map_or(Ok(0.5), |v| {
+            parse_value("min.cleanable.dirty.ratio", v, "a number between 0 and 1")
+        })?;
         if !(0.0..=1.0).contains(&ratio) {
-            return Err(invalid("min.cleanable.dirty.ratio", &ratio.to_string(), "a number between 0 and 1"));
+            return Err(invalid(
+                "min.cleanable.dirty.ratio",
+                &ratio.to_string(),
+                "a number between 0 and 1",
+            ));
         }
         Ok(TopicSettings {
             cleanup_policy,
             retention_ms: limit("retention.ms", 7 * 24 * 3600 * 1000)?,
             retention_bytes: limit("retention.bytes", -1)?.map(|v| v as u64),
-            max_message_bytes: get("max.message.bytes")
-                .map_or(Ok(1_048_588), |v| parse_value("max.message.bytes", v, "a number of bytes"))?,
-            delete_retention_ms: get("delete.retention.ms")
-                .map_or(Ok(86_400_000), |v| parse_value("delete.retention.ms", v, "a number of milliseconds"))?,
+            max_message_bytes: get("max.message.bytes").map_or(Ok(1_048_588), |v| {
+                parse_value("max.message.bytes", v, "a number of bytes")
+            })?,
+            delete_retention_ms: get("delete.retention.ms").map_or(Ok(86_400_000), |v| {
+                parse_value("delete.retention.ms", v, "a number of milliseconds")
+            })?,
             min_cleanable_dirty_ratio: ratio,
             timestamp_type,
         })
@@ -211,11 +228,20 @@ mod tests {
 
     #[test]
     fn bad_properties_are_named() {
-        let err = TopicConfig::new(1).set("cleanup.polcy", "compact").settings().unwrap_err();
+        let err = TopicConfig::new(1)
+            .set("cleanup.polcy", "compact")
+            .settings()
+            .unwrap_err();
         assert!(matches!(err, Error::UnknownConfig { ref key } if key == "cleanup.polcy"));
-        let err = TopicConfig::new(1).set("cleanup.policy", "shred").settings().unwrap_err();
+        let err = TopicConfig::new(1)
+            .set("cleanup.policy", "shred")
+            .settings()
+            .unwrap_err();
         assert!(err.to_string().contains("cleanup.policy"), "{err}");
-        let err = TopicConfig::new(1).set("retention.ms", "soon").settings().unwrap_err();
+        let err = TopicConfig::new(1)
+            .set("retention.ms", "soon")
+            .settings()
+            .unwrap_err();
         assert!(err.to_string().contains("retention.ms"), "{err}");
         let err = TopicConfig::new(0).settings().unwrap_err();
         assert!(err.to_string().contains("at least one partition"), "{err}");
@@ -225,7 +251,10 @@ mod tests {
     fn infinite_retention_is_minus_one() {
         let s = TopicConfig::new(1).retention_ms(-1).settings().unwrap();
         assert_eq!(s.retention_ms, None);
-        let s = TopicConfig::new(1).set("cleanup.policy", "compact, delete").settings().unwrap();
+        let s = TopicConfig::new(1)
+            .set("cleanup.policy", "compact, delete")
+            .settings()
+            .unwrap();
         assert_eq!(s.cleanup_policy, CleanupPolicy::CompactDelete);
     }
 }

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use super::Shared;
 use super::group::{Strategy, SyncState};
 use super::topics::TopicLog;
-use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, NoopListener, OffsetCommitter, RebalanceListener};
+use crate::client::{
+    Consumer, GroupMetadata, GroupMetadataInner, NoopListener, OffsetCommitter, RebalanceListener,
+};
 use crate::config::{AutoOffsetReset, ClientConfig, IsolationLevel};
 use crate::error::{Error, Result};
 use crate::record::{Offset, Record, TopicPartition};
@@ -59,8 +61,16 @@ impl EmbeddedConsumer {
             isolation: config.isolation_level_value()?,
             max_poll_records: config.max_poll_records_value()?,
             auto_commit: config.flag("enable.auto.commit", true)?,
-            auto_commit_interval_ms: config.parsed("auto.commit.interval.ms", 5_000, "a number of milliseconds")?,
-            max_poll_interval_ms: config.parsed("max.poll.interval.ms", 300_000, "a number of milliseconds")?,
+            auto_commit_interval_ms: config.parsed(
+                "auto.commit.interval.ms",
+                5_000,
+                "a number of milliseconds",
+            )?,
+            max_poll_interval_ms: config.parsed(
+                "max.poll.interval.ms",
+                300_000,
+                "a number of milliseconds",
+            )?,
             strategy: Strategy::parse(config.get("partition.assignment.strategy"))?,
         };
         let now = shared.now();
@@ -159,7 +169,11 @@ impl EmbeddedConsumer {
             match shared.groups.sync(&group, member, shared.now(), &meta) {
                 SyncState::Unknown => {
                     self.revoke_all();
-                    let topics = self.membership.as_ref().map(|m| m.topics.clone()).unwrap_or_default();
+                    let topics = self
+                        .membership
+                        .as_ref()
+                        .map(|m| m.topics.clone())
+                        .unwrap_or_default();
                     let member = shared.groups.join(
                         &group,
                         topics,
@@ -314,7 +328,11 @@ impl OffsetCommitter for EmbeddedConsumer {
 }
 
 impl Consumer for EmbeddedConsumer {
-    fn subscribe_with_listener(&mut self, topics: &[&str], listener: Box<dyn RebalanceListener>) -> Result<()> {
+    fn subscribe_with_listener(
+        &mut self,
+        topics: &[&str],
+        listener: Box<dyn RebalanceListener>,
+    ) -> Result<()> {
         self.ensure_open()?;
         let group = self.group_id()?.to_owned();
         if self.membership.is_none() && !self.assigned.is_empty() {

@@ -158,7 +158,11 @@ impl Groups {
             .map(|(id, _)| *id)
             .collect();
         for id in &expired {
-            tracing::warn!(group, member = id, "member left the group after max.poll.interval.ms without a poll");
+            tracing::warn!(
+                group,
+                member = id,
+                "member left the group after max.poll.interval.ms without a poll"
+            );
             g.members.remove(id);
             g.assignment.remove(id);
         }
@@ -187,7 +191,12 @@ impl Groups {
 
     /// Commits offsets. A group member (`Some`) may commit only partitions the group last
     /// gave it; a consumer outside group management (`None`) may commit any.
-    pub(super) fn commit(&self, group: &str, member: Option<u64>, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+    pub(super) fn commit(
+        &self,
+        group: &str,
+        member: Option<u64>,
+        offsets: &[(TopicPartition, i64)],
+    ) -> Result<()> {
         let mut groups = self.groups.lock();
         let g = groups.entry(group.to_owned()).or_default();
         if let Some(member) = member {
@@ -276,7 +285,10 @@ fn assign(g: &mut Group, meta: TopicMeta<'_>) {
                         let id = ids[turn % ids.len()];
                         turn += 1;
                         if g.members[&id].topics.contains(topic) {
-                            assignment.get_mut(&id).expect("every member has an entry").push(TopicPartition::new(topic.clone(), p));
+                            assignment
+                                .get_mut(&id)
+                                .expect("every member has an entry")
+                                .push(TopicPartition::new(topic.clone(), p));
                             break;
                         }
                     }
@@ -314,14 +326,22 @@ mod tests {
         let b = groups.join("g", vec!["t".into()], Strategy::Range, 1000, 0);
         assert_eq!(groups.sync("g", b, 0, &meta), SyncState::MustRejoin);
         groups.rejoin("g", b, &meta);
-        assert_eq!(groups.sync("g", b, 0, &meta), SyncState::Waiting, "a has not revoked yet");
+        assert_eq!(
+            groups.sync("g", b, 0, &meta),
+            SyncState::Waiting,
+            "a has not revoked yet"
+        );
         // a may still commit what it owned before it rejoins.
-        groups.commit("g", Some(a), &[(TopicPartition::new("t", 4), 10)]).unwrap();
+        groups
+            .commit("g", Some(a), &[(TopicPartition::new("t", 4), 10)])
+            .unwrap();
         assert_eq!(groups.sync("g", a, 0, &meta), SyncState::MustRejoin);
         groups.rejoin("g", a, &meta);
         assert_eq!(stable(&groups, a), vec![0, 1, 2]);
         assert_eq!(stable(&groups, b), vec![3, 4]);
-        let err = groups.commit("g", Some(a), &[(TopicPartition::new("t", 4), 11)]).unwrap_err();
+        let err = groups
+            .commit("g", Some(a), &[(TopicPartition::new("t", 4), 11)])
+            .unwrap_err();
         assert!(err.to_string().contains("t-4"), "{err}");
         assert_eq!(groups.committed("g", &TopicPartition::new("t", 4)), Some(10));
     }

@@ -218,8 +218,8 @@ impl PartitionLog {
                     return false;
                 }
                 let is_latest = r.key.as_ref().and_then(|k| latest.get(k)) == Some(&r.offset);
-                let expired_tombstone = r.value.is_none()
-                    && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
+                let expired_tombstone =
+                    r.value.is_none() && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
                 is_latest && !expired_tombstone
             })
             .collect();
@@ -258,9 +258,10 @@ mod tests {
         log.read(0, usize::MAX, isolation, &Arc::from("t"), 0, &mut out);
         out.iter()
             .map(|r| {
-                let v = r.value.as_ref().map_or("<null>".into(), |v| {
-                    String::from_utf8_lossy(v).into_owned()
-                });
+                let v = r
+                    .value
+                    .as_ref()
+                    .map_or("<null>".into(), |v| String::from_utf8_lossy(v).into_owned());
                 (r.offset, v)
             })
             .collect()
@@ -294,11 +295,20 @@ mod tests {
         let open = Arc::new(TxnMarker::default());
         let aborted = Arc::new(TxnMarker::default());
         log.append(rec("k", Some("plain"), 0));
-        log.append(StoredRecord { txn: Some(aborted.clone()), ..rec("k", Some("aborted"), 0) });
+        log.append(StoredRecord {
+            txn: Some(aborted.clone()),
+            ..rec("k", Some("aborted"), 0)
+        });
         aborted.complete(false);
-        log.append(StoredRecord { txn: Some(open.clone()), ..rec("k", Some("open"), 0) });
+        log.append(StoredRecord {
+            txn: Some(open.clone()),
+            ..rec("k", Some("open"), 0)
+        });
         log.append(rec("k", Some("after"), 0));
-        assert_eq!(read_all(&mut log, IsolationLevel::ReadCommitted), vec![(0, "plain".into())]);
+        assert_eq!(
+            read_all(&mut log, IsolationLevel::ReadCommitted),
+            vec![(0, "plain".into())]
+        );
         assert_eq!(log.visible_end(IsolationLevel::ReadCommitted), 2);
         open.complete(true);
         assert_eq!(

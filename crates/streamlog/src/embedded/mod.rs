@@ -184,12 +184,18 @@ impl Backend for EmbeddedCluster {
 
     fn producer(&self, config: &ClientConfig) -> Result<Box<dyn Producer>> {
         check_client_keys(config)?;
-        Ok(Box::new(producer::EmbeddedProducer::new(self.shared.clone(), config)?))
+        Ok(Box::new(producer::EmbeddedProducer::new(
+            self.shared.clone(),
+            config,
+        )?))
     }
 
     fn consumer(&self, config: &ClientConfig) -> Result<Box<dyn Consumer>> {
         check_client_keys(config)?;
-        Ok(Box::new(consumer::EmbeddedConsumer::new(self.shared.clone(), config)?))
+        Ok(Box::new(consumer::EmbeddedConsumer::new(
+            self.shared.clone(),
+            config,
+        )?))
     }
 }
 
@@ -244,7 +250,9 @@ impl Shared {
             if topic.is_deleted() {
                 continue;
             }
-            let Ok(log) = topic.partition(*partition) else { continue };
+            let Ok(log) = topic.partition(*partition) else {
+                continue;
+            };
             let marker = StoredRecord {
                 offset: -1,
                 timestamp: crate::record::Timestamp::LogAppendTime(now),

@@ -100,8 +100,14 @@ impl EmbeddedProducer {
 
     /// The transaction marker for a record to `partition`, registering the partition
     /// with the open transaction.
-    fn txn_marker(&self, topic: &Arc<TopicLog>, partition: i32) -> Result<Option<Arc<super::log::TxnMarker>>> {
-        let Some(t) = &self.transactional else { return Ok(None) };
+    fn txn_marker(
+        &self,
+        topic: &Arc<TopicLog>,
+        partition: i32,
+    ) -> Result<Option<Arc<super::log::TxnMarker>>> {
+        let Some(t) = &self.transactional else {
+            return Ok(None);
+        };
         let (_, epoch) = self.txn()?;
         self.shared.txns.with_open(&t.id, epoch, |open| {
             if !open
@@ -212,7 +218,9 @@ impl Producer for EmbeddedProducer {
         _timeout: Duration,
     ) -> Result<()> {
         if !matches!(group.inner, GroupMetadataInner::Embedded) {
-            return Err(Error::BackendMismatch { what: "group metadata" });
+            return Err(Error::BackendMismatch {
+                what: "group metadata",
+            });
         }
         let (t, epoch) = self.txn()?;
         self.shared.txns.with_open(&t.id, epoch, |open| {

@@ -54,7 +54,8 @@ impl TopicLog {
         if self.settings.cleanup_policy.deletes() {
             log.apply_retention(&self.settings, now);
         }
-        if self.settings.cleanup_policy.compacts() && log.wants_compaction(&self.settings, cleaner_min_dirty) {
+        if self.settings.cleanup_policy.compacts() && log.wants_compaction(&self.settings, cleaner_min_dirty)
+        {
             log.compact(&self.settings, now);
         }
         offset

@@ -24,6 +24,23 @@ pub struct Caps {
     /// Aborted transactional records stay in the log for `read_uncommitted` readers
     /// (real Kafka; nisshi drops them).
     pub aborted_records_kept: bool,
+    /// Topics are created and deleted through the Admin API (librdkafka's mock cluster
+    /// implements neither request; its topics are made through the mock's own call).
+    pub topic_admin: bool,
+    /// The group coordinator accepts offset commits from the current generation while a
+    /// rebalance is in progress, so a revoke callback can commit (real Kafka; the mock
+    /// cluster answers REBALANCE_IN_PROGRESS).
+    pub commit_during_rebalance: bool,
+    /// Aborted transactional records are hidden from `read_committed` readers (real
+    /// Kafka; neither the mock cluster nor nisshi return the aborted-transaction list
+    /// that librdkafka filters with).
+    pub hides_aborted: bool,
+    /// A newer producer with the same `transactional.id` fences the older one (real
+    /// Kafka; the mock cluster lets the zombie commit, nisshi lets its commit time out).
+    pub fences_zombies: bool,
+    /// Offsets sent to a transaction are committed with it, and only then (real Kafka,
+    /// nisshi; not the mock cluster).
+    pub transactional_offsets: bool,
 }
 
 /// A backend under test.
@@ -40,6 +57,14 @@ pub trait Harness {
     /// Properties every consumer gets.
     fn consumer_base(&self) -> ClientConfig {
         ClientConfig::new()
+    }
+    /// Creates a topic (through the Admin API unless the backend needs another way).
+    fn create_topic(&self, name: &str, config: &TopicConfig) {
+        self.cluster()
+            .admin()
+            .unwrap()
+            .create_topic(name, config)
+            .unwrap_or_else(|e| panic!("create topic {name}: {e}"));
     }
     /// Compacts a topic now, where the backend allows it.
     fn compact(&self, _topic: &str) {}
@@ -60,11 +85,7 @@ pub fn unique(name: &str) -> String {
 /// Creates a fresh topic and returns its name.
 pub fn topic(h: &dyn Harness, name: &str, config: TopicConfig) -> String {
     let name = unique(name);
-    h.cluster()
-        .admin()
-        .unwrap()
-        .create_topic(&name, &config)
-        .unwrap_or_else(|e| panic!("create topic {name}: {e}"));
+    h.create_topic(&name, &config);
     name
 }
 
@@ -145,6 +166,7 @@ macro_rules! conformance_tests {
             groups::commit_close_reopen_resume,
             groups::pause_and_resume,
             transactions::read_committed_hides_aborted_and_open,
+            transactions::committed_transactions_become_visible,
             transactions::offsets_commit_with_the_transaction,
             transactions::newer_producer_fences_the_older,
             transactions::transaction_calls_out_of_order_fail,

@@ -1,0 +1,213 @@
+//! Admin client of the Kafka backend.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::executor::block_on;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::{Offset as RdOffset, TopicPartitionList};
+
+use super::{api_timeout, map_error, rd_config, unreachable};
+use crate::client::{Admin, Watermarks};
+use crate::config::{ClientConfig, TopicConfig};
+use crate::error::{Error, Result};
+use crate::record::TopicPartition;
+
+pub(super) struct KafkaAdmin {
+    client: AdminClient<DefaultClientContext>,
+    config: ClientConfig,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for KafkaAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaAdmin")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl KafkaAdmin {
+    pub(super) fn connect(config: &ClientConfig) -> Result<Self> {
+        let timeout = api_timeout(config)?;
+        let mut rd = rd_config(config);
+        // Admin clients are producer-type in librdkafka, which would create topics on
+        // metadata requests; asking about a topic must not create it.
+        rd.set("allow.auto.create.topics", "false");
+        let client: AdminClient<DefaultClientContext> = rd
+            .create()
+            .map_err(|e| map_error("creating the admin client", None, e))?;
+        client
+            .inner()
+            .fetch_metadata(None, timeout)
+            .map_err(|e| unreachable(config, timeout, e))?;
+        Ok(Self {
+            client,
+            config: config.clone(),
+            timeout,
+        })
+    }
+
+    pub(super) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    fn options(&self) -> AdminOptions {
+        AdminOptions::new().operation_timeout(Some(self.timeout))
+    }
+}
+
+impl Admin for Arc<KafkaAdmin> {
+    fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {
+        self.as_ref().create_topic(name, config)
+    }
+    fn delete_topic(&self, name: &str) -> Result<()> {
+        self.as_ref().delete_topic(name)
+    }
+    fn list_topics(&self) -> Result<Vec<String>> {
+        self.as_ref().list_topics()
+    }
+    fn partition_count(&self, topic: &str) -> Result<i32> {
+        self.as_ref().partition_count(topic)
+    }
+    fn watermarks(&self, partition: &TopicPartition) -> Result<Watermarks> {
+        self.as_ref().watermarks(partition)
+    }
+    fn group_offsets(&self, group: &str, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+        self.as_ref().group_offsets(group, partitions)
+    }
+}
+
+impl Admin for KafkaAdmin {
+    fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {
+        let mut topic = NewTopic::new(
+            name,
+            config.partitions,
+            TopicReplication::Fixed(i32::from(config.replication_factor)),
+        );
+        for (k, v) in config.properties() {
+            topic = topic.set(k, v);
+        }
+        let results = block_on(self.client.create_topics([&topic], &self.options()))
+            .map_err(|e| map_error("create topic", Some(name), e))?;
+        for result in results {
+            if let Err((topic, code)) = result {
+                return Err(match code {
+                    RDKafkaErrorCode::TopicAlreadyExists => Error::TopicAlreadyExists { topic },
+                    RDKafkaErrorCode::InvalidConfig
+                    | RDKafkaErrorCode::InvalidPartitions
+                    | RDKafkaErrorCode::InvalidReplicationFactor
+                    | RDKafkaErrorCode::InvalidTopic => Error::InvalidConfig {
+                        key: "topic".into(),
+                        value: topic,
+                        reason: code.to_string(),
+                    },
+                    other => Error::Kafka {
+                        operation: "create topic",
+                        source: rdkafka::error::KafkaError::AdminOp(other),
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_topic(&self, name: &str) -> Result<()> {
+        let results = block_on(self.client.delete_topics(&[name], &self.options()))
+            .map_err(|e| map_error("delete topic", Some(name), e))?;
+        for result in results {
+            if let Err((topic, code)) = result {
+                return Err(match code {
+                    RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic => {
+                        Error::UnknownTopic { topic }
+                    }
+                    other => Error::Kafka {
+                        operation: "delete topic",
+                        source: rdkafka::error::KafkaError::AdminOp(other),
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn list_topics(&self) -> Result<Vec<String>> {
+        let metadata = self
+            .client
+            .inner()
+            .fetch_metadata(None, self.timeout)
+            .map_err(|e| map_error("list topics", None, e))?;
+        let mut names: Vec<String> = metadata
+            .topics()
+            .iter()
+            .map(|t| t.name().to_owned())
+            .filter(|n| !n.starts_with("__"))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn partition_count(&self, topic: &str) -> Result<i32> {
+        let metadata = self
+            .client
+            .inner()
+            .fetch_metadata(Some(topic), self.timeout)
+            .map_err(|e| map_error("fetch metadata", Some(topic), e))?;
+        let t = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .ok_or_else(|| Error::UnknownTopic { topic: topic.into() })?;
+        if t.error().is_some() || t.partitions().is_empty() {
+            return Err(Error::UnknownTopic { topic: topic.into() });
+        }
+        Ok(t.partitions().len() as i32)
+    }
+
+    fn watermarks(&self, tp: &TopicPartition) -> Result<Watermarks> {
+        let partitions = self.partition_count(&tp.topic)?;
+        if !(0..partitions).contains(&tp.partition) {
+            return Err(Error::UnknownPartition {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                partitions,
+            });
+        }
+        let (low, high) = self
+            .client
+            .inner()
+            .fetch_watermarks(&tp.topic, tp.partition, self.timeout)
+            .map_err(|e| map_error("fetch watermarks", Some(&tp.topic), e))?;
+        Ok(Watermarks { low, high })
+    }
+
+    fn group_offsets(&self, group: &str, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+        let mut rd = rd_config(&self.config);
+        rd.set("group.id", group);
+        let consumer: BaseConsumer = rd
+            .create()
+            .map_err(|e| map_error("creating the offset reader", None, e))?;
+        let mut tpl = TopicPartitionList::new();
+        for tp in partitions {
+            tpl.add_partition(&tp.topic, tp.partition);
+        }
+        let committed = consumer
+            .committed_offsets(tpl, self.timeout)
+            .map_err(|e| map_error("fetch committed offsets", None, e))?;
+        Ok(partitions
+            .iter()
+            .map(|tp| {
+                match committed
+                    .find_partition(&tp.topic, tp.partition)
+                    .map(|e| e.offset())
+                {
+                    Some(RdOffset::Offset(o)) => Some(o),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+}

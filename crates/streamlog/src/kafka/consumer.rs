@@ -1,0 +1,462 @@
+//! Consumer of the Kafka backend: librdkafka's polling consumer, batched polls, our own
+//! positions, and rebalance callbacks that may commit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Headers as _, Message};
+use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
+
+use super::{KafkaGroupMetadata, api_timeout, map_error, rd_config};
+use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::record::{Header, Headers, Offset, Record, Timestamp, TopicPartition};
+
+pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
+    match t {
+        rdkafka::Timestamp::NotAvailable => Timestamp::NotAvailable,
+        rdkafka::Timestamp::CreateTime(ms) => Timestamp::CreateTime(ms),
+        rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppendTime(ms),
+    }
+}
+
+type Positions = Arc<Mutex<HashMap<TopicPartition, i64>>>;
+
+/// Runs the user's rebalance listener inside librdkafka's rebalance handling.
+struct GroupContext {
+    listener: Mutex<Option<Box<dyn RebalanceListener>>>,
+    positions: Positions,
+    /// A panic of the listener, caught before it unwinds through librdkafka's C frames
+    /// and raised again from `poll`.
+    panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
+}
+
+impl GroupContext {
+    fn call_listener(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        f: impl FnOnce(&mut dyn RebalanceListener, &mut Committer<'_>),
+    ) {
+        let mut listener = self.listener.lock();
+        let Some(listener) = listener.as_mut() else { return };
+        let mut committer = Committer {
+            consumer,
+            positions: &self.positions,
+        };
+        let call = std::panic::AssertUnwindSafe(|| f(listener.as_mut(), &mut committer));
+        if let Err(payload) = std::panic::catch_unwind(call) {
+            self.panic.lock().get_or_insert(payload);
+        }
+    }
+}
+
+impl ClientContext for GroupContext {}
+
+fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
+}
+
+fn tpl_of(offsets: &[(TopicPartition, i64)]) -> Result<TopicPartitionList> {
+    let mut tpl = TopicPartitionList::new();
+    for (tp, offset) in offsets {
+        tpl.add_partition_offset(&tp.topic, tp.partition, RdOffset::Offset(*offset))
+            .map_err(|e| map_error("commit", Some(&tp.topic), e))?;
+    }
+    Ok(tpl)
+}
+
+/// What the listener may use during a rebalance.
+struct Committer<'a> {
+    consumer: &'a BaseConsumer<GroupContext>,
+    positions: &'a Positions,
+}
+
+impl OffsetCommitter for Committer<'_> {
+    fn position(&self, tp: &TopicPartition) -> Option<i64> {
+        self.positions.lock().get(tp).copied()
+    }
+
+    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+        commit(self.consumer, offsets)
+    }
+}
+
+fn commit(consumer: &BaseConsumer<GroupContext>, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+    if offsets.is_empty() {
+        return Ok(());
+    }
+    // The offsets are already "next to read": no +1 here, unlike commit_message.
+    consumer
+        .commit(&tpl_of(offsets)?, CommitMode::Sync)
+        .map_err(|e| match e {
+            KafkaError::ConsumerCommit(code) => Error::CommitFailed {
+                group: String::new(),
+                reason: code.to_string(),
+            },
+            other => map_error("commit", None, other),
+        })
+}
+
+impl ConsumerContext for GroupContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let partitions = partitions_of(tpl);
+            self.call_listener(consumer, |l, c| l.on_partitions_revoked(c, &partitions));
+            let mut positions = self.positions.lock();
+            for tp in &partitions {
+                positions.remove(tp);
+            }
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                let partitions = partitions_of(tpl);
+                self.call_listener(consumer, |l, c| l.on_partitions_assigned(c, &partitions));
+            }
+            Rebalance::Error(e) => tracing::error!(error = %e, "rebalance failed"),
+            Rebalance::Revoke(_) => {}
+        }
+    }
+}
+
+pub(super) struct KafkaConsumer {
+    inner: Option<BaseConsumer<GroupContext>>,
+    positions: Positions,
+    group_id: Option<String>,
+    max_poll_records: usize,
+    timeout: Duration,
+    subscribed: bool,
+    /// An error met after records were already collected, returned by the next poll.
+    pending_error: Option<Error>,
+    /// The last topic name seen, to share one allocation across a batch.
+    last_topic: Option<Arc<str>>,
+}
+
+impl KafkaConsumer {
+    pub(super) fn new(config: &ClientConfig) -> Result<Self> {
+        let max_poll_records = config.max_poll_records_value()?;
+        // Validate the values we interpret the same way on both backends.
+        config.auto_offset_reset_value()?;
+        config.isolation_level_value()?;
+        let mut rd = rd_config(config);
+        if config.get("auto.offset.reset") == Some("none") {
+            rd.set("auto.offset.reset", "error");
+        }
+        if config.get("group.id").is_none() {
+            // librdkafka wants a group id for any consumer; one nobody else uses.
+            rd.set("group.id", format!("streamlog-unmanaged-{}", std::process::id()));
+        }
+        let positions = Positions::default();
+        let inner: BaseConsumer<GroupContext> = rd
+            .create_with_context(GroupContext {
+                listener: Mutex::new(None),
+                positions: positions.clone(),
+                panic: Mutex::new(None),
+            })
+            .map_err(|e| map_error("creating the consumer", None, e))?;
+        Ok(Self {
+            inner: Some(inner),
+            positions,
+            group_id: config.get("group.id").map(str::to_owned),
+            max_poll_records,
+            timeout: api_timeout(config)?,
+            subscribed: false,
+            pending_error: None,
+            last_topic: None,
+        })
+    }
+
+    fn inner(&self) -> Result<&BaseConsumer<GroupContext>> {
+        self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })
+    }
+
+    fn require_group(&self) -> Result<&str> {
+        self.group_id.as_deref().ok_or(Error::NoGroupId)
+    }
+
+    /// Copies a librdkafka message into a [`Record`], sharing the topic name with the
+    /// previous record where it is the same.
+    fn convert(last_topic: &mut Option<Arc<str>>, m: &BorrowedMessage<'_>) -> Record {
+        let topic = match last_topic {
+            Some(t) if **t == *m.topic() => t.clone(),
+            _ => {
+                let t: Arc<str> = Arc::from(m.topic());
+                *last_topic = Some(t.clone());
+                t
+            }
+        };
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| Header {
+                        key: h.key.to_owned(),
+                        value: h.value.map(Bytes::copy_from_slice),
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(Headers::new);
+        Record {
+            topic,
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp: timestamp(m.timestamp()),
+            key: m.key().map(Bytes::copy_from_slice),
+            value: m.payload().map(Bytes::copy_from_slice),
+            headers,
+        }
+    }
+
+    fn tpl(partitions: &[TopicPartition]) -> TopicPartitionList {
+        let mut tpl = TopicPartitionList::new();
+        for tp in partitions {
+            tpl.add_partition(&tp.topic, tp.partition);
+        }
+        tpl
+    }
+
+    fn require_assigned(&self, tp: &TopicPartition) -> Result<()> {
+        if self.assignment().contains(tp) {
+            Ok(())
+        } else {
+            Err(Error::NotAssigned {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+            })
+        }
+    }
+}
+
+impl OffsetCommitter for KafkaConsumer {
+    fn position(&self, tp: &TopicPartition) -> Option<i64> {
+        self.positions.lock().get(tp).copied()
+    }
+
+    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+        let group = self.require_group()?.to_owned();
+        commit(self.inner()?, offsets).map_err(|e| match e {
+            Error::CommitFailed { reason, .. } => Error::CommitFailed { group, reason },
+            other => other,
+        })
+    }
+}
+
+impl Consumer for KafkaConsumer {
+    fn subscribe_with_listener(
+        &mut self,
+        topics: &[&str],
+        listener: Box<dyn RebalanceListener>,
+    ) -> Result<()> {
+        self.require_group()?;
+        let inner = self.inner()?;
+        *inner.context().listener.lock() = Some(listener);
+        inner
+            .subscribe(topics)
+            .map_err(|e| map_error("subscribe", topics.first().copied(), e))?;
+        self.subscribed = true;
+        Ok(())
+    }
+
+    fn unsubscribe(&mut self) -> Result<()> {
+        self.inner()?.unsubscribe();
+        self.subscribed = false;
+        Ok(())
+    }
+
+    fn assign(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        if self.subscribed {
+            return Err(Error::IllegalState {
+                reason: "assign while subscribed: call unsubscribe first".into(),
+            });
+        }
+        let mut tpl = TopicPartitionList::new();
+        for tp in partitions {
+            let offset = self.position(tp).map_or(RdOffset::Stored, RdOffset::Offset);
+            tpl.add_partition_offset(&tp.topic, tp.partition, offset)
+                .map_err(|e| map_error("assign", Some(&tp.topic), e))?;
+        }
+        self.inner()?
+            .assign(&tpl)
+            .map_err(|e| map_error("assign", None, e))?;
+        self.positions.lock().retain(|tp, _| partitions.contains(tp));
+        Ok(())
+    }
+
+    fn assignment(&self) -> Vec<TopicPartition> {
+        self.inner()
+            .ok()
+            .and_then(|c| c.assignment().ok())
+            .map(|tpl| partitions_of(&tpl))
+            .unwrap_or_default()
+    }
+
+    fn poll(&mut self, timeout: Duration) -> Result<Vec<Record>> {
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
+        let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
+        let deadline = Instant::now() + timeout;
+        let mut out: Vec<Record> = Vec::new();
+        loop {
+            let wait = if out.is_empty() {
+                deadline.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            match inner.poll(wait) {
+                Some(Ok(m)) => {
+                    out.push(Self::convert(&mut self.last_topic, &m));
+                    if out.len() >= self.max_poll_records {
+                        break;
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(_))) => {}
+                Some(Err(e)) => {
+                    let e = map_error("poll", None, e);
+                    if out.is_empty() {
+                        return Err(e);
+                    }
+                    self.pending_error = Some(e);
+                    break;
+                }
+                // A rebalance event was served, or the wait ran out.
+                None if out.is_empty() && Instant::now() < deadline => {}
+                None => break,
+            }
+        }
+        if let Some(payload) = inner.context().panic.lock().take() {
+            std::panic::resume_unwind(payload);
+        }
+        // One position update per partition run, not per record.
+        let mut positions = self.positions.lock();
+        let mut i = 0;
+        while i < out.len() {
+            let (topic, partition) = (&out[i].topic, out[i].partition);
+            let mut last = out[i].offset;
+            while i < out.len() && out[i].partition == partition && out[i].topic == *topic {
+                last = out[i].offset;
+                i += 1;
+            }
+            positions.insert(TopicPartition::new(&**topic, partition), last + 1);
+        }
+        drop(positions);
+        if !out.is_empty() {
+            metrics::counter!("streamlog_records_consumed_total", "backend" => "kafka")
+                .increment(out.len() as u64);
+        }
+        Ok(out)
+    }
+
+    fn seek(&mut self, tp: &TopicPartition, offset: Offset) -> Result<()> {
+        self.require_assigned(tp)?;
+        let target = match offset {
+            Offset::At(o) => o,
+            Offset::Beginning | Offset::End => {
+                let (low, high) = self
+                    .inner()?
+                    .fetch_watermarks(&tp.topic, tp.partition, self.timeout)
+                    .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+                if offset == Offset::Beginning { low } else { high }
+            }
+        };
+        let inner = self.inner()?;
+        if inner
+            .seek(&tp.topic, tp.partition, RdOffset::Offset(target), self.timeout)
+            .is_err()
+        {
+            // A partition whose fetcher has not started refuses seek (librdkafka's
+            // "erroneous state"); re-assigning with the offset does the same thing.
+            if self.subscribed {
+                inner
+                    .incremental_unassign(&Self::tpl(std::slice::from_ref(tp)))
+                    .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+            }
+            let mut tpl = TopicPartitionList::new();
+            if !self.subscribed {
+                let positions = self.positions.lock();
+                for other in self.assignment().iter().filter(|other| *other != tp) {
+                    let offset = positions
+                        .get(other)
+                        .map_or(RdOffset::Stored, |p| RdOffset::Offset(*p));
+                    tpl.add_partition_offset(&other.topic, other.partition, offset)
+                        .map_err(|e| map_error("seek", Some(&other.topic), e))?;
+                }
+            }
+            tpl.add_partition_offset(&tp.topic, tp.partition, RdOffset::Offset(target))
+                .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+            if self.subscribed {
+                inner.incremental_assign(&tpl)
+            } else {
+                inner.assign(&tpl)
+            }
+            .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+        }
+        self.positions.lock().insert(tp.clone(), target);
+        Ok(())
+    }
+
+    fn pause(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        for tp in partitions {
+            self.require_assigned(tp)?;
+        }
+        self.inner()?
+            .pause(&Self::tpl(partitions))
+            .map_err(|e| map_error("pause", None, e))
+    }
+
+    fn resume(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        for tp in partitions {
+            self.require_assigned(tp)?;
+        }
+        self.inner()?
+            .resume(&Self::tpl(partitions))
+            .map_err(|e| map_error("resume", None, e))
+    }
+
+    fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+        self.require_group()?;
+        let committed = self
+            .inner()?
+            .committed_offsets(Self::tpl(partitions), self.timeout)
+            .map_err(|e| map_error("fetch committed offsets", None, e))?;
+        Ok(partitions
+            .iter()
+            .map(|tp| {
+                match committed
+                    .find_partition(&tp.topic, tp.partition)
+                    .map(|e| e.offset())
+                {
+                    Some(RdOffset::Offset(o)) => Some(o),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
+    fn group_metadata(&self) -> Option<GroupMetadata> {
+        Some(GroupMetadata {
+            group_id: self.group_id.clone()?,
+            inner: GroupMetadataInner::Kafka(KafkaGroupMetadata(Arc::new(
+                self.inner.as_ref()?.group_metadata()?,
+            ))),
+        })
+    }
+
+    fn close(&mut self) -> Result<()> {
+        // Dropping the librdkafka consumer closes it: the group is left (revoke
+        // callbacks run) and, with enable.auto.commit, positions are committed.
+        self.inner.take();
+        Ok(())
+    }
+}

@@ -1,0 +1,103 @@
+//! The Kafka backend, on librdkafka through `rdkafka` (feature `kafka`).
+//!
+//! Every librdkafka property passes through (`security.protocol`, `sasl.*`, `ssl.*`
+//! ...); librdkafka refuses unknown ones and we name the key. A few Java-client names
+//! that librdkafka lacks are read by `streamlog` itself: `max.poll.records`,
+//! `default.api.timeout.ms` (how long blocking calls wait, default 30 s) and
+//! `max.block.ms` (how long `send` waits for room in a full queue, default 60 s).
+//!
+//! librdkafka's default partitioner is CRC32-based; this backend sets
+//! `partitioner=murmur2_random` unless told otherwise, so keys land where the Java
+//! client and the embedded backend put them.
+
+mod admin;
+mod consumer;
+mod errors;
+mod producer;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::config::ClientConfig as RdConfig;
+
+use crate::client::{Admin, Consumer, Producer};
+use crate::cluster::Backend;
+use crate::config::{ClientConfig, STREAMLOG_KEYS};
+use crate::error::{Error, Result};
+
+pub(crate) use errors::map_error;
+
+/// A Kafka cluster reached through librdkafka.
+#[derive(Debug)]
+pub struct KafkaBackend {
+    admin: Arc<admin::KafkaAdmin>,
+}
+
+impl KafkaBackend {
+    /// Connects and checks that a broker answers within `default.api.timeout.ms`.
+    pub fn connect(config: &ClientConfig) -> Result<Self> {
+        Ok(Self {
+            admin: Arc::new(admin::KafkaAdmin::connect(config)?),
+        })
+    }
+}
+
+impl Backend for KafkaBackend {
+    fn name(&self) -> &'static str {
+        "kafka"
+    }
+
+    fn admin(&self, config: &ClientConfig) -> Result<Box<dyn Admin>> {
+        // The connected admin serves every caller; a different configuration gets its own.
+        if config == self.admin.config() {
+            return Ok(Box::new(self.admin.clone()));
+        }
+        Ok(Box::new(admin::KafkaAdmin::connect(config)?))
+    }
+
+    fn producer(&self, config: &ClientConfig) -> Result<Box<dyn Producer>> {
+        Ok(Box::new(producer::KafkaProducer::new(config)?))
+    }
+
+    fn consumer(&self, config: &ClientConfig) -> Result<Box<dyn Consumer>> {
+        Ok(Box::new(consumer::KafkaConsumer::new(config)?))
+    }
+}
+
+/// The librdkafka configuration: every property but the ones `streamlog` reads itself.
+fn rd_config(config: &ClientConfig) -> RdConfig {
+    let mut rd = RdConfig::new();
+    for (k, v) in config.iter() {
+        if !STREAMLOG_KEYS.contains(&k) {
+            rd.set(k, v);
+        }
+    }
+    rd
+}
+
+fn api_timeout(config: &ClientConfig) -> Result<Duration> {
+    config.millis("default.api.timeout.ms", 30_000)
+}
+
+fn servers(config: &ClientConfig) -> String {
+    config.get("bootstrap.servers").unwrap_or("").to_owned()
+}
+
+/// A consumer group member's identity for transactional offset commits.
+#[derive(Clone)]
+pub(crate) struct KafkaGroupMetadata(pub(crate) Arc<rdkafka::consumer::ConsumerGroupMetadata>);
+
+impl fmt::Debug for KafkaGroupMetadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KafkaGroupMetadata")
+    }
+}
+
+fn unreachable(config: &ClientConfig, timeout: Duration, detail: impl fmt::Display) -> Error {
+    Error::BrokerUnreachable {
+        servers: servers(config),
+        timeout,
+        detail: detail.to_string(),
+    }
+}

@@ -1,0 +1,211 @@
+//! Producer of the Kafka backend: librdkafka's threaded producer, delivery reports into
+//! [`DeliveryHandle`]s, and the first failure kept for the next `flush`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientContext, TopicPartitionList};
+
+use super::{map_error, rd_config};
+use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataInner, Producer};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::record::{ProducerRecord, RecordMetadata, TopicPartition};
+
+/// Receives delivery reports on librdkafka's polling thread.
+struct DeliveryReports {
+    /// The first failure since the last flush.
+    first_failure: Mutex<Option<Error>>,
+}
+
+impl ClientContext for DeliveryReports {}
+
+impl ProducerContext for DeliveryReports {
+    type DeliveryOpaque = Arc<DeliverySlot>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
+        match result {
+            Ok(m) => slot.fill(Ok(RecordMetadata {
+                topic: Arc::from(m.topic()),
+                partition: m.partition(),
+                offset: m.offset(),
+                timestamp: super::consumer::timestamp(m.timestamp()),
+            })),
+            Err((e, m)) => {
+                let topic = m.topic().to_owned();
+                tracing::error!(topic, error = %e, "record not delivered");
+                metrics::counter!("streamlog_delivery_failures_total", "backend" => "kafka").increment(1);
+                let mut first = self.first_failure.lock();
+                if first.is_none() {
+                    *first = Some(Error::Delivery {
+                        topic: topic.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+                drop(first);
+                slot.fill(Err(Error::Delivery {
+                    topic,
+                    reason: e.to_string(),
+                }));
+            }
+        }
+    }
+}
+
+pub(super) struct KafkaProducer {
+    inner: ThreadedProducer<DeliveryReports>,
+    max_request_size: usize,
+    max_block: Duration,
+    transactional_id: Option<String>,
+}
+
+impl KafkaProducer {
+    pub(super) fn new(config: &ClientConfig) -> Result<Self> {
+        let mut rd = rd_config(config);
+        if config.get("partitioner").is_none() {
+            rd.set("partitioner", "murmur2_random");
+        }
+        let inner = rd
+            .create_with_context(DeliveryReports {
+                first_failure: Mutex::new(None),
+            })
+            .map_err(|e| map_error("creating the producer", None, e))?;
+        Ok(Self {
+            inner,
+            max_request_size: config.parsed("message.max.bytes", 1_000_000, "a number of bytes")?,
+            max_block: config.millis("max.block.ms", 60_000)?,
+            transactional_id: config.get("transactional.id").map(str::to_owned),
+        })
+    }
+
+    fn txn_error(&self, operation: &'static str, e: KafkaError) -> Error {
+        match map_error(operation, self.transactional_id.as_deref(), e) {
+            Error::Kafka { source, .. } if self.transactional_id.is_none() => Error::Transaction {
+                reason: format!("this producer has no `transactional.id` ({source})"),
+            },
+            other => other,
+        }
+    }
+
+    fn require_transactional(&self) -> Result<()> {
+        match self.transactional_id {
+            Some(_) => Ok(()),
+            None => Err(Error::Transaction {
+                reason: "this producer has no `transactional.id`".into(),
+            }),
+        }
+    }
+}
+
+impl Producer for KafkaProducer {
+    fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
+        let size = record.size();
+        let slot = Arc::new(DeliverySlot::default());
+        let headers = (!record.headers.is_empty()).then(|| {
+            record.headers.iter().fold(OwnedHeaders::new(), |h, header| {
+                h.insert(RdHeader {
+                    key: &header.key,
+                    value: header.value.as_deref(),
+                })
+            })
+        });
+        let mut base: BaseRecord<'_, [u8], [u8], Arc<DeliverySlot>> =
+            BaseRecord::with_opaque_to(&record.topic, slot.clone());
+        base.key = record.key.as_deref();
+        base.payload = record.value.as_deref();
+        base.partition = record.partition;
+        base.timestamp = record.timestamp;
+        base.headers = headers;
+        let deadline = Instant::now() + self.max_block;
+        loop {
+            match self.inner.send(base) {
+                Ok(()) => return Ok(DeliveryHandle::pending(slot)),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    if Instant::now() >= deadline {
+                        return Err(Error::Timeout {
+                            operation: "room in the producer queue (max.block.ms)".into(),
+                            timeout: self.max_block,
+                        });
+                    }
+                    base = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge), _)) => {
+                    return Err(Error::RecordTooLarge {
+                        topic: record.topic.to_string(),
+                        size,
+                        max: self.max_request_size,
+                    });
+                }
+                Err((e, _)) => return Err(map_error("send", Some(&record.topic), e)),
+            }
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<()> {
+        self.inner.flush(timeout).map_err(|e| match e {
+            KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
+                operation: "flush".into(),
+                timeout,
+            },
+            other => map_error("flush", None, other),
+        })?;
+        match self.inner.context().first_failure.lock().take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
+    fn init_transactions(&self, timeout: Duration) -> Result<()> {
+        self.require_transactional()?;
+        self.inner
+            .init_transactions(timeout)
+            .map_err(|e| self.txn_error("init transactions", e))
+    }
+
+    fn begin_transaction(&self) -> Result<()> {
+        self.require_transactional()?;
+        self.inner
+            .begin_transaction()
+            .map_err(|e| self.txn_error("begin transaction", e))
+    }
+
+    fn send_offsets_to_transaction(
+        &self,
+        offsets: &[(TopicPartition, i64)],
+        group: &GroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        let GroupMetadataInner::Kafka(metadata) = &group.inner else {
+            return Err(Error::BackendMismatch {
+                what: "group metadata",
+            });
+        };
+        let mut tpl = TopicPartitionList::new();
+        for (tp, offset) in offsets {
+            tpl.add_partition_offset(&tp.topic, tp.partition, rdkafka::Offset::Offset(*offset))
+                .map_err(|e| map_error("send offsets to transaction", Some(&tp.topic), e))?;
+        }
+        self.inner
+            .send_offsets_to_transaction(&tpl, &metadata.0, timeout)
+            .map_err(|e| self.txn_error("send offsets to transaction", e))
+    }
+
+    fn commit_transaction(&self, timeout: Duration) -> Result<()> {
+        self.require_transactional()?;
+        self.inner
+            .commit_transaction(timeout)
+            .map_err(|e| self.txn_error("commit transaction", e))
+    }
+
+    fn abort_transaction(&self, timeout: Duration) -> Result<()> {
+        self.require_transactional()?;
+        self.inner
+            .abort_transaction(timeout)
+            .map_err(|e| self.txn_error("abort transaction", e))
+    }
+}
