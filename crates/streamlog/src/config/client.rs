@@ -149,6 +149,7 @@ impl ClientConfig {
         self.get(key).map_or(Ok(default), |v| parse_bool(key, v))
     }
 
+    #[cfg(feature = "kafka")]
     pub(crate) fn millis(&self, key: &str, default_ms: u64) -> Result<Duration> {
         self.parsed(key, default_ms, "a number of milliseconds")
             .map(Duration::from_millis)

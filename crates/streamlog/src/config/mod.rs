@@ -4,6 +4,7 @@
 mod client;
 mod topic;
 
+#[cfg(feature = "kafka")]
 pub(crate) use client::STREAMLOG_KEYS;
 pub use client::{AutoOffsetReset, ClientConfig, IsolationLevel};
 pub use topic::{CleanupPolicy, TimestampType, TopicConfig, TopicSettings};

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::group::{Strategy, SyncState};
+use super::log::ReadTarget;
 use super::topics::TopicLog;
 use crate::client::{
     Consumer, GroupMetadata, GroupMetadataInner, NoopListener, OffsetCommitter, RebalanceListener,
@@ -284,14 +285,14 @@ impl EmbeddedConsumer {
                 None => self.initial_position(&self.assigned[idx], start, end)?,
                 Some(p) => self.in_range(&self.assigned[idx], p, start, end)?,
             };
-            let outcome = log.read(
-                position,
-                max - out.len(),
-                self.settings.isolation,
-                &topic.name,
+            let room = max - out.len();
+            let to = ReadTarget {
+                topic: &topic.name,
                 partition,
-                &mut out,
-            );
+                timestamp_type: topic.settings.timestamp_type,
+                out: &mut out,
+            };
+            let outcome = log.read(position, room, self.settings.isolation, to);
             drop(log);
             self.assigned[idx].position = Some(outcome.next_position);
         }
@@ -397,8 +398,9 @@ impl Consumer for EmbeddedConsumer {
     fn poll(&mut self, timeout: Duration) -> Result<Vec<Record>> {
         self.ensure_open()?;
         let deadline = Instant::now() + timeout;
+        let shared = self.shared.clone();
         loop {
-            let seen = self.shared.notifier.seq();
+            let waiter = shared.notifier.register();
             self.shared.expire_transactions();
             self.sync_group();
             self.maybe_auto_commit();
@@ -406,7 +408,7 @@ impl Consumer for EmbeddedConsumer {
             if !records.is_empty() || Instant::now() >= deadline {
                 return Ok(records);
             }
-            self.shared.notifier.wait_past(seen, deadline);
+            waiter.wait(deadline);
         }
     }
 

@@ -1,12 +1,13 @@
 //! One partition's log: append, read with an isolation level, retention, compaction.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use bytes::Bytes;
 
-use crate::config::{IsolationLevel, TopicSettings};
+use super::chunks::Chunks;
+use crate::config::{IsolationLevel, TimestampType, TopicSettings};
 use crate::record::{Headers, Record, Timestamp};
 
 const OPEN: u8 = 0;
@@ -31,7 +32,9 @@ impl TxnMarker {
 #[derive(Debug, Clone)]
 pub(super) struct StoredRecord {
     pub(super) offset: i64,
-    pub(super) timestamp: Timestamp,
+    /// Milliseconds; whether create or append time follows the topic's
+    /// `message.timestamp.type`.
+    pub(super) timestamp: i64,
     /// Clock time of the append; retention counts from it.
     pub(super) appended_at: i64,
     pub(super) key: Option<Bytes>,
@@ -63,10 +66,18 @@ pub(super) struct ReadOutcome {
     pub(super) returned: usize,
 }
 
+/// Where a read puts its records, and how it labels them.
+pub(super) struct ReadTarget<'a> {
+    pub(super) topic: &'a Arc<str>,
+    pub(super) partition: i32,
+    pub(super) timestamp_type: TimestampType,
+    pub(super) out: &'a mut Vec<Record>,
+}
+
 /// One partition.
 #[derive(Debug, Default)]
 pub(super) struct PartitionLog {
-    records: VecDeque<StoredRecord>,
+    records: Chunks,
     /// The first offset still in the log; moved by retention and deletion only.
     log_start: i64,
     /// The offset of the next append (the high watermark).
@@ -130,16 +141,13 @@ impl PartitionLog {
         position: i64,
         max: usize,
         isolation: IsolationLevel,
-        topic: &Arc<str>,
-        partition: i32,
-        out: &mut Vec<Record>,
+        to: ReadTarget<'_>,
     ) -> ReadOutcome {
         let end = self.visible_end(isolation);
         let skip_aborted = isolation == IsolationLevel::ReadCommitted;
-        let start = self.records.partition_point(|r| r.offset < position);
         let mut next_position = position;
         let mut returned = 0;
-        for r in self.records.range(start..) {
+        for r in self.records.iter_from(position) {
             if r.offset >= end || returned == max {
                 break;
             }
@@ -147,11 +155,14 @@ impl PartitionLog {
             if r.control || (skip_aborted && r.aborted()) {
                 continue;
             }
-            out.push(Record {
-                topic: topic.clone(),
-                partition,
+            to.out.push(Record {
+                topic: to.topic.clone(),
+                partition: to.partition,
                 offset: r.offset,
-                timestamp: r.timestamp,
+                timestamp: match to.timestamp_type {
+                    TimestampType::CreateTime => Timestamp::CreateTime(r.timestamp),
+                    TimestampType::LogAppendTime => Timestamp::LogAppendTime(r.timestamp),
+                },
                 key: r.key.clone(),
                 value: r.value.clone(),
                 headers: r.headers.clone(),
@@ -198,33 +209,27 @@ impl PartitionLog {
     /// records and markers there, and tombstones older than `delete.retention.ms`.
     pub(super) fn compact(&mut self, settings: &TopicSettings, now: i64) {
         let boundary = self.last_stable_offset();
-        let mut latest: HashMap<&Bytes, i64> = HashMap::new();
+        let mut latest: HashMap<Bytes, i64> = HashMap::new();
         for r in self.records.iter().take_while(|r| r.offset < boundary) {
             if let Some(key) = &r.key
                 && !r.control
                 && !r.aborted()
             {
-                latest.insert(key, r.offset);
+                latest.insert(key.clone(), r.offset);
             }
         }
-        let keep: Vec<bool> = self
-            .records
-            .iter()
-            .map(|r| {
-                if r.offset >= boundary {
-                    return true;
-                }
-                if r.control || r.aborted() {
-                    return false;
-                }
-                let is_latest = r.key.as_ref().and_then(|k| latest.get(k)) == Some(&r.offset);
-                let expired_tombstone =
-                    r.value.is_none() && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
-                is_latest && !expired_tombstone
-            })
-            .collect();
-        let mut flags = keep.into_iter();
-        self.records.retain(|_| flags.next().unwrap_or(true));
+        self.records.retain(|r| {
+            if r.offset >= boundary {
+                return true;
+            }
+            if r.control || r.aborted() {
+                return false;
+            }
+            let is_latest = r.key.as_ref().and_then(|k| latest.get(k)) == Some(&r.offset);
+            let expired_tombstone =
+                r.value.is_none() && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
+            is_latest && !expired_tombstone
+        });
         self.bytes = self.records.iter().map(StoredRecord::size).sum();
         self.dirty = 0;
     }
@@ -243,7 +248,7 @@ mod tests {
     fn rec(key: &str, value: Option<&str>, at: i64) -> StoredRecord {
         StoredRecord {
             offset: -1,
-            timestamp: Timestamp::CreateTime(at),
+            timestamp: at,
             appended_at: at,
             key: Some(Bytes::copy_from_slice(key.as_bytes())),
             value: value.map(|v| Bytes::copy_from_slice(v.as_bytes())),
@@ -255,7 +260,14 @@ mod tests {
 
     fn read_all(log: &mut PartitionLog, isolation: IsolationLevel) -> Vec<(i64, String)> {
         let mut out = Vec::new();
-        log.read(0, usize::MAX, isolation, &Arc::from("t"), 0, &mut out);
+        let topic: Arc<str> = Arc::from("t");
+        let to = ReadTarget {
+            topic: &topic,
+            partition: 0,
+            timestamp_type: TimestampType::CreateTime,
+            out: &mut out,
+        };
+        log.read(0, usize::MAX, isolation, to);
         out.iter()
             .map(|r| {
                 let v = r

@@ -3,6 +3,7 @@
 //! compaction, retention and transactions, all in memory.
 
 mod admin;
+mod chunks;
 mod consumer;
 mod group;
 mod log;
@@ -255,7 +256,7 @@ impl Shared {
             };
             let marker = StoredRecord {
                 offset: -1,
-                timestamp: crate::record::Timestamp::LogAppendTime(now),
+                timestamp: now,
                 appended_at: now,
                 key: None,
                 value: None,

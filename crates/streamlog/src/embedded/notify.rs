@@ -1,12 +1,15 @@
 //! Wakes pollers when something changes: a record appended, a group rebalanced.
+//!
+//! Appends pay for one plain load while nobody waits. A poller registers as a waiter
+//! *before* its last look at the log, and a notifier checks for waiters *after* its
+//! change: with sequentially consistent ordering either the poller's look sees the
+//! change, or the notifier sees the waiter and wakes it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
-/// A change counter that blocked pollers can wait on. Appends only pay for an atomic
-/// increment while nobody waits.
 #[derive(Debug, Default)]
 pub(super) struct Notifier {
     seq: AtomicU64,
@@ -15,31 +18,80 @@ pub(super) struct Notifier {
     changed: Condvar,
 }
 
-impl Notifier {
-    /// The current change count; pass it to [`Notifier::wait_past`].
-    pub(super) fn seq(&self) -> u64 {
-        self.seq.load(Ordering::SeqCst)
-    }
+/// A registered waiter; dropping it unregisters.
+pub(super) struct Waiter<'a> {
+    notifier: &'a Notifier,
+    seen: u64,
+}
 
-    /// Records a change and wakes every waiter.
+impl Notifier {
+    /// Records a change and wakes every waiter, if there are any.
     pub(super) fn notify(&self) {
-        self.seq.fetch_add(1, Ordering::SeqCst);
         if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.seq.fetch_add(1, Ordering::SeqCst);
             let _guard = self.lock.lock();
             self.changed.notify_all();
         }
     }
 
-    /// Waits until something changed after `seen`, or `deadline` passes.
-    pub(super) fn wait_past(&self, seen: u64, deadline: Instant) {
+    /// Registers a waiter; look at the log after this, then [`Waiter::wait`] if nothing
+    /// was there.
+    pub(super) fn register(&self) -> Waiter<'_> {
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        let mut guard = self.lock.lock();
-        while self.seq.load(Ordering::SeqCst) == seen {
-            if self.changed.wait_until(&mut guard, deadline).timed_out() {
+        Waiter {
+            notifier: self,
+            seen: self.seq.load(Ordering::SeqCst),
+        }
+    }
+}
+
+impl Waiter<'_> {
+    /// Waits until something changed since registration, or `deadline` passes.
+    pub(super) fn wait(self, deadline: Instant) {
+        let n = self.notifier;
+        let mut guard = n.lock.lock();
+        while n.seq.load(Ordering::SeqCst) == self.seen {
+            if n.changed.wait_until(&mut guard, deadline).timed_out() {
                 break;
             }
         }
-        drop(guard);
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.notifier.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_change_after_registration_wakes_the_waiter() {
+        let n = Arc::new(Notifier::default());
+        let waiter = n.register();
+        let other = n.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            other.notify();
+        });
+        let started = Instant::now();
+        waiter.wait(Instant::now() + Duration::from_secs(10));
+        assert!(started.elapsed() < Duration::from_secs(5), "woken, not timed out");
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn without_change_the_wait_ends_at_the_deadline() {
+        let n = Notifier::default();
+        n.notify(); // nobody waits: nothing to record
+        let waiter = n.register();
+        let started = Instant::now();
+        waiter.wait(Instant::now() + Duration::from_millis(50));
+        assert!(started.elapsed() >= Duration::from_millis(50));
     }
 }

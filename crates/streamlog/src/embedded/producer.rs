@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 
 use super::Shared;
-use super::log::StoredRecord;
+use super::log::{PartitionLog, StoredRecord};
 use super::topics::TopicLog;
 use crate::client::{DeliveryHandle, GroupMetadata, GroupMetadataInner, Producer};
 use crate::config::{ClientConfig, TimestampType};
@@ -25,9 +25,12 @@ struct Transactional {
 
 pub(super) struct EmbeddedProducer {
     shared: Arc<Shared>,
+    /// The topic of the previous send: a hot loop writing one topic skips the lookup.
+    last_topic: Mutex<Option<Arc<TopicLog>>>,
     max_request_size: usize,
     transactional: Option<Transactional>,
     round_robin: AtomicU32,
+    produced: metrics::Counter,
 }
 
 impl EmbeddedProducer {
@@ -51,10 +54,23 @@ impl EmbeddedProducer {
         });
         Ok(Self {
             shared,
+            last_topic: Mutex::new(None),
             max_request_size: config.parsed("message.max.bytes", 1_048_576, "a number of bytes")?,
             transactional: transactional.transpose()?,
             round_robin: AtomicU32::new(0),
+            produced: metrics::counter!("streamlog_records_produced_total", "backend" => "embedded"),
         })
+    }
+
+    /// The topic named `name`, looked up once and cached while a loop keeps writing to
+    /// it (and it is not deleted). The guard holds the cache: keep it for one append run.
+    fn cached_topic(&self, name: &str) -> Result<MappedMutexGuard<'_, Arc<TopicLog>>> {
+        let mut last = self.last_topic.lock();
+        let cached = last.as_ref().is_some_and(|t| *t.name == *name && !t.is_deleted());
+        if !cached {
+            *last = Some(self.shared.topic(name)?);
+        }
+        MutexGuard::try_map(last, Option::as_mut).map_err(|_| Error::UnknownTopic { topic: name.into() })
     }
 
     fn txn(&self) -> Result<(&Transactional, u32)> {
@@ -121,7 +137,9 @@ impl EmbeddedProducer {
         })
     }
 
-    fn append(&self, topic: &Arc<TopicLog>, record: ProducerRecord, now: i64) -> Result<RecordMetadata> {
+    /// Checks a record and turns it into what the log stores, with its partition and
+    /// the timestamp the caller learns.
+    fn prepare(&self, topic: &Arc<TopicLog>, record: ProducerRecord, now: i64) -> Result<Prepared> {
         if topic.is_deleted() {
             return Err(Error::UnknownTopic {
                 topic: topic.name.to_string(),
@@ -130,62 +148,101 @@ impl EmbeddedProducer {
         self.check(topic, &record)?;
         let partition = self.choose_partition(topic, &record)?;
         let txn = self.txn_marker(topic, partition)?;
-        let timestamp = match topic.settings.timestamp_type {
-            TimestampType::CreateTime => Timestamp::CreateTime(record.timestamp.unwrap_or(now)),
-            TimestampType::LogAppendTime => Timestamp::LogAppendTime(now),
+        let (timestamp, millis) = match topic.settings.timestamp_type {
+            TimestampType::CreateTime => {
+                let t = record.timestamp.unwrap_or(now);
+                (Timestamp::CreateTime(t), t)
+            }
+            TimestampType::LogAppendTime => (Timestamp::LogAppendTime(now), now),
         };
-        let stored = StoredRecord {
-            offset: -1,
-            timestamp,
-            appended_at: now,
-            key: record.key,
-            value: record.value,
-            headers: record.headers,
-            txn,
-            control: false,
-        };
-        let offset = {
-            let mut log = topic.partition(partition)?.lock();
-            topic.append(&mut log, stored, now, self.shared.cleaner_min_dirty)
-        };
-        Ok(RecordMetadata {
-            topic: topic.name.clone(),
+        Ok(Prepared {
             partition,
-            offset,
             timestamp,
+            stored: StoredRecord {
+                offset: -1,
+                timestamp: millis,
+                appended_at: now,
+                key: record.key,
+                value: record.value,
+                headers: record.headers,
+                txn,
+                control: false,
+            },
         })
     }
+
+    /// Appends a run of records for one topic, keeping a partition's lock while
+    /// consecutive records go to it.
+    fn append_run(
+        &self,
+        topic: &Arc<TopicLog>,
+        records: impl Iterator<Item = ProducerRecord>,
+        now: i64,
+        mut delivered: impl FnMut(RecordMetadata),
+    ) -> Result<()> {
+        let mut held: Option<(i32, MutexGuard<'_, PartitionLog>)> = None;
+        for record in records {
+            let Prepared {
+                partition,
+                timestamp,
+                stored,
+            } = self.prepare(topic, record, now)?;
+            let log = match &mut held {
+                Some((p, log)) if *p == partition => log,
+                _ => {
+                    held = None;
+                    &mut held.insert((partition, topic.partition(partition)?.lock())).1
+                }
+            };
+            let offset = topic.append(log, stored, now, self.shared.cleaner_min_dirty);
+            delivered(RecordMetadata {
+                topic: topic.name.clone(),
+                partition,
+                offset,
+                timestamp,
+            });
+        }
+        Ok(())
+    }
+}
+
+struct Prepared {
+    partition: i32,
+    timestamp: Timestamp,
+    stored: StoredRecord,
 }
 
 impl Producer for EmbeddedProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
-        let topic = self.shared.topic(&record.topic)?;
+        let mut metadata = None;
         let now = self.shared.now();
-        let metadata = self.append(&topic, record, now)?;
+        let topic = self.cached_topic(&record.topic)?;
+        self.append_run(&topic, std::iter::once(record), now, |m| metadata = Some(m))?;
+        drop(topic);
         self.shared.notifier.notify();
-        metrics::counter!("streamlog_records_produced_total", "backend" => "embedded").increment(1);
+        self.produced.increment(1);
+        let metadata = metadata.ok_or_else(|| Error::IllegalState {
+            reason: "the append reported no delivery".into(),
+        })?;
         Ok(DeliveryHandle::ready(Ok(metadata)))
     }
 
+    /// Appends in order; records before a failing one stay appended.
     fn send_batch(&self, records: Vec<ProducerRecord>) -> Result<Vec<DeliveryHandle>> {
         let now = self.shared.now();
         let mut handles = Vec::with_capacity(records.len());
-        let mut topic: Option<Arc<TopicLog>> = None;
-        for record in records {
-            let t = match &topic {
-                Some(t) if *t.name == *record.topic => t.clone(),
-                _ => {
-                    let t = self.shared.topic(&record.topic)?;
-                    topic = Some(t.clone());
-                    t
-                }
-            };
-            handles.push(DeliveryHandle::ready(Ok(self.append(&t, record, now)?)));
-        }
+        let mut records = records.into_iter().peekable();
+        let outcome = (|| {
+            while let Some(first) = records.peek() {
+                let topic = self.cached_topic(&first.topic)?;
+                let run = std::iter::from_fn(|| records.next_if(|r| *r.topic == *topic.name));
+                self.append_run(&topic, run, now, |m| handles.push(DeliveryHandle::ready(Ok(m))))?;
+            }
+            Ok(())
+        })();
         self.shared.notifier.notify();
-        metrics::counter!("streamlog_records_produced_total", "backend" => "embedded")
-            .increment(handles.len() as u64);
-        Ok(handles)
+        self.produced.increment(handles.len() as u64);
+        outcome.map(|()| handles)
     }
 
     fn flush(&self, _timeout: Duration) -> Result<()> {

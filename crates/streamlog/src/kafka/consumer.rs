@@ -16,7 +16,7 @@ use super::{KafkaGroupMetadata, api_timeout, map_error, rd_config};
 use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::record::{Header, Headers, Offset, Record, Timestamp, TopicPartition};
+use crate::record::{Header, Offset, Record, Timestamp, TopicPartition};
 
 pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
     match t {
@@ -206,7 +206,7 @@ impl KafkaConsumer {
                     })
                     .collect()
             })
-            .unwrap_or_else(Headers::new);
+            .unwrap_or_default();
         Record {
             topic,
             partition: m.partition(),
