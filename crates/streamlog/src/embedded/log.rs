@@ -147,6 +147,8 @@ impl PartitionLog {
         let skip_aborted = isolation == IsolationLevel::ReadCommitted;
         let mut next_position = position;
         let mut returned = 0;
+        to.out
+            .reserve((end - position).clamp(0, max.min(1 << 16) as i64) as usize);
         for r in self.records.iter_from(position) {
             if r.offset >= end || returned == max {
                 break;
@@ -183,6 +185,12 @@ impl PartitionLog {
     pub(super) fn apply_retention(&mut self, settings: &TopicSettings, now: i64) {
         let limit_ms = settings.retention_ms;
         let limit_bytes = settings.retention_bytes;
+        let oldest_kept = self.records.front().map_or(i64::MAX, |r| r.appended_at);
+        if limit_ms.is_none_or(|ms| oldest_kept >= now.saturating_sub(ms))
+            && limit_bytes.is_none_or(|b| self.bytes <= b)
+        {
+            return;
+        }
         while let Some(first) = self.records.front() {
             let too_old = limit_ms.is_some_and(|ms| first.appended_at < now.saturating_sub(ms));
             let too_big = limit_bytes.is_some_and(|b| self.bytes > b);
