@@ -69,14 +69,24 @@ fn bare_produce(args: &Args, topic: &str) -> Duration {
     started.elapsed()
 }
 
-fn ours_produce(args: &Args, cluster: &Cluster, topic: &Arc<str>) -> Duration {
+/// How our producer reports outcomes: a handle per record, or only at flush.
+#[derive(Clone, Copy)]
+enum Outcomes {
+    Handles,
+    AtFlush,
+}
+
+fn ours_produce(args: &Args, cluster: &Cluster, topic: &Arc<str>, outcomes: Outcomes) -> Duration {
     let producer = cluster
         .producer(&ClientConfig::new().set("linger.ms", "5"))
         .unwrap();
     let batch = records(topic, args.records, args.value_size);
     let started = Instant::now();
     for record in batch {
-        producer.send(record).unwrap();
+        match outcomes {
+            Outcomes::Handles => drop(producer.send(record).unwrap()),
+            Outcomes::AtFlush => producer.enqueue(record).unwrap(),
+        }
     }
     producer.flush(WAIT).unwrap();
     started.elapsed()
@@ -94,27 +104,28 @@ fn bare_consume(args: &Args, topic: &str) -> Duration {
         tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
     }
     consumer.assign(&tpl).unwrap();
-    let started = Instant::now();
+    let began = Instant::now();
+    let mut started = None;
     let (mut seen, mut bytes) = (0, 0usize);
     while seen < args.records {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
+                started.get_or_insert_with(Instant::now);
                 seen += 1;
                 bytes += m.payload().map_or(0, <[u8]>::len);
             }
             Some(Err(e)) => panic!("bare poll: {e}"),
-            None => assert!(started.elapsed() < WAIT, "bare consumer stalled at {seen}"),
+            None => assert!(began.elapsed() < WAIT, "bare consumer stalled at {seen}"),
         }
     }
     assert!(bytes > 0);
-    started.elapsed()
+    started.map_or(Duration::ZERO, |s| s.elapsed())
 }
 
 fn ours_consume(args: &Args, cluster: &Cluster, topic: &str) -> Duration {
     let mut consumer = cluster
         .consumer(
             &ClientConfig::new()
-                .group_id(format!("ours-{topic}"))
                 .set("enable.auto.commit", "false")
                 .set("auto.offset.reset", "earliest")
                 .max_poll_records(1_000),
@@ -124,19 +135,25 @@ fn ours_consume(args: &Args, cluster: &Cluster, topic: &str) -> Duration {
         .map(|p| TopicPartition::new(topic, p))
         .collect();
     consumer.assign(&partitions).unwrap();
-    let started = Instant::now();
+    // Timed from the first record, like the bare loop: startup (metadata, offset
+    // lookups) is not the consume path.
+    let began = Instant::now();
+    let mut started = None;
     let (mut seen, mut bytes) = (0, 0usize);
     while seen < args.records {
         let batch = consumer.poll(Duration::from_millis(100)).unwrap();
+        if !batch.is_empty() {
+            started.get_or_insert_with(Instant::now);
+        }
         seen += batch.len();
         bytes += batch
             .iter()
             .map(|r| r.value.as_ref().map_or(0, |v| v.len()))
             .sum::<usize>();
-        assert!(started.elapsed() < WAIT, "our consumer stalled at {seen}");
+        assert!(began.elapsed() < WAIT, "our consumer stalled at {seen}");
     }
     assert!(bytes > 0);
-    started.elapsed()
+    started.map_or(Duration::ZERO, |s| s.elapsed())
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -153,39 +170,50 @@ fn main() {
     let cluster = Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers))
         .expect("broker reachable");
     let admin = cluster.admin().unwrap();
-    let (mut ours_p, mut bare_p, mut ours_c, mut bare_c) = (vec![], vec![], vec![], vec![]);
+    let mut times: [Vec<Duration>; 5] = Default::default();
+    const HANDLES: usize = 0;
+    const ENQUEUE: usize = 1;
+    const BARE_P: usize = 2;
+    const OURS_C: usize = 3;
+    const BARE_C: usize = 4;
     for round in 0..args.rounds {
-        let ours_topic: Arc<str> = Arc::from(format!("cmp-ours-{}-{round}", std::process::id()));
-        let bare_topic = format!("cmp-bare-{}-{round}", std::process::id());
-        for t in [&*ours_topic, bare_topic.as_str()] {
+        let name = |what: &str| format!("cmp-{what}-{}-{round}", std::process::id());
+        let (handles, enqueue, bare): (Arc<str>, Arc<str>, String) =
+            (name("handles").into(), name("enqueue").into(), name("bare"));
+        for t in [&*handles, &*enqueue, bare.as_str()] {
             admin.create_topic(t, &TopicConfig::new(args.partitions)).unwrap();
         }
-        let ours_first = round % 2 == 0;
-        let mut run = |ours: bool| {
-            if ours {
-                ours_p.push(ours_produce(&args, &cluster, &ours_topic));
-                ours_c.push(ours_consume(&args, &cluster, &ours_topic));
-            } else {
-                bare_p.push(bare_produce(&args, &bare_topic));
-                bare_c.push(bare_consume(&args, &bare_topic));
+        // Each round rotates which run goes first.
+        for turn in 0..3 {
+            match (round + turn) % 3 {
+                0 => {
+                    times[HANDLES].push(ours_produce(&args, &cluster, &handles, Outcomes::Handles));
+                }
+                1 => {
+                    times[ENQUEUE].push(ours_produce(&args, &cluster, &enqueue, Outcomes::AtFlush));
+                    times[OURS_C].push(ours_consume(&args, &cluster, &enqueue));
+                }
+                _ => {
+                    times[BARE_P].push(bare_produce(&args, &bare));
+                    times[BARE_C].push(bare_consume(&args, &bare));
+                }
             }
-        };
-        run(ours_first);
-        run(!ours_first);
+        }
         eprintln!("round {round} done");
     }
     let n = args.records;
-    let row = |what: &str, ours: Vec<Duration>, bare: Vec<Duration>| {
-        let (o, b) = (rate(n, median(ours)), rate(n, median(bare)));
-        println!(
-            "{what:<8} streamlog {o:>12.0} rec/s   bare rdkafka {b:>12.0} rec/s   ratio {:.3}",
-            o / b
-        );
-    };
+    let [handles, enqueue, bare_p, ours_c, bare_c] = times.map(|t| rate(n, median(t)));
     println!(
         "{} records of {} bytes, {} partitions, median of {} rounds, broker {}",
         n, args.value_size, args.partitions, args.rounds, args.bootstrap_servers
     );
-    row("produce", ours_p, bare_p);
-    row("consume", ours_c, bare_c);
+    let row = |what: &str, ours: f64, bare: f64| {
+        println!(
+            "{what:<26} streamlog {ours:>10.0} rec/s   bare rdkafka {bare:>10.0} rec/s   ratio {:.3}",
+            ours / bare
+        );
+    };
+    row("produce (enqueue + flush)", enqueue, bare_p);
+    row("produce (send, handles)", handles, bare_p);
+    row("consume (from 1st record)", ours_c, bare_c);
 }

@@ -111,6 +111,7 @@ mod scenarios {
         ordering::headers_round_trip,
         ordering::seek_moves_the_position,
         ordering::large_batches_arrive_whole,
+        ordering::enqueue_then_flush_delivers_everything,
         ordering::watermarks_and_lag,
         groups::group_rebalance_loses_and_doubles_nothing,
         groups::commit_close_reopen_resume,

@@ -20,6 +20,13 @@ pub trait Producer: Send + Sync {
     /// are returned here; later ones through the handle and the next `flush`.
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle>;
 
+    /// Sends one record without a per-record outcome: the fast path for loops that
+    /// [`flush`](Producer::flush) before they commit. Errors known at once are returned
+    /// here; later delivery failures by the next `flush`.
+    fn enqueue(&self, record: ProducerRecord) -> Result<()> {
+        self.send(record).map(drop)
+    }
+
     /// Sends several records, amortising per-partition work where the backend can.
     fn send_batch(&self, records: Vec<ProducerRecord>) -> Result<Vec<DeliveryHandle>> {
         records.into_iter().map(|r| self.send(r)).collect()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
@@ -14,7 +14,7 @@ use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
 
 use super::{KafkaGroupMetadata, api_timeout, map_error, rd_config};
 use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
-use crate::config::ClientConfig;
+use crate::config::{AutoOffsetReset, ClientConfig};
 use crate::error::{Error, Result};
 use crate::record::{Header, Offset, Record, Timestamp, TopicPartition};
 
@@ -141,13 +141,14 @@ pub(super) struct KafkaConsumer {
     pending_error: Option<Error>,
     /// The last topic name seen, to share one allocation across a batch.
     last_topic: Option<Arc<str>>,
+    reset: AutoOffsetReset,
 }
 
 impl KafkaConsumer {
     pub(super) fn new(config: &ClientConfig) -> Result<Self> {
         let max_poll_records = config.max_poll_records_value()?;
         // Validate the values we interpret the same way on both backends.
-        config.auto_offset_reset_value()?;
+        let reset = config.auto_offset_reset_value()?;
         config.isolation_level_value()?;
         let mut rd = rd_config(config);
         if config.get("auto.offset.reset") == Some("none") {
@@ -174,6 +175,7 @@ impl KafkaConsumer {
             subscribed: false,
             pending_error: None,
             last_topic: None,
+            reset,
         })
     }
 
@@ -185,37 +187,57 @@ impl KafkaConsumer {
         self.group_id.as_deref().ok_or(Error::NoGroupId)
     }
 
-    /// Copies a librdkafka message into a [`Record`], sharing the topic name with the
-    /// previous record where it is the same.
-    fn convert(last_topic: &mut Option<Arc<str>>, m: &BorrowedMessage<'_>) -> Record {
-        let topic = match last_topic {
-            Some(t) if **t == *m.topic() => t.clone(),
-            _ => {
-                let t: Arc<str> = Arc::from(m.topic());
-                *last_topic = Some(t.clone());
-                t
-            }
-        };
-        let headers = m
-            .headers()
-            .map(|hs| {
-                hs.iter()
-                    .map(|h| Header {
-                        key: h.key.to_owned(),
-                        value: h.value.map(Bytes::copy_from_slice),
-                    })
-                    .collect()
+    /// Copies a batch of librdkafka messages into [`Record`]s. Keys and values are
+    /// copied into one buffer and handed out as slices of it (one allocation per batch,
+    /// like a fetch buffer); records of one topic share one name.
+    fn convert_batch(last_topic: &mut Option<Arc<str>>, messages: &[BorrowedMessage<'_>]) -> Vec<Record> {
+        let total: usize = messages
+            .iter()
+            .map(|m| m.key().map_or(0, <[u8]>::len) + m.payload().map_or(0, <[u8]>::len))
+            .sum();
+        let mut arena = BytesMut::with_capacity(total);
+        let mut copy = |bytes: Option<&[u8]>| {
+            bytes.map(|b| {
+                let start = arena.len();
+                arena.extend_from_slice(b);
+                start..arena.len()
             })
-            .unwrap_or_default();
-        Record {
-            topic,
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp: timestamp(m.timestamp()),
-            key: m.key().map(Bytes::copy_from_slice),
-            value: m.payload().map(Bytes::copy_from_slice),
-            headers,
-        }
+        };
+        let spans: Vec<_> = messages
+            .iter()
+            .map(|m| (copy(m.key()), copy(m.payload())))
+            .collect();
+        let arena = arena.freeze();
+        messages
+            .iter()
+            .zip(spans)
+            .map(|(m, (key, value))| {
+                let topic = match last_topic {
+                    Some(t) if **t == *m.topic() => t.clone(),
+                    _ => last_topic.insert(Arc::from(m.topic())).clone(),
+                };
+                let headers = m
+                    .headers()
+                    .map(|hs| {
+                        hs.iter()
+                            .map(|h| Header {
+                                key: h.key.to_owned(),
+                                value: h.value.map(Bytes::copy_from_slice),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Record {
+                    topic,
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    timestamp: timestamp(m.timestamp()),
+                    key: key.map(|r| arena.slice(r)),
+                    value: value.map(|r| arena.slice(r)),
+                    headers,
+                }
+            })
+            .collect()
     }
 
     fn tpl(partitions: &[TopicPartition]) -> TopicPartitionList {
@@ -280,9 +302,16 @@ impl Consumer for KafkaConsumer {
                 reason: "assign while subscribed: call unsubscribe first".into(),
             });
         }
+        // Without a group there is no committed offset to look up: start where
+        // auto.offset.reset says, and save librdkafka the group round trip.
+        let start = match (&self.group_id, self.reset) {
+            (Some(_), _) => RdOffset::Stored,
+            (None, AutoOffsetReset::Earliest) => RdOffset::Beginning,
+            (None, _) => RdOffset::End,
+        };
         let mut tpl = TopicPartitionList::new();
         for tp in partitions {
-            let offset = self.position(tp).map_or(RdOffset::Stored, RdOffset::Offset);
+            let offset = self.position(tp).map_or(start, RdOffset::Offset);
             tpl.add_partition_offset(&tp.topic, tp.partition, offset)
                 .map_err(|e| map_error("assign", Some(&tp.topic), e))?;
         }
@@ -307,34 +336,36 @@ impl Consumer for KafkaConsumer {
         }
         let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
         let deadline = Instant::now() + timeout;
-        let mut out: Vec<Record> = Vec::new();
+        let mut messages: Vec<BorrowedMessage<'_>> = Vec::new();
         loop {
-            let wait = if out.is_empty() {
+            let wait = if messages.is_empty() {
                 deadline.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
             };
             match inner.poll(wait) {
                 Some(Ok(m)) => {
-                    out.push(Self::convert(&mut self.last_topic, &m));
-                    if out.len() >= self.max_poll_records {
+                    messages.push(m);
+                    if messages.len() >= self.max_poll_records {
                         break;
                     }
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => {}
                 Some(Err(e)) => {
                     let e = map_error("poll", None, e);
-                    if out.is_empty() {
+                    if messages.is_empty() {
                         return Err(e);
                     }
                     self.pending_error = Some(e);
                     break;
                 }
                 // A rebalance event was served, or the wait ran out.
-                None if out.is_empty() && Instant::now() < deadline => {}
+                None if messages.is_empty() && Instant::now() < deadline => {}
                 None => break,
             }
         }
+        let out = Self::convert_batch(&mut self.last_topic, &messages);
+        drop(messages);
         if let Some(payload) = inner.context().panic.lock().take() {
             std::panic::resume_unwind(payload);
         }

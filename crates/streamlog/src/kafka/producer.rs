@@ -1,7 +1,9 @@
 //! Producer of the Kafka backend: librdkafka's threaded producer, delivery reports into
 //! [`DeliveryHandle`]s, and the first failure kept for the next `flush`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -17,24 +19,58 @@ use crate::error::{Error, Result};
 use crate::record::{ProducerRecord, RecordMetadata, TopicPartition};
 
 /// Receives delivery reports on librdkafka's polling thread.
+///
+/// A record's opaque is an id: 0 for [`Producer::enqueue`] (nothing to fill in, nothing
+/// allocated), else the key of the slot its [`DeliveryHandle`] waits on.
 struct DeliveryReports {
     /// The first failure since the last flush.
     first_failure: Mutex<Option<Error>>,
+    /// Slots of records sent with a handle, by id.
+    pending: Mutex<HashMap<usize, Arc<DeliverySlot>>>,
+    next_id: AtomicUsize,
+    /// The topic name of the previous report, shared by the reports that follow.
+    last_topic: Mutex<Option<Arc<str>>>,
+}
+
+impl DeliveryReports {
+    fn topic(&self, name: &str) -> Arc<str> {
+        let mut last = self.last_topic.lock();
+        match last.as_ref() {
+            Some(t) if **t == *name => t.clone(),
+            _ => last.insert(Arc::from(name)).clone(),
+        }
+    }
+
+    fn track(&self) -> (usize, Arc<DeliverySlot>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(DeliverySlot::default());
+        self.pending.lock().insert(id, slot.clone());
+        (id, slot)
+    }
 }
 
 impl ClientContext for DeliveryReports {}
 
 impl ProducerContext for DeliveryReports {
-    type DeliveryOpaque = Arc<DeliverySlot>;
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
+    fn delivery(&self, result: &DeliveryResult<'_>, id: usize) {
+        let slot = if id == 0 {
+            None
+        } else {
+            self.pending.lock().remove(&id)
+        };
         match result {
-            Ok(m) => slot.fill(Ok(RecordMetadata {
-                topic: Arc::from(m.topic()),
-                partition: m.partition(),
-                offset: m.offset(),
-                timestamp: super::consumer::timestamp(m.timestamp()),
-            })),
+            Ok(m) => {
+                if let Some(slot) = slot {
+                    slot.fill(Ok(RecordMetadata {
+                        topic: self.topic(m.topic()),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        timestamp: super::consumer::timestamp(m.timestamp()),
+                    }));
+                }
+            }
             Err((e, m)) => {
                 let topic = m.topic().to_owned();
                 tracing::error!(topic, error = %e, "record not delivered");
@@ -47,10 +83,12 @@ impl ProducerContext for DeliveryReports {
                     });
                 }
                 drop(first);
-                slot.fill(Err(Error::Delivery {
-                    topic,
-                    reason: e.to_string(),
-                }));
+                if let Some(slot) = slot {
+                    slot.fill(Err(Error::Delivery {
+                        topic,
+                        reason: e.to_string(),
+                    }));
+                }
             }
         }
     }
@@ -72,6 +110,9 @@ impl KafkaProducer {
         let inner = rd
             .create_with_context(DeliveryReports {
                 first_failure: Mutex::new(None),
+                pending: Mutex::new(HashMap::new()),
+                next_id: AtomicUsize::new(1),
+                last_topic: Mutex::new(None),
             })
             .map_err(|e| map_error("creating the producer", None, e))?;
         Ok(Self {
@@ -91,20 +132,10 @@ impl KafkaProducer {
         }
     }
 
-    fn require_transactional(&self) -> Result<()> {
-        match self.transactional_id {
-            Some(_) => Ok(()),
-            None => Err(Error::Transaction {
-                reason: "this producer has no `transactional.id`".into(),
-            }),
-        }
-    }
-}
-
-impl Producer for KafkaProducer {
-    fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
+    /// Hands a record to librdkafka with delivery opaque `id`, waiting up to
+    /// `max.block.ms` for room in a full queue.
+    fn produce(&self, record: ProducerRecord, id: usize) -> Result<()> {
         let size = record.size();
-        let slot = Arc::new(DeliverySlot::default());
         let headers = (!record.headers.is_empty()).then(|| {
             record.headers.iter().fold(OwnedHeaders::new(), |h, header| {
                 h.insert(RdHeader {
@@ -113,18 +144,19 @@ impl Producer for KafkaProducer {
                 })
             })
         });
-        let mut base: BaseRecord<'_, [u8], [u8], Arc<DeliverySlot>> =
-            BaseRecord::with_opaque_to(&record.topic, slot.clone());
+        let mut base: BaseRecord<'_, [u8], [u8], usize> = BaseRecord::with_opaque_to(&record.topic, id);
         base.key = record.key.as_deref();
         base.payload = record.value.as_deref();
         base.partition = record.partition;
         base.timestamp = record.timestamp;
         base.headers = headers;
-        let deadline = Instant::now() + self.max_block;
+        // The clock is read only once the queue is full.
+        let mut deadline = None;
         loop {
             match self.inner.send(base) {
-                Ok(()) => return Ok(DeliveryHandle::pending(slot)),
+                Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.max_block);
                     if Instant::now() >= deadline {
                         return Err(Error::Timeout {
                             operation: "room in the producer queue (max.block.ms)".into(),
@@ -144,6 +176,32 @@ impl Producer for KafkaProducer {
                 Err((e, _)) => return Err(map_error("send", Some(&record.topic), e)),
             }
         }
+    }
+
+    fn require_transactional(&self) -> Result<()> {
+        match self.transactional_id {
+            Some(_) => Ok(()),
+            None => Err(Error::Transaction {
+                reason: "this producer has no `transactional.id`".into(),
+            }),
+        }
+    }
+}
+
+impl Producer for KafkaProducer {
+    fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
+        let (id, slot) = self.inner.context().track();
+        match self.produce(record, id) {
+            Ok(()) => Ok(DeliveryHandle::pending(slot)),
+            Err(e) => {
+                self.inner.context().pending.lock().remove(&id);
+                Err(e)
+            }
+        }
+    }
+
+    fn enqueue(&self, record: ProducerRecord) -> Result<()> {
+        self.produce(record, 0)
     }
 
     fn flush(&self, timeout: Duration) -> Result<()> {

@@ -160,6 +160,7 @@ macro_rules! conformance_tests {
             ordering::headers_round_trip,
             ordering::seek_moves_the_position,
             ordering::large_batches_arrive_whole,
+            ordering::enqueue_then_flush_delivers_everything,
             ordering::watermarks_and_lag,
             ordering::compaction_keeps_latest_per_key,
             groups::group_rebalance_loses_and_doubles_nothing,

@@ -212,3 +212,26 @@ pub fn compaction_keeps_latest_per_key(h: &dyn Harness) {
         .unwrap_err();
     assert!(matches!(err, streamlog::Error::InvalidRecord { .. }), "{err}");
 }
+
+pub fn enqueue_then_flush_delivers_everything(h: &dyn Harness) {
+    let t = topic(h, "enqueue", TopicConfig::new(2));
+    let p = producer(h, ClientConfig::new());
+    for i in 0..500 {
+        p.enqueue(
+            ProducerRecord::new(t.as_str())
+                .key(format!("k{i}"))
+                .value(i.to_string()),
+        )
+        .unwrap();
+    }
+    p.flush(Duration::from_secs(30)).expect("no delivery failed");
+    let mut c = consumer(h, ClientConfig::new());
+    c.assign(&[TopicPartition::new(&t, 0), TopicPartition::new(&t, 1)])
+        .unwrap();
+    let mut values: Vec<u32> = poll_n(h, c.as_mut(), 500)
+        .iter()
+        .map(|r| text(&r.value).parse().unwrap())
+        .collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..500).collect::<Vec<_>>());
+}
