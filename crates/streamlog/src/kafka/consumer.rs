@@ -28,6 +28,9 @@ pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
 
 type Positions = Arc<Mutex<HashMap<TopicPartition, i64>>>;
 
+/// Bytes a consumer's key/value buffer grows by.
+const ARENA_BLOCK: usize = 64 * 1024;
+
 /// Runs the user's rebalance listener inside librdkafka's rebalance handling.
 struct GroupContext {
     listener: Mutex<Option<Box<dyn RebalanceListener>>>,
@@ -187,57 +190,45 @@ impl KafkaConsumer {
         self.group_id.as_deref().ok_or(Error::NoGroupId)
     }
 
-    /// Copies a batch of librdkafka messages into [`Record`]s. Keys and values are
-    /// copied into one buffer and handed out as slices of it (one allocation per batch,
-    /// like a fetch buffer); records of one topic share one name.
-    fn convert_batch(last_topic: &mut Option<Arc<str>>, messages: &[BorrowedMessage<'_>]) -> Vec<Record> {
-        let total: usize = messages
-            .iter()
-            .map(|m| m.key().map_or(0, <[u8]>::len) + m.payload().map_or(0, <[u8]>::len))
-            .sum();
-        let mut arena = BytesMut::with_capacity(total);
+    /// Copies a librdkafka message into a [`Record`]. Keys and values are appended to
+    /// `arena` and split off as slices of it, so a batch shares a few allocations (like a
+    /// fetch buffer); records of one topic share one name.
+    fn convert(last_topic: &mut Option<Arc<str>>, arena: &mut BytesMut, m: &BorrowedMessage<'_>) -> Record {
         let mut copy = |bytes: Option<&[u8]>| {
             bytes.map(|b| {
-                let start = arena.len();
+                if arena.capacity() - arena.len() < b.len() {
+                    arena.reserve(b.len().max(ARENA_BLOCK));
+                }
                 arena.extend_from_slice(b);
-                start..arena.len()
+                arena.split().freeze()
             })
         };
-        let spans: Vec<_> = messages
-            .iter()
-            .map(|m| (copy(m.key()), copy(m.payload())))
-            .collect();
-        let arena = arena.freeze();
-        messages
-            .iter()
-            .zip(spans)
-            .map(|(m, (key, value))| {
-                let topic = match last_topic {
-                    Some(t) if **t == *m.topic() => t.clone(),
-                    _ => last_topic.insert(Arc::from(m.topic())).clone(),
-                };
-                let headers = m
-                    .headers()
-                    .map(|hs| {
-                        hs.iter()
-                            .map(|h| Header {
-                                key: h.key.to_owned(),
-                                value: h.value.map(Bytes::copy_from_slice),
-                            })
-                            .collect()
+        let key = copy(m.key());
+        let value = copy(m.payload());
+        let topic = match last_topic {
+            Some(t) if **t == *m.topic() => t.clone(),
+            _ => last_topic.insert(Arc::from(m.topic())).clone(),
+        };
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| Header {
+                        key: h.key.to_owned(),
+                        value: h.value.map(Bytes::copy_from_slice),
                     })
-                    .unwrap_or_default();
-                Record {
-                    topic,
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    timestamp: timestamp(m.timestamp()),
-                    key: key.map(|r| arena.slice(r)),
-                    value: value.map(|r| arena.slice(r)),
-                    headers,
-                }
+                    .collect()
             })
-            .collect()
+            .unwrap_or_default();
+        Record {
+            topic,
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp: timestamp(m.timestamp()),
+            key,
+            value,
+            headers,
+        }
     }
 
     fn tpl(partitions: &[TopicPartition]) -> TopicPartitionList {
@@ -336,36 +327,35 @@ impl Consumer for KafkaConsumer {
         }
         let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
         let deadline = Instant::now() + timeout;
-        let mut messages: Vec<BorrowedMessage<'_>> = Vec::new();
+        let mut out: Vec<Record> = Vec::new();
+        let mut arena = BytesMut::new();
         loop {
-            let wait = if messages.is_empty() {
+            let wait = if out.is_empty() {
                 deadline.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
             };
             match inner.poll(wait) {
                 Some(Ok(m)) => {
-                    messages.push(m);
-                    if messages.len() >= self.max_poll_records {
+                    out.push(Self::convert(&mut self.last_topic, &mut arena, &m));
+                    if out.len() >= self.max_poll_records {
                         break;
                     }
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => {}
                 Some(Err(e)) => {
                     let e = map_error("poll", None, e);
-                    if messages.is_empty() {
+                    if out.is_empty() {
                         return Err(e);
                     }
                     self.pending_error = Some(e);
                     break;
                 }
                 // A rebalance event was served, or the wait ran out.
-                None if messages.is_empty() && Instant::now() < deadline => {}
+                None if out.is_empty() && Instant::now() < deadline => {}
                 None => break,
             }
         }
-        let out = Self::convert_batch(&mut self.last_topic, &messages);
-        drop(messages);
         if let Some(payload) = inner.context().panic.lock().take() {
             std::panic::resume_unwind(payload);
         }
