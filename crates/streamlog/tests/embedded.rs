@@ -48,7 +48,7 @@ impl Harness for Embedded {
     }
 }
 
-conformance_tests!(Embedded::new());
+conformance_tests!(Some(Embedded::new()));
 
 #[test]
 fn retention_follows_the_injected_clock() {

@@ -52,11 +52,9 @@ fn broker() -> Option<Broker> {
     }
 }
 
-struct MaybeBroker(Option<Broker>);
-
-impl Harness for MaybeBroker {
+impl Harness for Broker {
     fn cluster(&self) -> &Cluster {
-        &self.0.as_ref().expect("checked before use").cluster
+        &self.cluster
     }
     fn caps(&self) -> Caps {
         Caps {
@@ -79,51 +77,4 @@ impl Harness for MaybeBroker {
     }
 }
 
-/// Runs a scenario only when a broker is there (see the module docs).
-macro_rules! with_broker {
-    () => {
-        MaybeBroker(broker())
-    };
-}
-
-mod scenarios {
-    use super::*;
-
-    /// Expands the scenarios, each skipping itself when there is no broker.
-    macro_rules! guarded {
-        ($($module:ident :: $name:ident),* $(,)?) => {
-            $(
-                #[test]
-                fn $name() {
-                    let harness = with_broker!();
-                    if harness.0.is_none() {
-                        return;
-                    }
-                    conformance::$module::$name(&harness);
-                }
-            )*
-        };
-    }
-
-    guarded!(
-        ordering::per_partition_ordering,
-        ordering::keys_land_on_murmur2_partitions,
-        ordering::headers_round_trip,
-        ordering::seek_moves_the_position,
-        ordering::large_batches_arrive_whole,
-        ordering::enqueue_then_flush_delivers_everything,
-        ordering::watermarks_and_lag,
-        groups::group_rebalance_loses_and_doubles_nothing,
-        groups::commit_close_reopen_resume,
-        groups::pause_and_resume,
-        transactions::read_committed_hides_aborted_and_open,
-        transactions::committed_transactions_become_visible,
-        transactions::offsets_commit_with_the_transaction,
-        transactions::newer_producer_fences_the_older,
-        transactions::transaction_calls_out_of_order_fail,
-        errors::unknown_topic_is_an_error,
-        errors::unknown_config_key_is_named,
-        errors::record_too_large_is_refused,
-        errors::seek_on_unassigned_partition_fails,
-    );
-}
+conformance_tests!(broker());

@@ -60,7 +60,7 @@ impl Harness for Mock {
     }
 }
 
-conformance_tests!(Mock::new());
+conformance_tests!(Some(Mock::new()));
 
 #[test]
 fn unreachable_broker_is_an_error_after_the_timeout() {

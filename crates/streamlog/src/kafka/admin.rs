@@ -6,11 +6,10 @@ use std::time::Duration;
 use futures::executor::block_on;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::RDKafkaErrorCode;
-use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
-use super::{api_timeout, map_error, rd_config, unreachable};
+use super::{api_timeout, committed_offsets, map_error, rd_config, unreachable};
 use crate::client::{Admin, Watermarks};
 use crate::config::{ClientConfig, TopicConfig};
 use crate::error::{Error, Result};
@@ -190,24 +189,6 @@ impl Admin for KafkaAdmin {
         let consumer: BaseConsumer = rd
             .create()
             .map_err(|e| map_error("creating the offset reader", None, e))?;
-        let mut tpl = TopicPartitionList::new();
-        for tp in partitions {
-            tpl.add_partition(&tp.topic, tp.partition);
-        }
-        let committed = consumer
-            .committed_offsets(tpl, self.timeout)
-            .map_err(|e| map_error("fetch committed offsets", None, e))?;
-        Ok(partitions
-            .iter()
-            .map(|tp| {
-                match committed
-                    .find_partition(&tp.topic, tp.partition)
-                    .map(|e| e.offset())
-                {
-                    Some(RdOffset::Offset(o)) => Some(o),
-                    _ => None,
-                }
-            })
-            .collect())
+        committed_offsets(&consumer, partitions, self.timeout)
     }
 }

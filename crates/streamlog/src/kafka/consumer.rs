@@ -12,7 +12,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers as _, Message};
 use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
 
-use super::{KafkaGroupMetadata, api_timeout, map_error, rd_config};
+use super::{KafkaGroupMetadata, api_timeout, committed_offsets, map_error, partition_list, rd_config};
 use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
 use crate::config::{AutoOffsetReset, ClientConfig};
 use crate::error::{Error, Result};
@@ -231,14 +231,6 @@ impl KafkaConsumer {
         }
     }
 
-    fn tpl(partitions: &[TopicPartition]) -> TopicPartitionList {
-        let mut tpl = TopicPartitionList::new();
-        for tp in partitions {
-            tpl.add_partition(&tp.topic, tp.partition);
-        }
-        tpl
-    }
-
     fn require_assigned(&self, tp: &TopicPartition) -> Result<()> {
         if self.assignment().contains(tp) {
             Ok(())
@@ -400,7 +392,7 @@ impl Consumer for KafkaConsumer {
             // "erroneous state"); re-assigning with the offset does the same thing.
             if self.subscribed {
                 inner
-                    .incremental_unassign(&Self::tpl(std::slice::from_ref(tp)))
+                    .incremental_unassign(&partition_list(std::slice::from_ref(tp)))
                     .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
             }
             let mut tpl = TopicPartitionList::new();
@@ -432,7 +424,7 @@ impl Consumer for KafkaConsumer {
             self.require_assigned(tp)?;
         }
         self.inner()?
-            .pause(&Self::tpl(partitions))
+            .pause(&partition_list(partitions))
             .map_err(|e| map_error("pause", None, e))
     }
 
@@ -441,28 +433,13 @@ impl Consumer for KafkaConsumer {
             self.require_assigned(tp)?;
         }
         self.inner()?
-            .resume(&Self::tpl(partitions))
+            .resume(&partition_list(partitions))
             .map_err(|e| map_error("resume", None, e))
     }
 
     fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
         self.require_group()?;
-        let committed = self
-            .inner()?
-            .committed_offsets(Self::tpl(partitions), self.timeout)
-            .map_err(|e| map_error("fetch committed offsets", None, e))?;
-        Ok(partitions
-            .iter()
-            .map(|tp| {
-                match committed
-                    .find_partition(&tp.topic, tp.partition)
-                    .map(|e| e.offset())
-                {
-                    Some(RdOffset::Offset(o)) => Some(o),
-                    _ => None,
-                }
-            })
-            .collect())
+        committed_offsets(self.inner()?, partitions, self.timeout)
     }
 
     fn group_metadata(&self) -> Option<GroupMetadata> {

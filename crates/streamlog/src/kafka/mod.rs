@@ -19,12 +19,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::TopicPartitionList;
 use rdkafka::config::ClientConfig as RdConfig;
 
 use crate::client::{Admin, Consumer, Producer};
 use crate::cluster::Backend;
 use crate::config::{ClientConfig, STREAMLOG_KEYS};
 use crate::error::{Error, Result};
+use crate::record::TopicPartition;
 
 pub(crate) use errors::map_error;
 
@@ -92,6 +94,39 @@ impl fmt::Debug for KafkaGroupMetadata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("KafkaGroupMetadata")
     }
+}
+
+/// A partition list of `partitions`, without offsets.
+fn partition_list(partitions: &[TopicPartition]) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for tp in partitions {
+        tpl.add_partition(&tp.topic, tp.partition);
+    }
+    tpl
+}
+
+/// The offsets `consumer`'s group committed for `partitions` (`None` where none).
+fn committed_offsets<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &rdkafka::consumer::BaseConsumer<C>,
+    partitions: &[TopicPartition],
+    timeout: Duration,
+) -> Result<Vec<Option<i64>>> {
+    use rdkafka::consumer::Consumer as _;
+    let committed = consumer
+        .committed_offsets(partition_list(partitions), timeout)
+        .map_err(|e| map_error("fetch committed offsets", None, e))?;
+    Ok(partitions
+        .iter()
+        .map(|tp| {
+            match committed
+                .find_partition(&tp.topic, tp.partition)
+                .map(|e| e.offset())
+            {
+                Some(rdkafka::Offset::Offset(o)) => Some(o),
+                _ => None,
+            }
+        })
+        .collect())
 }
 
 fn unreachable(config: &ClientConfig, timeout: Duration, detail: impl fmt::Display) -> Error {
