@@ -1,0 +1,128 @@
+//! The `source` block of a Debezium event, for PostgreSQL, MySQL and SQL Server.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::Result;
+use crate::event::{Position, Source};
+use crate::json::Fields;
+
+/// Fields the model holds in typed form; everything else goes to `Source::extra`.
+const COMMON: &[&str] = &["connector", "name", "db", "schema", "table", "ts_ms", "snapshot"];
+
+pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source> {
+    let connector = f.opt_str(block, "connector")?;
+    let (position, positional): (Position, &[&str]) = match connector.as_deref() {
+        Some("postgresql") => (
+            Position::Postgres {
+                lsn: f.opt_i64(block, "lsn")?,
+                tx_id: f.opt_i64(block, "txId")?,
+            },
+            &["lsn", "txId"],
+        ),
+        Some("mysql") => (
+            Position::MySql {
+                file: f.opt_str(block, "file")?.unwrap_or_default(),
+                pos: f.opt_i64(block, "pos")?.unwrap_or_default(),
+                row: f.opt_i64(block, "row")?.unwrap_or_default(),
+                gtid: f.opt_str(block, "gtid")?,
+                server_id: f.opt_i64(block, "server_id")?,
+            },
+            &["file", "pos", "row", "gtid", "server_id"],
+        ),
+        Some("sqlserver") => (
+            Position::SqlServer {
+                change_lsn: f.opt_str(block, "change_lsn")?,
+                commit_lsn: f.opt_str(block, "commit_lsn")?,
+                event_serial_no: f.opt_i64(block, "event_serial_no")?,
+            },
+            &["change_lsn", "commit_lsn", "event_serial_no"],
+        ),
+        _ => (Position::None, &[]),
+    };
+    let snapshot = match block.get("snapshot") {
+        None | Some(Json::Null) => None,
+        Some(Json::Bool(b)) => Some(b.to_string()),
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(other) => return Err(f.wrong("snapshot", "a string or boolean", other)),
+    };
+    let extra = block
+        .iter()
+        .filter(|(k, _)| !COMMON.contains(&k.as_str()) && !positional.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Source {
+        connector,
+        name: f.opt_str(block, "name")?,
+        db: f.opt_str(block, "db")?,
+        schema: f.opt_str(block, "schema")?,
+        table: f.opt_str(block, "table")?,
+        ts_ms: f.opt_i64(block, "ts_ms")?,
+        snapshot,
+        position,
+        extra,
+    })
+}
+
+pub(super) fn encode(source: &Source) -> Json {
+    let mut block = Map::new();
+    let mut put = |k: &str, v: Json| {
+        block.insert(k.to_owned(), v);
+    };
+    put(
+        "connector",
+        source.connector.clone().map_or(Json::Null, Json::String),
+    );
+    put("name", source.name.clone().map_or(Json::Null, Json::String));
+    put("ts_ms", source.ts_ms.map_or(Json::Null, Json::from));
+    put(
+        "snapshot",
+        Json::String(source.snapshot.clone().unwrap_or_else(|| "false".to_owned())),
+    );
+    put("db", source.db.clone().map_or(Json::Null, Json::String));
+    if let Some(schema) = &source.schema {
+        put("schema", Json::String(schema.clone()));
+    }
+    put("table", source.table.clone().map_or(Json::Null, Json::String));
+    let opt_str = |v: &Option<String>| v.clone().map_or(Json::Null, Json::String);
+    let opt_i64 = |v: &Option<i64>| v.map_or(Json::Null, Json::from);
+    match &source.position {
+        Position::None => {}
+        Position::Postgres { lsn, tx_id } => {
+            put("txId", opt_i64(tx_id));
+            put("lsn", opt_i64(lsn));
+        }
+        Position::MySql {
+            file,
+            pos,
+            row,
+            gtid,
+            server_id,
+        } => {
+            put("server_id", opt_i64(server_id));
+            put("gtid", opt_str(gtid));
+            put("file", Json::String(file.clone()));
+            put("pos", Json::from(*pos));
+            put("row", Json::from(*row));
+        }
+        Position::SqlServer {
+            change_lsn,
+            commit_lsn,
+            event_serial_no,
+        } => {
+            put("change_lsn", opt_str(change_lsn));
+            put("commit_lsn", opt_str(commit_lsn));
+            put("event_serial_no", opt_i64(event_serial_no));
+        }
+        Position::Replicate {
+            change_sequence,
+            stream_position,
+        } => {
+            put("change_sequence", Json::String(change_sequence.clone()));
+            put("stream_position", Json::String(stream_position.clone()));
+        }
+    }
+    for (k, v) in &source.extra {
+        block.insert(k.clone(), v.clone());
+    }
+    Json::Object(block)
+}

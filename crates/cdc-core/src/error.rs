@@ -1,0 +1,133 @@
+//! The one error type of `cdc-core`.
+
+use crate::event::Operation;
+
+/// A rule every change event obeys, checked when an event is decoded or built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A create (insert) carries the new row in `after`.
+    CreateHasAfter,
+    /// A create has no `before`.
+    CreateHasNoBefore,
+    /// A delete carries the old row in `before`.
+    DeleteHasBefore,
+    /// A delete has no `after`.
+    DeleteHasNoAfter,
+    /// An update carries the new row in `after`.
+    UpdateHasAfter,
+    /// A snapshot read carries the row in `after`.
+    ReadHasAfter,
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Rule::CreateHasAfter => "a create has an `after` row",
+            Rule::CreateHasNoBefore => "a create has no `before` row",
+            Rule::DeleteHasBefore => "a delete has a `before` row",
+            Rule::DeleteHasNoAfter => "a delete has no `after` row",
+            Rule::UpdateHasAfter => "an update has an `after` row",
+            Rule::ReadHasAfter => "a snapshot read has an `after` row",
+        })
+    }
+}
+
+/// What can go wrong decoding or encoding a change event. Each variant names the
+/// format and the field.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not JSON.
+    #[error("{format}: not valid JSON: {source}")]
+    Json {
+        /// The format being decoded.
+        format: &'static str,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A required field is absent.
+    #[error("{format}: missing field `{field}`")]
+    MissingField {
+        /// The format.
+        format: &'static str,
+        /// The field's path.
+        field: String,
+    },
+    /// A field of the wrong JSON type.
+    #[error("{format}: field `{field}` should be {expected}, found {found}")]
+    WrongType {
+        /// The format.
+        format: &'static str,
+        /// The field's path.
+        field: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was there.
+        found: String,
+    },
+    /// An operation code nobody knows.
+    #[error("{format}: unknown operation `{value}` in field `{field}`")]
+    UnknownOperation {
+        /// The format.
+        format: &'static str,
+        /// The field's path.
+        field: String,
+        /// The code as given.
+        value: String,
+    },
+    /// An event that breaks a [`Rule`].
+    #[error("{op:?} event breaks the rule: {rule}")]
+    Rule {
+        /// The event's operation.
+        op: Operation,
+        /// The rule.
+        rule: Rule,
+    },
+    /// A change or column mask that marks a column the row does not have.
+    #[error("{format}: `{field}` marks column {ordinal}, but the row has {columns} columns")]
+    MaskOutOfRange {
+        /// The format.
+        format: &'static str,
+        /// The mask field.
+        field: &'static str,
+        /// The first ordinal past the row.
+        ordinal: usize,
+        /// How many columns the row has.
+        columns: usize,
+    },
+    /// A field whose value does not fit its declared type.
+    #[error("{format}: field `{field}`: {reason}")]
+    InvalidValue {
+        /// The format.
+        format: &'static str,
+        /// The field's path.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A row that does not fit the type asked for with `after_as` / `before_as`.
+    #[error("row does not fit the requested type: {source}")]
+    Typed {
+        /// serde's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The JSON type name of a value, for error messages.
+pub(crate) fn json_type(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+    .to_owned()
+}

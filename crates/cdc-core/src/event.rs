@@ -1,0 +1,191 @@
+//! The change event: what happened to which row, where, and when.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, Result, Rule};
+use crate::row::Row;
+
+/// What happened to the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// A row was inserted (Debezium `c`, Replicate `INSERT`).
+    Create,
+    /// A row was updated (`u`, `UPDATE`).
+    Update,
+    /// A row was deleted (`d`, `DELETE`).
+    Delete,
+    /// A row read by a snapshot (`r`, Replicate's `REFRESH`).
+    Read,
+    /// The table was truncated (`t`).
+    Truncate,
+    /// A logical decoding message (`m`).
+    Message,
+}
+
+impl Operation {
+    /// Debezium's one-letter code.
+    pub fn debezium_code(self) -> &'static str {
+        match self {
+            Operation::Create => "c",
+            Operation::Update => "u",
+            Operation::Delete => "d",
+            Operation::Read => "r",
+            Operation::Truncate => "t",
+            Operation::Message => "m",
+        }
+    }
+
+    /// The operation of Debezium's one-letter code.
+    pub fn from_debezium(code: &str) -> Option<Self> {
+        Some(match code {
+            "c" => Operation::Create,
+            "u" => Operation::Update,
+            "d" => Operation::Delete,
+            "r" => Operation::Read,
+            "t" => Operation::Truncate,
+            "m" => Operation::Message,
+            _ => return None,
+        })
+    }
+}
+
+/// Where in the database's log the change was read.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub enum Position {
+    /// No position known.
+    #[default]
+    None,
+    /// PostgreSQL: the WAL position and transaction id.
+    Postgres {
+        /// `lsn`.
+        lsn: Option<i64>,
+        /// `txId`.
+        tx_id: Option<i64>,
+    },
+    /// MySQL: the binlog coordinates.
+    MySql {
+        /// `file`.
+        file: String,
+        /// `pos`.
+        pos: i64,
+        /// `row`.
+        row: i64,
+        /// `gtid`.
+        gtid: Option<String>,
+        /// `server_id`.
+        server_id: Option<i64>,
+    },
+    /// SQL Server: the change and commit LSNs.
+    SqlServer {
+        /// `change_lsn`.
+        change_lsn: Option<String>,
+        /// `commit_lsn`.
+        commit_lsn: Option<String>,
+        /// `event_serial_no`.
+        event_serial_no: Option<i64>,
+    },
+    /// Qlik (Attunity) Replicate: the change sequence and stream position.
+    Replicate {
+        /// `changeSequence`.
+        change_sequence: String,
+        /// `streamPosition`.
+        stream_position: String,
+    },
+}
+
+/// Where the event came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Source {
+    /// The connector type (`postgresql`, `mysql`, `sqlserver`, `replicate` ...).
+    pub connector: Option<String>,
+    /// The logical server name (the topic prefix).
+    pub name: Option<String>,
+    /// The database.
+    pub db: Option<String>,
+    /// The schema.
+    pub schema: Option<String>,
+    /// The table.
+    pub table: Option<String>,
+    /// When the change happened in the database, milliseconds since the epoch.
+    pub ts_ms: Option<i64>,
+    /// Whether the event was read by a snapshot (`true`, `last`, `incremental` ...), as
+    /// the source wrote it; `None` when it was not.
+    pub snapshot: Option<String>,
+    /// The log position.
+    pub position: Position,
+    /// Source fields this crate does not model, kept so re-encoding loses nothing.
+    pub extra: Map<String, Json>,
+}
+
+/// The transaction an event belongs to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transaction {
+    /// The transaction id.
+    pub id: String,
+    /// The event's place among all events of the transaction.
+    pub total_order: Option<i64>,
+    /// Its place among the transaction's events of the same table.
+    pub data_collection_order: Option<i64>,
+}
+
+/// A change to one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeEvent {
+    /// What happened.
+    pub op: Operation,
+    /// The row before the change (updates and deletes, when the database sends it).
+    pub before: Option<Row>,
+    /// The row after the change (creates, updates, reads).
+    pub after: Option<Row>,
+    /// Where it came from.
+    pub source: Source,
+    /// Its transaction, when known.
+    pub transaction: Option<Transaction>,
+    /// The primary-key columns, when known.
+    pub key: Option<Row>,
+    /// When the connector processed it, milliseconds since the epoch.
+    pub ts_ms: Option<i64>,
+}
+
+impl ChangeEvent {
+    /// An event, checked against the [`Rule`]s.
+    pub fn new(op: Operation, before: Option<Row>, after: Option<Row>, source: Source) -> Result<Self> {
+        let event = ChangeEvent {
+            op,
+            before,
+            after,
+            source,
+            transaction: None,
+            key: None,
+            ts_ms: None,
+        };
+        event.check()?;
+        Ok(event)
+    }
+
+    /// Checks the rules: a create has `after` and no `before`; a delete has `before`
+    /// and no `after`; an update and a snapshot read have `after`.
+    pub fn check(&self) -> Result<()> {
+        let broken = |rule| Err(Error::Rule { op: self.op, rule });
+        match self.op {
+            Operation::Create if self.after.is_none() => broken(Rule::CreateHasAfter),
+            Operation::Create if self.before.is_some() => broken(Rule::CreateHasNoBefore),
+            Operation::Delete if self.before.is_none() => broken(Rule::DeleteHasBefore),
+            Operation::Delete if self.after.is_some() => broken(Rule::DeleteHasNoAfter),
+            Operation::Update if self.after.is_none() => broken(Rule::UpdateHasAfter),
+            Operation::Read if self.after.is_none() => broken(Rule::ReadHasAfter),
+            _ => Ok(()),
+        }
+    }
+
+    /// The row after the change as a serde type.
+    pub fn after_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>> {
+        self.after.as_ref().map(Row::to_typed).transpose()
+    }
+
+    /// The row before the change as a serde type.
+    pub fn before_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>> {
+        self.before.as_ref().map(Row::to_typed).transpose()
+    }
+}
