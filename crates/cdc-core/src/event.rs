@@ -179,6 +179,16 @@ impl ChangeEvent {
         }
     }
 
+    /// The value of `column` after the change (`None` without an `after` row or column).
+    pub fn after_value(&self, column: &str) -> Option<&crate::value::Value> {
+        self.after.as_ref()?.get(column)
+    }
+
+    /// The value of `column` before the change.
+    pub fn before_value(&self, column: &str) -> Option<&crate::value::Value> {
+        self.before.as_ref()?.get(column)
+    }
+
     /// The row after the change as a serde type.
     pub fn after_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>> {
         self.after.as_ref().map(Row::to_typed).transpose()

@@ -1,0 +1,229 @@
+//! Replicate's JSON messages.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, Result};
+use crate::event::{ChangeEvent, Operation, Position, Source, Transaction};
+use crate::json::{Fields, parse_object};
+use crate::row::Row;
+use crate::value::Value;
+
+pub(super) const FORMAT: &str = "replicate-json";
+
+/// The magic of Replicate's message envelope.
+pub const MAGIC: &str = "atMSG";
+
+/// Header fields kept verbatim in [`Source::extra`] (the model has no typed place for
+/// them), so re-encoding loses nothing.
+const KEPT_HEADERS: &[&str] = &[
+    "timestamp",
+    "changeMask",
+    "columnMask",
+    "transactionLastEvent",
+    "externalSchemaId",
+];
+
+/// A decoded Replicate message: the event, and the outer envelope's other fields when
+/// the message had the envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicateRecord {
+    /// The event.
+    pub event: ChangeEvent,
+    /// The `MessageEnvelope` fields other than `message` (`magic`, `type`, `headers`,
+    /// `messageSchemaId`, `messageSchema`), if the message was enveloped.
+    pub envelope: Option<Map<String, Json>>,
+}
+
+/// The Replicate JSON codec.
+///
+/// ```
+/// use cdc_core::{ReplicateJson, Operation};
+/// let message = br#"{"data": {"PATIENTID": 7, "OUTCOMESTERMDATE": "2026-01-31"},
+///   "beforeData": {"PATIENTID": 7, "OUTCOMESTERMDATE": null},
+///   "headers": {"operation": "UPDATE", "changeSequence": "20260131000000000000000000001",
+///               "timestamp": "2026-01-31T10:00:00.000", "streamPosition": "00000025:00000ac0:0002",
+///               "transactionId": "00000000000000000000000000000A1B", "changeMask": "02", "columnMask": "03"}}"#;
+/// let record = ReplicateJson::decode(message).unwrap();
+/// assert_eq!(record.event.op, Operation::Update);
+/// assert_eq!(cdc_core::changed_columns(&record.event).unwrap(), vec!["OUTCOMESTERMDATE"]);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplicateJson;
+
+impl ReplicateJson {
+    /// Decodes a message, enveloped (`magic: atMSG`) or a bare data record.
+    pub fn decode(bytes: &[u8]) -> Result<ReplicateRecord> {
+        let root = parse_object(FORMAT, bytes)?;
+        let top = Fields {
+            format: FORMAT,
+            prefix: "",
+        };
+        if root.contains_key("magic") {
+            let magic = top.str(&root, "magic")?;
+            if magic != MAGIC {
+                return Err(Error::InvalidValue {
+                    format: FORMAT,
+                    field: "magic".into(),
+                    reason: format!("expected `{MAGIC}`, found `{magic}`"),
+                });
+            }
+            let message = top.object(&root, "message")?;
+            let envelope = root
+                .iter()
+                .filter(|(k, _)| k.as_str() != "message")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let event = decode_record(message, "message")?;
+            Ok(ReplicateRecord {
+                event,
+                envelope: Some(envelope),
+            })
+        } else {
+            Ok(ReplicateRecord {
+                event: decode_record(&root, "")?,
+                envelope: None,
+            })
+        }
+    }
+
+    /// Encodes a record the way it was decoded (with or without the envelope).
+    pub fn encode(record: &ReplicateRecord) -> Vec<u8> {
+        let message = encode_record(&record.event);
+        let json = match &record.envelope {
+            Some(envelope) => {
+                let mut root = envelope.clone();
+                root.insert("message".into(), message);
+                Json::Object(root)
+            }
+            None => message,
+        };
+        serde_json::to_vec(&json).unwrap_or_default()
+    }
+
+    /// Encodes an event as a bare data record.
+    pub fn encode_event(event: &ChangeEvent) -> Vec<u8> {
+        serde_json::to_vec(&encode_record(event)).unwrap_or_default()
+    }
+}
+
+fn operation(code: &str) -> Option<Operation> {
+    Some(match code {
+        "INSERT" => Operation::Create,
+        "UPDATE" => Operation::Update,
+        "DELETE" => Operation::Delete,
+        "REFRESH" => Operation::Read,
+        _ => return None,
+    })
+}
+
+fn operation_code(op: Operation) -> &'static str {
+    match op {
+        Operation::Create => "INSERT",
+        Operation::Update => "UPDATE",
+        Operation::Delete => "DELETE",
+        Operation::Read | Operation::Truncate | Operation::Message => "REFRESH",
+    }
+}
+
+fn row(obj: &Map<String, Json>) -> Row {
+    obj.iter()
+        .map(|(c, v)| (c.clone(), Value::from_json(v)))
+        .collect()
+}
+
+fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent> {
+    let f = Fields {
+        format: FORMAT,
+        prefix,
+    };
+    let headers = f.object(record, "headers")?;
+    let hf = Fields {
+        format: FORMAT,
+        prefix: &f.path("headers"),
+    };
+    let code = hf.str(headers, "operation")?;
+    let op = operation(&code).ok_or_else(|| Error::UnknownOperation {
+        format: FORMAT,
+        field: hf.path("operation"),
+        value: code.clone(),
+    })?;
+    let data = f.opt_object(record, "data")?.map(row);
+    let before_data = f.opt_object(record, "beforeData")?.map(row);
+    // A delete carries the deleted row in `data`.
+    let (before, after) = match op {
+        Operation::Delete => (before_data.or(data), None),
+        _ => (before_data, data),
+    };
+    let width = after.as_ref().or(before.as_ref()).map_or(0, Row::len);
+    for field in ["changeMask", "columnMask"] {
+        if let Some(mask) = hf.opt_str(headers, field)? {
+            super::mask::decode(field, &mask, width)?;
+        }
+    }
+    let transaction = hf.opt_str(headers, "transactionId")?.map(|id| -> Result<_> {
+        Ok(Transaction {
+            id,
+            total_order: hf.opt_i64(headers, "transactionEventCounter")?,
+            data_collection_order: None,
+        })
+    });
+    let extra = headers
+        .iter()
+        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let event = ChangeEvent {
+        op,
+        before,
+        after,
+        source: Source {
+            connector: Some("replicate".into()),
+            position: Position::Replicate {
+                change_sequence: hf.str(headers, "changeSequence")?,
+                stream_position: hf.opt_str(headers, "streamPosition")?.unwrap_or_default(),
+            },
+            snapshot: (op == Operation::Read).then(|| "true".to_owned()),
+            extra,
+            ..Source::default()
+        },
+        transaction: transaction.transpose()?,
+        key: None,
+        ts_ms: None,
+    };
+    event.check()?;
+    Ok(event)
+}
+
+fn encode_record(event: &ChangeEvent) -> Json {
+    let (data, before_data) = match event.op {
+        Operation::Delete => (event.before.as_ref(), None),
+        _ => (event.after.as_ref(), event.before.as_ref()),
+    };
+    let mut headers = Map::new();
+    headers.insert("operation".into(), Json::String(operation_code(event.op).into()));
+    let (change_sequence, stream_position) = match &event.source.position {
+        Position::Replicate {
+            change_sequence,
+            stream_position,
+        } => (change_sequence.clone(), stream_position.clone()),
+        _ => (String::new(), String::new()),
+    };
+    headers.insert("changeSequence".into(), Json::String(change_sequence));
+    headers.insert("streamPosition".into(), Json::String(stream_position));
+    if let Some(t) = &event.transaction {
+        headers.insert("transactionId".into(), Json::String(t.id.clone()));
+        if let Some(counter) = t.total_order {
+            headers.insert("transactionEventCounter".into(), Json::from(counter));
+        }
+    }
+    for (k, v) in &event.source.extra {
+        if KEPT_HEADERS.contains(&k.as_str()) {
+            headers.insert(k.clone(), v.clone());
+        }
+    }
+    let mut record = Map::new();
+    record.insert("data".into(), data.map_or(Json::Null, Row::to_json));
+    record.insert("beforeData".into(), before_data.map_or(Json::Null, Row::to_json));
+    record.insert("headers".into(), Json::Object(headers));
+    Json::Object(record)
+}

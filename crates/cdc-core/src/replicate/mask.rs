@@ -1,0 +1,94 @@
+//! Replicate's `changeMask` and `columnMask`: which columns changed, which are present.
+//!
+//! A mask is a string of hexadecimal digits. Read here as bytes in little-endian order:
+//! the first two digits are the byte of columns 0 to 7, the next two of columns 8 to 15,
+//! and bit 0 (the least significant) of each byte is the lowest ordinal of its eight.
+
+use std::collections::BTreeSet;
+
+use crate::error::{Error, Result};
+
+/// The column ordinals a mask marks.
+pub fn decode(field: &'static str, hex: &str, columns: usize) -> Result<BTreeSet<usize>> {
+    let invalid = |reason: String| Error::InvalidValue {
+        format: super::json::FORMAT,
+        field: format!("headers.{field}"),
+        reason,
+    };
+    if hex.len() % 2 != 0 {
+        return Err(invalid(format!("`{hex}` has an odd number of hex digits")));
+    }
+    let mut ordinals = BTreeSet::new();
+    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+        let text = std::str::from_utf8(pair).unwrap_or("");
+        let byte =
+            u8::from_str_radix(text, 16).map_err(|_| invalid(format!("`{hex}` is not hexadecimal")))?;
+        for bit in 0..8 {
+            if byte & (1 << bit) != 0 {
+                let ordinal = i * 8 + bit;
+                if ordinal >= columns {
+                    return Err(Error::MaskOutOfRange {
+                        format: super::json::FORMAT,
+                        field,
+                        ordinal,
+                        columns,
+                    });
+                }
+                ordinals.insert(ordinal);
+            }
+        }
+    }
+    Ok(ordinals)
+}
+
+/// The mask of `ordinals`, as many bytes as `columns` need.
+pub fn encode(ordinals: &BTreeSet<usize>, columns: usize) -> String {
+    let mut bytes = vec![0u8; columns.div_ceil(8).max(1)];
+    for &o in ordinals {
+        if let Some(b) = bytes.get_mut(o / 8) {
+            *b |= 1 << (o % 8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_mark_ordinals() {
+        assert_eq!(decode("changeMask", "0A", 4).unwrap(), BTreeSet::from([1, 3]));
+        assert_eq!(decode("changeMask", "0102", 10).unwrap(), BTreeSet::from([0, 9]));
+        assert_eq!(encode(&BTreeSet::from([0, 9]), 10), "0102");
+        assert_eq!(encode(&BTreeSet::new(), 3), "00");
+    }
+
+    #[test]
+    fn bad_masks_are_refused() {
+        let err = decode("columnMask", "10", 4).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::MaskOutOfRange {
+                    ordinal: 4,
+                    columns: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            decode("changeMask", "0", 4)
+                .unwrap_err()
+                .to_string()
+                .contains("odd")
+        );
+        assert!(
+            decode("changeMask", "ZZ", 4)
+                .unwrap_err()
+                .to_string()
+                .contains("headers.changeMask")
+        );
+    }
+}
