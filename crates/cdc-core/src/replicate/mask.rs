@@ -15,7 +15,7 @@ pub fn decode(field: &'static str, hex: &str, columns: usize) -> Result<BTreeSet
         field: format!("headers.{field}"),
         reason,
     };
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(invalid(format!("`{hex}` has an odd number of hex digits")));
     }
     let mut ordinals = BTreeSet::new();
