@@ -37,11 +37,20 @@ pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source
             },
             &["change_lsn", "commit_lsn", "event_serial_no"],
         ),
+        Some("replicate") => (
+            Position::Replicate {
+                change_sequence: f.opt_str(block, "change_sequence")?.unwrap_or_default(),
+                stream_position: f.opt_str(block, "stream_position")?.unwrap_or_default(),
+            },
+            &["change_sequence", "stream_position"],
+        ),
         _ => (Position::None, &[]),
     };
+    // "false" (or false, or null) means the event was not read by a snapshot.
     let snapshot = match block.get("snapshot") {
-        None | Some(Json::Null) => None,
-        Some(Json::Bool(b)) => Some(b.to_string()),
+        None | Some(Json::Null) | Some(Json::Bool(false)) => None,
+        Some(Json::String(s)) if s == "false" => None,
+        Some(Json::Bool(true)) => Some("true".to_owned()),
         Some(Json::String(s)) => Some(s.clone()),
         Some(other) => return Err(f.wrong("snapshot", "a string or boolean", other)),
     };

@@ -1,0 +1,216 @@
+//! Property tests: any event round-trips through each JSON codec, and Replicate ->
+//! Debezium -> Replicate keeps every field both formats carry.
+
+use cdc_core::{
+    ChangeEvent, DebeziumJson, Operation, Position, ReplicateJson, Row, Source, Transaction, Value,
+};
+use proptest::prelude::*;
+
+/// Values that plain (schema-less) JSON carries without loss.
+fn value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::Int),
+        (-1e12f64..1e12)
+            .prop_filter("not integral", |f| f.fract() != 0.0)
+            .prop_map(Value::Float),
+        "[a-zA-Z0-9 éü-]{0,12}".prop_map(Value::String),
+        Just(Value::Unavailable),
+        proptest::collection::vec(any::<i64>().prop_map(Value::Int), 0..3).prop_map(Value::Array),
+    ]
+}
+
+fn row() -> impl Strategy<Value = Row> {
+    proptest::collection::vec(value(), 1..6).prop_map(|values| {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("c{i}"), v))
+            .collect()
+    })
+}
+
+fn text() -> impl Strategy<Value = String> {
+    "[a-z0-9_]{1,10}"
+}
+
+fn debezium_source() -> impl Strategy<Value = Source> {
+    let position = prop_oneof![
+        (any::<Option<i32>>(), any::<Option<i32>>()).prop_map(|(lsn, tx)| (
+            "postgresql",
+            Position::Postgres {
+                lsn: lsn.map(i64::from),
+                tx_id: tx.map(i64::from)
+            }
+        )),
+        (
+            text(),
+            any::<u32>(),
+            0i64..5,
+            proptest::option::of(text()),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|(file, pos, row, gtid, server)| (
+                "mysql",
+                Position::MySql {
+                    file,
+                    pos: pos.into(),
+                    row,
+                    gtid,
+                    server_id: server.map(i64::from)
+                }
+            )),
+        (
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(0i64..100)
+        )
+            .prop_map(|(change_lsn, commit_lsn, event_serial_no)| (
+                "sqlserver",
+                Position::SqlServer {
+                    change_lsn,
+                    commit_lsn,
+                    event_serial_no
+                }
+            )),
+    ];
+    (
+        position,
+        text(),
+        text(),
+        proptest::option::of(text()),
+        text(),
+        any::<Option<u32>>(),
+        proptest::option::of(prop_oneof![Just("true"), Just("last"), Just("incremental")]),
+    )
+        .prop_map(
+            |((connector, position), name, db, schema, table, ts, snapshot)| Source {
+                connector: Some(connector.to_owned()),
+                name: Some(name),
+                db: Some(db),
+                schema,
+                table: Some(table),
+                ts_ms: ts.map(i64::from),
+                snapshot: snapshot.map(str::to_owned),
+                position,
+                extra: Default::default(),
+            },
+        )
+}
+
+/// Before and after rows that obey the rules for `op`.
+fn rows_for(op: Operation) -> BoxedStrategy<(Option<Row>, Option<Row>)> {
+    match op {
+        Operation::Create | Operation::Read => row().prop_map(|r| (None, Some(r))).boxed(),
+        Operation::Update => (proptest::option::of(row()), row())
+            .prop_map(|(b, a)| (b, Some(a)))
+            .boxed(),
+        _ => row().prop_map(|r| (Some(r), None)).boxed(),
+    }
+}
+
+fn op() -> impl Strategy<Value = Operation> {
+    prop_oneof![
+        Just(Operation::Create),
+        Just(Operation::Update),
+        Just(Operation::Delete),
+        Just(Operation::Read),
+    ]
+}
+
+fn debezium_event() -> impl Strategy<Value = ChangeEvent> {
+    op().prop_flat_map(|op| {
+        (
+            rows_for(op),
+            debezium_source(),
+            proptest::option::of((
+                text(),
+                proptest::option::of(0i64..1000),
+                proptest::option::of(0i64..1000),
+            )),
+            any::<Option<u32>>(),
+        )
+            .prop_map(move |((before, after), source, tx, ts)| ChangeEvent {
+                op,
+                before,
+                after,
+                source,
+                transaction: tx.map(|(id, total_order, data_collection_order)| Transaction {
+                    id,
+                    total_order,
+                    data_collection_order,
+                }),
+                key: None,
+                ts_ms: ts.map(i64::from),
+            })
+    })
+}
+
+fn replicate_event() -> impl Strategy<Value = ChangeEvent> {
+    op().prop_flat_map(|op| {
+        (
+            rows_for(op),
+            text(),
+            text(),
+            proptest::option::of((text(), proptest::option::of(0i64..1000))),
+        )
+            .prop_map(
+                move |((before, after), change_sequence, stream_position, tx)| ChangeEvent {
+                    // Replicate sends no before image for inserts and refreshes.
+                    op,
+                    before,
+                    after,
+                    source: Source {
+                        connector: Some("replicate".into()),
+                        snapshot: (op == Operation::Read).then(|| "true".to_owned()),
+                        position: Position::Replicate {
+                            change_sequence,
+                            stream_position,
+                        },
+                        ..Source::default()
+                    },
+                    transaction: tx.map(|(id, total_order)| Transaction {
+                        id,
+                        total_order,
+                        data_collection_order: None,
+                    }),
+                    key: None,
+                    ts_ms: None,
+                },
+            )
+    })
+}
+
+proptest! {
+    #[test]
+    fn debezium_json_round_trips(event in debezium_event()) {
+        let bytes = DebeziumJson::encode_event(&event);
+        let back = DebeziumJson::decode(Some(&bytes)).unwrap().unwrap().event;
+        prop_assert_eq!(back, event);
+    }
+
+    #[test]
+    fn replicate_json_round_trips(event in replicate_event()) {
+        let bytes = ReplicateJson::encode_event(&event);
+        let back = ReplicateJson::decode(&bytes).unwrap().event;
+        prop_assert_eq!(back, event);
+    }
+
+    #[test]
+    fn replicate_to_debezium_and_back_keeps_what_both_carry(event in replicate_event()) {
+        let replicate = ReplicateJson::encode_event(&event);
+        let decoded = ReplicateJson::decode(&replicate).unwrap().event;
+        let debezium = DebeziumJson::encode_event(&decoded);
+        let via_debezium = DebeziumJson::decode(Some(&debezium)).unwrap().unwrap().event;
+        prop_assert_eq!(&via_debezium, &decoded);
+        prop_assert_eq!(ReplicateJson::encode_event(&via_debezium), replicate);
+    }
+
+    #[test]
+    fn decoders_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = DebeziumJson::decode(Some(&bytes));
+        let _ = DebeziumJson::decode_key(&bytes);
+        let _ = ReplicateJson::decode(&bytes);
+    }
+}
