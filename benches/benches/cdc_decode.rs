@@ -36,6 +36,13 @@ fn decode(c: &mut Criterion) {
     group.bench_function(format!("debezium_json_{}B", debezium.len()), |b| {
         b.iter(|| DebeziumJson::decode(Some(std::hint::black_box(&debezium))).unwrap())
     });
+    // Floors for the same bytes: a parse that keeps nothing, and a parse into a JSON tree.
+    group.bench_function("floor_serde_json_ignored_any", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(&debezium)).unwrap())
+    });
+    group.bench_function("floor_serde_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(std::hint::black_box(&debezium)).unwrap())
+    });
     group.bench_function(format!("replicate_json_{}B", replicate.len()), |b| {
         b.iter(|| ReplicateJson::decode(std::hint::black_box(&replicate)).unwrap())
     });

@@ -14,6 +14,11 @@ fn round_trips(name: &str) -> cdc_core::DebeziumRecord {
     let record = DebeziumJson::decode(Some(&bytes))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .expect("not a tombstone");
+    assert_eq!(
+        Some(&record),
+        DebeziumJson::decode_reference(&bytes).unwrap().as_ref(),
+        "{name}: the fast path and the reference decoder agree"
+    );
     let again: Json = serde_json::from_slice(&DebeziumJson::encode(&record)).unwrap();
     let original: Json = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(again, original, "{name} re-encodes to the same JSON");

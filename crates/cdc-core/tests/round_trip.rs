@@ -208,6 +208,15 @@ proptest! {
     }
 
     #[test]
+    fn fast_path_agrees_with_the_reference_decoder(event in debezium_event()) {
+        let bytes = DebeziumJson::encode_event(&event);
+        prop_assert_eq!(
+            DebeziumJson::decode(Some(&bytes)).unwrap(),
+            DebeziumJson::decode_reference(&bytes).unwrap()
+        );
+    }
+
+    #[test]
     fn decoders_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = DebeziumJson::decode(Some(&bytes));
         let _ = DebeziumJson::decode_key(&bytes);

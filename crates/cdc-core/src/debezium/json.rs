@@ -41,6 +41,16 @@ impl DebeziumJson {
     /// Decodes a record value. `None` (a Kafka tombstone) decodes to `None`.
     pub fn decode(value: Option<&[u8]>) -> Result<Option<DebeziumRecord>> {
         let Some(bytes) = value else { return Ok(None) };
+        if let Some(event) = super::fast::decode(bytes) {
+            return Ok(Some(DebeziumRecord { event, schema: None }));
+        }
+        Self::decode_reference(bytes)
+    }
+
+    /// The reference decoder: through a JSON tree, for the schema envelope and for
+    /// errors that name the field. Public for tests that check the fast path against it.
+    #[doc(hidden)]
+    pub fn decode_reference(bytes: &[u8]) -> Result<Option<DebeziumRecord>> {
         let root = parse_object(FORMAT, bytes)?;
         let top = Fields {
             format: FORMAT,

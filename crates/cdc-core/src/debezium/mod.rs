@@ -1,5 +1,6 @@
 //! Debezium's change-event envelope.
 
+mod fast;
 pub mod json;
 mod schema;
 mod source;

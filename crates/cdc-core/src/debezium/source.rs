@@ -11,41 +11,6 @@ const COMMON: &[&str] = &["connector", "name", "db", "schema", "table", "ts_ms",
 
 pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source> {
     let connector = f.opt_str(block, "connector")?;
-    let (position, positional): (Position, &[&str]) = match connector.as_deref() {
-        Some("postgresql") => (
-            Position::Postgres {
-                lsn: f.opt_i64(block, "lsn")?,
-                tx_id: f.opt_i64(block, "txId")?,
-            },
-            &["lsn", "txId"],
-        ),
-        Some("mysql") => (
-            Position::MySql {
-                file: f.opt_str(block, "file")?.unwrap_or_default(),
-                pos: f.opt_i64(block, "pos")?.unwrap_or_default(),
-                row: f.opt_i64(block, "row")?.unwrap_or_default(),
-                gtid: f.opt_str(block, "gtid")?,
-                server_id: f.opt_i64(block, "server_id")?,
-            },
-            &["file", "pos", "row", "gtid", "server_id"],
-        ),
-        Some("sqlserver") => (
-            Position::SqlServer {
-                change_lsn: f.opt_str(block, "change_lsn")?,
-                commit_lsn: f.opt_str(block, "commit_lsn")?,
-                event_serial_no: f.opt_i64(block, "event_serial_no")?,
-            },
-            &["change_lsn", "commit_lsn", "event_serial_no"],
-        ),
-        Some("replicate") => (
-            Position::Replicate {
-                change_sequence: f.opt_str(block, "change_sequence")?.unwrap_or_default(),
-                stream_position: f.opt_str(block, "stream_position")?.unwrap_or_default(),
-            },
-            &["change_sequence", "stream_position"],
-        ),
-        _ => (Position::None, &[]),
-    };
     // "false" (or false, or null) means the event was not read by a snapshot.
     let snapshot = match block.get("snapshot") {
         None | Some(Json::Null) | Some(Json::Bool(false)) => None,
@@ -54,11 +19,12 @@ pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source
         Some(Json::String(s)) => Some(s.clone()),
         Some(other) => return Err(f.wrong("snapshot", "a string or boolean", other)),
     };
-    let extra = block
+    let mut rest: Map<String, Json> = block
         .iter()
-        .filter(|(k, _)| !COMMON.contains(&k.as_str()) && !positional.contains(&k.as_str()))
+        .filter(|(k, _)| !COMMON.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let position = position(connector.as_deref(), &mut rest, f)?;
     Ok(Source {
         connector,
         name: f.opt_str(block, "name")?,
@@ -68,8 +34,54 @@ pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source
         ts_ms: f.opt_i64(block, "ts_ms")?,
         snapshot,
         position,
-        extra,
+        extra: rest,
     })
+}
+
+/// The log position of a `connector`'s source block, taken out of `fields` (what is
+/// left are the fields the model does not hold).
+pub(super) fn position(
+    connector: Option<&str>,
+    fields: &mut Map<String, Json>,
+    f: &Fields<'_>,
+) -> Result<Position> {
+    let (position, positional): (Position, &[&str]) = match connector {
+        Some("postgresql") => (
+            Position::Postgres {
+                lsn: f.opt_i64(fields, "lsn")?,
+                tx_id: f.opt_i64(fields, "txId")?,
+            },
+            &["lsn", "txId"],
+        ),
+        Some("mysql") => (
+            Position::MySql {
+                file: f.opt_str(fields, "file")?.unwrap_or_default(),
+                pos: f.opt_i64(fields, "pos")?.unwrap_or_default(),
+                row: f.opt_i64(fields, "row")?.unwrap_or_default(),
+                gtid: f.opt_str(fields, "gtid")?,
+                server_id: f.opt_i64(fields, "server_id")?,
+            },
+            &["file", "pos", "row", "gtid", "server_id"],
+        ),
+        Some("sqlserver") => (
+            Position::SqlServer {
+                change_lsn: f.opt_str(fields, "change_lsn")?,
+                commit_lsn: f.opt_str(fields, "commit_lsn")?,
+                event_serial_no: f.opt_i64(fields, "event_serial_no")?,
+            },
+            &["change_lsn", "commit_lsn", "event_serial_no"],
+        ),
+        Some("replicate") => (
+            Position::Replicate {
+                change_sequence: f.opt_str(fields, "change_sequence")?.unwrap_or_default(),
+                stream_position: f.opt_str(fields, "stream_position")?.unwrap_or_default(),
+            },
+            &["change_sequence", "stream_position"],
+        ),
+        _ => (Position::None, &[]),
+    };
+    fields.retain(|k, _| !positional.contains(&k.as_str()));
+    Ok(position)
 }
 
 pub(super) fn encode(source: &Source) -> Json {
