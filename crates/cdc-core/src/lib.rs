@@ -43,6 +43,7 @@ mod json;
 mod ops;
 pub mod replicate;
 mod row;
+mod unwrap;
 mod value;
 
 pub use debezium::{DebeziumJson, DebeziumRecord};
@@ -51,4 +52,5 @@ pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateJson, ReplicateRecord};
 pub use row::Row;
+pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
