@@ -121,6 +121,32 @@ pub fn decimal_text(unscaled: i128, scale: u32) -> String {
     format!("{sign}{int}.{frac}")
 }
 
+/// Big-endian two's complement bytes as an integer.
+pub(crate) fn unscaled(bytes: &[u8]) -> Option<i128> {
+    if bytes.len() > 16 {
+        return None;
+    }
+    let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
+    let mut buf = [if negative { 0xff } else { 0 }; 16];
+    buf[16 - bytes.len()..].copy_from_slice(bytes);
+    Some(i128::from_be_bytes(buf))
+}
+
+/// The shortest big-endian two's complement bytes of `n`.
+pub(crate) fn unscaled_bytes(n: i128) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let mut start = 0;
+    while start < 15 {
+        let (b, next) = (bytes[start], bytes[start + 1]);
+        let redundant = (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0);
+        if !redundant {
+            break;
+        }
+        start += 1;
+    }
+    bytes[start..].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,8 @@ pub(super) fn decode(json: &Json, schema: &Json, path: &str) -> Result<Value> {
                 .decode(text()?)
                 .map_err(|e| invalid(&format!("decimal is not base64: {e}")))?;
             Value::Decimal {
-                unscaled: unscaled(&bytes).ok_or_else(|| invalid("decimal wider than 128 bits"))?,
+                unscaled: crate::value::unscaled(&bytes)
+                    .ok_or_else(|| invalid("decimal wider than 128 bits"))?,
                 scale: decimal_scale(schema)
                     .ok_or_else(|| invalid("decimal schema has no `scale` parameter"))?,
             }
@@ -106,7 +107,9 @@ pub(super) fn encode(value: &Value, schema: &Json) -> Json {
             Some("io.debezium.time.Timestamp" | "org.apache.kafka.connect.data.Timestamp"),
         ) => Json::from(t / 1000),
         (Value::Json(j), _) => Json::String(j.to_string()),
-        (Value::Decimal { unscaled, .. }, _) => Json::String(STANDARD.encode(unscaled_bytes(*unscaled))),
+        (Value::Decimal { unscaled, .. }, _) => {
+            Json::String(STANDARD.encode(crate::value::unscaled_bytes(*unscaled)))
+        }
         (Value::Array(items), _) => {
             let item_schema = schema.get("items").unwrap_or(&Json::Null);
             Json::Array(items.iter().map(|v| encode(v, item_schema)).collect())
@@ -121,32 +124,6 @@ fn decimal_scale(schema: &Json) -> Option<u32> {
         .as_str()
         .and_then(|s| s.parse().ok())
         .or_else(|| scale.as_u64().and_then(|s| u32::try_from(s).ok()))
-}
-
-/// Big-endian two's complement bytes as an integer.
-fn unscaled(bytes: &[u8]) -> Option<i128> {
-    if bytes.len() > 16 {
-        return None;
-    }
-    let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
-    let mut buf = [if negative { 0xff } else { 0 }; 16];
-    buf[16 - bytes.len()..].copy_from_slice(bytes);
-    Some(i128::from_be_bytes(buf))
-}
-
-/// The shortest big-endian two's complement bytes of `n`.
-fn unscaled_bytes(n: i128) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let mut start = 0;
-    while start < 15 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        let redundant = (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0);
-        if !redundant {
-            break;
-        }
-        start += 1;
-    }
-    bytes[start..].to_vec()
 }
 
 /// The columns of `row` typed by `fields`.
@@ -186,10 +163,14 @@ mod tests {
             i128::MAX,
             i128::MIN,
         ] {
-            assert_eq!(unscaled(&unscaled_bytes(n)), Some(n), "{n}");
+            assert_eq!(
+                crate::value::unscaled(&crate::value::unscaled_bytes(n)),
+                Some(n),
+                "{n}"
+            );
         }
-        assert_eq!(unscaled_bytes(12345), vec![0x30, 0x39]);
-        assert_eq!(unscaled_bytes(-1), vec![0xff]);
+        assert_eq!(crate::value::unscaled_bytes(12345), vec![0x30, 0x39]);
+        assert_eq!(crate::value::unscaled_bytes(-1), vec![0xff]);
     }
 
     #[test]

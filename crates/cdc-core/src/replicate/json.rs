@@ -137,9 +137,21 @@ fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent
         prefix,
     };
     let headers = f.object(record, "headers")?;
+    let data = f.opt_object(record, "data")?.map(row);
+    let before_data = f.opt_object(record, "beforeData")?.map(row);
+    assemble(data, before_data, headers, &f.path("headers"))
+}
+
+/// The event of a record's rows and headers (shared by the JSON and Avro forms).
+pub(crate) fn assemble(
+    data: Option<Row>,
+    before_data: Option<Row>,
+    headers: &Map<String, Json>,
+    headers_path: &str,
+) -> Result<ChangeEvent> {
     let hf = Fields {
         format: FORMAT,
-        prefix: &f.path("headers"),
+        prefix: headers_path,
     };
     let code = hf.str(headers, "operation")?;
     let op = operation(&code).ok_or_else(|| Error::UnknownOperation {
@@ -147,8 +159,6 @@ fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent
         field: hf.path("operation"),
         value: code.clone(),
     })?;
-    let data = f.opt_object(record, "data")?.map(row);
-    let before_data = f.opt_object(record, "beforeData")?.map(row);
     // A delete carries the deleted row in `data`.
     let (before, after) = match op {
         Operation::Delete => (before_data.or(data), None),
@@ -194,11 +204,8 @@ fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent
     Ok(event)
 }
 
-fn encode_record(event: &ChangeEvent) -> Json {
-    let (data, before_data) = match event.op {
-        Operation::Delete => (event.before.as_ref(), None),
-        _ => (event.after.as_ref(), event.before.as_ref()),
-    };
+/// The headers object of an event (shared by the JSON and Avro forms).
+pub(crate) fn encode_headers(event: &ChangeEvent) -> Map<String, Json> {
     let mut headers = Map::new();
     headers.insert("operation".into(), Json::String(operation_code(event.op).into()));
     let (change_sequence, stream_position) = match &event.source.position {
@@ -221,9 +228,22 @@ fn encode_record(event: &ChangeEvent) -> Json {
             headers.insert(k.clone(), v.clone());
         }
     }
+    headers
+}
+
+/// Which rows go in `data` and `beforeData`.
+pub(crate) fn data_rows(event: &ChangeEvent) -> (Option<&Row>, Option<&Row>) {
+    match event.op {
+        Operation::Delete => (event.before.as_ref(), None),
+        _ => (event.after.as_ref(), event.before.as_ref()),
+    }
+}
+
+fn encode_record(event: &ChangeEvent) -> Json {
+    let (data, before_data) = data_rows(event);
     let mut record = Map::new();
     record.insert("data".into(), data.map_or(Json::Null, Row::to_json));
     record.insert("beforeData".into(), before_data.map_or(Json::Null, Row::to_json));
-    record.insert("headers".into(), Json::Object(headers));
+    record.insert("headers".into(), Json::Object(encode_headers(event)));
     Json::Object(record)
 }
