@@ -36,6 +36,7 @@
 //! # Ok::<(), cdc_core::Error>(())
 //! ```
 
+pub mod avro;
 mod debezium;
 mod error;
 mod event;

@@ -49,7 +49,23 @@ pub fn encode(ordinals: &BTreeSet<usize>, columns: usize) -> String {
             *b |= 1 << (o % 8);
         }
     }
+    hex(&bytes)
+}
+
+/// Bytes as uppercase hex digits (masks are bytes in Avro, hex in JSON).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Hex digits as bytes; `None` for an odd count or a non-hex digit.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]

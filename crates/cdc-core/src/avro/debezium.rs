@@ -1,0 +1,227 @@
+//! Debezium's envelope in Avro form.
+
+use apache_avro::types::Value as Avro;
+use serde_json::{Map, Value as Json, json};
+
+use super::{RowSchema, parse_schema, to_json, unwrap_union, wrong};
+use crate::error::{Error, Result};
+use crate::event::{ChangeEvent, Operation, Transaction};
+use crate::json::Fields;
+
+const FORMAT: &str = "debezium-avro";
+
+/// Source fields of the Avro form: the common ones and every connector's position.
+const SOURCE_FIELDS: &[(&str, &str)] = &[
+    ("connector", "string"),
+    ("name", "string"),
+    ("ts_ms", "long"),
+    ("snapshot", "string"),
+    ("db", "string"),
+    ("schema", "string"),
+    ("table", "string"),
+    ("txId", "long"),
+    ("lsn", "long"),
+    ("server_id", "long"),
+    ("gtid", "string"),
+    ("file", "string"),
+    ("pos", "long"),
+    ("row", "long"),
+    ("change_lsn", "string"),
+    ("commit_lsn", "string"),
+    ("event_serial_no", "long"),
+    ("change_sequence", "string"),
+    ("stream_position", "string"),
+];
+
+/// The Debezium Avro codec for one table's rows.
+///
+/// ```
+/// use cdc_core::avro::{RowSchema, ColumnType, debezium::DebeziumAvro};
+/// use cdc_core::{ChangeEvent, Operation, Row, Source, Value};
+///
+/// let rows = RowSchema { name: "Value".into(), columns: vec![("id".into(), ColumnType::Long)] };
+/// let codec = DebeziumAvro::new("dbserver1.inventory.customers", rows).unwrap();
+/// let event = ChangeEvent::new(Operation::Create, None, Some(Row::new().with("id", Value::Int(7))), Source::default()).unwrap();
+/// let bytes = codec.encode_binary(&event).unwrap();
+/// assert_eq!(codec.decode_binary(&bytes).unwrap(), event);
+/// ```
+#[derive(Debug, Clone)]
+pub struct DebeziumAvro {
+    rows: RowSchema,
+    schema: apache_avro::Schema,
+}
+
+impl DebeziumAvro {
+    /// The codec of a table whose rows have `rows`, in Avro namespace `namespace`.
+    pub fn new(namespace: &str, rows: RowSchema) -> Result<Self> {
+        let schema = parse_schema(&Self::schema_json(namespace, &rows))?;
+        Ok(Self { rows, schema })
+    }
+
+    /// The envelope's Avro schema.
+    pub fn schema(&self) -> &apache_avro::Schema {
+        &self.schema
+    }
+
+    fn schema_json(namespace: &str, rows: &RowSchema) -> Json {
+        let source_fields: Vec<Json> = SOURCE_FIELDS
+            .iter()
+            .map(|(n, t)| json!({"name": n, "type": ["null", t], "default": null}))
+            .collect();
+        json!({
+            "type": "record", "name": "Envelope", "namespace": namespace,
+            "fields": [
+                {"name": "before", "type": ["null", rows.to_json()], "default": null},
+                {"name": "after", "type": ["null", rows.name], "default": null},
+                {"name": "source", "type": {"type": "record", "name": "Source", "namespace": "io.debezium.connector", "fields": source_fields}},
+                {"name": "op", "type": "string"},
+                {"name": "ts_ms", "type": ["null", "long"], "default": null},
+                {"name": "transaction", "type": ["null", {"type": "record", "name": "block", "namespace": "event", "fields": [
+                    {"name": "id", "type": "string"},
+                    {"name": "total_order", "type": ["null", "long"], "default": null},
+                    {"name": "data_collection_order", "type": ["null", "long"], "default": null}
+                ]}], "default": null}
+            ]
+        })
+    }
+
+    /// The event as an Avro value of [`schema`](Self::schema).
+    pub fn encode(&self, event: &ChangeEvent) -> Result<Avro> {
+        let row = |r: &Option<crate::row::Row>, side: &str| -> Result<Avro> {
+            Ok(match r {
+                None => Avro::Union(0, Box::new(Avro::Null)),
+                Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side)?)),
+            })
+        };
+        let source_json = crate::debezium::encode_source(&event.source);
+        let source = Avro::Record(
+            SOURCE_FIELDS
+                .iter()
+                .map(|(name, kind)| {
+                    let v = match source_json.get(*name) {
+                        Some(Json::String(s)) if *kind == "string" => {
+                            Avro::Union(1, Box::new(Avro::String(s.clone())))
+                        }
+                        Some(Json::Number(n)) if *kind == "long" => {
+                            Avro::Union(1, Box::new(Avro::Long(n.as_i64().unwrap_or_default())))
+                        }
+                        _ => Avro::Union(0, Box::new(Avro::Null)),
+                    };
+                    ((*name).to_owned(), v)
+                })
+                .collect(),
+        );
+        let opt_long = |v: Option<i64>| match v {
+            Some(v) => Avro::Union(1, Box::new(Avro::Long(v))),
+            None => Avro::Union(0, Box::new(Avro::Null)),
+        };
+        let transaction = match &event.transaction {
+            None => Avro::Union(0, Box::new(Avro::Null)),
+            Some(t) => Avro::Union(
+                1,
+                Box::new(Avro::Record(vec![
+                    ("id".into(), Avro::String(t.id.clone())),
+                    ("total_order".into(), opt_long(t.total_order)),
+                    ("data_collection_order".into(), opt_long(t.data_collection_order)),
+                ])),
+            ),
+        };
+        Ok(Avro::Record(vec![
+            ("before".into(), row(&event.before, "before")?),
+            ("after".into(), row(&event.after, "after")?),
+            ("source".into(), source),
+            ("op".into(), Avro::String(event.op.debezium_code().into())),
+            ("ts_ms".into(), opt_long(event.ts_ms)),
+            ("transaction".into(), transaction),
+        ]))
+    }
+
+    /// The event of an Avro value of [`schema`](Self::schema).
+    pub fn decode(&self, value: &Avro) -> Result<ChangeEvent> {
+        let Avro::Record(fields) = value else {
+            return Err(wrong("(envelope)", "a record", value));
+        };
+        let get = |name: &str| -> Result<&Avro> {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| unwrap_union(v))
+                .ok_or_else(|| Error::MissingField {
+                    format: FORMAT,
+                    field: name.to_owned(),
+                })
+        };
+        let code = match get("op")? {
+            Avro::String(s) => s.clone(),
+            other => return Err(wrong("op", "a string", other)),
+        };
+        let op = Operation::from_debezium(&code).ok_or_else(|| Error::UnknownOperation {
+            format: FORMAT,
+            field: "op".into(),
+            value: code.clone(),
+        })?;
+        let row = |side: &str| -> Result<Option<crate::row::Row>> {
+            match get(side)? {
+                Avro::Null => Ok(None),
+                record => self.rows.decode_row(record, side).map(Some),
+            }
+        };
+        let source = match to_json(get("source")?) {
+            Json::Object(map) => {
+                let map: Map<String, Json> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
+                crate::debezium::decode_source(
+                    &map,
+                    &Fields {
+                        format: FORMAT,
+                        prefix: "source",
+                    },
+                )?
+            }
+            _ => Default::default(),
+        };
+        let long = |v: &Avro| match v {
+            Avro::Long(l) => Some(*l),
+            _ => None,
+        };
+        let transaction = match get("transaction")? {
+            Avro::Record(t) => {
+                let field = |n: &str| t.iter().find(|(k, _)| k == n).map(|(_, v)| unwrap_union(v));
+                Some(Transaction {
+                    id: match field("id") {
+                        Some(Avro::String(s)) => s.clone(),
+                        _ => {
+                            return Err(Error::MissingField {
+                                format: FORMAT,
+                                field: "transaction.id".into(),
+                            });
+                        }
+                    },
+                    total_order: field("total_order").and_then(long),
+                    data_collection_order: field("data_collection_order").and_then(long),
+                })
+            }
+            _ => None,
+        };
+        let event = ChangeEvent {
+            op,
+            before: row("before")?,
+            after: row("after")?,
+            source,
+            transaction,
+            key: None,
+            ts_ms: long(get("ts_ms")?),
+        };
+        event.check()?;
+        Ok(event)
+    }
+
+    /// The event as Avro binary (no registry framing).
+    pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
+        super::encode_datum(&self.schema, self.encode(event)?)
+    }
+
+    /// The event of Avro binary (no registry framing); truncated input is an error.
+    pub fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
+        self.decode(&super::decode_datum(&self.schema, bytes)?)
+    }
+}
