@@ -343,7 +343,9 @@ mod avro_forms {
                 ts_ms: None,
             };
             let bytes = codec.encode_binary(&event).unwrap();
-            prop_assert_eq!(codec.decode_binary(&bytes).unwrap(), event);
+            prop_assert_eq!(codec.decode_binary(&bytes).unwrap(), event.clone());
+            let enveloped = codec.encode_envelope(&event).unwrap();
+            prop_assert_eq!(codec.decode_envelope(&enveloped).unwrap(), event);
         }
 
         #[test]

@@ -158,6 +158,105 @@ impl ReplicateAvro {
         Ok(event)
     }
 
+    /// The `MessageEnvelope` schema: the `atMSG` magic, the message type, optional
+    /// headers, the message's own schema and the message as bytes.
+    pub fn envelope_schema() -> Result<apache_avro::Schema> {
+        parse_schema(&json!({
+            "type": "record", "name": "MessageEnvelope", "namespace": "com.attunity.queue.msg",
+            "fields": [
+                {"name": "magic", "type": {"type": "fixed", "name": "Magic", "size": 5}},
+                {"name": "type", "type": "string"},
+                {"name": "headers", "type": ["null", {"type": "map", "values": "string"}], "default": null},
+                {"name": "messageSchemaId", "type": ["null", "string"], "default": null},
+                {"name": "messageSchema", "type": ["null", "string"], "default": null},
+                {"name": "message", "type": "bytes"}
+            ]
+        }))
+    }
+
+    /// The event as a binary `MessageEnvelope` (type `DT`) carrying its `DataRecord`
+    /// and that record's schema.
+    pub fn encode_envelope(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
+        let envelope = Avro::Record(vec![
+            (
+                "magic".into(),
+                Avro::Fixed(5, crate::replicate::json::MAGIC.as_bytes().to_vec()),
+            ),
+            ("type".into(), Avro::String("DT".into())),
+            ("headers".into(), Avro::Union(0, Box::new(Avro::Null))),
+            ("messageSchemaId".into(), Avro::Union(0, Box::new(Avro::Null))),
+            (
+                "messageSchema".into(),
+                // The full schema: the canonical form drops logical types (decimals, dates).
+                Avro::Union(
+                    1,
+                    Box::new(Avro::String(serde_json::to_string(&self.schema).map_err(
+                        |e| Error::InvalidValue {
+                            format: FORMAT,
+                            field: "messageSchema".into(),
+                            reason: e.to_string(),
+                        },
+                    )?)),
+                ),
+            ),
+            ("message".into(), Avro::Bytes(self.encode_binary(event)?)),
+        ]);
+        super::encode_datum(&Self::envelope_schema()?, envelope)
+    }
+
+    /// The event of a binary `MessageEnvelope`. The message is read with the schema the
+    /// envelope carries (when it carries one), and its columns are taken by name.
+    pub fn decode_envelope(&self, bytes: &[u8]) -> Result<ChangeEvent> {
+        let Avro::Record(fields) = super::decode_datum(&Self::envelope_schema()?, bytes)? else {
+            return Err(Error::MissingField {
+                format: FORMAT,
+                field: "(envelope)".into(),
+            });
+        };
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| unwrap_union(v))
+        };
+        match field("magic") {
+            Some(Avro::Fixed(_, magic)) if magic.as_slice() == crate::replicate::json::MAGIC.as_bytes() => {}
+            _ => {
+                return Err(Error::InvalidValue {
+                    format: FORMAT,
+                    field: "magic".into(),
+                    reason: format!("expected `{}`", crate::replicate::json::MAGIC),
+                });
+            }
+        }
+        let Some(Avro::Bytes(message)) = field("message") else {
+            return Err(Error::MissingField {
+                format: FORMAT,
+                field: "message".into(),
+            });
+        };
+        let record = match field("messageSchema") {
+            Some(Avro::String(text)) => {
+                let writer = apache_avro::Schema::parse_str(text).map_err(|e| Error::InvalidValue {
+                    format: FORMAT,
+                    field: "messageSchema".into(),
+                    reason: e.to_string(),
+                })?;
+                // Read with the writer's schema; `decode` then takes columns by name
+                // (columns the writer adds are ignored, a missing one is an error).
+                apache_avro::from_avro_datum(&writer, &mut message.as_slice(), None).map_err(|e| {
+                    Error::InvalidValue {
+                        format: FORMAT,
+                        field: "message".into(),
+                        reason: e.to_string(),
+                    }
+                })?
+            }
+            _ => super::decode_datum(&self.schema, message)?,
+        };
+        self.decode(&record)
+    }
+
     /// The event as Avro binary (no envelope, no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
         super::encode_datum(&self.schema, self.encode(event)?)
