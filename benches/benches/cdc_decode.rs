@@ -2,6 +2,9 @@
 //!
 //! `cargo bench -p streamkit-benches --bench cdc_decode`
 
+use cdc_core::avro::RowSchema;
+use cdc_core::avro::debezium::DebeziumAvro;
+use cdc_core::avro::replicate::ReplicateAvro;
 use cdc_core::{DebeziumJson, ReplicateJson};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -45,6 +48,24 @@ fn decode(c: &mut Criterion) {
     });
     group.bench_function(format!("replicate_json_{}B", replicate.len()), |b| {
         b.iter(|| ReplicateJson::decode(std::hint::black_box(&replicate)).unwrap())
+    });
+    // The same event in Avro binary (no registry framing), rows typed by their schema.
+    let event = DebeziumJson::decode(Some(&debezium)).unwrap().unwrap().event;
+    let rows = RowSchema::infer("Value", event.after.as_ref().unwrap());
+    let debezium_avro = DebeziumAvro::new("dbserver1.inventory.customers", rows.clone()).unwrap();
+    let avro = debezium_avro.encode_binary(&event).unwrap();
+    group.bench_function(format!("debezium_avro_{}B", avro.len()), |b| {
+        b.iter(|| debezium_avro.decode_binary(std::hint::black_box(&avro)).unwrap())
+    });
+    let replicate_event = ReplicateJson::decode(&replicate).unwrap().event;
+    let replicate_avro = ReplicateAvro::new(RowSchema {
+        name: "Data".into(),
+        ..rows
+    })
+    .unwrap();
+    let avro = replicate_avro.encode_binary(&replicate_event).unwrap();
+    group.bench_function(format!("replicate_avro_{}B", avro.len()), |b| {
+        b.iter(|| replicate_avro.decode_binary(std::hint::black_box(&avro)).unwrap())
     });
     group.finish();
 }
