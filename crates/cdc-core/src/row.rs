@@ -23,6 +23,16 @@ impl Row {
         self.0.push((column.into(), value));
     }
 
+    /// Sets a column: replaces its value where the row has it (keeping its place), else
+    /// appends it. A JSON object with a repeated key reads this way (the last value wins).
+    pub fn set(&mut self, column: impl Into<String>, value: Value) {
+        let column = column.into();
+        match self.0.iter_mut().find(|(c, _)| *c == column) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((column, value)),
+        }
+    }
+
     /// The value of `column`, if the row has it.
     pub fn get(&self, column: &str) -> Option<&Value> {
         self.0.iter().find(|(c, _)| c == column).map(|(_, v)| v)

@@ -151,3 +151,25 @@ fn bad_input_names_the_field() {
         );
     }
 }
+
+#[test]
+fn a_repeated_column_keeps_its_place_and_the_last_value() {
+    // Found by the `debezium_json` fuzz target: both decoders must read it alike.
+    let bytes = golden("fuzz_duplicate_column.json");
+    let fast = DebeziumJson::decode(Some(&bytes)).unwrap().unwrap();
+    assert_eq!(
+        Some(&fast),
+        DebeziumJson::decode_reference(&bytes).unwrap().as_ref()
+    );
+    let before = fast.event.before.unwrap();
+    assert_eq!(before.columns().filter(|c| *c == "last_name").count(), 1);
+    assert_eq!(before.get("last_name"), Some(&Value::String("Kretchmar".into())));
+}
+
+#[test]
+fn invalid_utf8_anywhere_is_refused() {
+    // Found by the `debezium_json` fuzz target: invalid UTF-8 in a field nobody reads.
+    let bytes = golden("fuzz_invalid_utf8_in_unknown_field.json");
+    let err = DebeziumJson::decode(Some(&bytes)).unwrap_err();
+    assert!(matches!(err, Error::Json { .. }), "{err}");
+}

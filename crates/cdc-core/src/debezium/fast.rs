@@ -38,7 +38,10 @@ struct FastTransaction {
 
 /// The event, or `None` when the fast path does not apply.
 pub(super) fn decode(bytes: &[u8]) -> Option<ChangeEvent> {
-    let p: Payload = serde_json::from_slice(bytes).ok()?;
+    // serde skips unknown fields without checking their UTF-8; the whole input must be
+    // valid JSON, as the reference decoder requires.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let p: Payload = serde_json::from_str(text).ok()?;
     if p.schema.is_some() || p.payload.is_some() {
         return None;
     }
@@ -73,7 +76,7 @@ impl<'de> Deserialize<'de> for FastRow {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FastRow, A::Error> {
                 let mut row = Row::new();
                 while let Some((column, value)) = map.next_entry::<String, FastValue>()? {
-                    row.push(column, value.0);
+                    row.set(column, value.0);
                 }
                 Ok(FastRow(row))
             }
