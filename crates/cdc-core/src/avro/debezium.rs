@@ -141,16 +141,7 @@ impl DebeziumAvro {
         let Avro::Record(fields) = value else {
             return Err(wrong("(envelope)", "a record", value));
         };
-        let get = |name: &str| -> Result<&Avro> {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| unwrap_union(v))
-                .ok_or_else(|| Error::MissingField {
-                    format: FORMAT,
-                    field: name.to_owned(),
-                })
-        };
+        let get = |name: &str| super::field(fields, name, FORMAT);
         let code = match get("op")? {
             Avro::String(s) => s.clone(),
             other => return Err(wrong("op", "a string", other)),

@@ -167,6 +167,18 @@ impl RowSchema {
     }
 }
 
+/// The field `name` of a record's fields, its union unwrapped.
+pub(crate) fn field<'a>(fields: &'a [(String, Avro)], name: &str, format: &'static str) -> Result<&'a Avro> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| unwrap_union(v))
+        .ok_or_else(|| Error::MissingField {
+            format,
+            field: name.to_owned(),
+        })
+}
+
 pub(crate) fn unwrap_union(v: &Avro) -> &Avro {
     match v {
         Avro::Union(_, inner) => inner,

@@ -124,16 +124,7 @@ impl ReplicateAvro {
         let Avro::Record(fields) = value else {
             return Err(wrong("(record)", "a record", value));
         };
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| unwrap_union(v))
-                .ok_or_else(|| Error::MissingField {
-                    format: FORMAT,
-                    field: name.to_owned(),
-                })
-        };
+        let get = |name: &str| super::field(fields, name, FORMAT);
         let data = Some(self.rows.decode_row(get("data")?, "data")?);
         let before = match get("beforeData")? {
             Avro::Null => None,
