@@ -170,3 +170,31 @@ fn a_silent_member_is_expired_and_its_partitions_move() {
     let err = b.commit_offsets(&[(TopicPartition::new("t", 1), 0)]).unwrap_err();
     assert!(matches!(err, streamlog::Error::CommitFailed { .. }), "{err}");
 }
+
+#[test]
+fn connect_picks_the_backend_from_bootstrap_servers() {
+    let embedded = Cluster::connect(ClientConfig::new()).unwrap();
+    assert_eq!(embedded.backend_name(), "embedded");
+    let named = Cluster::connect(ClientConfig::new().bootstrap_servers("embedded:")).unwrap();
+    assert_eq!(named.backend_name(), "embedded");
+    // The base configuration reaches the clients: an unknown key in it is refused.
+    let bad = Cluster::connect(
+        ClientConfig::new()
+            .bootstrap_servers("embedded:")
+            .set("colour", "red"),
+    )
+    .unwrap();
+    let err = bad
+        .producer(&ClientConfig::new())
+        .err()
+        .expect("unknown key refused");
+    assert!(
+        matches!(err, streamlog::Error::UnknownConfig { ref key } if key == "colour"),
+        "{err}"
+    );
+    #[cfg(not(feature = "kafka"))]
+    {
+        let err = Cluster::connect(ClientConfig::new().bootstrap_servers("127.0.0.1:9092")).unwrap_err();
+        assert!(err.to_string().contains("kafka"), "{err}");
+    }
+}
