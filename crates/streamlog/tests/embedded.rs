@@ -65,6 +65,11 @@ fn retention_follows_the_injected_clock() {
     p.send(ProducerRecord::new("short").value("new")).unwrap();
     let marks = admin.watermarks(&TopicPartition::new("short", 0)).unwrap();
     assert_eq!((marks.low, marks.high), (1, 2));
+    assert_eq!(
+        cluster.stored_records("short", 0).unwrap(),
+        1,
+        "the old record is gone"
+    );
     let mut c = log
         .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
         .unwrap();

@@ -162,13 +162,9 @@ impl<'de> Deserialize<'de> for FastSource {
                         "table" => s.table = map.next_value()?,
                         "ts_ms" => s.ts_ms = map.next_value()?,
                         "snapshot" => {
-                            s.snapshot = match map.next_value::<Json>()? {
-                                Json::Null | Json::Bool(false) => None,
-                                Json::String(v) if v == "false" => None,
-                                Json::Bool(true) => Some("true".to_owned()),
-                                Json::String(v) => Some(v),
-                                _ => return Err(de::Error::custom("snapshot is not a string")),
-                            }
+                            let v = map.next_value::<Json>()?;
+                            s.snapshot = super::source::snapshot(&v)
+                                .ok_or_else(|| de::Error::custom("snapshot is not a string or boolean"))?;
                         }
                         _ => {
                             fields.insert(key, map.next_value()?);

@@ -11,13 +11,9 @@ const COMMON: &[&str] = &["connector", "name", "db", "schema", "table", "ts_ms",
 
 pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source> {
     let connector = f.opt_str(block, "connector")?;
-    // "false" (or false, or null) means the event was not read by a snapshot.
     let snapshot = match block.get("snapshot") {
-        None | Some(Json::Null) | Some(Json::Bool(false)) => None,
-        Some(Json::String(s)) if s == "false" => None,
-        Some(Json::Bool(true)) => Some("true".to_owned()),
-        Some(Json::String(s)) => Some(s.clone()),
-        Some(other) => return Err(f.wrong("snapshot", "a string or boolean", other)),
+        None => None,
+        Some(v) => snapshot(v).ok_or_else(|| f.wrong("snapshot", "a string or boolean", v))?,
     };
     let mut rest: Map<String, Json> = block
         .iter()
@@ -36,6 +32,18 @@ pub(super) fn decode(block: &Map<String, Json>, f: &Fields<'_>) -> Result<Source
         position,
         extra: rest,
     })
+}
+
+/// The `snapshot` field: `"false"` (or false, or null) means the event was not read by
+/// a snapshot. `None` when the JSON is neither a string, a boolean nor null.
+pub(super) fn snapshot(v: &Json) -> Option<Option<String>> {
+    match v {
+        Json::Null | Json::Bool(false) => Some(None),
+        Json::String(s) if s == "false" => Some(None),
+        Json::Bool(true) => Some(Some("true".to_owned())),
+        Json::String(s) => Some(Some(s.clone())),
+        _ => None,
+    }
 }
 
 /// The log position of a `connector`'s source block, taken out of `fields` (what is

@@ -73,10 +73,14 @@ impl EmbeddedProducer {
         MutexGuard::try_map(last, Option::as_mut).map_err(|_| Error::UnknownTopic { topic: name.into() })
     }
 
-    fn txn(&self) -> Result<(&Transactional, u32)> {
-        let t = self.transactional.as_ref().ok_or_else(|| Error::Transaction {
+    fn transactional(&self) -> Result<&Transactional> {
+        self.transactional.as_ref().ok_or_else(|| Error::Transaction {
             reason: "this producer has no `transactional.id`".into(),
-        })?;
+        })
+    }
+
+    fn txn(&self) -> Result<(&Transactional, u32)> {
+        let t = self.transactional()?;
         let epoch = (*t.epoch.lock()).ok_or_else(|| Error::Transaction {
             reason: "call init_transactions first".into(),
         })?;
@@ -251,9 +255,7 @@ impl Producer for EmbeddedProducer {
     }
 
     fn init_transactions(&self, _timeout: Duration) -> Result<()> {
-        let t = self.transactional.as_ref().ok_or_else(|| Error::Transaction {
-            reason: "this producer has no `transactional.id`".into(),
-        })?;
+        let t = self.transactional()?;
         let (epoch, zombie) = self.shared.txns.init(&t.id, t.timeout_ms);
         if let Some(ending) = zombie {
             self.shared.finish_transaction(ending);

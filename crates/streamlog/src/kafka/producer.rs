@@ -124,12 +124,7 @@ impl KafkaProducer {
     }
 
     fn txn_error(&self, operation: &'static str, e: KafkaError) -> Error {
-        match map_error(operation, self.transactional_id.as_deref(), e) {
-            Error::Kafka { source, .. } if self.transactional_id.is_none() => Error::Transaction {
-                reason: format!("this producer has no `transactional.id` ({source})"),
-            },
-            other => other,
-        }
+        map_error(operation, self.transactional_id.as_deref(), e)
     }
 
     /// Hands a record to librdkafka with delivery opaque `id`, waiting up to
@@ -238,6 +233,7 @@ impl Producer for KafkaProducer {
         group: &GroupMetadata,
         timeout: Duration,
     ) -> Result<()> {
+        self.require_transactional()?;
         let GroupMetadataInner::Kafka(metadata) = &group.inner else {
             return Err(Error::BackendMismatch {
                 what: "group metadata",
