@@ -39,6 +39,9 @@ fn decode(c: &mut Criterion) {
     group.bench_function(format!("debezium_json_{}B", debezium.len()), |b| {
         b.iter(|| DebeziumJson::decode(Some(std::hint::black_box(&debezium))).unwrap())
     });
+    group.bench_function(format!("debezium_json_view_{}B", debezium.len()), |b| {
+        b.iter(|| DebeziumJson::decode_view(Some(std::hint::black_box(&debezium))).unwrap())
+    });
     // Floors for the same bytes: a parse that keeps nothing, and a parse into a JSON tree.
     group.bench_function("floor_serde_json_ignored_any", |b| {
         b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(&debezium)).unwrap())
@@ -48,6 +51,9 @@ fn decode(c: &mut Criterion) {
     });
     group.bench_function(format!("replicate_json_{}B", replicate.len()), |b| {
         b.iter(|| ReplicateJson::decode(std::hint::black_box(&replicate)).unwrap())
+    });
+    group.bench_function(format!("replicate_json_view_{}B", replicate.len()), |b| {
+        b.iter(|| ReplicateJson::decode_view(std::hint::black_box(&replicate)).unwrap())
     });
     // The same event in Avro binary (no registry framing), rows typed by their schema.
     let event = DebeziumJson::decode(Some(&debezium)).unwrap().unwrap().event;

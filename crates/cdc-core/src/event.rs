@@ -167,16 +167,7 @@ impl ChangeEvent {
     /// Checks the rules: a create has `after` and no `before`; a delete has `before`
     /// and no `after`; an update and a snapshot read have `after`.
     pub fn check(&self) -> Result<()> {
-        let broken = |rule| Err(Error::Rule { op: self.op, rule });
-        match self.op {
-            Operation::Create if self.after.is_none() => broken(Rule::CreateHasAfter),
-            Operation::Create if self.before.is_some() => broken(Rule::CreateHasNoBefore),
-            Operation::Delete if self.before.is_none() => broken(Rule::DeleteHasBefore),
-            Operation::Delete if self.after.is_some() => broken(Rule::DeleteHasNoAfter),
-            Operation::Update if self.after.is_none() => broken(Rule::UpdateHasAfter),
-            Operation::Read if self.after.is_none() => broken(Rule::ReadHasAfter),
-            _ => Ok(()),
-        }
+        check_rows(self.op, self.before.is_some(), self.after.is_some())
     }
 
     /// The value of `column` after the change (`None` without an `after` row or column).
@@ -197,5 +188,19 @@ impl ChangeEvent {
     /// The row before the change as a serde type.
     pub fn before_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>> {
         self.before.as_ref().map(Row::to_typed).transpose()
+    }
+}
+
+/// The [`Rule`]s on which rows an operation carries (shared by events and their views).
+pub(crate) fn check_rows(op: Operation, has_before: bool, has_after: bool) -> Result<()> {
+    let broken = |rule| Err(Error::Rule { op, rule });
+    match op {
+        Operation::Create if !has_after => broken(Rule::CreateHasAfter),
+        Operation::Create if has_before => broken(Rule::CreateHasNoBefore),
+        Operation::Delete if !has_before => broken(Rule::DeleteHasBefore),
+        Operation::Delete if has_after => broken(Rule::DeleteHasNoAfter),
+        Operation::Update if !has_after => broken(Rule::UpdateHasAfter),
+        Operation::Read if !has_after => broken(Rule::ReadHasAfter),
+        _ => Ok(()),
     }
 }

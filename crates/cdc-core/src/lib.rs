@@ -46,6 +46,7 @@ pub mod replicate;
 mod row;
 mod unwrap;
 mod value;
+pub mod view;
 
 pub use debezium::{DebeziumJson, DebeziumRecord};
 pub use error::{Error, Result, Rule};

@@ -12,6 +12,11 @@ impl Row {
         Self::default()
     }
 
+    /// An empty row with room for `columns` columns.
+    pub fn with_capacity(columns: usize) -> Self {
+        Row(Vec::with_capacity(columns))
+    }
+
     /// Adds a column, builder style.
     pub fn with(mut self, column: impl Into<String>, value: Value) -> Self {
         self.0.push((column.into(), value));

@@ -13,6 +13,22 @@ fn golden(name: &str) -> Vec<u8> {
 fn round_trips(name: &str) -> cdc_core::ReplicateRecord {
     let bytes = golden(name);
     let record = ReplicateJson::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        Some(&record),
+        ReplicateJson::decode_reference(&bytes).ok().as_ref(),
+        "{name}: the fast path and the reference decoder agree"
+    );
+    if record.envelope.is_none() {
+        let view = ReplicateJson::decode_view(&bytes).unwrap();
+        assert_eq!(
+            view.to_event(),
+            record.event,
+            "{name}: the view owns the same event"
+        );
+    } else {
+        let err = ReplicateJson::decode_view(&bytes).unwrap_err();
+        assert!(err.to_string().contains("magic"), "{name}: {err}");
+    }
     let again: Json = serde_json::from_slice(&ReplicateJson::encode(&record)).unwrap();
     let original: Json = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(again, original, "{name} re-encodes to the same JSON");

@@ -217,10 +217,31 @@ proptest! {
     }
 
     #[test]
+    fn replicate_fast_path_agrees_with_the_reference_decoder(event in replicate_event()) {
+        let bytes = ReplicateJson::encode_event(&event);
+        prop_assert_eq!(
+            ReplicateJson::decode(&bytes).unwrap(),
+            ReplicateJson::decode_reference(&bytes).unwrap()
+        );
+    }
+
+    #[test]
+    fn views_own_the_same_events(debezium in debezium_event(), replicate in replicate_event()) {
+        let bytes = DebeziumJson::encode_event(&debezium);
+        let view = DebeziumJson::decode_view(Some(&bytes)).unwrap().unwrap();
+        prop_assert_eq!(view.to_event().unwrap(), DebeziumJson::decode_reference(&bytes).unwrap().unwrap().event);
+        let bytes = ReplicateJson::encode_event(&replicate);
+        let view = ReplicateJson::decode_view(&bytes).unwrap();
+        prop_assert_eq!(view.to_event(), ReplicateJson::decode_reference(&bytes).unwrap().event);
+    }
+
+    #[test]
     fn decoders_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = DebeziumJson::decode(Some(&bytes));
         let _ = DebeziumJson::decode_key(&bytes);
         let _ = ReplicateJson::decode(&bytes);
+        let _ = DebeziumJson::decode_view(Some(&bytes));
+        let _ = ReplicateJson::decode_view(&bytes);
     }
 }
 

@@ -9,6 +9,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let fast = DebeziumJson::decode(Some(data));
     let _ = DebeziumJson::decode_key(data);
+    if let Ok(Some(view)) = DebeziumJson::decode_view(Some(data)) {
+        if let Ok(event) = view.to_event() {
+            assert_eq!(fast.as_ref().ok().cloned().flatten().map(|r| r.event), Some(event));
+        }
+    }
     if let Ok(Some(record)) = fast {
         if record.schema.is_none() {
             let reference = DebeziumJson::decode_reference(data).expect("the reference decoder accepts it too");

@@ -4,13 +4,14 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::view::DebeziumRef;
 use super::{schema, source};
 use crate::error::{Error, Result};
 use crate::event::{ChangeEvent, Operation, Transaction};
 use crate::json::{Fields, parse_object};
 use crate::row::Row;
 
-const FORMAT: &str = "debezium-json";
+pub(super) const FORMAT: &str = "debezium-json";
 
 /// A decoded Debezium message: the event, and the Connect schema it came with (kept so
 /// encoding writes the same envelope back).
@@ -41,10 +42,31 @@ impl DebeziumJson {
     /// Decodes a record value. `None` (a Kafka tombstone) decodes to `None`.
     pub fn decode(value: Option<&[u8]>) -> Result<Option<DebeziumRecord>> {
         let Some(bytes) = value else { return Ok(None) };
-        if let Some(event) = super::fast::decode(bytes) {
+        if let Some(event) = super::view::decode(bytes).and_then(|view| view.to_event().ok()) {
             return Ok(Some(DebeziumRecord { event, schema: None }));
         }
         Self::decode_reference(bytes)
+    }
+
+    /// Decodes a plain payload (`schemas.enable=false`) into a view that borrows from
+    /// `value`; see [`crate::view`]. `None` (a tombstone) decodes to `None`. A message
+    /// with the schema envelope is refused (decode it with [`DebeziumJson::decode`]);
+    /// bad input gets the same error as from `decode`.
+    pub fn decode_view(value: Option<&[u8]>) -> Result<Option<DebeziumRef<'_>>> {
+        let Some(bytes) = value else { return Ok(None) };
+        if let Some(view) = super::view::decode(bytes) {
+            return Ok(Some(view));
+        }
+        match Self::decode_reference(bytes)? {
+            None => Ok(None),
+            Some(_) => Err(Error::InvalidValue {
+                format: FORMAT,
+                field: "schema".into(),
+                reason: "a view reads plain payloads; decode messages with the schema envelope with \
+                         `DebeziumJson::decode`"
+                    .into(),
+            }),
+        }
     }
 
     /// The reference decoder: through a JSON tree, for the schema envelope and for

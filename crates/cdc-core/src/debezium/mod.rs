@@ -1,9 +1,9 @@
 //! Debezium's change-event envelope.
 
-mod fast;
 pub mod json;
 mod schema;
 mod source;
+pub(crate) mod view;
 
 pub use json::{DebeziumJson, DebeziumRecord};
 

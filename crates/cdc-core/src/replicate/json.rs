@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::view::ReplicateRef;
 use crate::error::{Error, Result};
 use crate::event::{ChangeEvent, Operation, Position, Source, Transaction};
 use crate::json::{Fields, parse_object};
@@ -15,7 +16,7 @@ pub const MAGIC: &str = "atMSG";
 
 /// Header fields kept verbatim in [`Source::extra`] (the model has no typed place for
 /// them), so re-encoding loses nothing.
-const KEPT_HEADERS: &[&str] = &[
+pub(super) const KEPT_HEADERS: &[&str] = &[
     "timestamp",
     "changeMask",
     "columnMask",
@@ -53,6 +54,35 @@ pub struct ReplicateJson;
 impl ReplicateJson {
     /// Decodes a message, enveloped (`magic: atMSG`) or a bare data record.
     pub fn decode(bytes: &[u8]) -> Result<ReplicateRecord> {
+        if let Some(view) = super::view::decode(bytes) {
+            return Ok(ReplicateRecord {
+                event: view.to_event(),
+                envelope: None,
+            });
+        }
+        Self::decode_reference(bytes)
+    }
+
+    /// Decodes a bare data record into a view that borrows from `bytes`; see
+    /// [`crate::view`]. A message in the `atMSG` envelope is refused (decode it with
+    /// [`ReplicateJson::decode`]); bad input gets the same error as from `decode`.
+    pub fn decode_view(bytes: &[u8]) -> Result<ReplicateRef<'_>> {
+        if let Some(view) = super::view::decode(bytes) {
+            return Ok(view);
+        }
+        Self::decode_reference(bytes)?;
+        Err(Error::InvalidValue {
+            format: FORMAT,
+            field: "magic".into(),
+            reason: "a view reads bare data records; decode enveloped messages with `ReplicateJson::decode`"
+                .into(),
+        })
+    }
+
+    /// The reference decoder: through a JSON tree, for the envelope and for errors that
+    /// name the field. Public for tests that check the fast path against it.
+    #[doc(hidden)]
+    pub fn decode_reference(bytes: &[u8]) -> Result<ReplicateRecord> {
         let root = parse_object(FORMAT, bytes)?;
         let top = Fields {
             format: FORMAT,
@@ -106,7 +136,7 @@ impl ReplicateJson {
     }
 }
 
-fn operation(code: &str) -> Option<Operation> {
+pub(super) fn operation(code: &str) -> Option<Operation> {
     Some(match code {
         "INSERT" => Operation::Create,
         "UPDATE" => Operation::Update,

@@ -3,5 +3,6 @@
 
 pub mod json;
 pub mod mask;
+pub(crate) mod view;
 
 pub use json::{ReplicateJson, ReplicateRecord};
