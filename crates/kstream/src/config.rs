@@ -1,0 +1,173 @@
+//! [`StreamsConfig`]: a typed builder that also takes Kafka Streams' property names.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use streamlog::ClientConfig;
+
+use crate::error::{Error, Result};
+use crate::store::StoreKind;
+
+/// What to do with a record whose key or value does not deserialize.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DeserializationHandler {
+    /// Stop the application with the error (Kafka Streams' `LogAndFailExceptionHandler`).
+    #[default]
+    Fail,
+    /// Log it, count it and go on (`LogAndContinueExceptionHandler`).
+    LogAndContinue,
+    /// Write the raw record to this topic, with headers naming the error and where the
+    /// record came from (`__dlq.error`, `__dlq.topic`, `__dlq.partition`, `__dlq.offset`).
+    DeadLetter(String),
+}
+
+/// The configuration of a streams application.
+#[derive(Debug, Clone)]
+pub struct StreamsConfig {
+    /// `application.id`: the consumer group, and the prefix of internal topics.
+    pub application_id: String,
+    /// `num.stream.threads`.
+    pub num_stream_threads: usize,
+    /// `commit.interval.ms`.
+    pub commit_interval: Duration,
+    /// `state.dir`: where persistent stores and checkpoints live.
+    pub state_dir: PathBuf,
+    /// `default.deserialization.exception.handler`.
+    pub deserialization_handler: DeserializationHandler,
+    /// `statestore.cache.max.records`: a task flushes its stores early when a store's
+    /// cache holds more keys.
+    pub cache_max_records: usize,
+    /// The default store backend for stores that do not choose one.
+    pub default_store: StoreKind,
+    /// Properties passed to the log's clients (`bootstrap.servers`, `security.protocol` ...).
+    pub client: ClientConfig,
+}
+
+impl StreamsConfig {
+    /// A configuration with Kafka Streams' defaults (commit every 30 s for
+    /// at-least-once; one stream thread; state under the system's temp directory).
+    pub fn new(application_id: impl Into<String>) -> Self {
+        Self {
+            application_id: application_id.into(),
+            num_stream_threads: 1,
+            commit_interval: Duration::from_secs(30),
+            state_dir: std::env::temp_dir().join("kstream"),
+            deserialization_handler: DeserializationHandler::Fail,
+            cache_max_records: 10_000,
+            default_store: StoreKind::InMemory,
+            client: ClientConfig::new(),
+        }
+    }
+
+    /// Sets a property by its Kafka Streams name; other names go to the clients
+    /// (`bootstrap.servers`, `ssl.*` ...) unless they look like a Streams property this
+    /// crate does not know, which is an error naming the key.
+    pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::Config {
+            key: key.to_owned(),
+            reason: format!("`{value}`: {reason}"),
+        };
+        let millis = || {
+            value
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| bad("not a number of milliseconds"))
+        };
+        match key {
+            "application.id" => self.application_id = value.to_owned(),
+            "num.stream.threads" => {
+                self.num_stream_threads = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad("not a positive number"))?
+            }
+            "commit.interval.ms" => self.commit_interval = millis()?,
+            "state.dir" => self.state_dir = PathBuf::from(value),
+            "statestore.cache.max.records" => {
+                self.cache_max_records = value.parse().map_err(|_| bad("not a number"))?
+            }
+            "processing.guarantee" => match value {
+                "at_least_once" => {}
+                _ => return Err(bad("this version runs at_least_once only")),
+            },
+            "default.deserialization.exception.handler" => {
+                self.deserialization_handler = match value {
+                    "fail" | "org.apache.kafka.streams.errors.LogAndFailExceptionHandler" => {
+                        DeserializationHandler::Fail
+                    }
+                    "continue" | "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler" => {
+                        DeserializationHandler::LogAndContinue
+                    }
+                    _ => {
+                        return Err(bad(
+                            "expected LogAndFailExceptionHandler or LogAndContinueExceptionHandler",
+                        ));
+                    }
+                }
+            }
+            "errors.deadletterqueue.topic.name" => {
+                self.deserialization_handler = DeserializationHandler::DeadLetter(value.to_owned())
+            }
+            "bootstrap.servers" => self.client.insert(key, value),
+            k if is_streams_key(k) => {
+                return Err(Error::Config {
+                    key: key.to_owned(),
+                    reason: "not a property this crate knows".into(),
+                });
+            }
+            _ => self.client.insert(key, value),
+        }
+        Ok(self)
+    }
+}
+
+/// Kafka Streams' own property names (not passed to clients).
+fn is_streams_key(key: &str) -> bool {
+    const STREAMS: &[&str] = &[
+        "application.",
+        "num.",
+        "commit.",
+        "state.",
+        "statestore.",
+        "processing.",
+        "default.",
+        "cache.",
+        "topology.",
+        "replication.",
+        "window.",
+        "max.task.",
+        "acceptable.",
+        "probing.",
+    ];
+    STREAMS.iter().any(|p| key.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_by_their_kafka_streams_names() {
+        let c = StreamsConfig::new("app")
+            .set("commit.interval.ms", "100")
+            .and_then(|c| c.set("num.stream.threads", "2"))
+            .and_then(|c| c.set("bootstrap.servers", "127.0.0.1:9092"))
+            .and_then(|c| c.set("security.protocol", "plaintext"))
+            .unwrap();
+        assert_eq!(c.commit_interval, Duration::from_millis(100));
+        assert_eq!(c.num_stream_threads, 2);
+        assert_eq!(c.client.get("security.protocol"), Some("plaintext"));
+        let err = StreamsConfig::new("app")
+            .set("num.stream.threads", "zero")
+            .unwrap_err();
+        assert!(err.to_string().contains("num.stream.threads"), "{err}");
+        let err = StreamsConfig::new("app").set("state.dirr", "/tmp").unwrap_err();
+        assert!(err.to_string().contains("`state.dirr`"), "{err}");
+        assert!(
+            StreamsConfig::new("app")
+                .set("processing.guarantee", "exactly_once_v2")
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! `kstream`: Kafka Streams' DSL and runtime as a library. Build a topology of
+//! [`KStream`]s and [`KTable`]s (filters, maps, joins, aggregations into state stores
+//! backed by changelog topics), then run it inside any service over `streamlog`
+//! (embedded or Kafka) with [`KafkaStreams`], or record by record with
+//! [`TopologyTestDriver`].
+//!
+//! ```
+//! use kstream::{Consumed, I64Serde, Materialized, Produced, StreamsBuilder, StringSerde, TopologyTestDriver};
+//!
+//! // Dangerous driving events joined with the driver table, and counted per driver.
+//! let builder = StreamsBuilder::new();
+//! let drivers = builder.table(
+//!     "trucking_driver",
+//!     Consumed::with(StringSerde, StringSerde),
+//!     Materialized::with(StringSerde, StringSerde).named("drivers"),
+//! );
+//! let dangerous = builder
+//!     .stream("truck_position", Consumed::with(StringSerde, StringSerde))
+//!     .filter(|_, csv| csv.split(',').nth(4) != Some("Normal"));
+//! dangerous
+//!     .left_join(&drivers, |event, driver| format!("{event} by {}", driver.map_or("unknown", |d| d.as_str())))
+//!     .to("dangerous_driving_and_driver", Produced::with(StringSerde, StringSerde));
+//! dangerous
+//!     .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
+//!     .count(Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver"));
+//!
+//! let driver = TopologyTestDriver::new(builder.build()?)?;
+//! driver.input_topic("trucking_driver", StringSerde, StringSerde).pipe_input("31".into(), "Walter Ward".into())?;
+//! let positions = driver.input_topic("truck_position", StringSerde, StringSerde);
+//! positions.pipe_input("31".into(), "1522846456703,101,31,1927624662,Normal,37.31,-94.31,1".into())?;
+//! positions.pipe_input("31".into(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1".into())?;
+//! let out = driver.output_topic("dangerous_driving_and_driver", StringSerde, StringSerde).read_key_values()?;
+//! assert_eq!(out, vec![("31".to_string(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1 by Walter Ward".to_string())]);
+//! let counts = driver.key_value_store::<String, i64>("dangerous-per-driver")?;
+//! assert_eq!(counts.get(&"31".to_string())?, Some(1));
+//! # Ok::<(), kstream::Error>(())
+//! ```
+
+pub mod config;
+mod dsl;
+mod error;
+mod graph;
+pub mod processor;
+mod runtime;
+pub mod serdes;
+pub mod store;
+mod test_driver;
+
+pub use config::{DeserializationHandler, StreamsConfig};
+pub use dsl::{
+    Consumed, Grouped, KGroupedStream, KStream, KTable, Partitioner, Produced, StreamsBuilder, Topology,
+};
+pub use error::{Error, Result};
+pub use graph::TopologyDescription;
+pub use processor::{Processor, ProcessorContext, PunctuationType};
+pub use runtime::{KafkaStreams, StreamsState, TaskId, changelog_topic};
+pub use serdes::{
+    BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
+};
+pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
+pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};

@@ -1,0 +1,172 @@
+//! What a processor sees of its task: the current record's metadata, the stores, the
+//! records it produces and the punctuations it scheduled.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use streamlog::{Headers, ProducerRecord};
+
+use super::Fanout;
+use crate::error::{Error, Result};
+use crate::store::{KeyValueStore, StateStore, typed_serdes};
+
+/// When a punctuation fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PunctuationType {
+    /// When stream time (the largest record timestamp seen by the task) passes the
+    /// interval: driven by data, deterministic on replay.
+    StreamTime,
+    /// When the wall clock passes the interval, data or not.
+    WallClockTime,
+}
+
+/// The metadata of the record being processed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordMeta {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    pub(crate) offset: i64,
+    pub(crate) timestamp: i64,
+    pub(crate) headers: Headers,
+}
+
+/// A punctuation a processor asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Schedule {
+    pub(crate) node: usize,
+    pub(crate) interval: i64,
+    pub(crate) kind: PunctuationType,
+    pub(crate) next: i64,
+}
+
+/// A store of a task with its recorded serdes.
+pub(crate) type TaskStore = (Arc<StateStore>, Arc<dyn Any + Send + Sync>);
+
+/// The state of one task that every node reaches while it processes.
+#[derive(Default)]
+pub(crate) struct TaskCtx {
+    pub(crate) meta: RecordMeta,
+    /// Records produced by sinks (and repartition topics) since the last send.
+    pub(crate) out: Vec<ProducerRecord>,
+    pub(crate) stores: HashMap<String, TaskStore>,
+    pub(crate) schedules: Vec<Schedule>,
+    /// The node being initialized or punctuated (its index in the task's node list).
+    pub(crate) current_node: usize,
+    pub(crate) stream_time: i64,
+    pub(crate) wall_time: i64,
+    /// Partition counts of sink topics, for partitioners.
+    pub(crate) partition_counts: HashMap<String, i32>,
+}
+
+impl TaskCtx {
+    pub(crate) fn store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        asker: &str,
+    ) -> Result<KeyValueStore<K, V>> {
+        let (store, serdes) = self.stores.get(name).ok_or_else(|| Error::UnknownStore {
+            store: name.to_owned(),
+            processor: asker.to_owned(),
+        })?;
+        let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
+        Ok(KeyValueStore::new(store.clone(), k, v))
+    }
+}
+
+/// The context of a [`Processor`](super::Processor) call.
+pub struct ProcessorContext<'a, KOut, VOut> {
+    pub(crate) task: &'a mut TaskCtx,
+    pub(crate) children: &'a Fanout<KOut, VOut>,
+    pub(crate) name: &'a str,
+    pub(crate) stores: &'a [String],
+}
+
+impl<KOut: Clone, VOut: Clone> ProcessorContext<'_, KOut, VOut> {
+    /// Sends a record to the processor's children, with the current record's timestamp.
+    pub fn forward(&mut self, key: KOut, value: VOut) -> Result<()> {
+        self.children.forward(self.task, key, value)
+    }
+
+    /// Sends a record with another timestamp.
+    pub fn forward_with_timestamp(&mut self, key: KOut, value: VOut, timestamp: i64) -> Result<()> {
+        let saved = std::mem::replace(&mut self.task.meta.timestamp, timestamp);
+        let result = self.children.forward(self.task, key, value);
+        self.task.meta.timestamp = saved;
+        result
+    }
+}
+
+impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
+    /// The store `name`, which must be connected to this processor.
+    pub fn store<K: 'static, V: 'static>(&self, name: &str) -> Result<KeyValueStore<K, V>> {
+        if !self.stores.iter().any(|s| s == name) {
+            return Err(Error::UnknownStore {
+                store: name.to_owned(),
+                processor: self.name.to_owned(),
+            });
+        }
+        self.task.store(name, self.name)
+    }
+
+    /// Asks for [`Processor::punctuate`](super::Processor::punctuate) every `interval`.
+    pub fn schedule(&mut self, interval: Duration, kind: PunctuationType) {
+        let interval = (interval.as_millis() as i64).max(1);
+        let now = match kind {
+            PunctuationType::StreamTime => self.task.stream_time,
+            PunctuationType::WallClockTime => self.task.wall_time,
+        };
+        self.task.schedules.push(Schedule {
+            node: self.task.current_node,
+            interval,
+            kind,
+            next: now.saturating_add(interval),
+        });
+    }
+
+    /// The processor's name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// The topic of the current record.
+    pub fn topic(&self) -> &str {
+        &self.task.meta.topic
+    }
+
+    /// Its partition.
+    pub fn partition(&self) -> i32 {
+        self.task.meta.partition
+    }
+
+    /// Its offset.
+    pub fn offset(&self) -> i64 {
+        self.task.meta.offset
+    }
+
+    /// Its timestamp (event time, from the timestamp extractor).
+    pub fn timestamp(&self) -> i64 {
+        self.task.meta.timestamp
+    }
+
+    /// Its headers.
+    pub fn headers(&self) -> &Headers {
+        &self.task.meta.headers
+    }
+
+    /// Its headers, to change what is forwarded and produced.
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        &mut self.task.meta.headers
+    }
+
+    /// The task's stream time.
+    pub fn stream_time(&self) -> i64 {
+        self.task.stream_time
+    }
+
+    /// The wall-clock time of the task's last step.
+    pub fn wall_clock_time(&self) -> i64 {
+        self.task.wall_time
+    }
+}

@@ -1,0 +1,9 @@
+//! Running a topology over `streamlog`: tasks, stream threads, restore and commit.
+
+mod streams;
+mod task;
+mod thread;
+
+pub use streams::{KafkaStreams, StreamsState};
+pub(crate) use task::Task;
+pub use task::{TaskId, changelog_topic};

@@ -1,0 +1,197 @@
+//! A task: the instance of one sub-topology for one partition, with its stores.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use streamlog::{ProducerRecord, Record, TopicPartition};
+
+use crate::config::DeserializationHandler;
+use crate::dsl::Topology;
+use crate::error::{Error, Result};
+use crate::graph::{Instantiation, Lifecycle, RawSource};
+use crate::processor::{PunctuationType, TaskCtx};
+use crate::store::{KeyValueBackend, StateStore, StoreSpec};
+
+/// Which sub-topology and partition a task runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    /// The sub-topology (as numbered by `describe()`).
+    pub subtopology: usize,
+    /// The partition of its source topics.
+    pub partition: i32,
+}
+
+impl std::fmt::Display for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.subtopology, self.partition)
+    }
+}
+
+/// Makes the backend of a store for a task.
+pub(crate) type BackendFactory<'a> = dyn Fn(&StoreSpec, TaskId) -> Result<Box<dyn KeyValueBackend>> + 'a;
+
+pub(crate) struct Task {
+    pub(crate) id: TaskId,
+    pub(crate) ctx: TaskCtx,
+    sources: HashMap<String, Rc<RefCell<dyn RawSource>>>,
+    nodes: Vec<Box<dyn Lifecycle>>,
+    pub(crate) stores: Vec<Arc<StateStore>>,
+    /// The next offset to commit per input partition.
+    pub(crate) consumed: HashMap<TopicPartition, i64>,
+    handler: DeserializationHandler,
+    /// Records skipped or dead-lettered by the deserialization handler.
+    pub(crate) skipped: u64,
+}
+
+impl Task {
+    pub(crate) fn new(
+        topology: &Topology,
+        application_id: &str,
+        id: TaskId,
+        handler: DeserializationHandler,
+        backend: &BackendFactory<'_>,
+    ) -> Result<Task> {
+        let graph = &topology.graph;
+        let groups = graph.subtopologies();
+        let group = groups
+            .get(id.subtopology)
+            .ok_or_else(|| Error::Topology(format!("no sub-topology {}", id.subtopology)))?;
+        let mut ctx = TaskCtx::default();
+        let mut stores = Vec::new();
+        for name in graph.group_stores(group) {
+            let spec = &graph.stores[&name];
+            let changelog = spec
+                .logged
+                .then(|| (Arc::from(changelog_topic(application_id, &name)), id.partition));
+            let store = Arc::new(StateStore::new(&name, backend(spec, id)?, changelog));
+            ctx.stores
+                .insert(name.clone(), (store.clone(), spec.serdes.clone()));
+            stores.push(store);
+        }
+        let mut inst = Instantiation::new(graph, application_id);
+        inst.build(group)?;
+        Ok(Task {
+            id,
+            ctx,
+            sources: inst.sources,
+            nodes: inst.nodes,
+            stores,
+            consumed: HashMap::new(),
+            handler,
+            skipped: 0,
+        })
+    }
+
+    /// Initializes every processor (after the stores are restored).
+    pub(crate) fn init(&mut self, wall: i64) -> Result<()> {
+        self.ctx.wall_time = wall;
+        for (i, node) in self.nodes.iter().enumerate() {
+            self.ctx.current_node = i;
+            node.init(&mut self.ctx)?;
+        }
+        Ok(())
+    }
+
+    /// The topics this task reads.
+    pub(crate) fn topics(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    /// Processes one record: its timestamp becomes event time; an undecodable record
+    /// follows the deserialization handler.
+    pub(crate) fn process(&mut self, record: &Record, wall: i64) -> Result<()> {
+        let Some(source) = self.sources.get(&*record.topic).cloned() else {
+            return Err(Error::Topology(format!(
+                "task {} has no source for topic `{}`",
+                self.id, record.topic
+            )));
+        };
+        let timestamp = record.timestamp.millis().unwrap_or(self.ctx.stream_time);
+        self.ctx.meta.topic = record.topic.clone();
+        self.ctx.meta.partition = record.partition;
+        self.ctx.meta.offset = record.offset;
+        self.ctx.meta.timestamp = timestamp;
+        self.ctx.meta.headers = record.headers.clone();
+        self.ctx.wall_time = wall;
+        self.ctx.stream_time = self.ctx.stream_time.max(timestamp);
+        let result = source.borrow_mut().process_raw(&mut self.ctx, record);
+        match result {
+            Err(e @ Error::Deserialize { .. }) => self.handle_bad_record(record, e)?,
+            other => other?,
+        }
+        self.consumed.insert(record.topic_partition(), record.offset + 1);
+        self.punctuate(PunctuationType::StreamTime, self.ctx.stream_time)
+    }
+
+    fn handle_bad_record(&mut self, record: &Record, error: Error) -> Result<()> {
+        match &self.handler {
+            DeserializationHandler::Fail => return Err(error),
+            DeserializationHandler::LogAndContinue => {
+                tracing::warn!(%error, "skipping a record that does not deserialize");
+            }
+            DeserializationHandler::DeadLetter(topic) => {
+                tracing::warn!(%error, dead_letter_topic = %topic, "dead-lettering a record that does not deserialize");
+                let mut dead = ProducerRecord::new(topic.as_str());
+                dead.key = record.key.clone();
+                dead.value = record.value.clone();
+                dead.timestamp = record.timestamp.millis();
+                dead.headers = record.headers.clone();
+                dead.headers.push("__dlq.error", Some(error.to_string().into()));
+                dead.headers
+                    .push("__dlq.topic", Some(record.topic.to_string().into()));
+                dead.headers
+                    .push("__dlq.partition", Some(record.partition.to_string().into()));
+                dead.headers
+                    .push("__dlq.offset", Some(record.offset.to_string().into()));
+                self.ctx.out.push(dead);
+            }
+        }
+        self.skipped += 1;
+        metrics::counter!("kstream_skipped_records_total").increment(1);
+        Ok(())
+    }
+
+    /// Fires the punctuations of `kind` that are due at `now`.
+    pub(crate) fn punctuate(&mut self, kind: PunctuationType, now: i64) -> Result<()> {
+        if kind == PunctuationType::WallClockTime {
+            self.ctx.wall_time = now;
+        }
+        for i in 0..self.ctx.schedules.len() {
+            let s = &self.ctx.schedules[i];
+            if s.kind != kind || s.next > now {
+                continue;
+            }
+            let node = s.node;
+            let interval = s.interval;
+            self.ctx.schedules[i].next = now + interval;
+            self.ctx.current_node = node;
+            self.nodes[node].punctuate(&mut self.ctx, kind, now)?;
+        }
+        Ok(())
+    }
+
+    /// Applies the stores' caches and queues their changelog records.
+    pub(crate) fn flush_stores(&mut self) -> Result<()> {
+        for store in &self.stores {
+            store.flush(&mut self.ctx.out)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a store's cache has grown past `max` keys.
+    pub(crate) fn cache_full(&self, max: usize) -> bool {
+        self.stores.iter().any(|s| s.cached() > max)
+    }
+
+    /// The records produced since the last call.
+    pub(crate) fn take_output(&mut self) -> Vec<ProducerRecord> {
+        std::mem::take(&mut self.ctx.out)
+    }
+}
+
+/// The changelog topic of a store.
+pub fn changelog_topic(application_id: &str, store: &str) -> String {
+    format!("{application_id}-{store}-changelog")
+}

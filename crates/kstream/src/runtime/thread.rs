@@ -1,0 +1,337 @@
+//! A stream thread: one consumer in the application's group, the tasks of the
+//! partitions it owns, restore before processing, commit at each interval.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use streamlog::{
+    Consumer, Offset, OffsetCommitter, Producer, ProducerRecord, RebalanceListener, TopicPartition,
+};
+
+use super::streams::Shared;
+use super::task::{Task, TaskId};
+use crate::error::Result;
+use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
+
+/// Partition changes seen in the rebalance callbacks, applied after `poll` returns.
+#[derive(Default)]
+struct Changes {
+    assigned: Vec<TopicPartition>,
+    revoked: Vec<TopicPartition>,
+}
+
+struct Listener(Arc<Mutex<Changes>>);
+
+impl RebalanceListener for Listener {
+    fn on_partitions_assigned(&mut self, _: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
+        self.0.lock().assigned.extend_from_slice(partitions);
+    }
+    fn on_partitions_revoked(&mut self, _: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
+        self.0.lock().revoked.extend_from_slice(partitions);
+    }
+}
+
+pub(crate) struct StreamThread {
+    shared: Arc<Shared>,
+    name: String,
+    consumer: Box<dyn Consumer>,
+    producer: Box<dyn Producer>,
+    changes: Arc<Mutex<Changes>>,
+    tasks: BTreeMap<TaskId, Task>,
+    last_commit: Instant,
+    started: Instant,
+}
+
+impl StreamThread {
+    pub(crate) fn new(shared: Arc<Shared>, name: String) -> Result<Self> {
+        let app = shared.config.application_id.clone();
+        let consumer_config = shared
+            .config
+            .client
+            .clone()
+            .group_id(app.as_str())
+            .client_id(name.as_str())
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .set("partition.assignment.strategy", "range");
+        let mut consumer = shared.cluster.consumer(&consumer_config)?;
+        let producer = shared
+            .cluster
+            .producer(&shared.config.client.clone().client_id(format!("{name}-producer")))?;
+        let changes = Arc::new(Mutex::new(Changes::default()));
+        let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
+        consumer.subscribe_with_listener(&topics, Box::new(Listener(changes.clone())))?;
+        Ok(Self {
+            shared,
+            name,
+            consumer,
+            producer,
+            changes,
+            tasks: BTreeMap::new(),
+            last_commit: Instant::now(),
+            started: Instant::now(),
+        })
+    }
+
+    fn wall(&self) -> i64 {
+        self.started.elapsed().as_millis() as i64
+    }
+
+    pub(crate) fn run(&mut self) -> Result<()> {
+        while !self.shared.shutdown.load(Ordering::SeqCst) {
+            let records = self.consumer.poll(Duration::from_millis(100))?;
+            self.apply_rebalance()?;
+            let wall = self.wall();
+            for record in &records {
+                let Some(&subtopology) = self.shared.topic_subtopology.get(&*record.topic) else {
+                    continue;
+                };
+                let id = TaskId {
+                    subtopology,
+                    partition: record.partition,
+                };
+                if let Some(task) = self.tasks.get_mut(&id) {
+                    task.process(record, wall)?;
+                    if task.cache_full(self.shared.config.cache_max_records) {
+                        task.flush_stores()?;
+                    }
+                }
+            }
+            for task in self.tasks.values_mut() {
+                task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
+            }
+            self.send_output()?;
+            if self.last_commit.elapsed() >= self.shared.config.commit_interval {
+                self.commit()?;
+            }
+        }
+        self.commit()?;
+        self.consumer.close()?;
+        Ok(())
+    }
+
+    fn send_output(&mut self) -> Result<()> {
+        let mut out: Vec<ProducerRecord> = Vec::new();
+        for task in self.tasks.values_mut() {
+            out.extend(task.take_output());
+        }
+        if !out.is_empty() {
+            self.producer.send_batch(out)?;
+        }
+        Ok(())
+    }
+
+    /// At-least-once commit: stores to their changelogs, then everything produced is
+    /// flushed, then the input offsets are committed, then checkpoints are written.
+    fn commit(&mut self) -> Result<()> {
+        for task in self.tasks.values_mut() {
+            task.flush_stores()?;
+        }
+        self.send_output()?;
+        self.producer.flush(Duration::from_secs(30))?;
+        let offsets: Vec<(TopicPartition, i64)> = self
+            .tasks
+            .values()
+            .flat_map(|t| t.consumed.iter().map(|(tp, o)| (tp.clone(), *o)))
+            .collect();
+        if !offsets.is_empty() {
+            self.consumer.commit_offsets(&offsets)?;
+        }
+        for task in self.tasks.values() {
+            self.write_checkpoint(task)?;
+        }
+        self.last_commit = Instant::now();
+        metrics::counter!("kstream_commits_total").increment(1);
+        Ok(())
+    }
+
+    fn apply_rebalance(&mut self) -> Result<()> {
+        let Changes { assigned, revoked } = std::mem::take(&mut *self.changes.lock());
+        if !revoked.is_empty() {
+            let gone: BTreeSet<TaskId> = revoked.iter().filter_map(|tp| self.task_of(tp)).collect();
+            // Commit what was processed so far before the tasks go.
+            self.commit()?;
+            for id in gone {
+                self.tasks.remove(&id);
+                let mut stores = self.shared.stores.write();
+                for instances in stores.values_mut() {
+                    instances.retain(|(t, _)| *t != id);
+                }
+            }
+        }
+        let wanted: BTreeSet<TaskId> = assigned.iter().filter_map(|tp| self.task_of(tp)).collect();
+        for id in wanted {
+            if !self.tasks.contains_key(&id) {
+                let task = self.create_task(id)?;
+                self.tasks.insert(id, task);
+            }
+        }
+        Ok(())
+    }
+
+    fn task_of(&self, tp: &TopicPartition) -> Option<TaskId> {
+        self.shared
+            .topic_subtopology
+            .get(&tp.topic)
+            .map(|&subtopology| TaskId {
+                subtopology,
+                partition: tp.partition,
+            })
+    }
+
+    fn create_task(&mut self, id: TaskId) -> Result<Task> {
+        let shared = self.shared.clone();
+        let checkpoint = self.read_checkpoint(id);
+        let backend = |spec: &StoreSpec, task: TaskId| -> Result<Box<dyn KeyValueBackend>> {
+            open_backend(&shared, spec, task, checkpoint.is_some())
+        };
+        let mut task = Task::new(
+            &self.shared.topology,
+            &self.shared.config.application_id,
+            id,
+            self.shared.config.deserialization_handler.clone(),
+            &backend,
+        )?;
+        task.ctx.partition_counts = self.shared.partition_counts.clone();
+        self.restore(&task, checkpoint.unwrap_or_default())?;
+        task.init(self.wall())?;
+        let mut stores = self.shared.stores.write();
+        for store in &task.stores {
+            stores
+                .entry(store.name().to_owned())
+                .or_default()
+                .push((id, store.clone()));
+        }
+        tracing::info!(thread = %self.name, task = %id, "task created");
+        Ok(task)
+    }
+
+    /// Replays each store's changelog partition from the checkpoint (persistent
+    /// stores) or from the start (in-memory stores) to its end.
+    fn restore(&self, task: &Task, checkpoint: HashMap<String, i64>) -> Result<()> {
+        let admin = self.shared.cluster.admin()?;
+        for store in &task.stores {
+            let Some((topic, partition)) = store.changelog() else {
+                continue;
+            };
+            let tp = TopicPartition::new(&**topic, *partition);
+            let end = admin.watermarks(&tp)?.high;
+            let from = if store.persistent() {
+                checkpoint.get(&*tp.topic).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            if from >= end {
+                continue;
+            }
+            let config = self
+                .shared
+                .config
+                .client
+                .clone()
+                .set("enable.auto.commit", "false");
+            let mut restorer = self.shared.cluster.consumer(&config)?;
+            restorer.assign(std::slice::from_ref(&tp))?;
+            restorer.seek(&tp, Offset::At(from))?;
+            let mut position = from;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while position < end {
+                let batch = restorer.poll(Duration::from_millis(200))?;
+                for r in &batch {
+                    if let Some(key) = &r.key {
+                        store.restore(key, r.value.as_deref())?;
+                    }
+                    position = r.offset + 1;
+                }
+                if batch.is_empty() && Instant::now() > deadline {
+                    return Err(
+                        store.error(format!("restore stopped at offset {position} of {end} in {tp:?}"))
+                    );
+                }
+            }
+            store.flush_backend()?;
+            tracing::info!(store = store.name(), task = %task.id, records = end - from, "restored");
+        }
+        Ok(())
+    }
+
+    fn checkpoint_path(&self, id: TaskId) -> std::path::PathBuf {
+        self.shared.task_dir(id).join(".checkpoint")
+    }
+
+    fn read_checkpoint(&self, id: TaskId) -> Option<HashMap<String, i64>> {
+        let text = std::fs::read_to_string(self.checkpoint_path(id)).ok()?;
+        Some(
+            text.lines()
+                .filter_map(|l| {
+                    let (topic, offset) = l.rsplit_once(' ')?;
+                    Some((topic.to_owned(), offset.parse().ok()?))
+                })
+                .collect(),
+        )
+    }
+
+    /// Records how far each persistent store's changelog is applied locally.
+    fn write_checkpoint(&self, task: &Task) -> Result<()> {
+        let persistent: Vec<_> = task
+            .stores
+            .iter()
+            .filter(|s| s.persistent() && s.changelog().is_some())
+            .collect();
+        if persistent.is_empty() {
+            return Ok(());
+        }
+        let admin = self.shared.cluster.admin()?;
+        let mut text = String::new();
+        for store in persistent {
+            if let Some((topic, partition)) = store.changelog() {
+                let end = admin.watermarks(&TopicPartition::new(&**topic, *partition))?.high;
+                text.push_str(&format!("{topic} {end}\n"));
+            }
+        }
+        let path = self.checkpoint_path(task.id);
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| crate::Error::Store {
+            store: format!("checkpoint of task {}", task.id),
+            reason: format!("{}: {e}", path.display()),
+        })
+    }
+}
+
+/// The backend of a store: in memory, or RocksDB under the task's directory (wiped
+/// first when there is no checkpoint saying how far it is).
+#[cfg_attr(not(feature = "rocksdb"), allow(unused_variables))]
+fn open_backend(
+    shared: &Shared,
+    spec: &StoreSpec,
+    task: TaskId,
+    checkpointed: bool,
+) -> Result<Box<dyn KeyValueBackend>> {
+    #[allow(unreachable_patterns)]
+    let kind = match spec.kind {
+        StoreKind::InMemory => shared.config.default_store,
+        other => other,
+    };
+    match kind {
+        StoreKind::InMemory => Ok(Box::new(InMemoryBackend::default())),
+        #[cfg(feature = "rocksdb")]
+        StoreKind::RocksDb => {
+            let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
+            if !checkpointed && dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::Store {
+                    store: spec.name.clone(),
+                    reason: format!("cannot wipe {}: {e}", dir.display()),
+                })?;
+            }
+            Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The byte-level key-value backends under state stores.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use bytes::Bytes;
+
+use crate::error::Result;
+
+/// A key-value map of bytes, ordered by key: what a state store keeps its data in.
+/// Implement it to plug in another engine.
+pub trait KeyValueBackend: Send {
+    /// The value of `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Bytes>>;
+    /// Sets `key` to `value`.
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()>;
+    /// Removes `key`.
+    fn delete(&mut self, key: &[u8]) -> Result<()>;
+    /// The entries between the bounds, in key order.
+    fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>>;
+    /// About how many entries it holds.
+    fn approximate_len(&self) -> u64;
+    /// Makes what was written durable (a no-op in memory).
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Whether the data outlives the process (then a checkpoint can skip restoring it).
+    fn persistent(&self) -> bool;
+}
+
+/// The in-memory backend: a B-tree. Restored from the changelog on every start.
+#[derive(Debug, Default)]
+pub struct InMemoryBackend(BTreeMap<Bytes, Bytes>);
+
+impl KeyValueBackend for InMemoryBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        Ok(self.0.get(key).cloned())
+    }
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.0
+            .insert(Bytes::copy_from_slice(key), Bytes::copy_from_slice(value));
+        Ok(())
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.0.remove(key);
+        Ok(())
+    }
+    fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
+        Ok(self
+            .0
+            .range::<[u8], _>((from, to))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+    fn approximate_len(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn persistent(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,109 @@
+//! The RocksDB backend (feature `rocksdb`): one database per store per task, under
+//! `state.dir/<application.id>/<task>/rocksdb/<store>`.
+
+use std::ops::Bound;
+use std::path::Path;
+
+use bytes::Bytes;
+use rocksdb::{DB, Direction, IteratorMode, Options, WriteOptions};
+
+use super::backend::KeyValueBackend;
+use crate::error::{Error, Result};
+
+/// A state store backend on RocksDB.
+pub struct RocksDbBackend {
+    name: String,
+    db: DB,
+    /// Writes skip RocksDB's WAL: the changelog topic is the store's log, as in Kafka
+    /// Streams, and a flush at each commit makes the data durable.
+    write: WriteOptions,
+}
+
+impl std::fmt::Debug for RocksDbBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksDbBackend")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl RocksDbBackend {
+    /// Opens (or creates) the database of store `name` at `path`.
+    pub fn open(name: &str, path: &Path) -> Result<Self> {
+        let err = |e: &dyn std::fmt::Display| Error::Store {
+            store: name.to_owned(),
+            reason: format!("{}: {e}", path.display()),
+        };
+        std::fs::create_dir_all(path).map_err(|e| err(&e))?;
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        options.set_write_buffer_size(32 << 20);
+        let db = DB::open(&options, path).map_err(|e| err(&e))?;
+        let mut write = WriteOptions::default();
+        write.disable_wal(true);
+        Ok(Self {
+            name: name.to_owned(),
+            db,
+            write,
+        })
+    }
+
+    fn fail(&self, e: rocksdb::Error) -> Error {
+        Error::Store {
+            store: self.name.clone(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl KeyValueBackend for RocksDbBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        self.db
+            .get_pinned(key)
+            .map(|v| v.map(|v| Bytes::copy_from_slice(&v)))
+            .map_err(|e| self.fail(e))
+    }
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.db.put_opt(key, value, &self.write).map_err(|e| self.fail(e))
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.db.delete_opt(key, &self.write).map_err(|e| self.fail(e))
+    }
+    fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
+        let mode = match from {
+            Bound::Unbounded => IteratorMode::Start,
+            Bound::Included(k) | Bound::Excluded(k) => IteratorMode::From(k, Direction::Forward),
+        };
+        let mut out = Vec::new();
+        for item in self.db.iterator(mode) {
+            let (k, v) = item.map_err(|e| self.fail(e))?;
+            if matches!(from, Bound::Excluded(f) if *k == *f) {
+                continue;
+            }
+            let past = match to {
+                Bound::Unbounded => false,
+                Bound::Included(t) => &*k > t,
+                Bound::Excluded(t) => &*k >= t,
+            };
+            if past {
+                break;
+            }
+            out.push((Bytes::copy_from_slice(&k), Bytes::copy_from_slice(&v)));
+        }
+        Ok(out)
+    }
+    fn approximate_len(&self) -> u64 {
+        self.db
+            .property_int_value("rocksdb.estimate-num-keys")
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.db.flush().map_err(|e| self.fail(e))
+    }
+    fn persistent(&self) -> bool {
+        true
+    }
+}

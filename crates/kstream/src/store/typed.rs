@@ -1,0 +1,200 @@
+//! Typed views of state stores: for processors ([`KeyValueStore`]) and for the
+//! embedding application's interactive queries ([`ReadOnlyKeyValueStore`]).
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::state::StateStore;
+use crate::error::{Error, Result};
+use crate::serdes::SerdeRef;
+
+fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
+    serde
+        .serialize(store.name(), key)
+        .map_err(|e| store.error(format!("cannot serialize a key: {e}")))?
+        .ok_or_else(|| store.error("a store key cannot be null"))
+}
+
+fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
+    serde
+        .deserialize(store.name(), Some(bytes))
+        .map_err(|e| store.error(format!("cannot deserialize a stored value: {e}")))
+}
+
+fn bound<'a>(b: Bound<&'a Bytes>) -> Bound<&'a [u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_ref()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// A typed key-value store, as a processor sees it (read and write).
+pub struct KeyValueStore<K, V> {
+    store: Arc<StateStore>,
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+}
+
+impl<K, V> Clone for KeyValueStore<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            keys: self.keys.clone(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+impl<K: 'static, V: 'static> KeyValueStore<K, V> {
+    pub(crate) fn new(store: Arc<StateStore>, keys: SerdeRef<K>, values: SerdeRef<V>) -> Self {
+        Self { store, keys, values }
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        self.store.name()
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &K) -> Result<Option<V>> {
+        let k = key_bytes(&self.store, &self.keys, key)?;
+        match self.store.get(&k)? {
+            Some(v) => value_of(&self.store, &self.values, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&self, key: &K, value: &V) -> Result<()> {
+        let k = key_bytes(&self.store, &self.keys, key)?;
+        let v = self
+            .values
+            .serialize(self.store.name(), value)
+            .map_err(|e| self.store.error(format!("cannot serialize a value: {e}")))?;
+        self.store.put(k, v);
+        Ok(())
+    }
+
+    /// Removes `key`.
+    pub fn delete(&self, key: &K) -> Result<()> {
+        let k = key_bytes(&self.store, &self.keys, key)?;
+        self.store.put(k, None);
+        Ok(())
+    }
+
+    /// Entries with `from <= key <= to` (by the keys' serialized bytes), in order.
+    pub fn range(&self, from: &K, to: &K) -> Result<Vec<(K, V)>> {
+        let (f, t) = (
+            key_bytes(&self.store, &self.keys, from)?,
+            key_bytes(&self.store, &self.keys, to)?,
+        );
+        self.entries(Bound::Included(&f), Bound::Included(&t))
+    }
+
+    /// Every entry, in key order.
+    pub fn all(&self) -> Result<Vec<(K, V)>> {
+        self.entries(Bound::Unbounded, Bound::Unbounded)
+    }
+
+    fn entries(&self, from: Bound<&Bytes>, to: Bound<&Bytes>) -> Result<Vec<(K, V)>> {
+        self.store
+            .range(bound(from), bound(to))?
+            .into_iter()
+            .map(|(k, v)| {
+                let key = self
+                    .keys
+                    .deserialize(self.store.name(), Some(&k))
+                    .map_err(|e| self.store.error(format!("cannot deserialize a stored key: {e}")))?;
+                Ok((key, value_of(&self.store, &self.values, &v)?))
+            })
+            .collect()
+    }
+}
+
+/// A store as the embedding application queries it while the topology runs: all local
+/// instances of the store (one per task) seen as one.
+pub struct ReadOnlyKeyValueStore<K, V> {
+    name: String,
+    parts: Vec<KeyValueStore<K, V>>,
+}
+
+impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> {
+    pub(crate) fn new(name: &str, parts: Vec<KeyValueStore<K, V>>) -> Self {
+        Self {
+            name: name.to_owned(),
+            parts,
+        }
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value of `key`, from whichever local task holds it.
+    pub fn get(&self, key: &K) -> Result<Option<V>> {
+        for part in &self.parts {
+            if let Some(v) = part.get(key)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Entries with `from <= key <= to`, in key order across tasks.
+    pub fn range(&self, from: &K, to: &K) -> Result<Vec<(K, V)>>
+    where
+        K: Ord,
+    {
+        self.merged(|p| p.range(from, to))
+    }
+
+    /// Every entry, in key order across tasks.
+    pub fn all(&self) -> Result<Vec<(K, V)>>
+    where
+        K: Ord,
+    {
+        self.merged(KeyValueStore::all)
+    }
+
+    /// About how many entries the local instances hold.
+    pub fn approximate_len(&self) -> u64 {
+        self.parts.iter().map(|p| p.store.approximate_len()).sum()
+    }
+
+    fn merged(&self, read: impl Fn(&KeyValueStore<K, V>) -> Result<Vec<(K, V)>>) -> Result<Vec<(K, V)>>
+    where
+        K: Ord,
+    {
+        let mut all = Vec::new();
+        for part in &self.parts {
+            all.extend(read(part)?);
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(all)
+    }
+}
+
+impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOnlyKeyValueStore")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Checks a store's recorded types against the ones asked for.
+pub(crate) fn typed_serdes<K: 'static, V: 'static>(
+    name: &str,
+    serdes: &(dyn std::any::Any + Send + Sync),
+) -> Result<(SerdeRef<K>, SerdeRef<V>)> {
+    serdes
+        .downcast_ref::<(SerdeRef<K>, SerdeRef<V>)>()
+        .cloned()
+        .ok_or_else(|| Error::StoreType {
+            store: name.to_owned(),
+        })
+}

@@ -1,0 +1,289 @@
+//! [`TopologyTestDriver`]: runs a topology synchronously, record by record, with no
+//! threads and no log, like Kafka Streams' driver of the same name.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use streamlog::{ProducerRecord, Record, Timestamp};
+
+use crate::config::DeserializationHandler;
+use crate::dsl::Topology;
+use crate::error::{Error, Result};
+use crate::runtime::{Task, TaskId};
+use crate::serdes::{Serde, SerdeRef};
+use crate::store::{InMemoryBackend, KeyValueStore, typed_serdes};
+
+struct Inner {
+    tasks: Vec<Task>,
+    /// Which task reads each topic.
+    readers: HashMap<String, usize>,
+    outputs: HashMap<String, VecDeque<ProducerRecord>>,
+    offsets: HashMap<String, i64>,
+    wall: i64,
+}
+
+/// Runs a topology in the calling thread. Every sub-topology is one task (partition 0);
+/// records written to a topic another sub-topology reads (repartition topics) are
+/// processed at once.
+///
+/// ```
+/// use kstream::{Consumed, Produced, StreamsBuilder, StringSerde, TopologyTestDriver};
+/// let builder = StreamsBuilder::new();
+/// builder
+///     .stream("in", Consumed::with(StringSerde, StringSerde))
+///     .map_values(|v| v.len() as i64)
+///     .to("out", Produced::with(StringSerde, kstream::I64Serde));
+/// let driver = TopologyTestDriver::new(builder.build().unwrap()).unwrap();
+/// let input = driver.input_topic("in", StringSerde, StringSerde);
+/// let output = driver.output_topic("out", StringSerde, kstream::I64Serde);
+/// input.pipe_input("a".to_string(), "four".to_string()).unwrap();
+/// assert_eq!(output.read_key_values().unwrap(), vec![("a".to_string(), 4)]);
+/// ```
+#[derive(Clone)]
+pub struct TopologyTestDriver {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// The application id the driver runs under (prefix of internal topics).
+pub const TEST_APPLICATION_ID: &str = "test-driver";
+
+impl TopologyTestDriver {
+    /// A driver failing on undecodable records.
+    pub fn new(topology: Topology) -> Result<Self> {
+        Self::with_handler(topology, DeserializationHandler::Fail)
+    }
+
+    /// A driver with a deserialization handler.
+    pub fn with_handler(topology: Topology, handler: DeserializationHandler) -> Result<Self> {
+        let mut tasks = Vec::new();
+        let mut readers = HashMap::new();
+        for subtopology in 0..topology.graph.subtopologies().len() {
+            let id = TaskId {
+                subtopology,
+                partition: 0,
+            };
+            let backend = |_: &crate::store::StoreSpec, _| {
+                Ok(Box::new(InMemoryBackend::default()) as Box<dyn crate::store::KeyValueBackend>)
+            };
+            let mut task = Task::new(&topology, TEST_APPLICATION_ID, id, handler.clone(), &backend)?;
+            task.init(0)?;
+            for topic in task.topics() {
+                readers.insert(topic.to_owned(), tasks.len());
+            }
+            tasks.push(task);
+        }
+        let inner = Inner {
+            tasks,
+            readers,
+            outputs: HashMap::new(),
+            offsets: HashMap::new(),
+            wall: 0,
+        };
+        Ok(Self {
+            inner: Rc::new(RefCell::new(inner)),
+        })
+    }
+
+    /// Writes a record of bytes to `topic` and processes everything it causes.
+    pub fn pipe_raw(
+        &self,
+        topic: &str,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+        timestamp: i64,
+    ) -> Result<()> {
+        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp, Default::default())]);
+        let mut inner = self.inner.borrow_mut();
+        while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
+            let Some(&t) = inner.readers.get(&topic) else {
+                return Err(Error::Topology(format!("no source reads topic `{topic}`")));
+            };
+            let offset = {
+                let o = inner.offsets.entry(topic.clone()).or_insert(0);
+                *o += 1;
+                *o - 1
+            };
+            let record = Record {
+                topic: Arc::from(topic.as_str()),
+                partition: 0,
+                offset,
+                timestamp: Timestamp::CreateTime(timestamp),
+                key,
+                value,
+                headers,
+            };
+            let wall = inner.wall;
+            let task = &mut inner.tasks[t];
+            task.process(&record, wall)?;
+            task.flush_stores()?;
+            let produced = task.take_output();
+            for r in produced {
+                if inner.readers.contains_key(&*r.topic) {
+                    queue.push_back((
+                        r.topic.to_string(),
+                        r.key.clone(),
+                        r.value.clone(),
+                        r.timestamp.unwrap_or(timestamp),
+                        r.headers.clone(),
+                    ));
+                }
+                inner.outputs.entry(r.topic.to_string()).or_default().push_back(r);
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the wall clock forward and fires wall-clock punctuations.
+    pub fn advance_wall_clock(&self, millis: i64) -> Result<()> {
+        let mut inner = self.inner.borrow_mut();
+        inner.wall += millis;
+        let wall = inner.wall;
+        let mut produced = Vec::new();
+        for task in &mut inner.tasks {
+            task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
+            task.flush_stores()?;
+            produced.extend(task.take_output());
+        }
+        for r in produced {
+            inner.outputs.entry(r.topic.to_string()).or_default().push_back(r);
+        }
+        Ok(())
+    }
+
+    /// A typed input topic.
+    pub fn input_topic<K: 'static, V: 'static>(
+        &self,
+        topic: &str,
+        keys: impl Serde<K>,
+        values: impl Serde<V>,
+    ) -> TestInputTopic<K, V> {
+        TestInputTopic {
+            driver: self.clone(),
+            topic: topic.to_owned(),
+            keys: Arc::new(keys),
+            values: Arc::new(values),
+            time: 0,
+        }
+    }
+
+    /// A typed output topic.
+    pub fn output_topic<K: 'static, V: 'static>(
+        &self,
+        topic: &str,
+        keys: impl Serde<K>,
+        values: impl Serde<V>,
+    ) -> TestOutputTopic<K, V> {
+        TestOutputTopic {
+            driver: self.clone(),
+            topic: topic.to_owned(),
+            keys: Arc::new(keys),
+            values: Arc::new(values),
+        }
+    }
+
+    /// The raw records written to `topic` and not read yet.
+    pub fn read_raw(&self, topic: &str) -> Vec<ProducerRecord> {
+        self.inner
+            .borrow_mut()
+            .outputs
+            .get_mut(topic)
+            .map(|q| q.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    /// A store by name.
+    pub fn key_value_store<K: 'static, V: 'static>(&self, name: &str) -> Result<KeyValueStore<K, V>> {
+        let inner = self.inner.borrow();
+        for task in &inner.tasks {
+            if let Some((store, serdes)) = task.ctx.stores.get(name) {
+                let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
+                return Ok(KeyValueStore::new(store.clone(), k, v));
+            }
+        }
+        Err(Error::NoSuchStore(name.to_owned()))
+    }
+}
+
+/// A topic records are piped into, with their serdes.
+pub struct TestInputTopic<K, V> {
+    driver: TopologyTestDriver,
+    topic: String,
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+    time: i64,
+}
+
+impl<K: 'static, V: 'static> TestInputTopic<K, V> {
+    /// Pipes a record with the topic's current time (which does not advance).
+    pub fn pipe_input(&self, key: K, value: V) -> Result<()> {
+        self.pipe_input_at(key, value, self.time)
+    }
+
+    /// Pipes a record with a timestamp.
+    pub fn pipe_input_at(&self, key: K, value: V, timestamp: i64) -> Result<()> {
+        let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
+        let v = self
+            .values
+            .serialize(&self.topic, &value)
+            .map_err(|e| self.fail(e))?;
+        self.driver.pipe_raw(&self.topic, k, v, timestamp)
+    }
+
+    /// Pipes a tombstone (null value) for `key`.
+    pub fn pipe_tombstone(&self, key: K, timestamp: i64) -> Result<()> {
+        let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
+        self.driver.pipe_raw(&self.topic, k, None, timestamp)
+    }
+
+    /// Sets the timestamp of records piped without one.
+    pub fn set_time(&mut self, timestamp: i64) {
+        self.time = timestamp;
+    }
+
+    fn fail(&self, reason: String) -> Error {
+        Error::Serialize {
+            topic: self.topic.clone(),
+            reason,
+        }
+    }
+}
+
+/// A topic the topology writes to, read with its serdes.
+pub struct TestOutputTopic<K, V> {
+    driver: TopologyTestDriver,
+    topic: String,
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+}
+
+impl<K: 'static, V: 'static> TestOutputTopic<K, V> {
+    /// The records written since the last read, as (key, value).
+    pub fn read_key_values(&self) -> Result<Vec<(K, V)>> {
+        self.driver
+            .read_raw(&self.topic)
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let fail = |part, reason| Error::Deserialize {
+                    topic: self.topic.clone(),
+                    partition: 0,
+                    offset: i as i64,
+                    part,
+                    reason,
+                };
+                let k = self
+                    .keys
+                    .deserialize(&self.topic, r.key.as_deref())
+                    .map_err(|e| fail("key", e))?;
+                let v = self
+                    .values
+                    .deserialize(&self.topic, r.value.as_deref())
+                    .map_err(|e| fail("value", e))?;
+                Ok((k, v))
+            })
+            .collect()
+    }
+}
