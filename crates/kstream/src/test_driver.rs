@@ -14,10 +14,12 @@ use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::runtime::{Task, TaskId};
 use crate::serdes::{Serde, SerdeRef};
-use crate::store::{InMemoryBackend, KeyValueStore, typed_serdes};
+use crate::store::{InMemoryBackend, KeyValueStore, StateStore, typed_serdes};
 
 struct Inner {
     tasks: Vec<Task>,
+    /// Global tables' stores by topic.
+    globals: HashMap<String, Arc<StateStore>>,
     /// Which task reads each topic.
     readers: HashMap<String, usize>,
     outputs: HashMap<String, VecDeque<ProducerRecord>>,
@@ -60,6 +62,13 @@ impl TopologyTestDriver {
     pub fn with_handler(topology: Topology, handler: DeserializationHandler) -> Result<Self> {
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
+        let mut global_stores = HashMap::new();
+        let mut globals = HashMap::new();
+        for (topic, store) in &topology.graph.globals {
+            let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));
+            global_stores.insert(store.clone(), s.clone());
+            globals.insert(topic.clone(), s);
+        }
         for subtopology in 0..topology.graph.subtopologies().len() {
             let id = TaskId {
                 subtopology,
@@ -68,7 +77,14 @@ impl TopologyTestDriver {
             let backend = |_: &crate::store::StoreSpec, _| {
                 Ok(Box::new(InMemoryBackend::default()) as Box<dyn crate::store::KeyValueBackend>)
             };
-            let mut task = Task::new(&topology, TEST_APPLICATION_ID, id, handler.clone(), &backend)?;
+            let mut task = Task::new(
+                &topology,
+                TEST_APPLICATION_ID,
+                id,
+                handler.clone(),
+                &backend,
+                &global_stores,
+            )?;
             task.init(0)?;
             for topic in task.topics() {
                 readers.insert(topic.to_owned(), tasks.len());
@@ -77,6 +93,7 @@ impl TopologyTestDriver {
         }
         let inner = Inner {
             tasks,
+            globals,
             readers,
             outputs: HashMap::new(),
             offsets: HashMap::new(),
@@ -98,6 +115,12 @@ impl TopologyTestDriver {
         let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp, Default::default())]);
         let mut inner = self.inner.borrow_mut();
         while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
+            if let Some(store) = inner.globals.get(&topic) {
+                if let Some(key) = &key {
+                    store.restore(key, value.as_deref())?;
+                }
+                continue;
+            }
             let Some(&t) = inner.readers.get(&topic) else {
                 return Err(Error::Topology(format!("no source reads topic `{topic}`")));
             };
@@ -199,6 +222,7 @@ impl TopologyTestDriver {
         let inner = self.inner.borrow();
         for task in &inner.tasks {
             if let Some((store, serdes)) = task.ctx.stores.get(name) {
+                // Global stores hold their topic's bytes and are typed by its serdes.
                 let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
                 return Ok(KeyValueStore::new(store.clone(), k, v));
             }

@@ -75,9 +75,10 @@ impl Cluster {
         }
     }
 
-    /// Lays `base` under every client configuration.
+    /// Adds `base` to the properties laid under every client configuration (a key in
+    /// `base` replaces the same key given before, such as by [`Cluster::kafka`]).
     pub fn with_base(mut self, base: ClientConfig) -> Self {
-        self.base = base;
+        self.base = self.base.merged(&base);
         self
     }
 

@@ -184,6 +184,17 @@ impl StreamsBuilder {
         ktable::source(&self.dsl, topic, consumed, materialized)
     }
 
+    /// A table of every partition of `topic`, replicated to every instance (a
+    /// `GlobalKTable`): streams join it through a key mapper, with no co-partitioning.
+    pub fn global_table<K: 'static, V: 'static>(
+        &self,
+        topic: &str,
+        consumed: Consumed<K, V>,
+        store: Option<&str>,
+    ) -> super::GlobalKTable<K, V> {
+        super::global::global_table(&self.dsl, topic, consumed, store)
+    }
+
     /// Declares a store for the processor API; connect it with
     /// [`KStream::process`]'s store list.
     pub fn add_state_store<K: 'static, V: 'static>(&self, materialized: Materialized<K, V>) -> String {

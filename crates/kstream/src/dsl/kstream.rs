@@ -292,6 +292,48 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         KStream::new(self.dsl.clone(), node, false)
     }
 
+    /// Inner join with a global table: `key_mapper` picks the table key of each
+    /// record; records without a match emit nothing.
+    pub fn join_global<KG, VG, VR>(
+        &self,
+        table: &super::GlobalKTable<KG, VG>,
+        key_mapper: impl Fn(&K, &V) -> KG + Send + Sync + 'static,
+        joiner: impl Fn(&V, &VG) -> VR + Send + Sync + 'static,
+    ) -> KStream<K, VR>
+    where
+        KG: 'static,
+        VG: 'static,
+        VR: Clone + 'static,
+    {
+        super::global::join(
+            self,
+            table,
+            "KSTREAM-GLOBAL-JOIN",
+            Arc::new(move |k, v, lookup| Ok(lookup(&key_mapper(k, v))?.map(|g| joiner(v, &g)))),
+        )
+    }
+
+    /// Left join with a global table: every record emits, with `None` when the mapped
+    /// key is not in the table.
+    pub fn left_join_global<KG, VG, VR>(
+        &self,
+        table: &super::GlobalKTable<KG, VG>,
+        key_mapper: impl Fn(&K, &V) -> KG + Send + Sync + 'static,
+        joiner: impl Fn(&V, Option<&VG>) -> VR + Send + Sync + 'static,
+    ) -> KStream<K, VR>
+    where
+        KG: 'static,
+        VG: 'static,
+        VR: Clone + 'static,
+    {
+        super::global::join(
+            self,
+            table,
+            "KSTREAM-GLOBAL-LEFTJOIN",
+            Arc::new(move |k, v, lookup| Ok(Some(joiner(v, lookup(&key_mapper(k, v))?.as_ref())))),
+        )
+    }
+
     /// Runs a [`Processor`] of the user's, connected to the named stores (declared with
     /// [`StreamsBuilder::add_state_store`](super::StreamsBuilder::add_state_store)).
     pub fn process<KOut, VOut, P>(

@@ -148,7 +148,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         self.store.as_deref()
     }
 
-    fn then<V2: Clone + 'static>(
+    pub(crate) fn then<V2: Clone + 'static>(
         &self,
         prefix: &str,
         f: impl Fn(&K, Option<V>) -> Option<V2> + Send + Sync + 'static,
@@ -290,6 +290,20 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         KTable::new(self.dsl.clone(), merged, None)
     }
 
+    /// Re-keys the rows for an aggregation (through a repartition topic): an update
+    /// takes the old row out of its group and adds the new row to its group.
+    pub fn group_by<K2, V2>(
+        &self,
+        f: impl Fn(&K, &V) -> (K2, V2) + Send + Sync + 'static,
+        grouped: super::Grouped<K2, V2>,
+    ) -> super::KGroupedTable<K2, V2>
+    where
+        K2: Clone + 'static,
+        V2: Clone + 'static,
+    {
+        super::grouped_table::group(self, f, grouped)
+    }
+
     /// Stores the table (to join it again or query it).
     pub fn materialize(&self, m: Materialized<K, V>) -> KTable<K, V> {
         let store = self.dsl.store(&m, "KTABLE-MATERIALIZE-STATE-STORE");
@@ -348,5 +362,12 @@ impl<K: Clone + 'static, V: Clone + 'static> Node<K, Change<V>> for Materialize<
             None => store.delete(&key)?,
         }
         self.out.forward(ctx, key, change)
+    }
+}
+
+impl<K: Clone + 'static, V: Clone + 'static> KTable<K, Option<V>> {
+    /// The rows whose value is `Some`, unwrapped; a `None` deletes the row.
+    pub(crate) fn flatten(&self) -> KTable<K, V> {
+        self.then("KTABLE-MAPVALUES", |_, v| v.flatten())
     }
 }

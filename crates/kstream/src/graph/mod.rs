@@ -62,6 +62,9 @@ pub(crate) struct GraphNode {
 pub(crate) struct Graph {
     pub(crate) nodes: Vec<GraphNode>,
     pub(crate) stores: BTreeMap<String, StoreSpec>,
+    /// Global tables: (topic, store). Every instance reads all of the topic's
+    /// partitions into the store; tasks only read it.
+    pub(crate) globals: Vec<(String, String)>,
     counter: usize,
 }
 
@@ -120,7 +123,10 @@ impl Graph {
                 union(&mut root, id, p);
             }
         }
-        for store in self.stores.keys() {
+        for (store, spec) in &self.stores {
+            if spec.global {
+                continue;
+            }
             let users: Vec<usize> = (0..n).filter(|&i| self.nodes[i].stores.contains(store)).collect();
             for pair in users.windows(2) {
                 union(&mut root, pair[0], pair[1]);

@@ -1,5 +1,6 @@
 //! Running a topology over `streamlog`: tasks, stream threads, restore and commit.
 
+mod global;
 mod streams;
 mod task;
 mod thread;

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, RwLock};
 use streamlog::{Cluster, TopicConfig};
 
+use super::global::GlobalThread;
 use super::task::{TaskId, changelog_topic};
 use super::thread::StreamThread;
 use crate::config::StreamsConfig;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::TopicName;
-use crate::store::{KeyValueStore, ReadOnlyKeyValueStore, StateStore, typed_serdes};
+use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateStore, typed_serdes};
 
 /// Where the application is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     /// Partition counts of every topic the topology writes to.
     pub(crate) partition_counts: HashMap<String, i32>,
     pub(crate) stores: RwLock<HashMap<String, Vec<(TaskId, Arc<StateStore>)>>>,
+    /// Global tables' stores, by store name.
+    pub(crate) global_stores: HashMap<String, Arc<StateStore>>,
     pub(crate) state: Mutex<StreamsState>,
     pub(crate) shutdown: AtomicBool,
 }
@@ -145,6 +148,21 @@ impl KafkaStreams {
                 }
             }
         }
+        let mut global_stores = HashMap::new();
+        let mut registry: HashMap<String, Vec<(TaskId, Arc<StateStore>)>> = HashMap::new();
+        for (topic, store) in &graph.globals {
+            admin.partition_count(topic)?;
+            let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));
+            let everywhere = TaskId {
+                subtopology: usize::MAX,
+                partition: -1,
+            };
+            registry
+                .entry(store.clone())
+                .or_default()
+                .push((everywhere, s.clone()));
+            global_stores.insert(store.clone(), s);
+        }
         Ok(Self {
             shared: Arc::new(Shared {
                 topology,
@@ -152,7 +170,8 @@ impl KafkaStreams {
                 cluster,
                 topic_subtopology,
                 partition_counts,
-                stores: RwLock::new(HashMap::new()),
+                stores: RwLock::new(registry),
+                global_stores,
                 state: Mutex::new(StreamsState::Created),
                 shutdown: AtomicBool::new(false),
             }),
@@ -166,6 +185,25 @@ impl KafkaStreams {
             return Err(Error::NotRunning("start was called twice".into()));
         }
         *self.shared.state.lock() = StreamsState::Running;
+        if !self.shared.topology.graph.globals.is_empty() {
+            let mut global = GlobalThread::new(self.shared.clone())?;
+            global.bootstrap()?;
+            let shared = self.shared.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!(
+                    "{}-GlobalStreamThread",
+                    self.shared.config.application_id
+                ))
+                .spawn(move || {
+                    if let Err(e) = global.run() {
+                        tracing::error!(error = %e, "global stream thread stopped");
+                        *shared.state.lock() = StreamsState::Error(e.to_string());
+                        shared.shutdown.store(true, Ordering::SeqCst);
+                    }
+                })
+                .map_err(|e| Error::NotRunning(format!("cannot start the global thread: {e}")))?;
+            self.threads.push(handle);
+        }
         for i in 0..self.shared.config.num_stream_threads {
             let shared = self.shared.clone();
             let name = format!("{}-StreamThread-{}", self.shared.config.application_id, i + 1);

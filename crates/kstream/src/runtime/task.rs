@@ -52,6 +52,7 @@ impl Task {
         id: TaskId,
         handler: DeserializationHandler,
         backend: &BackendFactory<'_>,
+        globals: &HashMap<String, Arc<StateStore>>,
     ) -> Result<Task> {
         let graph = &topology.graph;
         let groups = graph.subtopologies();
@@ -62,6 +63,14 @@ impl Task {
         let mut stores = Vec::new();
         for name in graph.group_stores(group) {
             let spec = &graph.stores[&name];
+            if spec.global {
+                let store = globals
+                    .get(&name)
+                    .ok_or_else(|| Error::Topology(format!("global store `{name}` was not created")))?;
+                ctx.stores
+                    .insert(name.clone(), (store.clone(), spec.serdes.clone()));
+                continue;
+            }
             let changelog = spec
                 .logged
                 .then(|| (Arc::from(changelog_topic(application_id, &name)), id.partition));

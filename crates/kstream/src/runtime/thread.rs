@@ -85,6 +85,7 @@ impl StreamThread {
             let records = self.consumer.poll(Duration::from_millis(100))?;
             self.apply_rebalance()?;
             let wall = self.wall();
+            let mut commit_now = false;
             for record in &records {
                 let Some(&subtopology) = self.shared.topic_subtopology.get(&*record.topic) else {
                     continue;
@@ -95,16 +96,16 @@ impl StreamThread {
                 };
                 if let Some(task) = self.tasks.get_mut(&id) {
                     task.process(record, wall)?;
-                    if task.cache_full(self.shared.config.cache_max_records) {
-                        task.flush_stores()?;
-                    }
+                    // A full cache is a commit, not a flush alone: the changelogs
+                    // never run ahead of the committed input offsets.
+                    commit_now |= task.cache_full(self.shared.config.cache_max_records);
                 }
             }
             for task in self.tasks.values_mut() {
                 task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
             }
             self.send_output()?;
-            if self.last_commit.elapsed() >= self.shared.config.commit_interval {
+            if commit_now || self.last_commit.elapsed() >= self.shared.config.commit_interval {
                 self.commit()?;
             }
         }
@@ -138,7 +139,16 @@ impl StreamThread {
             .flat_map(|t| t.consumed.iter().map(|(tp, o)| (tp.clone(), *o)))
             .collect();
         if !offsets.is_empty() {
-            self.consumer.commit_offsets(&offsets)?;
+            match self.consumer.commit_offsets(&offsets) {
+                // The group is rebalancing or moved a partition: the next commit
+                // covers these offsets, or the next owner redoes the records.
+                Err(streamlog::Error::CommitFailed { reason, .. }) => {
+                    tracing::warn!(thread = %self.name, %reason, "offset commit refused; retried at the next commit");
+                    metrics::counter!("kstream_commit_failures_total").increment(1);
+                    return Ok(());
+                }
+                other => other?,
+            }
         }
         for task in self.tasks.values() {
             self.write_checkpoint(task)?;
@@ -150,19 +160,31 @@ impl StreamThread {
 
     fn apply_rebalance(&mut self) -> Result<()> {
         let Changes { assigned, revoked } = std::mem::take(&mut *self.changes.lock());
+        let wanted: BTreeSet<TaskId> = assigned.iter().filter_map(|tp| self.task_of(tp)).collect();
         if !revoked.is_empty() {
-            let gone: BTreeSet<TaskId> = revoked.iter().filter_map(|tp| self.task_of(tp)).collect();
-            // Commit what was processed so far before the tasks go.
-            self.commit()?;
+            // An eager rebalance revokes everything and assigns again: tasks that come
+            // back stay, with their stores.
+            let gone: BTreeSet<TaskId> = revoked
+                .iter()
+                .filter_map(|tp| self.task_of(tp))
+                .filter(|id| !wanted.contains(id))
+                .collect();
+            // The partitions are gone already, so their offsets cannot be committed
+            // here: the tasks go with what they did since the last commit (neither its
+            // store updates nor its offsets were committed), and the next owner
+            // processes those records again from the changelogs' state at that commit.
             for id in gone {
-                self.tasks.remove(&id);
+                let Some(task) = self.tasks.remove(&id) else {
+                    continue;
+                };
                 let mut stores = self.shared.stores.write();
-                for instances in stores.values_mut() {
-                    instances.retain(|(t, _)| *t != id);
+                for mine in &task.stores {
+                    if let Some(instances) = stores.get_mut(mine.name()) {
+                        instances.retain(|(_, s)| !Arc::ptr_eq(s, mine));
+                    }
                 }
             }
         }
-        let wanted: BTreeSet<TaskId> = assigned.iter().filter_map(|tp| self.task_of(tp)).collect();
         for id in wanted {
             if !self.tasks.contains_key(&id) {
                 let task = self.create_task(id)?;
@@ -194,16 +216,18 @@ impl StreamThread {
             id,
             self.shared.config.deserialization_handler.clone(),
             &backend,
+            &self.shared.global_stores,
         )?;
         task.ctx.partition_counts = self.shared.partition_counts.clone();
         self.restore(&task, checkpoint.unwrap_or_default())?;
         task.init(self.wall())?;
         let mut stores = self.shared.stores.write();
         for store in &task.stores {
-            stores
-                .entry(store.name().to_owned())
-                .or_default()
-                .push((id, store.clone()));
+            // The newest owner of a task's store wins; the previous owner removes only
+            // its own instance when it lets the task go.
+            let instances = stores.entry(store.name().to_owned()).or_default();
+            instances.retain(|(t, _)| *t != id);
+            instances.push((id, store.clone()));
         }
         tracing::info!(thread = %self.name, task = %id, "task created");
         Ok(task)

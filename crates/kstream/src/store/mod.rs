@@ -81,6 +81,8 @@ pub(crate) struct StoreSpec {
     pub(crate) name: String,
     pub(crate) kind: StoreKind,
     pub(crate) logged: bool,
+    /// Filled from a global table's topic, shared by every task.
+    pub(crate) global: bool,
     /// `(SerdeRef<K>, SerdeRef<V>)`, for typed access by name.
     pub(crate) serdes: Arc<dyn Any + Send + Sync>,
 }
@@ -91,6 +93,7 @@ impl StoreSpec {
             name: name.to_owned(),
             kind: m.kind,
             logged: m.logged,
+            global: false,
             serdes: Arc::new((m.keys.clone(), m.values.clone())),
         }
     }

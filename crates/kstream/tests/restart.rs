@@ -1,0 +1,182 @@
+//! Restart: run an application over half the input, stop it, delete its state
+//! directory, run it again over the rest. The stores must equal those of an
+//! uninterrupted run (computed here by a plain loop), and every expected output must be
+//! there (at-least-once may repeat, never lose). On the embedded log, librdkafka's
+//! mock cluster and, in CI, a real broker.
+
+mod backends;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use backends::Backend;
+use kstream::{
+    Consumed, Grouped, I64Serde, KafkaStreams, Materialized, Produced, StreamsBuilder, StreamsConfig,
+    StringSerde, Topology,
+};
+use streamlog::{ClientConfig, Offset, ProducerRecord, TopicPartition};
+
+const PARTITIONS: i32 = 3;
+
+struct Names {
+    app: String,
+    input: String,
+    output: String,
+}
+
+fn topology(n: &Names) -> Topology {
+    let b = StreamsBuilder::new();
+    let orders = b.stream(&n.input, Consumed::with(StringSerde, I64Serde));
+    let grouped = orders.group_by_key(Grouped::with(StringSerde, I64Serde));
+    grouped.count(Materialized::with(StringSerde, I64Serde).named("counts"));
+    grouped.reduce(
+        |a, b| a + b,
+        Materialized::with(StringSerde, I64Serde).named("sums"),
+    );
+    orders
+        .filter(|_, v| v % 5 == 0)
+        .map_values(|v| v * 10)
+        .to(&n.output, Produced::with(StringSerde, I64Serde));
+    b.build().unwrap()
+}
+
+fn input(range: std::ops::Range<i64>) -> Vec<(String, i64)> {
+    range.map(|i| (format!("k{}", i % 7), i)).collect()
+}
+
+fn produce(b: &dyn Backend, topic: &str, records: &[(String, i64)]) {
+    let producer = b.cluster().producer(&ClientConfig::new()).unwrap();
+    for (k, v) in records {
+        producer
+            .send(
+                ProducerRecord::new(topic)
+                    .key(k.clone())
+                    .value(v.to_be_bytes().to_vec()),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap<String, (i64, i64)> {
+    let config = StreamsConfig::new(n.app.as_str())
+        .set("commit.interval.ms", "100")
+        .and_then(|c| c.set("num.stream.threads", "1"))
+        .and_then(|c| c.set("state.dir", &state_dir.to_string_lossy()))
+        .unwrap();
+    let mut app = KafkaStreams::new(topology(n), b.cluster().clone(), config).unwrap();
+    app.start().unwrap();
+    app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
+    let counts = app.store::<String, i64>("counts").unwrap().all().unwrap();
+    let sums = app.store::<String, i64>("sums").unwrap().all().unwrap();
+    app.close().unwrap();
+    let sums: BTreeMap<String, i64> = sums.into_iter().collect();
+    counts
+        .into_iter()
+        .map(|(k, c)| (k.clone(), (c, sums[&k])))
+        .collect()
+}
+
+fn read_all(b: &dyn Backend, topic: &str) -> Vec<(String, i64)> {
+    let mut c = b.cluster().consumer(&ClientConfig::new()).unwrap();
+    let parts: Vec<TopicPartition> = (0..PARTITIONS).map(|p| TopicPartition::new(topic, p)).collect();
+    c.assign(&parts).unwrap();
+    for p in &parts {
+        c.seek(p, Offset::Beginning).unwrap();
+    }
+    let end: i64 = b
+        .cluster()
+        .admin()
+        .unwrap()
+        .end_offsets(topic)
+        .unwrap()
+        .iter()
+        .sum();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while (out.len() as i64) < end && Instant::now() < deadline {
+        for r in c.poll(Duration::from_millis(200)).unwrap() {
+            let k = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
+            let v = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+fn restart_loses_nothing(b: &dyn Backend) {
+    let n = Names {
+        app: backends::unique("restart"),
+        input: backends::unique("orders"),
+        output: backends::unique("big-orders"),
+    };
+    for t in [&n.input, &n.output] {
+        b.create_topic(t, PARTITIONS);
+    }
+    for store in ["counts", "sums"] {
+        // Made here so that the mock cluster, which cannot create topics, has them.
+        let changelog = kstream::changelog_topic(&n.app, store);
+        if !b
+            .cluster()
+            .admin()
+            .unwrap()
+            .list_topics()
+            .unwrap()
+            .contains(&changelog)
+        {
+            b.create_topic(&changelog, PARTITIONS);
+        }
+    }
+    let all = input(0..400);
+    let state = tempfile::tempdir().unwrap();
+
+    produce(b, &n.input, &all[..200]);
+    let first = run_once(b, &n, state.path());
+    assert_eq!(
+        first.values().map(|(c, _)| c).sum::<i64>(),
+        200,
+        "first half: {first:?}"
+    );
+    std::fs::remove_dir_all(state.path()).unwrap();
+
+    produce(b, &n.input, &all[200..]);
+    let second = run_once(b, &n, state.path());
+
+    let mut expected: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (k, v) in &all {
+        let e = expected.entry(k.clone()).or_default();
+        e.0 += 1;
+        e.1 += v;
+    }
+    assert_eq!(
+        second, expected,
+        "stores after a restart with the state directory deleted"
+    );
+
+    let outputs: BTreeSet<(String, i64)> = read_all(b, &n.output).into_iter().collect();
+    let wanted: BTreeSet<(String, i64)> = all
+        .iter()
+        .filter(|(_, v)| v % 5 == 0)
+        .map(|(k, v)| (k.clone(), v * 10))
+        .collect();
+    assert_eq!(outputs, wanted, "every output, none lost and none unexpected");
+}
+
+#[test]
+fn restart_on_the_embedded_log() {
+    restart_loses_nothing(&backends::embedded());
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn restart_on_the_mock_cluster() {
+    restart_loses_nothing(&backends::mock());
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn restart_on_the_broker() {
+    if let Some(broker) = backends::broker() {
+        restart_loses_nothing(&broker);
+    }
+}

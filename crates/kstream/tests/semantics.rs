@@ -1,0 +1,349 @@
+//! The DSL's semantics as scenarios with exact expected outputs, run on the test driver.
+
+use kstream::{
+    Consumed, DeserializationHandler, Error, Grouped, I64Serde, Materialized, OptionSerde, Processor,
+    ProcessorContext, Produced, PunctuationType, StreamsBuilder, StringSerde, TopologyTestDriver,
+};
+
+type Kv = (String, String);
+
+fn kv(k: &str, v: &str) -> Kv {
+    (k.to_owned(), v.to_owned())
+}
+
+fn strings() -> Consumed<String, String> {
+    Consumed::with(StringSerde, StringSerde)
+}
+
+fn out() -> Produced<String, String> {
+    Produced::with(StringSerde, StringSerde)
+}
+
+#[test]
+fn stateless_operations_in_order() {
+    let b = StreamsBuilder::new();
+    let s = b.stream("in", strings());
+    s.filter(|_, v| v != "drop")
+        .flat_map_values(|v: String| v.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .map(|k, v| (format!("{k}:{v}"), v.to_uppercase()))
+        .to("out", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    for (k, v) in [("a", "x y"), ("b", "drop"), ("c", "z")] {
+        input.pipe_input(k.into(), v.into()).unwrap();
+    }
+    let got = d
+        .output_topic("out", StringSerde, StringSerde)
+        .read_key_values()
+        .unwrap();
+    assert_eq!(got, vec![kv("a:x", "X"), kv("a:y", "Y"), kv("c:z", "Z")]);
+}
+
+#[test]
+fn split_sends_each_record_to_the_first_matching_branch_or_the_default() {
+    let b = StreamsBuilder::new();
+    let branches = b.stream("in", strings()).split(vec![
+        Box::new(|_: &String, v: &String| v.starts_with('a')),
+        Box::new(|_: &String, v: &String| v.starts_with('a') || v.starts_with('b')),
+    ]);
+    for (i, branch) in branches.iter().enumerate() {
+        branch.to(&format!("out{i}"), out());
+    }
+    let merged = branches[0].merge(&branches[2]);
+    merged.to("merged", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    for v in ["apple", "banana", "cherry", "avocado"] {
+        input.pipe_input("k".into(), v.into()).unwrap();
+    }
+    let read = |t: &str| {
+        d.output_topic(t, StringSerde, StringSerde)
+            .read_key_values()
+            .unwrap()
+    };
+    assert_eq!(read("out0"), vec![kv("k", "apple"), kv("k", "avocado")]);
+    assert_eq!(read("out1"), vec![kv("k", "banana")]);
+    assert_eq!(read("out2"), vec![kv("k", "cherry")]);
+    assert_eq!(
+        read("merged"),
+        vec![kv("k", "apple"), kv("k", "cherry"), kv("k", "avocado")]
+    );
+}
+
+#[test]
+fn stream_table_join_emits_only_on_the_stream_side_and_a_tombstone_deletes() {
+    let b = StreamsBuilder::new();
+    let table = b.table(
+        "drivers",
+        strings(),
+        Materialized::with(StringSerde, StringSerde).named("drivers"),
+    );
+    let events = b.stream("events", strings());
+    events.join(&table, |e, d| format!("{e}/{d}")).to("inner", out());
+    events
+        .left_join(&table, |e, d| format!("{e}/{}", d.map_or("-", |d| d.as_str())))
+        .to("left", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let drivers = d.input_topic("drivers", StringSerde, StringSerde);
+    let events = d.input_topic("events", StringSerde, StringSerde);
+    events.pipe_input("1".into(), "e1".into()).unwrap();
+    drivers.pipe_input("1".into(), "Walter".into()).unwrap(); // emits nothing
+    events.pipe_input("1".into(), "e2".into()).unwrap();
+    drivers.pipe_tombstone("1".into(), 0).unwrap();
+    events.pipe_input("1".into(), "e3".into()).unwrap();
+    let read = |t: &str| {
+        d.output_topic(t, StringSerde, StringSerde)
+            .read_key_values()
+            .unwrap()
+    };
+    assert_eq!(read("inner"), vec![kv("1", "e2/Walter")]);
+    assert_eq!(
+        read("left"),
+        vec![kv("1", "e1/-"), kv("1", "e2/Walter"), kv("1", "e3/-")]
+    );
+    let store = d.key_value_store::<String, String>("drivers").unwrap();
+    assert_eq!(store.get(&"1".into()).unwrap(), None);
+}
+
+#[test]
+fn table_table_join_updates_from_both_sides() {
+    let b = StreamsBuilder::new();
+    let left = b.table("l", strings(), Materialized::with(StringSerde, StringSerde));
+    let right = b.table("r", strings(), Materialized::with(StringSerde, StringSerde));
+    let opt = || Produced::with(StringSerde, OptionSerde(StringSerde));
+    left.join(&right, |a, b| format!("{a}+{b}"))
+        .to_stream()
+        .to("inner", opt());
+    left.outer_join(&right, |a, b| {
+        format!(
+            "{}+{}",
+            a.map_or("-", |s| s.as_str()),
+            b.map_or("-", |s| s.as_str())
+        )
+    })
+    .to_stream()
+    .to("outer", opt());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let l = d.input_topic("l", StringSerde, StringSerde);
+    let r = d.input_topic("r", StringSerde, StringSerde);
+    l.pipe_input("k".into(), "a1".into()).unwrap();
+    r.pipe_input("k".into(), "b1".into()).unwrap();
+    l.pipe_input("k".into(), "a2".into()).unwrap();
+    r.pipe_tombstone("k".into(), 0).unwrap();
+    let read = |t: &str| {
+        d.output_topic(t, StringSerde, OptionSerde(StringSerde))
+            .read_key_values()
+            .unwrap()
+    };
+    let some = |k: &str, v: &str| (k.to_owned(), Some(v.to_owned()));
+    assert_eq!(
+        read("inner"),
+        vec![some("k", "a1+b1"), some("k", "a2+b1"), ("k".into(), None)]
+    );
+    assert_eq!(
+        read("outer"),
+        vec![
+            some("k", "a1+-"),
+            some("k", "a1+b1"),
+            some("k", "a2+b1"),
+            some("k", "a2+-")
+        ]
+    );
+}
+
+#[test]
+fn group_by_repartitions_and_counts_per_new_key() {
+    let b = StreamsBuilder::new();
+    b.stream("words", strings())
+        .group_by(
+            |_, word| word.to_lowercase(),
+            Grouped::with(StringSerde, StringSerde).named("by-word"),
+        )
+        .count(Materialized::with(StringSerde, I64Serde).named("counts"))
+        .to_stream()
+        .to("counts-out", Produced::with(StringSerde, OptionSerde(I64Serde)));
+    let topology = b.build().unwrap();
+    let described = topology.describe().to_string();
+    assert!(described.contains("Sub-topology: 1"), "{described}");
+    assert!(described.contains("by-word-repartition"), "{described}");
+    let d = TopologyTestDriver::new(topology).unwrap();
+    let input = d.input_topic("words", StringSerde, StringSerde);
+    for w in ["Kafka", "rust", "kafka", "KAFKA"] {
+        input.pipe_input("line".into(), w.into()).unwrap();
+    }
+    let got = d
+        .output_topic("counts-out", StringSerde, OptionSerde(I64Serde))
+        .read_key_values()
+        .unwrap();
+    let c = |k: &str, n| (k.to_owned(), Some(n));
+    assert_eq!(
+        got,
+        vec![c("kafka", 1), c("rust", 1), c("kafka", 2), c("kafka", 3)]
+    );
+    // The repartition topic carries the new key.
+    let repartitioned = d.read_raw("test-driver-by-word-repartition");
+    assert_eq!(repartitioned.len(), 4);
+    let store = d.key_value_store::<String, i64>("counts").unwrap();
+    assert_eq!(
+        store.all().unwrap(),
+        vec![("kafka".into(), 3), ("rust".into(), 1)]
+    );
+}
+
+#[test]
+fn reduce_and_aggregate() {
+    let b = StreamsBuilder::new();
+    let grouped = b
+        .stream("n", Consumed::with(StringSerde, I64Serde))
+        .group_by_key(Grouped::with(StringSerde, I64Serde));
+    grouped.reduce(
+        |a, b| a.max(b),
+        Materialized::with(StringSerde, I64Serde).named("max"),
+    );
+    grouped.aggregate(
+        String::new,
+        |_, v, agg: String| format!("{agg}{v}"),
+        Materialized::with(StringSerde, StringSerde).named("concat"),
+    );
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let input = d.input_topic("n", StringSerde, I64Serde);
+    for (k, v) in [("a", 3), ("a", 7), ("b", 1), ("a", 5)] {
+        input.pipe_input(k.into(), v).unwrap();
+    }
+    let max = d.key_value_store::<String, i64>("max").unwrap();
+    assert_eq!(max.all().unwrap(), vec![("a".into(), 7), ("b".into(), 1)]);
+    let concat = d.key_value_store::<String, String>("concat").unwrap();
+    assert_eq!(concat.get(&"a".into()).unwrap(), Some("375".into()));
+    // A store asked for with the wrong types is a typed error.
+    assert!(matches!(
+        d.key_value_store::<String, String>("max"),
+        Err(Error::StoreType { .. })
+    ));
+}
+
+struct Dedup;
+
+impl Processor<String, String, String, String> for Dedup {
+    fn init(&mut self, ctx: &mut ProcessorContext<'_, String, String>) -> kstream::Result<()> {
+        ctx.schedule(
+            std::time::Duration::from_millis(100),
+            PunctuationType::WallClockTime,
+        );
+        Ok(())
+    }
+    fn process(
+        &mut self,
+        ctx: &mut ProcessorContext<'_, String, String>,
+        key: String,
+        value: String,
+    ) -> kstream::Result<()> {
+        let seen = ctx.store::<String, String>("seen")?;
+        if seen.get(&value)?.is_none() {
+            seen.put(&value, &key)?;
+            ctx.forward(key, value)?;
+        }
+        Ok(())
+    }
+    fn punctuate(
+        &mut self,
+        ctx: &mut ProcessorContext<'_, String, String>,
+        _: PunctuationType,
+        now: i64,
+    ) -> kstream::Result<()> {
+        let seen = ctx.store::<String, String>("seen")?;
+        let n = seen.all()?.len();
+        ctx.forward("tick".into(), format!("{now}:{n}"))
+    }
+}
+
+#[test]
+fn processor_api_with_a_store_and_wall_clock_punctuation() {
+    let b = StreamsBuilder::new();
+    let seen = b.add_state_store(Materialized::with(StringSerde, StringSerde).named("seen"));
+    b.stream("in", strings())
+        .process(|| Dedup, &[&seen])
+        .to("out", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    for (k, v) in [("1", "x"), ("2", "x"), ("3", "y")] {
+        input.pipe_input(k.into(), v.into()).unwrap();
+    }
+    d.advance_wall_clock(50).unwrap();
+    d.advance_wall_clock(60).unwrap();
+    let got = d
+        .output_topic("out", StringSerde, StringSerde)
+        .read_key_values()
+        .unwrap();
+    assert_eq!(got, vec![kv("1", "x"), kv("3", "y"), kv("tick", "110:2")]);
+}
+
+#[test]
+fn build_errors_name_the_problem() {
+    let b = StreamsBuilder::new();
+    b.stream("in", strings())
+        .process(|| Dedup, &["nope"])
+        .to("out", out());
+    let err = b.build().unwrap_err().to_string();
+    assert!(err.contains("store `nope`"), "{err}");
+
+    let b = StreamsBuilder::new();
+    let t = b.table("t", strings(), Materialized::with(StringSerde, StringSerde));
+    b.stream("in", strings())
+        .select_key(|_, v| v.clone())
+        .join(&t, |a, _| a.clone());
+    let err = b.build().unwrap_err().to_string();
+    assert!(err.contains("repartition"), "{err}");
+
+    let b = StreamsBuilder::new();
+    b.add_state_store(Materialized::with(StringSerde, StringSerde).named("x"));
+    b.add_state_store(Materialized::with(StringSerde, StringSerde).named("x"));
+    assert!(b.build().unwrap_err().to_string().contains("used twice"));
+}
+
+#[test]
+fn undecodable_records_follow_the_handler() {
+    let topology = || {
+        let b = StreamsBuilder::new();
+        b.stream("in", Consumed::with(StringSerde, I64Serde))
+            .map_values(|n| n * 2)
+            .to("out", Produced::with(StringSerde, I64Serde));
+        b.build().unwrap()
+    };
+    let bad = Some(bytes::Bytes::from_static(b"xyz"));
+    let good = Some(bytes::Bytes::copy_from_slice(&21i64.to_be_bytes()));
+
+    let d = TopologyTestDriver::new(topology()).unwrap();
+    let err = d.pipe_raw("in", Some("k".into()), bad.clone(), 0).unwrap_err();
+    assert!(
+        matches!(&err, Error::Deserialize { topic, offset: 0, part: "value", .. } if topic == "in"),
+        "{err}"
+    );
+    // A key that is not UTF-8 is named as the key.
+    let err = d
+        .pipe_raw("in", Some(bytes::Bytes::from_static(&[0xff])), good.clone(), 0)
+        .unwrap_err();
+    assert!(matches!(err, Error::Deserialize { part: "key", .. }), "{err}");
+
+    let d = TopologyTestDriver::with_handler(topology(), DeserializationHandler::LogAndContinue).unwrap();
+    d.pipe_raw("in", Some("k".into()), bad.clone(), 0).unwrap();
+    d.pipe_raw("in", Some("k".into()), good.clone(), 0).unwrap();
+    assert_eq!(
+        d.output_topic("out", StringSerde, I64Serde)
+            .read_key_values()
+            .unwrap(),
+        vec![("k".into(), 42)]
+    );
+
+    let d = TopologyTestDriver::with_handler(topology(), DeserializationHandler::DeadLetter("dlq".into()))
+        .unwrap();
+    d.pipe_raw("in", Some("k".into()), bad, 0).unwrap();
+    let dead = d.read_raw("dlq");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].value.as_deref(), Some(&b"xyz"[..]));
+    let error = dead[0]
+        .headers
+        .last("__dlq.error")
+        .and_then(|h| h.value.clone())
+        .unwrap();
+    assert!(String::from_utf8_lossy(&error).contains("3 bytes, expected 8"));
+}
