@@ -43,7 +43,7 @@ fn event(i: u64, keys: u64) -> (String, Vec<u8>) {
     let e = Event {
         id: i,
         user: format!("user-{}", i % keys),
-        kind: if i % 4 == 0 { "refund" } else { "purchase" }.into(),
+        kind: if i.is_multiple_of(4) { "refund" } else { "purchase" }.into(),
         amount: (i % 1000) as f64 / 10.0,
         note: "x".repeat(100),
     };

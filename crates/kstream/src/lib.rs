@@ -48,8 +48,8 @@ mod test_driver;
 
 pub use config::{DeserializationHandler, StreamsConfig};
 pub use dsl::{
-    Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Produced,
-    StreamsBuilder, Topology,
+    Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,
+    Produced, StreamsBuilder, Topology,
 };
 pub use error::{Error, Result};
 pub use graph::TopologyDescription;

@@ -248,7 +248,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..args.records {
         let (key, csv) = position(&mut rng, i);
         producer.enqueue(ProducerRecord::new("truck_position").key(key).value(csv))?;
-        if (i + 1) % 20_000 == 0 {
+        if (i + 1).is_multiple_of(20_000) {
             eprint!("\rproduced {} positions", i + 1);
         }
     }

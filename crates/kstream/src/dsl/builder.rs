@@ -207,7 +207,7 @@ impl StreamsBuilder {
             return Err(Error::Topology(problem.clone()));
         }
         let graph = std::mem::take(&mut *self.dsl.graph.borrow_mut());
-        for (name, _) in &graph.stores {
+        for name in graph.stores.keys() {
             if !graph.nodes.iter().any(|n| n.stores.contains(name)) {
                 return Err(Error::Topology(format!(
                     "store `{name}` is connected to no processor"

@@ -140,8 +140,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
 
     /// Splits the stream: each record goes to the first branch whose predicate holds,
     /// or to the last stream returned (the default branch) when none does.
-    pub fn split(&self, predicates: Vec<Box<dyn Fn(&K, &V) -> bool + Send + Sync>>) -> Vec<KStream<K, V>> {
-        let predicates: Arc<[Box<dyn Fn(&K, &V) -> bool + Send + Sync>]> = predicates.into();
+    pub fn split(&self, predicates: Vec<Predicate<K, V>>) -> Vec<KStream<K, V>> {
+        let predicates: Arc<[Predicate<K, V>]> = predicates.into();
         let branches = predicates.len() + 1;
         let name = self.dsl.name("KSTREAM-BRANCH");
         let split = self.dsl.node(name, vec![self.node], Vec::new(), move |inst, id| {
@@ -371,8 +371,11 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
     }
 }
 
+/// A branch predicate of [`KStream::split`].
+pub type Predicate<K, V> = Box<dyn Fn(&K, &V) -> bool + Send + Sync>;
+
 struct SplitNode<K, V> {
-    predicates: Arc<[Box<dyn Fn(&K, &V) -> bool + Send + Sync>]>,
+    predicates: Arc<[Predicate<K, V>]>,
     outs: Vec<NodeRef<K, V>>,
 }
 

@@ -13,7 +13,7 @@ pub use builder::{StreamsBuilder, Topology};
 pub use global::GlobalKTable;
 pub use grouped::KGroupedStream;
 pub use grouped_table::KGroupedTable;
-pub use kstream::KStream;
+pub use kstream::{KStream, Predicate};
 pub use ktable::KTable;
 pub use nodes::Partitioner;
 pub use options::{Consumed, Grouped, Produced};

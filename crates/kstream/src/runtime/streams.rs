@@ -33,6 +33,9 @@ pub enum StreamsState {
     NotRunning,
 }
 
+/// The local instances of each store, by store name.
+pub(crate) type StoreRegistry = HashMap<String, Vec<(TaskId, Arc<StateStore>)>>;
+
 /// What the threads share with the application handle.
 pub(crate) struct Shared {
     pub(crate) topology: Topology,
@@ -42,7 +45,7 @@ pub(crate) struct Shared {
     pub(crate) topic_subtopology: HashMap<String, usize>,
     /// Partition counts of every topic the topology writes to.
     pub(crate) partition_counts: HashMap<String, i32>,
-    pub(crate) stores: RwLock<HashMap<String, Vec<(TaskId, Arc<StateStore>)>>>,
+    pub(crate) stores: RwLock<StoreRegistry>,
     /// Global tables' stores, by store name.
     pub(crate) global_stores: HashMap<String, Arc<StateStore>>,
     pub(crate) state: Mutex<StreamsState>,
@@ -142,14 +145,14 @@ impl KafkaStreams {
             }
         }
         for node in &graph.nodes {
-            if let crate::graph::NodeKind::Sink(TopicName::User(t)) = &node.kind {
-                if let Ok(n) = admin.partition_count(t) {
-                    partition_counts.insert(t.clone(), n);
-                }
+            if let crate::graph::NodeKind::Sink(TopicName::User(t)) = &node.kind
+                && let Ok(n) = admin.partition_count(t)
+            {
+                partition_counts.insert(t.clone(), n);
             }
         }
         let mut global_stores = HashMap::new();
-        let mut registry: HashMap<String, Vec<(TaskId, Arc<StateStore>)>> = HashMap::new();
+        let mut registry: StoreRegistry = HashMap::new();
         for (topic, store) in &graph.globals {
             admin.partition_count(topic)?;
             let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));

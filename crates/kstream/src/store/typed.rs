@@ -23,7 +23,7 @@ fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -
         .map_err(|e| store.error(format!("cannot deserialize a stored value: {e}")))
 }
 
-fn bound<'a>(b: Bound<&'a Bytes>) -> Bound<&'a [u8]> {
+fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
     match b {
         Bound::Included(k) => Bound::Included(k.as_ref()),
         Bound::Excluded(k) => Bound::Excluded(k.as_ref()),
