@@ -347,3 +347,47 @@ fn undecodable_records_follow_the_handler() {
         .unwrap();
     assert!(String::from_utf8_lossy(&error).contains("3 bytes, expected 8"));
 }
+
+#[test]
+fn global_table_joins_through_a_key_mapper() {
+    let b = StreamsBuilder::new();
+    let routes = b.global_table("routes", strings(), Some("routes"));
+    let trips = b.stream("trips", strings());
+    // A trip's value names its route; the key is the truck.
+    trips
+        .join_global(
+            &routes,
+            |_, route| route.clone(),
+            |route, name| format!("{route}={name}"),
+        )
+        .to("inner", out());
+    trips
+        .left_join_global(
+            &routes,
+            |_, route| route.clone(),
+            |route, name| format!("{route}={}", name.map_or("?", |n| n.as_str())),
+        )
+        .to("left", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let routes = d.input_topic("routes", StringSerde, StringSerde);
+    let trips = d.input_topic("trips", StringSerde, StringSerde);
+    routes.pipe_input("r1".into(), "Chicago".into()).unwrap();
+    trips.pipe_input("truck-1".into(), "r1".into()).unwrap();
+    trips.pipe_input("truck-2".into(), "r2".into()).unwrap();
+    routes.pipe_tombstone("r1".into(), 0).unwrap();
+    trips.pipe_input("truck-1".into(), "r1".into()).unwrap();
+    let read = |t: &str| {
+        d.output_topic(t, StringSerde, StringSerde)
+            .read_key_values()
+            .unwrap()
+    };
+    assert_eq!(read("inner"), vec![kv("truck-1", "r1=Chicago")]);
+    assert_eq!(
+        read("left"),
+        vec![
+            kv("truck-1", "r1=Chicago"),
+            kv("truck-2", "r2=?"),
+            kv("truck-1", "r1=?")
+        ]
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use streamlog::{Consumer, Offset, TopicPartition};
+use streamlog::{Consumer, TopicPartition};
 
 use super::streams::Shared;
 use crate::error::{Error, Result};
@@ -31,12 +31,15 @@ impl GlobalThread {
             }
             stores.push((topic.clone(), shared.global_stores[store].clone()));
         }
-        let config = shared.config.client.clone().set("enable.auto.commit", "false");
+        // No group, so no committed offsets: every partition starts at its beginning.
+        let config = shared
+            .config
+            .client
+            .clone()
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest");
         let mut consumer = shared.cluster.consumer(&config)?;
         consumer.assign(&partitions)?;
-        for p in &partitions {
-            consumer.seek(p, Offset::Beginning)?;
-        }
         Ok(Self {
             shared,
             consumer,

@@ -1,0 +1,139 @@
+//! The runtime on the embedded log: start-up checks, global tables, interactive
+//! queries while the topology runs.
+
+use std::time::{Duration, Instant};
+
+use kstream::{
+    Consumed, Error, KafkaStreams, Materialized, Produced, StreamsBuilder, StreamsConfig, StringSerde,
+};
+use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig};
+
+fn strings() -> Consumed<String, String> {
+    Consumed::with(StringSerde, StringSerde)
+}
+
+fn config(app: &str) -> StreamsConfig {
+    let dir = std::env::temp_dir().join(format!("kstream-runtime-test-{}", std::process::id()));
+    StreamsConfig::new(app)
+        .set("commit.interval.ms", "50")
+        .and_then(|c| c.set("state.dir", &dir.to_string_lossy()))
+        .unwrap()
+}
+
+#[test]
+fn start_up_checks_name_topics_and_partition_counts() {
+    let cluster = Cluster::embedded();
+    let admin = cluster.admin().unwrap();
+    admin.create_topic("positions", &TopicConfig::new(2)).unwrap();
+    admin.create_topic("drivers", &TopicConfig::new(3)).unwrap();
+    let topology = || {
+        let b = StreamsBuilder::new();
+        let t = b.table("drivers", strings(), Materialized::with(StringSerde, StringSerde));
+        b.stream("positions", strings())
+            .join(&t, |p, d| format!("{p}{d}"))
+            .to("out", Produced::with(StringSerde, StringSerde));
+        b.build().unwrap()
+    };
+    let err = KafkaStreams::new(topology(), cluster.clone(), config("copart"))
+        .err()
+        .unwrap();
+    match &err {
+        Error::CoPartitioning { topics, counts } => {
+            assert!(topics.contains(&"positions".to_string()) && topics.contains(&"drivers".to_string()));
+            assert_eq!(
+                counts
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                2
+            );
+        }
+        other => panic!("expected a co-partitioning error, got {other}"),
+    }
+    assert!(err.to_string().contains("partition counts"), "{err}");
+
+    let b = StreamsBuilder::new();
+    b.stream("nowhere", strings())
+        .to("out", Produced::with(StringSerde, StringSerde));
+    let err = KafkaStreams::new(b.build().unwrap(), cluster, config("missing"))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+#[test]
+fn global_tables_and_interactive_queries_while_running() {
+    let cluster = Cluster::embedded();
+    let admin = cluster.admin().unwrap();
+    admin.create_topic("routes", &TopicConfig::new(2)).unwrap();
+    admin.create_topic("trips", &TopicConfig::new(3)).unwrap();
+    admin.create_topic("named-trips", &TopicConfig::new(3)).unwrap();
+    let producer = cluster.producer(&ClientConfig::new()).unwrap();
+    for (k, v) in [("r1", "Chicago"), ("r2", "Denver"), ("r3", "Omaha")] {
+        producer
+            .send(ProducerRecord::new("routes").key(k).value(v))
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(5)).unwrap();
+
+    let b = StreamsBuilder::new();
+    let routes = b.global_table("routes", strings(), Some("routes"));
+    let trips = b.stream("trips", strings());
+    trips
+        .join_global(&routes, |_, route| route.clone(), |_, name| name.clone())
+        .to("named-trips", Produced::with(StringSerde, StringSerde));
+    trips
+        .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
+        .reduce(
+            |_, latest| latest,
+            Materialized::with(StringSerde, StringSerde).named("last-route"),
+        );
+    let mut app = KafkaStreams::new(b.build().unwrap(), cluster.clone(), config("global")).unwrap();
+    app.start().unwrap();
+    for i in 0..30 {
+        let route = format!("r{}", 1 + i % 3);
+        producer
+            .send(
+                ProducerRecord::new("trips")
+                    .key(format!("truck-{}", i % 5))
+                    .value(route),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(5)).unwrap();
+    app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
+
+    let last = app.store::<String, String>("last-route").unwrap();
+    assert_eq!(last.get(&"truck-4".into()).unwrap(), Some("r3".into()));
+    assert_eq!(last.all().unwrap().len(), 5);
+    let routes = app.store::<String, String>("routes").unwrap();
+    assert_eq!(routes.get(&"r2".into()).unwrap(), Some("Denver".into()));
+    assert!(matches!(
+        app.store::<String, String>("nope"),
+        Err(Error::NoSuchStore(_))
+    ));
+    assert!(matches!(
+        app.store::<String, i64>("last-route"),
+        Err(Error::StoreType { .. })
+    ));
+
+    let mut reader = cluster
+        .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
+        .unwrap();
+    let parts: Vec<_> = (0..3)
+        .map(|p| streamlog::TopicPartition::new("named-trips", p))
+        .collect();
+    reader.assign(&parts).unwrap();
+    let mut names = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while names.len() < 30 && Instant::now() < deadline {
+        for r in reader.poll(Duration::from_millis(100)).unwrap() {
+            names.push(String::from_utf8(r.value.unwrap().to_vec()).unwrap());
+        }
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names, vec!["Chicago", "Denver", "Omaha"]);
+    app.close().unwrap();
+}
