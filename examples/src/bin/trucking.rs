@@ -110,6 +110,8 @@ impl Rng {
 }
 
 const DRIVERS: i64 = 100;
+/// The time of the first position (seed 001's sample line).
+const FIRST_POSITION_MS: i64 = 1_522_846_456_703;
 const EVENTS: &[&str] = &[
     "Overspeed",
     "Lane Departure",
@@ -153,7 +155,7 @@ fn position(rng: &mut Rng, i: u64) -> (String, String) {
     };
     let csv = format!(
         "{},{},{},{},{},{:.2},{:.2},{}",
-        1_522_846_456_703 + i as i64 * 100,
+        FIRST_POSITION_MS + i as i64 * 100,
         100 + driver,
         driver,
         1_927_624_662 + rng.below(20) as i64,
@@ -201,7 +203,8 @@ fn topology() -> kstream::Result<kstream::Topology> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let cluster = match &args.bootstrap_servers {
-        Some(servers) => Cluster::kafka(ClientConfig::new().bootstrap_servers(servers.as_str()))?,
+        // Without feature `kafka` this is an error naming `bootstrap.servers`.
+        Some(servers) => Cluster::connect(ClientConfig::new().bootstrap_servers(servers.as_str()))?,
         None => Cluster::embedded(),
     };
     println!(
@@ -237,17 +240,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let producer = cluster.producer(&ClientConfig::new())?;
     for d in drivers(&mut rng) {
         let value = serde_json::to_vec(&d)?;
-        producer.enqueue(
-            ProducerRecord::new("trucking_driver")
-                .key(d.id.to_string())
-                .value(value),
-        )?;
+        // The driver table is older than every position (event time decides the order
+        // in which a task reads its partitions).
+        let record = ProducerRecord::new("trucking_driver")
+            .key(d.id.to_string())
+            .value(value);
+        producer.enqueue(record.timestamp(FIRST_POSITION_MS - 60_000))?;
     }
     producer.flush(Duration::from_secs(30))?;
     let start = Instant::now();
     for i in 0..args.records {
         let (key, csv) = position(&mut rng, i);
-        producer.enqueue(ProducerRecord::new("truck_position").key(key).value(csv))?;
+        // The record's timestamp is the position's own (event time).
+        let record = ProducerRecord::new("truck_position").key(key).value(csv);
+        producer.enqueue(record.timestamp(FIRST_POSITION_MS + i as i64 * 100))?;
         if (i + 1).is_multiple_of(20_000) {
             eprint!("\rproduced {} positions", i + 1);
         }
@@ -317,7 +323,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     sample = Some(value.clone());
                 }
                 if let Some(f) = file.as_mut() {
-                    let line = serde_json::json!({"partition": r.partition, "offset": r.offset, "key": key, "value": value});
+                    let line = serde_json::json!({"partition": r.partition, "offset": r.offset, "timestamp": r.timestamp.millis(), "key": key, "value": value});
                     writeln!(f, "{line}")?;
                 }
             }

@@ -1,6 +1,7 @@
 //! Running a topology over `streamlog`: tasks, stream threads, restore and commit.
 
 mod global;
+mod partition_group;
 mod streams;
 mod task;
 mod thread;

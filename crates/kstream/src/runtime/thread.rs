@@ -11,8 +11,17 @@ use streamlog::{
     Consumer, Offset, OffsetCommitter, Producer, ProducerRecord, RebalanceListener, TopicPartition,
 };
 
+use super::partition_group::PartitionGroup;
 use super::streams::Shared;
 use super::task::{Task, TaskId};
+
+/// How long a task waits for a partition that has data in the log but none fetched,
+/// before it processes the other partitions' records anyway.
+const MAX_TASK_IDLE: Duration = Duration::from_millis(500);
+
+/// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
+/// waiting is paused.
+const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
 use crate::error::Result;
 use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
 
@@ -41,6 +50,12 @@ pub(crate) struct StreamThread {
     producer: Box<dyn Producer>,
     changes: Arc<Mutex<Changes>>,
     tasks: BTreeMap<TaskId, Task>,
+    /// Fetched records per task, handed out in timestamp order.
+    buffers: BTreeMap<TaskId, PartitionGroup>,
+    /// The last end offset seen per input partition.
+    ends: HashMap<TopicPartition, i64>,
+    admin: Box<dyn streamlog::Admin>,
+    paused: BTreeSet<TopicPartition>,
     last_commit: Instant,
     started: Instant,
 }
@@ -62,6 +77,7 @@ impl StreamThread {
             .cluster
             .producer(&shared.config.client.clone().client_id(format!("{name}-producer")))?;
         let changes = Arc::new(Mutex::new(Changes::default()));
+        let admin = shared.cluster.admin()?;
         let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
         consumer.subscribe_with_listener(&topics, Box::new(Listener(changes.clone())))?;
         Ok(Self {
@@ -71,6 +87,10 @@ impl StreamThread {
             producer,
             changes,
             tasks: BTreeMap::new(),
+            buffers: BTreeMap::new(),
+            ends: HashMap::new(),
+            admin,
+            paused: BTreeSet::new(),
             last_commit: Instant::now(),
             started: Instant::now(),
         })
@@ -84,18 +104,24 @@ impl StreamThread {
         while !self.shared.shutdown.load(Ordering::SeqCst) {
             let records = self.consumer.poll(Duration::from_millis(100))?;
             self.apply_rebalance()?;
+            for record in records {
+                if let Some(id) = self.task_of(&record.topic_partition())
+                    && let Some(group) = self.buffers.get_mut(&id)
+                {
+                    group.push(record);
+                }
+            }
+            self.pause_full_partitions()?;
             let wall = self.wall();
             let mut commit_now = false;
-            for record in &records {
-                let Some(&subtopology) = self.shared.topic_subtopology.get(&*record.topic) else {
+            let ids: Vec<TaskId> = self.tasks.keys().copied().collect();
+            for id in ids {
+                let lagging = self.lagging(id)?;
+                let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
                     continue;
                 };
-                let id = TaskId {
-                    subtopology,
-                    partition: record.partition,
-                };
-                if let Some(task) = self.tasks.get_mut(&id) {
-                    task.process(record, wall)?;
+                while let Some(record) = group.next(&lagging, MAX_TASK_IDLE) {
+                    task.process(&record, wall)?;
                     // A full cache is a commit, not a flush alone: the changelogs
                     // never run ahead of the committed input offsets.
                     commit_now |= task.cache_full(self.shared.config.cache_max_records);
@@ -112,6 +138,59 @@ impl StreamThread {
         self.commit()?;
         self.consumer.close()?;
         Ok(())
+    }
+
+    /// Pauses the partitions with a full buffer, so the consumer fetches the others
+    /// (a task needs the heads of all its partitions to pick by timestamp), and resumes
+    /// them once their buffer has drained.
+    fn pause_full_partitions(&mut self) -> Result<()> {
+        let mut pause = Vec::new();
+        let mut resume = Vec::new();
+        for group in self.buffers.values() {
+            for tp in group.partitions() {
+                let full = group.buffered(tp) >= BUFFERED_RECORDS_PER_PARTITION;
+                match (full, self.paused.contains(tp)) {
+                    (true, false) => pause.push(tp.clone()),
+                    (false, true) => resume.push(tp.clone()),
+                    _ => {}
+                }
+            }
+        }
+        if !pause.is_empty() {
+            self.consumer.pause(&pause)?;
+            self.paused.extend(pause);
+        }
+        if !resume.is_empty() {
+            self.consumer.resume(&resume)?;
+            for tp in &resume {
+                self.paused.remove(tp);
+            }
+        }
+        Ok(())
+    }
+
+    /// The task's input partitions that have nothing buffered but more data in the log.
+    fn lagging(&mut self, id: TaskId) -> Result<BTreeSet<TopicPartition>> {
+        let mut lagging = BTreeSet::new();
+        let Some(group) = self.buffers.get(&id) else {
+            return Ok(lagging);
+        };
+        for tp in group.empty_partitions() {
+            // Nothing fetched yet: the position is the log's start.
+            let position = self.consumer.position(&tp).unwrap_or(0);
+            let known = self.ends.get(&tp).copied().unwrap_or(0);
+            let end = if position < known {
+                known
+            } else {
+                let end = self.admin.watermarks(&tp)?.high;
+                self.ends.insert(tp.clone(), end);
+                end
+            };
+            if position < end {
+                lagging.insert(tp);
+            }
+        }
+        Ok(lagging)
     }
 
     fn send_output(&mut self) -> Result<()> {
@@ -174,6 +253,11 @@ impl StreamThread {
             // store updates nor its offsets were committed), and the next owner
             // processes those records again from the changelogs' state at that commit.
             for id in gone {
+                self.buffers.remove(&id);
+                self.paused.retain(|tp| {
+                    self.shared.topic_subtopology.get(&tp.topic) != Some(&id.subtopology)
+                        || tp.partition != id.partition
+                });
                 let Some(task) = self.tasks.remove(&id) else {
                     continue;
                 };
@@ -189,6 +273,11 @@ impl StreamThread {
             if !self.tasks.contains_key(&id) {
                 let task = self.create_task(id)?;
                 self.tasks.insert(id, task);
+            }
+        }
+        for tp in &assigned {
+            if let Some(id) = self.task_of(tp) {
+                self.buffers.entry(id).or_default().add_partition(tp.clone());
             }
         }
         Ok(())

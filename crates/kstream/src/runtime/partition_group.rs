@@ -1,0 +1,120 @@
+//! The records a task has fetched and not yet processed, one queue per input
+//! partition, handed out in timestamp order across the partitions (Kafka Streams'
+//! `PartitionGroup`): a table's records that are older than a stream's are applied
+//! before the stream's records are joined against the table.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use streamlog::{Record, TopicPartition};
+
+#[derive(Default)]
+pub(crate) struct PartitionGroup {
+    queues: BTreeMap<TopicPartition, VecDeque<Record>>,
+    /// Since when an empty partition with more data in the log has held the task back.
+    waiting_since: Option<Instant>,
+}
+
+impl PartitionGroup {
+    /// Adds an input partition of the task.
+    pub(crate) fn add_partition(&mut self, tp: TopicPartition) {
+        self.queues.entry(tp).or_default();
+    }
+
+    pub(crate) fn push(&mut self, record: Record) {
+        self.queues
+            .entry(record.topic_partition())
+            .or_default()
+            .push_back(record);
+    }
+
+    /// The task's input partitions.
+    pub(crate) fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
+        self.queues.keys()
+    }
+
+    /// How many records `tp` has buffered.
+    pub(crate) fn buffered(&self, tp: &TopicPartition) -> usize {
+        self.queues.get(tp).map_or(0, VecDeque::len)
+    }
+
+    /// The partitions whose queue is empty.
+    pub(crate) fn empty_partitions(&self) -> Vec<TopicPartition> {
+        self.queues
+            .iter()
+            .filter(|(_, q)| q.is_empty())
+            .map(|(tp, _)| tp.clone())
+            .collect()
+    }
+
+    /// The record with the smallest timestamp among the queues' heads. `None` when no
+    /// record is buffered, or when a partition in `lagging` (empty here, but with data
+    /// in the log not fetched yet) may hold older records, for at most `max_idle`.
+    pub(crate) fn next(&mut self, lagging: &BTreeSet<TopicPartition>, max_idle: Duration) -> Option<Record> {
+        let waiting = self
+            .queues
+            .iter()
+            .any(|(tp, q)| q.is_empty() && lagging.contains(tp));
+        if waiting {
+            let since = *self.waiting_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < max_idle {
+                return None;
+            }
+        } else {
+            self.waiting_since = None;
+        }
+        let (tp, _) = self
+            .queues
+            .iter()
+            .filter_map(|(tp, q)| Some((tp, q.front()?.timestamp.millis().unwrap_or(i64::MIN))))
+            .min_by_key(|(_, ts)| *ts)?;
+        let tp = tp.clone();
+        self.queues.get_mut(&tp)?.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use streamlog::Timestamp;
+
+    use super::*;
+
+    fn record(topic: &str, offset: i64, ts: i64) -> Record {
+        Record {
+            topic: Arc::from(topic),
+            partition: 0,
+            offset,
+            timestamp: Timestamp::CreateTime(ts),
+            key: None,
+            value: None,
+            headers: Default::default(),
+        }
+    }
+
+    #[test]
+    fn hands_out_records_in_timestamp_order_and_waits_for_lagging_partitions() {
+        let mut g = PartitionGroup::default();
+        let (a, b) = (TopicPartition::new("a", 0), TopicPartition::new("b", 0));
+        g.add_partition(a.clone());
+        g.add_partition(b.clone());
+        g.push(record("a", 0, 30));
+        g.push(record("a", 1, 40));
+        // `b` is empty but has data in the log: wait.
+        let lagging = BTreeSet::from([b.clone()]);
+        assert!(g.next(&lagging, Duration::from_secs(60)).is_none());
+        g.push(record("b", 0, 10));
+        g.push(record("b", 1, 35));
+        let order: Vec<(String, i64)> = std::iter::from_fn(|| g.next(&BTreeSet::new(), Duration::ZERO))
+            .map(|r| (r.topic.to_string(), r.offset))
+            .collect();
+        assert_eq!(
+            order,
+            vec![("b".into(), 0), ("a".into(), 0), ("b".into(), 1), ("a".into(), 1)]
+        );
+        // Waiting ends after max_idle.
+        g.push(record("a", 2, 50));
+        assert!(g.next(&lagging, Duration::ZERO).is_some());
+    }
+}
