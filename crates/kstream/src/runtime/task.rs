@@ -38,8 +38,9 @@ pub(crate) struct Task {
     sources: HashMap<String, Rc<RefCell<dyn RawSource>>>,
     nodes: Vec<Box<dyn Lifecycle>>,
     pub(crate) stores: Vec<Arc<StateStore>>,
-    /// The next offset to commit per input partition.
-    pub(crate) consumed: HashMap<TopicPartition, i64>,
+    /// The next offset to commit per input partition (keyed by the record's shared
+    /// topic name, so the hot path does not allocate).
+    consumed: HashMap<(Arc<str>, i32), i64>,
     handler: DeserializationHandler,
     /// Records skipped or dead-lettered by the deserialization handler.
     pub(crate) skipped: u64,
@@ -130,7 +131,13 @@ impl Task {
             Err(e @ Error::Deserialize { .. }) => self.handle_bad_record(record, e)?,
             other => other?,
         }
-        self.consumed.insert(record.topic_partition(), record.offset + 1);
+        match self.consumed.get_mut(&(record.topic.clone(), record.partition)) {
+            Some(next) => *next = record.offset + 1,
+            None => {
+                self.consumed
+                    .insert((record.topic.clone(), record.partition), record.offset + 1);
+            }
+        }
         self.punctuate(PunctuationType::StreamTime, self.ctx.stream_time)
     }
 
@@ -179,6 +186,13 @@ impl Task {
             self.nodes[node].punctuate(&mut self.ctx, kind, now)?;
         }
         Ok(())
+    }
+
+    /// The next offset to commit per input partition.
+    pub(crate) fn consumed(&self) -> impl Iterator<Item = (TopicPartition, i64)> + '_ {
+        self.consumed
+            .iter()
+            .map(|((t, p), o)| (TopicPartition::new(&**t, *p), *o))
     }
 
     /// Applies the stores' caches and queues their changelog records.

@@ -212,11 +212,7 @@ impl StreamThread {
         }
         self.send_output()?;
         self.producer.flush(Duration::from_secs(30))?;
-        let offsets: Vec<(TopicPartition, i64)> = self
-            .tasks
-            .values()
-            .flat_map(|t| t.consumed.iter().map(|(tp, o)| (tp.clone(), *o)))
-            .collect();
+        let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
         if !offsets.is_empty() {
             match self.consumer.commit_offsets(&offsets) {
                 // The group is rebalancing or moved a partition: the next commit
