@@ -15,9 +15,10 @@ pub trait Backend {
     fn create_topic(&self, name: &str, partitions: i32);
 }
 
-pub struct Embedded(pub Cluster);
+/// A log that creates topics through its Admin API (the embedded log, a real broker).
+pub struct Log(pub Cluster);
 
-impl Backend for Embedded {
+impl Backend for Log {
     fn cluster(&self) -> &Cluster {
         &self.0
     }
@@ -30,8 +31,8 @@ impl Backend for Embedded {
     }
 }
 
-pub fn embedded() -> Embedded {
-    Embedded(Cluster::embedded())
+pub fn embedded() -> Log {
+    Log(Cluster::embedded())
 }
 
 #[cfg(feature = "kafka")]
@@ -67,26 +68,9 @@ pub fn mock() -> Mock {
     Mock { cluster, mock }
 }
 
-#[cfg(feature = "kafka")]
-pub struct Broker(Cluster);
-
-#[cfg(feature = "kafka")]
-impl Backend for Broker {
-    fn cluster(&self) -> &Cluster {
-        &self.0
-    }
-    fn create_topic(&self, name: &str, partitions: i32) {
-        self.0
-            .admin()
-            .unwrap()
-            .create_topic(name, &TopicConfig::new(partitions))
-            .unwrap();
-    }
-}
-
 /// The CI broker, or `None` (skipped) outside CI when none is configured.
 #[cfg(feature = "kafka")]
-pub fn broker() -> Option<Broker> {
+pub fn broker() -> Option<Log> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     match std::env::var("KAFKA_BOOTSTRAP_SERVERS") {
         Ok(servers) if !servers.is_empty() => {
@@ -99,9 +83,9 @@ pub fn broker() -> Option<Broker> {
                 .set("session.timeout.ms", "6000")
                 .set("heartbeat.interval.ms", "500")
                 .set("batch.num.messages", "1");
-            Some(Broker(
-                Cluster::kafka(config).expect("broker config").with_base(base),
-            ))
+            Some(Log(Cluster::kafka(config)
+                .expect("broker config")
+                .with_base(base)))
         }
         _ if in_ci => panic!("KAFKA_BOOTSTRAP_SERVERS is not set, and CI=true needs the broker tests"),
         _ => {

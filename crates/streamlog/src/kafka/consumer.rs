@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers as _, Message};
+use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
 
 use super::{KafkaGroupMetadata, api_timeout, committed_offsets, map_error, partition_list, rd_config};
@@ -38,6 +39,11 @@ struct GroupContext {
     /// A panic of the listener, caught before it unwinds through librdkafka's C frames
     /// and raised again from `poll`.
     panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
+    /// Whether the group uses the cooperative protocol, known from the configured
+    /// `partition.assignment.strategy`. rdkafka's default rebalance asks librdkafka
+    /// for it on every rebalance, and that request never returns when the rebalance
+    /// runs while the consumer is being closed (a hang seen in the conformance suite).
+    cooperative: bool,
 }
 
 impl GroupContext {
@@ -110,6 +116,25 @@ fn commit(consumer: &BaseConsumer<GroupContext>, offsets: &[(TopicPartition, i64
 }
 
 impl ConsumerContext for GroupContext {
+    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+        let rebalance = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => Rebalance::Assign(tpl),
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => Rebalance::Revoke(tpl),
+            other => Rebalance::Error(KafkaError::Rebalance(other.into())),
+        };
+        self.pre_rebalance(consumer, &rebalance);
+        let applied = match (&rebalance, self.cooperative) {
+            (Rebalance::Assign(tpl), true) => consumer.incremental_assign(tpl),
+            (Rebalance::Assign(tpl), false) => consumer.assign(tpl),
+            (_, true) => consumer.incremental_unassign(tpl),
+            (_, false) => consumer.unassign(),
+        };
+        if let Err(e) = applied {
+            tracing::error!(error = %e, "applying a rebalance failed");
+        }
+        self.post_rebalance(consumer, &rebalance);
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
             let partitions = partitions_of(tpl);
@@ -167,6 +192,9 @@ impl KafkaConsumer {
                 listener: Mutex::new(None),
                 positions: positions.clone(),
                 panic: Mutex::new(None),
+                cooperative: config
+                    .get("partition.assignment.strategy")
+                    .is_some_and(|s| s.contains("cooperative")),
             })
             .map_err(|e| map_error("creating the consumer", None, e))?;
         Ok(Self {
