@@ -480,8 +480,22 @@ impl Consumer for KafkaConsumer {
     }
 
     fn close(&mut self) -> Result<()> {
-        // Dropping the librdkafka consumer closes it: the group is left (revoke
-        // callbacks run) and, with enable.auto.commit, positions are committed.
+        // Leave the group while the consumer is fully alive: unsubscribe, then poll
+        // until the revoke has run (the listener sees it and may commit). Letting
+        // librdkafka's close do the revoke instead hung now and then on the mock
+        // cluster: the rebalance inside the close never got its reply.
+        if self.subscribed && self.inner.is_some() {
+            self.unsubscribe()?;
+            let deadline = Instant::now() + self.timeout;
+            while !self.assignment().is_empty() && Instant::now() < deadline {
+                if let Some(inner) = self.inner.as_ref() {
+                    // Records that arrive now are not handed out.
+                    let _ = inner.poll(Duration::from_millis(50));
+                }
+            }
+        }
+        // Dropping the librdkafka consumer closes it; with enable.auto.commit,
+        // positions are committed.
         self.inner.take();
         Ok(())
     }
