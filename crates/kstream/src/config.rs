@@ -1,9 +1,10 @@
 //! [`StreamsConfig`]: a typed builder that also takes Kafka Streams' property names.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::ClientConfig;
+use streamlog::{ClientConfig, Record};
 
 use crate::error::{Error, Result};
 use crate::store::StoreKind;
@@ -21,6 +22,36 @@ pub enum DeserializationHandler {
     DeadLetter(String),
 }
 
+/// Event time: the timestamp a record is processed with (`default.timestamp.extractor`).
+/// It gets the record and the task's stream time so far; the default takes the
+/// record's own timestamp, or the stream time for a record without one.
+#[derive(Clone)]
+pub struct TimestampExtractor(Arc<dyn Fn(&Record, i64) -> i64 + Send + Sync>);
+
+impl TimestampExtractor {
+    /// An extractor from a function of the record and the stream time.
+    pub fn new(f: impl Fn(&Record, i64) -> i64 + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// The event time of `record`.
+    pub fn extract(&self, record: &Record, stream_time: i64) -> i64 {
+        (self.0)(record, stream_time)
+    }
+}
+
+impl Default for TimestampExtractor {
+    fn default() -> Self {
+        Self::new(|record, stream_time| record.timestamp.millis().unwrap_or(stream_time))
+    }
+}
+
+impl std::fmt::Debug for TimestampExtractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TimestampExtractor")
+    }
+}
+
 /// The configuration of a streams application.
 #[derive(Debug, Clone)]
 pub struct StreamsConfig {
@@ -34,6 +65,8 @@ pub struct StreamsConfig {
     pub state_dir: PathBuf,
     /// `default.deserialization.exception.handler`.
     pub deserialization_handler: DeserializationHandler,
+    /// `default.timestamp.extractor`.
+    pub timestamp_extractor: TimestampExtractor,
     /// `statestore.cache.max.records`: a task flushes its stores early when a store's
     /// cache holds more keys.
     pub cache_max_records: usize,
@@ -53,10 +86,17 @@ impl StreamsConfig {
             commit_interval: Duration::from_secs(30),
             state_dir: std::env::temp_dir().join("kstream"),
             deserialization_handler: DeserializationHandler::Fail,
+            timestamp_extractor: TimestampExtractor::default(),
             cache_max_records: 10_000,
             default_store: StoreKind::InMemory,
             client: ClientConfig::new(),
         }
+    }
+
+    /// Sets the timestamp extractor (event time).
+    pub fn timestamp_extractor(mut self, extractor: TimestampExtractor) -> Self {
+        self.timestamp_extractor = extractor;
+        self
     }
 
     /// Sets a property by its Kafka Streams name; other names go to the clients

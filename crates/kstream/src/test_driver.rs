@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use streamlog::{ProducerRecord, Record, Timestamp};
 
-use crate::config::DeserializationHandler;
+use crate::config::{DeserializationHandler, StreamsConfig, TimestampExtractor};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::runtime::{Task, TaskId};
@@ -60,6 +60,23 @@ impl TopologyTestDriver {
 
     /// A driver with a deserialization handler.
     pub fn with_handler(topology: Topology, handler: DeserializationHandler) -> Result<Self> {
+        Self::build(topology, handler, TimestampExtractor::default())
+    }
+
+    /// A driver with the handler and timestamp extractor of `config`.
+    pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
+        Self::build(
+            topology,
+            config.deserialization_handler.clone(),
+            config.timestamp_extractor.clone(),
+        )
+    }
+
+    fn build(
+        topology: Topology,
+        handler: DeserializationHandler,
+        extractor: TimestampExtractor,
+    ) -> Result<Self> {
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
         let mut global_stores = HashMap::new();
@@ -82,6 +99,7 @@ impl TopologyTestDriver {
                 TEST_APPLICATION_ID,
                 id,
                 handler.clone(),
+                extractor.clone(),
                 &backend,
                 &global_stores,
             )?;

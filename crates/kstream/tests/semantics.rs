@@ -391,3 +391,29 @@ fn global_table_joins_through_a_key_mapper() {
         ]
     );
 }
+
+#[test]
+fn event_time_comes_from_the_timestamp_extractor() {
+    // Positions in the seed's CSV shape carry their own time in the first field.
+    let b = StreamsBuilder::new();
+    b.stream("positions", strings()).to("out", out());
+    let config = kstream::StreamsConfig::new("app").timestamp_extractor(kstream::TimestampExtractor::new(
+        |record, stream_time| {
+            let value = record.value.as_deref().unwrap_or_default();
+            let first = String::from_utf8_lossy(value)
+                .split(',')
+                .next()
+                .and_then(|t| t.parse().ok());
+            first.unwrap_or(stream_time)
+        },
+    ));
+    let d = TopologyTestDriver::with_config(b.build().unwrap(), &config).unwrap();
+    let input = d.input_topic("positions", StringSerde, StringSerde);
+    input
+        .pipe_input_at("31".into(), "1522846456703,101,31".into(), 5)
+        .unwrap();
+    input.pipe_input_at("31".into(), "garbage".into(), 6).unwrap();
+    let times: Vec<Option<i64>> = d.read_raw("out").iter().map(|r| r.timestamp).collect();
+    // The second record has no time of its own: it takes the stream time.
+    assert_eq!(times, vec![Some(1_522_846_456_703), Some(1_522_846_456_703)]);
+}

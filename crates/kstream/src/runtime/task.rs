@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use streamlog::{ProducerRecord, Record, TopicPartition};
 
-use crate::config::DeserializationHandler;
+use crate::config::{DeserializationHandler, TimestampExtractor};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::{Instantiation, Lifecycle, RawSource};
@@ -42,6 +42,7 @@ pub(crate) struct Task {
     /// topic name, so the hot path does not allocate).
     consumed: HashMap<(Arc<str>, i32), i64>,
     handler: DeserializationHandler,
+    extractor: TimestampExtractor,
     /// Records skipped or dead-lettered by the deserialization handler.
     pub(crate) skipped: u64,
 }
@@ -52,6 +53,7 @@ impl Task {
         application_id: &str,
         id: TaskId,
         handler: DeserializationHandler,
+        extractor: TimestampExtractor,
         backend: &BackendFactory<'_>,
         globals: &HashMap<String, Arc<StateStore>>,
     ) -> Result<Task> {
@@ -90,6 +92,7 @@ impl Task {
             stores,
             consumed: HashMap::new(),
             handler,
+            extractor,
             skipped: 0,
         })
     }
@@ -118,7 +121,7 @@ impl Task {
                 self.id, record.topic
             )));
         };
-        let timestamp = record.timestamp.millis().unwrap_or(self.ctx.stream_time);
+        let timestamp = self.extractor.extract(record, self.ctx.stream_time);
         self.ctx.meta.topic = record.topic.clone();
         self.ctx.meta.partition = record.partition;
         self.ctx.meta.offset = record.offset;

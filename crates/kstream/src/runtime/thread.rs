@@ -300,6 +300,7 @@ impl StreamThread {
             &self.shared.config.application_id,
             id,
             self.shared.config.deserialization_handler.clone(),
+            self.shared.config.timestamp_extractor.clone(),
             &backend,
             &self.shared.global_stores,
         )?;
