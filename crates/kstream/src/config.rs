@@ -26,7 +26,10 @@ pub enum DeserializationHandler {
 /// It gets the record and the task's stream time so far; the default takes the
 /// record's own timestamp, or the stream time for a record without one.
 #[derive(Clone)]
-pub struct TimestampExtractor(Arc<dyn Fn(&Record, i64) -> i64 + Send + Sync>);
+pub struct TimestampExtractor(Arc<ExtractFn>);
+
+/// The function behind a [`TimestampExtractor`].
+type ExtractFn = dyn Fn(&Record, i64) -> i64 + Send + Sync;
 
 impl TimestampExtractor {
     /// An extractor from a function of the record and the stream time.
