@@ -51,6 +51,10 @@ impl PartitionGroup {
     /// record is buffered, or when a partition in `lagging` (empty here, but with data
     /// in the log not fetched yet) may hold older records, for at most `max_idle`.
     pub(crate) fn next(&mut self, lagging: &BTreeSet<TopicPartition>, max_idle: Duration) -> Option<Record> {
+        if self.queues.len() == 1 {
+            // One partition: its own order is the order.
+            return self.queues.values_mut().next()?.pop_front();
+        }
         let waiting = self
             .queues
             .iter()

@@ -35,12 +35,13 @@ pub(crate) type BackendFactory<'a> = dyn Fn(&StoreSpec, TaskId) -> Result<Box<dy
 pub(crate) struct Task {
     pub(crate) id: TaskId,
     pub(crate) ctx: TaskCtx,
-    sources: HashMap<String, Rc<RefCell<dyn RawSource>>>,
+    /// Sources by topic: a task reads a few topics, so a list searched in order.
+    sources: Vec<(String, Rc<RefCell<dyn RawSource>>)>,
     nodes: Vec<Box<dyn Lifecycle>>,
     pub(crate) stores: Vec<Arc<StateStore>>,
     /// The next offset to commit per input partition (keyed by the record's shared
     /// topic name, so the hot path does not allocate).
-    consumed: HashMap<(Arc<str>, i32), i64>,
+    consumed: Vec<((Arc<str>, i32), i64)>,
     handler: DeserializationHandler,
     extractor: TimestampExtractor,
     /// Records skipped or dead-lettered by the deserialization handler.
@@ -87,10 +88,10 @@ impl Task {
         Ok(Task {
             id,
             ctx,
-            sources: inst.sources,
+            sources: inst.sources.into_iter().collect(),
             nodes: inst.nodes,
             stores,
-            consumed: HashMap::new(),
+            consumed: Vec::new(),
             handler,
             extractor,
             skipped: 0,
@@ -109,13 +110,18 @@ impl Task {
 
     /// The topics this task reads.
     pub(crate) fn topics(&self) -> impl Iterator<Item = &str> {
-        self.sources.keys().map(String::as_str)
+        self.sources.iter().map(|(t, _)| t.as_str())
     }
 
     /// Processes one record: its timestamp becomes event time; an undecodable record
     /// follows the deserialization handler.
     pub(crate) fn process(&mut self, record: &Record, wall: i64) -> Result<()> {
-        let Some(source) = self.sources.get(&*record.topic).cloned() else {
+        let Some(source) = self
+            .sources
+            .iter()
+            .find(|(t, _)| **t == *record.topic)
+            .map(|(_, s)| s.clone())
+        else {
             return Err(Error::Topology(format!(
                 "task {} has no source for topic `{}`",
                 self.id, record.topic
@@ -134,12 +140,14 @@ impl Task {
             Err(e @ Error::Deserialize { .. }) => self.handle_bad_record(record, e)?,
             other => other?,
         }
-        match self.consumed.get_mut(&(record.topic.clone(), record.partition)) {
-            Some(next) => *next = record.offset + 1,
-            None => {
-                self.consumed
-                    .insert((record.topic.clone(), record.partition), record.offset + 1);
-            }
+        let next = record.offset + 1;
+        match self.consumed.iter_mut().find(|((t, p), _)| {
+            *p == record.partition && (Arc::ptr_eq(t, &record.topic) || **t == *record.topic)
+        }) {
+            Some((_, o)) => *o = next,
+            None => self
+                .consumed
+                .push(((record.topic.clone(), record.partition), next)),
         }
         self.punctuate(PunctuationType::StreamTime, self.ctx.stream_time)
     }
