@@ -46,7 +46,7 @@ pub(crate) fn global_table<K: 'static, V: 'static>(
             name.clone(),
             StoreSpec {
                 name: name.clone(),
-                kind: StoreKind::InMemory,
+                kind: Some(StoreKind::InMemory),
                 logged: false,
                 global: true,
                 serdes: Arc::new((consumed.keys, consumed.values)),

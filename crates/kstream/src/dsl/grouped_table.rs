@@ -129,7 +129,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
         let dsl = &self.deltas.dsl;
         let name = dsl.name("KTABLE-AGGREGATE");
         let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
-        let init = Arc::new(init);
+        let init: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(init);
         let (adder, subtractor): (TableAggregator<K, V, A>, TableAggregator<K, V, A>) =
             (Arc::new(adder), Arc::new(subtractor));
         let (slot_store, n) = (store.clone(), name.clone());
@@ -139,10 +139,9 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
             vec![store.clone()],
             move |inst, id| {
                 let out = inst.children::<K, Change<A>>(id)?;
-                let init = init.clone();
                 let node: NodeRef<K, Delta<V>> = Rc::new(RefCell::new(TableAggregate {
                     store: StoreSlot::new(&slot_store, &n),
-                    init: Arc::new(move || init()),
+                    init: init.clone(),
                     adder: adder.clone(),
                     subtractor: subtractor.clone(),
                     out,
@@ -191,7 +190,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
 
 struct TableAggregate<K, V, A> {
     store: StoreSlot<K, A>,
-    init: Arc<dyn Fn() -> A>,
+    init: Arc<dyn Fn() -> A + Send + Sync>,
     adder: TableAggregator<K, V, A>,
     subtractor: TableAggregator<K, V, A>,
     out: Fanout<K, Change<A>>,

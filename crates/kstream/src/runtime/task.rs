@@ -44,8 +44,6 @@ pub(crate) struct Task {
     consumed: Vec<((Arc<str>, i32), i64)>,
     handler: DeserializationHandler,
     extractor: TimestampExtractor,
-    /// Records skipped or dead-lettered by the deserialization handler.
-    pub(crate) skipped: u64,
 }
 
 impl Task {
@@ -94,7 +92,6 @@ impl Task {
             consumed: Vec::new(),
             handler,
             extractor,
-            skipped: 0,
         })
     }
 
@@ -175,7 +172,6 @@ impl Task {
                 self.ctx.out.push(dead);
             }
         }
-        self.skipped += 1;
         metrics::counter!("kstream_skipped_records_total").increment(1);
         Ok(())
     }

@@ -122,10 +122,10 @@ impl StreamThread {
                 };
                 while let Some(record) = group.next(&lagging, MAX_TASK_IDLE) {
                     task.process(&record, wall)?;
-                    // A full cache is a commit, not a flush alone: the changelogs
-                    // never run ahead of the committed input offsets.
-                    commit_now |= task.cache_full(self.shared.config.cache_max_records);
                 }
+                // A full cache is a commit, not a flush alone: the changelogs never run
+                // ahead of the committed input offsets.
+                commit_now |= task.cache_full(self.shared.config.cache_max_records);
             }
             for task in self.tasks.values_mut() {
                 task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
@@ -175,6 +175,10 @@ impl StreamThread {
         let Some(group) = self.buffers.get(&id) else {
             return Ok(lagging);
         };
+        if group.partitions().nth(1).is_none() {
+            // One partition: there is no order across partitions to wait for.
+            return Ok(lagging);
+        }
         for tp in group.empty_partitions() {
             // Nothing fetched yet: the position is the log's start.
             let position = self.consumer.position(&tp).unwrap_or(0);
@@ -425,12 +429,7 @@ fn open_backend(
     task: TaskId,
     checkpointed: bool,
 ) -> Result<Box<dyn KeyValueBackend>> {
-    #[allow(unreachable_patterns)]
-    let kind = match spec.kind {
-        StoreKind::InMemory => shared.config.default_store,
-        other => other,
-    };
-    match kind {
+    match spec.kind.unwrap_or(shared.config.default_store) {
         StoreKind::InMemory => Ok(Box::new(InMemoryBackend::default())),
         #[cfg(feature = "rocksdb")]
         StoreKind::RocksDb => {

@@ -39,7 +39,8 @@ pub struct Materialized<K, V> {
     pub(crate) name: Option<String>,
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
-    pub(crate) kind: StoreKind,
+    /// `None`: the application's default (`StreamsConfig::default_store`).
+    pub(crate) kind: Option<StoreKind>,
     pub(crate) logged: bool,
 }
 
@@ -50,7 +51,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
             name: None,
             keys: Arc::new(keys),
             values: Arc::new(values),
-            kind: StoreKind::InMemory,
+            kind: None,
             logged: true,
         }
     }
@@ -62,9 +63,9 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         self
     }
 
-    /// Chooses the backend.
+    /// Chooses the backend (without it, `StreamsConfig::default_store`).
     pub fn kind(mut self, kind: StoreKind) -> Self {
-        self.kind = kind;
+        self.kind = Some(kind);
         self
     }
 
@@ -79,7 +80,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
 pub(crate) struct StoreSpec {
     #[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
     pub(crate) name: String,
-    pub(crate) kind: StoreKind,
+    pub(crate) kind: Option<StoreKind>,
     pub(crate) logged: bool,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
