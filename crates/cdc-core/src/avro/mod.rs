@@ -296,20 +296,26 @@ pub(crate) fn to_json(v: &Avro) -> Json {
 /// Decodes Avro binary with `schema` into a value: truncated or malformed input is an
 /// error naming the format, never a panic.
 pub fn decode_datum(schema: &apache_avro::Schema, mut bytes: &[u8]) -> Result<Avro> {
-    apache_avro::from_avro_datum(schema, &mut bytes, None).map_err(|e| Error::InvalidValue {
-        format: FORMAT,
-        field: "(datum)".into(),
-        reason: e.to_string(),
-    })
+    apache_avro::reader::datum::GenericDatumReader::builder(schema)
+        .build()
+        .and_then(|reader| reader.read_value(&mut bytes))
+        .map_err(|e| Error::InvalidValue {
+            format: FORMAT,
+            field: "(datum)".into(),
+            reason: e.to_string(),
+        })
 }
 
 /// Encodes a value as Avro binary with `schema`.
 pub fn encode_datum(schema: &apache_avro::Schema, value: Avro) -> Result<Vec<u8>> {
-    apache_avro::to_avro_datum(schema, value).map_err(|e| Error::InvalidValue {
-        format: FORMAT,
-        field: "(datum)".into(),
-        reason: e.to_string(),
-    })
+    apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+        .build()
+        .and_then(|writer| writer.write_value_to_vec(value))
+        .map_err(|e| Error::InvalidValue {
+            format: FORMAT,
+            field: "(datum)".into(),
+            reason: e.to_string(),
+        })
 }
 
 pub(crate) fn parse_schema(json: &Json) -> Result<apache_avro::Schema> {

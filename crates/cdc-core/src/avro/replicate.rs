@@ -235,12 +235,10 @@ impl ReplicateAvro {
                 })?;
                 // Read with the writer's schema; `decode` then takes columns by name
                 // (columns the writer adds are ignored, a missing one is an error).
-                apache_avro::from_avro_datum(&writer, &mut message.as_slice(), None).map_err(|e| {
-                    Error::InvalidValue {
-                        format: FORMAT,
-                        field: "message".into(),
-                        reason: e.to_string(),
-                    }
+                super::decode_datum(&writer, message).map_err(|e| Error::InvalidValue {
+                    format: FORMAT,
+                    field: "message".into(),
+                    reason: e.to_string(),
                 })?
             }
             _ => super::decode_datum(&self.schema, message)?,

@@ -1,0 +1,228 @@
+//! [`CachedRegistry`]: caches in front of any registry, as Confluent's clients keep
+//! them: schemas by id forever, ids by subject and schema, the latest version of a
+//! subject for a while. Concurrent callers asking for the same thing cause one request.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::OnceCell;
+
+use crate::error::Result;
+use crate::model::{
+    CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
+    SubjectVersion, Version,
+};
+use crate::registry::SchemaRegistry;
+
+/// Where the cache reads the time (for the latest-version TTL).
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
+
+/// A registry with caches in front.
+pub struct CachedRegistry<R> {
+    inner: R,
+    by_id: Cells<u32, Schema>,
+    ids: Cells<(String, Schema, bool), u32>,
+    lookups: Cells<(String, Schema, bool), RegisteredSchema>,
+    latest: Mutex<HashMap<String, (Instant, RegisteredSchema)>>,
+    latest_ttl: Duration,
+    clock: Clock,
+}
+
+impl<R> std::fmt::Debug for CachedRegistry<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedRegistry")
+            .field("schemas_by_id", &self.by_id.lock().len())
+            .field("latest_ttl", &self.latest_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `fetch` once per key: callers arriving while it runs wait for its answer; a
+/// failed fetch is not kept, so the next caller tries again.
+async fn once<K, V, F>(cells: &Cells<K, V>, key: K, fetch: F) -> Result<V>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+    F: Future<Output = Result<V>>,
+{
+    let cell = cells.lock().entry(key.clone()).or_default().clone();
+    match cell.get_or_try_init(|| fetch).await {
+        Ok(value) => Ok(value.clone()),
+        Err(e) => {
+            let mut cells = cells.lock();
+            if cells
+                .get(&key)
+                .is_some_and(|c| Arc::ptr_eq(c, &cell) && !c.initialized())
+            {
+                cells.remove(&key);
+            }
+            Err(e)
+        }
+    }
+}
+
+impl<R: SchemaRegistry> CachedRegistry<R> {
+    /// Caches in front of `inner`; the latest version of a subject is kept 5 minutes.
+    pub fn new(inner: R) -> Self {
+        CachedRegistry {
+            inner,
+            by_id: Mutex::default(),
+            ids: Mutex::default(),
+            lookups: Mutex::default(),
+            latest: Mutex::default(),
+            latest_ttl: Duration::from_secs(300),
+            clock: Arc::new(Instant::now),
+        }
+    }
+
+    /// Keeps the latest version of a subject for `ttl` (Confluent's
+    /// `latest.cache.ttl.sec`).
+    pub fn with_latest_ttl(mut self, ttl: Duration) -> Self {
+        self.latest_ttl = ttl;
+        self
+    }
+
+    /// Reads the time from `clock` (tests move it by hand).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The registry behind the caches.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+
+    fn forget_subject(&self, subject: &str) {
+        self.latest.lock().remove(subject);
+        self.ids.lock().retain(|(s, _, _), _| s != subject);
+        self.lookups.lock().retain(|(s, _, _), _| s != subject);
+    }
+}
+
+#[async_trait]
+impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
+    async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>> {
+        self.inner.subjects(filter).await
+    }
+
+    async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
+        self.inner.versions(subject, deleted).await
+    }
+
+    async fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema> {
+        if version != Version::Latest || deleted {
+            return self.inner.version(subject, version, deleted).await;
+        }
+        let now = (self.clock)();
+        if let Some((at, latest)) = self.latest.lock().get(subject)
+            && now.saturating_duration_since(*at) < self.latest_ttl
+        {
+            return Ok(latest.clone());
+        }
+        let latest = self.inner.version(subject, Version::Latest, false).await?;
+        self.latest
+            .lock()
+            .insert(subject.to_owned(), (now, latest.clone()));
+        Ok(latest)
+    }
+
+    async fn register(&self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32> {
+        let key = (subject.to_owned(), schema.clone(), normalize);
+        once(&self.ids, key, self.inner.register(subject, schema, normalize)).await
+    }
+
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        normalize: bool,
+        deleted: bool,
+    ) -> Result<RegisteredSchema> {
+        if deleted {
+            return self.inner.lookup(subject, schema, normalize, deleted).await;
+        }
+        let key = (subject.to_owned(), schema.clone(), normalize);
+        once(
+            &self.lookups,
+            key,
+            self.inner.lookup(subject, schema, normalize, false),
+        )
+        .await
+    }
+
+    async fn schema_by_id(&self, id: u32) -> Result<Schema> {
+        once(&self.by_id, id, self.inner.schema_by_id(id)).await
+    }
+
+    async fn subjects_by_id(&self, id: u32) -> Result<Vec<String>> {
+        self.inner.subjects_by_id(id).await
+    }
+
+    async fn versions_by_id(&self, id: u32) -> Result<Vec<SubjectVersion>> {
+        self.inner.versions_by_id(id).await
+    }
+
+    async fn referenced_by(&self, subject: &str, version: Version) -> Result<Vec<u32>> {
+        self.inner.referenced_by(subject, version).await
+    }
+
+    async fn schema_types(&self) -> Result<Vec<SchemaType>> {
+        self.inner.schema_types().await
+    }
+
+    async fn check_compatibility(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        against: Option<Version>,
+        verbose: bool,
+    ) -> Result<CompatibilityReport> {
+        self.inner
+            .check_compatibility(subject, schema, against, verbose)
+            .await
+    }
+
+    async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<CompatibilityLevel> {
+        self.inner.config(subject, default_to_global).await
+    }
+
+    async fn set_config(
+        &self,
+        subject: Option<&str>,
+        level: CompatibilityLevel,
+    ) -> Result<CompatibilityLevel> {
+        self.inner.set_config(subject, level).await
+    }
+
+    async fn delete_config(&self, subject: Option<&str>) -> Result<CompatibilityLevel> {
+        self.inner.delete_config(subject).await
+    }
+
+    async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
+        self.inner.mode(subject, default_to_global).await
+    }
+
+    async fn set_mode(&self, subject: Option<&str>, mode: Mode) -> Result<Mode> {
+        self.inner.set_mode(subject, mode).await
+    }
+
+    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
+        let deleted = self.inner.delete_subject(subject, permanent).await;
+        self.forget_subject(subject);
+        deleted
+    }
+
+    async fn delete_version(&self, subject: &str, version: Version, permanent: bool) -> Result<i32> {
+        let deleted = self.inner.delete_version(subject, version, permanent).await;
+        self.forget_subject(subject);
+        deleted
+    }
+}

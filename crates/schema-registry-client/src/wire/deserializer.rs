@@ -1,0 +1,160 @@
+//! [`AvroDeserializer`]: Confluent wire-format payloads to values, read with the writer's
+//! schema (fetched by id) and resolved into the reader's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::types::Value;
+use parking_lot::RwLock;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::model::Schema;
+use crate::registry::SchemaRegistry;
+use crate::wire::compiled::Compiled;
+use crate::wire::frame::split_payload;
+
+/// A writer schema, and whether it is the reader's own.
+struct Writer {
+    schema: Compiled,
+    same_as_reader: bool,
+}
+
+/// Reads Confluent wire-format payloads.
+///
+/// Without a reader schema, values come out as they were written. With one, data is
+/// resolved into it by Avro's rules (schema evolution: fields added with defaults,
+/// removed fields dropped, promotions such as int to long).
+pub struct AvroDeserializer {
+    registry: Arc<dyn SchemaRegistry>,
+    reader: Option<Compiled>,
+    writers: RwLock<HashMap<u32, Arc<Writer>>>,
+}
+
+impl std::fmt::Debug for AvroDeserializer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AvroDeserializer")
+            .field("reader", &self.reader)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AvroDeserializer {
+    /// A deserializer that resolves into `reader` (its references fetched from the
+    /// registry), or reads values as written when `None`.
+    pub async fn new(registry: Arc<dyn SchemaRegistry>, reader: Option<Schema>) -> Result<Self> {
+        let reader = match reader {
+            Some(schema) => Some(Compiled::fetch(registry.as_ref(), &schema).await?),
+            None => None,
+        };
+        Ok(AvroDeserializer {
+            registry,
+            reader,
+            writers: RwLock::default(),
+        })
+    }
+
+    /// A deserializer resolving into the Avro schema text `reader`.
+    pub async fn for_text(registry: Arc<dyn SchemaRegistry>, reader: &str) -> Result<Self> {
+        Self::new(registry, Some(Schema::avro(reader))).await
+    }
+
+    async fn writer(&self, id: u32) -> Result<Arc<Writer>> {
+        if let Some(writer) = self.writers.read().get(&id) {
+            return Ok(writer.clone());
+        }
+        let schema = self.registry.schema_by_id(id).await?;
+        let schema = Compiled::fetch(self.registry.as_ref(), &schema)
+            .await
+            .map_err(|e| Error::Deserialize {
+                schema_id: id,
+                reason: format!("the writer schema does not compile: {e}"),
+            })?;
+        let same_as_reader = self.reader.as_ref().is_none_or(|r| r.same_as(&schema));
+        let writer = Arc::new(Writer {
+            schema,
+            same_as_reader,
+        });
+        self.writers.write().insert(id, writer.clone());
+        Ok(writer)
+    }
+
+    /// The schema id a payload names, without reading it.
+    pub fn schema_id(payload: &[u8]) -> Result<u32> {
+        split_payload(payload).map(|(id, _)| id)
+    }
+
+    /// Reads a payload as an Avro value (resolved into the reader schema, if any).
+    pub async fn deserialize_value(&self, payload: &[u8]) -> Result<Value> {
+        let (id, body) = split_payload(payload)?;
+        let writer = self.writer(id).await?;
+        let value = read_written(id, &writer.schema, body)?;
+        match &self.reader {
+            Some(reader) if !writer.same_as_reader => resolve(id, value, reader),
+            _ => Ok(value),
+        }
+    }
+
+    /// Reads a payload into a serde type shaped like the reader schema (or, without
+    /// one, like the writer's).
+    pub async fn deserialize<T: DeserializeOwned>(&self, payload: &[u8]) -> Result<T> {
+        let (id, body) = split_payload(payload)?;
+        let writer = self.writer(id).await?;
+        let bad = |reason: String| Error::Deserialize {
+            schema_id: id,
+            reason,
+        };
+        if writer.same_as_reader {
+            let mut rest = body;
+            let value = datum_reader(&writer.schema)
+                .and_then(|reader| reader.read_deser::<T>(&mut rest))
+                .map_err(|e| e.to_string());
+            let value = value.map_err(bad)?;
+            return finished(id, rest).map(|()| value);
+        }
+        let value = self.deserialize_value(payload).await?;
+        apache_avro::from_value::<T>(&value).map_err(|e| bad(e.to_string()))
+    }
+}
+
+fn datum_reader(compiled: &Compiled) -> apache_avro::AvroResult<GenericDatumReader<'_>> {
+    GenericDatumReader::builder(compiled.root())
+        .resolved_writer_schemata(compiled.resolved())
+        .build()
+}
+
+/// Reads the body with the writer schema; every byte must be used.
+fn read_written(id: u32, writer: &Compiled, body: &[u8]) -> Result<Value> {
+    let mut rest = body;
+    let value = datum_reader(writer)
+        .and_then(|reader| reader.read_value(&mut rest))
+        .map_err(|e| Error::Deserialize {
+            schema_id: id,
+            reason: e.to_string(),
+        })?;
+    finished(id, rest)?;
+    Ok(value)
+}
+
+fn finished(id: u32, rest: &[u8]) -> Result<()> {
+    if rest.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Deserialize {
+        schema_id: id,
+        reason: format!(
+            "{} bytes left after the value (payload does not match the schema)",
+            rest.len()
+        ),
+    })
+}
+
+fn resolve(id: u32, value: Value, reader: &Compiled) -> Result<Value> {
+    reader
+        .with_names(|schema, names| value.resolve_with_names(schema, names))
+        .map_err(|e| Error::Deserialize {
+            schema_id: id,
+            reason: format!("cannot resolve into the reader schema: {e}"),
+        })
+}
