@@ -226,3 +226,72 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         deleted
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::MemoryRegistry;
+    use crate::error::{Error, ErrorCode};
+
+    #[tokio::test]
+    async fn concurrent_callers_for_one_key_cause_one_fetch() {
+        let cells: Cells<u32, String> = Mutex::default();
+        let fetches = AtomicUsize::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, Error>("schema".to_string())
+        };
+        let callers: Vec<_> = (0..16).map(|_| once(&cells, 7, fetch())).collect();
+        for answer in futures::future::join_all(callers).await {
+            assert_eq!(answer.unwrap(), "schema");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_not_kept() {
+        let cells: Cells<u32, String> = Mutex::default();
+        let failed = once(&cells, 1, async {
+            Err(Error::registry(ErrorCode::StoreError, "down"))
+        })
+        .await;
+        assert!(failed.is_err());
+        assert!(cells.lock().is_empty());
+        assert_eq!(
+            once(&cells, 1, async { Ok("up".to_string()) }).await.unwrap(),
+            "up"
+        );
+    }
+
+    #[tokio::test]
+    async fn latest_version_is_kept_for_its_ttl() {
+        let now = Arc::new(Mutex::new(Instant::now()));
+        let clock_now = now.clone();
+        let cached = CachedRegistry::new(MemoryRegistry::new())
+            .with_latest_ttl(Duration::from_secs(60))
+            .with_clock(Arc::new(move || *clock_now.lock()));
+        let v1 = Schema::avro(r#"{"type":"record","name":"R","fields":[]}"#);
+        let v2 =
+            Schema::avro(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":0}]}"#);
+        cached.register("s", &v1, false).await.unwrap();
+        assert_eq!(
+            cached.version("s", Version::Latest, false).await.unwrap().version,
+            1
+        );
+        // Registered behind the cache's back: the cache answers the old latest...
+        cached.inner().register("s", &v2, false).await.unwrap();
+        assert_eq!(
+            cached.version("s", Version::Latest, false).await.unwrap().version,
+            1
+        );
+        // ...until its TTL has passed.
+        *now.lock() += Duration::from_secs(61);
+        assert_eq!(
+            cached.version("s", Version::Latest, false).await.unwrap().version,
+            2
+        );
+    }
+}

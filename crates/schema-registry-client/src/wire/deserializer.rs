@@ -1,7 +1,7 @@
 //! [`AvroDeserializer`]: Confluent wire-format payloads to values, read with the writer's
 //! schema (fetched by id) and resolved into the reader's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use apache_avro::reader::datum::GenericDatumReader;
@@ -19,6 +19,9 @@ use crate::wire::frame::split_payload;
 struct Writer {
     schema: Compiled,
     same_as_reader: bool,
+    /// Serde types the direct path refused (the Avro library's schema-aware reader
+    /// wants a struct named like the record); they go through `Value`.
+    indirect_types: RwLock<HashSet<&'static str>>,
 }
 
 /// Reads Confluent wire-format payloads.
@@ -75,6 +78,7 @@ impl AvroDeserializer {
         let writer = Arc::new(Writer {
             schema,
             same_as_reader,
+            indirect_types: RwLock::default(),
         });
         self.writers.write().insert(id, writer.clone());
         Ok(writer)
@@ -105,13 +109,22 @@ impl AvroDeserializer {
             schema_id: id,
             reason,
         };
-        if writer.same_as_reader {
+        let type_name = std::any::type_name::<T>();
+        if writer.same_as_reader && !writer.indirect_types.read().contains(type_name) {
             let mut rest = body;
-            let value = datum_reader(&writer.schema)
-                .and_then(|reader| reader.read_deser::<T>(&mut rest))
-                .map_err(|e| e.to_string());
-            let value = value.map_err(bad)?;
-            return finished(id, rest).map(|()| value);
+            let direct = datum_reader(&writer.schema).and_then(|reader| reader.read_deser::<T>(&mut rest));
+            match direct {
+                Ok(value) => return finished(id, rest).map(|()| value),
+                Err(direct_error) => {
+                    // Either the payload is bad, or the type's name differs from the
+                    // record's: the indirect path tells which.
+                    let value = self.deserialize_value(payload).await?;
+                    let typed =
+                        apache_avro::from_value::<T>(&value).map_err(|_| bad(direct_error.to_string()))?;
+                    writer.indirect_types.write().insert(type_name);
+                    return Ok(typed);
+                }
+            }
         }
         let value = self.deserialize_value(payload).await?;
         apache_avro::from_value::<T>(&value).map_err(|e| bad(e.to_string()))
