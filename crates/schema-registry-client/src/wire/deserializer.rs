@@ -1,8 +1,9 @@
 //! [`AvroDeserializer`]: Confluent wire-format payloads to values, read with the writer's
 //! schema (fetched by id) and resolved into the reader's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value;
@@ -21,8 +22,40 @@ struct Writer {
     same_as_reader: bool,
     /// Serde types the direct path refused (the Avro library's schema-aware reader
     /// wants a struct named like the record); they go through `Value`.
-    indirect_types: RwLock<HashSet<&'static str>>,
+    indirect_types: RwLock<Vec<&'static str>>,
+    /// Whether `indirect_types` has any, so the common case takes no lock.
+    any_indirect: AtomicBool,
 }
+
+impl Writer {
+    fn reads_directly(&self, type_name: &str) -> bool {
+        self.same_as_reader
+            && (!self.any_indirect.load(Ordering::Acquire)
+                || !self.indirect_types.read().iter().any(|t| *t == type_name))
+    }
+}
+
+/// Schema ids are small distinct numbers: they hash as themselves.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
+    }
+}
+
+type ById<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// Reads Confluent wire-format payloads.
 ///
@@ -32,7 +65,7 @@ struct Writer {
 pub struct AvroDeserializer {
     registry: Arc<dyn SchemaRegistry>,
     reader: Option<Compiled>,
-    writers: RwLock<HashMap<u32, Arc<Writer>>>,
+    writers: RwLock<ById<Arc<Writer>>>,
 }
 
 impl std::fmt::Debug for AvroDeserializer {
@@ -79,6 +112,7 @@ impl AvroDeserializer {
             schema,
             same_as_reader,
             indirect_types: RwLock::default(),
+            any_indirect: AtomicBool::new(false),
         });
         self.writers.write().insert(id, writer.clone());
         Ok(writer)
@@ -104,30 +138,41 @@ impl AvroDeserializer {
     /// one, like the writer's).
     pub async fn deserialize<T: DeserializeOwned>(&self, payload: &[u8]) -> Result<T> {
         let (id, body) = split_payload(payload)?;
-        let writer = self.writer(id).await?;
-        let bad = |reason: String| Error::Deserialize {
-            schema_id: id,
-            reason,
-        };
-        let type_name = std::any::type_name::<T>();
-        if writer.same_as_reader && !writer.indirect_types.read().contains(type_name) {
-            let mut rest = body;
-            let direct = datum_reader(&writer.schema).and_then(|reader| reader.read_deser::<T>(&mut rest));
-            match direct {
-                Ok(value) => return finished(id, rest).map(|()| value),
-                Err(direct_error) => {
-                    // Either the payload is bad, or the type's name differs from the
-                    // record's: the indirect path tells which.
-                    let value = self.deserialize_value(payload).await?;
-                    let typed =
-                        apache_avro::from_value::<T>(&value).map_err(|_| bad(direct_error.to_string()))?;
-                    writer.indirect_types.write().insert(type_name);
-                    return Ok(typed);
-                }
-            }
+        if let Some(answer) = self.direct::<T>(id, body) {
+            return answer;
         }
+        let writer = self.writer(id).await?;
+        if let Some(answer) = self.direct::<T>(id, body) {
+            return answer;
+        }
+        // Either the payload is bad, or resolution is needed, or the type's name
+        // differs from the record's: the path through `Value` tells which.
         let value = self.deserialize_value(payload).await?;
-        apache_avro::from_value::<T>(&value).map_err(|e| bad(e.to_string()))
+        let typed = apache_avro::from_value::<T>(&value).map_err(|e| Error::Deserialize {
+            schema_id: id,
+            reason: e.to_string(),
+        })?;
+        if writer.same_as_reader {
+            writer.indirect_types.write().push(std::any::type_name::<T>());
+            writer.any_indirect.store(true, Ordering::Release);
+        }
+        Ok(typed)
+    }
+
+    /// Decodes straight into `T` with a cached writer schema that is the reader's own;
+    /// `None` when that path does not apply or fails (the caller then takes the path
+    /// through `Value`, which also reports errors).
+    fn direct<T: DeserializeOwned>(&self, id: u32, body: &[u8]) -> Option<Result<T>> {
+        let writers = self.writers.read();
+        let writer = writers.get(&id)?;
+        if !writer.reads_directly(std::any::type_name::<T>()) {
+            return None;
+        }
+        let mut rest = body;
+        let value = datum_reader(&writer.schema)
+            .and_then(|reader| reader.read_deser::<T>(&mut rest))
+            .ok()?;
+        Some(finished(id, rest).map(|()| value))
     }
 }
 

@@ -1,0 +1,193 @@
+//! A client nobody in this project wrote: Python's `confluent-kafka`
+//! (`SchemaRegistryClient`, `AvroSerializer`, `AvroDeserializer`) against this crate's
+//! registry server. Python registers and serializes, Rust deserializes; Rust registers
+//! and serializes, Python deserializes.
+//!
+//! The interpreter is `$STREAMKIT_PYTHON` (the test command installs
+//! `confluent-kafka[avro,schemaregistry]` into a virtualenv and sets it), else
+//! `python3`. Without the package the test is skipped, except under `CI=true`, where
+//! it fails.
+#![cfg(feature = "server")]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use schema_registry_client::{
+    AvroDeserializer, AvroSerializer, MemoryRegistry, SchemaRegistry, SerdeConfig, Version, registry_from_url,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Level {
+    #[serde(rename = "BASIC")]
+    Basic,
+    #[serde(rename = "SILVER")]
+    Silver,
+    #[serde(rename = "GOLD")]
+    Gold,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MemberEvent {
+    member_id: i64,
+    name: String,
+    level: Level,
+    points: i32,
+    email: Option<String>,
+    balance: f64,
+}
+
+/// The records `interop.py` writes, as Rust values.
+fn python_records() -> Vec<MemberEvent> {
+    vec![
+        MemberEvent {
+            member_id: 1,
+            name: "Ada".into(),
+            level: Level::Gold,
+            points: 1200,
+            email: Some("ada@example.com".into()),
+            balance: 10.5,
+        },
+        MemberEvent {
+            member_id: 2,
+            name: "Grace".into(),
+            level: Level::Basic,
+            points: 0,
+            email: None,
+            balance: 0.0,
+        },
+        MemberEvent {
+            member_id: -3,
+            name: "Zoë ✓".into(),
+            level: Level::Silver,
+            points: -7,
+            email: None,
+            balance: -2.25,
+        },
+    ]
+}
+
+const SCHEMA: &str = r#"{"type":"record","name":"MemberEvent","namespace":"hotel.loyalty","fields":[
+    {"name":"member_id","type":"long"},{"name":"name","type":"string"},
+    {"name":"level","type":{"type":"enum","name":"Level","symbols":["BASIC","SILVER","GOLD"]}},
+    {"name":"points","type":"int"},{"name":"email","type":["null","string"],"default":null},
+    {"name":"balance","type":"double"}]}"#;
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py")
+}
+
+fn python() -> Option<String> {
+    let interpreter = std::env::var("STREAMKIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = Command::new(&interpreter)
+        .args(["-c", "import confluent_kafka.schema_registry.avro, fastavro"])
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => Some(interpreter),
+        other => {
+            let why = match other {
+                Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but {interpreter} cannot import confluent_kafka's Avro serdes: {why}"
+            );
+            eprintln!("skipping: {interpreter} cannot import confluent_kafka's Avro serdes ({why})");
+            None
+        }
+    }
+}
+
+fn run(interpreter: &str, args: &[&str]) -> String {
+    let out = Command::new(interpreter)
+        .arg(script())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "interop.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_and_rust_read_each_others_payloads() {
+    let Some(interpreter) = python() else { return };
+    let registry = Arc::new(MemoryRegistry::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(schema_registry_client::server::serve(
+        listener,
+        registry.clone(),
+        std::future::pending(),
+    ));
+    let client = registry_from_url(&url).unwrap();
+
+    // Python registers and serializes; Rust reads.
+    let py = interpreter.clone();
+    let url_for_python = url.clone();
+    let written = tokio::task::spawn_blocking(move || run(&py, &["produce", &url_for_python, "members"]))
+        .await
+        .unwrap();
+    let python_id = registry
+        .version("members-value", Version::Latest, false)
+        .await
+        .unwrap()
+        .id;
+    let deserializer = AvroDeserializer::new(client.clone(), None).await.unwrap();
+    let mut read = Vec::new();
+    for line in written.lines() {
+        let payload = hex_decode(line);
+        assert_eq!(AvroDeserializer::schema_id(&payload).unwrap(), python_id);
+        read.push(deserializer.deserialize::<MemberEvent>(&payload).await.unwrap());
+    }
+    assert_eq!(read, python_records());
+
+    // Rust registers (over HTTP) and serializes under another topic; Python reads.
+    let serializer = AvroSerializer::for_text(client.clone(), SCHEMA, SerdeConfig::default())
+        .await
+        .unwrap();
+    let mut ours = python_records();
+    ours[1].email = Some("grace@example.com".into());
+    ours[2].points = 99;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payloads.hex");
+    let mut lines = String::new();
+    for record in &ours {
+        let payload = serializer.serialize("members-rust", record).await.unwrap();
+        lines.push_str(&hex_encode(&payload));
+        lines.push('\n');
+    }
+    std::fs::write(&file, lines).unwrap();
+    assert_eq!(
+        client.versions("members-rust-value", false).await.unwrap(),
+        vec![1]
+    );
+    let py = interpreter.clone();
+    let file_arg = file.display().to_string();
+    let printed =
+        tokio::task::spawn_blocking(move || run(&py, &["consume", &url, "members-rust", &file_arg]))
+            .await
+            .unwrap();
+    let decoded: Vec<serde_json::Value> = printed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected: Vec<serde_json::Value> = ours.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+    assert_eq!(decoded, expected);
+}
+
+fn hex_decode(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
