@@ -31,7 +31,7 @@ impl Writer {
     fn reads_directly(&self, type_name: &str) -> bool {
         self.same_as_reader
             && (!self.any_indirect.load(Ordering::Acquire)
-                || !self.indirect_types.read().iter().any(|t| *t == type_name))
+                || !self.indirect_types.read().contains(&type_name))
     }
 }
 
