@@ -1,7 +1,6 @@
 //! [`AvroDeserializer`]: Confluent wire-format payloads to values, read with the writer's
 //! schema (fetched by id) and resolved into the reader's.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,6 +14,7 @@ use crate::model::Schema;
 use crate::registry::SchemaRegistry;
 use crate::wire::compiled::Compiled;
 use crate::wire::frame::split_payload;
+use crate::wire::hashing::FastMap;
 
 /// A writer schema, and whether it is the reader's own.
 struct Writer {
@@ -35,28 +35,6 @@ impl Writer {
     }
 }
 
-/// Schema ids are small distinct numbers: they hash as themselves.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n);
-    }
-}
-
-type ById<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
-
 /// Reads Confluent wire-format payloads.
 ///
 /// Without a reader schema, values come out as they were written. With one, data is
@@ -65,7 +43,7 @@ type ById<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
 pub struct AvroDeserializer {
     registry: Arc<dyn SchemaRegistry>,
     reader: Option<Compiled>,
-    writers: RwLock<ById<Arc<Writer>>>,
+    writers: RwLock<FastMap<u32, Arc<Writer>>>,
 }
 
 impl std::fmt::Debug for AvroDeserializer {

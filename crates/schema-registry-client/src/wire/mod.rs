@@ -5,6 +5,7 @@ mod compiled;
 mod config;
 mod deserializer;
 mod frame;
+mod hashing;
 mod serializer;
 mod strategy;
 

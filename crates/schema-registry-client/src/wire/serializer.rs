@@ -1,7 +1,7 @@
 //! [`AvroSerializer`]: values to Confluent wire-format payloads.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apache_avro::types::Value;
 use parking_lot::RwLock;
@@ -13,6 +13,7 @@ use crate::registry::SchemaRegistry;
 use crate::wire::SerdeConfig;
 use crate::wire::compiled::Compiled;
 use crate::wire::frame::start_payload;
+use crate::wire::hashing::FastMap;
 
 /// What a topic's values are written with: the schema id and the schema.
 struct Target {
@@ -31,7 +32,9 @@ pub struct AvroSerializer {
     schema: Schema,
     compiled: Arc<Compiled>,
     config: SerdeConfig,
-    targets: RwLock<HashMap<String, Arc<Target>>>,
+    targets: RwLock<FastMap<String, Arc<Target>>>,
+    /// The size of the last payload, to allocate the next one at once.
+    size_hint: AtomicUsize,
 }
 
 impl std::fmt::Debug for AvroSerializer {
@@ -54,6 +57,7 @@ impl AvroSerializer {
             compiled,
             config,
             targets: RwLock::default(),
+            size_hint: AtomicUsize::new(64),
         })
     }
 
@@ -111,7 +115,7 @@ impl AvroSerializer {
     /// `topic`.
     pub async fn serialize<T: Serialize>(&self, topic: &str, value: &T) -> Result<Vec<u8>> {
         let target = self.target(topic).await?;
-        let mut payload = start_payload(target.id, 64);
+        let mut payload = start_payload(target.id, self.size_hint.load(Ordering::Relaxed));
         target
             .schema
             .with_names(|schema, names| apache_avro::write_avro_datum_ref(schema, names, value, &mut payload))
@@ -119,13 +123,14 @@ impl AvroSerializer {
                 subject: target.subject.clone(),
                 reason: e.to_string(),
             })?;
+        self.size_hint.store(payload.len() + 8, Ordering::Relaxed);
         Ok(payload)
     }
 
     /// Serializes an Avro value for `topic`, checking it against the schema first.
     pub async fn serialize_value(&self, topic: &str, value: &Value) -> Result<Vec<u8>> {
         let target = self.target(topic).await?;
-        let mut payload = start_payload(target.id, 64);
+        let mut payload = start_payload(target.id, self.size_hint.load(Ordering::Relaxed));
         target
             .schema
             .with_names(|schema, names| {
@@ -145,6 +150,7 @@ impl AvroSerializer {
                 subject: target.subject.clone(),
                 reason,
             })?;
+        self.size_hint.store(payload.len() + 8, Ordering::Relaxed);
         Ok(payload)
     }
 }
