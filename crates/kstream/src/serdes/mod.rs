@@ -4,12 +4,18 @@
 //! Java applications: [`StringSerde`] (UTF-8), [`I64Serde`] and [`I32Serde`] (big-endian,
 //! like `LongSerializer` / `IntegerSerializer`), [`F64Serde`], [`BytesSerde`],
 //! [`UnitSerde`] (`Void`: always null), [`JsonSerde`] for any serde type, and
-//! [`OptionSerde`] for values that may be null.
+//! [`OptionSerde`] for values that may be null; with feature `avro`, [`AvroSerde`]
+//! (the Confluent wire format through `schema-registry-client`).
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
+
+#[cfg(feature = "avro")]
+mod avro;
+#[cfg(feature = "avro")]
+pub use avro::AvroSerde;
 
 /// Why a serde refused, in words a person can act on.
 pub type SerdeResult<T> = std::result::Result<T, String>;
