@@ -9,17 +9,52 @@ use streamlog::{ClientConfig, Record};
 use crate::error::{Error, Result};
 use crate::store::StoreKind;
 
-/// What to do with a record whose key or value does not deserialize.
+/// What to do with a record that cannot be handled: as [`DeserializationHandler`], a
+/// consumed record whose key or value does not deserialize; as [`ProductionHandler`], a
+/// record the topology produces whose key or value does not serialize.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum DeserializationHandler {
-    /// Stop the application with the error (Kafka Streams' `LogAndFailExceptionHandler`).
+pub enum ErrorHandler {
+    /// Stop the application with the error (Kafka Streams' `LogAndFailExceptionHandler`,
+    /// `DefaultProductionExceptionHandler`).
     #[default]
     Fail,
     /// Log it, count it and go on (`LogAndContinueExceptionHandler`).
     LogAndContinue,
-    /// Write the raw record to this topic, with headers naming the error and where the
-    /// record came from (`__dlq.error`, `__dlq.topic`, `__dlq.partition`, `__dlq.offset`).
+    /// Write the record to this topic, with headers naming the error and the input record
+    /// it came from (`__dlq.error`, `__dlq.topic`, `__dlq.partition`, `__dlq.offset`).
+    /// A consumed record goes there raw; a produced record that does not serialize goes
+    /// there with a null key and value and `__dlq.sink` naming the topic it was for.
     DeadLetter(String),
+}
+
+/// The handler for consumed records that do not deserialize
+/// (`default.deserialization.exception.handler`).
+pub type DeserializationHandler = ErrorHandler;
+
+/// The handler for produced records that do not serialize
+/// (`default.production.exception.handler`).
+pub type ProductionHandler = ErrorHandler;
+
+/// How a task treats records: the two handlers and the timestamp extractor.
+#[derive(Debug, Clone, Default)]
+pub struct RecordHandling {
+    /// For records that do not deserialize.
+    pub deserialization: DeserializationHandler,
+    /// For records that do not serialize.
+    pub production: ProductionHandler,
+    /// Event time.
+    pub extractor: TimestampExtractor,
+}
+
+impl RecordHandling {
+    /// The handling `config` asks for.
+    pub fn of(config: &StreamsConfig) -> Self {
+        RecordHandling {
+            deserialization: config.deserialization_handler.clone(),
+            production: config.production_handler.clone(),
+            extractor: config.timestamp_extractor.clone(),
+        }
+    }
 }
 
 /// Event time: the timestamp a record is processed with (`default.timestamp.extractor`).
@@ -68,6 +103,8 @@ pub struct StreamsConfig {
     pub state_dir: PathBuf,
     /// `default.deserialization.exception.handler`.
     pub deserialization_handler: DeserializationHandler,
+    /// `default.production.exception.handler`.
+    pub production_handler: ProductionHandler,
     /// `default.timestamp.extractor`.
     pub timestamp_extractor: TimestampExtractor,
     /// `statestore.cache.max.records`: a task flushes its stores early when a store's
@@ -89,6 +126,7 @@ impl StreamsConfig {
             commit_interval: Duration::from_secs(30),
             state_dir: std::env::temp_dir().join("kstream"),
             deserialization_handler: DeserializationHandler::Fail,
+            production_handler: ProductionHandler::Fail,
             timestamp_extractor: TimestampExtractor::default(),
             cache_max_records: 10_000,
             default_store: StoreKind::InMemory,
@@ -149,8 +187,22 @@ impl StreamsConfig {
                     }
                 }
             }
+            "default.production.exception.handler" => {
+                self.production_handler = match value {
+                    "fail" | "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler" => {
+                        ProductionHandler::Fail
+                    }
+                    "continue" => ProductionHandler::LogAndContinue,
+                    _ => {
+                        return Err(bad(
+                            "expected DefaultProductionExceptionHandler, `fail` or `continue`",
+                        ));
+                    }
+                }
+            }
             "errors.deadletterqueue.topic.name" => {
-                self.deserialization_handler = DeserializationHandler::DeadLetter(value.to_owned())
+                self.deserialization_handler = ErrorHandler::DeadLetter(value.to_owned());
+                self.production_handler = ErrorHandler::DeadLetter(value.to_owned());
             }
             "bootstrap.servers" => self.client.insert(key, value),
             k if is_streams_key(k) => {

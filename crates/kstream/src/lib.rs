@@ -46,7 +46,10 @@ pub mod serdes;
 pub mod store;
 mod test_driver;
 
-pub use config::{DeserializationHandler, StreamsConfig, TimestampExtractor};
+pub use config::{
+    DeserializationHandler, ErrorHandler, ProductionHandler, RecordHandling, StreamsConfig,
+    TimestampExtractor,
+};
 pub use dsl::{
     Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,
     Produced, StreamsBuilder, Topology,

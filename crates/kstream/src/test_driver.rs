@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use streamlog::{ProducerRecord, Record, Timestamp};
 
-use crate::config::{DeserializationHandler, StreamsConfig, TimestampExtractor};
+use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::runtime::{Task, TaskId};
@@ -60,23 +60,21 @@ impl TopologyTestDriver {
 
     /// A driver with a deserialization handler.
     pub fn with_handler(topology: Topology, handler: DeserializationHandler) -> Result<Self> {
-        Self::build(topology, handler, TimestampExtractor::default())
-    }
-
-    /// A driver with the handler and timestamp extractor of `config`.
-    pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
         Self::build(
             topology,
-            config.deserialization_handler.clone(),
-            config.timestamp_extractor.clone(),
+            RecordHandling {
+                deserialization: handler,
+                ..RecordHandling::default()
+            },
         )
     }
 
-    fn build(
-        topology: Topology,
-        handler: DeserializationHandler,
-        extractor: TimestampExtractor,
-    ) -> Result<Self> {
+    /// A driver with the handlers and timestamp extractor of `config`.
+    pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
+        Self::build(topology, RecordHandling::of(config))
+    }
+
+    fn build(topology: Topology, handling: RecordHandling) -> Result<Self> {
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
         let mut global_stores = HashMap::new();
@@ -98,8 +96,7 @@ impl TopologyTestDriver {
                 &topology,
                 TEST_APPLICATION_ID,
                 id,
-                handler.clone(),
-                extractor.clone(),
+                handling.clone(),
                 &backend,
                 &global_stores,
             )?;

@@ -417,3 +417,78 @@ fn event_time_comes_from_the_timestamp_extractor() {
     // The second record has no time of its own: it takes the stream time.
     assert_eq!(times, vec![Some(1_522_846_456_703), Some(1_522_846_456_703)]);
 }
+
+/// Writes strings, but refuses any containing "bad".
+struct PickySerde;
+
+impl kstream::serdes::Serde<String> for PickySerde {
+    fn serialize(&self, _: &str, value: &String) -> kstream::serdes::SerdeResult<Option<bytes::Bytes>> {
+        if value.contains("bad") {
+            return Err(format!("refusing `{value}`"));
+        }
+        Ok(Some(bytes::Bytes::copy_from_slice(value.as_bytes())))
+    }
+    fn deserialize(&self, _: &str, data: Option<&[u8]>) -> kstream::serdes::SerdeResult<String> {
+        Ok(String::from_utf8_lossy(data.unwrap_or_default()).into_owned())
+    }
+}
+
+#[test]
+fn records_that_do_not_serialize_follow_the_production_handler() {
+    let topology = || {
+        let b = StreamsBuilder::new();
+        b.stream("in", strings())
+            .to("out", Produced::with(StringSerde, PickySerde));
+        b.build().unwrap()
+    };
+    let config = |key: &str, value: &str| kstream::StreamsConfig::new("t").set(key, value).unwrap();
+
+    let d = TopologyTestDriver::new(topology()).unwrap();
+    let err = d
+        .pipe_raw("in", Some("k".into()), Some("a bad one".into()), 0)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Serialize { topic, reason } if topic == "out" && reason.contains("refusing")),
+        "{err}"
+    );
+
+    let d = TopologyTestDriver::with_config(
+        topology(),
+        &config("default.production.exception.handler", "continue"),
+    )
+    .unwrap();
+    for v in ["good", "bad", "fine"] {
+        d.pipe_raw("in", Some("k".into()), Some(v.into()), 0).unwrap();
+    }
+    assert_eq!(
+        d.output_topic("out", StringSerde, StringSerde)
+            .read_key_values()
+            .unwrap(),
+        vec![kv("k", "good"), kv("k", "fine")]
+    );
+
+    let d = TopologyTestDriver::with_config(topology(), &config("errors.deadletterqueue.topic.name", "dlq"))
+        .unwrap();
+    d.pipe_raw("in", Some("k".into()), Some("ok".into()), 0).unwrap();
+    d.pipe_raw("in", Some("k".into()), Some("bad".into()), 7).unwrap();
+    assert_eq!(d.read_raw("out").len(), 1);
+    let dead = d.read_raw("dlq");
+    assert_eq!(dead.len(), 1);
+    let header = |name: &str| {
+        String::from_utf8_lossy(&dead[0].headers.last(name).and_then(|h| h.value.clone()).unwrap())
+            .into_owned()
+    };
+    assert_eq!(header("__dlq.sink"), "out");
+    assert_eq!(header("__dlq.topic"), "in");
+    assert_eq!(header("__dlq.offset"), "1");
+    assert!(header("__dlq.error").contains("refusing `bad`"));
+    assert_eq!((dead[0].key.clone(), dead[0].value.clone()), (None, None));
+
+    let err = kstream::StreamsConfig::new("t")
+        .set("default.production.exception.handler", "shrug")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("default.production.exception.handler"),
+        "{err}"
+    );
+}

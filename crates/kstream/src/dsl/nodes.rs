@@ -6,7 +6,9 @@ use streamlog::{ProducerRecord, Record};
 
 use crate::error::{Error, Result};
 use crate::graph::RawSource;
-use crate::processor::{Fanout, Node, Processor, ProcessorContext, PunctuationType, RecordMeta, TaskCtx};
+use crate::processor::{
+    Failed, Fanout, Node, Processor, ProcessorContext, PunctuationType, RecordMeta, TaskCtx,
+};
 use crate::serdes::SerdeRef;
 
 /// Reads a record's bytes with its serdes and forwards the typed record.
@@ -53,10 +55,6 @@ pub(crate) struct SinkNode<K, V> {
 
 impl<K: 'static, V: 'static> Node<K, V> for SinkNode<K, V> {
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
-        let fail = |e: String| Error::Serialize {
-            topic: self.topic.to_string(),
-            reason: e,
-        };
         let partition = match &self.partitioner {
             Some(p) => {
                 let count = ctx.partition_counts.get(&*self.topic).copied().unwrap_or(1);
@@ -64,11 +62,25 @@ impl<K: 'static, V: 'static> Node<K, V> for SinkNode<K, V> {
             }
             None => None,
         };
+        let serialized = self
+            .keys
+            .serialize(&self.topic, &key)
+            .and_then(|k| Ok((k, self.values.serialize(&self.topic, &value)?)));
+        let (key, value) = match serialized {
+            Ok(both) => both,
+            Err(reason) => {
+                let error = Error::Serialize {
+                    topic: self.topic.to_string(),
+                    reason,
+                };
+                return ctx.handle_failure(Failed::Producing, error, None, None);
+            }
+        };
         let record = ProducerRecord {
             topic: self.topic.clone(),
             partition,
-            key: self.keys.serialize(&self.topic, &key).map_err(fail)?,
-            value: self.values.serialize(&self.topic, &value).map_err(fail)?,
+            key,
+            value,
             timestamp: Some(ctx.meta.timestamp),
             headers: ctx.meta.headers.clone(),
         };

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use streamlog::{Headers, ProducerRecord};
 
 use super::Fanout;
+use crate::config::{ErrorHandler, RecordHandling};
 use crate::error::{Error, Result};
 use crate::store::{KeyValueStore, StateStore, typed_serdes};
 
@@ -58,9 +60,67 @@ pub(crate) struct TaskCtx {
     pub(crate) wall_time: i64,
     /// Partition counts of sink topics, for partitioners.
     pub(crate) partition_counts: HashMap<String, i32>,
+    /// The handlers for records that fail, and the timestamp extractor.
+    pub(crate) handling: RecordHandling,
+}
+
+/// Where a record failed, which picks the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failed {
+    /// A consumed record's key or value did not deserialize.
+    Deserializing,
+    /// A produced record's key or value for this sink topic did not serialize.
+    Producing,
 }
 
 impl TaskCtx {
+    /// Applies the handler for `failed` to the current record: fail with `error`, skip
+    /// it, or write `key` and `value` to the dead letter topic with headers naming the
+    /// error and the input record (and, when producing, the sink topic).
+    pub(crate) fn handle_failure(
+        &mut self,
+        failed: Failed,
+        error: Error,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+    ) -> Result<()> {
+        let handler = match failed {
+            Failed::Deserializing => &self.handling.deserialization,
+            Failed::Producing => &self.handling.production,
+        };
+        match handler {
+            ErrorHandler::Fail => return Err(error),
+            ErrorHandler::LogAndContinue => {
+                tracing::warn!(%error, "skipping a record");
+            }
+            ErrorHandler::DeadLetter(topic) => {
+                tracing::warn!(%error, dead_letter_topic = %topic, "dead-lettering a record");
+                let mut dead = ProducerRecord::new(topic.as_str());
+                dead.key = key;
+                dead.value = value;
+                dead.timestamp = Some(self.meta.timestamp);
+                dead.headers = self.meta.headers.clone();
+                dead.headers.push("__dlq.error", Some(error.to_string().into()));
+                dead.headers
+                    .push("__dlq.topic", Some(self.meta.topic.to_string().into()));
+                dead.headers
+                    .push("__dlq.partition", Some(self.meta.partition.to_string().into()));
+                dead.headers
+                    .push("__dlq.offset", Some(self.meta.offset.to_string().into()));
+                if let (Failed::Producing, Error::Serialize { topic, .. }) = (failed, &error) {
+                    dead.headers.push("__dlq.sink", Some(topic.clone().into()));
+                }
+                self.out.push(dead);
+            }
+        }
+        let reason = match failed {
+            Failed::Deserializing => "deserialization",
+            Failed::Producing => "production",
+        };
+        metrics::counter!("kstream_skipped_records_total", "reason" => reason).increment(1);
+        Ok(())
+    }
+
     pub(crate) fn store<K: 'static, V: 'static>(
         &self,
         name: &str,

@@ -5,8 +5,8 @@
 mod context;
 mod node;
 
+pub(crate) use context::{Failed, RecordMeta, TaskCtx};
 pub use context::{ProcessorContext, PunctuationType};
-pub(crate) use context::{RecordMeta, TaskCtx};
 pub(crate) use node::{Fanout, Node, NodeRef};
 
 use crate::error::Result;

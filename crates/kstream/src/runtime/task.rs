@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use streamlog::{ProducerRecord, Record, TopicPartition};
 
-use crate::config::{DeserializationHandler, TimestampExtractor};
+use crate::config::RecordHandling;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::{Instantiation, Lifecycle, RawSource};
-use crate::processor::{PunctuationType, TaskCtx};
+use crate::processor::{Failed, PunctuationType, TaskCtx};
 use crate::store::{KeyValueBackend, StateStore, StoreSpec};
 
 /// Which sub-topology and partition a task runs.
@@ -42,8 +42,6 @@ pub(crate) struct Task {
     /// The next offset to commit per input partition (keyed by the record's shared
     /// topic name, so the hot path does not allocate).
     consumed: Vec<((Arc<str>, i32), i64)>,
-    handler: DeserializationHandler,
-    extractor: TimestampExtractor,
 }
 
 impl Task {
@@ -51,8 +49,7 @@ impl Task {
         topology: &Topology,
         application_id: &str,
         id: TaskId,
-        handler: DeserializationHandler,
-        extractor: TimestampExtractor,
+        handling: RecordHandling,
         backend: &BackendFactory<'_>,
         globals: &HashMap<String, Arc<StateStore>>,
     ) -> Result<Task> {
@@ -61,7 +58,10 @@ impl Task {
         let group = groups
             .get(id.subtopology)
             .ok_or_else(|| Error::Topology(format!("no sub-topology {}", id.subtopology)))?;
-        let mut ctx = TaskCtx::default();
+        let mut ctx = TaskCtx {
+            handling,
+            ..TaskCtx::default()
+        };
         let mut stores = Vec::new();
         for name in graph.group_stores(group) {
             let spec = &graph.stores[&name];
@@ -90,8 +90,6 @@ impl Task {
             nodes: inst.nodes,
             stores,
             consumed: Vec::new(),
-            handler,
-            extractor,
         })
     }
 
@@ -124,7 +122,7 @@ impl Task {
                 self.id, record.topic
             )));
         };
-        let timestamp = self.extractor.extract(record, self.ctx.stream_time);
+        let timestamp = self.ctx.handling.extractor.extract(record, self.ctx.stream_time);
         self.ctx.meta.topic = record.topic.clone();
         self.ctx.meta.partition = record.partition;
         self.ctx.meta.offset = record.offset;
@@ -150,30 +148,12 @@ impl Task {
     }
 
     fn handle_bad_record(&mut self, record: &Record, error: Error) -> Result<()> {
-        match &self.handler {
-            DeserializationHandler::Fail => return Err(error),
-            DeserializationHandler::LogAndContinue => {
-                tracing::warn!(%error, "skipping a record that does not deserialize");
-            }
-            DeserializationHandler::DeadLetter(topic) => {
-                tracing::warn!(%error, dead_letter_topic = %topic, "dead-lettering a record that does not deserialize");
-                let mut dead = ProducerRecord::new(topic.as_str());
-                dead.key = record.key.clone();
-                dead.value = record.value.clone();
-                dead.timestamp = record.timestamp.millis();
-                dead.headers = record.headers.clone();
-                dead.headers.push("__dlq.error", Some(error.to_string().into()));
-                dead.headers
-                    .push("__dlq.topic", Some(record.topic.to_string().into()));
-                dead.headers
-                    .push("__dlq.partition", Some(record.partition.to_string().into()));
-                dead.headers
-                    .push("__dlq.offset", Some(record.offset.to_string().into()));
-                self.ctx.out.push(dead);
-            }
-        }
-        metrics::counter!("kstream_skipped_records_total").increment(1);
-        Ok(())
+        self.ctx.handle_failure(
+            Failed::Deserializing,
+            error,
+            record.key.clone(),
+            record.value.clone(),
+        )
     }
 
     /// Fires the punctuations of `kind` that are due at `now`.

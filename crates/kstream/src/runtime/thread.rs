@@ -22,6 +22,7 @@ const MAX_TASK_IDLE: Duration = Duration::from_millis(500);
 /// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
 /// waiting is paused.
 const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
+use crate::config::RecordHandling;
 use crate::error::Result;
 use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
 
@@ -303,8 +304,7 @@ impl StreamThread {
             &self.shared.topology,
             &self.shared.config.application_id,
             id,
-            self.shared.config.deserialization_handler.clone(),
-            self.shared.config.timestamp_extractor.clone(),
+            RecordHandling::of(&self.shared.config),
             &backend,
             &self.shared.global_stores,
         )?;
