@@ -110,7 +110,8 @@ pub struct StreamsConfig {
     /// `statestore.cache.max.records`: a task flushes its stores early when a store's
     /// cache holds more keys.
     pub cache_max_records: usize,
-    /// The default store backend for stores that do not choose one.
+    /// The backend of stores that do not choose one (`default.dsl.store`: `in_memory`,
+    /// or `rocksDB` with feature `rocksdb`).
     pub default_store: StoreKind,
     /// Properties passed to the log's clients (`bootstrap.servers`, `security.protocol` ...).
     pub client: ClientConfig,
@@ -187,6 +188,16 @@ impl StreamsConfig {
                     }
                 }
             }
+            "default.dsl.store" => {
+                self.default_store = match value {
+                    "in_memory" => StoreKind::InMemory,
+                    #[cfg(feature = "rocksdb")]
+                    "rocksDB" => StoreKind::RocksDb,
+                    #[cfg(not(feature = "rocksdb"))]
+                    "rocksDB" => return Err(bad("this build has no RocksDB stores (feature `rocksdb`)")),
+                    _ => return Err(bad("expected rocksDB or in_memory")),
+                }
+            }
             "default.production.exception.handler" => {
                 self.production_handler = match value {
                     "fail" | "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler" => {
@@ -241,6 +252,26 @@ fn is_streams_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_dsl_store_picks_the_backend_of_stores_that_do_not_choose() {
+        let c = StreamsConfig::new("app")
+            .set("default.dsl.store", "in_memory")
+            .unwrap();
+        assert_eq!(c.default_store, StoreKind::InMemory);
+        #[cfg(feature = "rocksdb")]
+        assert_eq!(
+            StreamsConfig::new("app")
+                .set("default.dsl.store", "rocksDB")
+                .unwrap()
+                .default_store,
+            StoreKind::RocksDb
+        );
+        let err = StreamsConfig::new("app")
+            .set("default.dsl.store", "tape")
+            .unwrap_err();
+        assert!(err.to_string().contains("default.dsl.store"), "{err}");
+    }
 
     #[test]
     fn properties_by_their_kafka_streams_names() {
