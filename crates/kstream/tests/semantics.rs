@@ -492,3 +492,29 @@ fn records_that_do_not_serialize_follow_the_production_handler() {
         "{err}"
     );
 }
+
+#[test]
+fn a_topic_can_have_its_own_timestamp_extractor() {
+    // Positions carry their event time in the value ("<millis>,<rest>"); the other
+    // topic uses the record timestamp (the default extractor).
+    let from_value = kstream::TimestampExtractor::new(|record, stream_time| {
+        record
+            .value
+            .as_deref()
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(stream_time)
+    });
+    let b = StreamsBuilder::new();
+    b.stream("positions", strings().with_timestamp_extractor(from_value))
+        .to("positions-out", out());
+    b.stream("other", strings()).to("other-out", out());
+    let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    d.pipe_raw("positions", Some("k".into()), Some("1522846456703,101".into()), 5)
+        .unwrap();
+    d.pipe_raw("other", Some("k".into()), Some("1522846456703,101".into()), 5)
+        .unwrap();
+    assert_eq!(d.read_raw("positions-out")[0].timestamp, Some(1_522_846_456_703));
+    assert_eq!(d.read_raw("other-out")[0].timestamp, Some(5));
+}

@@ -9,6 +9,7 @@ use super::kstream::KStream;
 use super::ktable::{self, KTable};
 use super::nodes::{SinkNode, SourceNode, StepFn, StepNode};
 use super::options::{Consumed, Produced};
+use crate::config::TimestampExtractor;
 use crate::error::{Error, Result};
 use crate::graph::{Erased, Graph, NodeKind, RawSource, TopicName, TopologyDescription};
 use crate::processor::NodeRef;
@@ -76,6 +77,7 @@ impl Dsl {
         topics: Vec<TopicName>,
         keys: SerdeRef<K>,
         values: SerdeRef<V>,
+        extractor: Option<TimestampExtractor>,
     ) -> usize {
         let name = self.name("KSTREAM-SOURCE");
         let registered = topics.clone();
@@ -84,6 +86,7 @@ impl Dsl {
             let source: Rc<RefCell<dyn RawSource>> = Rc::new(RefCell::new(SourceNode {
                 keys: keys.clone(),
                 values: values.clone(),
+                extractor: extractor.clone(),
                 out,
             }));
             inst.register_source(&registered, source);
@@ -165,6 +168,7 @@ impl StreamsBuilder {
             vec![TopicName::User(topic.to_owned())],
             consumed.keys,
             consumed.values,
+            consumed.extractor,
         );
         KStream::new(self.dsl.clone(), node, false)
     }

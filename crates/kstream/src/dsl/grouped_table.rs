@@ -111,7 +111,7 @@ where
             partitioner: None,
         },
     );
-    let source = dsl.source(vec![topic], grouped.keys, deltas);
+    let source = dsl.source(vec![topic], grouped.keys, deltas, None);
     KGroupedTable {
         deltas: KStream::new(dsl.clone(), source, false),
     }

@@ -201,7 +201,7 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
                 partitioner: None,
             },
         );
-        let source = self.dsl.source(vec![topic], grouped.keys, grouped.values);
+        let source = self.dsl.source(vec![topic], grouped.keys, grouped.values, None);
         KStream::new(self.dsl.clone(), source, false)
     }
 

@@ -84,7 +84,12 @@ where
 {
     let store = dsl.store(&m, &format!("{topic}-STATE-STORE"));
     let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values)));
-    let source = dsl.source(vec![TopicName::User(topic.to_owned())], consumed.keys, values);
+    let source = dsl.source(
+        vec![TopicName::User(topic.to_owned())],
+        consumed.keys,
+        values,
+        consumed.extractor,
+    );
     let name = dsl.name("KTABLE-SOURCE");
     let slot_store = store.clone();
     let node_name = name.clone();

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use streamlog::{ProducerRecord, Record};
 
+use crate::config::TimestampExtractor;
 use crate::error::{Error, Result};
 use crate::graph::RawSource;
 use crate::processor::{
@@ -15,6 +16,8 @@ use crate::serdes::SerdeRef;
 pub(crate) struct SourceNode<K, V> {
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
+    /// The topic's own timestamp extractor, if it has one.
+    pub(crate) extractor: Option<TimestampExtractor>,
     pub(crate) out: Fanout<K, V>,
 }
 
@@ -29,6 +32,10 @@ fn deserialize_error(record: &Record, part: &'static str, reason: String) -> Err
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> RawSource for SourceNode<K, V> {
+    fn timestamp(&self, record: &Record, stream_time: i64) -> Option<i64> {
+        self.extractor.as_ref().map(|e| e.extract(record, stream_time))
+    }
+
     fn process_raw(&mut self, ctx: &mut TaskCtx, record: &Record) -> Result<()> {
         let key = self
             .keys

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use super::nodes::Partitioner;
+use crate::config::TimestampExtractor;
 use crate::serdes::{Serde, SerdeRef};
 
-/// The serdes a topic is read with.
+/// The serdes a topic is read with, and optionally its own timestamp extractor.
 pub struct Consumed<K, V> {
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
+    pub(crate) extractor: Option<TimestampExtractor>,
 }
 
 impl<K, V> Consumed<K, V> {
@@ -17,7 +19,15 @@ impl<K, V> Consumed<K, V> {
         Self {
             keys: Arc::new(keys),
             values: Arc::new(values),
+            extractor: None,
         }
+    }
+
+    /// Takes this topic's event time from `extractor` instead of the application's
+    /// `default.timestamp.extractor` (Kafka Streams' `Consumed.withTimestampExtractor`).
+    pub fn with_timestamp_extractor(mut self, extractor: TimestampExtractor) -> Self {
+        self.extractor = Some(extractor);
+        self
     }
 }
 

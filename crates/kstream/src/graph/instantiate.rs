@@ -12,6 +12,8 @@ use crate::processor::{Fanout, NodeRef, PunctuationType, TaskCtx};
 
 /// A source as the task sees it: it takes a record's bytes.
 pub(crate) trait RawSource {
+    /// The record's event time by the source's own extractor, if it has one.
+    fn timestamp(&self, record: &Record, stream_time: i64) -> Option<i64>;
     fn process_raw(&mut self, ctx: &mut TaskCtx, record: &Record) -> Result<()>;
 }
 

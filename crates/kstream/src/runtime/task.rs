@@ -122,7 +122,9 @@ impl Task {
                 self.id, record.topic
             )));
         };
-        let timestamp = self.ctx.handling.extractor.extract(record, self.ctx.stream_time);
+        let own = source.borrow().timestamp(record, self.ctx.stream_time);
+        let timestamp =
+            own.unwrap_or_else(|| self.ctx.handling.extractor.extract(record, self.ctx.stream_time));
         self.ctx.meta.topic = record.topic.clone();
         self.ctx.meta.partition = record.partition;
         self.ctx.meta.offset = record.offset;
