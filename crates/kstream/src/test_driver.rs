@@ -156,7 +156,7 @@ impl TopologyTestDriver {
             let wall = inner.wall;
             let task = &mut inner.tasks[t];
             task.process(&record, wall)?;
-            task.flush_stores()?;
+            task.flush_stores(true)?;
             let produced = task.take_output();
             for r in produced {
                 if inner.readers.contains_key(&*r.topic) {
@@ -182,7 +182,7 @@ impl TopologyTestDriver {
         let mut produced = Vec::new();
         for task in &mut inner.tasks {
             task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
-            task.flush_stores()?;
+            task.flush_stores(true)?;
             produced.extend(task.take_output());
         }
         for r in produced {

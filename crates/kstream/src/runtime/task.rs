@@ -185,9 +185,9 @@ impl Task {
     }
 
     /// Applies the stores' caches and queues their changelog records.
-    pub(crate) fn flush_stores(&mut self) -> Result<()> {
+    pub(crate) fn flush_stores(&mut self, durable: bool) -> Result<()> {
         for store in &self.stores {
-            store.flush(&mut self.ctx.out)?;
+            store.flush(&mut self.ctx.out, durable)?;
         }
         Ok(())
     }

@@ -18,6 +18,8 @@ use super::task::{Task, TaskId};
 /// How long a task waits for a partition that has data in the log but none fetched,
 /// before it processes the other partitions' records anyway.
 const MAX_TASK_IDLE: Duration = Duration::from_millis(500);
+/// How often persistent stores are made durable and checkpointed (at a commit).
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
 /// waiting is paused.
@@ -58,6 +60,8 @@ pub(crate) struct StreamThread {
     admin: Box<dyn streamlog::Admin>,
     paused: BTreeSet<TopicPartition>,
     last_commit: Instant,
+    /// When persistent stores were last made durable and checkpointed.
+    last_checkpoint: Instant,
     started: Instant,
 }
 
@@ -93,6 +97,7 @@ impl StreamThread {
             admin,
             paused: BTreeSet::new(),
             last_commit: Instant::now(),
+            last_checkpoint: Instant::now(),
             started: Instant::now(),
         })
     }
@@ -133,10 +138,11 @@ impl StreamThread {
             }
             self.send_output()?;
             if commit_now || self.last_commit.elapsed() >= self.shared.config.commit_interval {
-                self.commit()?;
+                let durable = self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL;
+                self.commit(durable)?;
             }
         }
-        self.commit()?;
+        self.commit(true)?;
         self.consumer.close()?;
         Ok(())
     }
@@ -210,10 +216,14 @@ impl StreamThread {
     }
 
     /// At-least-once commit: stores to their changelogs, then everything produced is
-    /// flushed, then the input offsets are committed, then checkpoints are written.
-    fn commit(&mut self) -> Result<()> {
+    /// flushed, then the input offsets are committed. A `durable` commit also makes
+    /// persistent stores durable (RocksDB's memtables to disk) and writes their
+    /// checkpoints; the others leave both as they were, which stays consistent: a
+    /// restart replays the changelogs from the older checkpoint, and replaying values
+    /// already on disk changes nothing.
+    fn commit(&mut self, durable: bool) -> Result<()> {
         for task in self.tasks.values_mut() {
-            task.flush_stores()?;
+            task.flush_stores(durable)?;
         }
         self.send_output()?;
         self.producer.flush(Duration::from_secs(30))?;
@@ -230,8 +240,11 @@ impl StreamThread {
                 other => other?,
             }
         }
-        for task in self.tasks.values() {
-            self.write_checkpoint(task)?;
+        if durable {
+            for task in self.tasks.values() {
+                self.write_checkpoint(task)?;
+            }
+            self.last_checkpoint = Instant::now();
         }
         self.last_commit = Instant::now();
         metrics::counter!("kstream_commits_total").increment(1);

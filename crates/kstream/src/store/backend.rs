@@ -16,6 +16,16 @@ pub trait KeyValueBackend: Send {
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()>;
     /// Removes `key`.
     fn delete(&mut self, key: &[u8]) -> Result<()>;
+    /// Applies several writes (`None` deletes); engines with batches apply them as one.
+    fn write_all(&mut self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<()> {
+        for (key, value) in writes {
+            match value {
+                Some(v) => self.put(key, v)?,
+                None => self.delete(key)?,
+            }
+        }
+        Ok(())
+    }
     /// The entries between the bounds, in key order.
     fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>>;
     /// About how many entries it holds.

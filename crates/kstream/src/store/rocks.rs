@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::path::Path;
 
 use bytes::Bytes;
-use rocksdb::{DB, Direction, IteratorMode, Options, WriteOptions};
+use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::backend::KeyValueBackend;
 use crate::error::{Error, Result};
@@ -69,6 +69,16 @@ impl KeyValueBackend for RocksDbBackend {
     }
     fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.db.delete_opt(key, &self.write).map_err(|e| self.fail(e))
+    }
+    fn write_all(&mut self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<()> {
+        let mut batch = WriteBatch::default();
+        for (key, value) in writes {
+            match value {
+                Some(v) => batch.put(key, v),
+                None => batch.delete(key),
+            }
+        }
+        self.db.write_opt(batch, &self.write).map_err(|e| self.fail(e))
     }
     fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
         let mode = match from {

@@ -14,7 +14,6 @@ use crate::model::Schema;
 use crate::registry::SchemaRegistry;
 use crate::wire::compiled::Compiled;
 use crate::wire::frame::split_payload;
-use crate::wire::hashing::FastMap;
 
 /// A writer schema, and whether it is the reader's own.
 struct Writer {
@@ -43,7 +42,7 @@ impl Writer {
 pub struct AvroDeserializer {
     registry: Arc<dyn SchemaRegistry>,
     reader: Option<Compiled>,
-    writers: RwLock<FastMap<u32, Arc<Writer>>>,
+    writers: RwLock<rustc_hash::FxHashMap<u32, Arc<Writer>>>,
 }
 
 impl std::fmt::Debug for AvroDeserializer {

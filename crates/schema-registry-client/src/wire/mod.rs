@@ -5,7 +5,6 @@ mod compiled;
 mod config;
 mod deserializer;
 mod frame;
-mod hashing;
 mod serializer;
 mod strategy;
 

@@ -13,7 +13,6 @@ use crate::registry::SchemaRegistry;
 use crate::wire::SerdeConfig;
 use crate::wire::compiled::Compiled;
 use crate::wire::frame::start_payload;
-use crate::wire::hashing::FastMap;
 
 /// What a topic's values are written with: the schema id and the schema.
 struct Target {
@@ -32,7 +31,7 @@ pub struct AvroSerializer {
     schema: Schema,
     compiled: Arc<Compiled>,
     config: SerdeConfig,
-    targets: RwLock<FastMap<String, Arc<Target>>>,
+    targets: RwLock<rustc_hash::FxHashMap<String, Arc<Target>>>,
     /// The size of the last payload, to allocate the next one at once.
     size_hint: AtomicUsize,
 }

@@ -1,10 +1,10 @@
 //! One partition's log: append, read with an isolation level, retention, compaction.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use bytes::Bytes;
+use rustc_hash::FxHashMap;
 
 use super::chunks::Chunks;
 use crate::config::{IsolationLevel, TimestampType, TopicSettings};
@@ -217,26 +217,36 @@ impl PartitionLog {
     /// records and markers there, and tombstones older than `delete.retention.ms`.
     pub(super) fn compact(&mut self, settings: &TopicSettings, now: i64) {
         let boundary = self.last_stable_offset();
-        let mut latest: HashMap<Bytes, i64> = HashMap::new();
-        for r in self.records.iter().take_while(|r| r.offset < boundary) {
-            if let Some(key) = &r.key
-                && !r.control
-                && !r.aborted()
-            {
-                latest.insert(key.clone(), r.offset);
+        // Which records below the boundary stay, decided while the keys are borrowed
+        // (no key is copied), then applied in one pass.
+        let keep: Vec<bool> = {
+            let below = || self.records.iter().take_while(|r| r.offset < boundary);
+            let mut latest: FxHashMap<&[u8], i64> = FxHashMap::default();
+            for r in below() {
+                if let Some(key) = &r.key
+                    && !r.control
+                    && !r.aborted()
+                {
+                    latest.insert(key, r.offset);
+                }
             }
-        }
-        self.records.retain(|r| {
-            if r.offset >= boundary {
-                return true;
-            }
-            if r.control || r.aborted() {
-                return false;
-            }
-            let is_latest = r.key.as_ref().and_then(|k| latest.get(k)) == Some(&r.offset);
-            let expired_tombstone =
-                r.value.is_none() && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
-            is_latest && !expired_tombstone
+            below()
+                .map(|r| {
+                    if r.control || r.aborted() {
+                        return false;
+                    }
+                    let is_latest = r.key.as_deref().and_then(|k| latest.get(k)) == Some(&r.offset);
+                    let expired_tombstone = r.value.is_none()
+                        && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
+                    is_latest && !expired_tombstone
+                })
+                .collect()
+        };
+        let mut position = 0;
+        self.records.retain(|_| {
+            let stays = keep.get(position).copied().unwrap_or(true);
+            position += 1;
+            stays
         });
         self.bytes = self.records.iter().map(StoredRecord::size).sum();
         self.dirty = 0;
