@@ -71,16 +71,12 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let registry = Arc::new(MemoryRegistry::new());
     let shared: Arc<dyn SchemaRegistry> = registry.clone();
-    let url = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(schema_registry_client::server::serve(
-            listener,
+    let url = runtime
+        .block_on(schema_registry_client::server::spawn(
             shared.clone(),
-            std::future::pending(),
-        ));
-        url
-    });
+            "127.0.0.1:0",
+        ))
+        .unwrap();
     let schema = apache_avro::Schema::parse_str(SCHEMA).unwrap();
     let names = ResolvedSchema::try_from(&schema).unwrap();
     let ours = futures::executor::block_on(AvroSerializer::for_text(

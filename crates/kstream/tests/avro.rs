@@ -150,16 +150,12 @@ fn records_that_are_not_avro_follow_the_deserialization_handler() {
 fn a_registry_over_http_is_reached_from_the_stream_thread() {
     let server = tokio::runtime::Runtime::new().unwrap();
     let registry = std::sync::Arc::new(schema_registry_client::MemoryRegistry::new());
-    let url = server.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(schema_registry_client::server::serve(
-            listener,
+    let url = server
+        .block_on(schema_registry_client::server::spawn(
             registry.clone(),
-            std::future::pending(),
-        ));
-        url
-    });
+            "127.0.0.1:0",
+        ))
+        .unwrap();
     let over_http = || {
         AvroSerde::<PageView>::new(registry_from_url(&url).unwrap(), VIEW_V2, SerdeConfig::default()).unwrap()
     };

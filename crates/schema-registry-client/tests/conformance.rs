@@ -343,13 +343,9 @@ suite!(
 
 #[cfg(feature = "server")]
 async fn over_http() -> Arc<dyn SchemaRegistry> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(schema_registry_client::server::serve(
-        listener,
-        Arc::new(MemoryRegistry::new()),
-        std::future::pending(),
-    ));
+    let url = schema_registry_client::server::spawn(Arc::new(MemoryRegistry::new()), "127.0.0.1:0")
+        .await
+        .unwrap();
     Arc::new(schema_registry_client::HttpRegistry::from_urls(&url).unwrap())
 }
 

@@ -118,13 +118,9 @@ fn run(interpreter: &str, args: &[&str]) -> String {
 async fn confluent_python_and_rust_read_each_others_payloads() {
     let Some(interpreter) = python() else { return };
     let registry = Arc::new(MemoryRegistry::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(schema_registry_client::server::serve(
-        listener,
-        registry.clone(),
-        std::future::pending(),
-    ));
+    let url = schema_registry_client::server::spawn(registry.clone(), "127.0.0.1:0")
+        .await
+        .unwrap();
     let client = registry_from_url(&url).unwrap();
 
     // Python registers and serializes; Rust reads.

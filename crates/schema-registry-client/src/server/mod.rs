@@ -85,3 +85,13 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// Serves the REST API over `registry` on `address` (port 0 picks a free one) in a task
+/// of the current tokio runtime, until the runtime stops; returns the base URL
+/// (`http://127.0.0.1:PORT`). Handy for tests and local tools.
+pub async fn spawn(registry: Shared, address: &str) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(serve(listener, registry, std::future::pending()));
+    Ok(url)
+}
