@@ -106,10 +106,10 @@ impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, V> for AggregateNode<K, 
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
         let store = self.store.get()?;
-        let old = store.get(&key)?;
+        let (key_bytes, old) = store.get_with_key(&key)?;
         let new = (self.step)(&key, value, old.clone());
         if let Some(n) = &new {
-            store.put(&key, n)?;
+            store.put_bytes(key_bytes, n)?;
         }
         self.out.forward(ctx, key, Change { new, old })
     }

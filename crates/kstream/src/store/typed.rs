@@ -69,12 +69,27 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
 
     /// Sets `key` to `value`.
     pub fn put(&self, key: &K, value: &V) -> Result<()> {
+        self.put_bytes(key_bytes(&self.store, &self.keys, key)?, value)
+    }
+
+    /// The value of `key`, with the key's bytes for a [`put_bytes`](Self::put_bytes)
+    /// after it (a read-modify-write serializes the key once).
+    pub(crate) fn get_with_key(&self, key: &K) -> Result<(Bytes, Option<V>)> {
         let k = key_bytes(&self.store, &self.keys, key)?;
+        let value = match self.store.get(&k)? {
+            Some(v) => Some(value_of(&self.store, &self.values, &v)?),
+            None => None,
+        };
+        Ok((k, value))
+    }
+
+    /// Sets the key with these bytes to `value`.
+    pub(crate) fn put_bytes(&self, key: Bytes, value: &V) -> Result<()> {
         let v = self
             .values
             .serialize(self.store.name(), value)
             .map_err(|e| self.store.error(format!("cannot serialize a value: {e}")))?;
-        self.store.put(k, v);
+        self.store.put(key, v);
         Ok(())
     }
 
