@@ -245,98 +245,51 @@ fn mode_of(bytes: &Bytes) -> Result<Mode> {
         .parse()
 }
 
-async fn get_config(r: Shared, subject: Option<&str>, q: &HashMap<String, String>) -> Response {
+/// The subject of `/config/{subject}` or `/mode/{subject}`; `None` for the global
+/// routes.
+type Subject = Option<Path<String>>;
+
+pub(super) async fn config(State(r): State<Shared>, subject: Subject, Query(q): Params) -> Response {
+    let subject = subject.map(|Path(s)| s);
     answer(
-        r.config(subject, flag(q, "defaultToGlobal"))
+        r.config(subject.as_deref(), flag(&q, "defaultToGlobal"))
             .await
             .map(|level| json!({ "compatibilityLevel": level })),
     )
 }
 
-async fn put_config(r: Shared, subject: Option<&str>, bytes: &Bytes) -> Response {
+pub(super) async fn set_config(State(r): State<Shared>, subject: Subject, bytes: Bytes) -> Response {
+    let subject = subject.map(|Path(s)| s);
     answer(
-        async { r.set_config(subject, level_of(bytes)?).await }
+        async { r.set_config(subject.as_deref(), level_of(&bytes)?).await }
             .await
             .map(|level| json!({ "compatibility": level })),
     )
 }
 
-async fn remove_config(r: Shared, subject: Option<&str>) -> Response {
+pub(super) async fn delete_config(State(r): State<Shared>, subject: Subject) -> Response {
+    let subject = subject.map(|Path(s)| s);
     answer(
-        r.delete_config(subject)
+        r.delete_config(subject.as_deref())
             .await
             .map(|level| json!({ "compatibilityLevel": level })),
     )
 }
 
-pub(super) async fn global_config(State(r): State<Shared>, Query(q): Params) -> Response {
-    get_config(r, None, &q).await
-}
-
-pub(super) async fn subject_config(
-    State(r): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Params,
-) -> Response {
-    get_config(r, Some(&subject), &q).await
-}
-
-pub(super) async fn set_global_config(State(r): State<Shared>, bytes: Bytes) -> Response {
-    put_config(r, None, &bytes).await
-}
-
-pub(super) async fn set_subject_config(
-    State(r): State<Shared>,
-    Path(subject): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    put_config(r, Some(&subject), &bytes).await
-}
-
-pub(super) async fn delete_global_config(State(r): State<Shared>) -> Response {
-    remove_config(r, None).await
-}
-
-pub(super) async fn delete_subject_config(State(r): State<Shared>, Path(subject): Path<String>) -> Response {
-    remove_config(r, Some(&subject)).await
-}
-
-async fn get_mode(r: Shared, subject: Option<&str>, q: &HashMap<String, String>) -> Response {
+pub(super) async fn mode(State(r): State<Shared>, subject: Subject, Query(q): Params) -> Response {
+    let subject = subject.map(|Path(s)| s);
     answer(
-        r.mode(subject, flag(q, "defaultToGlobal"))
+        r.mode(subject.as_deref(), flag(&q, "defaultToGlobal"))
             .await
             .map(|mode| json!({ "mode": mode })),
     )
 }
 
-async fn put_mode(r: Shared, subject: Option<&str>, bytes: &Bytes) -> Response {
+pub(super) async fn set_mode(State(r): State<Shared>, subject: Subject, bytes: Bytes) -> Response {
+    let subject = subject.map(|Path(s)| s);
     answer(
-        async { r.set_mode(subject, mode_of(bytes)?).await }
+        async { r.set_mode(subject.as_deref(), mode_of(&bytes)?).await }
             .await
             .map(|mode| json!({ "mode": mode })),
     )
-}
-
-pub(super) async fn global_mode(State(r): State<Shared>, Query(q): Params) -> Response {
-    get_mode(r, None, &q).await
-}
-
-pub(super) async fn subject_mode(
-    State(r): State<Shared>,
-    Path(subject): Path<String>,
-    Query(q): Params,
-) -> Response {
-    get_mode(r, Some(&subject), &q).await
-}
-
-pub(super) async fn set_global_mode(State(r): State<Shared>, bytes: Bytes) -> Response {
-    put_mode(r, None, &bytes).await
-}
-
-pub(super) async fn set_subject_mode(
-    State(r): State<Shared>,
-    Path(subject): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    put_mode(r, Some(&subject), &bytes).await
 }

@@ -57,20 +57,13 @@ pub fn router(registry: Shared) -> Router {
             "/compatibility/subjects/{subject}/versions/{version}",
             post(compatibility_version),
         )
-        .route(
-            "/config",
-            get(global_config)
-                .put(set_global_config)
-                .delete(delete_global_config),
-        )
+        .route("/config", get(config).put(set_config).delete(delete_config))
         .route(
             "/config/{subject}",
-            get(subject_config)
-                .put(set_subject_config)
-                .delete(delete_subject_config),
+            get(config).put(set_config).delete(delete_config),
         )
-        .route("/mode", get(global_mode).put(set_global_mode))
-        .route("/mode/{subject}", get(subject_mode).put(set_subject_mode))
+        .route("/mode", get(mode).put(set_mode))
+        .route("/mode/{subject}", get(mode).put(set_mode))
         .fallback(not_found)
         .with_state(registry)
 }
