@@ -130,11 +130,10 @@ pub fn mock_registry(scope: &str) -> Arc<MemoryRegistry> {
 /// # });
 /// ```
 pub fn registry_from_url(url: &str) -> Result<Arc<dyn SchemaRegistry>> {
-    if let Some(scope) = url.strip_prefix("mock://") {
-        return Ok(mock_registry(scope));
-    }
-    let config = HttpConfig::from_urls(url)?;
-    Ok(Arc::new(CachedRegistry::new(HttpRegistry::new(config)?)))
+    registry_from_properties(&HashMap::from([(
+        "schema.registry.url".to_owned(),
+        url.to_owned(),
+    )]))
 }
 
 /// A registry from Confluent client properties (`schema.registry.url`,

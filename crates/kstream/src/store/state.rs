@@ -147,31 +147,26 @@ impl StateStore {
     pub(crate) fn flush(&self, out: &mut Vec<ProducerRecord>, durable: bool) -> Result<usize> {
         let inner = &mut *self.inner.lock();
         let dirty = std::mem::take(&mut inner.dirty);
-        let written = dirty.len();
-        let mut writes: Vec<(&[u8], Option<&[u8]>)> = Vec::with_capacity(dirty.len());
-        for key in &dirty {
-            let Some(cached) = inner.cache.get_mut(key) else {
-                continue;
-            };
-            cached.dirty = false;
-            if let Some((topic, partition)) = &self.changelog {
-                out.push(ProducerRecord {
-                    topic: topic.clone(),
-                    partition: Some(*partition),
-                    key: Some(key.clone()),
-                    value: cached.value.clone(),
-                    timestamp: None,
-                    headers: Default::default(),
-                });
+        let mut writes: Vec<(Bytes, Option<Bytes>)> = Vec::with_capacity(dirty.len());
+        for key in dirty {
+            if let Some(cached) = inner.cache.get_mut(&key) {
+                cached.dirty = false;
+                writes.push((key, cached.value.clone()));
             }
         }
-        for key in &dirty {
-            if let Some(cached) = inner.cache.get(key) {
-                writes.push((key, cached.value.as_deref()));
-            }
+        let batch: Vec<(&[u8], Option<&[u8]>)> = writes.iter().map(|(k, v)| (&k[..], v.as_deref())).collect();
+        inner.backend.write_all(&batch)?;
+        let written = writes.len();
+        if let Some((topic, partition)) = &self.changelog {
+            out.extend(writes.into_iter().map(|(key, value)| ProducerRecord {
+                topic: topic.clone(),
+                partition: Some(*partition),
+                key: Some(key),
+                value,
+                timestamp: None,
+                headers: Default::default(),
+            }));
         }
-        inner.backend.write_all(&writes)?;
-        drop(writes);
         if !inner.retain {
             inner.cache.clear();
         } else if inner.cache.len() > RETAINED_ENTRIES {

@@ -350,7 +350,7 @@ impl State {
         against: Option<Version>,
         verbose: bool,
     ) -> Result<CompatibilityReport> {
-        let (_, parsed) = self.stored_form(schema, false)?;
+        let parsed = self.parse(schema)?;
         let earlier = match against {
             Some(version) => {
                 let entry = self.entry(subject, version, false)?;
