@@ -35,8 +35,8 @@ pub enum Value {
     Timestamp(i64),
     /// A timestamp with zone, as the ISO-8601 text the database sent.
     TimestampTz(String),
-    /// A JSON document.
-    Json(serde_json::Value),
+    /// A JSON document (boxed: it is rare, and keeps every other value small).
+    Json(Box<serde_json::Value>),
     /// An array.
     Array(Vec<Value>),
     /// A column whose value was not sent (PostgreSQL's unchanged TOAST column).
@@ -83,7 +83,7 @@ impl Value {
             Value::Bytes(b) => J::String(base64::engine::general_purpose::STANDARD.encode(b)),
             Value::Date(d) => J::from(*d),
             Value::Time(t) | Value::Timestamp(t) => J::from(*t),
-            Value::Json(j) => j.clone(),
+            Value::Json(j) => j.as_ref().clone(),
             Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Unavailable => J::String(UNAVAILABLE_MARKER.to_owned()),
         }
@@ -103,7 +103,7 @@ impl Value {
             J::String(s) if s == UNAVAILABLE_MARKER => Value::Unavailable,
             J::String(s) => Value::String(s.clone()),
             J::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
-            J::Object(_) => Value::Json(json.clone()),
+            J::Object(_) => Value::Json(Box::new(json.clone())),
         }
     }
 }

@@ -256,13 +256,13 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
             }
         }
         (Avro::String(s), ColumnType::TimestampTz) => Value::TimestampTz(s.clone()),
-        (Avro::String(s), ColumnType::Json) => {
-            Value::Json(serde_json::from_str(s).map_err(|e| Error::InvalidValue {
+        (Avro::String(s), ColumnType::Json) => Value::Json(serde_json::from_str(s).map(Box::new).map_err(
+            |e| Error::InvalidValue {
                 format: FORMAT,
                 field: field.to_owned(),
                 reason: format!("not JSON: {e}"),
-            })?)
-        }
+            },
+        )?),
         (Avro::String(s), _) => Value::String(s.clone()),
         (Avro::Bytes(b), _) => Value::Bytes(b.clone()),
         (Avro::TimeMicros(t), _) => Value::Time(*t),

@@ -55,9 +55,11 @@ pub(super) fn decode(json: &Json, schema: &Json, path: &str) -> Result<Value> {
             Value::Timestamp(int()? * 1000)
         }
         (Some("io.debezium.time.ZonedTimestamp"), _) => Value::TimestampTz(text()?.to_owned()),
-        (Some("io.debezium.data.Json"), _) => {
-            Value::Json(serde_json::from_str(text()?).map_err(|e| invalid(&format!("not JSON: {e}")))?)
-        }
+        (Some("io.debezium.data.Json"), _) => Value::Json(
+            serde_json::from_str(text()?)
+                .map(Box::new)
+                .map_err(|e| invalid(&format!("not JSON: {e}")))?,
+        ),
         (Some("org.apache.kafka.connect.data.Decimal"), _) => {
             let bytes = STANDARD
                 .decode(text()?)

@@ -1,6 +1,6 @@
 //! The borrowed view of a plain Debezium payload (`schemas.enable=false`, the common
-//! case): serde reads straight into rows whose text borrows from the input, with no
-//! intermediate JSON tree. It is also the fast path of [`DebeziumJson::decode`]: the
+//! case): the view's scanner reads straight into rows whose text borrows from the
+//! input, with no intermediate JSON tree. It is also the fast path of [`DebeziumJson::decode`]: the
 //! owned event is the view's [`DebeziumRef::to_event`]. Anything the view does not
 //! accept (the schema envelope, bad input) goes to the reference decoder in `json.rs`,
 //! which names the field at fault; a property test keeps the two in step.
@@ -8,18 +8,12 @@
 //! [`DebeziumJson::decode`]: super::DebeziumJson::decode
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
 use crate::event::{ChangeEvent, Operation, Source, Transaction, check_rows};
-use crate::json::Fields;
-use crate::view::{RowRef, Text};
+use crate::view::{RowRef, Scan, raw_json};
 
 /// A Debezium event whose rows and strings borrow from the message bytes. Built by
 /// [`DebeziumJson::decode_view`](super::DebeziumJson::decode_view); the rules on which
@@ -90,11 +84,9 @@ impl<'a> SourceRef<'a> {
     fn to_source(&self) -> Result<Source> {
         let mut fields: Map<String, Json> = Map::with_capacity(self.fields.len());
         for (k, raw) in &self.fields {
-            // The raw text was checked by the parser, so it reads back.
-            let value = serde_json::from_str(raw).unwrap_or(Json::Null);
-            fields.insert(k.as_ref().to_owned(), value);
+            fields.insert(k.as_ref().to_owned(), raw_json(raw));
         }
-        let f = Fields {
+        let f = crate::json::Fields {
             format: super::json::FORMAT,
             prefix: "source",
         };
@@ -125,121 +117,139 @@ pub struct TransactionRef<'a> {
     pub data_collection_order: Option<i64>,
 }
 
-/// The payload's fields.
-#[derive(Deserialize)]
-struct Payload<'a> {
-    #[serde(borrow)]
-    before: Option<RowRef<'a>>,
-    #[serde(borrow)]
-    after: Option<RowRef<'a>>,
-    #[serde(borrow)]
-    source: Option<SourceRef<'a>>,
-    #[serde(borrow)]
-    op: Text<'a>,
-    ts_ms: Option<i64>,
-    #[serde(borrow)]
-    transaction: Option<RawTransaction<'a>>,
-    /// Present only in the schema envelope: its presence sends the message to the
-    /// reference decoder.
-    schema: Option<IgnoredAny>,
-    payload: Option<IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct RawTransaction<'a> {
-    #[serde(borrow)]
-    id: Text<'a>,
-    total_order: Option<i64>,
-    data_collection_order: Option<i64>,
-}
-
 /// The view, or `None` when the view does not read this message.
 pub(super) fn decode(bytes: &[u8]) -> Option<DebeziumRef<'_>> {
-    // serde skips unknown fields without checking their UTF-8; the whole input must be
-    // valid JSON, as the reference decoder requires.
+    // The scanner borrows from checked text; the whole input must be valid UTF-8, as
+    // the reference decoder requires.
     let text = std::str::from_utf8(bytes).ok()?;
-    let p: Payload<'_> = serde_json::from_str(text).ok()?;
-    if p.schema.is_some() || p.payload.is_some() {
-        return None;
-    }
-    let op = Operation::from_debezium(&p.op.0)?;
-    check_rows(op, p.before.is_some(), p.after.is_some()).ok()?;
+    let mut scan = Scan::new(text);
+    let mut fields = Fields::default();
+    scan.object(|s, key| {
+        let field = match key.as_ref() {
+            "before" => Field::Before,
+            "after" => Field::After,
+            "source" => Field::Source,
+            "op" => Field::Op,
+            "ts_ms" => Field::TsMs,
+            "transaction" => Field::Transaction,
+            // Only in the schema envelope: the reference decoder reads it.
+            "schema" | "payload" => return s.null().then_some(()),
+            _ => return s.raw().map(drop),
+        };
+        // A repeated field is refused, as serde refuses it.
+        fields.first_time(field)?;
+        match field {
+            Field::Before => fields.before = s.opt_row()?,
+            Field::After => fields.after = s.opt_row()?,
+            Field::Source => fields.source = source(s)?,
+            Field::Op => fields.op = Some(s.string()?),
+            Field::TsMs => fields.ts_ms = s.opt_i64()?,
+            Field::Transaction => fields.transaction = transaction(s)?,
+        }
+        Some(())
+    })?;
+    scan.finish()?;
+    let op = Operation::from_debezium(&fields.op?)?;
+    check_rows(op, fields.before.is_some(), fields.after.is_some()).ok()?;
     Some(DebeziumRef {
         op,
-        before: p.before,
-        after: p.after,
-        source: p.source.unwrap_or_default(),
-        transaction: p.transaction.map(|t| TransactionRef {
-            id: t.id.0,
-            total_order: t.total_order,
-            data_collection_order: t.data_collection_order,
-        }),
-        ts_ms: p.ts_ms,
+        before: fields.before,
+        after: fields.after,
+        source: fields.source.unwrap_or_default(),
+        transaction: fields.transaction,
+        ts_ms: fields.ts_ms,
     })
 }
 
-/// The `snapshot` field, read as [`super::source::snapshot`] reads it.
-struct Snapshot<'a>(Option<Cow<'a, str>>);
+/// The payload's fields.
+#[derive(Clone, Copy)]
+enum Field {
+    Before,
+    After,
+    Source,
+    Op,
+    TsMs,
+    Transaction,
+}
 
-impl<'de: 'a, 'a> Deserialize<'de> for Snapshot<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SnapshotVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for SnapshotVisitor<'a> {
-            type Value = Snapshot<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or boolean")
-            }
-            fn visit_unit<E>(self) -> Result<Snapshot<'a>, E> {
-                Ok(Snapshot(None))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Snapshot<'a>, E> {
-                Ok(Snapshot(v.then_some(Cow::Borrowed("true"))))
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Snapshot<'a>, E> {
-                Ok(Snapshot((v != "false").then_some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Snapshot<'a>, E> {
-                Ok(Snapshot((v != "false").then(|| Cow::Owned(v.to_owned()))))
-            }
-        }
-        d.deserialize_any(SnapshotVisitor(PhantomData))
+/// The payload's fields as read, and which were seen.
+#[derive(Default)]
+struct Fields<'a> {
+    seen: u8,
+    before: Option<RowRef<'a>>,
+    after: Option<RowRef<'a>>,
+    source: Option<SourceRef<'a>>,
+    op: Option<Cow<'a, str>>,
+    ts_ms: Option<i64>,
+    transaction: Option<TransactionRef<'a>>,
+}
+
+impl Fields<'_> {
+    fn first_time(&mut self, field: Field) -> Option<()> {
+        let bit = 1 << field as u8;
+        let first = self.seen & bit == 0;
+        self.seen |= bit;
+        first.then_some(())
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for SourceRef<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SourceVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for SourceVisitor<'a> {
-            type Value = SourceRef<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a source object")
+/// `null`, or the transaction block: `id` required, repeated fields refused.
+fn transaction<'a>(s: &mut Scan<'a>) -> Option<Option<TransactionRef<'a>>> {
+    if s.null() {
+        return Some(None);
+    }
+    let (mut id, mut total_order, mut data_collection_order) = (None, None, None);
+    s.object(|s, key| {
+        match key.as_ref() {
+            "id" if id.is_none() => id = Some(s.string()?),
+            "total_order" if total_order.is_none() => total_order = Some(s.opt_i64()?),
+            "data_collection_order" if data_collection_order.is_none() => {
+                data_collection_order = Some(s.opt_i64()?)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SourceRef<'a>, A::Error> {
-                let mut s = SourceRef::default();
-                let text = |v: Option<Text<'a>>| v.map(|t| t.0);
-                while let Some(Text(key)) = map.next_key::<Text<'a>>()? {
-                    match key.as_ref() {
-                        "connector" => s.connector = text(map.next_value()?),
-                        "name" => s.name = text(map.next_value()?),
-                        "db" => s.db = text(map.next_value()?),
-                        "schema" => s.schema = text(map.next_value()?),
-                        "table" => s.table = text(map.next_value()?),
-                        "ts_ms" => s.ts_ms = map.next_value()?,
-                        "snapshot" => s.snapshot = map.next_value::<Snapshot<'a>>()?.0,
-                        _ => {
-                            let raw: &'a RawValue = map.next_value()?;
-                            match s.fields.iter_mut().find(|(k, _)| *k == key) {
-                                Some((_, v)) => *v = raw.get(),
-                                None => s.fields.push((key, raw.get())),
-                            }
-                        }
-                    }
+            "id" | "total_order" | "data_collection_order" => return None,
+            _ => drop(s.raw()?),
+        }
+        Some(())
+    })?;
+    Some(Some(TransactionRef {
+        id: id?,
+        total_order: total_order.flatten(),
+        data_collection_order: data_collection_order.flatten(),
+    }))
+}
+
+/// `null`, or the source block. A repeated field keeps its last value.
+fn source<'a>(s: &mut Scan<'a>) -> Option<Option<SourceRef<'a>>> {
+    if s.null() {
+        return Some(None);
+    }
+    let mut source = SourceRef::default();
+    s.object(|s, key| {
+        match key.as_ref() {
+            "connector" => source.connector = s.opt_string()?,
+            "name" => source.name = s.opt_string()?,
+            "db" => source.db = s.opt_string()?,
+            "schema" => source.schema = s.opt_string()?,
+            "table" => source.table = s.opt_string()?,
+            "ts_ms" => source.ts_ms = s.opt_i64()?,
+            // `"false"`, false or null: not read by a snapshot.
+            "snapshot" => {
+                source.snapshot = match s.opt_string() {
+                    Some(text) => text.filter(|t| t != "false"),
+                    None => s.bool()?.then_some(Cow::Borrowed("true")),
                 }
-                Ok(s)
+            }
+            _ => {
+                let raw = s.raw()?;
+                match source.fields.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => *v = raw,
+                    None => source.fields.push((key, raw)),
+                }
             }
         }
-        d.deserialize_map(SourceVisitor(PhantomData))
-    }
+        Some(())
+    })?;
+    Some(Some(source))
 }
 
 #[cfg(test)]

@@ -6,17 +6,12 @@
 //! [`ReplicateJson::decode`]: super::ReplicateJson::decode
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::json::{KEPT_HEADERS, operation};
 use crate::event::{ChangeEvent, Operation, Position, Source, Transaction, check_rows};
-use crate::view::{RowRef, Text};
+use crate::view::{RowRef, Scan, raw_json};
 
 /// A Replicate event whose rows and strings borrow from the message bytes. Built by
 /// [`ReplicateJson::decode_view`](super::ReplicateJson::decode_view). As in the owned
@@ -39,12 +34,7 @@ impl ReplicateRef<'_> {
     pub fn to_event(&self) -> ChangeEvent {
         let h = &self.headers;
         let owned = |s: &Cow<'_, str>| s.as_ref().to_owned();
-        let extra: Map<String, Json> = h
-            .kept
-            .iter()
-            // The raw text was checked by the parser, so it reads back.
-            .map(|(k, raw)| (owned(k), serde_json::from_str(raw).unwrap_or(Json::Null)))
-            .collect();
+        let extra: Map<String, Json> = h.kept.iter().map(|(k, raw)| (owned(k), raw_json(raw))).collect();
         ChangeEvent {
             op: self.op,
             before: self.before.as_ref().map(RowRef::to_row),
@@ -96,42 +86,35 @@ impl<'a> HeadersRef<'a> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Record<'a> {
-    #[serde(borrow)]
-    data: Option<RowRef<'a>>,
-    #[serde(borrow)]
-    before_data: Option<RowRef<'a>>,
-    #[serde(borrow)]
-    headers: RawHeaders<'a>,
-    /// Present only in the envelope, which the reference decoder reads.
-    magic: Option<IgnoredAny>,
-}
-
-/// The headers as read, before the checks that need the rows.
-struct RawHeaders<'a> {
-    operation: Option<Text<'a>>,
-    headers: HeadersRef<'a>,
-    counter: Option<&'a RawValue>,
-}
-
 /// The view, or `None` when the view does not read this message.
 pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
     let text = std::str::from_utf8(bytes).ok()?;
-    let r: Record<'_> = serde_json::from_str(text).ok()?;
-    if r.magic.is_some() {
-        return None;
-    }
+    let mut scan = Scan::new(text);
+    let (mut data, mut before_data, mut raw_headers) = (None, None, None);
+    scan.object(|s, key| {
+        match key.as_ref() {
+            "data" if data.is_none() => data = Some(s.opt_row()?),
+            "beforeData" if before_data.is_none() => before_data = Some(s.opt_row()?),
+            "headers" if raw_headers.is_none() => raw_headers = Some(headers(s)?),
+            // A repeated field is refused, as serde refuses it.
+            "data" | "beforeData" | "headers" => return None,
+            // Only in the envelope, which the reference decoder reads.
+            "magic" => return s.null().then_some(()),
+            _ => drop(s.raw()?),
+        }
+        Some(())
+    })?;
+    scan.finish()?;
     let RawHeaders {
         operation: code,
         mut headers,
         counter,
-    } = r.headers;
-    let op = operation(&code?.0)?;
+    } = raw_headers?;
+    let op = operation(&code?)?;
+    let (data, before_data) = (data.flatten(), before_data.flatten());
     let (before, after) = match op {
-        Operation::Delete => (r.before_data.or(r.data), None),
-        _ => (r.before_data, r.data),
+        Operation::Delete => (before_data.or(data), None),
+        _ => (before_data, data),
     };
     let width = after.as_ref().or(before.as_ref()).map_or(0, RowRef::len);
     for (field, mask) in [
@@ -145,7 +128,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
     if headers.transaction_id.is_some() {
         headers.transaction_event_counter = match counter {
             None => None,
-            Some(raw) => serde_json::from_str::<Option<i64>>(raw.get()).ok()?,
+            Some(raw) => whole(raw, Scan::opt_i64)?,
         };
     }
     check_rows(op, before.is_some(), after.is_some()).ok()?;
@@ -157,60 +140,57 @@ pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
     })
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawHeaders<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct HeadersVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for HeadersVisitor<'a> {
-            type Value = RawHeaders<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a headers object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeaders<'a>, A::Error> {
-                let mut operation = None;
-                let mut change_sequence = None;
-                let mut counter = None;
-                let mut h = HeadersRef::default();
-                let text = |v: Option<Text<'a>>| v.map(|t| t.0);
-                while let Some(Text(key)) = map.next_key::<Text<'a>>()? {
-                    match key.as_ref() {
-                        "operation" => operation = map.next_value()?,
-                        "changeSequence" => change_sequence = text(map.next_value()?),
-                        "streamPosition" => h.stream_position = text(map.next_value()?),
-                        "transactionId" => h.transaction_id = text(map.next_value()?),
-                        "transactionEventCounter" => counter = Some(map.next_value()?),
-                        k if KEPT_HEADERS.contains(&k) => {
-                            let raw: &'a RawValue = map.next_value()?;
-                            let as_text = || {
-                                serde_json::from_str::<Option<Text<'a>>>(raw.get())
-                                    .map(text)
-                                    .map_err(serde::de::Error::custom)
-                            };
-                            match k {
-                                "changeMask" => h.change_mask = as_text()?,
-                                "columnMask" => h.column_mask = as_text()?,
-                                _ => {}
-                            }
-                            match h.kept.iter_mut().find(|(kept, _)| *kept == key) {
-                                Some((_, v)) => *v = raw.get(),
-                                None => h.kept.push((key, raw.get())),
-                            }
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+/// The headers as read, before the checks that need the rows.
+struct RawHeaders<'a> {
+    operation: Option<Cow<'a, str>>,
+    headers: HeadersRef<'a>,
+    /// `transactionEventCounter` as raw text: it is read only with a `transactionId`.
+    counter: Option<&'a str>,
+}
+
+/// Reads all of `raw` with `read`.
+fn whole<'a, T>(raw: &'a str, read: impl FnOnce(&mut Scan<'a>) -> Option<T>) -> Option<T> {
+    let mut scan = Scan::new(raw);
+    let value = read(&mut scan)?;
+    scan.finish().map(|()| value)
+}
+
+/// The headers object; `changeSequence` is required. A repeated header keeps its last
+/// value.
+fn headers<'a>(s: &mut Scan<'a>) -> Option<RawHeaders<'a>> {
+    let mut operation = None;
+    let mut change_sequence = None;
+    let mut counter = None;
+    let mut h = HeadersRef::default();
+    s.object(|s, key| {
+        match key.as_ref() {
+            "operation" => operation = s.opt_string()?,
+            "changeSequence" => change_sequence = s.opt_string()?,
+            "streamPosition" => h.stream_position = s.opt_string()?,
+            "transactionId" => h.transaction_id = s.opt_string()?,
+            "transactionEventCounter" => counter = Some(s.raw()?),
+            k if KEPT_HEADERS.contains(&k) => {
+                let raw = s.raw()?;
+                match k {
+                    "changeMask" => h.change_mask = whole(raw, Scan::opt_string)?,
+                    "columnMask" => h.column_mask = whole(raw, Scan::opt_string)?,
+                    _ => {}
                 }
-                h.change_sequence =
-                    change_sequence.ok_or_else(|| serde::de::Error::missing_field("changeSequence"))?;
-                Ok(RawHeaders {
-                    operation,
-                    headers: h,
-                    counter,
-                })
+                match h.kept.iter_mut().find(|(kept, _)| *kept == key) {
+                    Some((_, v)) => *v = raw,
+                    None => h.kept.push((key, raw)),
+                }
             }
+            _ => drop(s.raw()?),
         }
-        d.deserialize_map(HeadersVisitor(PhantomData))
-    }
+        Some(())
+    })?;
+    h.change_sequence = change_sequence?;
+    Some(RawHeaders {
+        operation,
+        headers: h,
+        counter,
+    })
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@
 //! ```
 
 mod row;
+mod scan;
 
-pub(crate) use row::Text;
 pub use row::{RowRef, ValueRef};
+pub(crate) use scan::{Scan, raw_json};
 
 pub use crate::debezium::view::{DebeziumRef, SourceRef, TransactionRef};
 pub use crate::replicate::view::{HeadersRef, ReplicateRef};

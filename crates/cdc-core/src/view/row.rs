@@ -1,40 +1,10 @@
 //! Rows and values that borrow their text from the input.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::hash::BuildHasher;
 
 use crate::row::Row;
-use crate::value::{UNAVAILABLE_MARKER, Value};
-
-/// Text read from JSON: borrowed from the input where the string has no escapes.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(TextVisitor(PhantomData))
-    }
-}
+use crate::value::Value;
 
 /// A column value that borrows its text from the input; [`ValueRef::to_value`] gives
 /// the owned [`Value`], read by the same rules as [`Value::from_json`].
@@ -69,7 +39,7 @@ impl ValueRef<'_> {
             ValueRef::Float(x) => Value::Float(*x),
             ValueRef::Str(s) => Value::String(s.as_ref().to_owned()),
             ValueRef::Array(items) => Value::Array(items.iter().map(ValueRef::to_value).collect()),
-            ValueRef::Json(json) => Value::Json(json.as_ref().clone()),
+            ValueRef::Json(json) => Value::Json(json.clone()),
             ValueRef::Unavailable => Value::Unavailable,
         }
     }
@@ -88,126 +58,69 @@ impl ValueRef<'_> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for ValueRef<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ValueVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
-            type Value = ValueRef<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<ValueRef<'a>, E> {
-                Ok(ValueRef::Null)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<ValueRef<'a>, E> {
-                Ok(ValueRef::Bool(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<ValueRef<'a>, E> {
-                Ok(ValueRef::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<ValueRef<'a>, E> {
-                Ok(i64::try_from(v).map_or(ValueRef::Float(v as f64), ValueRef::Int))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<ValueRef<'a>, E> {
-                Ok(ValueRef::Float(v))
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<ValueRef<'a>, E> {
-                Ok(text_value(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<ValueRef<'a>, E> {
-                Ok(text_value(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<ValueRef<'a>, E> {
-                Ok(text_value(Cow::Owned(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueRef<'a>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(ValueRef::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueRef<'a>, A::Error> {
-                let json = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ValueRef::Json(Box::new(json)))
-            }
-        }
-        d.deserialize_any(ValueVisitor(PhantomData))
-    }
-}
-
-fn text_value(text: Cow<'_, str>) -> ValueRef<'_> {
-    if text == UNAVAILABLE_MARKER {
-        ValueRef::Unavailable
-    } else {
-        ValueRef::Str(text)
-    }
-}
-
 /// A row whose column names and text values borrow from the input; columns in order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RowRef<'a>(Vec<(Cow<'a, str>, ValueRef<'a>)>);
+#[derive(Debug, Clone, Default)]
+pub struct RowRef<'a> {
+    columns: Vec<(Cow<'a, str>, ValueRef<'a>)>,
+    /// A filter of the names seen so far, a bit per name hash: only a name whose bit
+    /// is set can repeat one, so most names skip the search in [`RowRef::set`].
+    seen: [u64; 4],
+}
 
 impl<'a> RowRef<'a> {
+    /// An empty row with room for `columns` columns.
+    pub(crate) fn with_capacity(columns: usize) -> Self {
+        RowRef {
+            columns: Vec::with_capacity(columns),
+            seen: [0; 4],
+        }
+    }
+
+    /// Sets a column as a JSON object with a repeated key reads: its first place, the
+    /// last value.
+    #[inline]
+    pub(crate) fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
+        let hash = rustc_hash::FxBuildHasher.hash_one(column.as_bytes()) >> 56;
+        let (word, bit) = (&mut self.seen[(hash / 64) as usize], 1u64 << (hash % 64));
+        let seen = *word & bit != 0;
+        *word |= bit;
+        match seen
+            .then(|| self.columns.iter_mut().find(|(c, _)| *c == column))
+            .flatten()
+        {
+            Some((_, v)) => *v = value,
+            None => self.columns.push((column, value)),
+        }
+    }
+
     /// The value of `column`, if the row has it.
     pub fn get(&self, column: &str) -> Option<&ValueRef<'a>> {
-        self.0.iter().find(|(c, _)| c == column).map(|(_, v)| v)
+        self.columns.iter().find(|(c, _)| c == column).map(|(_, v)| v)
     }
 
     /// Columns and values in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ValueRef<'a>)> {
-        self.0.iter().map(|(c, v)| (c.as_ref(), v))
+        self.columns.iter().map(|(c, v)| (c.as_ref(), v))
     }
 
     /// How many columns.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.columns.len()
     }
 
     /// Whether the row has no columns.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.columns.is_empty()
     }
 
     /// The owned row.
     pub fn to_row(&self) -> Row {
-        let mut row = Row::with_capacity(self.0.len());
-        for (column, value) in &self.0 {
-            row.push(column.as_ref(), value.to_value());
-        }
-        row
+        Row::from_columns(self.columns.iter().map(|(c, v)| (c.as_ref(), v.to_value())))
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RowRef<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct RowVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for RowVisitor<'a> {
-            type Value = RowRef<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a row object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RowRef<'a>, A::Error> {
-                let mut columns: Vec<(Cow<'a, str>, ValueRef<'a>)> = Vec::with_capacity(16);
-                // The name lengths seen so far (modulo 64): only a name whose length was
-                // seen before can repeat one, so most names skip the search.
-                let mut lengths = 0u64;
-                while let Some((Text(column), value)) = map.next_entry::<Text<'a>, ValueRef<'a>>()? {
-                    let bit = 1u64 << (column.len() % 64);
-                    let seen = lengths & bit != 0;
-                    lengths |= bit;
-                    // A repeated key reads as a JSON map does: its first place, the last value.
-                    match seen
-                        .then(|| columns.iter_mut().find(|(c, _)| *c == column))
-                        .flatten()
-                    {
-                        Some((_, v)) => *v = value,
-                        None => columns.push((column, value)),
-                    }
-                }
-                Ok(RowRef(columns))
-            }
-        }
-        d.deserialize_map(RowVisitor(PhantomData))
+impl PartialEq for RowRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.columns == other.columns
     }
 }
