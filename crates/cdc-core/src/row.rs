@@ -61,6 +61,12 @@ fn intern(name: &str) -> Arc<str> {
     NAMES.with_borrow_mut(|names| names.get(name))
 }
 
+/// The shared copy of the name of the column at `position` of a row being decoded:
+/// the same column of the thread's last row is tried first.
+pub(crate) fn shared_name(position: usize, name: &str) -> Arc<str> {
+    NAMES.with_borrow_mut(|names| names.at(position, name))
+}
+
 impl Row {
     /// An empty row.
     pub fn new() -> Self {
@@ -82,6 +88,11 @@ impl Row {
             }
         });
         Row(row)
+    }
+
+    /// A row of columns whose names are already shared (by [`shared_name`]).
+    pub(crate) fn from_shared(columns: Vec<(Arc<str>, Value)>) -> Row {
+        Row(columns)
     }
 
     /// Adds a column, builder style.

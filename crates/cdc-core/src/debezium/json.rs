@@ -42,7 +42,7 @@ impl DebeziumJson {
     /// Decodes a record value. `None` (a Kafka tombstone) decodes to `None`.
     pub fn decode(value: Option<&[u8]>) -> Result<Option<DebeziumRecord>> {
         let Some(bytes) = value else { return Ok(None) };
-        if let Some(event) = super::view::decode(bytes).and_then(|view| view.to_event().ok()) {
+        if let Some(Ok(event)) = super::view::decode_owned(bytes) {
             return Ok(Some(DebeziumRecord { event, schema: None }));
         }
         Self::decode_reference(bytes)

@@ -13,7 +13,8 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
 use crate::event::{ChangeEvent, Operation, Source, Transaction, check_rows};
-use crate::view::{RowRef, Scan, raw_json};
+use crate::row::Row;
+use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
 
 /// A Debezium event whose rows and strings borrow from the message bytes. Built by
 /// [`DebeziumJson::decode_view`](super::DebeziumJson::decode_view); the rules on which
@@ -38,20 +39,39 @@ impl DebeziumRef<'_> {
     /// The owned event. Fails only on a source position field of the wrong type
     /// (`source.lsn` that is not an integer ...), naming it.
     pub fn to_event(&self) -> Result<ChangeEvent> {
-        Ok(ChangeEvent {
-            op: self.op,
-            before: self.before.as_ref().map(RowRef::to_row),
-            after: self.after.as_ref().map(RowRef::to_row),
-            source: self.source.to_source()?,
-            transaction: self.transaction.as_ref().map(|t| Transaction {
-                id: t.id.as_ref().to_owned(),
-                total_order: t.total_order,
-                data_collection_order: t.data_collection_order,
-            }),
-            key: None,
-            ts_ms: self.ts_ms,
-        })
+        event(
+            self.op,
+            self.before.as_ref().map(RowRef::to_row),
+            self.after.as_ref().map(RowRef::to_row),
+            &self.source,
+            self.transaction.as_ref(),
+            self.ts_ms,
+        )
     }
+}
+
+/// The owned event of a payload's parts.
+fn event(
+    op: Operation,
+    before: Option<Row>,
+    after: Option<Row>,
+    source: &SourceRef<'_>,
+    transaction: Option<&TransactionRef<'_>>,
+    ts_ms: Option<i64>,
+) -> Result<ChangeEvent> {
+    Ok(ChangeEvent {
+        op,
+        before,
+        after,
+        source: source.to_source()?,
+        transaction: transaction.map(|t| Transaction {
+            id: t.id.as_ref().to_owned(),
+            total_order: t.total_order,
+            data_collection_order: t.data_collection_order,
+        }),
+        key: None,
+        ts_ms,
+    })
 }
 
 /// The source block of a [`DebeziumRef`]: the common fields typed, the
@@ -119,6 +139,33 @@ pub struct TransactionRef<'a> {
 
 /// The view, or `None` when the view does not read this message.
 pub(super) fn decode(bytes: &[u8]) -> Option<DebeziumRef<'_>> {
+    let (op, p) = read::<RowRef<'_>>(bytes)?;
+    Some(DebeziumRef {
+        op,
+        before: p.before,
+        after: p.after,
+        source: p.source.unwrap_or_default(),
+        transaction: p.transaction,
+        ts_ms: p.ts_ms,
+    })
+}
+
+/// The owned event by the fast path, its rows built as they are read: `None` when the
+/// view does not read this message, else the event or the error of a source field.
+pub(super) fn decode_owned(bytes: &[u8]) -> Option<Result<ChangeEvent>> {
+    let (op, p) = read::<OwnedRow>(bytes)?;
+    Some(event(
+        op,
+        p.before.map(OwnedRow::into_row),
+        p.after.map(OwnedRow::into_row),
+        &p.source.unwrap_or_default(),
+        p.transaction.as_ref(),
+        p.ts_ms,
+    ))
+}
+
+/// Reads a plain payload with rows of type `R`.
+fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<(Operation, Fields<'a, R>)> {
     // The scanner borrows from checked text; the whole input must be valid UTF-8, as
     // the reference decoder requires.
     let text = std::str::from_utf8(bytes).ok()?;
@@ -149,16 +196,9 @@ pub(super) fn decode(bytes: &[u8]) -> Option<DebeziumRef<'_>> {
         Some(())
     })?;
     scan.finish()?;
-    let op = Operation::from_debezium(&fields.op?)?;
+    let op = Operation::from_debezium(fields.op.as_deref()?)?;
     check_rows(op, fields.before.is_some(), fields.after.is_some()).ok()?;
-    Some(DebeziumRef {
-        op,
-        before: fields.before,
-        after: fields.after,
-        source: fields.source.unwrap_or_default(),
-        transaction: fields.transaction,
-        ts_ms: fields.ts_ms,
-    })
+    Some((op, fields))
 }
 
 /// The payload's fields.
@@ -173,18 +213,31 @@ enum Field {
 }
 
 /// The payload's fields as read, and which were seen.
-#[derive(Default)]
-struct Fields<'a> {
+struct Fields<'a, R> {
     seen: u8,
-    before: Option<RowRef<'a>>,
-    after: Option<RowRef<'a>>,
+    before: Option<R>,
+    after: Option<R>,
     source: Option<SourceRef<'a>>,
     op: Option<Cow<'a, str>>,
     ts_ms: Option<i64>,
     transaction: Option<TransactionRef<'a>>,
 }
 
-impl Fields<'_> {
+impl<R> Default for Fields<'_, R> {
+    fn default() -> Self {
+        Fields {
+            seen: 0,
+            before: None,
+            after: None,
+            source: None,
+            op: None,
+            ts_ms: None,
+            transaction: None,
+        }
+    }
+}
+
+impl<R> Fields<'_, R> {
     fn first_time(&mut self, field: Field) -> Option<()> {
         let bit = 1 << field as u8;
         let first = self.seen & bit == 0;
@@ -288,6 +341,22 @@ mod tests {
         assert!(decode(br#"{"op":"x","after":{}}"#).is_none());
         assert!(decode(br#"{"op":"c","before":null}"#).is_none());
         assert!(decode(br#"{"op":"c","after":{},"source":{"snapshot":7}}"#).is_none());
+    }
+
+    #[test]
+    fn a_repeated_column_keeps_its_first_place_and_last_value_on_both_paths() {
+        let bytes = br#"{"op":"c","after":{"a":1,"b":"x","a":"three","c":null,"b":2}}"#;
+        let reference = super::super::DebeziumJson::decode_reference(bytes)
+            .unwrap()
+            .unwrap()
+            .event;
+        let expected = Row::new()
+            .with("a", crate::Value::String("three".into()))
+            .with("b", crate::Value::Int(2))
+            .with("c", crate::Value::Null);
+        assert_eq!(reference.after.as_ref(), Some(&expected));
+        assert_eq!(decode_owned(bytes).unwrap().unwrap(), reference);
+        assert_eq!(decode(bytes).unwrap().to_event().unwrap(), reference);
     }
 
     #[test]

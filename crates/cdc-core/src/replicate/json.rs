@@ -54,9 +54,9 @@ pub struct ReplicateJson;
 impl ReplicateJson {
     /// Decodes a message, enveloped (`magic: atMSG`) or a bare data record.
     pub fn decode(bytes: &[u8]) -> Result<ReplicateRecord> {
-        if let Some(view) = super::view::decode(bytes) {
+        if let Some(event) = super::view::decode_owned(bytes) {
             return Ok(ReplicateRecord {
-                event: view.to_event(),
+                event,
                 envelope: None,
             });
         }

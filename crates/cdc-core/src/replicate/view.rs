@@ -11,7 +11,8 @@ use serde_json::{Map, Value as Json};
 
 use super::json::{KEPT_HEADERS, operation};
 use crate::event::{ChangeEvent, Operation, Position, Source, Transaction, check_rows};
-use crate::view::{RowRef, Scan, raw_json};
+use crate::row::Row;
+use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
 
 /// A Replicate event whose rows and strings borrow from the message bytes. Built by
 /// [`ReplicateJson::decode_view`](super::ReplicateJson::decode_view). As in the owned
@@ -32,31 +33,40 @@ impl ReplicateRef<'_> {
     /// The owned event, equal to the one [`ReplicateJson::decode`](super::ReplicateJson::decode)
     /// gives.
     pub fn to_event(&self) -> ChangeEvent {
-        let h = &self.headers;
-        let owned = |s: &Cow<'_, str>| s.as_ref().to_owned();
-        let extra: Map<String, Json> = h.kept.iter().map(|(k, raw)| (owned(k), raw_json(raw))).collect();
-        ChangeEvent {
-            op: self.op,
-            before: self.before.as_ref().map(RowRef::to_row),
-            after: self.after.as_ref().map(RowRef::to_row),
-            source: Source {
-                connector: Some("replicate".into()),
-                position: Position::Replicate {
-                    change_sequence: owned(&h.change_sequence),
-                    stream_position: h.stream_position.as_ref().map(owned).unwrap_or_default(),
-                },
-                snapshot: (self.op == Operation::Read).then(|| "true".to_owned()),
-                extra,
-                ..Source::default()
+        event(
+            self.op,
+            self.before.as_ref().map(RowRef::to_row),
+            self.after.as_ref().map(RowRef::to_row),
+            &self.headers,
+        )
+    }
+}
+
+/// The owned event of a record's parts.
+fn event(op: Operation, before: Option<Row>, after: Option<Row>, h: &HeadersRef<'_>) -> ChangeEvent {
+    let owned = |s: &Cow<'_, str>| s.as_ref().to_owned();
+    let extra: Map<String, Json> = h.kept.iter().map(|(k, raw)| (owned(k), raw_json(raw))).collect();
+    ChangeEvent {
+        op,
+        before,
+        after,
+        source: Source {
+            connector: Some("replicate".into()),
+            position: Position::Replicate {
+                change_sequence: owned(&h.change_sequence),
+                stream_position: h.stream_position.as_ref().map(owned).unwrap_or_default(),
             },
-            transaction: h.transaction_id.as_ref().map(|id| Transaction {
-                id: owned(id),
-                total_order: h.transaction_event_counter,
-                data_collection_order: None,
-            }),
-            key: None,
-            ts_ms: None,
-        }
+            snapshot: (op == Operation::Read).then(|| "true".to_owned()),
+            extra,
+            ..Source::default()
+        },
+        transaction: h.transaction_id.as_ref().map(|id| Transaction {
+            id: owned(id),
+            total_order: h.transaction_event_counter,
+            data_collection_order: None,
+        }),
+        key: None,
+        ts_ms: None,
     }
 }
 
@@ -88,6 +98,32 @@ impl<'a> HeadersRef<'a> {
 
 /// The view, or `None` when the view does not read this message.
 pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
+    let (op, before, after, headers) = read::<RowRef<'_>>(bytes)?;
+    Some(ReplicateRef {
+        op,
+        before,
+        after,
+        headers,
+    })
+}
+
+/// The owned event by the fast path, its rows built as they are read; `None` when the
+/// view does not read this message.
+pub(super) fn decode_owned(bytes: &[u8]) -> Option<ChangeEvent> {
+    let (op, before, after, headers) = read::<OwnedRow>(bytes)?;
+    Some(event(
+        op,
+        before.map(OwnedRow::into_row),
+        after.map(OwnedRow::into_row),
+        &headers,
+    ))
+}
+
+/// A record's operation, rows (a delete's row in `before`) and headers.
+type Parts<'a, R> = (Operation, Option<R>, Option<R>, HeadersRef<'a>);
+
+/// Reads a bare record with rows of type `R`.
+fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<Parts<'a, R>> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut scan = Scan::new(text);
     let (mut data, mut before_data, mut raw_headers) = (None, None, None);
@@ -116,7 +152,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
         Operation::Delete => (before_data.or(data), None),
         _ => (before_data, data),
     };
-    let width = after.as_ref().or(before.as_ref()).map_or(0, RowRef::len);
+    let width = after.as_ref().or(before.as_ref()).map_or(0, R::width);
     for (field, mask) in [
         ("changeMask", &headers.change_mask),
         ("columnMask", &headers.column_mask),
@@ -132,12 +168,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<ReplicateRef<'_>> {
         };
     }
     check_rows(op, before.is_some(), after.is_some()).ok()?;
-    Some(ReplicateRef {
-        op,
-        before,
-        after,
-        headers,
-    })
+    Some((op, before, after, headers))
 }
 
 /// The headers as read, before the checks that need the rows.

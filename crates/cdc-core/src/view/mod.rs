@@ -17,6 +17,7 @@
 mod row;
 mod scan;
 
+pub(crate) use row::{OwnedRow, RowBuild};
 pub use row::{RowRef, ValueRef};
 pub(crate) use scan::{Scan, raw_json};
 

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::hash::BuildHasher;
 
-use crate::row::Row;
+use std::sync::Arc;
+
+use crate::row::{Row, shared_name};
 use crate::value::Value;
 
 /// A column value that borrows its text from the input; [`ValueRef::to_value`] gives
@@ -44,6 +46,16 @@ impl ValueRef<'_> {
         }
     }
 
+    /// The owned value, moving text the value owns.
+    pub fn into_value(self) -> Value {
+        match self {
+            ValueRef::Str(s) => Value::String(s.into_owned()),
+            ValueRef::Array(items) => Value::Array(items.into_iter().map(ValueRef::into_value).collect()),
+            ValueRef::Json(json) => Value::Json(json),
+            other => other.to_value(),
+        }
+    }
+
     /// The text of a string value.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -62,37 +74,108 @@ impl ValueRef<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct RowRef<'a> {
     columns: Vec<(Cow<'a, str>, ValueRef<'a>)>,
-    /// A filter of the names seen so far, a bit per name hash: only a name whose bit
-    /// is set can repeat one, so most names skip the search in [`RowRef::set`].
-    seen: [u64; 4],
+    names: NameFilter,
 }
 
-impl<'a> RowRef<'a> {
-    /// An empty row with room for `columns` columns.
-    pub(crate) fn with_capacity(columns: usize) -> Self {
+/// A filter of the column names seen so far, a bit per name hash: only a name whose bit
+/// is set can repeat one, so most names skip the search for an earlier column.
+#[derive(Debug, Clone, Copy, Default)]
+struct NameFilter([u64; 4]);
+
+impl NameFilter {
+    /// Marks `name`; whether it may have been marked before.
+    #[inline]
+    fn may_repeat(&mut self, name: &str) -> bool {
+        let hash = rustc_hash::FxBuildHasher.hash_one(name.as_bytes()) >> 56;
+        let (word, bit) = (&mut self.0[(hash / 64) as usize], 1u64 << (hash % 64));
+        let seen = *word & bit != 0;
+        *word |= bit;
+        seen
+    }
+}
+
+/// A row as the scanner fills it: borrowed ([`RowRef`]) for the views, owned
+/// ([`OwnedRow`]) for the decoders' fast path, which so skips a borrowed copy. A
+/// repeated column reads as a JSON object with a repeated key does: its first place,
+/// the last value.
+pub(crate) trait RowBuild<'a> {
+    /// An empty row.
+    fn empty() -> Self;
+    /// Sets a column.
+    fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>);
+    /// How many columns.
+    fn width(&self) -> usize;
+}
+
+/// Room for the columns of a typical table row.
+const COLUMNS: usize = 16;
+
+impl<'a> RowBuild<'a> for RowRef<'a> {
+    fn empty() -> Self {
         RowRef {
-            columns: Vec::with_capacity(columns),
-            seen: [0; 4],
+            columns: Vec::with_capacity(COLUMNS),
+            names: NameFilter::default(),
         }
     }
 
-    /// Sets a column as a JSON object with a repeated key reads: its first place, the
-    /// last value.
     #[inline]
-    pub(crate) fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
-        let hash = rustc_hash::FxBuildHasher.hash_one(column.as_bytes()) >> 56;
-        let (word, bit) = (&mut self.seen[(hash / 64) as usize], 1u64 << (hash % 64));
-        let seen = *word & bit != 0;
-        *word |= bit;
-        match seen
-            .then(|| self.columns.iter_mut().find(|(c, _)| *c == column))
-            .flatten()
-        {
+    fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
+        let earlier = match self.names.may_repeat(&column) {
+            true => self.columns.iter_mut().find(|(c, _)| *c == column),
+            false => None,
+        };
+        match earlier {
             Some((_, v)) => *v = value,
             None => self.columns.push((column, value)),
         }
     }
 
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+/// An owned row as the scanner fills it.
+pub(crate) struct OwnedRow {
+    columns: Vec<(Arc<str>, Value)>,
+    names: NameFilter,
+}
+
+impl OwnedRow {
+    pub(crate) fn into_row(self) -> Row {
+        Row::from_shared(self.columns)
+    }
+}
+
+impl<'a> RowBuild<'a> for OwnedRow {
+    fn empty() -> Self {
+        OwnedRow {
+            columns: Vec::with_capacity(COLUMNS),
+            names: NameFilter::default(),
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
+        let earlier = match self.names.may_repeat(&column) {
+            true => self.columns.iter_mut().find(|(c, _)| **c == *column),
+            false => None,
+        };
+        match earlier {
+            Some((_, v)) => *v = value.into_value(),
+            None => {
+                let name = shared_name(self.columns.len(), &column);
+                self.columns.push((name, value.into_value()));
+            }
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+impl<'a> RowRef<'a> {
     /// The value of `column`, if the row has it.
     pub fn get(&self, column: &str) -> Option<&ValueRef<'a>> {
         self.columns.iter().find(|(c, _)| c == column).map(|(_, v)| v)

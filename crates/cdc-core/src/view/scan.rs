@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use super::row::{RowRef, ValueRef};
+use super::row::{RowBuild, ValueRef};
 use crate::value::UNAVAILABLE_MARKER;
 
 /// `serde_json`'s nesting limit: 128 open arrays or objects are refused.
@@ -387,11 +387,11 @@ impl<'a> Scan<'a> {
     }
 
     /// Reads `null` as `None`, else a row object.
-    pub(crate) fn opt_row(&mut self) -> Option<Option<RowRef<'a>>> {
+    pub(crate) fn opt_row<R: RowBuild<'a>>(&mut self) -> Option<Option<R>> {
         if self.null() {
             return Some(None);
         }
-        let mut row = RowRef::with_capacity(16);
+        let mut row = R::empty();
         self.object(|s, column| {
             let value = s.value()?;
             row.set(column, value);

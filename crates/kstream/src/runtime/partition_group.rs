@@ -3,14 +3,16 @@
 //! `PartitionGroup`): a table's records that are older than a stream's are applied
 //! before the stream's records are joined against the table.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use streamlog::{Record, TopicPartition};
 
 #[derive(Default)]
 pub(crate) struct PartitionGroup {
-    queues: BTreeMap<TopicPartition, VecDeque<Record>>,
+    /// A queue per input partition, in partition order: a task has a few, so a sorted
+    /// list, searched without building a key per record.
+    queues: Vec<(TopicPartition, VecDeque<Record>)>,
     /// Since when an empty partition with more data in the log has held the task back.
     waiting_since: Option<Instant>,
 }
@@ -18,24 +20,39 @@ pub(crate) struct PartitionGroup {
 impl PartitionGroup {
     /// Adds an input partition of the task.
     pub(crate) fn add_partition(&mut self, tp: TopicPartition) {
-        self.queues.entry(tp).or_default();
+        if let Err(at) = self.queues.binary_search_by(|(q, _)| q.cmp(&tp)) {
+            self.queues.insert(at, (tp, VecDeque::new()));
+        }
     }
 
     pub(crate) fn push(&mut self, record: Record) {
-        self.queues
-            .entry(record.topic_partition())
-            .or_default()
-            .push_back(record);
+        let found = self
+            .queues
+            .iter_mut()
+            .find(|(tp, _)| tp.partition == record.partition && *tp.topic == *record.topic);
+        match found {
+            Some((_, queue)) => queue.push_back(record),
+            None => {
+                let tp = record.topic_partition();
+                self.add_partition(tp.clone());
+                if let Some((_, queue)) = self.queues.iter_mut().find(|(q, _)| *q == tp) {
+                    queue.push_back(record);
+                }
+            }
+        }
     }
 
     /// The task's input partitions.
     pub(crate) fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
-        self.queues.keys()
+        self.queues.iter().map(|(tp, _)| tp)
     }
 
     /// How many records `tp` has buffered.
     pub(crate) fn buffered(&self, tp: &TopicPartition) -> usize {
-        self.queues.get(tp).map_or(0, VecDeque::len)
+        self.queues
+            .iter()
+            .find(|(q, _)| q == tp)
+            .map_or(0, |(_, q)| q.len())
     }
 
     /// The partitions whose queue is empty.
@@ -53,7 +70,7 @@ impl PartitionGroup {
     pub(crate) fn next(&mut self, lagging: &BTreeSet<TopicPartition>, max_idle: Duration) -> Option<Record> {
         if self.queues.len() == 1 {
             // One partition: its own order is the order.
-            return self.queues.values_mut().next()?.pop_front();
+            return self.queues[0].1.pop_front();
         }
         let waiting = self
             .queues
@@ -67,13 +84,12 @@ impl PartitionGroup {
         } else {
             self.waiting_since = None;
         }
-        let (tp, _) = self
+        let (_, queue) = self
             .queues
-            .iter()
-            .filter_map(|(tp, q)| Some((tp, q.front()?.timestamp.millis().unwrap_or(i64::MIN))))
-            .min_by_key(|(_, ts)| *ts)?;
-        let tp = tp.clone();
-        self.queues.get_mut(&tp)?.pop_front()
+            .iter_mut()
+            .filter_map(|(_, q)| Some((q.front()?.timestamp.millis().unwrap_or(i64::MIN), q)))
+            .min_by_key(|(ts, _)| *ts)?;
+        queue.pop_front()
     }
 }
 

@@ -111,7 +111,7 @@ impl StreamThread {
             let records = self.consumer.poll(Duration::from_millis(100))?;
             self.apply_rebalance()?;
             for record in records {
-                if let Some(id) = self.task_of(&record.topic_partition())
+                if let Some(id) = self.task_of_record(&record.topic, record.partition)
                     && let Some(group) = self.buffers.get_mut(&id)
                 {
                     group.push(record);
@@ -298,12 +298,16 @@ impl StreamThread {
     }
 
     fn task_of(&self, tp: &TopicPartition) -> Option<TaskId> {
+        self.task_of_record(&tp.topic, tp.partition)
+    }
+
+    fn task_of_record(&self, topic: &str, partition: i32) -> Option<TaskId> {
         self.shared
             .topic_subtopology
-            .get(&tp.topic)
+            .get(topic)
             .map(|&subtopology| TaskId {
                 subtopology,
-                partition: tp.partition,
+                partition,
             })
     }
 

@@ -214,6 +214,17 @@ impl KafkaConsumer {
         self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })
     }
 
+    /// Where a manually assigned partition without a position starts: the committed
+    /// offset in a group; without one there is nothing to look up, so where
+    /// auto.offset.reset says, saving librdkafka the group round trip.
+    fn start_offset(&self) -> RdOffset {
+        match (&self.group_id, self.reset) {
+            (Some(_), _) => RdOffset::Stored,
+            (None, AutoOffsetReset::Earliest) => RdOffset::Beginning,
+            (None, _) => RdOffset::End,
+        }
+    }
+
     fn require_group(&self) -> Result<&str> {
         self.group_id.as_deref().ok_or(Error::NoGroupId)
     }
@@ -313,13 +324,7 @@ impl Consumer for KafkaConsumer {
                 reason: "assign while subscribed: call unsubscribe first".into(),
             });
         }
-        // Without a group there is no committed offset to look up: start where
-        // auto.offset.reset says, and save librdkafka the group round trip.
-        let start = match (&self.group_id, self.reset) {
-            (Some(_), _) => RdOffset::Stored,
-            (None, AutoOffsetReset::Earliest) => RdOffset::Beginning,
-            (None, _) => RdOffset::End,
-        };
+        let start = self.start_offset();
         let mut tpl = TopicPartitionList::new();
         for tp in partitions {
             let offset = self.position(tp).map_or(start, RdOffset::Offset);
@@ -412,9 +417,15 @@ impl Consumer for KafkaConsumer {
             }
         };
         let inner = self.inner()?;
-        if inner
-            .seek(&tp.topic, tp.partition, RdOffset::Offset(target), self.timeout)
-            .is_err()
+        // A manually assigned partition with no position yet may still be resolving
+        // its start (a logical offset, or the committed one): librdkafka applies that
+        // answer when it arrives, over an earlier seek. Re-assigning with the offset
+        // replaces the pending start instead.
+        let unsettled = !self.subscribed && !self.positions.lock().contains_key(tp);
+        if unsettled
+            || inner
+                .seek(&tp.topic, tp.partition, RdOffset::Offset(target), self.timeout)
+                .is_err()
         {
             // A partition whose fetcher has not started refuses seek (librdkafka's
             // "erroneous state"); re-assigning with the offset does the same thing.
@@ -429,7 +440,7 @@ impl Consumer for KafkaConsumer {
                 for other in self.assignment().iter().filter(|other| *other != tp) {
                     let offset = positions
                         .get(other)
-                        .map_or(RdOffset::Stored, |p| RdOffset::Offset(*p));
+                        .map_or(self.start_offset(), |p| RdOffset::Offset(*p));
                     tpl.add_partition_offset(&other.topic, other.partition, offset)
                         .map_err(|e| map_error("seek", Some(&other.topic), e))?;
                 }

@@ -160,6 +160,7 @@ macro_rules! conformance_tests {
             ordering::keys_land_on_murmur2_partitions,
             ordering::headers_round_trip,
             ordering::seek_moves_the_position,
+            ordering::seek_every_assigned_partition_to_the_beginning,
             ordering::large_batches_arrive_whole,
             ordering::enqueue_then_flush_delivers_everything,
             ordering::watermarks_and_lag,

@@ -118,6 +118,39 @@ pub fn seek_moves_the_position(h: &dyn Harness) {
     assert_no_more(c.as_mut(), Duration::from_millis(500));
 }
 
+/// Every partition of a manual assignment sought to its beginning right after `assign`
+/// (the consumer would otherwise start at the end): none keeps its pending start.
+pub fn seek_every_assigned_partition_to_the_beginning(h: &dyn Harness) {
+    let t = topic(h, "seek-all", TopicConfig::new(4));
+    let p = producer(h, ClientConfig::new().set("batch.num.messages", "1"));
+    let n = 200;
+    send_all(
+        p.as_ref(),
+        (0..n)
+            .map(|i: u32| {
+                ProducerRecord::new(t.as_str())
+                    .key(format!("k{i}"))
+                    .value(i.to_string())
+            })
+            .collect(),
+    );
+    let parts: Vec<_> = (0..4).map(|p| TopicPartition::new(&t, p)).collect();
+    let mut c = consumer(h, ClientConfig::new().set("auto.offset.reset", "latest"));
+    c.assign(&parts).unwrap();
+    for tp in &parts {
+        c.seek(tp, Offset::Beginning).unwrap();
+    }
+    let got = poll_n(h, c.as_mut(), n as usize);
+    let partitions = by_partition(&got);
+    assert_eq!(partitions.len(), 4, "records from every partition");
+    for (partition, values) in &partitions {
+        let offsets: Vec<i64> = values.iter().map(|(o, _)| *o).collect();
+        let expected: Vec<i64> = (0..offsets.len() as i64).collect();
+        assert_eq!(offsets, expected, "partition {partition} read from its start");
+    }
+    assert_no_more(c.as_mut(), Duration::from_millis(300));
+}
+
 pub fn large_batches_arrive_whole(h: &dyn Harness) {
     let t = topic(h, "large", TopicConfig::new(4));
     let p = producer(h, ClientConfig::new());
