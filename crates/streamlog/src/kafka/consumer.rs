@@ -169,6 +169,8 @@ pub(super) struct KafkaConsumer {
     pending_error: Option<Error>,
     /// The last topic name seen, to share one allocation across a batch.
     last_topic: Option<Arc<str>>,
+    /// A manual assignment not yet handed to librdkafka.
+    pending_assignment: Option<Vec<TopicPartition>>,
     reset: AutoOffsetReset,
 }
 
@@ -206,12 +208,32 @@ impl KafkaConsumer {
             subscribed: false,
             pending_error: None,
             last_topic: None,
+            pending_assignment: None,
             reset,
         })
     }
 
     fn inner(&self) -> Result<&BaseConsumer<GroupContext>> {
         self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })
+    }
+
+    /// Hands a manual assignment made since the last call to librdkafka: partitions
+    /// with a position (sought, or read before) start there, the others where
+    /// [`Self::start_offset`] says.
+    fn settle_assignment(&mut self) -> Result<()> {
+        let Some(partitions) = self.pending_assignment.take() else {
+            return Ok(());
+        };
+        let start = self.start_offset();
+        let mut tpl = TopicPartitionList::new();
+        for tp in &partitions {
+            let offset = self.position(tp).map_or(start, RdOffset::Offset);
+            tpl.add_partition_offset(&tp.topic, tp.partition, offset)
+                .map_err(|e| map_error("assign", Some(&tp.topic), e))?;
+        }
+        self.inner()?
+            .assign(&tpl)
+            .map_err(|e| map_error("assign", None, e))
     }
 
     /// Where a manually assigned partition without a position starts: the committed
@@ -303,6 +325,8 @@ impl Consumer for KafkaConsumer {
         listener: Box<dyn RebalanceListener>,
     ) -> Result<()> {
         self.require_group()?;
+        // A subscription replaces a manual assignment.
+        self.pending_assignment = None;
         let inner = self.inner()?;
         *inner.context().listener.lock() = Some(listener);
         inner
@@ -313,6 +337,7 @@ impl Consumer for KafkaConsumer {
     }
 
     fn unsubscribe(&mut self) -> Result<()> {
+        self.pending_assignment = None;
         self.inner()?.unsubscribe();
         self.subscribed = false;
         Ok(())
@@ -324,21 +349,18 @@ impl Consumer for KafkaConsumer {
                 reason: "assign while subscribed: call unsubscribe first".into(),
             });
         }
-        let start = self.start_offset();
-        let mut tpl = TopicPartitionList::new();
-        for tp in partitions {
-            let offset = self.position(tp).map_or(start, RdOffset::Offset);
-            tpl.add_partition_offset(&tp.topic, tp.partition, offset)
-                .map_err(|e| map_error("assign", Some(&tp.topic), e))?;
-        }
-        self.inner()?
-            .assign(&tpl)
-            .map_err(|e| map_error("assign", None, e))?;
+        self.inner()?;
         self.positions.lock().retain(|tp, _| partitions.contains(tp));
+        // Handed to librdkafka at the next call that needs it, so seeks made before
+        // the first poll become the start offsets of one assignment.
+        self.pending_assignment = Some(partitions.to_vec());
         Ok(())
     }
 
     fn assignment(&self) -> Vec<TopicPartition> {
+        if let Some(pending) = &self.pending_assignment {
+            return pending.clone();
+        }
         self.inner()
             .ok()
             .and_then(|c| c.assignment().ok())
@@ -350,6 +372,7 @@ impl Consumer for KafkaConsumer {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
         }
+        self.settle_assignment()?;
         let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
         let deadline = Instant::now() + timeout;
         let mut out: Vec<Record> = Vec::new();
@@ -406,6 +429,7 @@ impl Consumer for KafkaConsumer {
 
     fn seek(&mut self, tp: &TopicPartition, offset: Offset) -> Result<()> {
         self.require_assigned(tp)?;
+        let pending = self.pending_assignment.is_some();
         let target = match offset {
             Offset::At(o) => o,
             Offset::Beginning | Offset::End => {
@@ -416,6 +440,11 @@ impl Consumer for KafkaConsumer {
                 if offset == Offset::Beginning { low } else { high }
             }
         };
+        if pending {
+            // The assignment is not with librdkafka yet: this is its start offset.
+            self.positions.lock().insert(tp.clone(), target);
+            return Ok(());
+        }
         let inner = self.inner()?;
         // A manually assigned partition with no position yet may still be resolving
         // its start (a logical offset, or the committed one): librdkafka applies that
@@ -462,6 +491,7 @@ impl Consumer for KafkaConsumer {
         for tp in partitions {
             self.require_assigned(tp)?;
         }
+        self.settle_assignment()?;
         self.inner()?
             .pause(&partition_list(partitions))
             .map_err(|e| map_error("pause", None, e))
@@ -471,6 +501,7 @@ impl Consumer for KafkaConsumer {
         for tp in partitions {
             self.require_assigned(tp)?;
         }
+        self.settle_assignment()?;
         self.inner()?
             .resume(&partition_list(partitions))
             .map_err(|e| map_error("resume", None, e))
