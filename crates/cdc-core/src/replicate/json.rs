@@ -212,26 +212,46 @@ pub(crate) fn assemble(
         .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let event = ChangeEvent {
+    let event = replicate_event(
+        op,
+        (before, after),
+        hf.str(headers, "changeSequence")?,
+        hf.opt_str(headers, "streamPosition")?.unwrap_or_default(),
+        extra,
+        transaction.transpose()?,
+    );
+    event.check()?;
+    Ok(event)
+}
+
+/// An event as Replicate's records carry it: the position from the headers, the kept
+/// headers in `source.extra`, a `REFRESH` marked as a snapshot read.
+pub(super) fn replicate_event(
+    op: Operation,
+    (before, after): (Option<Row>, Option<Row>),
+    change_sequence: String,
+    stream_position: String,
+    extra: Map<String, Json>,
+    transaction: Option<Transaction>,
+) -> ChangeEvent {
+    ChangeEvent {
         op,
         before,
         after,
         source: Source {
             connector: Some("replicate".into()),
             position: Position::Replicate {
-                change_sequence: hf.str(headers, "changeSequence")?,
-                stream_position: hf.opt_str(headers, "streamPosition")?.unwrap_or_default(),
+                change_sequence,
+                stream_position,
             },
             snapshot: (op == Operation::Read).then(|| "true".to_owned()),
             extra,
             ..Source::default()
         },
-        transaction: transaction.transpose()?,
+        transaction,
         key: None,
         ts_ms: None,
-    };
-    event.check()?;
-    Ok(event)
+    }
 }
 
 /// The headers object of an event (shared by the JSON and Avro forms).

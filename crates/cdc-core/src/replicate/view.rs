@@ -7,10 +7,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value as Json};
-
-use super::json::{KEPT_HEADERS, operation};
-use crate::event::{ChangeEvent, Operation, Position, Source, Transaction, check_rows};
+use super::json::{KEPT_HEADERS, operation, replicate_event};
+use crate::event::{ChangeEvent, Operation, Transaction, check_rows};
 use crate::row::Row;
 use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
 
@@ -45,29 +43,18 @@ impl ReplicateRef<'_> {
 /// The owned event of a record's parts.
 fn event(op: Operation, before: Option<Row>, after: Option<Row>, h: &HeadersRef<'_>) -> ChangeEvent {
     let owned = |s: &Cow<'_, str>| s.as_ref().to_owned();
-    let extra: Map<String, Json> = h.kept.iter().map(|(k, raw)| (owned(k), raw_json(raw))).collect();
-    ChangeEvent {
+    replicate_event(
         op,
-        before,
-        after,
-        source: Source {
-            connector: Some("replicate".into()),
-            position: Position::Replicate {
-                change_sequence: owned(&h.change_sequence),
-                stream_position: h.stream_position.as_ref().map(owned).unwrap_or_default(),
-            },
-            snapshot: (op == Operation::Read).then(|| "true".to_owned()),
-            extra,
-            ..Source::default()
-        },
-        transaction: h.transaction_id.as_ref().map(|id| Transaction {
+        (before, after),
+        owned(&h.change_sequence),
+        h.stream_position.as_ref().map(owned).unwrap_or_default(),
+        h.kept.iter().map(|(k, raw)| (owned(k), raw_json(raw))).collect(),
+        h.transaction_id.as_ref().map(|id| Transaction {
             id: owned(id),
             total_order: h.transaction_event_counter,
             data_collection_order: None,
         }),
-        key: None,
-        ts_ms: None,
-    }
+    )
 }
 
 /// The headers of a [`ReplicateRef`].

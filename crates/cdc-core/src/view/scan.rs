@@ -95,41 +95,35 @@ impl<'a> Scan<'a> {
         &mut self,
         mut entry: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
     ) -> Option<()> {
-        self.eat(b'{')?;
-        self.enter()?;
-        if self.peek()? == b'}' {
-            self.at += 1;
-        } else {
-            loop {
-                let key = self.string()?;
-                self.eat(b':')?;
-                entry(self, key)?;
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(())
+        self.container(b'{', b'}', |s| {
+            let key = s.string()?;
+            s.eat(b':')?;
+            entry(s, key)
+        })
     }
 
     /// Reads an array, calling `item` for each element; `item` reads it.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.container(b'[', b']', item)
+    }
+
+    /// Reads `open`, items separated by commas, and `close`.
+    fn container(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
         self.enter()?;
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.at += 1;
         } else {
             loop {
                 item(self)?;
                 match self.peek()? {
                     b',' => self.at += 1,
-                    b']' => {
+                    c if c == close => {
                         self.at += 1;
                         break;
                     }
