@@ -71,8 +71,8 @@ impl<K: 'static, V: 'static> Node<K, V> for SinkNode<K, V> {
         };
         let serialized = self
             .keys
-            .serialize(&self.topic, &key)
-            .and_then(|k| Ok((k, self.values.serialize(&self.topic, &value)?)));
+            .serialize_owned(&self.topic, key)
+            .and_then(|k| Ok((k, self.values.serialize_owned(&self.topic, value)?)));
         let (key, value) = match serialized {
             Ok(both) => both,
             Err(reason) => {

@@ -42,6 +42,13 @@ impl PartitionGroup {
         }
     }
 
+    /// Whether a record of the group's only partition can be processed at once: with
+    /// one partition there is no order across partitions to keep, and nothing queued
+    /// goes first.
+    pub(crate) fn passes_through(&self) -> bool {
+        matches!(&self.queues[..], [(_, queue)] if queue.is_empty())
+    }
+
     /// The task's input partitions.
     pub(crate) fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
         self.queues.iter().map(|(tp, _)| tp)

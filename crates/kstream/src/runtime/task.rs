@@ -42,6 +42,8 @@ pub(crate) struct Task {
     /// The next offset to commit per input partition (keyed by the record's shared
     /// topic name, so the hot path does not allocate).
     consumed: Vec<((Arc<str>, i32), i64)>,
+    /// The source of the last record, by its shared topic name.
+    last_source: Option<(Arc<str>, Rc<RefCell<dyn RawSource>>)>,
 }
 
 impl Task {
@@ -90,6 +92,7 @@ impl Task {
             nodes: inst.nodes,
             stores,
             consumed: Vec::new(),
+            last_source: None,
         })
     }
 
@@ -111,12 +114,7 @@ impl Task {
     /// Processes one record: its timestamp becomes event time; an undecodable record
     /// follows the deserialization handler.
     pub(crate) fn process(&mut self, record: &Record, wall: i64) -> Result<()> {
-        let Some(source) = self
-            .sources
-            .iter()
-            .find(|(t, _)| **t == *record.topic)
-            .map(|(_, s)| s.clone())
-        else {
+        let Some(source) = self.source_of(&record.topic) else {
             return Err(Error::Topology(format!(
                 "task {} has no source for topic `{}`",
                 self.id, record.topic
@@ -125,7 +123,9 @@ impl Task {
         let own = source.borrow().timestamp(record, self.ctx.stream_time);
         let timestamp =
             own.unwrap_or_else(|| self.ctx.handling.extractor.extract(record, self.ctx.stream_time));
-        self.ctx.meta.topic = record.topic.clone();
+        if !Arc::ptr_eq(&self.ctx.meta.topic, &record.topic) {
+            self.ctx.meta.topic = record.topic.clone();
+        }
         self.ctx.meta.partition = record.partition;
         self.ctx.meta.offset = record.offset;
         self.ctx.meta.timestamp = timestamp;
@@ -147,6 +147,19 @@ impl Task {
                 .push(((record.topic.clone(), record.partition), next)),
         }
         self.punctuate(PunctuationType::StreamTime, self.ctx.stream_time)
+    }
+
+    /// The source reading `topic`: the one of the last record when the topic is the
+    /// same shared name, else found by name.
+    fn source_of(&mut self, topic: &Arc<str>) -> Option<Rc<RefCell<dyn RawSource>>> {
+        if let Some((name, source)) = &self.last_source
+            && Arc::ptr_eq(name, topic)
+        {
+            return Some(source.clone());
+        }
+        let source = self.sources.iter().find(|(t, _)| **t == **topic)?.1.clone();
+        self.last_source = Some((topic.clone(), source.clone()));
+        Some(source)
     }
 
     fn handle_bad_record(&mut self, record: &Record, error: Error) -> Result<()> {

@@ -110,15 +110,21 @@ impl StreamThread {
         while !self.shared.shutdown.load(Ordering::SeqCst) {
             let records = self.consumer.poll(Duration::from_millis(100))?;
             self.apply_rebalance()?;
+            let wall = self.wall();
             for record in records {
-                if let Some(id) = self.task_of_record(&record.topic, record.partition)
-                    && let Some(group) = self.buffers.get_mut(&id)
-                {
+                let Some(id) = self.task_of_record(&record.topic, record.partition) else {
+                    continue;
+                };
+                let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
+                    continue;
+                };
+                if group.passes_through() {
+                    task.process(&record, wall)?;
+                } else {
                     group.push(record);
                 }
             }
             self.pause_full_partitions()?;
-            let wall = self.wall();
             let mut commit_now = false;
             let ids: Vec<TaskId> = self.tasks.keys().copied().collect();
             for id in ids {
@@ -207,7 +213,12 @@ impl StreamThread {
     fn send_output(&mut self) -> Result<()> {
         let mut out: Vec<ProducerRecord> = Vec::new();
         for task in self.tasks.values_mut() {
-            out.extend(task.take_output());
+            let produced = task.take_output();
+            if out.is_empty() {
+                out = produced;
+            } else {
+                out.extend(produced);
+            }
         }
         if !out.is_empty() {
             self.producer.send_batch(out)?;

@@ -26,6 +26,12 @@ pub trait Serde<T>: Send + Sync + 'static {
     fn serialize(&self, topic: &str, value: &T) -> SerdeResult<Option<Bytes>>;
     /// The value of `data` (`None` is null: most serdes refuse it).
     fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> SerdeResult<T>;
+    /// The bytes of `value`, taking it: a serde whose bytes are the value's own memory
+    /// (strings, byte buffers) hands it over without a copy. The same bytes as
+    /// [`Serde::serialize`].
+    fn serialize_owned(&self, topic: &str, value: T) -> SerdeResult<Option<Bytes>> {
+        self.serialize(topic, &value)
+    }
 }
 
 /// A shared serde.
@@ -46,6 +52,9 @@ impl Serde<String> for StringSerde {
     fn deserialize(&self, _: &str, data: Option<&[u8]>) -> SerdeResult<String> {
         let data = present(data, "a string")?;
         String::from_utf8(data.to_vec()).map_err(|e| format!("not UTF-8: {e}"))
+    }
+    fn serialize_owned(&self, _: &str, value: String) -> SerdeResult<Option<Bytes>> {
+        Ok(Some(Bytes::from(value)))
     }
 }
 
@@ -154,11 +163,33 @@ impl<T, S: Serde<T>> Serde<Option<T>> for OptionSerde<S> {
     fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> SerdeResult<Option<T>> {
         data.map(|d| self.0.deserialize(topic, Some(d))).transpose()
     }
+    fn serialize_owned(&self, topic: &str, value: Option<T>) -> SerdeResult<Option<Bytes>> {
+        value.map_or(Ok(None), |v| self.0.serialize_owned(topic, v))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taking_the_value_gives_the_same_bytes() {
+        let text = "caf\u{e9} \u{1f600}".to_owned();
+        assert_eq!(
+            StringSerde.serialize_owned("t", text.clone()).unwrap(),
+            StringSerde.serialize("t", &text).unwrap()
+        );
+        let opt = OptionSerde(StringSerde);
+        assert_eq!(
+            opt.serialize_owned("t", Some(text.clone())).unwrap(),
+            opt.serialize("t", &Some(text)).unwrap()
+        );
+        assert_eq!(opt.serialize_owned("t", None).unwrap(), None);
+        assert_eq!(
+            I64Serde.serialize_owned("t", 7).unwrap(),
+            I64Serde.serialize("t", &7).unwrap()
+        );
+    }
 
     #[test]
     fn integers_are_big_endian_like_kafkas_serdes() {

@@ -286,6 +286,8 @@ impl EmbeddedConsumer {
                 Some(p) => self.in_range(&self.assigned[idx], p, start, end)?,
             };
             let room = max - out.len();
+            // Room for what this partition can give, at once rather than by doubling.
+            out.reserve((end - position).clamp(0, room as i64) as usize);
             let to = ReadTarget {
                 topic: &topic.name,
                 partition,
