@@ -32,18 +32,21 @@ impl std::fmt::Display for TaskId {
 /// Makes the backend of a store for a task.
 pub(crate) type BackendFactory<'a> = dyn Fn(&StoreSpec, TaskId) -> Result<Box<dyn KeyValueBackend>> + 'a;
 
+/// A source node instance of a task.
+type SourceRef = Rc<RefCell<dyn RawSource>>;
+
 pub(crate) struct Task {
     pub(crate) id: TaskId,
     pub(crate) ctx: TaskCtx,
     /// Sources by topic: a task reads a few topics, so a list searched in order.
-    sources: Vec<(String, Rc<RefCell<dyn RawSource>>)>,
+    sources: Vec<(String, SourceRef)>,
     nodes: Vec<Box<dyn Lifecycle>>,
     pub(crate) stores: Vec<Arc<StateStore>>,
     /// The next offset to commit per input partition (keyed by the record's shared
     /// topic name, so the hot path does not allocate).
     consumed: Vec<((Arc<str>, i32), i64)>,
     /// The source of the last record, by its shared topic name.
-    last_source: Option<(Arc<str>, Rc<RefCell<dyn RawSource>>)>,
+    last_source: Option<(Arc<str>, SourceRef)>,
 }
 
 impl Task {
@@ -151,7 +154,7 @@ impl Task {
 
     /// The source reading `topic`: the one of the last record when the topic is the
     /// same shared name, else found by name.
-    fn source_of(&mut self, topic: &Arc<str>) -> Option<Rc<RefCell<dyn RawSource>>> {
+    fn source_of(&mut self, topic: &Arc<str>) -> Option<SourceRef> {
         if let Some((name, source)) = &self.last_source
             && Arc::ptr_eq(name, topic)
         {
