@@ -197,7 +197,7 @@ pub(crate) fn assemble(
     let width = after.as_ref().or(before.as_ref()).map_or(0, Row::len);
     for field in ["changeMask", "columnMask"] {
         if let Some(mask) = hf.opt_str(headers, field)? {
-            super::mask::decode(field, &mask, width)?;
+            super::mask::check(field, &mask, width)?;
         }
     }
     let transaction = hf.opt_str(headers, "transactionId")?.map(|id| -> Result<_> {

@@ -10,6 +10,21 @@ use crate::error::{Error, Result};
 
 /// The column ordinals a mask marks.
 pub fn decode(field: &'static str, hex: &str, columns: usize) -> Result<BTreeSet<usize>> {
+    let mut ordinals = BTreeSet::new();
+    each_ordinal(field, hex, columns, |ordinal| {
+        ordinals.insert(ordinal);
+    })?;
+    Ok(ordinals)
+}
+
+/// Checks a mask as [`decode`] does, without collecting its ordinals (the decoders'
+/// check that a mask fits its row).
+pub(crate) fn check(field: &'static str, hex: &str, columns: usize) -> Result<()> {
+    each_ordinal(field, hex, columns, |_| {})
+}
+
+/// Calls `marked` with each ordinal the mask marks, in order.
+fn each_ordinal(field: &'static str, hex: &str, columns: usize, mut marked: impl FnMut(usize)) -> Result<()> {
     let invalid = |reason: String| Error::InvalidValue {
         format: super::json::FORMAT,
         field: format!("headers.{field}"),
@@ -18,7 +33,6 @@ pub fn decode(field: &'static str, hex: &str, columns: usize) -> Result<BTreeSet
     if !hex.len().is_multiple_of(2) {
         return Err(invalid(format!("`{hex}` has an odd number of hex digits")));
     }
-    let mut ordinals = BTreeSet::new();
     for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
         let text = std::str::from_utf8(pair).unwrap_or("");
         let byte =
@@ -34,11 +48,11 @@ pub fn decode(field: &'static str, hex: &str, columns: usize) -> Result<BTreeSet
                         columns,
                     });
                 }
-                ordinals.insert(ordinal);
+                marked(ordinal);
             }
         }
     }
-    Ok(ordinals)
+    Ok(())
 }
 
 /// The mask of `ordinals`, as many bytes as `columns` need.

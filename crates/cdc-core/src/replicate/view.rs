@@ -145,7 +145,7 @@ fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<Parts<'a, R>> {
         ("columnMask", &headers.column_mask),
     ] {
         if let Some(mask) = mask {
-            super::mask::decode(field, mask, width).ok()?;
+            super::mask::check(field, mask, width).ok()?;
         }
     }
     if headers.transaction_id.is_some() {
