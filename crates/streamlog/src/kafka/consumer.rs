@@ -158,6 +158,9 @@ impl ConsumerContext for GroupContext {
     }
 }
 
+/// How many records a poll makes room for when its first record arrives.
+const BATCH_RESERVE: usize = 1024;
+
 pub(super) struct KafkaConsumer {
     inner: Option<BaseConsumer<GroupContext>>,
     positions: Positions,
@@ -385,6 +388,11 @@ impl Consumer for KafkaConsumer {
             };
             match inner.poll(wait) {
                 Some(Ok(m)) => {
+                    if out.capacity() == 0 {
+                        // A batch rarely ends at its first record: room for a good part
+                        // of it at once, rather than growing it from one.
+                        out.reserve(self.max_poll_records.min(BATCH_RESERVE));
+                    }
                     out.push(Self::convert(&mut self.last_topic, &mut arena, &m));
                     if out.len() >= self.max_poll_records {
                         break;
