@@ -137,3 +137,68 @@ fn global_tables_and_interactive_queries_while_running() {
     assert_eq!(names, vec!["Chicago", "Denver", "Omaha"]);
     app.close().unwrap();
 }
+
+/// A table partition that takes several polls to fetch (five records a poll here):
+/// stream records later in event time wait for all of it, not only for what the polls
+/// so far brought, so every one finds its row. The stream asks for the table's keys in
+/// reverse, so the first stream records need the table's last rows.
+#[test]
+fn a_table_fetched_over_several_polls_is_applied_before_later_stream_records() {
+    let cluster = Cluster::embedded();
+    let admin = cluster.admin().unwrap();
+    for topic in ["tiers", "purchases", "purchases-with-tier"] {
+        admin.create_topic(topic, &TopicConfig::new(1)).unwrap();
+    }
+    let producer = cluster.producer(&ClientConfig::new()).unwrap();
+    let n = 40;
+    for i in 0..n {
+        producer
+            .send(
+                ProducerRecord::new("tiers")
+                    .key(format!("c{i}"))
+                    .value(format!("tier{i}"))
+                    .timestamp(1_000),
+            )
+            .unwrap();
+    }
+    for i in 0..n {
+        producer
+            .send(
+                ProducerRecord::new("purchases")
+                    .key(format!("c{}", n - 1 - i))
+                    .value(format!("p{i}"))
+                    .timestamp(2_000 + i),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(5)).unwrap();
+
+    let b = StreamsBuilder::new();
+    let tiers = b.table("tiers", strings(), Materialized::with(StringSerde, StringSerde));
+    b.stream("purchases", strings())
+        .left_join(&tiers, |p: &String, t: Option<&String>| {
+            format!("{p}:{}", t.map_or("none", String::as_str))
+        })
+        .to("purchases-with-tier", Produced::with(StringSerde, StringSerde));
+    let config = config("fetched-over-polls").set("max.poll.records", "5").unwrap();
+    let mut app = KafkaStreams::new(b.build().unwrap(), cluster.clone(), config).unwrap();
+    app.start().unwrap();
+    app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
+    app.close().unwrap();
+
+    let mut reader = cluster
+        .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
+        .unwrap();
+    reader
+        .assign(&[streamlog::TopicPartition::new("purchases-with-tier", 0)])
+        .unwrap();
+    let mut joined = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while joined.len() < n as usize && Instant::now() < deadline {
+        for r in reader.poll(Duration::from_millis(100)).unwrap() {
+            joined.push(String::from_utf8(r.value.unwrap().to_vec()).unwrap());
+        }
+    }
+    let expected: Vec<String> = (0..n).map(|i| format!("p{i}:tier{}", n - 1 - i)).collect();
+    assert_eq!(joined, expected);
+}

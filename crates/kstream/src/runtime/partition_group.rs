@@ -62,15 +62,6 @@ impl PartitionGroup {
             .map_or(0, |(_, q)| q.len())
     }
 
-    /// The partitions whose queue is empty.
-    pub(crate) fn empty_partitions(&self) -> Vec<TopicPartition> {
-        self.queues
-            .iter()
-            .filter(|(_, q)| q.is_empty())
-            .map(|(tp, _)| tp.clone())
-            .collect()
-    }
-
     /// The record with the smallest timestamp among the queues' heads. `None` when no
     /// record is buffered, or when a partition in `lagging` (empty here, but with data
     /// in the log not fetched yet) may hold older records, for at most `max_idle`.

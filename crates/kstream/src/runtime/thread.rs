@@ -192,7 +192,13 @@ impl StreamThread {
             // One partition: there is no order across partitions to wait for.
             return Ok(lagging);
         }
-        for tp in group.empty_partitions() {
+        // A partition with records buffered counts too: it may drain while the task
+        // runs, with more in the log not fetched yet (its position, the next offset to
+        // fetch, is short of the log's end), and the task must then wait for it rather
+        // than run ahead on the others. The log is asked for an end only when the end
+        // last seen is reached.
+        let partitions: Vec<TopicPartition> = group.partitions().cloned().collect();
+        for tp in partitions {
             // Nothing fetched yet: the position is the log's start.
             let position = self.consumer.position(&tp).unwrap_or(0);
             let known = self.ends.get(&tp).copied().unwrap_or(0);
