@@ -92,6 +92,29 @@ impl NameFilter {
         *word |= bit;
         seen
     }
+
+    /// Sets `column` in `columns`: a repeated name keeps its first place and takes the
+    /// new value; a new name is stored as `store` makes it from its position.
+    #[inline]
+    fn set<'a, N: AsRef<str>, V>(
+        &mut self,
+        columns: &mut Vec<(N, V)>,
+        column: Cow<'a, str>,
+        value: V,
+        store: impl FnOnce(usize, Cow<'a, str>) -> N,
+    ) {
+        let earlier = match self.may_repeat(&column) {
+            true => columns.iter_mut().find(|(c, _)| c.as_ref() == column.as_ref()),
+            false => None,
+        };
+        match earlier {
+            Some((_, v)) => *v = value,
+            None => {
+                let name = store(columns.len(), column);
+                columns.push((name, value));
+            }
+        }
+    }
 }
 
 /// A row as the scanner fills it: borrowed ([`RowRef`]) for the views, owned
@@ -120,14 +143,7 @@ impl<'a> RowBuild<'a> for RowRef<'a> {
 
     #[inline]
     fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
-        let earlier = match self.names.may_repeat(&column) {
-            true => self.columns.iter_mut().find(|(c, _)| *c == column),
-            false => None,
-        };
-        match earlier {
-            Some((_, v)) => *v = value,
-            None => self.columns.push((column, value)),
-        }
+        self.names.set(&mut self.columns, column, value, |_, name| name);
     }
 
     fn width(&self) -> usize {
@@ -157,17 +173,11 @@ impl<'a> RowBuild<'a> for OwnedRow {
 
     #[inline]
     fn set(&mut self, column: Cow<'a, str>, value: ValueRef<'a>) {
-        let earlier = match self.names.may_repeat(&column) {
-            true => self.columns.iter_mut().find(|(c, _)| **c == *column),
-            false => None,
-        };
-        match earlier {
-            Some((_, v)) => *v = value.into_value(),
-            None => {
-                let name = shared_name(self.columns.len(), &column);
-                self.columns.push((name, value.into_value()));
-            }
-        }
+        let value = value.into_value();
+        self.names
+            .set(&mut self.columns, column, value, |position, name| {
+                shared_name(position, &name)
+            });
     }
 
     fn width(&self) -> usize {
