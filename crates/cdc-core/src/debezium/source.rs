@@ -46,6 +46,17 @@ pub(super) fn snapshot(v: &Json) -> Option<Option<String>> {
     }
 }
 
+/// The fields of a `connector`'s source block that make its log position.
+pub(super) fn positional_fields(connector: Option<&str>) -> &'static [&'static str] {
+    match connector {
+        Some("postgresql") => &["lsn", "txId"],
+        Some("mysql") => &["file", "pos", "row", "gtid", "server_id"],
+        Some("sqlserver") => &["change_lsn", "commit_lsn", "event_serial_no"],
+        Some("replicate") => &["change_sequence", "stream_position"],
+        _ => &[],
+    }
+}
+
 /// The log position of a `connector`'s source block, taken out of `fields` (what is
 /// left are the fields the model does not hold).
 pub(super) fn position(
@@ -53,42 +64,33 @@ pub(super) fn position(
     fields: &mut Map<String, Json>,
     f: &Fields<'_>,
 ) -> Result<Position> {
-    let (position, positional): (Position, &[&str]) = match connector {
-        Some("postgresql") => (
-            Position::Postgres {
-                lsn: f.opt_i64(fields, "lsn")?,
-                tx_id: f.opt_i64(fields, "txId")?,
-            },
-            &["lsn", "txId"],
-        ),
-        Some("mysql") => (
-            Position::MySql {
-                file: f.opt_str(fields, "file")?.unwrap_or_default(),
-                pos: f.opt_i64(fields, "pos")?.unwrap_or_default(),
-                row: f.opt_i64(fields, "row")?.unwrap_or_default(),
-                gtid: f.opt_str(fields, "gtid")?,
-                server_id: f.opt_i64(fields, "server_id")?,
-            },
-            &["file", "pos", "row", "gtid", "server_id"],
-        ),
-        Some("sqlserver") => (
-            Position::SqlServer {
-                change_lsn: f.opt_str(fields, "change_lsn")?,
-                commit_lsn: f.opt_str(fields, "commit_lsn")?,
-                event_serial_no: f.opt_i64(fields, "event_serial_no")?,
-            },
-            &["change_lsn", "commit_lsn", "event_serial_no"],
-        ),
-        Some("replicate") => (
-            Position::Replicate {
-                change_sequence: f.opt_str(fields, "change_sequence")?.unwrap_or_default(),
-                stream_position: f.opt_str(fields, "stream_position")?.unwrap_or_default(),
-            },
-            &["change_sequence", "stream_position"],
-        ),
-        _ => (Position::None, &[]),
+    let position = match connector {
+        Some("postgresql") => Position::Postgres {
+            lsn: f.opt_i64(fields, "lsn")?,
+            tx_id: f.opt_i64(fields, "txId")?,
+        },
+        Some("mysql") => Position::MySql {
+            file: f.opt_str(fields, "file")?.unwrap_or_default(),
+            pos: f.opt_i64(fields, "pos")?.unwrap_or_default(),
+            row: f.opt_i64(fields, "row")?.unwrap_or_default(),
+            gtid: f.opt_str(fields, "gtid")?,
+            server_id: f.opt_i64(fields, "server_id")?,
+        },
+        Some("sqlserver") => Position::SqlServer {
+            change_lsn: f.opt_str(fields, "change_lsn")?,
+            commit_lsn: f.opt_str(fields, "commit_lsn")?,
+            event_serial_no: f.opt_i64(fields, "event_serial_no")?,
+        },
+        Some("replicate") => Position::Replicate {
+            change_sequence: f.opt_str(fields, "change_sequence")?.unwrap_or_default(),
+            stream_position: f.opt_str(fields, "stream_position")?.unwrap_or_default(),
+        },
+        _ => Position::None,
     };
-    fields.retain(|k, _| !positional.contains(&k.as_str()));
+    let positional = positional_fields(connector);
+    if !positional.is_empty() {
+        fields.retain(|k, _| !positional.contains(&k.as_str()));
+    }
     Ok(position)
 }
 

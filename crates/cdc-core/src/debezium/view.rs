@@ -102,16 +102,23 @@ impl<'a> SourceRef<'a> {
     }
 
     fn to_source(&self) -> Result<Source> {
+        // The position's fields go to a map of their own, so the rest is built once.
+        let positional = super::source::positional_fields(self.connector.as_deref());
         let mut fields: Map<String, Json> = Map::with_capacity(self.fields.len());
+        let mut position_fields: Map<String, Json> = Map::new();
         for (k, raw) in &self.fields {
-            fields.insert(k.as_ref().to_owned(), raw_json(raw));
+            let map = match positional.contains(&k.as_ref()) {
+                true => &mut position_fields,
+                false => &mut fields,
+            };
+            map.insert(k.as_ref().to_owned(), raw_json(raw));
         }
         let f = crate::json::Fields {
             format: super::json::FORMAT,
             prefix: "source",
         };
         let owned = |v: &Option<Cow<'_, str>>| v.as_ref().map(|s| s.as_ref().to_owned());
-        let position = super::source::position(self.connector.as_deref(), &mut fields, &f)?;
+        let position = super::source::position(self.connector.as_deref(), &mut position_fields, &f)?;
         Ok(Source {
             connector: owned(&self.connector),
             name: owned(&self.name),

@@ -190,25 +190,42 @@ impl<'a> Scan<'a> {
             self.at = end + 1;
             match self.bytes[end] {
                 b'"' => return Some(out),
-                b'\\' => {
-                    let letter = *self.bytes.get(self.at)?;
-                    self.at += 1;
-                    out.push(match letter {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode_escape()?,
-                        _ => return None,
-                    });
-                }
+                b'\\' => out.push(self.escape()?),
                 _ => return None,
             }
         }
+    }
+
+    /// Skips a string, checking it as [`Scan::string`] reads it, without building it.
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            let end = self.find_special()?;
+            self.at = end + 1;
+            match self.bytes[end] {
+                b'"' => return Some(()),
+                b'\\' => drop(self.escape()?),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The character of an escape, the cursor just past its backslash.
+    fn escape(&mut self) -> Option<char> {
+        let letter = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(match letter {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => self.unicode_escape()?,
+            _ => return None,
+        })
     }
 
     /// Four hex digits at the cursor.
@@ -339,7 +356,7 @@ impl<'a> Scan<'a> {
         match first {
             b'{' => self.object(|s, _| s.raw().map(drop))?,
             b'[' => self.array(|s| s.raw().map(drop))?,
-            b'"' => drop(self.string()?),
+            b'"' => self.skip_string()?,
             b'n' => self.literal(b"null")?,
             b't' | b'f' => drop(self.bool()?),
             _ => drop(self.number_text()?),
@@ -401,6 +418,8 @@ pub(crate) fn raw_json(raw: &str) -> serde_json::Value {
     let mut scan = Scan::new(raw);
     let quick = match raw.as_bytes().first() {
         Some(b'"') => scan.string().map(|s| serde_json::Value::String(s.into_owned())),
+        Some(b'n') => scan.null().then_some(serde_json::Value::Null),
+        Some(b't' | b'f') => scan.bool().map(serde_json::Value::Bool),
         Some(b'-' | b'0'..=b'9') => match scan.number() {
             Some(ValueRef::Int(i)) => Some(serde_json::Value::from(i)),
             _ => None,
