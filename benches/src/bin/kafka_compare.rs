@@ -155,7 +155,17 @@ fn bare_consume(args: &Args, topic: &str, reads: Reads) -> Duration {
     started.map_or(Duration::ZERO, |s| s.elapsed())
 }
 
-fn ours_consume(args: &Args, cluster: &Cluster, topic: &str) -> Duration {
+/// How our consumer hands out records.
+#[derive(Clone, Copy)]
+enum Hands {
+    /// `poll`: owned `Record`s.
+    Owned,
+    /// `poll_each`: records lent from librdkafka's buffer, every field read like the
+    /// bare loop that reads every field.
+    Lent,
+}
+
+fn ours_consume(args: &Args, cluster: &Cluster, topic: &str, hands: Hands) -> Duration {
     let mut consumer = cluster
         .consumer(
             &ClientConfig::new()
@@ -175,15 +185,39 @@ fn ours_consume(args: &Args, cluster: &Cluster, topic: &str) -> Duration {
     let mut started = None;
     let (mut seen, mut bytes) = (0, 0usize);
     while seen < args.records {
-        let batch = consumer.poll(Duration::from_millis(100)).unwrap();
-        if !batch.is_empty() {
+        let n = match hands {
+            Hands::Owned => {
+                let batch = consumer.poll(Duration::from_millis(100)).unwrap();
+                bytes += batch
+                    .iter()
+                    .map(|r| r.value.as_ref().map_or(0, |v| v.len()))
+                    .sum::<usize>();
+                batch.len()
+            }
+            Hands::Lent => consumer
+                .poll_each(Duration::from_millis(100), &mut |r| {
+                    let header_bytes: usize = r
+                        .headers
+                        .iter()
+                        .map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len))
+                        .sum();
+                    let stamp = r.timestamp.millis().unwrap_or(0) as usize;
+                    bytes += r.value.map_or(0, <[u8]>::len);
+                    bytes += std::hint::black_box(
+                        r.topic.len()
+                            + r.partition as usize
+                            + r.offset as usize
+                            + stamp
+                            + r.key.map_or(0, <[u8]>::len)
+                            + header_bytes,
+                    ) & 1;
+                })
+                .unwrap(),
+        };
+        if n > 0 {
             started.get_or_insert_with(Instant::now);
         }
-        seen += batch.len();
-        bytes += batch
-            .iter()
-            .map(|r| r.value.as_ref().map_or(0, |v| v.len()))
-            .sum::<usize>();
+        seen += n;
         assert!(began.elapsed() < WAIT, "our consumer stalled at {seen}");
     }
     assert!(bytes > 0);
@@ -204,13 +238,14 @@ fn main() {
     let cluster = Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers))
         .expect("broker reachable");
     let admin = cluster.admin().unwrap();
-    let mut times: [Vec<Duration>; 6] = Default::default();
+    let mut times: [Vec<Duration>; 7] = Default::default();
     const HANDLES: usize = 0;
     const ENQUEUE: usize = 1;
     const BARE_P: usize = 2;
     const OURS_C: usize = 3;
     const BARE_C: usize = 4;
     const BARE_ALL_C: usize = 5;
+    const LENT_C: usize = 6;
     for round in 0..args.rounds {
         let name = |what: &str| format!("cmp-{what}-{}-{round}", std::process::id());
         let (handles, enqueue, bare): (Arc<str>, Arc<str>, String) =
@@ -228,34 +263,37 @@ fn main() {
         }
         // The consumers read the same records (the bare producer's topic); each round
         // rotates which reads first.
-        for turn in 0..3 {
-            match (round + turn) % 3 {
-                0 => times[OURS_C].push(ours_consume(&args, &cluster, &bare)),
-                1 => times[BARE_C].push(bare_consume(&args, &bare, Reads::Payload)),
+        for turn in 0..4 {
+            match (round + turn) % 4 {
+                0 => times[OURS_C].push(ours_consume(&args, &cluster, &bare, Hands::Owned)),
+                1 => times[LENT_C].push(ours_consume(&args, &cluster, &bare, Hands::Lent)),
+                2 => times[BARE_C].push(bare_consume(&args, &bare, Reads::Payload)),
                 _ => times[BARE_ALL_C].push(bare_consume(&args, &bare, Reads::EveryField)),
             }
         }
         eprintln!(
-            "round {round}: consume streamlog {:.0} rec/s, bare (every field) {:.0} rec/s, bare (payload) {:.0} rec/s",
+            "round {round}: consume streamlog poll {:.0} rec/s, poll_each {:.0} rec/s, bare (every field) {:.0} rec/s, bare (payload) {:.0} rec/s",
             rate(args.records, times[OURS_C][round]),
+            rate(args.records, times[LENT_C][round]),
             rate(args.records, times[BARE_ALL_C][round]),
             rate(args.records, times[BARE_C][round]),
         );
     }
     let n = args.records;
-    let [handles, enqueue, bare_p, ours_c, bare_c, bare_all_c] = times.map(|t| rate(n, median(t)));
+    let [handles, enqueue, bare_p, ours_c, bare_c, bare_all_c, lent_c] = times.map(|t| rate(n, median(t)));
     println!(
         "{} records of {} bytes, {} partitions, median of {} rounds, broker {}",
         n, args.value_size, args.partitions, args.rounds, args.bootstrap_servers
     );
     let row = |what: &str, ours: f64, bare: f64| {
         println!(
-            "{what:<34} streamlog {ours:>10.0} rec/s   bare rdkafka {bare:>10.0} rec/s   ratio {:.3}",
+            "{what:<38} streamlog {ours:>10.0} rec/s   bare rdkafka {bare:>10.0} rec/s   ratio {:.3}",
             ours / bare
         );
     };
     row("produce (enqueue + flush)", enqueue, bare_p);
     row("produce (send, handles)", handles, bare_p);
-    row("consume vs bare reading every field", ours_c, bare_all_c);
-    row("consume vs bare reading the payload", ours_c, bare_c);
+    row("poll_each (lent) vs bare, every field", lent_c, bare_all_c);
+    row("poll (owned) vs bare, every field", ours_c, bare_all_c);
+    row("poll (owned) vs bare, payload only", ours_c, bare_c);
 }

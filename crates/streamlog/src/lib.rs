@@ -37,6 +37,7 @@ pub mod embedded;
 mod error;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+mod lent;
 pub mod partitioner;
 mod record;
 pub mod time;
@@ -48,6 +49,7 @@ pub use client::{
 pub use cluster::{Backend, Cluster};
 pub use config::{AutoOffsetReset, CleanupPolicy, ClientConfig, IsolationLevel, TimestampType, TopicConfig};
 pub use error::{Error, Result};
+pub use lent::{HeadersRef, RecordRef};
 pub use record::{
     Header, Headers, Offset, ProducerRecord, Record, RecordMetadata, Timestamp, TopicPartition,
 };

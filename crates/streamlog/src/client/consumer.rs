@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::Result;
+use crate::lent::RecordRef;
 use crate::record::{Offset, Record, TopicPartition};
 
 /// Commits offsets and tells positions: what a [`RebalanceListener`] may do with the
@@ -106,6 +107,18 @@ pub trait Consumer: OffsetCommitter + Send {
     /// Returns the next batch of records (at most `max.poll.records`), waiting up to
     /// `timeout` for one. Rebalance callbacks run here.
     fn poll(&mut self, timeout: Duration) -> Result<Vec<Record>>;
+
+    /// Polls as [`Consumer::poll`] does, but lends each record to `each` instead of
+    /// returning owned copies: on the Kafka backend its key, value and headers point
+    /// into librdkafka's fetch buffer, so nothing is copied or allocated per record.
+    /// Returns how many records were lent; positions move as with `poll`.
+    fn poll_each(&mut self, timeout: Duration, each: &mut dyn FnMut(RecordRef<'_>)) -> Result<usize> {
+        let records = self.poll(timeout)?;
+        for record in &records {
+            each(record.as_lent());
+        }
+        Ok(records.len())
+    }
 
     /// Moves the position of an assigned partition.
     fn seek(&mut self, partition: &TopicPartition, offset: Offset) -> Result<()>;

@@ -17,6 +17,7 @@ use super::{KafkaGroupMetadata, api_timeout, committed_offsets, map_error, parti
 use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
 use crate::config::{AutoOffsetReset, ClientConfig};
 use crate::error::{Error, Result};
+use crate::lent::{HeadersRef, RecordRef};
 use crate::record::{Header, Offset, Record, Timestamp, TopicPartition};
 
 pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
@@ -257,7 +258,12 @@ impl KafkaConsumer {
     /// Copies a librdkafka message into a [`Record`]. Keys and values are appended to
     /// `arena` and split off as slices of it, so a batch shares a few allocations (like a
     /// fetch buffer); records of one topic share one name.
-    fn convert(last_topic: &mut Option<Arc<str>>, arena: &mut BytesMut, m: &BorrowedMessage<'_>) -> Record {
+    fn convert(
+        last_topic: &mut Option<Arc<str>>,
+        arena: &mut BytesMut,
+        m: &BorrowedMessage<'_>,
+        name: &str,
+    ) -> Record {
         let mut copy = |bytes: Option<&[u8]>| {
             bytes.map(|b| {
                 if arena.capacity() - arena.len() < b.len() {
@@ -270,8 +276,8 @@ impl KafkaConsumer {
         let key = copy(m.key());
         let value = copy(m.payload());
         let topic = match last_topic {
-            Some(t) if **t == *m.topic() => t.clone(),
-            _ => last_topic.insert(Arc::from(m.topic())).clone(),
+            Some(t) if **t == *name => t.clone(),
+            _ => last_topic.insert(Arc::from(name)).clone(),
         };
         let headers = m
             .headers()
@@ -293,6 +299,74 @@ impl KafkaConsumer {
             value,
             headers,
         }
+    }
+
+    /// The poll loop both `poll` and `poll_each` run: up to `max.poll.records`
+    /// messages, waiting up to `timeout` for the first, each handed to `on`; then one
+    /// position update per partition run. Returns how many messages `on` saw.
+    fn poll_messages(
+        &mut self,
+        timeout: Duration,
+        mut on: impl FnMut(&BorrowedMessage<'_>, &str),
+    ) -> Result<usize> {
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
+        self.settle_assignment()?;
+        let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
+        let deadline = Instant::now() + timeout;
+        let mut seen = 0;
+        // (topic, partition, last offset) of each run of messages from one partition.
+        let mut runs: Vec<(String, i32, i64)> = Vec::new();
+        loop {
+            let wait = if seen == 0 {
+                deadline.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            match inner.poll(wait) {
+                Some(Ok(m)) => {
+                    // The name is read once (librdkafka gives a C string to check).
+                    let topic = m.topic();
+                    on(&m, topic);
+                    seen += 1;
+                    match runs.last_mut() {
+                        Some((t, partition, last)) if *partition == m.partition() && t == topic => {
+                            *last = m.offset();
+                        }
+                        _ => runs.push((topic.to_owned(), m.partition(), m.offset())),
+                    }
+                    if seen >= self.max_poll_records {
+                        break;
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(_))) => {}
+                Some(Err(e)) => {
+                    let e = map_error("poll", None, e);
+                    if seen == 0 {
+                        return Err(e);
+                    }
+                    self.pending_error = Some(e);
+                    break;
+                }
+                // A rebalance event was served, or the wait ran out.
+                None if seen == 0 && Instant::now() < deadline => {}
+                None => break,
+            }
+        }
+        if let Some(payload) = inner.context().panic.lock().take() {
+            std::panic::resume_unwind(payload);
+        }
+        let mut positions = self.positions.lock();
+        for (topic, partition, last) in runs {
+            positions.insert(TopicPartition::new(topic, partition), last + 1);
+        }
+        drop(positions);
+        if seen > 0 {
+            metrics::counter!("streamlog_records_consumed_total", "backend" => "kafka")
+                .increment(seen as u64);
+        }
+        Ok(seen)
     }
 
     fn require_assigned(&self, tp: &TopicPartition) -> Result<()> {
@@ -372,67 +446,34 @@ impl Consumer for KafkaConsumer {
     }
 
     fn poll(&mut self, timeout: Duration) -> Result<Vec<Record>> {
-        if let Some(e) = self.pending_error.take() {
-            return Err(e);
-        }
-        self.settle_assignment()?;
-        let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
-        let deadline = Instant::now() + timeout;
         let mut out: Vec<Record> = Vec::new();
         let mut arena = BytesMut::new();
-        loop {
-            let wait = if out.is_empty() {
-                deadline.saturating_duration_since(Instant::now())
-            } else {
-                Duration::ZERO
-            };
-            match inner.poll(wait) {
-                Some(Ok(m)) => {
-                    if out.capacity() == 0 {
-                        // A batch rarely ends at its first record: room for a good part
-                        // of it at once, rather than growing it from one.
-                        out.reserve(self.max_poll_records.min(BATCH_RESERVE));
-                    }
-                    out.push(Self::convert(&mut self.last_topic, &mut arena, &m));
-                    if out.len() >= self.max_poll_records {
-                        break;
-                    }
-                }
-                Some(Err(KafkaError::PartitionEOF(_))) => {}
-                Some(Err(e)) => {
-                    let e = map_error("poll", None, e);
-                    if out.is_empty() {
-                        return Err(e);
-                    }
-                    self.pending_error = Some(e);
-                    break;
-                }
-                // A rebalance event was served, or the wait ran out.
-                None if out.is_empty() && Instant::now() < deadline => {}
-                None => break,
+        let mut last_topic = self.last_topic.take();
+        let reserve = self.max_poll_records.min(BATCH_RESERVE);
+        let polled = self.poll_messages(timeout, |m, topic| {
+            if out.capacity() == 0 {
+                // A batch rarely ends at its first record: room for a good part of it
+                // at once, rather than growing it from one.
+                out.reserve(reserve);
             }
-        }
-        if let Some(payload) = inner.context().panic.lock().take() {
-            std::panic::resume_unwind(payload);
-        }
-        // One position update per partition run, not per record.
-        let mut positions = self.positions.lock();
-        let mut i = 0;
-        while i < out.len() {
-            let (topic, partition) = (&out[i].topic, out[i].partition);
-            let mut last = out[i].offset;
-            while i < out.len() && out[i].partition == partition && out[i].topic == *topic {
-                last = out[i].offset;
-                i += 1;
-            }
-            positions.insert(TopicPartition::new(&**topic, partition), last + 1);
-        }
-        drop(positions);
-        if !out.is_empty() {
-            metrics::counter!("streamlog_records_consumed_total", "backend" => "kafka")
-                .increment(out.len() as u64);
-        }
-        Ok(out)
+            out.push(Self::convert(&mut last_topic, &mut arena, m, topic));
+        });
+        self.last_topic = last_topic;
+        polled.map(|_| out)
+    }
+
+    fn poll_each(&mut self, timeout: Duration, each: &mut dyn FnMut(RecordRef<'_>)) -> Result<usize> {
+        self.poll_messages(timeout, |m, topic| {
+            each(RecordRef {
+                topic,
+                partition: m.partition(),
+                offset: m.offset(),
+                timestamp: timestamp(m.timestamp()),
+                key: m.key(),
+                value: m.payload(),
+                headers: HeadersRef::kafka(m.headers()),
+            })
+        })
     }
 
     fn seek(&mut self, tp: &TopicPartition, offset: Offset) -> Result<()> {

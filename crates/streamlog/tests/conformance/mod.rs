@@ -159,6 +159,7 @@ macro_rules! conformance_tests {
             ordering::per_partition_ordering,
             ordering::keys_land_on_murmur2_partitions,
             ordering::headers_round_trip,
+            ordering::poll_each_lends_what_poll_returns,
             ordering::seek_moves_the_position,
             ordering::seek_every_assigned_partition_to_the_beginning,
             ordering::large_batches_arrive_whole,

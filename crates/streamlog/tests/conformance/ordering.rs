@@ -91,6 +91,53 @@ pub fn headers_round_trip(h: &dyn Harness) {
     );
 }
 
+/// `poll_each` lends the records `poll` returns (keys, values, headers, timestamps),
+/// and moves the position as `poll` does.
+pub fn poll_each_lends_what_poll_returns(h: &dyn Harness) {
+    let t = topic(h, "lent", TopicConfig::new(2));
+    let p = producer(h, ClientConfig::new());
+    let n = 60;
+    let records = (0..n)
+        .map(|i: u32| {
+            let mut r = ProducerRecord::new(t.as_str())
+                .key(format!("k{i}"))
+                .value(format!("v{i}"))
+                .timestamp(1_600_000_000_000 + i64::from(i))
+                .header("trace", format!("t{i}"));
+            if i % 3 == 0 {
+                r.headers.push("empty", None);
+            }
+            if i % 5 == 0 {
+                r.value = None;
+            }
+            r
+        })
+        .collect();
+    send_all(p.as_ref(), records);
+    let parts: Vec<_> = (0..2).map(|p| TopicPartition::new(&t, p)).collect();
+    let earliest = || ClientConfig::new().set("auto.offset.reset", "earliest");
+    let mut owned = consumer(h, earliest());
+    owned.assign(&parts).unwrap();
+    let mut expected = poll_n(h, owned.as_mut(), n as usize);
+    let mut lent = consumer(h, earliest());
+    lent.assign(&parts).unwrap();
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + h.patience();
+    while got.len() < n as usize && std::time::Instant::now() < deadline {
+        lent.poll_each(Duration::from_millis(200), &mut |r| got.push(r.to_record()))
+            .unwrap();
+    }
+    let order = |r: &streamlog::Record| (r.partition, r.offset);
+    expected.sort_by_key(order);
+    got.sort_by_key(order);
+    assert_eq!(got, expected);
+    for tp in &parts {
+        assert_eq!(lent.position(tp), owned.position(tp), "{tp}");
+    }
+    let seen = lent.poll_each(Duration::from_millis(300), &mut |r| panic!("nothing more: {r:?}"));
+    assert_eq!(seen.unwrap(), 0);
+}
+
 pub fn seek_moves_the_position(h: &dyn Harness) {
     let t = topic(h, "seek", TopicConfig::new(1));
     let p = producer(h, ClientConfig::new());

@@ -1,0 +1,176 @@
+//! Records lent by [`Consumer::poll_each`](crate::Consumer::poll_each): key, value
+//! and headers point into the consumer's own buffers (librdkafka's fetch buffer on the
+//! Kafka backend), so reading them copies and allocates nothing. Keep what outlives the
+//! call with [`RecordRef::to_record`].
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::record::{Headers, Record, Timestamp};
+
+/// A record lent for the length of a callback.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    /// The topic it was read from.
+    pub topic: &'a str,
+    /// The partition it was read from.
+    pub partition: i32,
+    /// Its offset in the partition.
+    pub offset: i64,
+    /// Its timestamp.
+    pub timestamp: Timestamp,
+    /// The key, `None` for a record without key.
+    pub key: Option<&'a [u8]>,
+    /// The value, `None` for a tombstone.
+    pub value: Option<&'a [u8]>,
+    /// The headers.
+    pub headers: HeadersRef<'a>,
+}
+
+impl RecordRef<'_> {
+    /// An owned copy of the record.
+    pub fn to_record(&self) -> Record {
+        Record {
+            topic: Arc::from(self.topic),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp: self.timestamp,
+            key: self.key.map(Bytes::copy_from_slice),
+            value: self.value.map(Bytes::copy_from_slice),
+            headers: self.headers.to_headers(),
+        }
+    }
+}
+
+impl Record {
+    /// The record lent as a [`RecordRef`].
+    pub fn as_lent(&self) -> RecordRef<'_> {
+        RecordRef {
+            topic: &self.topic,
+            partition: self.partition,
+            offset: self.offset,
+            timestamp: self.timestamp,
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            headers: HeadersRef(Repr::Owned(&self.headers)),
+        }
+    }
+}
+
+/// The headers of a [`RecordRef`], in order; keys may repeat, as in Kafka.
+#[derive(Clone, Copy)]
+pub struct HeadersRef<'a>(Repr<'a>);
+
+#[derive(Clone, Copy)]
+enum Repr<'a> {
+    Owned(&'a Headers),
+    None,
+    #[cfg(feature = "kafka")]
+    Kafka(&'a rdkafka::message::BorrowedHeaders),
+}
+
+impl<'a> HeadersRef<'a> {
+    /// No headers.
+    pub const NONE: HeadersRef<'static> = HeadersRef(Repr::None);
+
+    #[cfg(feature = "kafka")]
+    pub(crate) fn kafka(headers: Option<&'a rdkafka::message::BorrowedHeaders>) -> Self {
+        headers.map_or(HeadersRef(Repr::None), |h| HeadersRef(Repr::Kafka(h)))
+    }
+
+    /// The headers in order, as (key, value) pairs; a `None` value is a null header.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
+        let this = *self;
+        (0..self.len()).filter_map(move |i| this.get(i))
+    }
+
+    /// The header at `index`.
+    fn get(&self, index: usize) -> Option<(&'a str, Option<&'a [u8]>)> {
+        match self.0 {
+            Repr::Owned(headers) => headers
+                .iter()
+                .as_slice()
+                .get(index)
+                .map(|h| (h.key.as_str(), h.value.as_deref())),
+            Repr::None => None,
+            #[cfg(feature = "kafka")]
+            Repr::Kafka(headers) => {
+                use rdkafka::message::Headers as _;
+                headers.try_get(index).map(|h| (h.key, h.value))
+            }
+        }
+    }
+
+    /// How many headers there are.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            Repr::Owned(headers) => headers.len(),
+            Repr::None => 0,
+            #[cfg(feature = "kafka")]
+            Repr::Kafka(headers) => {
+                use rdkafka::message::Headers as _;
+                headers.count()
+            }
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of the last header named `key` (Kafka's `lastHeader`): `Some(None)`
+    /// for a null header.
+    pub fn last(&self, key: &str) -> Option<Option<&'a [u8]>> {
+        let mut found = None;
+        for (k, v) in self.iter() {
+            if k == key {
+                found = Some(v);
+            }
+        }
+        found
+    }
+
+    /// Owned copies of the headers.
+    pub fn to_headers(&self) -> Headers {
+        let mut headers = Headers::new();
+        for (key, value) in self.iter() {
+            headers.push(key, value.map(Bytes::copy_from_slice));
+        }
+        headers
+    }
+}
+
+impl std::fmt::Debug for HeadersRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lent_record_copies_back_to_the_record() {
+        let mut headers = Headers::new().with("trace", "abc").with("trace", "def");
+        headers.push("empty", None);
+        let record = Record {
+            topic: Arc::from("orders"),
+            partition: 2,
+            offset: 41,
+            timestamp: Timestamp::CreateTime(7),
+            key: Some(Bytes::from_static(b"k")),
+            value: None,
+            headers,
+        };
+        let lent = record.as_lent();
+        assert_eq!(lent.headers.len(), 3);
+        assert_eq!(lent.headers.last("trace"), Some(Some(&b"def"[..])));
+        assert_eq!(lent.headers.last("empty"), Some(None));
+        assert_eq!(lent.headers.last("missing"), None);
+        assert_eq!(lent.to_record(), record);
+        assert!(HeadersRef::NONE.is_empty());
+    }
+}
