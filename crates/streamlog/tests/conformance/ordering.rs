@@ -104,10 +104,10 @@ pub fn poll_each_lends_what_poll_returns(h: &dyn Harness) {
                 .value(format!("v{i}"))
                 .timestamp(1_600_000_000_000 + i64::from(i))
                 .header("trace", format!("t{i}"));
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 r.headers.push("empty", None);
             }
-            if i % 5 == 0 {
+            if i.is_multiple_of(5) {
                 r.value = None;
             }
             r
