@@ -160,9 +160,9 @@ fn bare_consume(args: &Args, topic: &str, reads: Reads) -> Duration {
 enum Hands {
     /// `poll`: owned `Record`s.
     Owned,
-    /// `poll_each`: records lent from librdkafka's buffer, every field read like the
-    /// bare loop that reads every field.
-    Lent,
+    /// `poll_each`: records lent from librdkafka's buffer, read as the bare loop
+    /// with the same [`Reads`] reads its messages.
+    Lent(Reads),
 }
 
 fn ours_consume(args: &Args, cluster: &Cluster, topic: &str, hands: Hands) -> Duration {
@@ -194,15 +194,18 @@ fn ours_consume(args: &Args, cluster: &Cluster, topic: &str, hands: Hands) -> Du
                     .sum::<usize>();
                 batch.len()
             }
-            Hands::Lent => consumer
+            Hands::Lent(reads) => consumer
                 .poll_each(Duration::from_millis(100), &mut |r| {
+                    bytes += r.value.map_or(0, <[u8]>::len);
+                    if let Reads::Payload = reads {
+                        return;
+                    }
                     let header_bytes: usize = r
                         .headers
                         .iter()
                         .map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len))
                         .sum();
                     let stamp = r.timestamp.millis().unwrap_or(0) as usize;
-                    bytes += r.value.map_or(0, <[u8]>::len);
                     bytes += std::hint::black_box(
                         r.topic.len()
                             + r.partition as usize
@@ -238,7 +241,7 @@ fn main() {
     let cluster = Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers))
         .expect("broker reachable");
     let admin = cluster.admin().unwrap();
-    let mut times: [Vec<Duration>; 7] = Default::default();
+    let mut times: [Vec<Duration>; 8] = Default::default();
     const HANDLES: usize = 0;
     const ENQUEUE: usize = 1;
     const BARE_P: usize = 2;
@@ -246,6 +249,7 @@ fn main() {
     const BARE_C: usize = 4;
     const BARE_ALL_C: usize = 5;
     const LENT_C: usize = 6;
+    const LENT_PAYLOAD_C: usize = 7;
     for round in 0..args.rounds {
         let name = |what: &str| format!("cmp-{what}-{}-{round}", std::process::id());
         let (handles, enqueue, bare): (Arc<str>, Arc<str>, String) =
@@ -263,11 +267,13 @@ fn main() {
         }
         // The consumers read the same records (the bare producer's topic); each round
         // rotates which reads first.
-        for turn in 0..4 {
-            match (round + turn) % 4 {
+        for turn in 0..5 {
+            let lent = |reads| ours_consume(&args, &cluster, &bare, Hands::Lent(reads));
+            match (round + turn) % 5 {
                 0 => times[OURS_C].push(ours_consume(&args, &cluster, &bare, Hands::Owned)),
-                1 => times[LENT_C].push(ours_consume(&args, &cluster, &bare, Hands::Lent)),
-                2 => times[BARE_C].push(bare_consume(&args, &bare, Reads::Payload)),
+                1 => times[LENT_C].push(lent(Reads::EveryField)),
+                2 => times[LENT_PAYLOAD_C].push(lent(Reads::Payload)),
+                3 => times[BARE_C].push(bare_consume(&args, &bare, Reads::Payload)),
                 _ => times[BARE_ALL_C].push(bare_consume(&args, &bare, Reads::EveryField)),
             }
         }
@@ -280,7 +286,16 @@ fn main() {
         );
     }
     let n = args.records;
-    let [handles, enqueue, bare_p, ours_c, bare_c, bare_all_c, lent_c] = times.map(|t| rate(n, median(t)));
+    let [
+        handles,
+        enqueue,
+        bare_p,
+        ours_c,
+        bare_c,
+        bare_all_c,
+        lent_c,
+        lent_payload_c,
+    ] = times.map(|t| rate(n, median(t)));
     println!(
         "{} records of {} bytes, {} partitions, median of {} rounds, broker {}",
         n, args.value_size, args.partitions, args.rounds, args.bootstrap_servers
@@ -294,6 +309,7 @@ fn main() {
     row("produce (enqueue + flush)", enqueue, bare_p);
     row("produce (send, handles)", handles, bare_p);
     row("poll_each (lent) vs bare, every field", lent_c, bare_all_c);
+    row("poll_each (lent) vs bare, payload only", lent_payload_c, bare_c);
     row("poll (owned) vs bare, every field", ours_c, bare_all_c);
     row("poll (owned) vs bare, payload only", ours_c, bare_c);
 }

@@ -58,7 +58,9 @@ impl Record {
     }
 }
 
-/// The headers of a [`RecordRef`], in order; keys may repeat, as in Kafka.
+/// The headers of a [`RecordRef`], in order; keys may repeat, as in Kafka. On the
+/// Kafka backend they are read from the message only when asked for (librdkafka parses
+/// them on each request), so a consumer that ignores headers does not pay for them.
 #[derive(Clone, Copy)]
 pub struct HeadersRef<'a>(Repr<'a>);
 
@@ -67,52 +69,79 @@ enum Repr<'a> {
     Owned(&'a Headers),
     None,
     #[cfg(feature = "kafka")]
+    Message(&'a rdkafka::message::BorrowedMessage<'a>),
+}
+
+/// Headers once found.
+#[derive(Clone, Copy)]
+enum Found<'a> {
+    Owned(&'a Headers),
+    None,
+    #[cfg(feature = "kafka")]
     Kafka(&'a rdkafka::message::BorrowedHeaders),
+}
+
+impl<'a> Found<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Found::Owned(headers) => headers.len(),
+            Found::None => 0,
+            #[cfg(feature = "kafka")]
+            Found::Kafka(headers) => {
+                use rdkafka::message::Headers as _;
+                headers.count()
+            }
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<(&'a str, Option<&'a [u8]>)> {
+        match *self {
+            Found::Owned(headers) => headers
+                .iter()
+                .as_slice()
+                .get(index)
+                .map(|h| (h.key.as_str(), h.value.as_deref())),
+            Found::None => None,
+            #[cfg(feature = "kafka")]
+            Found::Kafka(headers) => {
+                use rdkafka::message::Headers as _;
+                headers.try_get(index).map(|h| (h.key, h.value))
+            }
+        }
+    }
 }
 
 impl<'a> HeadersRef<'a> {
     /// No headers.
     pub const NONE: HeadersRef<'static> = HeadersRef(Repr::None);
 
+    /// The headers of a librdkafka message, read when asked for.
     #[cfg(feature = "kafka")]
-    pub(crate) fn kafka(headers: Option<&'a rdkafka::message::BorrowedHeaders>) -> Self {
-        headers.map_or(HeadersRef(Repr::None), |h| HeadersRef(Repr::Kafka(h)))
+    pub(crate) fn kafka(message: &'a rdkafka::message::BorrowedMessage<'a>) -> Self {
+        HeadersRef(Repr::Message(message))
+    }
+
+    fn find(&self) -> Found<'a> {
+        match self.0 {
+            Repr::Owned(headers) => Found::Owned(headers),
+            Repr::None => Found::None,
+            #[cfg(feature = "kafka")]
+            Repr::Message(message) => {
+                use rdkafka::message::Message as _;
+                message.headers().map_or(Found::None, Found::Kafka)
+            }
+        }
     }
 
     /// The headers in order, as (key, value) pairs; a `None` value is a null header.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
-        let this = *self;
-        (0..self.len()).filter_map(move |i| this.get(i))
-    }
-
-    /// The header at `index`.
-    fn get(&self, index: usize) -> Option<(&'a str, Option<&'a [u8]>)> {
-        match self.0 {
-            Repr::Owned(headers) => headers
-                .iter()
-                .as_slice()
-                .get(index)
-                .map(|h| (h.key.as_str(), h.value.as_deref())),
-            Repr::None => None,
-            #[cfg(feature = "kafka")]
-            Repr::Kafka(headers) => {
-                use rdkafka::message::Headers as _;
-                headers.try_get(index).map(|h| (h.key, h.value))
-            }
-        }
+        let found = self.find();
+        (0..found.len()).filter_map(move |i| found.get(i))
     }
 
     /// How many headers there are.
     pub fn len(&self) -> usize {
-        match self.0 {
-            Repr::Owned(headers) => headers.len(),
-            Repr::None => 0,
-            #[cfg(feature = "kafka")]
-            Repr::Kafka(headers) => {
-                use rdkafka::message::Headers as _;
-                headers.count()
-            }
-        }
+        self.find().len()
     }
 
     /// Whether there are none.
@@ -123,13 +152,7 @@ impl<'a> HeadersRef<'a> {
     /// The value of the last header named `key` (Kafka's `lastHeader`): `Some(None)`
     /// for a null header.
     pub fn last(&self, key: &str) -> Option<Option<&'a [u8]>> {
-        let mut found = None;
-        for (k, v) in self.iter() {
-            if k == key {
-                found = Some(v);
-            }
-        }
-        found
+        self.iter().filter(|(k, _)| *k == key).last().map(|(_, v)| v)
     }
 
     /// Owned copies of the headers.

@@ -471,7 +471,7 @@ impl Consumer for KafkaConsumer {
                 timestamp: timestamp(m.timestamp()),
                 key: m.key(),
                 value: m.payload(),
-                headers: HeadersRef::kafka(m.headers()),
+                headers: HeadersRef::kafka(m),
             })
         })
     }
