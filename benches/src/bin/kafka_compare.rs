@@ -286,30 +286,35 @@ fn main() {
         );
     }
     let n = args.records;
-    let [
-        handles,
-        enqueue,
-        bare_p,
-        ours_c,
-        bare_c,
-        bare_all_c,
-        lent_c,
-        lent_payload_c,
-    ] = times.map(|t| rate(n, median(t)));
+    // Each comparison as the ratio of the medians, and as the median of the rounds'
+    // own ratios (both sides of a round met the same broker state).
+    let paired = |ours: usize, bare: usize| {
+        let mut ratios: Vec<f64> = times[ours]
+            .iter()
+            .zip(&times[bare])
+            .map(|(o, b)| b.as_secs_f64() / o.as_secs_f64())
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    };
+    let rates = times.clone().map(|t| rate(n, median(t)));
     println!(
         "{} records of {} bytes, {} partitions, median of {} rounds, broker {}",
         n, args.value_size, args.partitions, args.rounds, args.bootstrap_servers
     );
-    let row = |what: &str, ours: f64, bare: f64| {
+    let row = |what: &str, ours: usize, bare: usize| {
         println!(
-            "{what:<38} streamlog {ours:>10.0} rec/s   bare rdkafka {bare:>10.0} rec/s   ratio {:.3}",
-            ours / bare
+            "{what:<38} streamlog {:>10.0} rec/s   bare rdkafka {:>10.0} rec/s   ratio {:.3}   per-round ratio {:.3}",
+            rates[ours],
+            rates[bare],
+            rates[ours] / rates[bare],
+            paired(ours, bare)
         );
     };
-    row("produce (enqueue + flush)", enqueue, bare_p);
-    row("produce (send, handles)", handles, bare_p);
-    row("poll_each (lent) vs bare, every field", lent_c, bare_all_c);
-    row("poll_each (lent) vs bare, payload only", lent_payload_c, bare_c);
-    row("poll (owned) vs bare, every field", ours_c, bare_all_c);
-    row("poll (owned) vs bare, payload only", ours_c, bare_c);
+    row("produce (enqueue + flush)", ENQUEUE, BARE_P);
+    row("produce (send, handles)", HANDLES, BARE_P);
+    row("poll_each (lent) vs bare, every field", LENT_C, BARE_ALL_C);
+    row("poll_each (lent) vs bare, payload only", LENT_PAYLOAD_C, BARE_C);
+    row("poll (owned) vs bare, every field", OURS_C, BARE_ALL_C);
+    row("poll (owned) vs bare, payload only", OURS_C, BARE_C);
 }
