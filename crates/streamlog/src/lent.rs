@@ -10,6 +10,26 @@ use bytes::Bytes;
 use crate::record::{Headers, Record, Timestamp};
 
 /// A record lent for the length of a callback.
+///
+/// ```
+/// use std::time::Duration;
+/// use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+/// let cluster = Cluster::embedded();
+/// cluster.admin()?.create_topic("readings", &TopicConfig::new(1))?;
+/// let producer = cluster.producer(&ClientConfig::new())?;
+/// producer.send(ProducerRecord::new("readings").key("t1").value("21.5"))?;
+/// producer.send(ProducerRecord::new("readings").key("t2").value("19.5"))?;
+/// let mut consumer =
+///     cluster.consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))?;
+/// consumer.assign(&[TopicPartition::new("readings", 0)])?;
+/// let mut total = 0.0;
+/// let lent = consumer.poll_each(Duration::from_secs(1), &mut |r| {
+///     let text = std::str::from_utf8(r.value.unwrap_or_default()).unwrap_or("0");
+///     total += text.parse::<f64>().unwrap_or(0.0);
+/// })?;
+/// assert_eq!((lent, total), (2, 41.0));
+/// # Ok::<(), streamlog::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RecordRef<'a> {
     /// The topic it was read from.
