@@ -1,18 +1,17 @@
 //! Consumer of the Kafka backend: librdkafka's polling consumer, batched polls, our own
 //! positions, and rebalance callbacks that may commit.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers as _, Message};
-use rdkafka::types::RDKafkaRespErr;
-use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
+use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
+use super::group::{GroupContext, Positions, commit, partitions_of};
 use super::{KafkaGroupMetadata, api_timeout, committed_offsets, map_error, partition_list, rd_config};
 use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter, RebalanceListener};
 use crate::config::{AutoOffsetReset, ClientConfig};
@@ -28,136 +27,8 @@ pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
     }
 }
 
-type Positions = Arc<Mutex<HashMap<TopicPartition, i64>>>;
-
 /// Bytes a consumer's key/value buffer grows by.
 const ARENA_BLOCK: usize = 64 * 1024;
-
-/// Runs the user's rebalance listener inside librdkafka's rebalance handling.
-struct GroupContext {
-    listener: Mutex<Option<Box<dyn RebalanceListener>>>,
-    positions: Positions,
-    /// A panic of the listener, caught before it unwinds through librdkafka's C frames
-    /// and raised again from `poll`.
-    panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
-    /// Whether the group uses the cooperative protocol, known from the configured
-    /// `partition.assignment.strategy`. rdkafka's default rebalance asks librdkafka
-    /// for it on every rebalance, and that request never returns when the rebalance
-    /// runs while the consumer is being closed (a hang seen in the conformance suite).
-    cooperative: bool,
-}
-
-impl GroupContext {
-    fn call_listener(
-        &self,
-        consumer: &BaseConsumer<Self>,
-        f: impl FnOnce(&mut dyn RebalanceListener, &mut Committer<'_>),
-    ) {
-        let mut listener = self.listener.lock();
-        let Some(listener) = listener.as_mut() else { return };
-        let mut committer = Committer {
-            consumer,
-            positions: &self.positions,
-        };
-        let call = std::panic::AssertUnwindSafe(|| f(listener.as_mut(), &mut committer));
-        if let Err(payload) = std::panic::catch_unwind(call) {
-            self.panic.lock().get_or_insert(payload);
-        }
-    }
-}
-
-impl ClientContext for GroupContext {}
-
-fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
-    tpl.elements()
-        .iter()
-        .map(|e| TopicPartition::new(e.topic(), e.partition()))
-        .collect()
-}
-
-fn tpl_of(offsets: &[(TopicPartition, i64)]) -> Result<TopicPartitionList> {
-    let mut tpl = TopicPartitionList::new();
-    for (tp, offset) in offsets {
-        tpl.add_partition_offset(&tp.topic, tp.partition, RdOffset::Offset(*offset))
-            .map_err(|e| map_error("commit", Some(&tp.topic), e))?;
-    }
-    Ok(tpl)
-}
-
-/// What the listener may use during a rebalance.
-struct Committer<'a> {
-    consumer: &'a BaseConsumer<GroupContext>,
-    positions: &'a Positions,
-}
-
-impl OffsetCommitter for Committer<'_> {
-    fn position(&self, tp: &TopicPartition) -> Option<i64> {
-        self.positions.lock().get(tp).copied()
-    }
-
-    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
-        commit(self.consumer, offsets)
-    }
-}
-
-fn commit(consumer: &BaseConsumer<GroupContext>, offsets: &[(TopicPartition, i64)]) -> Result<()> {
-    if offsets.is_empty() {
-        return Ok(());
-    }
-    // The offsets are already "next to read": no +1 here, unlike commit_message.
-    consumer
-        .commit(&tpl_of(offsets)?, CommitMode::Sync)
-        .map_err(|e| match e {
-            KafkaError::ConsumerCommit(code) => Error::CommitFailed {
-                group: String::new(),
-                reason: code.to_string(),
-            },
-            other => map_error("commit", None, other),
-        })
-}
-
-impl ConsumerContext for GroupContext {
-    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
-        let rebalance = match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => Rebalance::Assign(tpl),
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => Rebalance::Revoke(tpl),
-            other => Rebalance::Error(KafkaError::Rebalance(other.into())),
-        };
-        self.pre_rebalance(consumer, &rebalance);
-        let applied = match (&rebalance, self.cooperative) {
-            (Rebalance::Assign(tpl), true) => consumer.incremental_assign(tpl),
-            (Rebalance::Assign(tpl), false) => consumer.assign(tpl),
-            (_, true) => consumer.incremental_unassign(tpl),
-            (_, false) => consumer.unassign(),
-        };
-        if let Err(e) = applied {
-            tracing::error!(error = %e, "applying a rebalance failed");
-        }
-        self.post_rebalance(consumer, &rebalance);
-    }
-
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(tpl) = rebalance {
-            let partitions = partitions_of(tpl);
-            self.call_listener(consumer, |l, c| l.on_partitions_revoked(c, &partitions));
-            let mut positions = self.positions.lock();
-            for tp in &partitions {
-                positions.remove(tp);
-            }
-        }
-    }
-
-    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        match rebalance {
-            Rebalance::Assign(tpl) => {
-                let partitions = partitions_of(tpl);
-                self.call_listener(consumer, |l, c| l.on_partitions_assigned(c, &partitions));
-            }
-            Rebalance::Error(e) => tracing::error!(error = %e, "rebalance failed"),
-            Rebalance::Revoke(_) => {}
-        }
-    }
-}
 
 /// How many records a poll makes room for when its first record arrives.
 const BATCH_RESERVE: usize = 1024;

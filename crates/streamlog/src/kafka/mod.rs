@@ -13,6 +13,7 @@
 mod admin;
 mod consumer;
 mod errors;
+mod group;
 mod producer;
 
 use std::fmt;
