@@ -182,7 +182,8 @@ impl StreamThread {
         Ok(())
     }
 
-    /// The task's input partitions that have nothing buffered but more data in the log.
+    /// The task's input partitions with more in the log than fetched so far: the task
+    /// waits for one of them once its buffer is empty.
     fn lagging(&mut self, id: TaskId) -> Result<BTreeSet<TopicPartition>> {
         let mut lagging = BTreeSet::new();
         let Some(group) = self.buffers.get(&id) else {
@@ -197,20 +198,20 @@ impl StreamThread {
         // fetch, is short of the log's end), and the task must then wait for it rather
         // than run ahead on the others. The log is asked for an end only when the end
         // last seen is reached.
-        let partitions: Vec<TopicPartition> = group.partitions().cloned().collect();
-        for tp in partitions {
+        let (consumer, admin, ends) = (&self.consumer, &self.admin, &mut self.ends);
+        for tp in group.partitions() {
             // Nothing fetched yet: the position is the log's start.
-            let position = self.consumer.position(&tp).unwrap_or(0);
-            let known = self.ends.get(&tp).copied().unwrap_or(0);
+            let position = consumer.position(tp).unwrap_or(0);
+            let known = ends.get(tp).copied().unwrap_or(0);
             let end = if position < known {
                 known
             } else {
-                let end = self.admin.watermarks(&tp)?.high;
-                self.ends.insert(tp.clone(), end);
+                let end = admin.watermarks(tp)?.high;
+                ends.insert(tp.clone(), end);
                 end
             };
             if position < end {
-                lagging.insert(tp);
+                lagging.insert(tp.clone());
             }
         }
         Ok(lagging)
