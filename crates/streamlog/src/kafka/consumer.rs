@@ -365,43 +365,29 @@ impl Consumer for KafkaConsumer {
             self.positions.lock().insert(tp.clone(), target);
             return Ok(());
         }
+        let had_position = self.positions.lock().contains_key(tp);
         let inner = self.inner()?;
-        // A manually assigned partition with no position yet may still be resolving
-        // its start (a logical offset, or the committed one): librdkafka applies that
-        // answer when it arrives, over an earlier seek. Re-assigning with the offset
-        // replaces the pending start instead.
-        let unsettled = !self.subscribed && !self.positions.lock().contains_key(tp);
-        if unsettled
-            || inner
-                .seek(&tp.topic, tp.partition, RdOffset::Offset(target), self.timeout)
-                .is_err()
-        {
-            // A partition whose fetcher has not started refuses seek (librdkafka's
-            // "erroneous state"); re-assigning with the offset does the same thing.
-            if self.subscribed {
-                inner
-                    .incremental_unassign(&partition_list(std::slice::from_ref(tp)))
-                    .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+        let seek = || inner.seek(&tp.topic, tp.partition, RdOffset::Offset(target), self.timeout);
+        if !self.subscribed {
+            // A manually assigned partition with no position yet may still be resolving
+            // its start (a logical offset, or the committed one): librdkafka applies
+            // that answer when it arrives, over an earlier seek. A partition whose
+            // fetcher has not started refuses seek (librdkafka's "erroneous state").
+            // Either way the assignment is made again, with the offset as its start.
+            if !(had_position && seek().is_ok()) {
+                self.positions.lock().insert(tp.clone(), target);
+                self.pending_assignment = Some(self.assignment());
+                return self.settle_assignment();
             }
+        } else if seek().is_err() {
+            // The subscribed partition is assigned again, with the offset.
             let mut tpl = TopicPartitionList::new();
-            if !self.subscribed {
-                let positions = self.positions.lock();
-                for other in self.assignment().iter().filter(|other| *other != tp) {
-                    let offset = positions
-                        .get(other)
-                        .map_or(self.start_offset(), |p| RdOffset::Offset(*p));
-                    tpl.add_partition_offset(&other.topic, other.partition, offset)
-                        .map_err(|e| map_error("seek", Some(&other.topic), e))?;
-                }
-            }
             tpl.add_partition_offset(&tp.topic, tp.partition, RdOffset::Offset(target))
                 .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
-            if self.subscribed {
-                inner.incremental_assign(&tpl)
-            } else {
-                inner.assign(&tpl)
-            }
-            .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
+            inner
+                .incremental_unassign(&partition_list(std::slice::from_ref(tp)))
+                .and_then(|()| inner.incremental_assign(&tpl))
+                .map_err(|e| map_error("seek", Some(&tp.topic), e))?;
         }
         self.positions.lock().insert(tp.clone(), target);
         Ok(())
