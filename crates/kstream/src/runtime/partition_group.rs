@@ -18,28 +18,27 @@ pub(crate) struct PartitionGroup {
 }
 
 impl PartitionGroup {
-    /// Adds an input partition of the task.
-    pub(crate) fn add_partition(&mut self, tp: TopicPartition) {
-        if let Err(at) = self.queues.binary_search_by(|(q, _)| q.cmp(&tp)) {
-            self.queues.insert(at, (tp, VecDeque::new()));
+    /// Adds an input partition of the task; the index of its queue.
+    pub(crate) fn add_partition(&mut self, tp: TopicPartition) -> usize {
+        match self.queues.binary_search_by(|(q, _)| q.cmp(&tp)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.queues.insert(at, (tp, VecDeque::new()));
+                at
+            }
         }
     }
 
     pub(crate) fn push(&mut self, record: Record) {
-        let found = self
+        let at = match self
             .queues
-            .iter_mut()
-            .find(|(tp, _)| tp.partition == record.partition && *tp.topic == *record.topic);
-        match found {
-            Some((_, queue)) => queue.push_back(record),
-            None => {
-                let tp = record.topic_partition();
-                self.add_partition(tp.clone());
-                if let Some((_, queue)) = self.queues.iter_mut().find(|(q, _)| *q == tp) {
-                    queue.push_back(record);
-                }
-            }
-        }
+            .iter()
+            .position(|(tp, _)| tp.partition == record.partition && *tp.topic == *record.topic)
+        {
+            Some(at) => at,
+            None => self.add_partition(record.topic_partition()),
+        };
+        self.queues[at].1.push_back(record);
     }
 
     /// Whether a record of the group's only partition can be processed at once: with
