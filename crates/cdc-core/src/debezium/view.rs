@@ -1,9 +1,9 @@
 //! The borrowed view of a plain Debezium payload (`schemas.enable=false`, the common
-//! case): the view's scanner reads straight into rows whose text borrows from the
-//! input, with no intermediate JSON tree. It is also the fast path of [`DebeziumJson::decode`]: the
-//! owned event is the view's [`DebeziumRef::to_event`]. Anything the view does not
-//! accept (the schema envelope, bad input) goes to the reference decoder in `json.rs`,
-//! which names the field at fault; a property test keeps the two in step.
+//! case): the views' scanner reads straight into rows whose text borrows from the
+//! input, with no intermediate JSON tree. The same reading, with owned rows, is the fast
+//! path of [`DebeziumJson::decode`]. Anything the view does not accept (the schema
+//! envelope, bad input) goes to the reference decoder in `json.rs`, which names the
+//! field at fault; property tests and the fuzz target keep the paths in step.
 //!
 //! [`DebeziumJson::decode`]: super::DebeziumJson::decode
 

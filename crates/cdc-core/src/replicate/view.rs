@@ -1,7 +1,7 @@
-//! The borrowed view of a bare Replicate data record (`data`, `beforeData`, `headers`),
-//! and the fast path of [`ReplicateJson::decode`]: the owned event is the view's
-//! [`ReplicateRef::to_event`]. Messages the view does not read (the `atMSG` envelope,
-//! bad input) go to the reference decoder in `json.rs`, which names the field at fault.
+//! The borrowed view of a bare Replicate data record (`data`, `beforeData`, `headers`).
+//! The same reading, with owned rows, is the fast path of [`ReplicateJson::decode`].
+//! Messages the view does not read (the `atMSG` envelope, bad input) go to the
+//! reference decoder in `json.rs`, which names the field at fault.
 //!
 //! [`ReplicateJson::decode`]: super::ReplicateJson::decode
 

@@ -184,27 +184,32 @@ impl<'a> Scan<'a> {
     fn unescape(&mut self, start: usize) -> Option<String> {
         let mut out = String::with_capacity(self.at - start + 16);
         out.push_str(&self.text[start..self.at]);
-        loop {
-            let end = self.find_special()?;
-            out.push_str(&self.text[self.at..end]);
-            self.at = end + 1;
-            match self.bytes[end] {
-                b'"' => return Some(out),
-                b'\\' => out.push(self.escape()?),
-                _ => return None,
-            }
-        }
+        self.rest_of_string(Some(&mut out)).map(|()| out)
     }
 
     /// Skips a string, checking it as [`Scan::string`] reads it, without building it.
     fn skip_string(&mut self) -> Option<()> {
         self.eat(b'"')?;
+        self.rest_of_string(None)
+    }
+
+    /// Reads a string from the cursor to its closing quote, appending its text to `out`
+    /// when given, else only checking it.
+    fn rest_of_string(&mut self, mut out: Option<&mut String>) -> Option<()> {
         loop {
             let end = self.find_special()?;
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(&self.text[self.at..end]);
+            }
             self.at = end + 1;
             match self.bytes[end] {
                 b'"' => return Some(()),
-                b'\\' => drop(self.escape()?),
+                b'\\' => {
+                    let c = self.escape()?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(c);
+                    }
+                }
                 _ => return None,
             }
         }
