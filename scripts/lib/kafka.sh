@@ -50,6 +50,7 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.cleaner.backoff.ms=100
 log.retention.check.interval.ms=1000
+auto.create.topics.enable=false
 PROPS
   local java_opts=(-Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$STREAMKIT_ROOT/peers/broker/log4j2.properties"

@@ -40,6 +40,8 @@ pub mod kafka;
 mod lent;
 pub mod partitioner;
 mod record;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod time;
 
 pub use client::{

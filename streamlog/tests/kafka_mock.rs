@@ -1,9 +1,12 @@
 //! The conformance suite on the Kafka backend against librdkafka's mock cluster, which
 //! runs in-process and listens on local TCP ports: no service needed.
 //!
-//! The mock cluster does not compact, so compaction is asserted on the embedded backend;
-//! it implements neither CreateTopics nor DeleteTopics, so topics are made through the
-//! mock's own call and the Admin API's topic calls are asserted on the real broker.
+//! The mock cluster does not compact, returns no aborted-transaction list (so
+//! `read_committed` readers see aborted records), lets a fenced producer commit, does
+//! not commit offsets with a transaction, answers offset commits during a rebalance with
+//! REBALANCE_IN_PROGRESS, and implements neither CreateTopics nor DeleteTopics (its
+//! topics are made through the mock's own call). Those assertions run on the embedded
+//! backend and on the real broker (`kafka_broker.rs`).
 #![cfg(feature = "kafka")]
 
 mod conformance;
@@ -11,31 +14,14 @@ mod conformance;
 use std::time::Duration;
 
 use conformance::{Caps, Harness};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::DefaultProducerContext;
+use streamlog::test_util::MockCluster;
 use streamlog::{ClientConfig, Cluster, TopicConfig};
 
-struct Mock {
-    cluster: Cluster,
-    _mock: MockCluster<'static, DefaultProducerContext>,
-}
-
-impl Mock {
-    fn new() -> Self {
-        let mock = MockCluster::new(3).expect("mock cluster");
-        let cluster = Cluster::kafka(
-            ClientConfig::new()
-                .bootstrap_servers(mock.bootstrap_servers())
-                .default_api_timeout(Duration::from_secs(5)),
-        )
-        .expect("connect to the mock cluster");
-        Self { cluster, _mock: mock }
-    }
-}
+struct Mock(MockCluster);
 
 impl Harness for Mock {
     fn cluster(&self) -> &Cluster {
-        &self.cluster
+        self.0.cluster()
     }
     fn caps(&self) -> Caps {
         Caps {
@@ -49,18 +35,11 @@ impl Harness for Mock {
         }
     }
     fn create_topic(&self, name: &str, config: &TopicConfig) {
-        self._mock
-            .create_topic(name, config.partitions, 1)
-            .unwrap_or_else(|e| panic!("create topic {name} on the mock cluster: {e}"));
-    }
-    fn consumer_base(&self) -> ClientConfig {
-        ClientConfig::new()
-            .set("session.timeout.ms", "6000")
-            .set("heartbeat.interval.ms", "500")
+        self.0.create_topic(name, config.partitions);
     }
 }
 
-conformance_tests!(Some(Mock::new()));
+conformance_tests!(Some(Mock(MockCluster::new(3))));
 
 #[test]
 fn unreachable_broker_is_an_error_after_the_timeout() {

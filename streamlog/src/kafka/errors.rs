@@ -32,6 +32,10 @@ pub(crate) fn map_error(operation: &'static str, topic: Option<&str>, err: Kafka
             Some(Code::UnknownTopicOrPartition | Code::UnknownTopic) if topic.is_some() => {
                 Error::UnknownTopic { topic: topic_name() }
             }
+            Some(Code::InvalidRecord) if topic.is_some() => Error::InvalidRecord {
+                topic: topic_name(),
+                reason: err.to_string(),
+            },
             Some(Code::TopicAlreadyExists) => Error::TopicAlreadyExists { topic: topic_name() },
             Some(Code::Fenced | Code::ProducerFenced | Code::InvalidProducerEpoch) => Error::ProducerFenced {
                 transactional_id: topic_name(),

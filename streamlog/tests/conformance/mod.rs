@@ -11,36 +11,43 @@ pub mod ordering;
 pub mod transactions;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use streamlog::{ClientConfig, Cluster, Consumer, Producer, ProducerRecord, Record, TopicConfig};
 
 /// What a backend can do; scenarios skip only the assertions a backend cannot meet.
+/// The embedded backend and a real Kafka broker can do all of it ([`Caps::ALL`]);
+/// librdkafka's mock cluster lacks several.
 #[derive(Debug, Clone, Copy)]
 pub struct Caps {
-    /// Compaction of compacted topics can be triggered (the embedded backend).
+    /// Compacted topics are compacted.
     pub compaction: bool,
-    /// Aborted transactional records stay in the log for `read_uncommitted` readers
-    /// (real Kafka; nisshi drops them).
+    /// Aborted transactional records stay in the log for `read_uncommitted` readers.
     pub aborted_records_kept: bool,
-    /// Topics are created and deleted through the Admin API (librdkafka's mock cluster
-    /// implements neither request; its topics are made through the mock's own call).
+    /// Topics are created and deleted through the Admin API.
     pub topic_admin: bool,
     /// The group coordinator accepts offset commits from the current generation while a
-    /// rebalance is in progress, so a revoke callback can commit (real Kafka; the mock
-    /// cluster answers REBALANCE_IN_PROGRESS).
+    /// rebalance is in progress, so a revoke callback can commit.
     pub commit_during_rebalance: bool,
-    /// Aborted transactional records are hidden from `read_committed` readers (real
-    /// Kafka; neither the mock cluster nor nisshi return the aborted-transaction list
-    /// that librdkafka filters with).
+    /// Aborted transactional records are hidden from `read_committed` readers.
     pub hides_aborted: bool,
-    /// A newer producer with the same `transactional.id` fences the older one (real
-    /// Kafka; the mock cluster lets the zombie commit, nisshi lets its commit time out).
+    /// A newer producer with the same `transactional.id` fences the older one.
     pub fences_zombies: bool,
-    /// Offsets sent to a transaction are committed with it, and only then (real Kafka,
-    /// nisshi; not the mock cluster).
+    /// Offsets sent to a transaction are committed with it, and only then.
     pub transactional_offsets: bool,
+}
+
+impl Caps {
+    /// Everything the suite asserts.
+    pub const ALL: Caps = Caps {
+        compaction: true,
+        aborted_records_kept: true,
+        topic_admin: true,
+        commit_during_rebalance: true,
+        hides_aborted: true,
+        fences_zombies: true,
+        transactional_offsets: true,
+    };
 }
 
 /// A backend under test.
@@ -49,15 +56,6 @@ pub trait Harness {
     fn cluster(&self) -> &Cluster;
     /// What it can do.
     fn caps(&self) -> Caps;
-    /// Properties every producer gets (e.g. `batch.num.messages=1` for a broker whose
-    /// end offsets under-report multi-record batches).
-    fn producer_base(&self) -> ClientConfig {
-        ClientConfig::new()
-    }
-    /// Properties every consumer gets.
-    fn consumer_base(&self) -> ClientConfig {
-        ClientConfig::new()
-    }
     /// Creates a topic (through the Admin API unless the backend needs another way).
     fn create_topic(&self, name: &str, config: &TopicConfig) {
         self.cluster()
@@ -66,7 +64,16 @@ pub trait Harness {
             .create_topic(name, config)
             .unwrap_or_else(|e| panic!("create topic {name}: {e}"));
     }
-    /// Compacts a topic now, where the backend allows it.
+    /// The settings a compacted topic gets on this backend, over `config` (a broker
+    /// needs short segments: it never cleans the active one).
+    fn compacted_topic(&self, config: TopicConfig) -> TopicConfig {
+        config
+    }
+    /// How long to wait before a record that should start a new segment.
+    fn segment_roll(&self) -> Duration {
+        Duration::ZERO
+    }
+    /// Compacts a topic now, where the backend allows it (a broker compacts on its own).
     fn compact(&self, _topic: &str) {}
     /// How long to wait for records that should arrive.
     fn patience(&self) -> Duration {
@@ -74,12 +81,9 @@ pub trait Harness {
     }
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// A topic name no other test uses, on this backend or a shared broker.
 pub fn unique(name: &str) -> String {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    format!("{name}-{}-{n}", std::process::id())
+    streamlog::test_util::unique_name(name)
 }
 
 /// Creates a fresh topic and returns its name.
@@ -90,9 +94,7 @@ pub fn topic(h: &dyn Harness, name: &str, config: TopicConfig) -> String {
 }
 
 pub fn producer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Producer> {
-    h.cluster()
-        .producer(&h.producer_base().merged(&extra))
-        .expect("producer")
+    h.cluster().producer(&extra).expect("producer")
 }
 
 pub fn consumer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Consumer> {
@@ -100,7 +102,7 @@ pub fn consumer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Consumer> {
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false");
     h.cluster()
-        .consumer(&base.merged(&h.consumer_base()).merged(&extra))
+        .consumer(&base.merged(&extra))
         .expect("consumer")
 }
 
