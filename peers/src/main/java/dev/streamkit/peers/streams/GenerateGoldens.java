@@ -1,0 +1,97 @@
+package dev.streamkit.peers.streams;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * Runs every scenario of the differential suite through Kafka Streams' TopologyTestDriver and
+ * writes what Kafka outputs as golden files.
+ *
+ * <p>Usage: {@code GenerateGoldens <scenarios dir> <golden dir> [scenario name ...]}. Each
+ * {@code <scenarios dir>/<name>.json} becomes {@code <golden dir>/<name>.json}. Exits with 1
+ * naming the scenario when one cannot be run (an unknown topology, a malformed file, an error
+ * inside Kafka Streams).
+ */
+public final class GenerateGoldens {
+  private GenerateGoldens() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length < 2) {
+      System.err.println("usage: GenerateGoldens <scenarios dir> <golden dir> [scenario ...]");
+      System.exit(2);
+    }
+    Path scenarios = Path.of(args[0]);
+    Path golden = Path.of(args[1]);
+    List<String> only = List.of(args).subList(2, args.length);
+    Files.createDirectories(golden);
+    Map<String, Supplier<Topology>> catalogue = Catalogue.all();
+
+    List<Path> files;
+    try (Stream<Path> list = Files.list(scenarios)) {
+      files =
+          list.filter(p -> p.getFileName().toString().endsWith(".json"))
+              .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+              .toList();
+    }
+    Path stateDir = Files.createTempDirectory("streamkit-goldens-");
+    long start = System.nanoTime();
+    int written = 0;
+    List<String> failed = new ArrayList<>();
+    try {
+      for (Path file : files) {
+        Scenario scenario = Scenario.read(file);
+        if (!only.isEmpty() && !only.contains(scenario.name())) {
+          continue;
+        }
+        try {
+          ScenarioRunner.Outcome outcome = ScenarioRunner.run(scenario, catalogue, stateDir);
+          Files.writeString(
+              golden.resolve(scenario.name() + ".json"),
+              GoldenWriter.write(scenario, outcome),
+              StandardCharsets.UTF_8);
+          written++;
+        } catch (RuntimeException e) {
+          System.err.println("scenario `" + scenario.name() + "` failed: " + e);
+          for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            System.err.println("  caused by: " + c);
+          }
+          failed.add(scenario.name());
+        }
+      }
+    } finally {
+      deleteTree(stateDir);
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    System.out.println(
+        "Kafka Streams goldens: " + written + " scenarios written to " + golden + " in " + millis
+            + " ms");
+    if (!failed.isEmpty()) {
+      System.err.println("failed: " + String.join(", ", failed));
+      System.exit(1);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      all.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    }
+  }
+}

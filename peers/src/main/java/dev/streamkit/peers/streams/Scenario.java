@@ -1,0 +1,129 @@
+package dev.streamkit.peers.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One scenario file of the differential suite (format: kstream/tests/differential/README.md):
+ * the topology to run, extra Streams properties, the input steps, the topics to read after each
+ * step and the stores to dump at the end.
+ */
+public record Scenario(
+    String name,
+    String topology,
+    Map<String, String> config,
+    List<Output> outputs,
+    List<Store> stores,
+    List<Step> steps) {
+
+  /** A topic read after every step, with how its key and value bytes are printed. */
+  public record Output(String topic, Kind key, Kind value) {}
+
+  /** A store dumped after the last step, with the type its values are printed as. */
+  public record Store(String name, Kind value) {}
+
+  /** Either a record piped into a topic or an advance of the wall clock. */
+  public record Step(String topic, String key, String value, long timestamp, Long advanceMs) {
+    boolean isAdvance() {
+      return advanceMs != null;
+    }
+  }
+
+  /** How bytes are shown: UTF-8 text, or Kafka's 8-byte big-endian long. */
+  public enum Kind {
+    STRING,
+    LONG;
+
+    static Kind parse(JsonNode node, String field, String where) {
+      JsonNode v = node.get(field);
+      if (v == null) {
+        return STRING;
+      }
+      return switch (v.asText()) {
+        case "string" -> STRING;
+        case "long" -> LONG;
+        default -> throw new IllegalArgumentException(
+            where + ": `" + field + "` must be \"string\" or \"long\", not " + v);
+      };
+    }
+  }
+
+  static Scenario read(Path file) throws IOException {
+    String fileName = file.getFileName().toString();
+    String name = fileName.substring(0, fileName.length() - ".json".length());
+    JsonNode root = new ObjectMapper().readTree(file.toFile());
+    String where = file.toString();
+    String topology = root.hasNonNull("topology") ? root.get("topology").asText() : name;
+
+    Map<String, String> config = new LinkedHashMap<>();
+    JsonNode cfg = root.get("config");
+    if (cfg != null) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = cfg.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        config.put(e.getKey(), e.getValue().asText());
+      }
+    }
+
+    List<Output> outputs = new ArrayList<>();
+    for (JsonNode o : required(root, "outputs", where)) {
+      outputs.add(
+          new Output(
+              required(o, "topic", where).asText(),
+              Kind.parse(o, "key", where),
+              Kind.parse(o, "value", where)));
+    }
+
+    List<Store> stores = new ArrayList<>();
+    JsonNode storeList = root.get("stores");
+    if (storeList != null) {
+      for (JsonNode s : storeList) {
+        stores.add(new Store(required(s, "name", where).asText(), Kind.parse(s, "value", where)));
+      }
+    }
+
+    List<Step> steps = new ArrayList<>();
+    int i = 0;
+    for (JsonNode s : required(root, "steps", where)) {
+      String at = where + " step " + i++;
+      if (s.has("advance_wall_clock_ms")) {
+        steps.add(new Step(null, null, null, 0, s.get("advance_wall_clock_ms").asLong()));
+      } else {
+        steps.add(
+            new Step(
+                required(s, "topic", at).asText(),
+                text(s, "key", at),
+                text(s, "value", at),
+                required(s, "timestamp", at).asLong(),
+                null));
+      }
+    }
+    return new Scenario(name, topology, config, outputs, stores, steps);
+  }
+
+  private static JsonNode required(JsonNode node, String field, String where) {
+    JsonNode v = node.get(field);
+    if (v == null) {
+      throw new IllegalArgumentException(where + ": missing `" + field + "`");
+    }
+    return v;
+  }
+
+  /** A key or value: a string, or null (which must be written out, not left away). */
+  private static String text(JsonNode node, String field, String where) {
+    JsonNode v = required(node, field, where);
+    if (v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException(where + ": `" + field + "` must be a string or null");
+    }
+    return v.asText();
+  }
+}

@@ -1,0 +1,133 @@
+package dev.streamkit.peers.streams;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** Runs one scenario through Kafka Streams' TopologyTestDriver and collects what it outputs. */
+final class ScenarioRunner {
+  private ScenarioRunner() {}
+
+  /** One record read from an output topic, and the step that caused it. */
+  record Output(int step, String topic, Object key, Object value, long timestamp) {}
+
+  /** What a scenario produced: the output records in order, then each store's entries. */
+  record Outcome(List<Output> records, Map<String, List<KeyValue<Object, Object>>> stores) {}
+
+  static Outcome run(Scenario scenario, Map<String, Supplier<Topology>> catalogue, Path stateDir) {
+    Supplier<Topology> topology = catalogue.get(scenario.topology());
+    if (topology == null) {
+      throw new IllegalArgumentException(
+          "scenario `" + scenario.name() + "`: no topology `" + scenario.topology()
+              + "` in the catalogue (" + String.join(", ", catalogue.keySet()) + ")");
+    }
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "differential-" + scenario.name());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.putAll(scenario.config());
+
+    List<Output> records = new ArrayList<>();
+    Map<String, List<KeyValue<Object, Object>>> stores = new LinkedHashMap<>();
+    try (TopologyTestDriver driver =
+        new TopologyTestDriver(topology.get(), props, Instant.ofEpochMilli(0))) {
+      Map<String, TestInputTopic<String, String>> inputs = new HashMap<>();
+      Map<String, TestOutputTopic<byte[], byte[]>> outputs = new LinkedHashMap<>();
+      for (Scenario.Output o : scenario.outputs()) {
+        outputs.put(
+            o.topic(),
+            driver.createOutputTopic(
+                o.topic(), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+      }
+      for (int i = 0; i < scenario.steps().size(); i++) {
+        Scenario.Step step = scenario.steps().get(i);
+        if (step.isAdvance()) {
+          driver.advanceWallClockTime(Duration.ofMillis(step.advanceMs()));
+        } else {
+          inputs
+              .computeIfAbsent(
+                  step.topic(),
+                  t -> driver.createInputTopic(t, new StringSerializer(), new StringSerializer()))
+              .pipeInput(step.key(), step.value(), step.timestamp());
+        }
+        for (Scenario.Output o : scenario.outputs()) {
+          if (!driver.producedTopicNames().contains(o.topic())) {
+            continue;
+          }
+          for (TestRecord<byte[], byte[]> r : outputs.get(o.topic()).readRecordsToList()) {
+            records.add(
+                new Output(
+                    i,
+                    o.topic(),
+                    decode(o.key(), r.key(), o.topic()),
+                    decode(o.value(), r.value(), o.topic()),
+                    r.timestamp()));
+          }
+        }
+      }
+      for (Scenario.Store s : scenario.stores()) {
+        stores.put(s.name(), dump(driver, s));
+      }
+    }
+    return new Outcome(records, stores);
+  }
+
+  /** Bytes as the scenario says to show them; null stays null. */
+  static Object decode(Scenario.Kind kind, byte[] bytes, String topic) {
+    if (bytes == null) {
+      return null;
+    }
+    return switch (kind) {
+      case STRING -> new String(bytes, StandardCharsets.UTF_8);
+      case LONG -> {
+        if (bytes.length != 8) {
+          throw new IllegalStateException(
+              "topic `" + topic + "`: " + bytes.length + " bytes where a long (8) was expected");
+        }
+        yield ByteBuffer.wrap(bytes).getLong();
+      }
+    };
+  }
+
+  private static List<KeyValue<Object, Object>> dump(
+      TopologyTestDriver driver, Scenario.Store store) {
+    KeyValueStore<Object, Object> kv = driver.getKeyValueStore(store.name());
+    if (kv == null) {
+      throw new IllegalArgumentException("no key-value store `" + store.name() + "`");
+    }
+    List<KeyValue<Object, Object>> entries = new ArrayList<>();
+    try (KeyValueIterator<Object, Object> it = kv.all()) {
+      while (it.hasNext()) {
+        KeyValue<Object, Object> e = it.next();
+        Class<?> expected = store.value() == Scenario.Kind.LONG ? Long.class : String.class;
+        if (e.value != null && !expected.isInstance(e.value)) {
+          throw new IllegalStateException(
+              "store `" + store.name() + "` holds " + e.value.getClass().getSimpleName()
+                  + " values, the scenario says " + store.value());
+        }
+        entries.add(e);
+      }
+    }
+    return entries;
+  }
+}
