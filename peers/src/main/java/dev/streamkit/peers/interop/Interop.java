@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -110,6 +109,8 @@ public final class Interop {
     }
 
     private static final class Usage extends Exception {
+        private static final long serialVersionUID = 1L;
+
         Usage(String message) {
             super(message);
         }
@@ -145,8 +146,7 @@ public final class Interop {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         if (config != null) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : config.properties()) {
                 props.put(e.getKey(), e.getValue().asText());
             }
         }
