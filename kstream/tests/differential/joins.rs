@@ -1,0 +1,86 @@
+//! Joins: table-table (inner, left, outer), stream-table and stream-global
+//! (`JoinTopologies.java`).
+
+use kstream::{Consumed, Materialized, OptionSerde, StreamsBuilder, StringSerde, Topology};
+
+use super::catalogue::{
+    Catalogue, Text, dash, java, string_store, strings, texts, to_optional_strings, to_texts,
+};
+
+pub fn register(c: &mut Catalogue) {
+    c.add("table_join_inner", || table_join(Kind::Inner));
+    c.add("table_join_left", || table_join(Kind::Left));
+    c.add("table_join_outer", || table_join(Kind::Outer));
+    c.add("stream_table_join", stream_table);
+    c.add("stream_global_join", stream_global);
+}
+
+enum Kind {
+    Inner,
+    Left,
+    Outer,
+}
+
+fn table_join(kind: Kind) -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let left = b.table("left", strings(), string_store("left-store"));
+    let right = b.table("right", strings(), string_store("right-store"));
+    let joined = match kind {
+        Kind::Inner => left.join(&right, |l, r| format!("{l}+{r}")),
+        Kind::Left => left.left_join(&right, |l, r| format!("{l}+{}", dash(r))),
+        Kind::Outer => left.outer_join(&right, |l, r| format!("{}+{}", dash(l), dash(r))),
+    };
+    joined.to_stream().to("out", to_optional_strings());
+    b.build()
+}
+
+/// Nullable keys (events may have none) on both sides of the join, which need one key type.
+fn stream_table() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let drivers = b.table(
+        "drivers",
+        Consumed::with(OptionSerde(StringSerde), StringSerde),
+        Materialized::with(OptionSerde(StringSerde), StringSerde).named("drivers"),
+    );
+    let events = b.stream("events", texts());
+    events
+        .join(&drivers, |e: &Text, d: &String| Some(format!("{}/{d}", java(e))))
+        .to("inner", to_texts());
+    events
+        .left_join(&drivers, |e: &Text, d: Option<&String>| {
+            Some(format!("{}/{}", dash(e.as_ref()), dash(d)))
+        })
+        .to("left", to_texts());
+    b.build()
+}
+
+/// The product of "product:qty", or none for a null value.
+fn product(order: &Text) -> Text {
+    let order = order.as_deref()?;
+    Some(order.split_once(':').map_or(order, |(p, _)| p).to_owned())
+}
+
+fn stream_global() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let products = b.global_table(
+        "products",
+        Consumed::with(OptionSerde(StringSerde), StringSerde),
+        Some("products"),
+    );
+    let orders = b.stream("orders", texts());
+    orders
+        .join_global(
+            &products,
+            |_, order: &Text| product(order),
+            |order: &Text, p: &String| Some(format!("{}/{p}", java(order))),
+        )
+        .to("inner", to_texts());
+    orders
+        .left_join_global(
+            &products,
+            |_, order: &Text| product(order),
+            |order: &Text, p: Option<&String>| Some(format!("{}/{}", dash(order.as_ref()), dash(p))),
+        )
+        .to("left", to_texts());
+    b.build()
+}

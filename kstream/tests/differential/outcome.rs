@@ -1,0 +1,483 @@
+//! Scenario files, running one on kstream's `TopologyTestDriver`, and the outcome: the
+//! output records and store contents, parsed from a golden file or rendered in the same
+//! layout as the Java side writes (one record per line), and compared.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use kstream::{Error, StreamsConfig, TEST_APPLICATION_ID, TopologyTestDriver};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::catalogue::Catalogue;
+
+/// Kafka Streams properties a scenario may set that kstream has no counterpart for, and
+/// that the Rust side therefore does not apply. kstream has no record cache: its stores'
+/// write cache only folds changelog writes, downstream operators always see every update
+/// (a known difference, recorded by the scenarios that set this).
+const NOT_MODELLED: &[&str] = &["statestore.cache.max.bytes"];
+
+/// How a topic's key or value bytes are shown.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// UTF-8 text.
+    #[default]
+    String,
+    /// Kafka's 8-byte big-endian long.
+    Long,
+}
+
+/// A topic read after every step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub topic: String,
+    #[serde(default)]
+    pub key: Kind,
+    #[serde(default)]
+    pub value: Kind,
+}
+
+/// A store dumped after the last step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    pub name: String,
+    #[serde(default)]
+    pub value: Kind,
+}
+
+/// A record piped into a topic, or an advance of the wall clock.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Step {
+    Advance {
+        advance_wall_clock_ms: i64,
+    },
+    Record {
+        topic: String,
+        key: Option<String>,
+        value: Option<String>,
+        timestamp: i64,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    description: String,
+    topology: Option<String>,
+    #[serde(default)]
+    config: serde_json::Map<String, Value>,
+    known_difference: Option<String>,
+    outputs: Vec<OutputSpec>,
+    #[serde(default)]
+    stores: Vec<StoreSpec>,
+    steps: Vec<Step>,
+}
+
+/// One scenario file.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The file's name without `.json`.
+    pub name: String,
+    /// The catalogue entry it runs (the name unless the file says otherwise).
+    pub topology: String,
+    pub description: String,
+    pub config: Vec<(String, String)>,
+    pub known_difference: Option<String>,
+    pub outputs: Vec<OutputSpec>,
+    pub stores: Vec<StoreSpec>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    pub fn read(path: &Path) -> Result<Scenario, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let file: ScenarioFile = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let name = path
+            .file_stem()
+            .ok_or("no file name")?
+            .to_string_lossy()
+            .into_owned();
+        let config = file
+            .config
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                other => Err(format!("config `{k}` must be a string, not {other}")),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Scenario {
+            topology: file.topology.unwrap_or_else(|| name.clone()),
+            name,
+            description: file.description,
+            config,
+            known_difference: file.known_difference,
+            outputs: file.outputs,
+            stores: file.stores,
+            steps: file.steps,
+        })
+    }
+}
+
+/// One record read from an output topic, and the step that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutRecord {
+    pub step: u64,
+    pub topic: String,
+    pub key: Value,
+    pub value: Value,
+    pub timestamp: i64,
+}
+
+/// What a scenario produced.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub records: Vec<OutRecord>,
+    /// Each store's entries in the store's order, stores in the scenario's order.
+    pub stores: Vec<(String, Vec<(Value, Value)>)>,
+    /// The error that stopped the run (kstream only: Kafka's goldens never have one).
+    pub error: Option<String>,
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("missing `{name}` in {v}"))
+}
+
+impl Outcome {
+    /// Reads a golden or recorded file.
+    pub fn parse(text: &str) -> Result<Outcome, String> {
+        let root: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut outcome = Outcome::default();
+        for r in field(&root, "records")?
+            .as_array()
+            .ok_or("`records` is not a list")?
+        {
+            outcome.records.push(OutRecord {
+                step: field(r, "step")?.as_u64().ok_or("`step` is not a number")?,
+                topic: field(r, "topic")?
+                    .as_str()
+                    .ok_or("`topic` is not a string")?
+                    .to_owned(),
+                key: field(r, "key")?.clone(),
+                value: field(r, "value")?.clone(),
+                timestamp: field(r, "timestamp")?
+                    .as_i64()
+                    .ok_or("`timestamp` is not a number")?,
+            });
+        }
+        for (name, entries) in field(&root, "stores")?
+            .as_object()
+            .ok_or("`stores` is not an object")?
+        {
+            let entries = entries
+                .as_array()
+                .ok_or("a store is not a list")?
+                .iter()
+                .map(|e| Ok((field(e, "key")?.clone(), field(e, "value")?.clone())))
+                .collect::<Result<_, String>>()?;
+            outcome.stores.push((name.clone(), entries));
+        }
+        outcome.error = root.get("error").and_then(Value::as_str).map(str::to_owned);
+        Ok(outcome)
+    }
+
+    /// The file layout of the Java side's `GoldenWriter`, plus `error` when there is one.
+    pub fn render(&self, scenario: &str, topology: &str) -> String {
+        let j = |v: &Value| v.to_string();
+        let s = |v: &str| Value::from(v).to_string();
+        let mut out = String::from("{\n");
+        out += &format!("  \"scenario\": {},\n", s(scenario));
+        out += &format!("  \"topology\": {},\n", s(topology));
+        if self.records.is_empty() {
+            out += "  \"records\": [],\n";
+        } else {
+            out += "  \"records\": [\n";
+            let lines: Vec<String> = self
+                .records
+                .iter()
+                .map(|r| {
+                    format!(
+                        "    {{\"step\": {}, \"topic\": {}, \"key\": {}, \"value\": {}, \"timestamp\": {}}}",
+                        r.step,
+                        s(&r.topic),
+                        j(&r.key),
+                        j(&r.value),
+                        r.timestamp
+                    )
+                })
+                .collect();
+            out += &lines.join(",\n");
+            out += "\n  ],\n";
+        }
+        let end = if self.error.is_some() { ",\n" } else { "\n" };
+        if self.stores.is_empty() {
+            out += &format!("  \"stores\": {{}}{end}");
+        } else {
+            out += "  \"stores\": {\n";
+            let stores: Vec<String> = self
+                .stores
+                .iter()
+                .map(|(name, entries)| {
+                    if entries.is_empty() {
+                        return format!("    {}: []", s(name));
+                    }
+                    let lines: Vec<String> = entries
+                        .iter()
+                        .map(|(k, v)| format!("      {{\"key\": {}, \"value\": {}}}", j(k), j(v)))
+                        .collect();
+                    format!("    {}: [\n{}\n    ]", s(name), lines.join(",\n"))
+                })
+                .collect();
+            out += &stores.join(",\n");
+            out += &format!("\n  }}{end}");
+        }
+        if let Some(e) = &self.error {
+            out += &format!("  \"error\": {}\n", s(e));
+        }
+        out += "}\n";
+        out
+    }
+}
+
+/// Bytes as the scenario says to show them; null stays null.
+fn decode(kind: Kind, bytes: Option<&Bytes>, topic: &str) -> Result<Value, String> {
+    let Some(bytes) = bytes else {
+        return Ok(Value::Null);
+    };
+    match kind {
+        Kind::String => String::from_utf8(bytes.to_vec())
+            .map(Value::from)
+            .map_err(|e| format!("topic `{topic}`: not UTF-8: {e}")),
+        Kind::Long => {
+            let b: [u8; 8] = bytes.as_ref().try_into().map_err(|_| {
+                format!(
+                    "topic `{topic}`: {} bytes where a long (8) was expected",
+                    bytes.len()
+                )
+            })?;
+            Ok(Value::from(i64::from_be_bytes(b)))
+        }
+    }
+}
+
+/// Runs a scenario on kstream. An error inside the topology ends the run and is part of
+/// the outcome; a malformed scenario or an unknown topology is `Err`.
+pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String> {
+    let build = catalogue.get(&scenario.topology).ok_or_else(|| {
+        format!(
+            "no topology `{}` in the Rust catalogue (tests/differential/*.rs)",
+            scenario.topology
+        )
+    })?;
+    let topology = build().map_err(|e| format!("building the topology: {e}"))?;
+    let mut config = StreamsConfig::new(TEST_APPLICATION_ID);
+    for (key, value) in &scenario.config {
+        if NOT_MODELLED.contains(&key.as_str()) {
+            continue;
+        }
+        config = config
+            .set(key, value)
+            .map_err(|e| format!("config `{key}`: {e}"))?;
+    }
+    let driver = TopologyTestDriver::with_config(topology, &config)
+        .map_err(|e| format!("starting the driver: {e}"))?;
+    let mut outcome = Outcome::default();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let result = match step {
+            Step::Advance {
+                advance_wall_clock_ms,
+            } => driver.advance_wall_clock(*advance_wall_clock_ms),
+            Step::Record {
+                topic,
+                key,
+                value,
+                timestamp,
+            } => driver.pipe_raw(
+                topic,
+                key.clone().map(Bytes::from),
+                value.clone().map(Bytes::from),
+                *timestamp,
+            ),
+        };
+        if let Err(e) = result {
+            outcome.error = Some(format!("step {i}: {e}"));
+            return Ok(outcome);
+        }
+        for o in &scenario.outputs {
+            for r in driver.read_raw(&o.topic) {
+                outcome.records.push(OutRecord {
+                    step: i as u64,
+                    topic: o.topic.clone(),
+                    key: decode(o.key, r.key.as_ref(), &o.topic)?,
+                    value: decode(o.value, r.value.as_ref(), &o.topic)?,
+                    timestamp: r
+                        .timestamp
+                        .ok_or_else(|| format!("step {i}: a record on `{}` without a timestamp", o.topic))?,
+                });
+            }
+        }
+    }
+    for store in &scenario.stores {
+        outcome.stores.push((store.name.clone(), dump(&driver, store)?));
+    }
+    Ok(outcome)
+}
+
+/// A store key or value as JSON.
+trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
+impl ToJson for i64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToJson::to_json)
+    }
+}
+
+type Entries = Vec<(Value, Value)>;
+
+/// The store's entries if it has these types, `None` if it has others.
+fn typed<K: ToJson + 'static, V: ToJson + 'static>(
+    driver: &TopologyTestDriver,
+    name: &str,
+) -> Result<Option<Entries>, String> {
+    match driver.key_value_store::<K, V>(name) {
+        Ok(store) => {
+            let entries = store.all().map_err(|e| format!("store `{name}`: {e}"))?;
+            Ok(Some(
+                entries.iter().map(|(k, v)| (k.to_json(), v.to_json())).collect(),
+            ))
+        }
+        Err(Error::StoreType { .. }) => Ok(None),
+        Err(e) => Err(format!("store `{name}`: {e}")),
+    }
+}
+
+/// A store's entries: the catalogue types keys as `String`, or `Option<String>` where the
+/// Java side's keys may be null, so both are tried.
+fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Entries, String> {
+    type Reader = fn(&TopologyTestDriver, &str) -> Result<Option<Entries>, String>;
+    let readers: &[Reader] = match spec.value {
+        Kind::Long => &[typed::<String, i64>, typed::<Option<String>, i64>],
+        Kind::String => &[
+            typed::<String, String>,
+            typed::<Option<String>, String>,
+            typed::<String, Option<String>>,
+            typed::<Option<String>, Option<String>>,
+        ],
+    };
+    for read in readers {
+        if let Some(entries) = read(driver, &spec.name)? {
+            return Ok(entries);
+        }
+    }
+    Err(format!(
+        "store `{}` holds neither String nor Option<String> keys with {:?} values",
+        spec.name, spec.value
+    ))
+}
+
+fn show(r: Option<&OutRecord>) -> String {
+    r.map_or("(none)".to_owned(), |r| {
+        format!(
+            "step {} topic `{}` key {} value {} timestamp {}",
+            r.step, r.topic, r.key, r.value, r.timestamp
+        )
+    })
+}
+
+/// The first place two outcomes differ, in words, and the error either run stopped with.
+pub fn first_difference(expected: &Outcome, actual: &Outcome, en: &str, an: &str) -> String {
+    let mut message = first_difference_of(expected, actual, en, an);
+    for (name, outcome) in [(en, expected), (an, actual)] {
+        if let Some(e) = &outcome.error {
+            message += &format!("\n  {name} stopped with an error at {e}");
+        }
+    }
+    message
+}
+
+fn first_difference_of(expected: &Outcome, actual: &Outcome, en: &str, an: &str) -> String {
+    let n = expected.records.len().max(actual.records.len());
+    for i in 0..n {
+        let (e, a) = (expected.records.get(i), actual.records.get(i));
+        if e != a {
+            return format!(
+                "first difference at record {i} (of {} from {en}, {} from {an}):\n  {en}: {}\n  {an}: {}",
+                expected.records.len(),
+                actual.records.len(),
+                show(e),
+                show(a)
+            );
+        }
+    }
+    for (i, (name, entries)) in expected.stores.iter().enumerate() {
+        let Some((_, theirs)) = actual.stores.iter().find(|(n, _)| n == name) else {
+            return format!("store `{name}` is missing from {an}");
+        };
+        if entries != theirs {
+            let j = (0..entries.len().max(theirs.len()))
+                .find(|&j| entries.get(j) != theirs.get(j))
+                .unwrap_or(0);
+            return format!(
+                "the records agree; store `{name}` (store {i}) differs at entry {j}:\n  {en}: {:?}\n  {an}: {:?}",
+                entries.get(j),
+                theirs.get(j)
+            );
+        }
+    }
+    if expected.stores.len() != actual.stores.len() {
+        return format!("{an} dumps other stores than {en}");
+    }
+    format!(
+        "the records and stores agree; the run ended with {en}: {:?}, {an}: {:?}",
+        expected.error, actual.error
+    )
+}
+
+/// A line diff of two renderings (`-` only in `a`, `+` only in `b`), by longest common
+/// subsequence: the files are small.
+pub fn diff_lines(a: &str, b: &str, an: &str, bn: &str) -> String {
+    let (x, y): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut lcs = vec![vec![0usize; y.len() + 1]; x.len() + 1];
+    for i in (0..x.len()).rev() {
+        for j in (0..y.len()).rev() {
+            lcs[i][j] = if x[i] == y[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out = format!("--- {an}\n+++ {bn}\n");
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() || j < y.len() {
+        if i < x.len() && j < y.len() && x[i] == y[j] {
+            out += &format!("  {}\n", x[i]);
+            i += 1;
+            j += 1;
+        } else if i < x.len() && (j == y.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out += &format!("- {}\n", x[i]);
+            i += 1;
+        } else {
+            out += &format!("+ {}\n", y[j]);
+            j += 1;
+        }
+    }
+    out
+}
