@@ -11,6 +11,8 @@ pub fn register(c: &mut Catalogue) {
     c.add("stream_count", count);
     c.add("stream_group_by_count", group_by_count);
     c.add("stream_reduce", reduce);
+    c.add("stream_group_by_reduce", group_by_reduce);
+    c.add("stream_group_by_aggregate", group_by_aggregate);
     c.add("stream_aggregate", aggregate);
     c.add("stream_count_words", count_words);
 }
@@ -56,6 +58,41 @@ fn reduce() -> kstream::Result<Topology> {
             "out",
             Produced::with(OptionSerde(StringSerde), OptionSerde(OptionSerde(StringSerde))),
         );
+    b.build()
+}
+
+/// The first letter of a value (none for a null or empty value).
+fn first_letter(v: &Text) -> Text {
+    v.as_deref()?.chars().next().map(String::from)
+}
+
+fn group_by_reduce() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    b.stream("in", texts())
+        .group_by(|_, v: &Text| first_letter(v), nullable_keys().named("by-letter"))
+        .reduce(
+            |agg: Text, v: Text| Some(format!("{}|{}", java(&agg), java(&v))),
+            Materialized::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("reduced"),
+        )
+        .to_stream()
+        .to(
+            "out",
+            Produced::with(OptionSerde(StringSerde), OptionSerde(OptionSerde(StringSerde))),
+        );
+    b.build()
+}
+
+fn group_by_aggregate() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    b.stream("in", texts())
+        .group_by(|_, v: &Text| first_letter(v), nullable_keys().named("by-letter"))
+        .aggregate(
+            || 0i64,
+            |_, v: Text, agg| v.map_or(agg, |v| agg + v.chars().count() as i64),
+            long_store("lengths"),
+        )
+        .to_stream()
+        .to("out", to_optional_longs(OptionSerde(StringSerde)));
     b.build()
 }
 

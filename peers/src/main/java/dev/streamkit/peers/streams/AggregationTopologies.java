@@ -22,6 +22,8 @@ final class AggregationTopologies {
     add(into, "stream_count", AggregationTopologies::count);
     add(into, "stream_group_by_count", AggregationTopologies::groupByCount);
     add(into, "stream_reduce", AggregationTopologies::reduce);
+    add(into, "stream_group_by_reduce", AggregationTopologies::groupByReduce);
+    add(into, "stream_group_by_aggregate", AggregationTopologies::groupByAggregate);
     add(into, "stream_aggregate", AggregationTopologies::aggregate);
     add(into, "stream_count_words", AggregationTopologies::countWords);
   }
@@ -56,6 +58,34 @@ final class AggregationTopologies {
         .reduce((agg, v) -> agg + "|" + v, store("reduced", STRING))
         .toStream()
         .to("out", toStrings());
+    return b.build();
+  }
+
+  /** The first letter of a value (null for a null or empty value). */
+  static String firstLetter(String v) {
+    return v == null || v.isEmpty() ? null : v.substring(0, 1);
+  }
+
+  /** The values joined with "|" per first letter, re-keyed through `by-letter`. */
+  static Topology groupByReduce() {
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream("in", strings())
+        .groupBy((k, v) -> firstLetter(v), Grouped.with("by-letter", STRING, STRING))
+        .reduce((agg, v) -> agg + "|" + v, store("reduced", STRING))
+        .toStream()
+        .to("out", toStrings());
+    return b.build();
+  }
+
+  /** The total length of the values per first letter, re-keyed through `by-letter`. */
+  static Topology groupByAggregate() {
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream("in", strings())
+        .groupBy((k, v) -> firstLetter(v), Grouped.with("by-letter", STRING, STRING))
+        .aggregate(
+            () -> 0L, (k, v, agg) -> v == null ? agg : agg + v.length(), store("lengths", LONG))
+        .toStream()
+        .to("out", toLongs());
     return b.build();
   }
 
