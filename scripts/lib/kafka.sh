@@ -50,6 +50,9 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.cleaner.backoff.ms=100
 log.retention.check.interval.ms=1000
+# Tests write records with fixed timestamps years old: no time-based deletion unless a
+# topic asks for it.
+log.retention.ms=-1
 auto.create.topics.enable=false
 PROPS
   local java_opts=(-Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true

@@ -77,20 +77,30 @@ impl ProducerContext for DeliveryReports {
                 metrics::counter!("streamlog_delivery_failures_total", "backend" => "kafka").increment(1);
                 let mut first = self.first_failure.lock();
                 if first.is_none() {
-                    *first = Some(Error::Delivery {
-                        topic: topic.clone(),
-                        reason: e.to_string(),
-                    });
+                    *first = Some(delivery_error(&topic, &e));
                 }
                 drop(first);
                 if let Some(slot) = slot {
-                    slot.fill(Err(Error::Delivery {
-                        topic,
-                        reason: e.to_string(),
-                    }));
+                    slot.fill(Err(delivery_error(&topic, &e)));
                 }
             }
         }
+    }
+}
+
+/// The error a failed delivery reports: a record the broker refused as invalid (such as
+/// one without a key on a compacted topic) is [`Error::InvalidRecord`]; anything else
+/// is [`Error::Delivery`].
+fn delivery_error(topic: &str, e: &KafkaError) -> Error {
+    match e {
+        KafkaError::MessageProduction(RDKafkaErrorCode::InvalidRecord) => Error::InvalidRecord {
+            topic: topic.to_owned(),
+            reason: e.to_string(),
+        },
+        _ => Error::Delivery {
+            topic: topic.to_owned(),
+            reason: e.to_string(),
+        },
     }
 }
 
