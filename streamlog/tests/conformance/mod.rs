@@ -101,9 +101,7 @@ pub fn consumer(h: &dyn Harness, extra: ClientConfig) -> Box<dyn Consumer> {
     let base = ClientConfig::new()
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false");
-    h.cluster()
-        .consumer(&base.merged(&extra))
-        .expect("consumer")
+    h.cluster().consumer(&base.merged(&extra)).expect("consumer")
 }
 
 /// Sends `records` and waits for every delivery.
