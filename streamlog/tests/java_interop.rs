@@ -894,3 +894,52 @@ fn log_append_time_reads_alike() {
     );
     assert_same("our consumer", &ours, &want);
 }
+
+/// A create time of 0 (the epoch) written by the Java producer is read by our consumer
+/// as 0.
+#[test]
+fn create_time_zero_from_java() {
+    let Some(peer) = peer() else { return };
+    let topic = peer.topic("ts-zero-java", 1, &[]);
+    let record = ProducerRecord::new(topic.as_str())
+        .key("epoch")
+        .value("1970-01-01T00:00:00Z")
+        .timestamp(0);
+    let out = peer.java(
+        &["produce", "-"],
+        Some(&json!({
+            "topic": topic,
+            "config": {},
+            "steps": [{"transaction": "none", "records": [record_to_java(&record)]}],
+        })),
+    );
+    assert_eq!(out["sent"][0]["timestamp"], json!(0));
+    let ours = peer.our_consume(&topic, "read_uncommitted", 1, false);
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(ours[0].timestamp, Timestamp::CreateTime(0));
+    assert_eq!(ours[0].key, record.key);
+}
+
+/// A create time of 0 written by our producer reaches the Java consumer as 0.
+///
+/// Known gap of the Kafka backend: librdkafka takes a timestamp of 0 for "none" and
+/// stamps the record with the producer's clock (`rd_kafka_producev`), so the record is
+/// stored with the time it was sent. Nothing in librdkafka's API sends 0.
+#[test]
+#[ignore = "known gap: librdkafka writes the producer's clock for a create time of 0"]
+fn create_time_zero_from_ours() {
+    let Some(peer) = peer() else { return };
+    let topic = peer.topic("ts-zero-ours", 1, &[]);
+    let producer = peer.cluster.producer(&ClientConfig::new()).expect("producer");
+    let sent = producer
+        .send(ProducerRecord::new(topic.as_str()).key("epoch").timestamp(0))
+        .expect("send")
+        .wait(Duration::from_secs(30))
+        .expect("delivered");
+    let java = peer.java_consume(&topic, "read_uncommitted", 1);
+    assert_eq!(
+        (sent.timestamp, java[0].timestamp),
+        (Timestamp::CreateTime(0), Timestamp::CreateTime(0)),
+        "reported by our producer, read by the Java consumer"
+    );
+}

@@ -9,6 +9,12 @@
 //! librdkafka's default partitioner is CRC32-based; this backend sets
 //! `partitioner=murmur2_random` unless told otherwise, so keys land where the Java
 //! client and the embedded backend put them.
+//!
+//! Create times differ from the Java client's at the edges: librdkafka reads a timestamp
+//! of 0 as "none" and stamps the record with the producer's clock (the Java client
+//! writes 0), and it sends negative timestamps that the Java producer refuses. Records
+//! stored with 0 are read back as 0. `tests/java_interop.rs` checks the rest against the
+//! Java client.
 
 mod admin;
 mod consumer;
