@@ -77,11 +77,11 @@ impl ProducerContext for DeliveryReports {
                 metrics::counter!("streamlog_delivery_failures_total", "backend" => "kafka").increment(1);
                 let mut first = self.first_failure.lock();
                 if first.is_none() {
-                    *first = Some(delivery_error(&topic, &e));
+                    *first = Some(delivery_error(&topic, e));
                 }
                 drop(first);
                 if let Some(slot) = slot {
-                    slot.fill(Err(delivery_error(&topic, &e)));
+                    slot.fill(Err(delivery_error(&topic, e)));
                 }
             }
         }
