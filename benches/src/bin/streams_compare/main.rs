@@ -555,6 +555,20 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// `a / b`, or `NaN` (printed as `-`) when nothing was left after the first commit.
+fn steady(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { f64::NAN }
+}
+
+/// A figure, `-` when undefined.
+fn fig(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "-".to_owned()
+    }
+}
+
 /// The figures of one (pipeline, guarantee, side): medians over the rounds.
 struct Figures {
     rate: f64,
@@ -562,6 +576,9 @@ struct Figures {
     first_commit: f64,
     cpu: f64,
     cpu_per_m: f64,
+    /// CPU s per M records from the first commit to the end (`NaN` when the first
+    /// commit already covered the whole input).
+    cpu_per_m_steady: f64,
     rss_mib: f64,
     /// Join only: table phase (s, CPU s) and stream phase (records/s, CPU s per M).
     phases: Option<(f64, f64, f64, f64)>,
@@ -596,10 +613,11 @@ fn figures(p: &Pipeline, runs: &[Outcome]) -> Result<Figures, String> {
     });
     Ok(Figures {
         rate: of(&|m| total / m.done),
-        steady: of(&|m| m.left_at_first / (m.done - m.first_commit)),
+        steady: of(&|m| steady(m.left_at_first, m.done - m.first_commit)),
         first_commit: of(&|m| m.first_commit),
         cpu: of(&|m| m.cpu),
         cpu_per_m: of(&|m| m.cpu / total * 1e6),
+        cpu_per_m_steady: of(&|m| steady(m.cpu - m.cpu_at_first, m.left_at_first) * 1e6),
         rss_mib: of(&|m| m.rss / MIB),
         phases: if p.name == "join" { phases } else { None },
     })
@@ -617,9 +635,9 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
     );
     println!();
     println!(
-        "| pipeline | input records | application | records/s from start | records/s steady | first commit after | CPU s | CPU s per M records | peak RSS MiB |"
+        "| pipeline | input records | application | records/s from start | records/s steady | first commit after | CPU s | CPU s per M records | CPU s per M records, steady | peak RSS MiB |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut phase_rows = Vec::new();
     for (p, sides) in pipelines.iter().zip(per_pipeline) {
         let ks = figures(p, &sides[Side::KafkaStreams as usize]);
@@ -628,32 +646,39 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
             match f {
                 Ok(f) => {
                     println!(
-                        "| {} | {} | {} | {:.0} | {:.0} | {:.2} s | {:.2} | {:.2} | {:.0} |",
+                        "| {} | {} | {} | {} | {} | {:.2} s | {:.2} | {} | {} | {:.0} |",
                         p.name,
                         p.total(),
                         side.name(),
-                        f.rate,
-                        f.steady,
+                        fig(f.rate, 0),
+                        fig(f.steady, 0),
                         f.first_commit,
                         f.cpu,
-                        f.cpu_per_m,
+                        fig(f.cpu_per_m, 2),
+                        fig(f.cpu_per_m_steady, 2),
                         f.rss_mib
                     );
                     if let Some(ph) = f.phases {
                         phase_rows.push((side, ph));
                     }
                 }
-                Err(e) => println!("| {} | {} | {} | {e} | | | | | |", p.name, p.total(), side.name()),
+                Err(e) => println!(
+                    "| {} | {} | {} | {e} | | | | | | |",
+                    p.name,
+                    p.total(),
+                    side.name()
+                ),
             }
         }
         if let (Ok(k), Ok(o)) = (&ks, &ours) {
             println!(
-                "| {} | | **kstream / Kafka Streams** | **{:.2}** | **{:.2}** | | | **{:.2}** | **{:.2}** |",
+                "| {} | | **kstream / Kafka Streams** | **{}** | **{}** | | | **{}** | **{}** | **{}** |",
                 p.name,
-                o.rate / k.rate,
-                o.steady / k.steady,
-                o.cpu_per_m / k.cpu_per_m,
-                o.rss_mib / k.rss_mib
+                fig(o.rate / k.rate, 2),
+                fig(o.steady / k.steady, 2),
+                fig(o.cpu_per_m / k.cpu_per_m, 3),
+                fig(o.cpu_per_m_steady / k.cpu_per_m_steady, 3),
+                fig(o.rss_mib / k.rss_mib, 2)
             );
         }
     }
