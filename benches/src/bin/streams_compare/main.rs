@@ -105,9 +105,17 @@ struct Args {
     /// A run that has not committed its input after this long fails.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
+    /// A run that fails (the application exits or times out) is run again this many
+    /// times under a new application id; the failures are listed at the end.
+    #[arg(long, default_value_t = 1)]
+    retries: usize,
     /// Pause between runs, for the broker to settle.
     #[arg(long, default_value_t = 2000)]
     pause_ms: u64,
+    /// The broker's process, whose CPU time is read too (found by its command line,
+    /// `kafka.Kafka`, when not given).
+    #[arg(long)]
+    broker_pid: Option<u32>,
     /// Keep the topics (inputs, outputs, internal) instead of deleting them.
     #[arg(long)]
     keep_topics: bool,
@@ -223,6 +231,11 @@ struct Measure {
     rss: f64,
     /// The table topic (if any) was committed to its end: (time, CPU seconds).
     table_done: Option<(f64, f64)>,
+    /// CPU seconds the broker spent from the spawn until done (`NaN` without a broker
+    /// process to read).
+    broker_cpu: f64,
+    /// Records (offsets) in the run's output topics and in its internal topics.
+    written: (f64, f64),
 }
 
 enum Outcome {
@@ -311,6 +324,7 @@ fn harness(args: Args) -> Result<(), BoxError> {
     let me = std::env::current_exe()?;
     // results[guarantee][pipeline][side] = one outcome per round
     let mut results: Vec<Vec<[Vec<Outcome>; 2]>> = Vec::new();
+    let mut failures = Vec::new();
     for g in &guarantees {
         let mut per_pipeline = Vec::new();
         for (pi, p) in pipelines.iter().enumerate() {
@@ -323,20 +337,41 @@ fn harness(args: Args) -> Result<(), BoxError> {
                 };
                 for side in order {
                     let g_short = if g == "at_least_once" { "alos" } else { "eos" };
-                    let app = format!("{prefix}-{}-{g_short}-{}-{round}", p.name, side.short());
-                    let outcome = run_one(
-                        &args,
-                        &*admin,
-                        p,
-                        side,
-                        g,
-                        &app,
-                        &state_root,
-                        &me,
-                        &classpath,
-                        ticks,
-                    )?;
-                    report(p, side, g, &outcome);
+                    let mut attempt = 0;
+                    let outcome = loop {
+                        let app = format!(
+                            "{prefix}-{}-{g_short}-{}-{round}{}",
+                            p.name,
+                            side.short(),
+                            if attempt > 0 {
+                                format!("-retry{attempt}")
+                            } else {
+                                String::new()
+                            }
+                        );
+                        let outcome = run_one(
+                            &args,
+                            &*admin,
+                            p,
+                            side,
+                            g,
+                            &app,
+                            &state_root,
+                            &me,
+                            &classpath,
+                            ticks,
+                        )?;
+                        report(p, side, g, &outcome);
+                        if let Outcome::Failed(e) = &outcome
+                            && attempt < args.retries
+                        {
+                            failures.push(format!("{} {g} {}: {e} (run again)", p.name, side.name()));
+                            attempt += 1;
+                            std::thread::sleep(Duration::from_millis(args.pause_ms));
+                            continue;
+                        }
+                        break outcome;
+                    };
                     sides[side as usize].push(outcome);
                     std::thread::sleep(Duration::from_millis(args.pause_ms));
                 }
@@ -362,6 +397,13 @@ fn harness(args: Args) -> Result<(), BoxError> {
     );
     for (g, per_pipeline) in guarantees.iter().zip(&results) {
         print_table(g, &pipelines, per_pipeline, args.rounds);
+    }
+    if !failures.is_empty() {
+        println!();
+        println!("runs that failed and were run again:");
+        for f in &failures {
+            println!("- {f}");
+        }
     }
     Ok(())
 }
@@ -440,6 +482,9 @@ fn run_one(
     let table_total = (p.inputs.len() > 1).then(|| p.topic_total(1));
     let timeout = Duration::from_secs(args.timeout_secs);
 
+    let broker = args.broker_pid.or_else(process::find_broker);
+    let broker_cpu = || broker.and_then(|b| process::cpu_seconds(b, ticks));
+    let broker_before = broker_cpu();
     let spawned = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id();
@@ -481,6 +526,10 @@ fn run_one(
             m.done = now;
             m.cpu = process::cpu_seconds(pid, ticks).unwrap_or(cpu);
             m.rss = process::peak_rss_bytes(pid).unwrap_or(0) as f64;
+            m.broker_cpu = match (broker_before, broker_cpu()) {
+                (Some(a), Some(b)) => b - a,
+                _ => f64::NAN,
+            };
             stop(&mut child);
             break Outcome::Measured(m);
         }
@@ -494,10 +543,19 @@ fn run_one(
         std::thread::sleep(Duration::from_millis(25));
     };
     let _ = std::fs::remove_dir_all(&state_dir);
-    if !args.keep_topics {
-        // Outputs and the application's internal topics (changelogs).
-        for t in admin.list_topics()? {
-            if t.starts_with(&format!("{app}-")) {
+    let mut outcome = outcome;
+    // Outputs and the application's internal topics (changelogs): counted, then deleted.
+    for t in admin.list_topics()? {
+        if t.starts_with(&format!("{app}-")) {
+            let n = admin.end_offsets(&t)?.iter().sum::<i64>() as f64;
+            if let Outcome::Measured(m) = &mut outcome {
+                if outputs.contains(&t) {
+                    m.written.0 += n;
+                } else {
+                    m.written.1 += n;
+                }
+            }
+            if !args.keep_topics {
                 let _ = admin.delete_topic(&t);
             }
         }
@@ -524,7 +582,7 @@ fn exited(side: Side, status: ExitStatus, log: &Path) -> Outcome {
 fn report(p: &Pipeline, side: Side, guarantee: &str, outcome: &Outcome) {
     match outcome {
         Outcome::Measured(m) => println!(
-            "{:<8} {:<15} {:<18} {:>9.0} records/s, {:>6.2} CPU s per M records, peak RSS {:>5.0} MiB (first commit after {:.2}s, done after {:.2}s)",
+            "{:<8} {:<15} {:<18} {:>9.0} records/s, {:>6.2} CPU s per M records, peak RSS {:>5.0} MiB (first commit after {:.2}s, done after {:.2}s; broker {:.2} CPU s per M; wrote {} output and {} internal records)",
             p.name,
             guarantee,
             side.name(),
@@ -532,7 +590,10 @@ fn report(p: &Pipeline, side: Side, guarantee: &str, outcome: &Outcome) {
             m.cpu / p.total() as f64 * 1e6,
             m.rss / MIB,
             m.first_commit,
-            m.done
+            m.done,
+            m.broker_cpu / p.total() as f64 * 1e6,
+            m.written.0,
+            m.written.1
         ),
         Outcome::Unsupported(e) => println!(
             "{:<8} {guarantee:<15} {:<18} not supported: {e}",
@@ -580,6 +641,10 @@ struct Figures {
     /// commit already covered the whole input).
     cpu_per_m_steady: f64,
     rss_mib: f64,
+    /// The broker's CPU s per M records.
+    broker_per_m: f64,
+    /// Records in the outputs and internal topics (offsets: transaction markers count).
+    written: (f64, f64),
     /// Join only: table phase (s, CPU s) and stream phase (records/s, CPU s per M).
     phases: Option<(f64, f64, f64, f64)>,
 }
@@ -619,6 +684,8 @@ fn figures(p: &Pipeline, runs: &[Outcome]) -> Result<Figures, String> {
         cpu_per_m: of(&|m| m.cpu / total * 1e6),
         cpu_per_m_steady: of(&|m| steady(m.cpu - m.cpu_at_first, m.left_at_first) * 1e6),
         rss_mib: of(&|m| m.rss / MIB),
+        broker_per_m: of(&|m| m.broker_cpu / total * 1e6),
+        written: (of(&|m| m.written.0), of(&|m| m.written.1)),
         phases: if p.name == "join" { phases } else { None },
     })
 }
@@ -635,9 +702,9 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
     );
     println!();
     println!(
-        "| pipeline | input records | application | records/s from start | records/s steady | first commit after | CPU s | CPU s per M records | CPU s per M records, steady | peak RSS MiB |"
+        "| pipeline | input records | application | records/s from start | records/s steady | first commit after | CPU s | CPU s per M records | CPU s per M records, steady | peak RSS MiB | broker CPU s per M records | records written: outputs / internal |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut phase_rows = Vec::new();
     for (p, sides) in pipelines.iter().zip(per_pipeline) {
         let ks = figures(p, &sides[Side::KafkaStreams as usize]);
@@ -646,7 +713,7 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
             match f {
                 Ok(f) => {
                     println!(
-                        "| {} | {} | {} | {} | {} | {:.2} s | {:.2} | {} | {} | {:.0} |",
+                        "| {} | {} | {} | {} | {} | {:.2} s | {:.2} | {} | {} | {:.0} | {} | {:.0} / {:.0} |",
                         p.name,
                         p.total(),
                         side.name(),
@@ -656,7 +723,10 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
                         f.cpu,
                         fig(f.cpu_per_m, 2),
                         fig(f.cpu_per_m_steady, 2),
-                        f.rss_mib
+                        f.rss_mib,
+                        fig(f.broker_per_m, 2),
+                        f.written.0,
+                        f.written.1
                     );
                     if let Some(ph) = f.phases {
                         phase_rows.push((side, ph));
@@ -672,13 +742,14 @@ fn print_table(guarantee: &str, pipelines: &[Pipeline], per_pipeline: &[[Vec<Out
         }
         if let (Ok(k), Ok(o)) = (&ks, &ours) {
             println!(
-                "| {} | | **kstream / Kafka Streams** | **{}** | **{}** | | | **{}** | **{}** | **{}** |",
+                "| {} | | **kstream / Kafka Streams** | **{}** | **{}** | | | **{}** | **{}** | **{}** | {} | |",
                 p.name,
                 fig(o.rate / k.rate, 2),
                 fig(o.steady / k.steady, 2),
                 fig(o.cpu_per_m / k.cpu_per_m, 3),
                 fig(o.cpu_per_m_steady / k.cpu_per_m_steady, 3),
-                fig(o.rss_mib / k.rss_mib, 2)
+                fig(o.rss_mib / k.rss_mib, 2),
+                fig(o.broker_per_m / k.broker_per_m, 2)
             );
         }
     }
