@@ -12,12 +12,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use kstream::{
-    Consumed, Grouped, I64Serde, JsonSerde, KafkaStreams, Materialized, Produced, StreamsBuilder,
-    StreamsConfig, StringSerde,
-};
-use serde::{Deserialize, Serialize};
+use kstream::{KafkaStreams, StoreKind, StreamsBuilder, StreamsConfig};
 use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig};
+
+#[path = "../trucking_pipeline.rs"]
+mod trucking_pipeline;
+
+use trucking_pipeline::{FIRST_POSITION_MS, Rng, Topics, drivers, position, position_timestamp};
 
 #[derive(Parser, Debug)]
 #[command(about = "Dangerous driving joined with drivers (seed 001), on the embedded log or Kafka")]
@@ -39,164 +40,15 @@ struct Args {
     partitions: i32,
 }
 
-/// A position report, as the trucks send it (CSV).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct TruckPosition {
-    ts: i64,
-    truck_id: i64,
-    driver_id: i64,
-    route_id: i64,
-    event_type: String,
-    latitude: f64,
-    longitude: f64,
-    correlation_id: i64,
-}
-
-impl TruckPosition {
-    fn parse(csv: &str) -> Option<TruckPosition> {
-        let f: Vec<&str> = csv.split(',').collect();
-        let [ts, truck, driver, route, event, lat, lon, corr] = f.as_slice() else {
-            return None;
-        };
-        Some(TruckPosition {
-            ts: ts.parse().ok()?,
-            truck_id: truck.parse().ok()?,
-            driver_id: driver.parse().ok()?,
-            route_id: route.parse().ok()?,
-            event_type: event.to_string(),
-            latitude: lat.parse().ok()?,
-            longitude: lon.parse().ok()?,
-            correlation_id: corr.parse().ok()?,
-        })
-    }
-}
-
-/// A row of the driver table.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Driver {
-    id: i64,
-    first_name: String,
-    last_name: String,
-    available: String,
-}
-
-/// What `dangerous_driving_and_driver` carries (the KSQL query's columns).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct DangerousDrivingAndDriver {
-    driver_id: i64,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    truck_id: i64,
-    route_id: i64,
-    event_type: String,
-}
-
-/// A small deterministic generator (xorshift), so runs with one seed are identical.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const DRIVERS: i64 = 100;
-/// The time of the first position (seed 001's sample line).
-const FIRST_POSITION_MS: i64 = 1_522_846_456_703;
-const EVENTS: &[&str] = &[
-    "Overspeed",
-    "Lane Departure",
-    "Unsafe following distance",
-    "Unsafe tail distance",
-];
-const FIRST: &[&str] = &[
-    "Walter", "Lila", "Laurence", "Micky", "Anne", "Jamie", "Suresh", "Ana",
-];
-const LAST: &[&str] = &[
-    "Ward",
-    "Page",
-    "Lindsey",
-    "Isaacson",
-    "Kretchmar",
-    "Engesser",
-    "Rao",
-    "Silva",
-];
-
-fn drivers(rng: &mut Rng) -> Vec<Driver> {
-    // Driver 13 is missing from the table, so the left join shows an unknown driver.
-    (1..=DRIVERS)
-        .filter(|id| *id != 13)
-        .map(|id| Driver {
-            id,
-            first_name: FIRST[rng.below(FIRST.len() as u64) as usize].into(),
-            last_name: LAST[rng.below(LAST.len() as u64) as usize].into(),
-            available: if rng.below(4) == 0 { "N" } else { "Y" }.into(),
-        })
-        .collect()
-}
-
-/// A position line in the seed's CSV shape; one in ten is a dangerous event.
-fn position(rng: &mut Rng, i: u64) -> (String, String) {
-    let driver = 1 + rng.below(DRIVERS as u64) as i64;
-    let event = if rng.below(10) == 0 {
-        EVENTS[rng.below(EVENTS.len() as u64) as usize]
-    } else {
-        "Normal"
-    };
-    let csv = format!(
-        "{},{},{},{},{},{:.2},{:.2},{}",
-        FIRST_POSITION_MS + i as i64 * 100,
-        100 + driver,
-        driver,
-        1_927_624_662 + rng.below(20) as i64,
-        event,
-        35.0 + rng.below(800) as f64 / 100.0,
-        -95.0 + rng.below(800) as f64 / 100.0,
-        rng.next() as i64,
-    );
-    (driver.to_string(), csv)
-}
-
 fn topology() -> kstream::Result<kstream::Topology> {
     let builder = StreamsBuilder::new();
-    let drivers = builder.table(
-        "trucking_driver",
-        Consumed::with(StringSerde, JsonSerde::<Driver>::new()),
-        Materialized::with(StringSerde, JsonSerde::<Driver>::new()).named("drivers"),
-    );
-    let dangerous = builder
-        .stream("truck_position", Consumed::with(StringSerde, StringSerde))
-        .flat_map_values(|csv| TruckPosition::parse(&csv))
-        .filter(|_, p| p.event_type != "Normal");
-    dangerous.to("dangerous_driving", Produced::with(StringSerde, JsonSerde::new()));
-    dangerous
-        .left_join(&drivers, |p: &TruckPosition, d: Option<&Driver>| {
-            DangerousDrivingAndDriver {
-                driver_id: p.driver_id,
-                first_name: d.map(|d| d.first_name.clone()),
-                last_name: d.map(|d| d.last_name.clone()),
-                truck_id: p.truck_id,
-                route_id: p.route_id,
-                event_type: p.event_type.clone(),
-            }
-        })
-        .to(
-            "dangerous_driving_and_driver",
-            Produced::with(StringSerde, JsonSerde::new()),
-        );
-    dangerous
-        .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
-        .count(Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver"));
+    let topics = Topics {
+        positions: "truck_position",
+        drivers: "trucking_driver",
+        dangerous: "dangerous_driving",
+        joined: "dangerous_driving_and_driver",
+    };
+    trucking_pipeline::add_to(&builder, &topics, StoreKind::InMemory);
     builder.build()
 }
 
@@ -236,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut app = KafkaStreams::new(topology, cluster.clone(), config)?;
     app.start()?;
 
-    let mut rng = Rng(args.seed.max(1));
+    let mut rng = Rng::new(args.seed);
     let producer = cluster.producer(&ClientConfig::new())?;
     for d in drivers(&mut rng) {
         let value = serde_json::to_vec(&d)?;
@@ -253,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (key, csv) = position(&mut rng, i);
         // The record's timestamp is the position's own (event time).
         let record = ProducerRecord::new("truck_position").key(key).value(csv);
-        producer.enqueue(record.timestamp(FIRST_POSITION_MS + i as i64 * 100))?;
+        producer.enqueue(record.timestamp(position_timestamp(i)))?;
         if (i + 1).is_multiple_of(20_000) {
             eprint!("\rproduced {} positions", i + 1);
         }

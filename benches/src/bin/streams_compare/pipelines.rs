@@ -11,6 +11,12 @@ use kstream::{
 use serde::{Deserialize, Serialize};
 use streamlog::{Producer, ProducerRecord};
 
+#[path = "../../../../examples/src/trucking_pipeline.rs"]
+mod trucking_pipeline;
+
+pub use trucking_pipeline::FIRST_POSITION_MS;
+use trucking_pipeline::{Rng, Topics};
+
 /// The record of `kstream_bench`: about 200 bytes of JSON.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct Event {
@@ -33,99 +39,6 @@ pub fn event(i: u64, keys: u64) -> (String, Vec<u8>) {
     let value = serde_json::to_vec(&e).expect("an event serializes");
     (e.user, value)
 }
-
-/// A position report, as the trucks send it (CSV).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TruckPosition {
-    ts: i64,
-    truck_id: i64,
-    driver_id: i64,
-    route_id: i64,
-    event_type: String,
-    latitude: f64,
-    longitude: f64,
-    correlation_id: i64,
-}
-
-impl TruckPosition {
-    fn parse(csv: &str) -> Option<TruckPosition> {
-        let f: Vec<&str> = csv.split(',').collect();
-        let [ts, truck, driver, route, event, lat, lon, corr] = f.as_slice() else {
-            return None;
-        };
-        Some(TruckPosition {
-            ts: ts.parse().ok()?,
-            truck_id: truck.parse().ok()?,
-            driver_id: driver.parse().ok()?,
-            route_id: route.parse().ok()?,
-            event_type: event.to_string(),
-            latitude: lat.parse().ok()?,
-            longitude: lon.parse().ok()?,
-            correlation_id: corr.parse().ok()?,
-        })
-    }
-}
-
-/// A row of the driver table.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Driver {
-    id: i64,
-    first_name: String,
-    last_name: String,
-    available: String,
-}
-
-/// What `dangerous_driving_and_driver` carries.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DangerousDrivingAndDriver {
-    driver_id: i64,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    truck_id: i64,
-    route_id: i64,
-    event_type: String,
-}
-
-/// The trucking example's generator (xorshift), so runs with one seed are identical.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const DRIVERS: i64 = 100;
-/// The time of the first position (the seed's sample line).
-pub const FIRST_POSITION_MS: i64 = 1_522_846_456_703;
-const EVENTS: &[&str] = &[
-    "Overspeed",
-    "Lane Departure",
-    "Unsafe following distance",
-    "Unsafe tail distance",
-];
-const FIRST: &[&str] = &[
-    "Walter", "Lila", "Laurence", "Micky", "Anne", "Jamie", "Suresh", "Ana",
-];
-const LAST: &[&str] = &[
-    "Ward",
-    "Page",
-    "Lindsey",
-    "Isaacson",
-    "Kretchmar",
-    "Engesser",
-    "Rao",
-    "Silva",
-];
 
 /// Produces `n` events keyed over `keys` users to `topic`.
 pub fn produce_events(producer: &dyn Producer, topic: &str, n: u64, keys: u64) -> streamlog::Result<()> {
@@ -157,16 +70,8 @@ pub fn produce_trucking(
     n: u64,
     seed: u64,
 ) -> streamlog::Result<u64> {
-    let mut rng = Rng(seed.max(1));
-    let table: Vec<Driver> = (1..=DRIVERS)
-        .filter(|id| *id != 13)
-        .map(|id| Driver {
-            id,
-            first_name: FIRST[rng.below(FIRST.len() as u64) as usize].into(),
-            last_name: LAST[rng.below(LAST.len() as u64) as usize].into(),
-            available: if rng.below(4) == 0 { "N" } else { "Y" }.into(),
-        })
-        .collect();
+    let mut rng = Rng::new(seed);
+    let table = trucking_pipeline::drivers(&mut rng);
     for d in &table {
         let value = serde_json::to_vec(d).expect("a driver serializes");
         let record = ProducerRecord::new(drivers)
@@ -176,27 +81,11 @@ pub fn produce_trucking(
         producer.enqueue(record)?;
     }
     for i in 0..n {
-        let driver = 1 + rng.below(DRIVERS as u64) as i64;
-        let event = if rng.below(10) == 0 {
-            EVENTS[rng.below(EVENTS.len() as u64) as usize]
-        } else {
-            "Normal"
-        };
-        let csv = format!(
-            "{},{},{},{},{},{:.2},{:.2},{}",
-            FIRST_POSITION_MS + i as i64 * 100,
-            100 + driver,
-            driver,
-            1_927_624_662 + rng.below(20) as i64,
-            event,
-            35.0 + rng.below(800) as f64 / 100.0,
-            -95.0 + rng.below(800) as f64 / 100.0,
-            rng.next() as i64,
-        );
+        let (key, csv) = trucking_pipeline::position(&mut rng, i);
         let record = ProducerRecord::new(positions)
-            .key(driver.to_string())
+            .key(key)
             .value(csv)
-            .timestamp(FIRST_POSITION_MS + i as i64 * 100);
+            .timestamp(trucking_pipeline::position_timestamp(i));
         producer.enqueue(record)?;
     }
     producer.flush(Duration::from_secs(120))?;
@@ -238,37 +127,13 @@ pub fn topology(pipeline: &str, inputs: &[String], outputs: &[String]) -> kstrea
                 );
         }
         "trucking" => {
-            let drivers = b.table(
-                &inputs[1],
-                Consumed::with(StringSerde, JsonSerde::<Driver>::new()),
-                Materialized::with(StringSerde, JsonSerde::<Driver>::new())
-                    .named("drivers")
-                    .kind(StoreKind::RocksDb),
-            );
-            let dangerous = b
-                .stream(&inputs[0], Consumed::with(StringSerde, StringSerde))
-                .flat_map_values(|csv| TruckPosition::parse(&csv))
-                .filter(|_, p| p.event_type != "Normal");
-            dangerous.to(&outputs[0], Produced::with(StringSerde, JsonSerde::new()));
-            dangerous
-                .left_join(&drivers, |p: &TruckPosition, d: Option<&Driver>| {
-                    DangerousDrivingAndDriver {
-                        driver_id: p.driver_id,
-                        first_name: d.map(|d| d.first_name.clone()),
-                        last_name: d.map(|d| d.last_name.clone()),
-                        truck_id: p.truck_id,
-                        route_id: p.route_id,
-                        event_type: p.event_type.clone(),
-                    }
-                })
-                .to(&outputs[1], Produced::with(StringSerde, JsonSerde::new()));
-            dangerous
-                .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
-                .count(
-                    Materialized::with(StringSerde, I64Serde)
-                        .named("dangerous-per-driver")
-                        .kind(StoreKind::RocksDb),
-                );
+            let topics = Topics {
+                positions: &inputs[0],
+                drivers: &inputs[1],
+                dangerous: &outputs[0],
+                joined: &outputs[1],
+            };
+            trucking_pipeline::add_to(&b, &topics, StoreKind::RocksDb);
         }
         other => {
             return Err(kstream::Error::Topology(format!(
