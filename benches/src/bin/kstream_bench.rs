@@ -11,7 +11,6 @@ use kstream::{
     Consumed, Grouped, I64Serde, JsonSerde, KafkaStreams, Materialized, Produced, StoreKind, StreamsBuilder,
     StreamsConfig, StringSerde, Topology,
 };
-use serde::{Deserialize, Serialize};
 use streamlog::{ClientConfig, Cluster, Offset, Producer, ProducerRecord, TopicConfig, TopicPartition};
 
 #[derive(Parser)]
@@ -32,25 +31,10 @@ struct Args {
     only: String,
 }
 
-#[derive(Serialize, Deserialize, Clone)]
-struct Event {
-    id: u64,
-    user: String,
-    kind: String,
-    amount: f64,
-    note: String,
-}
+#[path = "../event.rs"]
+mod event;
 
-fn event(i: u64, keys: u64) -> (String, Vec<u8>) {
-    let e = Event {
-        id: i,
-        user: format!("user-{}", i % keys),
-        kind: if i.is_multiple_of(4) { "refund" } else { "purchase" }.into(),
-        amount: (i % 1000) as f64 / 10.0,
-        note: "x".repeat(135),
-    };
-    (e.user.clone(), serde_json::to_vec(&e).unwrap())
-}
+use event::{Event, event};
 
 fn produce(producer: &dyn Producer, topic: &str, n: u64, keys: u64) {
     let mut batch = Vec::with_capacity(10_000);

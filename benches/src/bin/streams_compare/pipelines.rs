@@ -8,37 +8,16 @@ use kstream::{
     Consumed, Grouped, I64Serde, JsonSerde, Materialized, Produced, StoreKind, StreamsBuilder, StringSerde,
     Topology,
 };
-use serde::{Deserialize, Serialize};
 use streamlog::{Producer, ProducerRecord};
 
+#[path = "../../event.rs"]
+mod event;
 #[path = "../../../../examples/src/trucking_pipeline.rs"]
 mod trucking_pipeline;
 
+pub use event::{Event, event};
 pub use trucking_pipeline::FIRST_POSITION_MS;
 use trucking_pipeline::{Rng, Topics};
-
-/// The record of `kstream_bench`: about 200 bytes of JSON.
-#[derive(Serialize, Deserialize, Clone)]
-pub struct Event {
-    id: u64,
-    user: String,
-    kind: String,
-    amount: f64,
-    note: String,
-}
-
-/// Event `i`, keyed by its user (one of `keys`).
-pub fn event(i: u64, keys: u64) -> (String, Vec<u8>) {
-    let e = Event {
-        id: i,
-        user: format!("user-{}", i % keys),
-        kind: if i.is_multiple_of(4) { "refund" } else { "purchase" }.into(),
-        amount: (i % 1000) as f64 / 10.0,
-        note: "x".repeat(135),
-    };
-    let value = serde_json::to_vec(&e).expect("an event serializes");
-    (e.user, value)
-}
 
 /// Produces `n` events keyed over `keys` users to `topic`.
 pub fn produce_events(producer: &dyn Producer, topic: &str, n: u64, keys: u64) -> streamlog::Result<()> {
