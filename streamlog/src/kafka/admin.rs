@@ -9,7 +9,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::RDKafkaErrorCode;
 
-use super::{api_timeout, committed_offsets, map_error, rd_config, unreachable};
+use super::{api_timeout, committed_offsets, map_error, rd_config, retry_transient, unreachable};
 use crate::client::{Admin, Watermarks};
 use crate::config::{ClientConfig, TopicConfig};
 use crate::error::{Error, Result};
@@ -175,11 +175,12 @@ impl Admin for KafkaAdmin {
                 partitions,
             });
         }
-        let (low, high) = self
-            .client
-            .inner()
-            .fetch_watermarks(&tp.topic, tp.partition, self.timeout)
-            .map_err(|e| map_error("fetch watermarks", Some(&tp.topic), e))?;
+        let (low, high) = retry_transient(self.timeout, || {
+            self.client
+                .inner()
+                .fetch_watermarks(&tp.topic, tp.partition, self.timeout)
+        })
+        .map_err(|e| map_error("fetch watermarks", Some(&tp.topic), e))?;
         Ok(Watermarks { low, high })
     }
 

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use rdkafka::TopicPartitionList;
 use rdkafka::config::ClientConfig as RdConfig;
+use rdkafka::error::KafkaError;
 
 use crate::client::{Admin, Consumer, Producer};
 use crate::cluster::Backend;
@@ -119,9 +120,10 @@ fn committed_offsets<C: rdkafka::consumer::ConsumerContext>(
     timeout: Duration,
 ) -> Result<Vec<Option<i64>>> {
     use rdkafka::consumer::Consumer as _;
-    let committed = consumer
-        .committed_offsets(partition_list(partitions), timeout)
-        .map_err(|e| map_error("fetch committed offsets", None, e))?;
+    let committed = retry_transient(timeout, || {
+        consumer.committed_offsets(partition_list(partitions), timeout)
+    })
+    .map_err(|e| map_error("fetch committed offsets", None, e))?;
     Ok(partitions
         .iter()
         .map(|tp| {
@@ -136,10 +138,94 @@ fn committed_offsets<C: rdkafka::consumer::ConsumerContext>(
         .collect())
 }
 
+/// Runs `call` again, with a growing pause, while it fails with an error a broker gives
+/// for a moment (a coordinator or leader still being elected or loaded, as right after
+/// a broker starts or a topic is created), until `patience` has passed; then returns the
+/// last error.
+fn retry_transient<T>(
+    patience: Duration,
+    mut call: impl FnMut() -> std::result::Result<T, KafkaError>,
+) -> std::result::Result<T, KafkaError> {
+    use rdkafka::error::RDKafkaErrorCode as Code;
+    let deadline = std::time::Instant::now() + patience;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match call() {
+            Err(e)
+                if matches!(
+                    e.rdkafka_error_code(),
+                    Some(
+                        Code::NotCoordinator
+                            | Code::CoordinatorLoadInProgress
+                            | Code::CoordinatorNotAvailable
+                            | Code::NotLeaderForPartition
+                            | Code::LeaderNotAvailable
+                    )
+                ) && std::time::Instant::now() + pause < deadline =>
+            {
+                tracing::debug!(error = %e, "transient broker error, trying again");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn unreachable(config: &ClientConfig, timeout: Duration, detail: impl fmt::Display) -> Error {
     Error::BrokerUnreachable {
         servers: servers(config),
         timeout,
         detail: detail.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use std::time::Duration;
+
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode as Code};
+
+    use super::retry_transient;
+
+    #[test]
+    fn a_transient_error_is_tried_again_until_the_call_succeeds() {
+        let mut calls = 0;
+        let got = retry_transient(Duration::from_secs(5), || {
+            calls += 1;
+            if calls < 3 {
+                Err(KafkaError::MetadataFetch(Code::NotCoordinator))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(got.unwrap(), 3);
+    }
+
+    #[test]
+    fn other_errors_and_spent_patience_return_the_error() {
+        let mut calls = 0;
+        let got: Result<(), _> = retry_transient(Duration::from_secs(5), || {
+            calls += 1;
+            Err(KafkaError::MetadataFetch(Code::UnknownTopicOrPartition))
+        });
+        assert_eq!(
+            got.unwrap_err().rdkafka_error_code(),
+            Some(Code::UnknownTopicOrPartition)
+        );
+        assert_eq!(calls, 1, "not a transient error: no second call");
+
+        let started = std::time::Instant::now();
+        let got: Result<(), _> = retry_transient(Duration::from_millis(300), || {
+            Err(KafkaError::MetadataFetch(Code::CoordinatorLoadInProgress))
+        });
+        assert_eq!(
+            got.unwrap_err().rdkafka_error_code(),
+            Some(Code::CoordinatorLoadInProgress)
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "gives up after its patience"
+        );
     }
 }
