@@ -1,7 +1,6 @@
 # The checks of what users build besides the tests: each crate with its default features
 # and with each feature on its own, the API docs without warnings, and the fuzz targets.
-# Sourced, not run. All of them use the test profile, so they reuse the dependencies'
-# check builds (and RocksDB's build script run) of clippy.
+# Sourced, not run.
 
 CARGO_HACK_VERSION=0.6.46
 
@@ -13,15 +12,16 @@ cargo_hack_install() {
   cargo hack --version
 }
 
-# Each package with its default features, and with each feature on its own (without the
-# dev-dependencies, which would turn features on: `streamlog`'s own `test-util`, say).
+# Each package with its default features, and with each feature on its own: the
+# libraries and binaries users build, without the dev-dependencies (which would turn
+# features on: `streamlog`'s own `test-util`, say).
 features_check() {
-  cargo hack check --profile test --workspace --each-feature --no-dev-deps --quiet
+  cargo hack check --workspace --each-feature --no-dev-deps --quiet
 }
 
 # The API documentation, warnings (broken links, missing docs) as errors.
 docs_check() {
-  RUSTDOCFLAGS="-D warnings" cargo doc --profile test --workspace --all-features --no-deps --quiet
+  RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 }
 
 # The fuzz targets are their own workspaces (`cargo fuzz` builds them with a nightly
