@@ -2,9 +2,9 @@
 //!
 //! `cargo bench -p streamkit-benches --bench cdc_decode`
 
+use cdc_core::DebeziumAvro;
+use cdc_core::ReplicateAvro;
 use cdc_core::avro::RowSchema;
-use cdc_core::avro::debezium::DebeziumAvro;
-use cdc_core::avro::replicate::ReplicateAvro;
 use cdc_core::{DebeziumJson, ReplicateJson};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

@@ -37,7 +37,7 @@
 //! ```
 
 pub mod avro;
-mod debezium;
+pub mod debezium;
 mod error;
 mod event;
 mod json;
@@ -48,11 +48,11 @@ mod unwrap;
 mod value;
 pub mod view;
 
-pub use debezium::{DebeziumJson, DebeziumRecord};
+pub use debezium::{DebeziumAvro, DebeziumJson, DebeziumRecord};
 pub use error::{Error, Result, Rule};
 pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
-pub use replicate::{ReplicateJson, ReplicateRecord};
+pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};

@@ -247,8 +247,8 @@ proptest! {
 
 mod avro_forms {
     use super::*;
-    use cdc_core::avro::debezium::DebeziumAvro;
-    use cdc_core::avro::replicate::ReplicateAvro;
+    use cdc_core::DebeziumAvro;
+    use cdc_core::ReplicateAvro;
     use cdc_core::avro::{ColumnType, RowSchema};
 
     /// A table with a column of every type.

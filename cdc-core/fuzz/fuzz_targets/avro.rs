@@ -2,8 +2,8 @@
 //! a Replicate `MessageEnvelope` decode or fail, never panic.
 #![no_main]
 
-use cdc_core::avro::debezium::DebeziumAvro;
-use cdc_core::avro::replicate::ReplicateAvro;
+use cdc_core::DebeziumAvro;
+use cdc_core::ReplicateAvro;
 use cdc_core::avro::{ColumnType, RowSchema};
 use libfuzzer_sys::fuzz_target;
 

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{KEPT_HEADERS, operation, replicate_event};
+use super::record::{KEPT_HEADERS, operation, replicate_event};
 use crate::event::{ChangeEvent, Operation, Transaction, check_rows};
 use crate::row::Row;
 use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};

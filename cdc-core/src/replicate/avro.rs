@@ -3,11 +3,11 @@
 use apache_avro::types::Value as Avro;
 use serde_json::{Map, Value as Json, json};
 
-use super::{RowSchema, parse_schema, to_json, unwrap_union, wrong};
+use super::mask;
+use super::record::{MAGIC, assemble, data_rows, encode_headers};
+use crate::avro::{RowSchema, decode_datum, encode_datum, field, parse_schema, to_json, unwrap_union, wrong};
 use crate::error::{Error, Result};
 use crate::event::ChangeEvent;
-use crate::replicate::json::{assemble, data_rows, encode_headers};
-use crate::replicate::mask;
 
 const FORMAT: &str = "replicate-avro";
 const OPERATIONS: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REFRESH"];
@@ -124,7 +124,7 @@ impl ReplicateAvro {
         let Avro::Record(fields) = value else {
             return Err(wrong("(record)", "a record", value));
         };
-        let get = |name: &str| super::field(fields, name, FORMAT);
+        let get = |name: &str| field(fields, name, FORMAT);
         let data = Some(self.rows.decode_row(get("data")?, "data")?);
         let before = match get("beforeData")? {
             Avro::Null => None,
@@ -136,7 +136,7 @@ impl ReplicateAvro {
             Json::Object(h) => h.into_iter().filter(|(_, v)| !v.is_null()).collect(),
             _ => return Err(wrong("headers", "a record", get("headers")?)),
         };
-        let mut event = assemble(data, before, &headers, "headers")?;
+        let mut event = assemble(FORMAT, data, before, &headers, "headers")?;
         // Avro always carries these strings; the JSON form omits them when absent.
         for key in ["timestamp", "transactionId"] {
             if headers.get(key).and_then(Json::as_str) == Some("") {
@@ -169,10 +169,7 @@ impl ReplicateAvro {
     /// and that record's schema.
     pub fn encode_envelope(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
         let envelope = Avro::Record(vec![
-            (
-                "magic".into(),
-                Avro::Fixed(5, crate::replicate::json::MAGIC.as_bytes().to_vec()),
-            ),
+            ("magic".into(), Avro::Fixed(5, MAGIC.as_bytes().to_vec())),
             ("type".into(), Avro::String("DT".into())),
             ("headers".into(), Avro::Union(0, Box::new(Avro::Null))),
             ("messageSchemaId".into(), Avro::Union(0, Box::new(Avro::Null))),
@@ -192,13 +189,13 @@ impl ReplicateAvro {
             ),
             ("message".into(), Avro::Bytes(self.encode_binary(event)?)),
         ]);
-        super::encode_datum(&Self::envelope_schema()?, envelope)
+        encode_datum(&Self::envelope_schema()?, envelope)
     }
 
     /// The event of a binary `MessageEnvelope`. The message is read with the schema the
     /// envelope carries (when it carries one), and its columns are taken by name.
     pub fn decode_envelope(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        let Avro::Record(fields) = super::decode_datum(&Self::envelope_schema()?, bytes)? else {
+        let Avro::Record(fields) = decode_datum(&Self::envelope_schema()?, bytes)? else {
             return Err(Error::MissingField {
                 format: FORMAT,
                 field: "(envelope)".into(),
@@ -211,12 +208,12 @@ impl ReplicateAvro {
                 .map(|(_, v)| unwrap_union(v))
         };
         match field("magic") {
-            Some(Avro::Fixed(_, magic)) if magic.as_slice() == crate::replicate::json::MAGIC.as_bytes() => {}
+            Some(Avro::Fixed(_, magic)) if magic.as_slice() == MAGIC.as_bytes() => {}
             _ => {
                 return Err(Error::InvalidValue {
                     format: FORMAT,
                     field: "magic".into(),
-                    reason: format!("expected `{}`", crate::replicate::json::MAGIC),
+                    reason: format!("expected `{}`", MAGIC),
                 });
             }
         }
@@ -235,24 +232,24 @@ impl ReplicateAvro {
                 })?;
                 // Read with the writer's schema; `decode` then takes columns by name
                 // (columns the writer adds are ignored, a missing one is an error).
-                super::decode_datum(&writer, message).map_err(|e| Error::InvalidValue {
+                decode_datum(&writer, message).map_err(|e| Error::InvalidValue {
                     format: FORMAT,
                     field: "message".into(),
                     reason: e.to_string(),
                 })?
             }
-            _ => super::decode_datum(&self.schema, message)?,
+            _ => decode_datum(&self.schema, message)?,
         };
         self.decode(&record)
     }
 
     /// The event as Avro binary (no envelope, no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        super::encode_datum(&self.schema, self.encode(event)?)
+        encode_datum(&self.schema, self.encode(event)?)
     }
 
     /// The event of Avro binary; truncated input is an error.
     pub fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.decode(&super::decode_datum(&self.schema, bytes)?)
+        self.decode(&decode_datum(&self.schema, bytes)?)
     }
 }

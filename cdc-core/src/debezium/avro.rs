@@ -3,7 +3,8 @@
 use apache_avro::types::Value as Avro;
 use serde_json::{Map, Value as Json, json};
 
-use super::{RowSchema, parse_schema, to_json, unwrap_union, wrong};
+use super::source;
+use crate::avro::{RowSchema, decode_datum, encode_datum, field, parse_schema, to_json, unwrap_union, wrong};
 use crate::error::{Error, Result};
 use crate::event::{ChangeEvent, Operation, Transaction};
 use crate::json::Fields;
@@ -36,7 +37,8 @@ const SOURCE_FIELDS: &[(&str, &str)] = &[
 /// The Debezium Avro codec for one table's rows.
 ///
 /// ```
-/// use cdc_core::avro::{RowSchema, ColumnType, debezium::DebeziumAvro};
+/// use cdc_core::avro::{RowSchema, ColumnType};
+/// use cdc_core::DebeziumAvro;
 /// use cdc_core::{ChangeEvent, Operation, Row, Source, Value};
 ///
 /// let rows = RowSchema { name: "Value".into(), columns: vec![("id".into(), ColumnType::Long)] };
@@ -93,7 +95,7 @@ impl DebeziumAvro {
                 Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side)?)),
             })
         };
-        let source_json = crate::debezium::encode_source(&event.source);
+        let source_json = source::encode(&event.source);
         let source = Avro::Record(
             SOURCE_FIELDS
                 .iter()
@@ -141,7 +143,7 @@ impl DebeziumAvro {
         let Avro::Record(fields) = value else {
             return Err(wrong("(envelope)", "a record", value));
         };
-        let get = |name: &str| super::field(fields, name, FORMAT);
+        let get = |name: &str| field(fields, name, FORMAT);
         let code = match get("op")? {
             Avro::String(s) => s.clone(),
             other => return Err(wrong("op", "a string", other)),
@@ -160,7 +162,7 @@ impl DebeziumAvro {
         let source = match to_json(get("source")?) {
             Json::Object(map) => {
                 let map: Map<String, Json> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
-                crate::debezium::decode_source(
+                source::decode(
                     &map,
                     &Fields {
                         format: FORMAT,
@@ -208,11 +210,11 @@ impl DebeziumAvro {
 
     /// The event as Avro binary (no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        super::encode_datum(&self.schema, self.encode(event)?)
+        encode_datum(&self.schema, self.encode(event)?)
     }
 
     /// The event of Avro binary (no registry framing); truncated input is an error.
     pub fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.decode(&super::decode_datum(&self.schema, bytes)?)
+        self.decode(&decode_datum(&self.schema, bytes)?)
     }
 }
