@@ -21,5 +21,5 @@ pub(crate) use row::{OwnedRow, RowBuild};
 pub use row::{RowRef, ValueRef};
 pub(crate) use scan::{Scan, raw_json};
 
-pub use crate::debezium::view::{DebeziumRef, SourceRef, TransactionRef};
-pub use crate::replicate::view::{HeadersRef, ReplicateRef};
+pub use crate::debezium::view::{DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef};
+pub use crate::replicate::view::{ReplicateHeadersRef, ReplicateRef};
