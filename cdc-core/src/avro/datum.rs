@@ -50,34 +50,59 @@ pub(crate) fn to_json(v: &Avro) -> Json {
 }
 
 /// Decodes Avro binary with `schema` into a value: truncated or malformed input is an
-/// error naming the format, never a panic.
-pub fn decode_datum(schema: &apache_avro::Schema, mut bytes: &[u8]) -> Result<Avro> {
-    apache_avro::reader::datum::GenericDatumReader::builder(schema)
-        .build()
-        .and_then(|reader| reader.read_value(&mut bytes))
-        .map_err(|e| Error::InvalidValue {
-            format: FORMAT,
-            field: "(datum)".into(),
-            reason: e.to_string(),
-        })
+/// error naming the format and how far the reader got, never a panic.
+pub fn decode_datum(schema: &apache_avro::Schema, bytes: &[u8]) -> Result<Avro> {
+    read_datum(schema, bytes, FORMAT, "(datum)")
 }
 
 /// Encodes a value as Avro binary with `schema`.
 pub fn encode_datum(schema: &apache_avro::Schema, value: Avro) -> Result<Vec<u8>> {
-    apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+    write_datum(schema, value, FORMAT, "(datum)")
+}
+
+/// Decodes `bytes`, the part `field` of a `format` record, with `schema`.
+pub(crate) fn read_datum(
+    schema: &apache_avro::Schema,
+    bytes: &[u8],
+    format: &'static str,
+    field: &str,
+) -> Result<Avro> {
+    let mut rest = bytes;
+    apache_avro::reader::datum::GenericDatumReader::builder(schema)
         .build()
-        .and_then(|writer| writer.write_value_to_vec(value))
-        .map_err(|e| Error::InvalidValue {
-            format: FORMAT,
-            field: "(datum)".into(),
-            reason: e.to_string(),
+        .and_then(|reader| reader.read_value(&mut rest))
+        .map_err(|source| Error::Avro {
+            format,
+            field: field.to_owned(),
+            offset: Some(bytes.len() - rest.len()),
+            source,
         })
 }
 
-pub(crate) fn parse_schema(json: &Json) -> Result<apache_avro::Schema> {
-    apache_avro::Schema::parse(json).map_err(|e| Error::InvalidValue {
-        format: FORMAT,
+/// Encodes `value`, the part `field` of a `format` record, with `schema`.
+pub(crate) fn write_datum(
+    schema: &apache_avro::Schema,
+    value: Avro,
+    format: &'static str,
+    field: &str,
+) -> Result<Vec<u8>> {
+    apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+        .build()
+        .and_then(|writer| writer.write_value_to_vec(value))
+        .map_err(|source| Error::Avro {
+            format,
+            field: field.to_owned(),
+            offset: None,
+            source,
+        })
+}
+
+/// The Avro schema of its JSON form (the codecs' own schemas).
+pub(crate) fn parse_schema(json: &Json, format: &'static str) -> Result<apache_avro::Schema> {
+    apache_avro::Schema::parse(json).map_err(|source| Error::Avro {
+        format,
         field: "(schema)".into(),
-        reason: e.to_string(),
+        offset: None,
+        source,
     })
 }

@@ -7,10 +7,12 @@
 //! inferred from a row. Every column is a `["null", type]` union with default null.
 
 mod datum;
+mod key;
 mod rows;
 
 pub use datum::{decode_datum, encode_datum};
-pub(crate) use datum::{field, parse_schema, to_json, unwrap_union, wrong};
+pub(crate) use datum::{field, parse_schema, read_datum, to_json, unwrap_union, write_datum, wrong};
+pub(crate) use key::{KeySchema, decode_key, encode_key};
 pub use rows::{ColumnType, RowSchema};
 
 const FORMAT: &str = "avro";

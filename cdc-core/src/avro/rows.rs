@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 
 use super::FORMAT;
 use super::datum::{unwrap_union, wrong};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, not_json};
 use crate::row::Row;
 use crate::value::{UNAVAILABLE_MARKER, Value, unscaled, unscaled_bytes};
 
@@ -207,10 +207,11 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
         (Avro::Double(f), _) => Value::Float(*f),
         (Avro::Float(f), _) => Value::Float(f64::from(*f)),
         (Avro::Decimal(d), ColumnType::Decimal { scale, .. }) => {
-            let bytes = Vec::<u8>::try_from(d).map_err(|e| Error::InvalidValue {
+            let bytes = Vec::<u8>::try_from(d).map_err(|source| Error::Avro {
                 format: FORMAT,
                 field: field.to_owned(),
-                reason: e.to_string(),
+                offset: None,
+                source,
             })?;
             Value::Decimal {
                 unscaled: unscaled(&bytes).ok_or_else(|| Error::InvalidValue {
@@ -222,13 +223,11 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
             }
         }
         (Avro::String(s), ColumnType::TimestampTz) => Value::TimestampTz(s.clone()),
-        (Avro::String(s), ColumnType::Json) => Value::Json(serde_json::from_str(s).map(Box::new).map_err(
-            |e| Error::InvalidValue {
-                format: FORMAT,
-                field: field.to_owned(),
-                reason: format!("not JSON: {e}"),
-            },
-        )?),
+        (Avro::String(s), ColumnType::Json) => Value::Json(
+            serde_json::from_str(s)
+                .map(Box::new)
+                .map_err(|source| not_json(FORMAT, field, s.as_bytes(), source))?,
+        ),
         (Avro::String(s), _) => Value::String(s.clone()),
         (Avro::Bytes(b), _) => Value::Bytes(b.clone()),
         (Avro::TimeMicros(t), _) => Value::Time(*t),

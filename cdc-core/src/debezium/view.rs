@@ -1,11 +1,11 @@
 //! The borrowed view of a plain Debezium payload (`schemas.enable=false`, the common
 //! case): the views' scanner reads straight into rows whose text borrows from the
 //! input, with no intermediate JSON tree. The same reading, with owned rows, is the fast
-//! path of [`DebeziumJson::decode`]. Anything the view does not accept (the schema
+//! path of [`DebeziumJson`'s decoding]. Anything the view does not accept (the schema
 //! envelope, bad input) goes to the reference decoder in `json.rs`, which names the
 //! field at fault; property tests and the fuzz target keep the paths in step.
 //!
-//! [`DebeziumJson::decode`]: super::DebeziumJson::decode
+//! [`DebeziumJson`'s decoding]: crate::Decode::decode
 
 use std::borrow::Cow;
 

@@ -5,44 +5,103 @@ use serde_json::{Map, Value as Json, json};
 
 use super::mask;
 use super::record::{MAGIC, assemble, data_rows, encode_headers};
-use crate::avro::{RowSchema, decode_datum, encode_datum, field, parse_schema, to_json, unwrap_union, wrong};
+use crate::avro::{
+    KeySchema, RowSchema, decode_key, encode_key, field, parse_schema, read_datum, to_json, unwrap_union,
+    write_datum, wrong,
+};
+use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
 use crate::event::ChangeEvent;
+use crate::row::Row;
 
 const FORMAT: &str = "replicate-avro";
 const OPERATIONS: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REFRESH"];
 
-/// The Replicate Avro codec for one table's rows.
+/// The Replicate Avro codec for one table's rows. It decodes through [`Decode`] a
+/// record's value, a `DataRecord` as Avro binary or one inside a binary
+/// `MessageEnvelope`; a record's key is read when the codec holds the key's columns
+/// ([`with_key`](Self::with_key)), else left out of the event.
+///
+/// ```
+/// use cdc_core::avro::{ColumnType, RowSchema};
+/// use cdc_core::{Decode, Operation, ReplicateAvro, ReplicateJson};
+///
+/// let rows = RowSchema { name: "Data".into(), columns: vec![("ID".into(), ColumnType::Long)] };
+/// let codec = ReplicateAvro::new(rows)?;
+/// let json = br#"{"data":{"ID":8},"beforeData":null,
+///     "headers":{"operation":"INSERT","changeSequence":"1","streamPosition":"a"}}"#;
+/// let event = ReplicateJson.decode(None, Some(json))?.into_change().expect("a change").event;
+/// for value in [codec.encode_binary(&event)?, codec.encode_envelope(&event)?] {
+///     assert_eq!(codec.decode(None, Some(&value))?.into_change(), Some(event.clone()));
+/// }
+/// # Ok::<(), cdc_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ReplicateAvro {
     rows: RowSchema,
     schema: apache_avro::Schema,
+    key: Option<KeySchema>,
+}
+
+impl Decode for ReplicateAvro {
+    type Output = ChangeEvent;
+
+    /// Decodes a record: `None` for the value is a tombstone; a value that starts with
+    /// the `atMSG` magic is a `MessageEnvelope`, any other a bare `DataRecord` (whose
+    /// first byte, a union or enum index, is never the magic's `a`). The key is read
+    /// with the key columns given to [`with_key`](Self::with_key), if any.
+    fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<ChangeEvent>> {
+        let event = value
+            .map(|bytes| match bytes.starts_with(MAGIC.as_bytes()) {
+                true => self.decode_envelope(bytes),
+                false => self.decode_binary(bytes),
+            })
+            .transpose()?;
+        let key = decode_key(self.key.as_ref(), key, FORMAT)?;
+        Ok(Decoded::keyed(event, key, |event| event))
+    }
 }
 
 impl ReplicateAvro {
     /// The codec of a table whose `data` rows have `rows` (record name `Data` in
     /// Replicate's schemas).
     pub fn new(rows: RowSchema) -> Result<Self> {
-        let schema = parse_schema(&json!({
-            "type": "record", "name": "DataRecord",
-            "fields": [
-                {"name": "data", "type": rows.to_json()},
-                {"name": "beforeData", "type": ["null", rows.name], "default": null},
-                {"name": "headers", "type": {"type": "record", "name": "Headers", "fields": [
-                    {"name": "operation", "type": {"type": "enum", "name": "operation", "symbols": OPERATIONS}},
-                    {"name": "changeSequence", "type": "string"},
-                    {"name": "timestamp", "type": "string"},
-                    {"name": "streamPosition", "type": "string"},
-                    {"name": "transactionId", "type": "string"},
-                    {"name": "changeMask", "type": ["null", "bytes"], "default": null},
-                    {"name": "columnMask", "type": ["null", "bytes"], "default": null},
-                    {"name": "transactionEventCounter", "type": ["null", "long"], "default": null},
-                    {"name": "transactionLastEvent", "type": ["null", "boolean"], "default": null},
-                    {"name": "externalSchemaId", "type": ["null", "string"], "default": null}
-                ]}}
-            ]
-        }))?;
-        Ok(Self { rows, schema })
+        let schema = parse_schema(
+            &json!({
+                "type": "record", "name": "DataRecord",
+                "fields": [
+                    {"name": "data", "type": rows.to_json()},
+                    {"name": "beforeData", "type": ["null", rows.name], "default": null},
+                    {"name": "headers", "type": {"type": "record", "name": "Headers", "fields": [
+                        {"name": "operation", "type": {"type": "enum", "name": "operation", "symbols": OPERATIONS}},
+                        {"name": "changeSequence", "type": "string"},
+                        {"name": "timestamp", "type": "string"},
+                        {"name": "streamPosition", "type": "string"},
+                        {"name": "transactionId", "type": "string"},
+                        {"name": "changeMask", "type": ["null", "bytes"], "default": null},
+                        {"name": "columnMask", "type": ["null", "bytes"], "default": null},
+                        {"name": "transactionEventCounter", "type": ["null", "long"], "default": null},
+                        {"name": "transactionLastEvent", "type": ["null", "boolean"], "default": null},
+                        {"name": "externalSchemaId", "type": ["null", "string"], "default": null}
+                    ]}}
+                ]
+            }),
+            FORMAT,
+        )?;
+        Ok(Self {
+            rows,
+            schema,
+            key: None,
+        })
+    }
+
+    /// The codec, reading and writing record keys as Avro records of `key`'s columns
+    /// (the table's primary key).
+    pub fn with_key(self, key: RowSchema) -> Result<Self> {
+        Ok(Self {
+            key: Some(KeySchema::new(key, FORMAT)?),
+            ..self
+        })
     }
 
     /// The `DataRecord` schema.
@@ -51,7 +110,7 @@ impl ReplicateAvro {
     }
 
     /// The event as an Avro `DataRecord`.
-    pub fn encode(&self, event: &ChangeEvent) -> Result<Avro> {
+    pub fn to_avro(&self, event: &ChangeEvent) -> Result<Avro> {
         let (data, before) = data_rows(event);
         let data = data.ok_or_else(|| Error::MissingField {
             format: FORMAT,
@@ -120,7 +179,7 @@ impl ReplicateAvro {
     }
 
     /// The event of an Avro `DataRecord`.
-    pub fn decode(&self, value: &Avro) -> Result<ChangeEvent> {
+    pub fn from_avro(&self, value: &Avro) -> Result<ChangeEvent> {
         let Avro::Record(fields) = value else {
             return Err(wrong("(record)", "a record", value));
         };
@@ -152,17 +211,20 @@ impl ReplicateAvro {
     /// The `MessageEnvelope` schema: the `atMSG` magic, the message type, optional
     /// headers, the message's own schema and the message as bytes.
     pub fn envelope_schema() -> Result<apache_avro::Schema> {
-        parse_schema(&json!({
-            "type": "record", "name": "MessageEnvelope", "namespace": "com.attunity.queue.msg",
-            "fields": [
-                {"name": "magic", "type": {"type": "fixed", "name": "Magic", "size": 5}},
-                {"name": "type", "type": "string"},
-                {"name": "headers", "type": ["null", {"type": "map", "values": "string"}], "default": null},
-                {"name": "messageSchemaId", "type": ["null", "string"], "default": null},
-                {"name": "messageSchema", "type": ["null", "string"], "default": null},
-                {"name": "message", "type": "bytes"}
-            ]
-        }))
+        parse_schema(
+            &json!({
+                "type": "record", "name": "MessageEnvelope", "namespace": "com.attunity.queue.msg",
+                "fields": [
+                    {"name": "magic", "type": {"type": "fixed", "name": "Magic", "size": 5}},
+                    {"name": "type", "type": "string"},
+                    {"name": "headers", "type": ["null", {"type": "map", "values": "string"}], "default": null},
+                    {"name": "messageSchemaId", "type": ["null", "string"], "default": null},
+                    {"name": "messageSchema", "type": ["null", "string"], "default": null},
+                    {"name": "message", "type": "bytes"}
+                ]
+            }),
+            FORMAT,
+        )
     }
 
     /// The event as a binary `MessageEnvelope` (type `DT`) carrying its `DataRecord`
@@ -179,23 +241,23 @@ impl ReplicateAvro {
                 Avro::Union(
                     1,
                     Box::new(Avro::String(serde_json::to_string(&self.schema).map_err(
-                        |e| Error::InvalidValue {
+                        |source| Error::WriteJson {
                             format: FORMAT,
                             field: "messageSchema".into(),
-                            reason: e.to_string(),
+                            source,
                         },
                     )?)),
                 ),
             ),
             ("message".into(), Avro::Bytes(self.encode_binary(event)?)),
         ]);
-        encode_datum(&Self::envelope_schema()?, envelope)
+        write_datum(&Self::envelope_schema()?, envelope, FORMAT, "(value)")
     }
 
     /// The event of a binary `MessageEnvelope`. The message is read with the schema the
     /// envelope carries (when it carries one), and its columns are taken by name.
-    pub fn decode_envelope(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        let Avro::Record(fields) = decode_datum(&Self::envelope_schema()?, bytes)? else {
+    fn decode_envelope(&self, bytes: &[u8]) -> Result<ChangeEvent> {
+        let Avro::Record(fields) = read_datum(&Self::envelope_schema()?, bytes, FORMAT, "(value)")? else {
             return Err(Error::MissingField {
                 format: FORMAT,
                 field: "(envelope)".into(),
@@ -225,31 +287,34 @@ impl ReplicateAvro {
         };
         let record = match field("messageSchema") {
             Some(Avro::String(text)) => {
-                let writer = apache_avro::Schema::parse_str(text).map_err(|e| Error::InvalidValue {
+                let writer = apache_avro::Schema::parse_str(text).map_err(|source| Error::Avro {
                     format: FORMAT,
                     field: "messageSchema".into(),
-                    reason: e.to_string(),
+                    offset: None,
+                    source,
                 })?;
-                // Read with the writer's schema; `decode` then takes columns by name
+                // Read with the writer's schema; `from_avro` then takes columns by name
                 // (columns the writer adds are ignored, a missing one is an error).
-                decode_datum(&writer, message).map_err(|e| Error::InvalidValue {
-                    format: FORMAT,
-                    field: "message".into(),
-                    reason: e.to_string(),
-                })?
+                read_datum(&writer, message, FORMAT, "message")?
             }
-            _ => decode_datum(&self.schema, message)?,
+            _ => read_datum(&self.schema, message, FORMAT, "message")?,
         };
-        self.decode(&record)
+        self.from_avro(&record)
     }
 
     /// The event as Avro binary (no envelope, no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        encode_datum(&self.schema, self.encode(event)?)
+        write_datum(&self.schema, self.to_avro(event)?, FORMAT, "(value)")
     }
 
-    /// The event of Avro binary; truncated input is an error.
-    pub fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.decode(&decode_datum(&self.schema, bytes)?)
+    /// A record key as Avro binary: the columns of [`with_key`](Self::with_key) taken
+    /// from `key`. An error when the codec was given no key columns.
+    pub fn encode_key(&self, key: &Row) -> Result<Vec<u8>> {
+        encode_key(self.key.as_ref(), key, FORMAT)
+    }
+
+    /// The event of a bare `DataRecord` as Avro binary; truncated input is an error.
+    fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
+        self.from_avro(&read_datum(&self.schema, bytes, FORMAT, "(value)")?)
     }
 }

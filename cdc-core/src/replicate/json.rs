@@ -4,6 +4,7 @@ use serde_json::{Map, Value as Json};
 
 use super::record::{MAGIC, assemble, data_rows, encode_headers};
 use super::view::ReplicateRef;
+use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
 use crate::event::ChangeEvent;
 use crate::json::{Fields, parse_object};
@@ -23,25 +24,56 @@ pub struct ReplicateRecord {
     pub envelope: Option<Map<String, Json>>,
 }
 
-/// The Replicate JSON codec.
+impl AsRef<ChangeEvent> for ReplicateRecord {
+    fn as_ref(&self) -> &ChangeEvent {
+        &self.event
+    }
+}
+
+impl From<ReplicateRecord> for ChangeEvent {
+    fn from(record: ReplicateRecord) -> Self {
+        record.event
+    }
+}
+
+/// The Replicate JSON codec. It decodes through [`Decode`]: a record's value is a bare
+/// data record or one in the `atMSG` message envelope. Replicate's message key is set
+/// per task (primary-key values, a custom expression, or none) and does not name its
+/// columns, so this codec does not read it: the rows carry the key columns, and a
+/// tombstone's key is `None`.
 ///
 /// ```
-/// use cdc_core::{ReplicateJson, Operation};
+/// use cdc_core::{Decode, ReplicateJson, Operation};
 /// let message = br#"{"data": {"PATIENTID": 7, "OUTCOMESTERMDATE": "2026-01-31"},
 ///   "beforeData": {"PATIENTID": 7, "OUTCOMESTERMDATE": null},
 ///   "headers": {"operation": "UPDATE", "changeSequence": "20260131000000000000000000001",
 ///               "timestamp": "2026-01-31T10:00:00.000", "streamPosition": "00000025:00000ac0:0002",
 ///               "transactionId": "00000000000000000000000000000A1B", "changeMask": "02", "columnMask": "03"}}"#;
-/// let record = ReplicateJson::decode(message).unwrap();
+/// let record = ReplicateJson.decode(None, Some(message))?.into_change().expect("not a tombstone");
 /// assert_eq!(record.event.op, Operation::Update);
-/// assert_eq!(cdc_core::changed_columns(&record.event).unwrap(), vec!["OUTCOMESTERMDATE"]);
+/// assert_eq!(cdc_core::changed_columns(&record.event)?, vec!["OUTCOMESTERMDATE"]);
+/// # Ok::<(), cdc_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReplicateJson;
 
+impl Decode for ReplicateJson {
+    type Output = ReplicateRecord;
+
+    /// Decodes a record's value, enveloped (`magic: atMSG`) or a bare data record; `None`
+    /// is a tombstone. The key is not read (see [`ReplicateJson`]).
+    fn decode(&self, _key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<ReplicateRecord>> {
+        Ok(match value {
+            None => Decoded::Tombstone { key: None },
+            Some(bytes) => Decoded::Change(Self::decode_value(bytes)?),
+        })
+    }
+}
+
 impl ReplicateJson {
-    /// Decodes a message, enveloped (`magic: atMSG`) or a bare data record.
-    pub fn decode(bytes: &[u8]) -> Result<ReplicateRecord> {
+    /// A record value by the fast path when the views read it, else by the reference
+    /// decoder.
+    fn decode_value(bytes: &[u8]) -> Result<ReplicateRecord> {
         if let Some(event) = super::view::decode_owned(bytes) {
             return Ok(ReplicateRecord {
                 event,
@@ -51,19 +83,20 @@ impl ReplicateJson {
         Self::decode_reference(bytes)
     }
 
-    /// Decodes a bare data record into a view that borrows from `bytes`; see
-    /// [`crate::view`]. A message in the `atMSG` envelope is refused (decode it with
-    /// [`ReplicateJson::decode`]); bad input gets the same error as from `decode`.
-    pub fn decode_view(bytes: &[u8]) -> Result<ReplicateRef<'_>> {
+    /// Decodes a bare data record into a view that borrows from `value`; see
+    /// [`crate::view`]. `None` (a tombstone) decodes to `None`. A message in the `atMSG`
+    /// envelope is refused (decode it with [`Decode::decode`]); bad input gets the same
+    /// error as from `decode`.
+    pub fn decode_view(value: Option<&[u8]>) -> Result<Option<ReplicateRef<'_>>> {
+        let Some(bytes) = value else { return Ok(None) };
         if let Some(view) = super::view::decode(bytes) {
-            return Ok(view);
+            return Ok(Some(view));
         }
         Self::decode_reference(bytes)?;
         Err(Error::InvalidValue {
             format: FORMAT,
             field: "magic".into(),
-            reason: "a view reads bare data records; decode enveloped messages with `ReplicateJson::decode`"
-                .into(),
+            reason: "a view reads bare data records; decode enveloped messages with `Decode::decode`".into(),
         })
     }
 
@@ -71,7 +104,7 @@ impl ReplicateJson {
     /// name the field. Public for tests that check the fast path against it.
     #[doc(hidden)]
     pub fn decode_reference(bytes: &[u8]) -> Result<ReplicateRecord> {
-        let root = parse_object(FORMAT, bytes)?;
+        let root = parse_object(FORMAT, "(value)", bytes)?;
         let top = Fields {
             format: FORMAT,
             prefix: "",

@@ -1,9 +1,9 @@
 //! The borrowed view of a bare Replicate data record (`data`, `beforeData`, `headers`).
-//! The same reading, with owned rows, is the fast path of [`ReplicateJson::decode`].
+//! The same reading, with owned rows, is the fast path of [`ReplicateJson`'s decoding].
 //! Messages the view does not read (the `atMSG` envelope, bad input) go to the
 //! reference decoder in `json.rs`, which names the field at fault.
 //!
-//! [`ReplicateJson::decode`]: super::ReplicateJson::decode
+//! [`ReplicateJson`'s decoding]: crate::Decode::decode
 
 use std::borrow::Cow;
 
@@ -28,8 +28,8 @@ pub struct ReplicateRef<'a> {
 }
 
 impl ReplicateRef<'_> {
-    /// The owned event, equal to the one [`ReplicateJson::decode`](super::ReplicateJson::decode)
-    /// gives.
+    /// The owned event, equal to the one [`ReplicateJson`](super::ReplicateJson) decodes
+    /// through [`Decode`](crate::Decode).
     pub fn to_event(&self) -> ChangeEvent {
         event(
             self.op,
