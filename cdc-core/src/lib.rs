@@ -1,3 +1,4 @@
+#![warn(missing_debug_implementations, unreachable_pub)]
 //! `cdc-core`: change events out of databases, in the envelopes of Debezium and Qlik
 //! (Attunity) Replicate, with their codecs. Pure: no I/O, no async.
 //!
