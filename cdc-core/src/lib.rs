@@ -73,3 +73,8 @@ pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
+
+/// The README, whose example runs with the doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
