@@ -206,3 +206,12 @@ fn avro_errors_give_how_far_the_reader_got_and_keep_avros_error() {
     let err = codec.decode(None, Some(b"atMSG")).unwrap_err();
     assert!(matches!(err, Error::Avro { offset: Some(5), .. }), "{err}");
 }
+
+#[test]
+fn avro_row_errors_name_the_codecs_format_and_the_column() {
+    let codec = DebeziumAvro::new("db.s.t", rows("Value")).unwrap();
+    let row = Row::new().with("id", Value::String("seven".into()));
+    let event = ChangeEvent::new(Operation::Create, None, Some(row), Source::default()).unwrap();
+    let err = codec.encode_binary(&event).unwrap_err().to_string();
+    assert!(err.starts_with("debezium-avro: field `after.id`"), "{err}");
+}

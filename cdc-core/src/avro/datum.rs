@@ -18,6 +18,7 @@ pub(crate) fn field<'a>(fields: &'a [(String, Avro)], name: &str, format: &'stat
         })
 }
 
+/// The value inside a union, or the value itself.
 pub(crate) fn unwrap_union(v: &Avro) -> &Avro {
     match v {
         Avro::Union(_, inner) => inner,
@@ -25,9 +26,10 @@ pub(crate) fn unwrap_union(v: &Avro) -> &Avro {
     }
 }
 
-pub(crate) fn wrong(field: &str, expected: &'static str, found: &Avro) -> Error {
+/// The error of a value of the wrong Avro type at `field`.
+pub(crate) fn wrong(format: &'static str, field: &str, expected: &'static str, found: &Avro) -> Error {
     Error::WrongType {
-        format: FORMAT,
+        format,
         field: field.to_owned(),
         expected,
         found: format!("{:?}", apache_avro::schema::SchemaKind::from(found)),

@@ -21,13 +21,18 @@ impl KeySchema {
 
     /// The key columns of `key` as Avro binary.
     pub(crate) fn encode(&self, key: &Row, format: &'static str) -> Result<Vec<u8>> {
-        write_datum(&self.schema, self.rows.encode_row(key, "key")?, format, "(key)")
+        write_datum(
+            &self.schema,
+            self.rows.encode_row(key, "key", format)?,
+            format,
+            "(key)",
+        )
     }
 
     /// The key columns of Avro binary.
     pub(crate) fn decode(&self, bytes: &[u8], format: &'static str) -> Result<Row> {
         self.rows
-            .decode_row(&read_datum(&self.schema, bytes, format, "(key)")?, "key")
+            .decode_row(&read_datum(&self.schema, bytes, format, "(key)")?, "key", format)
     }
 }
 

@@ -4,7 +4,6 @@
 use apache_avro::types::Value as Avro;
 use serde_json::{Value as Json, json};
 
-use super::FORMAT;
 use super::datum::{unwrap_union, wrong};
 use crate::error::{Error, Result, not_json};
 use crate::row::Row;
@@ -121,15 +120,15 @@ impl RowSchema {
         json!({"type": "record", "name": self.name, "fields": fields})
     }
 
-    /// A row as an Avro record of this schema.
-    pub(crate) fn encode_row(&self, row: &Row, path: &str) -> Result<Avro> {
+    /// A row as an Avro record of this schema; errors name `format` and the column's path.
+    pub(crate) fn encode_row(&self, row: &Row, path: &str, format: &'static str) -> Result<Avro> {
         self.columns
             .iter()
             .map(|(column, t)| {
                 let field = format!("{path}.{column}");
                 let value = match row.get(column) {
                     None | Some(Value::Null) => Avro::Union(0, Box::new(Avro::Null)),
-                    Some(v) => Avro::Union(1, Box::new(encode_value(v, t, &field)?)),
+                    Some(v) => Avro::Union(1, Box::new(encode_value(v, t, &field, format)?)),
                 };
                 Ok((column.clone(), value))
             })
@@ -137,10 +136,10 @@ impl RowSchema {
             .map(Avro::Record)
     }
 
-    /// A row from an Avro record of this schema.
-    pub(crate) fn decode_row(&self, record: &Avro, path: &str) -> Result<Row> {
+    /// A row from an Avro record of this schema; errors name `format` and the column's path.
+    pub(crate) fn decode_row(&self, record: &Avro, path: &str, format: &'static str) -> Result<Row> {
         let Avro::Record(fields) = record else {
-            return Err(wrong(path, "a record", record));
+            return Err(wrong(format, path, "a record", record));
         };
         self.columns
             .iter()
@@ -148,12 +147,9 @@ impl RowSchema {
                 let field = format!("{path}.{column}");
                 let value = match fields.iter().find(|(n, _)| n == column) {
                     None => {
-                        return Err(Error::MissingField {
-                            format: FORMAT,
-                            field,
-                        });
+                        return Err(Error::MissingField { format, field });
                     }
-                    Some((_, v)) => decode_value(unwrap_union(v), t, &field)?,
+                    Some((_, v)) => decode_value(unwrap_union(v), t, &field, format)?,
                 };
                 Ok((column.clone(), value))
             })
@@ -161,9 +157,9 @@ impl RowSchema {
     }
 }
 
-fn encode_value(v: &Value, t: &ColumnType, field: &str) -> Result<Avro> {
+fn encode_value(v: &Value, t: &ColumnType, field: &str, format: &'static str) -> Result<Avro> {
     let mismatch = || Error::InvalidValue {
-        format: FORMAT,
+        format,
         field: field.to_owned(),
         reason: format!("{v:?} does not fit the column type {t:?}"),
     };
@@ -189,14 +185,14 @@ fn encode_value(v: &Value, t: &ColumnType, field: &str) -> Result<Avro> {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| encode_value(v, item, &format!("{field}[{i}]")))
+                .map(|(i, v)| encode_value(v, item, &format!("{field}[{i}]"), format))
                 .collect::<Result<_>>()?,
         ),
         _ => return Err(mismatch()),
     })
 }
 
-fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
+fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'static str) -> Result<Value> {
     Ok(match (v, t) {
         (Avro::Null, _) => Value::Null,
         (Avro::String(s), _) if s == UNAVAILABLE_MARKER => Value::Unavailable,
@@ -208,14 +204,14 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
         (Avro::Float(f), _) => Value::Float(f64::from(*f)),
         (Avro::Decimal(d), ColumnType::Decimal { scale, .. }) => {
             let bytes = Vec::<u8>::try_from(d).map_err(|source| Error::Avro {
-                format: FORMAT,
+                format,
                 field: field.to_owned(),
                 offset: None,
                 source,
             })?;
             Value::Decimal {
                 unscaled: unscaled(&bytes).ok_or_else(|| Error::InvalidValue {
-                    format: FORMAT,
+                    format,
                     field: field.to_owned(),
                     reason: "decimal wider than 128 bits".into(),
                 })?,
@@ -226,7 +222,7 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
         (Avro::String(s), ColumnType::Json) => Value::Json(
             serde_json::from_str(s)
                 .map(Box::new)
-                .map_err(|source| not_json(FORMAT, field, s.as_bytes(), source))?,
+                .map_err(|source| not_json(format, field, s.as_bytes(), source))?,
         ),
         (Avro::String(s), _) => Value::String(s.clone()),
         (Avro::Bytes(b), _) => Value::Bytes(b.clone()),
@@ -236,9 +232,9 @@ fn decode_value(v: &Avro, t: &ColumnType, field: &str) -> Result<Value> {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| decode_value(unwrap_union(v), item, &format!("{field}[{i}]")))
+                .map(|(i, v)| decode_value(unwrap_union(v), item, &format!("{field}[{i}]"), format))
                 .collect::<Result<_>>()?,
         ),
-        (other, _) => return Err(wrong(field, "a value of the column's type", other)),
+        (other, _) => return Err(wrong(format, field, "a value of the column's type", other)),
     })
 }

@@ -128,7 +128,7 @@ impl DebeziumAvro {
         let row = |r: &Option<Row>, side: &str| -> Result<Avro> {
             Ok(match r {
                 None => Avro::Union(0, Box::new(Avro::Null)),
-                Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side)?)),
+                Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side, FORMAT)?)),
             })
         };
         let source_json = source::encode(&event.source);
@@ -177,12 +177,12 @@ impl DebeziumAvro {
     /// The event of an Avro value of [`schema`](Self::schema).
     pub fn from_avro(&self, value: &Avro) -> Result<ChangeEvent> {
         let Avro::Record(fields) = value else {
-            return Err(wrong("(envelope)", "a record", value));
+            return Err(wrong(FORMAT, "(envelope)", "a record", value));
         };
         let get = |name: &str| field(fields, name, FORMAT);
         let code = match get("op")? {
             Avro::String(s) => s.clone(),
-            other => return Err(wrong("op", "a string", other)),
+            other => return Err(wrong(FORMAT, "op", "a string", other)),
         };
         let op = Operation::from_debezium(&code).ok_or_else(|| Error::UnknownOperation {
             format: FORMAT,
@@ -192,7 +192,7 @@ impl DebeziumAvro {
         let row = |side: &str| -> Result<Option<Row>> {
             match get(side)? {
                 Avro::Null => Ok(None),
-                record => self.rows.decode_row(record, side).map(Some),
+                record => self.rows.decode_row(record, side, FORMAT).map(Some),
             }
         };
         let source = match to_json(get("source")?) {

@@ -166,11 +166,11 @@ impl ReplicateAvro {
             ),
         ]);
         Ok(Avro::Record(vec![
-            ("data".into(), self.rows.encode_row(data, "data")?),
+            ("data".into(), self.rows.encode_row(data, "data", FORMAT)?),
             (
                 "beforeData".into(),
                 match before {
-                    Some(b) => Avro::Union(1, Box::new(self.rows.encode_row(b, "beforeData")?)),
+                    Some(b) => Avro::Union(1, Box::new(self.rows.encode_row(b, "beforeData", FORMAT)?)),
                     None => Avro::Union(0, Box::new(Avro::Null)),
                 },
             ),
@@ -181,19 +181,19 @@ impl ReplicateAvro {
     /// The event of an Avro `DataRecord`.
     pub fn from_avro(&self, value: &Avro) -> Result<ChangeEvent> {
         let Avro::Record(fields) = value else {
-            return Err(wrong("(record)", "a record", value));
+            return Err(wrong(FORMAT, "(record)", "a record", value));
         };
         let get = |name: &str| field(fields, name, FORMAT);
-        let data = Some(self.rows.decode_row(get("data")?, "data")?);
+        let data = Some(self.rows.decode_row(get("data")?, "data", FORMAT)?);
         let before = match get("beforeData")? {
             Avro::Null => None,
-            record => Some(self.rows.decode_row(record, "beforeData")?),
+            record => Some(self.rows.decode_row(record, "beforeData", FORMAT)?),
         };
         // Headers go through the JSON reader: the rules live there once. Empty strings
         // and nulls are what the JSON form leaves out.
         let headers: Map<String, Json> = match to_json(get("headers")?) {
             Json::Object(h) => h.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-            _ => return Err(wrong("headers", "a record", get("headers")?)),
+            _ => return Err(wrong(FORMAT, "headers", "a record", get("headers")?)),
         };
         let mut event = assemble(FORMAT, data, before, &headers, "headers")?;
         // Avro always carries these strings; the JSON form omits them when absent.
