@@ -2,10 +2,10 @@
 //!
 //! `cargo bench -p streamkit-benches --bench cdc_decode`
 
+use cdc_core::DebeziumAvro;
+use cdc_core::ReplicateAvro;
 use cdc_core::avro::RowSchema;
-use cdc_core::avro::debezium::DebeziumAvro;
-use cdc_core::avro::replicate::ReplicateAvro;
-use cdc_core::{DebeziumJson, ReplicateJson};
+use cdc_core::{DebeziumJson, Decode, ReplicateJson};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// A row of 16 columns, about 700 bytes as JSON.
@@ -37,7 +37,11 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("cdc_decode");
     group.throughput(Throughput::Elements(1));
     group.bench_function(format!("debezium_json_{}B", debezium.len()), |b| {
-        b.iter(|| DebeziumJson::decode(Some(std::hint::black_box(&debezium))).unwrap())
+        b.iter(|| {
+            DebeziumJson
+                .decode(None, Some(std::hint::black_box(&debezium)))
+                .unwrap()
+        })
     });
     group.bench_function(format!("debezium_json_view_{}B", debezium.len()), |b| {
         b.iter(|| DebeziumJson::decode_view(Some(std::hint::black_box(&debezium))).unwrap())
@@ -50,20 +54,38 @@ fn decode(c: &mut Criterion) {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(std::hint::black_box(&debezium)).unwrap())
     });
     group.bench_function(format!("replicate_json_{}B", replicate.len()), |b| {
-        b.iter(|| ReplicateJson::decode(std::hint::black_box(&replicate)).unwrap())
+        b.iter(|| {
+            ReplicateJson
+                .decode(None, Some(std::hint::black_box(&replicate)))
+                .unwrap()
+        })
     });
     group.bench_function(format!("replicate_json_view_{}B", replicate.len()), |b| {
-        b.iter(|| ReplicateJson::decode_view(std::hint::black_box(&replicate)).unwrap())
+        b.iter(|| ReplicateJson::decode_view(Some(std::hint::black_box(&replicate))).unwrap())
     });
     // The same event in Avro binary (no registry framing), rows typed by their schema.
-    let event = DebeziumJson::decode(Some(&debezium)).unwrap().unwrap().event;
+    let event = DebeziumJson
+        .decode(None, Some(&debezium))
+        .unwrap()
+        .into_change()
+        .unwrap()
+        .event;
     let rows = RowSchema::infer("Value", event.after.as_ref().unwrap());
     let debezium_avro = DebeziumAvro::new("dbserver1.inventory.customers", rows.clone()).unwrap();
     let avro = debezium_avro.encode_binary(&event).unwrap();
     group.bench_function(format!("debezium_avro_{}B", avro.len()), |b| {
-        b.iter(|| debezium_avro.decode_binary(std::hint::black_box(&avro)).unwrap())
+        b.iter(|| {
+            debezium_avro
+                .decode(None, Some(std::hint::black_box(&avro)))
+                .unwrap()
+        })
     });
-    let replicate_event = ReplicateJson::decode(&replicate).unwrap().event;
+    let replicate_event = ReplicateJson
+        .decode(None, Some(&replicate))
+        .unwrap()
+        .into_change()
+        .unwrap()
+        .event;
     let replicate_avro = ReplicateAvro::new(RowSchema {
         name: "Data".into(),
         ..rows
@@ -71,7 +93,11 @@ fn decode(c: &mut Criterion) {
     .unwrap();
     let avro = replicate_avro.encode_binary(&replicate_event).unwrap();
     group.bench_function(format!("replicate_avro_{}B", avro.len()), |b| {
-        b.iter(|| replicate_avro.decode_binary(std::hint::black_box(&avro)).unwrap())
+        b.iter(|| {
+            replicate_avro
+                .decode(None, Some(std::hint::black_box(&avro)))
+                .unwrap()
+        })
     });
     group.finish();
 }

@@ -38,14 +38,45 @@ impl std::fmt::Display for Rule {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input is not JSON.
-    #[error("{format}: not valid JSON: {source}")]
+    /// Text that is not JSON: a record's key or value, or a JSON column.
+    #[error("{format}: `{field}` is not valid JSON{}: {source}", at_byte(.offset))]
     Json {
         /// The format being decoded.
         format: &'static str,
+        /// What was being read: `(value)` or `(key)` for a whole record part, else the
+        /// field's path.
+        field: String,
+        /// Where in the text the parser stopped, in bytes from its start, when known.
+        offset: Option<usize>,
         /// The parser's complaint.
         #[source]
         source: serde_json::Error,
+    },
+    /// A part that could not be written as JSON text.
+    #[error("{format}: could not write `{field}` as JSON: {source}")]
+    WriteJson {
+        /// The format being encoded.
+        format: &'static str,
+        /// What was being written.
+        field: String,
+        /// The serializer's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Avro that does not read or write: binary that does not decode with its schema,
+    /// a value that does not encode with it, or a schema that does not parse.
+    #[error("{format}: `{field}`{}: {source}", at_byte(.offset))]
+    Avro {
+        /// The format.
+        format: &'static str,
+        /// What was being read or written: `(value)`, `(key)`, `(datum)`, `(schema)`, or
+        /// the field's path.
+        field: String,
+        /// How far into the binary the reader got before it failed, in bytes, when known.
+        offset: Option<usize>,
+        /// The Avro library's complaint.
+        #[source]
+        source: apache_avro::Error,
     },
     /// A required field is absent.
     #[error("{format}: missing field `{field}`")]
@@ -116,8 +147,48 @@ pub enum Error {
     },
 }
 
+/// ` at byte N` when the offset is known, for error messages.
+fn at_byte(offset: &Option<usize>) -> String {
+    offset.map_or_else(String::new, |at| format!(" at byte {at}"))
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error of `text` that is not JSON, with the byte offset of the parser's line and
+/// column.
+pub(crate) fn not_json(
+    format: &'static str,
+    field: impl Into<String>,
+    text: &[u8],
+    source: serde_json::Error,
+) -> Error {
+    Error::Json {
+        format,
+        field: field.into(),
+        offset: byte_offset(text, source.line(), source.column()),
+        source,
+    }
+}
+
+/// The byte offset of a 1-based line and column (serde_json counts columns in bytes);
+/// `None` when the position is not in `text`.
+fn byte_offset(text: &[u8], line: usize, column: usize) -> Option<usize> {
+    let line_start = match line {
+        0 => return None,
+        1 => 0,
+        _ => {
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(line - 2)?
+                .0
+                + 1
+        }
+    };
+    let offset = line_start + column.saturating_sub(1);
+    (offset <= text.len()).then_some(offset)
+}
 
 /// The JSON type name of a value, for error messages.
 pub(crate) fn json_type(v: &serde_json::Value) -> String {

@@ -191,6 +191,12 @@ impl ChangeEvent {
     }
 }
 
+impl AsRef<ChangeEvent> for ChangeEvent {
+    fn as_ref(&self) -> &ChangeEvent {
+        self
+    }
+}
+
 /// The [`Rule`]s on which rows an operation carries (shared by events and their views).
 pub(crate) fn check_rows(op: Operation, has_before: bool, has_after: bool) -> Result<()> {
     let broken = |rule| Err(Error::Rule { op, rule });

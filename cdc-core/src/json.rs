@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::error::{Error, Result, json_type};
+use crate::error::{Error, Result, json_type, not_json};
 
 /// Reads fields of one format, naming it in errors; `prefix` is the path of the object
 /// being read (`payload.source` ...).
@@ -80,13 +80,13 @@ impl Fields<'_> {
     }
 }
 
-/// Parses `bytes` as a JSON object.
-pub(crate) fn parse_object(format: &'static str, bytes: &[u8]) -> Result<Map<String, Json>> {
-    match serde_json::from_slice(bytes).map_err(|source| Error::Json { format, source })? {
+/// Parses `bytes`, the record part `part` (`(value)`, `(key)`), as a JSON object.
+pub(crate) fn parse_object(format: &'static str, part: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
+    match serde_json::from_slice(bytes).map_err(|source| not_json(format, part, bytes, source))? {
         Json::Object(o) => Ok(o),
         other => Err(Error::WrongType {
             format,
-            field: "(message)".into(),
+            field: part.to_owned(),
             expected: "an object",
             found: json_type(&other),
         }),

@@ -2,9 +2,21 @@
 //! Debezium -> Replicate keeps every field both formats carry.
 
 use cdc_core::{
-    ChangeEvent, DebeziumJson, Operation, Position, ReplicateJson, Row, Source, Transaction, Value,
+    ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Decoded, Operation, Position, ReplicateJson,
+    ReplicateRecord, Row, Source, Transaction, Value,
 };
 use proptest::prelude::*;
+
+/// A Debezium JSON value through the codec: the record, or `None` for a tombstone.
+fn decode_debezium(value: &[u8]) -> cdc_core::Result<Option<DebeziumRecord>> {
+    DebeziumJson.decode(None, Some(value)).map(Decoded::into_change)
+}
+
+/// A Replicate JSON value through the codec.
+fn decode_replicate(value: &[u8]) -> cdc_core::Result<ReplicateRecord> {
+    let decoded = ReplicateJson.decode(None, Some(value))?;
+    Ok(decoded.into_change().expect("a value is never a tombstone"))
+}
 
 /// Values that plain (schema-less) JSON carries without loss.
 fn value() -> impl Strategy<Value = Value> {
@@ -186,23 +198,23 @@ proptest! {
     #[test]
     fn debezium_json_round_trips(event in debezium_event()) {
         let bytes = DebeziumJson::encode_event(&event);
-        let back = DebeziumJson::decode(Some(&bytes)).unwrap().unwrap().event;
+        let back = decode_debezium(&bytes).unwrap().unwrap().event;
         prop_assert_eq!(back, event);
     }
 
     #[test]
     fn replicate_json_round_trips(event in replicate_event()) {
         let bytes = ReplicateJson::encode_event(&event);
-        let back = ReplicateJson::decode(&bytes).unwrap().event;
+        let back = decode_replicate(&bytes).unwrap().event;
         prop_assert_eq!(back, event);
     }
 
     #[test]
     fn replicate_to_debezium_and_back_keeps_what_both_carry(event in replicate_event()) {
         let replicate = ReplicateJson::encode_event(&event);
-        let decoded = ReplicateJson::decode(&replicate).unwrap().event;
+        let decoded = decode_replicate(&replicate).unwrap().event;
         let debezium = DebeziumJson::encode_event(&decoded);
-        let via_debezium = DebeziumJson::decode(Some(&debezium)).unwrap().unwrap().event;
+        let via_debezium = decode_debezium(&debezium).unwrap().unwrap().event;
         prop_assert_eq!(&via_debezium, &decoded);
         prop_assert_eq!(ReplicateJson::encode_event(&via_debezium), replicate);
     }
@@ -211,7 +223,7 @@ proptest! {
     fn fast_path_agrees_with_the_reference_decoder(event in debezium_event()) {
         let bytes = DebeziumJson::encode_event(&event);
         prop_assert_eq!(
-            DebeziumJson::decode(Some(&bytes)).unwrap(),
+            decode_debezium(&bytes).unwrap(),
             DebeziumJson::decode_reference(&bytes).unwrap()
         );
     }
@@ -220,7 +232,7 @@ proptest! {
     fn replicate_fast_path_agrees_with_the_reference_decoder(event in replicate_event()) {
         let bytes = ReplicateJson::encode_event(&event);
         prop_assert_eq!(
-            ReplicateJson::decode(&bytes).unwrap(),
+            decode_replicate(&bytes).unwrap(),
             ReplicateJson::decode_reference(&bytes).unwrap()
         );
     }
@@ -231,24 +243,24 @@ proptest! {
         let view = DebeziumJson::decode_view(Some(&bytes)).unwrap().unwrap();
         prop_assert_eq!(view.to_event().unwrap(), DebeziumJson::decode_reference(&bytes).unwrap().unwrap().event);
         let bytes = ReplicateJson::encode_event(&replicate);
-        let view = ReplicateJson::decode_view(&bytes).unwrap();
+        let view = ReplicateJson::decode_view(Some(&bytes)).unwrap().unwrap();
         prop_assert_eq!(view.to_event(), ReplicateJson::decode_reference(&bytes).unwrap().event);
     }
 
     #[test]
     fn decoders_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = DebeziumJson::decode(Some(&bytes));
-        let _ = DebeziumJson::decode_key(&bytes);
-        let _ = ReplicateJson::decode(&bytes);
+        let _ = decode_debezium(&bytes);
+        let _ = DebeziumJson.decode(Some(&bytes), None);
+        let _ = decode_replicate(&bytes);
         let _ = DebeziumJson::decode_view(Some(&bytes));
-        let _ = ReplicateJson::decode_view(&bytes);
+        let _ = ReplicateJson::decode_view(Some(&bytes));
     }
 }
 
 mod avro_forms {
     use super::*;
-    use cdc_core::avro::debezium::DebeziumAvro;
-    use cdc_core::avro::replicate::ReplicateAvro;
+    use cdc_core::DebeziumAvro;
+    use cdc_core::ReplicateAvro;
     use cdc_core::avro::{ColumnType, RowSchema};
 
     /// A table with a column of every type.
@@ -339,7 +351,7 @@ mod avro_forms {
             let codec = DebeziumAvro::new("db.inventory.t", table("Value")).unwrap();
             let event = ChangeEvent { op, before: rows.0, after: rows.1, source, transaction: None, key: None, ts_ms: ts.map(i64::from) };
             let bytes = codec.encode_binary(&event).unwrap();
-            prop_assert_eq!(codec.decode_binary(&bytes).unwrap(), event);
+            prop_assert_eq!(codec.decode(None, Some(&bytes)).unwrap(), Decoded::Change(event));
         }
 
         #[test]
@@ -364,9 +376,9 @@ mod avro_forms {
                 ts_ms: None,
             };
             let bytes = codec.encode_binary(&event).unwrap();
-            prop_assert_eq!(codec.decode_binary(&bytes).unwrap(), event.clone());
+            prop_assert_eq!(codec.decode(None, Some(&bytes)).unwrap(), Decoded::Change(event.clone()));
             let enveloped = codec.encode_envelope(&event).unwrap();
-            prop_assert_eq!(codec.decode_envelope(&enveloped).unwrap(), event);
+            prop_assert_eq!(codec.decode(None, Some(&enveloped)).unwrap(), Decoded::Change(event));
         }
 
         #[test]
@@ -382,15 +394,15 @@ mod avro_forms {
             let bytes = codec.encode_binary(&event).unwrap();
             // apache-avro reads end-of-input at a trailing ["null", ...] union as null, so
             // a cut may drop only trailing nulls: then it must decode to the same event.
-            let whole = codec.decode_binary(&bytes).unwrap();
+            let whole = codec.decode(None, Some(&bytes)).unwrap();
             if cut < bytes.len() {
-                match codec.decode_binary(&bytes[..cut]) {
+                match codec.decode(None, Some(&bytes[..cut])) {
                     Err(_) => {}
                     Ok(decoded) => prop_assert_eq!(decoded, whole, "cut at {} decoded to another event", cut),
                 }
             }
-            let _ = codec.decode_binary(&garbage);
-            let _ = ReplicateAvro::new(table("Data")).unwrap().decode_binary(&garbage);
+            let _ = codec.decode(None, Some(&garbage));
+            let _ = ReplicateAvro::new(table("Data")).unwrap().decode(None, Some(&garbage));
         }
     }
 
@@ -404,7 +416,7 @@ mod avro_forms {
             Source::default(),
         )
         .unwrap();
-        let err = codec.encode(&event).unwrap_err().to_string();
+        let err = codec.to_avro(&event).unwrap_err().to_string();
         assert!(err.contains("after.c_long"), "{err}");
     }
 }

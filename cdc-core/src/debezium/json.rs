@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 
 use super::view::DebeziumRef;
 use super::{schema, source};
+use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
 use crate::event::{ChangeEvent, Operation, Transaction};
 use crate::json::{Fields, parse_object};
@@ -23,25 +24,59 @@ pub struct DebeziumRecord {
     pub schema: Option<Json>,
 }
 
-/// The Debezium JSON codec.
+impl AsRef<ChangeEvent> for DebeziumRecord {
+    fn as_ref(&self) -> &ChangeEvent {
+        &self.event
+    }
+}
+
+impl From<DebeziumRecord> for ChangeEvent {
+    fn from(record: DebeziumRecord) -> Self {
+        record.event
+    }
+}
+
+/// The Debezium JSON codec. It decodes through [`Decode`]: a record's value is the
+/// payload, plain (`schemas.enable=false`) or in the `schema`/`payload` envelope; its
+/// key, when the record has one, holds the primary-key columns (a JSON object, with or
+/// without the envelope) and becomes the event's [`key`](ChangeEvent::key).
 ///
 /// ```
-/// use cdc_core::{DebeziumJson, Operation};
+/// use cdc_core::{DebeziumJson, Decode, Decoded, Operation, Row, Value};
+/// let key = br#"{"id":1004}"#;
 /// let value = br#"{"before":null,"after":{"id":1004,"email":"annek@noanswer.org"},
 ///   "source":{"connector":"mysql","name":"mysql-server-1","db":"inventory","table":"customers",
 ///             "file":"mysql-bin.000003","pos":805,"row":0,"server_id":223344},
 ///   "op":"c","ts_ms":1465581902461}"#;
-/// let record = DebeziumJson::decode(Some(value)).unwrap().expect("not a tombstone");
+/// let record = DebeziumJson.decode(Some(key), Some(value))?.into_change().expect("not a tombstone");
 /// assert_eq!(record.event.op, Operation::Create);
-/// assert_eq!(DebeziumJson::decode(None).unwrap(), None); // the tombstone after a delete
+/// assert_eq!(record.event.key, Some(Row::new().with("id", Value::Int(1004))));
+/// // The tombstone after a delete: no value, the deleted row's key.
+/// assert_eq!(
+///     DebeziumJson.decode(Some(key), None)?,
+///     Decoded::Tombstone { key: Some(Row::new().with("id", Value::Int(1004))) }
+/// );
+/// # Ok::<(), cdc_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DebeziumJson;
 
+impl Decode for DebeziumJson {
+    type Output = DebeziumRecord;
+
+    /// Decodes a record: `None` for the value (or an enveloped `null` payload) is a
+    /// tombstone. Errors name the field at fault, in the key or the value.
+    fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<DebeziumRecord>> {
+        let record = value.map(Self::decode_value).transpose()?.flatten();
+        let key = key.map(Self::decode_key).transpose()?;
+        Ok(Decoded::keyed(record, key, |record| &mut record.event))
+    }
+}
+
 impl DebeziumJson {
-    /// Decodes a record value. `None` (a Kafka tombstone) decodes to `None`.
-    pub fn decode(value: Option<&[u8]>) -> Result<Option<DebeziumRecord>> {
-        let Some(bytes) = value else { return Ok(None) };
+    /// A record value by the fast path when the views read it, else by the reference
+    /// decoder; `None` for an enveloped tombstone.
+    fn decode_value(bytes: &[u8]) -> Result<Option<DebeziumRecord>> {
         if let Some(Ok(event)) = super::view::decode_owned(bytes) {
             return Ok(Some(DebeziumRecord { event, schema: None }));
         }
@@ -50,8 +85,8 @@ impl DebeziumJson {
 
     /// Decodes a plain payload (`schemas.enable=false`) into a view that borrows from
     /// `value`; see [`crate::view`]. `None` (a tombstone) decodes to `None`. A message
-    /// with the schema envelope is refused (decode it with [`DebeziumJson::decode`]);
-    /// bad input gets the same error as from `decode`.
+    /// with the schema envelope is refused (decode it with [`Decode::decode`]); bad
+    /// input gets the same error as from `decode`.
     pub fn decode_view(value: Option<&[u8]>) -> Result<Option<DebeziumRef<'_>>> {
         let Some(bytes) = value else { return Ok(None) };
         if let Some(view) = super::view::decode(bytes) {
@@ -63,7 +98,7 @@ impl DebeziumJson {
                 format: FORMAT,
                 field: "schema".into(),
                 reason: "a view reads plain payloads; decode messages with the schema envelope with \
-                         `DebeziumJson::decode`"
+                         `Decode::decode`"
                     .into(),
             }),
         }
@@ -73,7 +108,7 @@ impl DebeziumJson {
     /// errors that name the field. Public for tests that check the fast path against it.
     #[doc(hidden)]
     pub fn decode_reference(bytes: &[u8]) -> Result<Option<DebeziumRecord>> {
-        let root = parse_object(FORMAT, bytes)?;
+        let root = parse_object(FORMAT, "(value)", bytes)?;
         let top = Fields {
             format: FORMAT,
             prefix: "",
@@ -139,13 +174,13 @@ impl DebeziumJson {
         Ok(Some(DebeziumRecord { event, schema }))
     }
 
-    /// Decodes a record key (the primary-key columns as a JSON object, with or without
-    /// the schema envelope).
-    pub fn decode_key(key: &[u8]) -> Result<Row> {
-        let root = parse_object(FORMAT, key)?;
+    /// Decodes a record key: the primary-key columns as a JSON object, with or without
+    /// the schema envelope.
+    fn decode_key(key: &[u8]) -> Result<Row> {
+        let root = parse_object(FORMAT, "(key)", key)?;
         let f = Fields {
             format: FORMAT,
-            prefix: "",
+            prefix: "key",
         };
         let (columns, fields) = if root.contains_key("payload") && root.contains_key("schema") {
             let fields = root

@@ -1,11 +1,11 @@
 //! The borrowed view of a plain Debezium payload (`schemas.enable=false`, the common
 //! case): the views' scanner reads straight into rows whose text borrows from the
 //! input, with no intermediate JSON tree. The same reading, with owned rows, is the fast
-//! path of [`DebeziumJson::decode`]. Anything the view does not accept (the schema
+//! path of [`DebeziumJson`'s decoding]. Anything the view does not accept (the schema
 //! envelope, bad input) goes to the reference decoder in `json.rs`, which names the
 //! field at fault; property tests and the fuzz target keep the paths in step.
 //!
-//! [`DebeziumJson::decode`]: super::DebeziumJson::decode
+//! [`DebeziumJson`'s decoding]: crate::Decode::decode
 
 use std::borrow::Cow;
 
@@ -28,9 +28,9 @@ pub struct DebeziumRef<'a> {
     /// The row after the change.
     pub after: Option<RowRef<'a>>,
     /// The source block.
-    pub source: SourceRef<'a>,
+    pub source: DebeziumSourceRef<'a>,
     /// The transaction block.
-    pub transaction: Option<TransactionRef<'a>>,
+    pub transaction: Option<DebeziumTransactionRef<'a>>,
     /// When the connector processed the event.
     pub ts_ms: Option<i64>,
 }
@@ -55,8 +55,8 @@ fn event(
     op: Operation,
     before: Option<Row>,
     after: Option<Row>,
-    source: &SourceRef<'_>,
-    transaction: Option<&TransactionRef<'_>>,
+    source: &DebeziumSourceRef<'_>,
+    transaction: Option<&DebeziumTransactionRef<'_>>,
     ts_ms: Option<i64>,
 ) -> Result<ChangeEvent> {
     Ok(ChangeEvent {
@@ -77,7 +77,7 @@ fn event(
 /// The source block of a [`DebeziumRef`]: the common fields typed, the
 /// connector-specific ones (position, version ...) as raw JSON text.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SourceRef<'a> {
+pub struct DebeziumSourceRef<'a> {
     /// `connector`.
     pub connector: Option<Cow<'a, str>>,
     /// `name`, the logical server name.
@@ -95,7 +95,7 @@ pub struct SourceRef<'a> {
     fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
-impl<'a> SourceRef<'a> {
+impl<'a> DebeziumSourceRef<'a> {
     /// Another field of the block (`lsn`, `file`, `pos`, `version` ...) as raw JSON text.
     pub fn field(&self, name: &str) -> Option<&'a str> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
@@ -135,7 +135,7 @@ impl<'a> SourceRef<'a> {
 
 /// The transaction block of a [`DebeziumRef`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct TransactionRef<'a> {
+pub struct DebeziumTransactionRef<'a> {
     /// `id`.
     pub id: Cow<'a, str>,
     /// `total_order`.
@@ -224,10 +224,10 @@ struct Fields<'a, R> {
     seen: u8,
     before: Option<R>,
     after: Option<R>,
-    source: Option<SourceRef<'a>>,
+    source: Option<DebeziumSourceRef<'a>>,
     op: Option<Cow<'a, str>>,
     ts_ms: Option<i64>,
-    transaction: Option<TransactionRef<'a>>,
+    transaction: Option<DebeziumTransactionRef<'a>>,
 }
 
 impl<R> Default for Fields<'_, R> {
@@ -254,7 +254,7 @@ impl<R> Fields<'_, R> {
 }
 
 /// `null`, or the transaction block: `id` required, repeated fields refused.
-fn transaction<'a>(s: &mut Scan<'a>) -> Option<Option<TransactionRef<'a>>> {
+fn transaction<'a>(s: &mut Scan<'a>) -> Option<Option<DebeziumTransactionRef<'a>>> {
     if s.null() {
         return Some(None);
     }
@@ -271,7 +271,7 @@ fn transaction<'a>(s: &mut Scan<'a>) -> Option<Option<TransactionRef<'a>>> {
         }
         Some(())
     })?;
-    Some(Some(TransactionRef {
+    Some(Some(DebeziumTransactionRef {
         id: id?,
         total_order: total_order.flatten(),
         data_collection_order: data_collection_order.flatten(),
@@ -279,11 +279,11 @@ fn transaction<'a>(s: &mut Scan<'a>) -> Option<Option<TransactionRef<'a>>> {
 }
 
 /// `null`, or the source block. A repeated field keeps its last value.
-fn source<'a>(s: &mut Scan<'a>) -> Option<Option<SourceRef<'a>>> {
+fn source<'a>(s: &mut Scan<'a>) -> Option<Option<DebeziumSourceRef<'a>>> {
     if s.null() {
         return Some(None);
     }
-    let mut source = SourceRef::default();
+    let mut source = DebeziumSourceRef::default();
     s.object(|s, key| {
         match key.as_ref() {
             "connector" => source.connector = s.opt_string()?,

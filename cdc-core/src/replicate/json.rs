@@ -2,27 +2,16 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::record::{MAGIC, assemble, data_rows, encode_headers};
 use super::view::ReplicateRef;
+use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
-use crate::event::{ChangeEvent, Operation, Position, Source, Transaction};
+use crate::event::ChangeEvent;
 use crate::json::{Fields, parse_object};
 use crate::row::Row;
 use crate::value::Value;
 
 pub(super) const FORMAT: &str = "replicate-json";
-
-/// The magic of Replicate's message envelope.
-pub const MAGIC: &str = "atMSG";
-
-/// Header fields kept verbatim in [`Source::extra`] (the model has no typed place for
-/// them), so re-encoding loses nothing.
-pub(super) const KEPT_HEADERS: &[&str] = &[
-    "timestamp",
-    "changeMask",
-    "columnMask",
-    "transactionLastEvent",
-    "externalSchemaId",
-];
 
 /// A decoded Replicate message: the event, and the outer envelope's other fields when
 /// the message had the envelope.
@@ -35,25 +24,56 @@ pub struct ReplicateRecord {
     pub envelope: Option<Map<String, Json>>,
 }
 
-/// The Replicate JSON codec.
+impl AsRef<ChangeEvent> for ReplicateRecord {
+    fn as_ref(&self) -> &ChangeEvent {
+        &self.event
+    }
+}
+
+impl From<ReplicateRecord> for ChangeEvent {
+    fn from(record: ReplicateRecord) -> Self {
+        record.event
+    }
+}
+
+/// The Replicate JSON codec. It decodes through [`Decode`]: a record's value is a bare
+/// data record or one in the `atMSG` message envelope. Replicate's message key is set
+/// per task (primary-key values, a custom expression, or none) and does not name its
+/// columns, so this codec does not read it: the rows carry the key columns, and a
+/// tombstone's key is `None`.
 ///
 /// ```
-/// use cdc_core::{ReplicateJson, Operation};
+/// use cdc_core::{Decode, ReplicateJson, Operation};
 /// let message = br#"{"data": {"PATIENTID": 7, "OUTCOMESTERMDATE": "2026-01-31"},
 ///   "beforeData": {"PATIENTID": 7, "OUTCOMESTERMDATE": null},
 ///   "headers": {"operation": "UPDATE", "changeSequence": "20260131000000000000000000001",
 ///               "timestamp": "2026-01-31T10:00:00.000", "streamPosition": "00000025:00000ac0:0002",
 ///               "transactionId": "00000000000000000000000000000A1B", "changeMask": "02", "columnMask": "03"}}"#;
-/// let record = ReplicateJson::decode(message).unwrap();
+/// let record = ReplicateJson.decode(None, Some(message))?.into_change().expect("not a tombstone");
 /// assert_eq!(record.event.op, Operation::Update);
-/// assert_eq!(cdc_core::changed_columns(&record.event).unwrap(), vec!["OUTCOMESTERMDATE"]);
+/// assert_eq!(cdc_core::changed_columns(&record.event)?, vec!["OUTCOMESTERMDATE"]);
+/// # Ok::<(), cdc_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReplicateJson;
 
+impl Decode for ReplicateJson {
+    type Output = ReplicateRecord;
+
+    /// Decodes a record's value, enveloped (`magic: atMSG`) or a bare data record; `None`
+    /// is a tombstone. The key is not read (see [`ReplicateJson`]).
+    fn decode(&self, _key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<ReplicateRecord>> {
+        Ok(match value {
+            None => Decoded::Tombstone { key: None },
+            Some(bytes) => Decoded::Change(Self::decode_value(bytes)?),
+        })
+    }
+}
+
 impl ReplicateJson {
-    /// Decodes a message, enveloped (`magic: atMSG`) or a bare data record.
-    pub fn decode(bytes: &[u8]) -> Result<ReplicateRecord> {
+    /// A record value by the fast path when the views read it, else by the reference
+    /// decoder.
+    fn decode_value(bytes: &[u8]) -> Result<ReplicateRecord> {
         if let Some(event) = super::view::decode_owned(bytes) {
             return Ok(ReplicateRecord {
                 event,
@@ -63,19 +83,20 @@ impl ReplicateJson {
         Self::decode_reference(bytes)
     }
 
-    /// Decodes a bare data record into a view that borrows from `bytes`; see
-    /// [`crate::view`]. A message in the `atMSG` envelope is refused (decode it with
-    /// [`ReplicateJson::decode`]); bad input gets the same error as from `decode`.
-    pub fn decode_view(bytes: &[u8]) -> Result<ReplicateRef<'_>> {
+    /// Decodes a bare data record into a view that borrows from `value`; see
+    /// [`crate::view`]. `None` (a tombstone) decodes to `None`. A message in the `atMSG`
+    /// envelope is refused (decode it with [`Decode::decode`]); bad input gets the same
+    /// error as from `decode`.
+    pub fn decode_view(value: Option<&[u8]>) -> Result<Option<ReplicateRef<'_>>> {
+        let Some(bytes) = value else { return Ok(None) };
         if let Some(view) = super::view::decode(bytes) {
-            return Ok(view);
+            return Ok(Some(view));
         }
         Self::decode_reference(bytes)?;
         Err(Error::InvalidValue {
             format: FORMAT,
             field: "magic".into(),
-            reason: "a view reads bare data records; decode enveloped messages with `ReplicateJson::decode`"
-                .into(),
+            reason: "a view reads bare data records; decode enveloped messages with `Decode::decode`".into(),
         })
     }
 
@@ -83,7 +104,7 @@ impl ReplicateJson {
     /// name the field. Public for tests that check the fast path against it.
     #[doc(hidden)]
     pub fn decode_reference(bytes: &[u8]) -> Result<ReplicateRecord> {
-        let root = parse_object(FORMAT, bytes)?;
+        let root = parse_object(FORMAT, "(value)", bytes)?;
         let top = Fields {
             format: FORMAT,
             prefix: "",
@@ -136,25 +157,6 @@ impl ReplicateJson {
     }
 }
 
-pub(super) fn operation(code: &str) -> Option<Operation> {
-    Some(match code {
-        "INSERT" => Operation::Create,
-        "UPDATE" => Operation::Update,
-        "DELETE" => Operation::Delete,
-        "REFRESH" => Operation::Read,
-        _ => return None,
-    })
-}
-
-fn operation_code(op: Operation) -> &'static str {
-    match op {
-        Operation::Create => "INSERT",
-        Operation::Update => "UPDATE",
-        Operation::Delete => "DELETE",
-        Operation::Read | Operation::Truncate | Operation::Message => "REFRESH",
-    }
-}
-
 fn row(obj: &Map<String, Json>) -> Row {
     obj.iter()
         .map(|(c, v)| (c.clone(), Value::from_json(v)))
@@ -169,124 +171,7 @@ fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent
     let headers = f.object(record, "headers")?;
     let data = f.opt_object(record, "data")?.map(row);
     let before_data = f.opt_object(record, "beforeData")?.map(row);
-    assemble(data, before_data, headers, &f.path("headers"))
-}
-
-/// The event of a record's rows and headers (shared by the JSON and Avro forms).
-pub(crate) fn assemble(
-    data: Option<Row>,
-    before_data: Option<Row>,
-    headers: &Map<String, Json>,
-    headers_path: &str,
-) -> Result<ChangeEvent> {
-    let hf = Fields {
-        format: FORMAT,
-        prefix: headers_path,
-    };
-    let code = hf.str(headers, "operation")?;
-    let op = operation(&code).ok_or_else(|| Error::UnknownOperation {
-        format: FORMAT,
-        field: hf.path("operation"),
-        value: code.clone(),
-    })?;
-    // A delete carries the deleted row in `data`.
-    let (before, after) = match op {
-        Operation::Delete => (before_data.or(data), None),
-        _ => (before_data, data),
-    };
-    let width = after.as_ref().or(before.as_ref()).map_or(0, Row::len);
-    for field in ["changeMask", "columnMask"] {
-        if let Some(mask) = hf.opt_str(headers, field)? {
-            super::mask::check(field, &mask, width)?;
-        }
-    }
-    let transaction = hf.opt_str(headers, "transactionId")?.map(|id| -> Result<_> {
-        Ok(Transaction {
-            id,
-            total_order: hf.opt_i64(headers, "transactionEventCounter")?,
-            data_collection_order: None,
-        })
-    });
-    let extra = headers
-        .iter()
-        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let event = replicate_event(
-        op,
-        (before, after),
-        hf.str(headers, "changeSequence")?,
-        hf.opt_str(headers, "streamPosition")?.unwrap_or_default(),
-        extra,
-        transaction.transpose()?,
-    );
-    event.check()?;
-    Ok(event)
-}
-
-/// An event as Replicate's records carry it: the position from the headers, the kept
-/// headers in `source.extra`, a `REFRESH` marked as a snapshot read.
-pub(super) fn replicate_event(
-    op: Operation,
-    (before, after): (Option<Row>, Option<Row>),
-    change_sequence: String,
-    stream_position: String,
-    extra: Map<String, Json>,
-    transaction: Option<Transaction>,
-) -> ChangeEvent {
-    ChangeEvent {
-        op,
-        before,
-        after,
-        source: Source {
-            connector: Some("replicate".into()),
-            position: Position::Replicate {
-                change_sequence,
-                stream_position,
-            },
-            snapshot: (op == Operation::Read).then(|| "true".to_owned()),
-            extra,
-            ..Source::default()
-        },
-        transaction,
-        key: None,
-        ts_ms: None,
-    }
-}
-
-/// The headers object of an event (shared by the JSON and Avro forms).
-pub(crate) fn encode_headers(event: &ChangeEvent) -> Map<String, Json> {
-    let mut headers = Map::new();
-    headers.insert("operation".into(), Json::String(operation_code(event.op).into()));
-    let (change_sequence, stream_position) = match &event.source.position {
-        Position::Replicate {
-            change_sequence,
-            stream_position,
-        } => (change_sequence.clone(), stream_position.clone()),
-        _ => (String::new(), String::new()),
-    };
-    headers.insert("changeSequence".into(), Json::String(change_sequence));
-    headers.insert("streamPosition".into(), Json::String(stream_position));
-    if let Some(t) = &event.transaction {
-        headers.insert("transactionId".into(), Json::String(t.id.clone()));
-        if let Some(counter) = t.total_order {
-            headers.insert("transactionEventCounter".into(), Json::from(counter));
-        }
-    }
-    for (k, v) in &event.source.extra {
-        if KEPT_HEADERS.contains(&k.as_str()) {
-            headers.insert(k.clone(), v.clone());
-        }
-    }
-    headers
-}
-
-/// Which rows go in `data` and `beforeData`.
-pub(crate) fn data_rows(event: &ChangeEvent) -> (Option<&Row>, Option<&Row>) {
-    match event.op {
-        Operation::Delete => (event.before.as_ref(), None),
-        _ => (event.after.as_ref(), event.before.as_ref()),
-    }
+    assemble(FORMAT, data, before_data, headers, &f.path("headers"))
 }
 
 fn encode_record(event: &ChangeEvent) -> Json {

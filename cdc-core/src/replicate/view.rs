@@ -1,13 +1,13 @@
 //! The borrowed view of a bare Replicate data record (`data`, `beforeData`, `headers`).
-//! The same reading, with owned rows, is the fast path of [`ReplicateJson::decode`].
+//! The same reading, with owned rows, is the fast path of [`ReplicateJson`'s decoding].
 //! Messages the view does not read (the `atMSG` envelope, bad input) go to the
 //! reference decoder in `json.rs`, which names the field at fault.
 //!
-//! [`ReplicateJson::decode`]: super::ReplicateJson::decode
+//! [`ReplicateJson`'s decoding]: crate::Decode::decode
 
 use std::borrow::Cow;
 
-use super::json::{KEPT_HEADERS, operation, replicate_event};
+use super::record::{KEPT_HEADERS, operation, replicate_event};
 use crate::event::{ChangeEvent, Operation, Transaction, check_rows};
 use crate::row::Row;
 use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
@@ -24,12 +24,12 @@ pub struct ReplicateRef<'a> {
     /// The row after the change.
     pub after: Option<RowRef<'a>>,
     /// The headers.
-    pub headers: HeadersRef<'a>,
+    pub headers: ReplicateHeadersRef<'a>,
 }
 
 impl ReplicateRef<'_> {
-    /// The owned event, equal to the one [`ReplicateJson::decode`](super::ReplicateJson::decode)
-    /// gives.
+    /// The owned event, equal to the one [`ReplicateJson`](super::ReplicateJson) decodes
+    /// through [`Decode`](crate::Decode).
     pub fn to_event(&self) -> ChangeEvent {
         event(
             self.op,
@@ -41,7 +41,7 @@ impl ReplicateRef<'_> {
 }
 
 /// The owned event of a record's parts.
-fn event(op: Operation, before: Option<Row>, after: Option<Row>, h: &HeadersRef<'_>) -> ChangeEvent {
+fn event(op: Operation, before: Option<Row>, after: Option<Row>, h: &ReplicateHeadersRef<'_>) -> ChangeEvent {
     let owned = |s: &Cow<'_, str>| s.as_ref().to_owned();
     replicate_event(
         op,
@@ -59,7 +59,7 @@ fn event(op: Operation, before: Option<Row>, after: Option<Row>, h: &HeadersRef<
 
 /// The headers of a [`ReplicateRef`].
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct HeadersRef<'a> {
+pub struct ReplicateHeadersRef<'a> {
     /// `changeSequence`.
     pub change_sequence: Cow<'a, str>,
     /// `streamPosition`.
@@ -76,7 +76,7 @@ pub struct HeadersRef<'a> {
     kept: Vec<(Cow<'a, str>, &'a str)>,
 }
 
-impl<'a> HeadersRef<'a> {
+impl<'a> ReplicateHeadersRef<'a> {
     /// A header kept verbatim (`timestamp`, `transactionLastEvent` ...) as raw JSON text.
     pub fn field(&self, name: &str) -> Option<&'a str> {
         self.kept.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
@@ -107,7 +107,7 @@ pub(super) fn decode_owned(bytes: &[u8]) -> Option<ChangeEvent> {
 }
 
 /// A record's operation, rows (a delete's row in `before`) and headers.
-type Parts<'a, R> = (Operation, Option<R>, Option<R>, HeadersRef<'a>);
+type Parts<'a, R> = (Operation, Option<R>, Option<R>, ReplicateHeadersRef<'a>);
 
 /// Reads a bare record with rows of type `R`.
 fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<Parts<'a, R>> {
@@ -161,7 +161,7 @@ fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<Parts<'a, R>> {
 /// The headers as read, before the checks that need the rows.
 struct RawHeaders<'a> {
     operation: Option<Cow<'a, str>>,
-    headers: HeadersRef<'a>,
+    headers: ReplicateHeadersRef<'a>,
     /// `transactionEventCounter` as raw text: it is read only with a `transactionId`.
     counter: Option<&'a str>,
 }
@@ -179,7 +179,7 @@ fn headers<'a>(s: &mut Scan<'a>) -> Option<RawHeaders<'a>> {
     let mut operation = None;
     let mut change_sequence = None;
     let mut counter = None;
-    let mut h = HeadersRef::default();
+    let mut h = ReplicateHeadersRef::default();
     s.object(|s, key| {
         match key.as_ref() {
             "operation" => operation = s.opt_string()?,

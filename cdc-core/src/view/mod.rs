@@ -10,7 +10,7 @@
 //! assert_eq!(view.op, Operation::Create);
 //! let status = view.after.as_ref().and_then(|row| row.get("status")).and_then(|v| v.as_str());
 //! assert_eq!(status, Some("Overspeed"));
-//! let event = view.to_event().unwrap(); // the owned event, equal to `DebeziumJson::decode`'s
+//! let event = view.to_event().unwrap(); // the owned event, equal to the one `Decode` gives
 //! assert_eq!(event.after_value("id"), Some(&cdc_core::Value::Int(7)));
 //! ```
 
@@ -21,5 +21,5 @@ pub(crate) use row::{OwnedRow, RowBuild};
 pub use row::{RowRef, ValueRef};
 pub(crate) use scan::{Scan, raw_json};
 
-pub use crate::debezium::view::{DebeziumRef, SourceRef, TransactionRef};
-pub use crate::replicate::view::{HeadersRef, ReplicateRef};
+pub use crate::debezium::view::{DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef};
+pub use crate::replicate::view::{ReplicateHeadersRef, ReplicateRef};

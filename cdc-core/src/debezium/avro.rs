@@ -3,10 +3,16 @@
 use apache_avro::types::Value as Avro;
 use serde_json::{Map, Value as Json, json};
 
-use super::{RowSchema, parse_schema, to_json, unwrap_union, wrong};
+use super::source;
+use crate::avro::{
+    KeySchema, RowSchema, decode_key, encode_key, field, parse_schema, read_datum, to_json, unwrap_union,
+    write_datum, wrong,
+};
+use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
 use crate::event::{ChangeEvent, Operation, Transaction};
 use crate::json::Fields;
+use crate::row::Row;
 
 const FORMAT: &str = "debezium-avro";
 
@@ -33,29 +39,61 @@ const SOURCE_FIELDS: &[(&str, &str)] = &[
     ("stream_position", "string"),
 ];
 
-/// The Debezium Avro codec for one table's rows.
+/// The Debezium Avro codec for one table's rows. It decodes Avro binary (without the
+/// registry's framing) through [`Decode`]; a record's key is read when the codec holds
+/// the key's columns ([`with_key`](Self::with_key)), else left out of the event.
 ///
 /// ```
-/// use cdc_core::avro::{RowSchema, ColumnType, debezium::DebeziumAvro};
-/// use cdc_core::{ChangeEvent, Operation, Row, Source, Value};
+/// use cdc_core::avro::{RowSchema, ColumnType};
+/// use cdc_core::{ChangeEvent, DebeziumAvro, Decode, Operation, Row, Source, Value};
 ///
 /// let rows = RowSchema { name: "Value".into(), columns: vec![("id".into(), ColumnType::Long)] };
-/// let codec = DebeziumAvro::new("dbserver1.inventory.customers", rows).unwrap();
-/// let event = ChangeEvent::new(Operation::Create, None, Some(Row::new().with("id", Value::Int(7))), Source::default()).unwrap();
-/// let bytes = codec.encode_binary(&event).unwrap();
-/// assert_eq!(codec.decode_binary(&bytes).unwrap(), event);
+/// let key = RowSchema { name: "Key".into(), columns: vec![("id".into(), ColumnType::Long)] };
+/// let codec = DebeziumAvro::new("dbserver1.inventory.customers", rows)?.with_key(key)?;
+/// let row = Row::new().with("id", Value::Int(7));
+/// let mut event = ChangeEvent::new(Operation::Create, None, Some(row.clone()), Source::default())?;
+/// let (key, value) = (codec.encode_key(&row)?, codec.encode_binary(&event)?);
+/// event.key = Some(row);
+/// assert_eq!(codec.decode(Some(&key), Some(&value))?.into_change(), Some(event));
+/// # Ok::<(), cdc_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct DebeziumAvro {
     rows: RowSchema,
     schema: apache_avro::Schema,
+    key: Option<KeySchema>,
+}
+
+impl Decode for DebeziumAvro {
+    type Output = ChangeEvent;
+
+    /// Decodes a record: `None` for the value is a tombstone. The key is read with the
+    /// key columns given to [`with_key`](Self::with_key), if any.
+    fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<ChangeEvent>> {
+        let event = value.map(|bytes| self.decode_binary(bytes)).transpose()?;
+        let key = decode_key(self.key.as_ref(), key, FORMAT)?;
+        Ok(Decoded::keyed(event, key, |event| event))
+    }
 }
 
 impl DebeziumAvro {
     /// The codec of a table whose rows have `rows`, in Avro namespace `namespace`.
     pub fn new(namespace: &str, rows: RowSchema) -> Result<Self> {
-        let schema = parse_schema(&Self::schema_json(namespace, &rows))?;
-        Ok(Self { rows, schema })
+        let schema = parse_schema(&Self::schema_json(namespace, &rows), FORMAT)?;
+        Ok(Self {
+            rows,
+            schema,
+            key: None,
+        })
+    }
+
+    /// The codec, reading and writing record keys as Avro records of `key`'s columns
+    /// (the table's primary key).
+    pub fn with_key(self, key: RowSchema) -> Result<Self> {
+        Ok(Self {
+            key: Some(KeySchema::new(key, FORMAT)?),
+            ..self
+        })
     }
 
     /// The envelope's Avro schema.
@@ -86,14 +124,14 @@ impl DebeziumAvro {
     }
 
     /// The event as an Avro value of [`schema`](Self::schema).
-    pub fn encode(&self, event: &ChangeEvent) -> Result<Avro> {
-        let row = |r: &Option<crate::row::Row>, side: &str| -> Result<Avro> {
+    pub fn to_avro(&self, event: &ChangeEvent) -> Result<Avro> {
+        let row = |r: &Option<Row>, side: &str| -> Result<Avro> {
             Ok(match r {
                 None => Avro::Union(0, Box::new(Avro::Null)),
-                Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side)?)),
+                Some(r) => Avro::Union(1, Box::new(self.rows.encode_row(r, side, FORMAT)?)),
             })
         };
-        let source_json = crate::debezium::encode_source(&event.source);
+        let source_json = source::encode(&event.source);
         let source = Avro::Record(
             SOURCE_FIELDS
                 .iter()
@@ -137,30 +175,30 @@ impl DebeziumAvro {
     }
 
     /// The event of an Avro value of [`schema`](Self::schema).
-    pub fn decode(&self, value: &Avro) -> Result<ChangeEvent> {
+    pub fn from_avro(&self, value: &Avro) -> Result<ChangeEvent> {
         let Avro::Record(fields) = value else {
-            return Err(wrong("(envelope)", "a record", value));
+            return Err(wrong(FORMAT, "(envelope)", "a record", value));
         };
-        let get = |name: &str| super::field(fields, name, FORMAT);
+        let get = |name: &str| field(fields, name, FORMAT);
         let code = match get("op")? {
             Avro::String(s) => s.clone(),
-            other => return Err(wrong("op", "a string", other)),
+            other => return Err(wrong(FORMAT, "op", "a string", other)),
         };
         let op = Operation::from_debezium(&code).ok_or_else(|| Error::UnknownOperation {
             format: FORMAT,
             field: "op".into(),
             value: code.clone(),
         })?;
-        let row = |side: &str| -> Result<Option<crate::row::Row>> {
+        let row = |side: &str| -> Result<Option<Row>> {
             match get(side)? {
                 Avro::Null => Ok(None),
-                record => self.rows.decode_row(record, side).map(Some),
+                record => self.rows.decode_row(record, side, FORMAT).map(Some),
             }
         };
         let source = match to_json(get("source")?) {
             Json::Object(map) => {
                 let map: Map<String, Json> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
-                crate::debezium::decode_source(
+                source::decode(
                     &map,
                     &Fields {
                         format: FORMAT,
@@ -208,11 +246,17 @@ impl DebeziumAvro {
 
     /// The event as Avro binary (no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        super::encode_datum(&self.schema, self.encode(event)?)
+        write_datum(&self.schema, self.to_avro(event)?, FORMAT, "(value)")
+    }
+
+    /// A record key as Avro binary: the columns of [`with_key`](Self::with_key) taken
+    /// from `key`. An error when the codec was given no key columns.
+    pub fn encode_key(&self, key: &Row) -> Result<Vec<u8>> {
+        encode_key(self.key.as_ref(), key, FORMAT)
     }
 
     /// The event of Avro binary (no registry framing); truncated input is an error.
-    pub fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.decode(&super::decode_datum(&self.schema, bytes)?)
+    fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
+        self.from_avro(&read_datum(&self.schema, bytes, FORMAT, "(value)")?)
     }
 }
