@@ -159,7 +159,7 @@ impl StreamsConfig {
     /// does not answer) before it fails. While it retries (10 ms backoff, doubling to
     /// 1 s) the stream thread waits on that record: nothing is skipped or
     /// dead-lettered and no offset is committed past it; past the timeout the task
-    /// fails with [`Error::SerdeUnavailable`](crate::Error::SerdeUnavailable) naming
+    /// fails with [`Error::SerdeUnavailable`] naming
     /// the record, and the stream thread reports it as the application's failure.
     /// With the Kafka backend keep it below the consumer's `max.poll.interval.ms`
     /// (also 5 minutes by default), or the group moves the partitions away meanwhile.

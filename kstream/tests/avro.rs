@@ -138,7 +138,10 @@ fn records_that_are_not_avro_follow_the_deserialization_handler() {
         "{err}"
     );
     let cause = std::error::Error::source(&err).and_then(std::error::Error::source);
-    assert!(cause.is_some_and(|c| c.to_string().contains("magic byte")), "{cause:?}");
+    assert!(
+        cause.is_some_and(|c| c.to_string().contains("magic byte")),
+        "{cause:?}"
+    );
 
     let d =
         TopologyTestDriver::with_handler(topology(scope), DeserializationHandler::LogAndContinue).unwrap();

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kstream::serdes::AvroSerde;
-use kstream::{Consumed, KafkaStreams, Produced, StreamsBuilder, StreamsConfig, StringSerde, TopologyTestDriver};
+use kstream::{
+    Consumed, KafkaStreams, Produced, StreamsBuilder, StreamsConfig, StringSerde, TopologyTestDriver,
+};
 use registry::TestRegistry;
 use schema_registry_client::{SchemaRegistry, SerdeConfig, SubjectFilter};
 use serde::{Deserialize, Serialize};
@@ -39,11 +41,14 @@ fn serde<T>(registry: &Arc<dyn SchemaRegistry>, schema: &str) -> AvroSerde<T> {
 /// Orders to labels.
 fn labels(registry: &Arc<dyn SchemaRegistry>, labels: AvroSerde<Label>) -> kstream::Topology {
     let b = StreamsBuilder::new();
-    b.stream("orders", Consumed::with(StringSerde, serde::<Order>(registry, ORDER)))
-        .map_values(|o: Order| Label {
-            text: format!("#{} {}", o.id, o.item),
-        })
-        .to("labels", Produced::with(StringSerde, labels));
+    b.stream(
+        "orders",
+        Consumed::with(StringSerde, serde::<Order>(registry, ORDER)),
+    )
+    .map_values(|o: Order| Label {
+        text: format!("#{} {}", o.id, o.item),
+    })
+    .to("labels", Produced::with(StringSerde, labels));
     b.build().unwrap()
 }
 
@@ -54,7 +59,13 @@ fn run_in_test_driver(registry: &Arc<dyn SchemaRegistry>) -> Vec<(String, Label)
     let orders = driver.input_topic("orders", StringSerde, serde::<Order>(registry, ORDER));
     for (id, item) in [(1, "lamp"), (2, "desk")] {
         orders
-            .pipe_input(id.to_string(), Order { id, item: item.into() })
+            .pipe_input(
+                id.to_string(),
+                Order {
+                    id,
+                    item: item.into(),
+                },
+            )
             .unwrap();
     }
     driver
@@ -65,8 +76,18 @@ fn run_in_test_driver(registry: &Arc<dyn SchemaRegistry>) -> Vec<(String, Label)
 
 fn expected() -> Vec<(String, Label)> {
     vec![
-        ("1".into(), Label { text: "#1 lamp".into() }),
-        ("2".into(), Label { text: "#2 desk".into() }),
+        (
+            "1".into(),
+            Label {
+                text: "#1 lamp".into(),
+            },
+        ),
+        (
+            "2".into(),
+            Label {
+                text: "#2 desk".into(),
+            },
+        ),
     ]
 }
 
@@ -85,9 +106,16 @@ async fn run_in_kafka_streams(registry: Arc<dyn SchemaRegistry>, labels_serde: A
     app.start().unwrap();
     let orders = serde::<Order>(&registry, ORDER);
     let producer = cluster.producer(&streamlog::ClientConfig::new()).unwrap();
-    let payload = kstream::Serde::serialize(&orders, "orders", &Order { id: 3, item: "chair".into() })
-        .unwrap()
-        .unwrap();
+    let payload = kstream::Serde::serialize(
+        &orders,
+        "orders",
+        &Order {
+            id: 3,
+            item: "chair".into(),
+        },
+    )
+    .unwrap()
+    .unwrap();
     producer
         .send(streamlog::ProducerRecord::new("orders").key("3").value(payload))
         .unwrap();
@@ -151,5 +179,8 @@ async fn inside_an_axum_handler() {
     let response = reqwest::get(format!("http://{address}/labels")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "#1 lamp\n#2 desk");
-    assert!(registry.requests() >= 2, "the handler's topology used the registry over HTTP");
+    assert!(
+        registry.requests() >= 2,
+        "the handler's topology used the registry over HTTP"
+    );
 }

@@ -56,24 +56,30 @@ fn topology(registry: Arc<dyn SchemaRegistry>) -> kstream::Topology {
     }
     let b = StreamsBuilder::new();
     let summaries = b
-        .stream("visits", Consumed::with(StringSerde, serde::<Visit>(&registry, VISIT_V2)))
+        .stream(
+            "visits",
+            Consumed::with(StringSerde, serde::<Visit>(&registry, VISIT_V2)),
+        )
         .map_values(|v: Visit| Summary {
             member: v.member,
             what: format!("{} on {}", v.page, v.device),
         });
-    summaries.to("summaries", Produced::with(StringSerde, serde::<Summary>(&registry, SUMMARY)));
-    summaries
-        .filter(|_, s| s.what.ends_with("app"))
-        .to("app-summaries", Produced::with(StringSerde, serde::<Summary>(&registry, SUMMARY)));
+    summaries.to(
+        "summaries",
+        Produced::with(StringSerde, serde::<Summary>(&registry, SUMMARY)),
+    );
+    summaries.filter(|_, s| s.what.ends_with("app")).to(
+        "app-summaries",
+        Produced::with(StringSerde, serde::<Summary>(&registry, SUMMARY)),
+    );
     b.build().unwrap()
 }
 
 /// Payloads as producers wrote them: three with the v1 schema, then three with v2 (a
 /// schema id the topology has not seen).
 fn visits(registry: &TestRegistry) -> Vec<(String, Bytes)> {
-    let writer = |schema| {
-        AvroSerializer::for_text(registry.memory.clone(), schema, SerdeConfig::default()).unwrap()
-    };
+    let writer =
+        |schema| AvroSerializer::for_text(registry.memory.clone(), schema, SerdeConfig::default()).unwrap();
     let (v1, v2) = (writer(VISIT_V1), writer(VISIT_V2));
     let mut out = Vec::new();
     for member in 1..=3 {
@@ -159,12 +165,21 @@ fn records_arriving_during_a_registry_outage_wait_for_it_and_none_is_skipped() {
         pipe(&driver, visit).unwrap();
     }
     back.join().unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(400), "the records waited");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "the records waited"
+    );
     let calls = registry.requests_while_down();
-    assert!(calls >= 2, "the registry was asked again during the outage ({calls} requests)");
+    assert!(
+        calls >= 2,
+        "the registry was asked again during the outage ({calls} requests)"
+    );
     // Backoff from 10 ms doubling: a handful of requests in 400 ms, not a spin.
     assert!(calls <= 12, "{calls} requests in 400 ms");
-    assert!(driver.read_raw("dead-letters").is_empty(), "nothing was dead-lettered");
+    assert!(
+        driver.read_raw("dead-letters").is_empty(),
+        "nothing was dead-lettered"
+    );
     assert_eq!(outputs(&driver, &registry), expected);
 }
 
@@ -227,7 +242,11 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
     let producer = cluster.producer(&ClientConfig::new()).unwrap();
     let send = |(key, value): &(String, Bytes)| {
         producer
-            .send(ProducerRecord::new("visits").key(key.clone()).value(value.clone()))
+            .send(
+                ProducerRecord::new("visits")
+                    .key(key.clone())
+                    .value(value.clone()),
+            )
             .unwrap();
         producer.flush(Duration::from_secs(5)).unwrap();
     };
@@ -241,7 +260,11 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
         if let StreamsState::Error(message) = app.state() {
             break message;
         }
-        assert!(Instant::now() < deadline, "the application did not fail: {:?}", app.state());
+        assert!(
+            Instant::now() < deadline,
+            "the application did not fail: {:?}",
+            app.state()
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(message.contains("visits/0@1"), "{message}");
@@ -249,6 +272,10 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
     assert!(registry.requests_while_down() >= 2);
     let lag = admin.lag("outage-timeout", "visits").unwrap();
     assert_eq!(lag[0].committed, Some(1), "committed up to, not past, the record");
-    assert_eq!(admin.all_watermarks("dead-letters").unwrap()[0].high, 0, "nothing dead-lettered");
+    assert_eq!(
+        admin.all_watermarks("dead-letters").unwrap()[0].high,
+        0,
+        "nothing dead-lettered"
+    );
     assert!(app.close().is_err(), "close reports the failure");
 }

@@ -424,7 +424,9 @@ struct PickySerde;
 impl kstream::serdes::Serde<String> for PickySerde {
     fn serialize(&self, _: &str, value: &String) -> kstream::serdes::SerdeResult<Option<bytes::Bytes>> {
         if value.contains("bad") {
-            return Err(kstream::serdes::SerdeError::bad_data(format!("refusing `{value}`")));
+            return Err(kstream::serdes::SerdeError::bad_data(format!(
+                "refusing `{value}`"
+            )));
         }
         Ok(Some(bytes::Bytes::copy_from_slice(value.as_bytes())))
     }

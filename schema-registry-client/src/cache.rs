@@ -120,7 +120,12 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         self.inner.versions(subject, options).await
     }
 
-    async fn version(&self, subject: &str, version: Version, options: ReadOptions) -> Result<RegisteredSchema> {
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
         if version != Version::Latest || options.include_deleted {
             return self.inner.version(subject, version, options).await;
         }
@@ -145,7 +150,12 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         once(&self.ids, key, self.inner.register(subject, schema, options)).await
     }
 
-    async fn lookup(&self, subject: &str, schema: &Schema, options: LookupOptions) -> Result<RegisteredSchema> {
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        options: LookupOptions,
+    ) -> Result<RegisteredSchema> {
         if options.include_deleted {
             return self.inner.lookup(subject, schema, options).await;
         }
@@ -271,21 +281,40 @@ mod tests {
         let v1 = Schema::avro(r#"{"type":"record","name":"R","fields":[]}"#);
         let v2 =
             Schema::avro(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":0}]}"#);
-        cached.register("s", &v1, RegisterOptions::default()).await.unwrap();
+        cached
+            .register("s", &v1, RegisterOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
-            cached.version("s", Version::Latest, ReadOptions::default()).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             1
         );
         // Registered behind the cache's back: the cache answers the old latest...
-        cached.inner().register("s", &v2, RegisterOptions::default()).await.unwrap();
+        cached
+            .inner()
+            .register("s", &v2, RegisterOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
-            cached.version("s", Version::Latest, ReadOptions::default()).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             1
         );
         // ...until its TTL has passed.
         *now.lock() += Duration::from_secs(61);
         assert_eq!(
-            cached.version("s", Version::Latest, ReadOptions::default()).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             2
         );
     }

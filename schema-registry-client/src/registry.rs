@@ -32,7 +32,12 @@ pub trait SchemaRegistry: Send + Sync {
     async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>>;
 
     /// `GET /subjects/{subject}/versions/{version}`.
-    async fn version(&self, subject: &str, version: Version, options: ReadOptions) -> Result<RegisteredSchema>;
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema>;
 
     /// `POST /subjects/{subject}/versions`: registers a schema (or finds it already
     /// registered) and returns its id. Fails with 409 when the subject's compatibility
@@ -40,7 +45,12 @@ pub trait SchemaRegistry: Send + Sync {
     async fn register(&self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32>;
 
     /// `POST /subjects/{subject}`: the version under which a schema is registered.
-    async fn lookup(&self, subject: &str, schema: &Schema, options: LookupOptions) -> Result<RegisteredSchema>;
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        options: LookupOptions,
+    ) -> Result<RegisteredSchema>;
 
     /// `GET /schemas/ids/{id}`.
     async fn schema_by_id(&self, id: u32) -> Result<Schema>;

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use schema_registry_client::{ReadOptions, RegisterOptions, HttpRegistry, Schema, SchemaRegistry, Version};
+use schema_registry_client::{HttpRegistry, ReadOptions, RegisterOptions, Schema, SchemaRegistry, Version};
 
 struct Running {
     child: Child,

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use schema_registry_client::{CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions, 
-    CachedRegistry, CompatibilityLevel, ErrorCode, MemoryRegistry, Mode, Schema, SchemaReference,
-    SchemaRegistry, SubjectFilter, SubjectVersion, Version,
+use schema_registry_client::{
+    CachedRegistry, CompatibilityLevel, CompatibilityOptions, Deletion, ErrorCode, LookupOptions,
+    MemoryRegistry, Mode, ReadOptions, RegisterOptions, Schema, SchemaReference, SchemaRegistry,
+    SettingOptions, SubjectFilter, SubjectVersion, Version,
 };
 
 const V1: &str =
@@ -27,11 +28,16 @@ fn code<T: std::fmt::Debug>(result: schema_registry_client::Result<T>) -> ErrorC
 }
 
 async fn register_versions_and_ids(r: Arc<dyn SchemaRegistry>) {
-    let id1 = r.register("members-value", &avro(V1), RegisterOptions::default()).await.unwrap();
+    let id1 = r
+        .register("members-value", &avro(V1), RegisterOptions::default())
+        .await
+        .unwrap();
     // The same schema, laid out differently, is the same version.
     let spaced = V1.replace(',', " , ");
     assert_eq!(
-        r.register("members-value", &avro(&spaced), RegisterOptions::default()).await.unwrap(),
+        r.register("members-value", &avro(&spaced), RegisterOptions::default())
+            .await
+            .unwrap(),
         id1
     );
     let id2 = r
@@ -40,9 +46,20 @@ async fn register_versions_and_ids(r: Arc<dyn SchemaRegistry>) {
         .unwrap();
     assert_ne!(id1, id2);
     // Ids are global: another subject registering V1 gets V1's id, at its version 1.
-    assert_eq!(r.register("other-value", &avro(V1), RegisterOptions::default()).await.unwrap(), id1);
-    assert_eq!(r.versions("members-value", ReadOptions::default()).await.unwrap(), vec![1, 2]);
-    let latest = r.version("members-value", Version::Latest, ReadOptions::default()).await.unwrap();
+    assert_eq!(
+        r.register("other-value", &avro(V1), RegisterOptions::default())
+            .await
+            .unwrap(),
+        id1
+    );
+    assert_eq!(
+        r.versions("members-value", ReadOptions::default()).await.unwrap(),
+        vec![1, 2]
+    );
+    let latest = r
+        .version("members-value", Version::Latest, ReadOptions::default())
+        .await
+        .unwrap();
     assert_eq!((latest.id, latest.version), (id2, 2));
     assert_eq!(latest.subject, "members-value");
     let first = r
@@ -89,12 +106,17 @@ async fn register_versions_and_ids(r: Arc<dyn SchemaRegistry>) {
 }
 
 async fn not_found_codes(r: Arc<dyn SchemaRegistry>) {
-    assert_eq!(code(r.versions("nope", ReadOptions::default()).await), ErrorCode::SubjectNotFound);
+    assert_eq!(
+        code(r.versions("nope", ReadOptions::default()).await),
+        ErrorCode::SubjectNotFound
+    );
     assert_eq!(
         code(r.version("nope", Version::Latest, ReadOptions::default()).await),
         ErrorCode::SubjectNotFound
     );
-    r.register("s", &avro(V1), RegisterOptions::default()).await.unwrap();
+    r.register("s", &avro(V1), RegisterOptions::default())
+        .await
+        .unwrap();
     assert_eq!(
         code(r.version("s", Version::Number(9), ReadOptions::default()).await),
         ErrorCode::VersionNotFound
@@ -109,13 +131,20 @@ async fn not_found_codes(r: Arc<dyn SchemaRegistry>) {
         ErrorCode::SubjectNotFound
     );
     assert_eq!(
-        code(r.register("s", &avro("{not json"), RegisterOptions::default()).await),
+        code(
+            r.register("s", &avro("{not json"), RegisterOptions::default())
+                .await
+        ),
         ErrorCode::InvalidSchema
     );
     assert_eq!(
         code(
-            r.register("s", &avro(r#"{"type":"record","name":"X"}"#), RegisterOptions::default())
-                .await
+            r.register(
+                "s",
+                &avro(r#"{"type":"record","name":"X"}"#),
+                RegisterOptions::default()
+            )
+            .await
         ),
         ErrorCode::InvalidSchema
     );
@@ -131,39 +160,64 @@ async fn not_found_codes(r: Arc<dyn SchemaRegistry>) {
 }
 
 async fn compatibility_is_enforced(r: Arc<dyn SchemaRegistry>) {
-    r.register("m", &avro(V1), RegisterOptions::default()).await.unwrap();
-    let err = r.register("m", &avro(V3_NO_DEFAULT), RegisterOptions::default()).await.unwrap_err();
+    r.register("m", &avro(V1), RegisterOptions::default())
+        .await
+        .unwrap();
+    let err = r
+        .register("m", &avro(V3_NO_DEFAULT), RegisterOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Incompatible));
     assert!(err.to_string().contains("field `tier`"), "{err}");
     assert!(err.to_string().contains("added without a default"), "{err}");
     let report = r
-        .check_compatibility("m", &avro(V3_NO_DEFAULT), None, CompatibilityOptions::default().verbose())
+        .check_compatibility(
+            "m",
+            &avro(V3_NO_DEFAULT),
+            None,
+            CompatibilityOptions::default().verbose(),
+        )
         .await
         .unwrap();
     assert!(!report.is_compatible);
     assert_eq!(report.messages.len(), 1, "{:?}", report.messages);
     let quiet = r
-        .check_compatibility("m", &avro(V3_NO_DEFAULT), Some(Version::Latest), CompatibilityOptions::default())
+        .check_compatibility(
+            "m",
+            &avro(V3_NO_DEFAULT),
+            Some(Version::Latest),
+            CompatibilityOptions::default(),
+        )
         .await
         .unwrap();
     assert!(!quiet.is_compatible && quiet.messages.is_empty());
     assert!(
-        r.check_compatibility("m", &avro(V2_DEFAULT), Some(Version::Number(1)), CompatibilityOptions::default().verbose())
-            .await
-            .unwrap()
-            .is_compatible
+        r.check_compatibility(
+            "m",
+            &avro(V2_DEFAULT),
+            Some(Version::Number(1)),
+            CompatibilityOptions::default().verbose()
+        )
+        .await
+        .unwrap()
+        .is_compatible
     );
     // With the subject at NONE the same change registers.
     assert_eq!(
         r.set_config(Some("m"), CompatibilityLevel::None).await.unwrap(),
         CompatibilityLevel::None
     );
-    r.register("m", &avro(V3_NO_DEFAULT), RegisterOptions::default()).await.unwrap();
+    r.register("m", &avro(V3_NO_DEFAULT), RegisterOptions::default())
+        .await
+        .unwrap();
     assert_eq!(
         r.config(Some("m"), SettingOptions::default()).await.unwrap(),
         CompatibilityLevel::None
     );
-    assert_eq!(r.config(None, SettingOptions::default()).await.unwrap(), CompatibilityLevel::Backward);
+    assert_eq!(
+        r.config(None, SettingOptions::default()).await.unwrap(),
+        CompatibilityLevel::Backward
+    );
     assert_eq!(
         r.delete_config(Some("m")).await.unwrap(),
         CompatibilityLevel::None
@@ -173,7 +227,9 @@ async fn compatibility_is_enforced(r: Arc<dyn SchemaRegistry>) {
         ErrorCode::SubjectCompatibilityNotConfigured
     );
     assert_eq!(
-        r.config(Some("m"), SettingOptions::default().default_to_global()).await.unwrap(),
+        r.config(Some("m"), SettingOptions::default().default_to_global())
+            .await
+            .unwrap(),
         CompatibilityLevel::Backward
     );
     r.set_config(None, CompatibilityLevel::FullTransitive)
@@ -183,33 +239,70 @@ async fn compatibility_is_enforced(r: Arc<dyn SchemaRegistry>) {
         r.delete_config(None).await.unwrap(),
         CompatibilityLevel::FullTransitive
     );
-    assert_eq!(r.config(None, SettingOptions::default()).await.unwrap(), CompatibilityLevel::Backward);
+    assert_eq!(
+        r.config(None, SettingOptions::default()).await.unwrap(),
+        CompatibilityLevel::Backward
+    );
 }
 
 async fn deletes_follow_the_rules(r: Arc<dyn SchemaRegistry>) {
-    let id1 = r.register("d", &avro(V1), RegisterOptions::default()).await.unwrap();
-    r.register("d", &avro(V2_DEFAULT), RegisterOptions::default()).await.unwrap();
+    let id1 = r
+        .register("d", &avro(V1), RegisterOptions::default())
+        .await
+        .unwrap();
+    r.register("d", &avro(V2_DEFAULT), RegisterOptions::default())
+        .await
+        .unwrap();
     // Hard delete needs a soft delete first.
     assert_eq!(
-        code(r.delete_version("d", Version::Number(1), Deletion::Permanent).await),
+        code(
+            r.delete_version("d", Version::Number(1), Deletion::Permanent)
+                .await
+        ),
         ErrorCode::VersionNotSoftDeleted
     );
-    assert_eq!(r.delete_version("d", Version::Number(1), Deletion::Soft).await.unwrap(), 1);
+    assert_eq!(
+        r.delete_version("d", Version::Number(1), Deletion::Soft)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         code(r.delete_version("d", Version::Number(1), Deletion::Soft).await),
         ErrorCode::VersionSoftDeleted
     );
     assert_eq!(r.versions("d", ReadOptions::default()).await.unwrap(), vec![2]);
-    assert_eq!(r.versions("d", ReadOptions::default().include_deleted()).await.unwrap(), vec![1, 2]);
+    assert_eq!(
+        r.versions("d", ReadOptions::default().include_deleted())
+            .await
+            .unwrap(),
+        vec![1, 2]
+    );
     assert_eq!(
         code(r.version("d", Version::Number(1), ReadOptions::default()).await),
         ErrorCode::VersionNotFound
     );
-    assert_eq!(r.version("d", Version::Number(1), ReadOptions::default().include_deleted()).await.unwrap().id, id1);
+    assert_eq!(
+        r.version("d", Version::Number(1), ReadOptions::default().include_deleted())
+            .await
+            .unwrap()
+            .id,
+        id1
+    );
     // A soft-deleted schema is still readable by id (consumers of old records need it).
     assert_eq!(r.schema_by_id(id1).await.unwrap().schema, V1);
-    assert_eq!(r.delete_version("d", Version::Number(1), Deletion::Permanent).await.unwrap(), 1);
-    assert_eq!(r.versions("d", ReadOptions::default().include_deleted()).await.unwrap(), vec![2]);
+    assert_eq!(
+        r.delete_version("d", Version::Number(1), Deletion::Permanent)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        r.versions("d", ReadOptions::default().include_deleted())
+            .await
+            .unwrap(),
+        vec![2]
+    );
     // Subjects: soft, then again (40404), then hard; hard first is 40405.
     assert_eq!(
         code(r.delete_subject("d", Deletion::Permanent).await),
@@ -227,9 +320,15 @@ async fn deletes_follow_the_rules(r: Arc<dyn SchemaRegistry>) {
     };
     assert_eq!(r.subjects(&with_deleted).await.unwrap(), vec!["d".to_string()]);
     assert_eq!(r.delete_subject("d", Deletion::Permanent).await.unwrap(), vec![2]);
-    assert_eq!(code(r.versions("d", ReadOptions::default().include_deleted()).await), ErrorCode::SubjectNotFound);
+    assert_eq!(
+        code(r.versions("d", ReadOptions::default().include_deleted()).await),
+        ErrorCode::SubjectNotFound
+    );
     // Ids are never reused.
-    let again = r.register("d", &avro(V3_NO_DEFAULT), RegisterOptions::default()).await.unwrap();
+    let again = r
+        .register("d", &avro(V3_NO_DEFAULT), RegisterOptions::default())
+        .await
+        .unwrap();
     assert!(again > id1);
     assert_eq!(r.versions("d", ReadOptions::default()).await.unwrap(), vec![1]);
 }
@@ -237,14 +336,20 @@ async fn deletes_follow_the_rules(r: Arc<dyn SchemaRegistry>) {
 async fn references_resolve_and_protect(r: Arc<dyn SchemaRegistry>) {
     let address = r#"{"type":"record","name":"Address","namespace":"hotel","fields":[{"name":"city","type":"string"}]}"#;
     let guest = r#"{"type":"record","name":"Guest","namespace":"hotel","fields":[{"name":"home","type":"hotel.Address"}]}"#;
-    let address_id = r.register("address", &avro(address), RegisterOptions::default()).await.unwrap();
+    let address_id = r
+        .register("address", &avro(address), RegisterOptions::default())
+        .await
+        .unwrap();
     let reference = SchemaReference {
         name: "hotel.Address".into(),
         subject: "address".into(),
         version: 1,
     };
     let with_ref = avro(guest).with_references(vec![reference.clone()]);
-    let guest_id = r.register("guest-value", &with_ref, RegisterOptions::default()).await.unwrap();
+    let guest_id = r
+        .register("guest-value", &with_ref, RegisterOptions::default())
+        .await
+        .unwrap();
     assert_eq!(
         r.schema_by_id(guest_id).await.unwrap().references,
         vec![reference]
@@ -274,28 +379,55 @@ async fn references_resolve_and_protect(r: Arc<dyn SchemaRegistry>) {
 }
 
 async fn read_only_mode_refuses_writes(r: Arc<dyn SchemaRegistry>) {
-    assert_eq!(r.mode(None, SettingOptions::default()).await.unwrap(), Mode::Readwrite);
+    assert_eq!(
+        r.mode(None, SettingOptions::default()).await.unwrap(),
+        Mode::Readwrite
+    );
     r.set_mode(Some("locked"), Mode::Readonly).await.unwrap();
     assert_eq!(
         code(r.register("locked", &avro(V1), RegisterOptions::default()).await),
         ErrorCode::OperationNotPermitted
     );
-    assert_eq!(r.mode(Some("locked"), SettingOptions::default()).await.unwrap(), Mode::Readonly);
+    assert_eq!(
+        r.mode(Some("locked"), SettingOptions::default()).await.unwrap(),
+        Mode::Readonly
+    );
     assert_eq!(
         code(r.mode(Some("free"), SettingOptions::default()).await),
         ErrorCode::SubjectModeNotConfigured
     );
-    assert_eq!(r.mode(Some("free"), SettingOptions::default().default_to_global()).await.unwrap(), Mode::Readwrite);
-    r.register("free", &avro(V1), RegisterOptions::default()).await.unwrap();
+    assert_eq!(
+        r.mode(Some("free"), SettingOptions::default().default_to_global())
+            .await
+            .unwrap(),
+        Mode::Readwrite
+    );
+    r.register("free", &avro(V1), RegisterOptions::default())
+        .await
+        .unwrap();
 }
 
 async fn normalize_makes_equivalent_schemas_one(r: Arc<dyn SchemaRegistry>) {
     let short = r#"{"type":"record","name":"N","fields":[{"name":"a","type":"int"}]}"#;
     let long = r#"{"fields":[{"type":{"type":"int"},"name":"a"}],"name":"N","type":"record"}"#;
-    let id = r.register("n", &avro(short), RegisterOptions::default().normalize()).await.unwrap();
-    assert_eq!(r.register("n", &avro(long), RegisterOptions::default().normalize()).await.unwrap(), id);
+    let id = r
+        .register("n", &avro(short), RegisterOptions::default().normalize())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.register("n", &avro(long), RegisterOptions::default().normalize())
+            .await
+            .unwrap(),
+        id
+    );
     assert_eq!(r.versions("n", ReadOptions::default()).await.unwrap(), vec![1]);
-    assert_eq!(r.lookup("n", &avro(long), LookupOptions::default().normalize()).await.unwrap().id, id);
+    assert_eq!(
+        r.lookup("n", &avro(long), LookupOptions::default().normalize())
+            .await
+            .unwrap()
+            .id,
+        id
+    );
 }
 
 macro_rules! suite {

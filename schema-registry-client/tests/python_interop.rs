@@ -13,8 +13,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
-use schema_registry_client::{ReadOptions, 
-    AvroDeserializer, AvroSerializer, MemoryRegistry, SchemaRegistry, SerdeConfig, Version, registry_from_url,
+use schema_registry_client::{
+    AvroDeserializer, AvroSerializer, MemoryRegistry, ReadOptions, SchemaRegistry, SerdeConfig, Version,
+    registry_from_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -160,7 +161,10 @@ async fn confluent_python_and_rust_read_each_others_payloads() {
     }
     std::fs::write(&file, lines).unwrap();
     assert_eq!(
-        client.versions("members-rust-value", ReadOptions::default()).await.unwrap(),
+        client
+            .versions("members-rust-value", ReadOptions::default())
+            .await
+            .unwrap(),
         vec![1]
     );
     let py = interpreter.clone();

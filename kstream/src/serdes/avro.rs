@@ -72,8 +72,7 @@ impl<T> AvroSerde<T> {
     /// compatible writer's records into it. It does not call the registry: the schema
     /// is registered (or looked up) with the first record of each topic.
     pub fn new(registry: Arc<dyn SchemaRegistry>, schema: &str, config: SerdeConfig) -> Result<Self> {
-        let serializer =
-            AvroSerializer::for_text(registry.clone(), schema, config).map_err(Self::invalid)?;
+        let serializer = AvroSerializer::for_text(registry.clone(), schema, config).map_err(Self::invalid)?;
         let deserializer = AvroDeserializer::for_text(registry, schema).map_err(Self::invalid)?;
         Ok(AvroSerde {
             serializer,

@@ -35,23 +35,40 @@ pub enum SerdeErrorKind {
 /// assert_eq!(error.to_string(), "the value is not a decimal number");
 /// assert!(std::error::Error::source(&error).is_some());
 /// ```
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct SerdeError {
+#[derive(Debug)]
+pub struct SerdeError(Box<Inner>);
+
+/// A [`SerdeError`]'s parts, boxed so that errors carrying one stay small.
+#[derive(Debug)]
+struct Inner {
     kind: SerdeErrorKind,
     message: String,
-    #[source]
     source: Option<BoxError>,
+}
+
+impl std::fmt::Display for SerdeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl StdError for SerdeError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
 }
 
 impl SerdeError {
     /// An error of `kind` with a message naming what was wrong.
     pub fn new(kind: SerdeErrorKind, message: impl Into<String>) -> Self {
-        SerdeError {
+        SerdeError(Box::new(Inner {
             kind,
             message: message.into(),
             source: None,
-        }
+        }))
     }
 
     /// Bad bytes or a bad value ([`SerdeErrorKind::BadData`]).
@@ -66,22 +83,22 @@ impl SerdeError {
 
     /// The same error with its underlying cause.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// Its kind.
     pub fn kind(&self) -> SerdeErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// Whether a dependency was unavailable (the task retries the record).
     pub fn is_unavailable(&self) -> bool {
-        self.kind == SerdeErrorKind::Unavailable
+        self.0.kind == SerdeErrorKind::Unavailable
     }
 
     /// What was wrong, without the source.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }

@@ -168,20 +168,13 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned + 'static> Serde<T> for J
         serde_json::to_vec(value)
             .map(|v| Some(Bytes::from(v)))
             .map_err(|e| {
-                SerdeError::bad_data(format!(
-                    "cannot write a {} as JSON",
-                    std::any::type_name::<T>()
-                ))
-                .with_source(e)
+                SerdeError::bad_data(format!("cannot write a {} as JSON", std::any::type_name::<T>()))
+                    .with_source(e)
             })
     }
     fn deserialize(&self, _: &str, data: Option<&[u8]>) -> SerdeResult<T> {
         serde_json::from_slice(present(data, "JSON")?).map_err(|e| {
-            SerdeError::bad_data(format!(
-                "invalid JSON for a {}",
-                std::any::type_name::<T>()
-            ))
-            .with_source(e)
+            SerdeError::bad_data(format!("invalid JSON for a {}", std::any::type_name::<T>())).with_source(e)
         })
     }
 }
@@ -238,7 +231,10 @@ mod tests {
             &[0, 0, 0, 0, 0, 0, 0, 1]
         );
         assert_eq!(I32Serde.deserialize("t", Some(&[0, 0, 1, 0])).unwrap(), 256);
-        assert_eq!(F64Serde.deserialize("t", Some(&1.5f64.to_be_bytes())).unwrap(), 1.5);
+        assert_eq!(
+            F64Serde.deserialize("t", Some(&1.5f64.to_be_bytes())).unwrap(),
+            1.5
+        );
     }
 
     /// The error of a serde's bad input: bad data, with a message naming what was
@@ -256,21 +252,57 @@ mod tests {
 
     #[test]
     fn bad_input_of_every_built_in_serde_is_bad_data_naming_what_was_wrong() {
-        bad(I64Serde.deserialize("t", Some(&[1, 2])).unwrap_err(), "2 bytes, expected 8 for i64", true);
-        bad(I64Serde.deserialize("t", None).unwrap_err(), "null where i64", false);
-        bad(I32Serde.deserialize("t", Some(&[1; 5])).unwrap_err(), "5 bytes, expected 4 for i32", true);
-        bad(F64Serde.deserialize("t", Some(&[])).unwrap_err(), "0 bytes, expected 8 for f64", true);
-        bad(StringSerde.deserialize("t", Some(&[0xff])).unwrap_err(), "not UTF-8", true);
-        bad(StringSerde.deserialize("t", None).unwrap_err(), "null where a string", false);
-        bad(BytesSerde.deserialize("t", None).unwrap_err(), "null where bytes", false);
+        bad(
+            I64Serde.deserialize("t", Some(&[1, 2])).unwrap_err(),
+            "2 bytes, expected 8 for i64",
+            true,
+        );
+        bad(
+            I64Serde.deserialize("t", None).unwrap_err(),
+            "null where i64",
+            false,
+        );
+        bad(
+            I32Serde.deserialize("t", Some(&[1; 5])).unwrap_err(),
+            "5 bytes, expected 4 for i32",
+            true,
+        );
+        bad(
+            F64Serde.deserialize("t", Some(&[])).unwrap_err(),
+            "0 bytes, expected 8 for f64",
+            true,
+        );
+        bad(
+            StringSerde.deserialize("t", Some(&[0xff])).unwrap_err(),
+            "not UTF-8",
+            true,
+        );
+        bad(
+            StringSerde.deserialize("t", None).unwrap_err(),
+            "null where a string",
+            false,
+        );
+        bad(
+            BytesSerde.deserialize("t", None).unwrap_err(),
+            "null where bytes",
+            false,
+        );
         let json = JsonSerde::<Vec<i32>>::new();
-        bad(json.deserialize("t", Some(b"{")).unwrap_err(), "invalid JSON for a alloc::vec::Vec<i32>", true);
+        bad(
+            json.deserialize("t", Some(b"{")).unwrap_err(),
+            "invalid JSON for a alloc::vec::Vec<i32>",
+            true,
+        );
         bad(json.deserialize("t", None).unwrap_err(), "null where JSON", false);
         let map = JsonSerde::<std::collections::HashMap<Vec<u8>, i32>>::new();
         let unwritable = std::collections::HashMap::from([(vec![1u8], 1)]);
         bad(map.serialize("t", &unwritable).unwrap_err(), "cannot write", true);
         // An option passes its inner serde's error on unchanged.
-        bad(OptionSerde(I32Serde).deserialize("t", Some(&[1])).unwrap_err(), "1 bytes, expected 4", true);
+        bad(
+            OptionSerde(I32Serde).deserialize("t", Some(&[1])).unwrap_err(),
+            "1 bytes, expected 4",
+            true,
+        );
     }
 
     #[test]

@@ -112,7 +112,12 @@ impl UnavailableRetry {
 impl Failure {
     /// The task's error for a failure while it handled the record `ctx.meta` names;
     /// `bad_data` makes the error for data the serde refused.
-    fn into_error(self, ctx: &TaskCtx, step: impl FnOnce() -> String, bad_data: impl FnOnce(SerdeError) -> Error) -> Error {
+    fn into_error(
+        self,
+        ctx: &TaskCtx,
+        step: impl FnOnce() -> String,
+        bad_data: impl FnOnce(SerdeError) -> Error,
+    ) -> Error {
         match self {
             Failure::BadData(source) => bad_data(source),
             Failure::GaveUp {
@@ -280,7 +285,10 @@ mod tests {
         assert_eq!(stopped, StoppedWaiting::TaskTimeout(Duration::from_millis(500)));
         // 10 + 20 + 40 + 80 + 160 = 310, then the 190 ms left.
         assert_eq!(pauses.lock().last(), Some(&Duration::from_millis(190)));
-        assert_eq!(error.message(), format!("attempt {}", calls.load(Ordering::SeqCst) - 1));
+        assert_eq!(
+            error.message(),
+            format!("attempt {}", calls.load(Ordering::SeqCst) - 1)
+        );
     }
 
     #[test]
@@ -295,7 +303,13 @@ mod tests {
                 Err::<(), _>(SerdeError::unavailable("down"))
             })
             .unwrap_err();
-        assert!(matches!(failure, Failure::GaveUp { stopped: StoppedWaiting::Closing, .. }));
+        assert!(matches!(
+            failure,
+            Failure::GaveUp {
+                stopped: StoppedWaiting::Closing,
+                ..
+            }
+        ));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 }

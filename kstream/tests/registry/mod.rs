@@ -34,9 +34,8 @@ impl TestRegistry {
     pub fn start() -> Self {
         let memory = Arc::new(MemoryRegistry::new());
         let switch = Arc::new(Switch::default());
-        let app = schema_registry_client::server::router(memory.clone()).layer(
-            axum::middleware::from_fn_with_state(switch.clone(), outage),
-        );
+        let app = schema_registry_client::server::router(memory.clone())
+            .layer(axum::middleware::from_fn_with_state(switch.clone(), outage));
         let (bound, address) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("test-registry".into())

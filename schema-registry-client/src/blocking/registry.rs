@@ -134,10 +134,7 @@ impl Registry {
         options: CompatibilityOptions,
     ) -> Result<CompatibilityReport> {
         let (subject, schema) = (subject.to_owned(), schema.clone());
-        self.call(|r| async move {
-            r.check_compatibility(&subject, &schema, against, options)
-                .await
-        })
+        self.call(|r| async move { r.check_compatibility(&subject, &schema, against, options).await })
     }
 
     /// [`SchemaRegistry::config`].

@@ -76,13 +76,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    shared_runtime()?
-        .spawn(future)
-        .await
-        .map_err(|e| Error::Runtime {
-            what: "a call on the background runtime ended without an answer",
-            source: Some(Box::new(e)),
-        })
+    shared_runtime()?.spawn(future).await.map_err(|e| Error::Runtime {
+        what: "a call on the background runtime ended without an answer",
+        source: Some(Box::new(e)),
+    })
 }
 
 #[cfg(test)]

@@ -242,7 +242,12 @@ impl SchemaRegistry for HttpRegistry {
         .await
     }
 
-    async fn version(&self, subject: &str, version: Version, options: ReadOptions) -> Result<RegisteredSchema> {
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
         let version = version.to_string();
         self.send(
             Call::new(Method::GET, &subject_path(subject, &["versions", &version]))
@@ -258,7 +263,12 @@ impl SchemaRegistry for HttpRegistry {
         Ok(self.send::<IdAnswer>(call).await?.id)
     }
 
-    async fn lookup(&self, subject: &str, schema: &Schema, options: LookupOptions) -> Result<RegisteredSchema> {
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        options: LookupOptions,
+    ) -> Result<RegisteredSchema> {
         let call = Call::new(Method::POST, &["subjects", subject])
             .flag("normalize", options.normalize)
             .flag("deleted", options.include_deleted)
@@ -316,10 +326,8 @@ impl SchemaRegistry for HttpRegistry {
 
     async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel> {
         let path: Vec<&str> = std::iter::once("config").chain(subject).collect();
-        let call = Call::new(Method::GET, &path).flag(
-            "defaultToGlobal",
-            options.default_to_global && subject.is_some(),
-        );
+        let call = Call::new(Method::GET, &path)
+            .flag("defaultToGlobal", options.default_to_global && subject.is_some());
         Ok(self.send::<ConfigAnswer>(call).await?.level)
     }
 
@@ -343,10 +351,8 @@ impl SchemaRegistry for HttpRegistry {
 
     async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
         let path: Vec<&str> = std::iter::once("mode").chain(subject).collect();
-        let call = Call::new(Method::GET, &path).flag(
-            "defaultToGlobal",
-            options.default_to_global && subject.is_some(),
-        );
+        let call = Call::new(Method::GET, &path)
+            .flag("defaultToGlobal", options.default_to_global && subject.is_some());
         Ok(self.send::<ModeAnswer>(call).await?.mode)
     }
 

@@ -107,7 +107,12 @@ impl SchemaRegistry for MemoryRegistry {
         self.read(|s| s.versions(subject, options))
     }
 
-    async fn version(&self, subject: &str, version: Version, options: ReadOptions) -> Result<RegisteredSchema> {
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
         self.read(|s| s.version(subject, version, options))
     }
 
@@ -115,7 +120,12 @@ impl SchemaRegistry for MemoryRegistry {
         self.write(|s| s.register(subject, schema, options))
     }
 
-    async fn lookup(&self, subject: &str, schema: &Schema, options: LookupOptions) -> Result<RegisteredSchema> {
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        options: LookupOptions,
+    ) -> Result<RegisteredSchema> {
         self.read(|s| s.lookup(subject, schema, options))
     }
 

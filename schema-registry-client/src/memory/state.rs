@@ -212,7 +212,12 @@ impl State {
         check_against(level, new, &earlier)
     }
 
-    pub(crate) fn register(&mut self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32> {
+    pub(crate) fn register(
+        &mut self,
+        subject: &str,
+        schema: &Schema,
+        options: RegisterOptions,
+    ) -> Result<u32> {
         self.writable(subject)?;
         let (stored, parsed) = self.stored_form(schema, options.normalize)?;
         if let Some(entry) = self.subjects.get(subject)
@@ -372,7 +377,11 @@ impl State {
         })
     }
 
-    pub(crate) fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel> {
+    pub(crate) fn config(
+        &self,
+        subject: Option<&str>,
+        options: SettingOptions,
+    ) -> Result<CompatibilityLevel> {
         let Some(subject) = subject else {
             return Ok(self.compatibility);
         };
@@ -472,7 +481,12 @@ impl State {
         Ok(live)
     }
 
-    pub(crate) fn delete_version(&mut self, subject: &str, version: Version, deletion: Deletion) -> Result<i32> {
+    pub(crate) fn delete_version(
+        &mut self,
+        subject: &str,
+        version: Version,
+        deletion: Deletion,
+    ) -> Result<i32> {
         let permanent = deletion.is_permanent();
         self.writable(subject)?;
         let entry = self.subject(subject)?;

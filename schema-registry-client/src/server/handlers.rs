@@ -187,13 +187,7 @@ pub(super) async fn delete_version(
     Path((subject, v)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    answer(
-        async {
-            r.delete_version(&subject, parse_version(&v)?, deletion(&q))
-                .await
-        }
-        .await,
-    )
+    answer(async { r.delete_version(&subject, parse_version(&v)?, deletion(&q)).await }.await)
 }
 
 pub(super) async fn schema_types(State(r): State<Shared>) -> Response {
@@ -233,8 +227,7 @@ async fn compatibility(
             let options = CompatibilityOptions {
                 verbose: flag(q, "verbose"),
             };
-            r.check_compatibility(subject, &schema, against, options)
-                .await
+            r.check_compatibility(subject, &schema, against, options).await
         }
         .await,
     )

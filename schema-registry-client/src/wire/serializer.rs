@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Schema, Version};
-use crate::options::{LookupOptions, RegisterOptions};
 use crate::options::ReadOptions;
+use crate::options::{LookupOptions, RegisterOptions};
 use crate::registry::SchemaRegistry;
 use crate::wire::SerdeConfig;
 use crate::wire::compiled::Compiled;
