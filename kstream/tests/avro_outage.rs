@@ -279,3 +279,47 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
     );
     assert!(app.close().is_err(), "close reports the failure");
 }
+
+#[test]
+fn closing_during_an_outage_stops_the_retry_without_committing_the_record() {
+    let registry = TestRegistry::start();
+    let visits = visits(&registry);
+    let cluster = Cluster::embedded();
+    let admin = cluster.admin().unwrap();
+    for topic in ["visits", "summaries", "app-summaries", "dead-letters"] {
+        admin.create_topic(topic, &TopicConfig::new(1)).unwrap();
+    }
+    let config = config("outage-close", Duration::from_secs(300));
+    let mut app = KafkaStreams::new(topology(registry.client()), cluster.clone(), config).unwrap();
+    app.start().unwrap();
+    registry.go_down();
+    let producer = cluster.producer(&ClientConfig::new()).unwrap();
+    let (key, value) = &visits[3];
+    producer
+        .send(
+            ProducerRecord::new("visits")
+                .key(key.clone())
+                .value(value.clone()),
+        )
+        .unwrap();
+    producer.flush(Duration::from_secs(5)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while registry.requests_while_down() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the stream thread never asked the registry"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let closing = Instant::now();
+    let err = app.close().unwrap_err();
+    assert!(
+        closing.elapsed() < Duration::from_secs(5),
+        "close waited {:?}",
+        closing.elapsed()
+    );
+    assert!(err.to_string().contains("the application was closing"), "{err}");
+    assert!(err.to_string().contains("visits/0@0"), "{err}");
+    let lag = admin.lag("outage-close", "visits").unwrap();
+    assert_eq!(lag[0].committed, None, "the record was not committed");
+}
