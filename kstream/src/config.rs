@@ -7,6 +7,7 @@ use std::time::Duration;
 use streamlog::{ClientConfig, Record};
 
 use crate::error::{Error, Result};
+use crate::serdes::retry::DEFAULT_TASK_TIMEOUT;
 use crate::store::StoreKind;
 
 /// What to do with a record that cannot be handled: as [`DeserializationHandler`], a
@@ -35,8 +36,9 @@ pub type DeserializationHandler = ErrorHandler;
 /// (`default.production.exception.handler`).
 pub type ProductionHandler = ErrorHandler;
 
-/// How a task treats records: the two handlers and the timestamp extractor.
-#[derive(Debug, Clone, Default)]
+/// How a task treats records: the two handlers, the timestamp extractor, and how long
+/// a record may wait for a serde's unavailable dependency.
+#[derive(Debug, Clone)]
 pub struct RecordHandling {
     /// For records that do not deserialize.
     pub deserialization: DeserializationHandler,
@@ -44,6 +46,19 @@ pub struct RecordHandling {
     pub production: ProductionHandler,
     /// Event time.
     pub extractor: TimestampExtractor,
+    /// `task.timeout.ms`: see [`StreamsConfig::task_timeout`].
+    pub task_timeout: Duration,
+}
+
+impl Default for RecordHandling {
+    fn default() -> Self {
+        RecordHandling {
+            deserialization: DeserializationHandler::default(),
+            production: ProductionHandler::default(),
+            extractor: TimestampExtractor::default(),
+            task_timeout: DEFAULT_TASK_TIMEOUT,
+        }
+    }
 }
 
 impl RecordHandling {
@@ -53,6 +68,7 @@ impl RecordHandling {
             deserialization: config.deserialization_handler.clone(),
             production: config.production_handler.clone(),
             extractor: config.timestamp_extractor.clone(),
+            task_timeout: config.task_timeout,
         }
     }
 }
@@ -115,6 +131,8 @@ pub struct StreamsConfig {
     pub default_store: StoreKind,
     /// Properties passed to the log's clients (`bootstrap.servers`, `security.protocol` ...).
     pub client: ClientConfig,
+    /// `task.timeout.ms`: see [`StreamsConfig::task_timeout`].
+    pub task_timeout: Duration,
 }
 
 impl StreamsConfig {
@@ -132,7 +150,22 @@ impl StreamsConfig {
             cache_max_records: 10_000,
             default_store: StoreKind::InMemory,
             client: ClientConfig::new(),
+            task_timeout: DEFAULT_TASK_TIMEOUT,
         }
+    }
+
+    /// Sets `task.timeout.ms` (default 5 minutes, as Kafka Streams): how long a task
+    /// retries a record whose serde's dependency is unavailable (a schema registry that
+    /// does not answer) before it fails. While it retries (10 ms backoff, doubling to
+    /// 1 s) the stream thread waits on that record: nothing is skipped or
+    /// dead-lettered and no offset is committed past it; past the timeout the task
+    /// fails with [`Error::SerdeUnavailable`] naming
+    /// the record, and the stream thread reports it as the application's failure.
+    /// With the Kafka backend keep it below the consumer's `max.poll.interval.ms`
+    /// (also 5 minutes by default), or the group moves the partitions away meanwhile.
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = timeout;
+        self
     }
 
     /// Sets the timestamp extractor (event time).
@@ -165,6 +198,7 @@ impl StreamsConfig {
                     .ok_or_else(|| bad("not a positive number"))?
             }
             "commit.interval.ms" => self.commit_interval = millis()?,
+            "task.timeout.ms" => self.task_timeout = millis()?,
             "state.dir" => self.state_dir = PathBuf::from(value),
             "statestore.cache.max.records" => {
                 self.cache_max_records = value.parse().map_err(|_| bad("not a number"))?
@@ -282,6 +316,14 @@ mod tests {
             .and_then(|c| c.set("security.protocol", "plaintext"))
             .unwrap();
         assert_eq!(c.commit_interval, Duration::from_millis(100));
+        assert_eq!(c.task_timeout, Duration::from_secs(300), "Kafka Streams' default");
+        let c = c.set("task.timeout.ms", "2500").unwrap();
+        assert_eq!(c.task_timeout, Duration::from_millis(2500));
+        assert_eq!(RecordHandling::of(&c).task_timeout, Duration::from_millis(2500));
+        let err = StreamsConfig::new("app")
+            .set("task.timeout.ms", "soon")
+            .unwrap_err();
+        assert!(err.to_string().contains("task.timeout.ms"), "{err}");
         assert_eq!(c.num_stream_threads, 2);
         assert_eq!(c.client.get("security.protocol"), Some("plaintext"));
         let err = StreamsConfig::new("app")

@@ -1,5 +1,9 @@
 //! The one error type of `kstream`.
 
+use std::time::Duration;
+
+use crate::serdes::SerdeError;
+
 /// What can go wrong building or running a topology. Each variant names what was wrong:
 /// the topic, partition and offset of a record, the store, or the config key.
 #[derive(Debug, thiserror::Error)]
@@ -8,8 +12,10 @@ pub enum Error {
     /// The log underneath failed.
     #[error(transparent)]
     Log(#[from] streamlog::Error),
-    /// A record's key or value could not be read by its serde.
-    #[error("cannot deserialize the {part} of the record at {topic}/{partition}@{offset}: {reason}")]
+    /// A record's key or value could not be read by its serde: bad data (a serde's
+    /// unavailable dependency is [`Error::SerdeUnavailable`]). The record went through
+    /// the deserialization handler, which chose to fail.
+    #[error("cannot deserialize the {part} of the record at {topic}/{partition}@{offset}")]
     Deserialize {
         /// The record's topic.
         topic: String,
@@ -19,16 +25,55 @@ pub enum Error {
         offset: i64,
         /// `key` or `value`.
         part: &'static str,
-        /// The serde's complaint.
-        reason: String,
+        /// The serde's error.
+        #[source]
+        source: SerdeError,
     },
-    /// A serde could not write a value.
-    #[error("cannot serialize a record for topic `{topic}`: {reason}")]
+    /// A serde could not write a value: bad data. The record went through the
+    /// production handler, which chose to fail.
+    #[error("cannot serialize a record for topic `{topic}`")]
     Serialize {
         /// The destination topic (or store changelog).
         topic: String,
-        /// The serde's complaint.
-        reason: String,
+        /// The serde's error.
+        #[source]
+        source: SerdeError,
+    },
+    /// A serde's dependency (a schema registry) stayed unavailable while a task
+    /// handled a record, and the task stopped retrying: `task.timeout.ms` passed, or
+    /// the application was closing. The record was neither processed nor skipped and
+    /// its offset was not committed: the next run starts from it.
+    #[error(
+        "the task stopped {step} for the record at {topic}/{partition}@{offset} after retrying for {waited:?} while a dependency was unavailable: {stopped}"
+    )]
+    SerdeUnavailable {
+        /// The input record's topic.
+        topic: String,
+        /// Its partition.
+        partition: i32,
+        /// Its offset.
+        offset: i64,
+        /// What the task was doing (`deserializing its value`, `serializing the key of
+        /// a record for topic `out``).
+        step: String,
+        /// How long it retried.
+        waited: Duration,
+        /// Why it stopped.
+        stopped: StoppedWaiting,
+        /// The serde's last error.
+        #[source]
+        source: SerdeError,
+    },
+    /// An [`AvroSerde`](crate::serdes::AvroSerde)'s schema does not parse, or the
+    /// registry refused it when the serde was connected (feature `avro`).
+    #[cfg(feature = "avro")]
+    #[error("cannot make the Avro serde of `{type_name}`")]
+    AvroSerde {
+        /// The type the serde was for.
+        type_name: &'static str,
+        /// The registry client's error.
+        #[source]
+        source: schema_registry_client::Error,
     },
     /// A processor asked for a store it was not connected to.
     #[error("no state store named `{store}` is connected to processor `{processor}`")]
@@ -85,6 +130,35 @@ pub enum Error {
     /// The application was closed, or a stream thread died.
     #[error("the streams application is not running: {0}")]
     NotRunning(String),
+}
+
+/// Why a task stopped retrying a record whose serde's dependency was unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoppedWaiting {
+    /// `task.timeout.ms` (this long) passed.
+    TaskTimeout(Duration),
+    /// The application was closing.
+    Closing,
+    /// The serde answered "unavailable" after taking the value it was writing (from
+    /// [`Serde::serialize_owned`](crate::Serde::serialize_owned), once
+    /// [`Serde::prepare`](crate::Serde::prepare) had succeeded), so the call cannot be
+    /// repeated.
+    CannotRetry,
+}
+
+impl std::fmt::Display for StoppedWaiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoppedWaiting::TaskTimeout(limit) => {
+                write!(f, "task.timeout.ms ({} ms) passed", limit.as_millis())
+            }
+            StoppedWaiting::Closing => f.write_str("the application was closing"),
+            StoppedWaiting::CannotRetry => f.write_str(
+                "the serde was unavailable after it had taken the value, so the call cannot be repeated",
+            ),
+        }
+    }
 }
 
 /// `Result` with [`Error`].

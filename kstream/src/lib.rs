@@ -54,7 +54,7 @@ pub use dsl::{
     Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,
     Produced, StreamsBuilder, Topology,
 };
-pub use error::{Error, Result};
+pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
 pub use processor::{Processor, ProcessorContext, PunctuationType};
 pub use runtime::{KafkaStreams, StreamsState, TaskId, changelog_topic};

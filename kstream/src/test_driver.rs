@@ -13,7 +13,7 @@ use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::runtime::{Task, TaskId};
-use crate::serdes::{Serde, SerdeRef};
+use crate::serdes::{Serde, SerdeError, SerdeRef};
 use crate::store::{InMemoryBackend, KeyValueStore, StateStore, typed_serdes};
 
 struct Inner {
@@ -69,7 +69,10 @@ impl TopologyTestDriver {
         )
     }
 
-    /// A driver with the handlers and timestamp extractor of `config`.
+    /// A driver with the handlers, timestamp extractor and `task.timeout.ms` of
+    /// `config`. As in a stream thread, a serde whose dependency is unavailable is
+    /// retried on the same record (the pipe call waits), and past `task.timeout.ms`
+    /// the pipe call returns [`Error::SerdeUnavailable`] with the record unprocessed.
     pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
         Self::build(topology, RecordHandling::of(config))
     }
@@ -282,10 +285,10 @@ impl<K: 'static, V: 'static> TestInputTopic<K, V> {
         self.time = timestamp;
     }
 
-    fn fail(&self, reason: String) -> Error {
+    fn fail(&self, source: SerdeError) -> Error {
         Error::Serialize {
             topic: self.topic.clone(),
-            reason,
+            source,
         }
     }
 }
@@ -306,12 +309,12 @@ impl<K: 'static, V: 'static> TestOutputTopic<K, V> {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let fail = |part, reason| Error::Deserialize {
+                let fail = |part, source| Error::Deserialize {
                     topic: self.topic.clone(),
                     partition: 0,
                     offset: i as i64,
                     part,
-                    reason,
+                    source,
                 };
                 let k = self
                     .keys

@@ -5,7 +5,7 @@
 
 use kstream::serdes::{AvroSerde, Serde};
 use kstream::{Consumed, DeserializationHandler, Produced, StreamsBuilder, StringSerde, TopologyTestDriver};
-use schema_registry_client::{SerdeConfig, Version, registry_from_url};
+use schema_registry_client::{ReadOptions, SerdeConfig, Version, registry_from_url};
 use serde::{Deserialize, Serialize};
 
 const VIEW_V1: &str = r#"{"type":"record","name":"PageView","namespace":"hotel","fields":[
@@ -85,7 +85,7 @@ fn old_producers_records_are_read_into_the_new_schema_and_written_as_avro() {
     }
     let reader = serde::<EnrichedView>(scope, ENRICHED);
     let registry = registry_from_url(&format!("mock://{scope}")).unwrap();
-    let output_id = ready(registry.version("enriched-views-value", Version::Latest, false))
+    let output_id = ready(registry.version("enriched-views-value", Version::Latest, ReadOptions::default()))
         .unwrap()
         .id;
     let mut values = Vec::new();
@@ -115,7 +115,7 @@ fn old_producers_records_are_read_into_the_new_schema_and_written_as_avro() {
     );
     // The old producer registered v1 under the input subject.
     assert_eq!(
-        ready(registry.versions("page-views-value", false)).unwrap(),
+        ready(registry.versions("page-views-value", ReadOptions::default())).unwrap(),
         vec![1]
     );
 }
@@ -132,7 +132,16 @@ fn records_that_are_not_avro_follow_the_deserialization_handler() {
             0,
         )
         .unwrap_err();
-    assert!(err.to_string().contains("magic byte"), "{err}");
+    assert!(
+        matches!(&err, kstream::Error::Deserialize { part: "value", source, .. }
+            if source.kind() == kstream::serdes::SerdeErrorKind::BadData),
+        "{err}"
+    );
+    let cause = std::error::Error::source(&err).and_then(std::error::Error::source);
+    assert!(
+        cause.is_some_and(|c| c.to_string().contains("magic byte")),
+        "{cause:?}"
+    );
 
     let d =
         TopologyTestDriver::with_handler(topology(scope), DeserializationHandler::LogAndContinue).unwrap();
@@ -170,7 +179,7 @@ fn a_registry_over_http_is_reached_from_the_stream_thread() {
         registry.as_ref(),
         "views-value",
         Version::Latest,
-        false,
+        ReadOptions::default(),
     ))
     .unwrap();
     assert_eq!(payload[1..5], registered.id.to_be_bytes());

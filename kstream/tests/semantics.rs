@@ -424,7 +424,9 @@ struct PickySerde;
 impl kstream::serdes::Serde<String> for PickySerde {
     fn serialize(&self, _: &str, value: &String) -> kstream::serdes::SerdeResult<Option<bytes::Bytes>> {
         if value.contains("bad") {
-            return Err(format!("refusing `{value}`"));
+            return Err(kstream::serdes::SerdeError::bad_data(format!(
+                "refusing `{value}`"
+            )));
         }
         Ok(Some(bytes::Bytes::copy_from_slice(value.as_bytes())))
     }
@@ -448,7 +450,7 @@ fn records_that_do_not_serialize_follow_the_production_handler() {
         .pipe_raw("in", Some("k".into()), Some("a bad one".into()), 0)
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Serialize { topic, reason } if topic == "out" && reason.contains("refusing")),
+        matches!(&err, Error::Serialize { topic, source } if topic == "out" && source.message().contains("refusing")),
         "{err}"
     );
 

@@ -17,6 +17,9 @@ use crate::model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
     SubjectVersion, Version,
 };
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 use crate::registry::SchemaRegistry;
 
 /// Where the cache reads the time (for the latest-version TTL).
@@ -28,8 +31,8 @@ type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 pub struct CachedRegistry<R> {
     inner: R,
     by_id: Cells<u32, Schema>,
-    ids: Cells<(String, Schema, bool), u32>,
-    lookups: Cells<(String, Schema, bool), RegisteredSchema>,
+    ids: Cells<(String, Schema, RegisterOptions), u32>,
+    lookups: Cells<(String, Schema, LookupOptions), RegisteredSchema>,
     latest: Mutex<HashMap<String, (Instant, RegisteredSchema)>>,
     latest_ttl: Duration,
     clock: Clock,
@@ -113,13 +116,18 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         self.inner.subjects(filter).await
     }
 
-    async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
-        self.inner.versions(subject, deleted).await
+    async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>> {
+        self.inner.versions(subject, options).await
     }
 
-    async fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema> {
-        if version != Version::Latest || deleted {
-            return self.inner.version(subject, version, deleted).await;
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
+        if version != Version::Latest || options.include_deleted {
+            return self.inner.version(subject, version, options).await;
         }
         let now = (self.clock)();
         if let Some((at, latest)) = self.latest.lock().get(subject)
@@ -127,35 +135,32 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         {
             return Ok(latest.clone());
         }
-        let latest = self.inner.version(subject, Version::Latest, false).await?;
+        let latest = self
+            .inner
+            .version(subject, Version::Latest, ReadOptions::default())
+            .await?;
         self.latest
             .lock()
             .insert(subject.to_owned(), (now, latest.clone()));
         Ok(latest)
     }
 
-    async fn register(&self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32> {
-        let key = (subject.to_owned(), schema.clone(), normalize);
-        once(&self.ids, key, self.inner.register(subject, schema, normalize)).await
+    async fn register(&self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32> {
+        let key = (subject.to_owned(), schema.clone(), options);
+        once(&self.ids, key, self.inner.register(subject, schema, options)).await
     }
 
     async fn lookup(
         &self,
         subject: &str,
         schema: &Schema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<RegisteredSchema> {
-        if deleted {
-            return self.inner.lookup(subject, schema, normalize, deleted).await;
+        if options.include_deleted {
+            return self.inner.lookup(subject, schema, options).await;
         }
-        let key = (subject.to_owned(), schema.clone(), normalize);
-        once(
-            &self.lookups,
-            key,
-            self.inner.lookup(subject, schema, normalize, false),
-        )
-        .await
+        let key = (subject.to_owned(), schema.clone(), options);
+        once(&self.lookups, key, self.inner.lookup(subject, schema, options)).await
     }
 
     async fn schema_by_id(&self, id: u32) -> Result<Schema> {
@@ -183,15 +188,15 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         subject: &str,
         schema: &Schema,
         against: Option<Version>,
-        verbose: bool,
+        options: CompatibilityOptions,
     ) -> Result<CompatibilityReport> {
         self.inner
-            .check_compatibility(subject, schema, against, verbose)
+            .check_compatibility(subject, schema, against, options)
             .await
     }
 
-    async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<CompatibilityLevel> {
-        self.inner.config(subject, default_to_global).await
+    async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel> {
+        self.inner.config(subject, options).await
     }
 
     async fn set_config(
@@ -206,22 +211,22 @@ impl<R: SchemaRegistry> SchemaRegistry for CachedRegistry<R> {
         self.inner.delete_config(subject).await
     }
 
-    async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
-        self.inner.mode(subject, default_to_global).await
+    async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
+        self.inner.mode(subject, options).await
     }
 
     async fn set_mode(&self, subject: Option<&str>, mode: Mode) -> Result<Mode> {
         self.inner.set_mode(subject, mode).await
     }
 
-    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
-        let deleted = self.inner.delete_subject(subject, permanent).await;
+    async fn delete_subject(&self, subject: &str, deletion: Deletion) -> Result<Vec<i32>> {
+        let deleted = self.inner.delete_subject(subject, deletion).await;
         self.forget_subject(subject);
         deleted
     }
 
-    async fn delete_version(&self, subject: &str, version: Version, permanent: bool) -> Result<i32> {
-        let deleted = self.inner.delete_version(subject, version, permanent).await;
+    async fn delete_version(&self, subject: &str, version: Version, deletion: Deletion) -> Result<i32> {
+        let deleted = self.inner.delete_version(subject, version, deletion).await;
         self.forget_subject(subject);
         deleted
     }
@@ -276,21 +281,40 @@ mod tests {
         let v1 = Schema::avro(r#"{"type":"record","name":"R","fields":[]}"#);
         let v2 =
             Schema::avro(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":0}]}"#);
-        cached.register("s", &v1, false).await.unwrap();
+        cached
+            .register("s", &v1, RegisterOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
-            cached.version("s", Version::Latest, false).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             1
         );
         // Registered behind the cache's back: the cache answers the old latest...
-        cached.inner().register("s", &v2, false).await.unwrap();
+        cached
+            .inner()
+            .register("s", &v2, RegisterOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
-            cached.version("s", Version::Latest, false).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             1
         );
         // ...until its TTL has passed.
         *now.lock() += Duration::from_secs(61);
         assert_eq!(
-            cached.version("s", Version::Latest, false).await.unwrap().version,
+            cached
+                .version("s", Version::Latest, ReadOptions::default())
+                .await
+                .unwrap()
+                .version,
             2
         );
     }

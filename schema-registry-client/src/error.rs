@@ -192,6 +192,17 @@ pub enum Error {
         /// What did not match.
         reason: String,
     },
+    /// The crate's background runtime (where the HTTP client's exchanges and the
+    /// [`blocking`](crate::blocking) facade's calls run) could not start, or a call on
+    /// it ended without an answer.
+    #[error("schema registry client runtime: {what}")]
+    Runtime {
+        /// What failed.
+        what: &'static str,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// Reading or writing the registry's data directory failed.
     #[error("schema registry data at {path}: {reason}")]
     Storage {

@@ -36,7 +36,11 @@
 //! let v3 = r#"{"type":"record","name":"Member","fields":[
 //!     {"name":"id","type":"long"},{"name":"tier","type":"int"}]}"#;
 //! let err = registry
-//!     .register("members-value", &schema_registry_client::Schema::avro(v3), false)
+//!     .register(
+//!         "members-value",
+//!         &schema_registry_client::Schema::avro(v3),
+//!         schema_registry_client::RegisterOptions::default(),
+//!     )
 //!     .await
 //!     .unwrap_err();
 //! assert_eq!(err.code(), Some(schema_registry_client::ErrorCode::Incompatible));
@@ -51,16 +55,24 @@
 //!   [`CachedRegistry`] in front of either. [`registry_from_url`] picks by URL.
 //! - [`compat`]: the Avro compatibility checker, usable on its own.
 //! - [`wire`]: [`AvroSerializer`] and [`AvroDeserializer`], subject name strategies.
+//! - [`blocking`]: the same registry calls and serdes for blocking callers, run on one
+//!   shared background runtime (never `block_on` on the caller's thread, so they also
+//!   work inside an async runtime); cached answers come back without waiting.
+//! - Call options ([`RegisterOptions`], [`LookupOptions`], [`ReadOptions`],
+//!   [`CompatibilityOptions`], [`SettingOptions`], [`Deletion`]): the REST API's query
+//!   flags as named types.
 //! - `server` (feature `server`): the in-memory registry over HTTP, and the
 //!   `schema-registry` binary.
 
 pub mod avro;
+pub mod blocking;
 pub mod cache;
 pub mod compat;
 mod error;
 pub mod http;
 pub mod memory;
 mod model;
+mod options;
 mod registry;
 #[cfg(feature = "server")]
 pub mod server;
@@ -73,6 +85,9 @@ pub use memory::MemoryRegistry;
 pub use model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaReference, SchemaType,
     SubjectFilter, SubjectVersion, Version,
+};
+pub use options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
 };
 pub use registry::{SchemaRegistry, mock_registry, registry_from_properties, registry_from_url};
 pub use wire::{AvroDeserializer, AvroSerializer, SerdeConfig, SubjectNameStrategy};

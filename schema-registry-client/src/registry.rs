@@ -15,6 +15,9 @@ use crate::model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
     SubjectVersion, Version,
 };
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 
 /// A schema registry: the HTTP client, the in-memory registry and the cache all
 /// implement it, so code written against it runs against any of them.
@@ -26,23 +29,27 @@ pub trait SchemaRegistry: Send + Sync {
     async fn subjects(&self, filter: &SubjectFilter) -> Result<Vec<String>>;
 
     /// `GET /subjects/{subject}/versions`: the subject's version numbers.
-    async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>>;
+    async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>>;
 
     /// `GET /subjects/{subject}/versions/{version}`.
-    async fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema>;
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema>;
 
     /// `POST /subjects/{subject}/versions`: registers a schema (or finds it already
     /// registered) and returns its id. Fails with 409 when the subject's compatibility
     /// level rejects it.
-    async fn register(&self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32>;
+    async fn register(&self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32>;
 
     /// `POST /subjects/{subject}`: the version under which a schema is registered.
     async fn lookup(
         &self,
         subject: &str,
         schema: &Schema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<RegisteredSchema>;
 
     /// `GET /schemas/ids/{id}`.
@@ -69,12 +76,12 @@ pub trait SchemaRegistry: Send + Sync {
         subject: &str,
         schema: &Schema,
         against: Option<Version>,
-        verbose: bool,
+        options: CompatibilityOptions,
     ) -> Result<CompatibilityReport>;
 
     /// `GET /config` (subject `None`) or `GET /config/{subject}`. Without a level of
-    /// its own, a subject answers 40408 unless `default_to_global`.
-    async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<CompatibilityLevel>;
+    /// its own, a subject answers 40408 unless the options say `default_to_global`.
+    async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel>;
 
     /// `PUT /config[/{subject}]`.
     async fn set_config(
@@ -87,19 +94,20 @@ pub trait SchemaRegistry: Send + Sync {
     /// one) and returns the level it had.
     async fn delete_config(&self, subject: Option<&str>) -> Result<CompatibilityLevel>;
 
-    /// `GET /mode[/{subject}]`.
-    async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode>;
+    /// `GET /mode[/{subject}]`. Without a mode of its own, a subject answers 40409
+    /// unless the options say `default_to_global`.
+    async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode>;
 
     /// `PUT /mode[/{subject}]`.
     async fn set_mode(&self, subject: Option<&str>, mode: Mode) -> Result<Mode>;
 
-    /// `DELETE /subjects/{subject}`: soft delete, or (`permanent`, after a soft delete)
-    /// hard delete. Returns the versions deleted.
-    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>>;
+    /// `DELETE /subjects/{subject}`: soft delete, or ([`Deletion::Permanent`], after a
+    /// soft delete) hard delete. Returns the versions deleted.
+    async fn delete_subject(&self, subject: &str, deletion: Deletion) -> Result<Vec<i32>>;
 
     /// `DELETE /subjects/{subject}/versions/{version}`: soft or (after a soft delete)
     /// hard delete of one version. Returns the version deleted.
-    async fn delete_version(&self, subject: &str, version: Version, permanent: bool) -> Result<i32>;
+    async fn delete_version(&self, subject: &str, version: Version, deletion: Deletion) -> Result<i32>;
 }
 
 fn mock_scopes() -> &'static Mutex<HashMap<String, Arc<MemoryRegistry>>> {
@@ -122,10 +130,10 @@ pub fn mock_registry(scope: &str) -> Arc<MemoryRegistry> {
 /// by commas, for failover) select the HTTP client, wrapped in the cache.
 ///
 /// ```
-/// use schema_registry_client::{registry_from_url, Schema, SchemaRegistry};
+/// use schema_registry_client::{registry_from_url, RegisterOptions, Schema, SchemaRegistry};
 /// # futures::executor::block_on(async {
 /// let registry = registry_from_url("mock://docs").unwrap();
-/// let id = registry.register("orders-value", &Schema::avro(r#""string""#), false).await.unwrap();
+/// let id = registry.register("orders-value", &Schema::avro(r#""string""#), RegisterOptions::default()).await.unwrap();
 /// assert_eq!(registry.schema_by_id(id).await.unwrap().schema, r#""string""#);
 /// # });
 /// ```

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use schema_registry_client::{HttpRegistry, Schema, SchemaRegistry, Version};
+use schema_registry_client::{HttpRegistry, ReadOptions, RegisterOptions, Schema, SchemaRegistry, Version};
 
 struct Running {
     child: Child,
@@ -46,14 +46,14 @@ async fn the_binary_serves_the_api_and_keeps_schemas_in_its_data_dir() {
         let running = start(dir.path());
         let client = HttpRegistry::from_urls(&running.url).unwrap();
         client
-            .register("patient-events-value", &schema, false)
+            .register("patient-events-value", &schema, RegisterOptions::default())
             .await
             .unwrap()
     };
     let running = start(dir.path());
     let client = HttpRegistry::from_urls(&running.url).unwrap();
     let latest = client
-        .version("patient-events-value", Version::Latest, false)
+        .version("patient-events-value", Version::Latest, ReadOptions::default())
         .await
         .unwrap();
     assert_eq!((latest.id, latest.version), (id, 1));

@@ -14,7 +14,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use schema_registry_client::{
-    AvroDeserializer, AvroSerializer, MemoryRegistry, SchemaRegistry, SerdeConfig, Version, registry_from_url,
+    AvroDeserializer, AvroSerializer, MemoryRegistry, ReadOptions, SchemaRegistry, SerdeConfig, Version,
+    registry_from_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +131,7 @@ async fn confluent_python_and_rust_read_each_others_payloads() {
         .await
         .unwrap();
     let python_id = registry
-        .version("members-value", Version::Latest, false)
+        .version("members-value", Version::Latest, ReadOptions::default())
         .await
         .unwrap()
         .id;
@@ -160,7 +161,10 @@ async fn confluent_python_and_rust_read_each_others_payloads() {
     }
     std::fs::write(&file, lines).unwrap();
     assert_eq!(
-        client.versions("members-rust-value", false).await.unwrap(),
+        client
+            .versions("members-rust-value", ReadOptions::default())
+            .await
+            .unwrap(),
         vec![1]
     );
     let py = interpreter.clone();

@@ -9,7 +9,8 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use schema_registry_client::http::Auth;
 use schema_registry_client::{
-    CompatibilityLevel, Error, ErrorCode, HttpConfig, HttpRegistry, Mode, Schema, SchemaRegistry, SchemaType,
+    CompatibilityLevel, CompatibilityOptions, Deletion, Error, ErrorCode, HttpConfig, HttpRegistry,
+    LookupOptions, Mode, ReadOptions, RegisterOptions, Schema, SchemaRegistry, SchemaType, SettingOptions,
     SubjectFilter, SubjectVersion, Version,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -116,30 +117,57 @@ async fn documented_answers_parse_and_requests_match_the_api() {
     };
     assert_eq!(r.subjects(&prefix).await.unwrap(), vec!["subject1", "subject2"]);
     assert_eq!(r.schema_by_id(1).await.unwrap(), string);
-    let v1 = r.version("test", Version::Number(1), false).await.unwrap();
+    let v1 = r
+        .version("test", Version::Number(1), ReadOptions::default())
+        .await
+        .unwrap();
     assert_eq!((v1.id, v1.version, v1.subject.as_str()), (1, 1, "test"));
-    assert_eq!(r.register("test", &string, true).await.unwrap(), 1);
-    assert_eq!(r.lookup("test", &string, false, false).await.unwrap().version, 3);
-    assert!(
-        r.check_compatibility("test", &string, Some(Version::Latest), false)
+    assert_eq!(
+        r.register("test", &string, RegisterOptions::default().normalize())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        r.lookup("test", &string, LookupOptions::default())
             .await
             .unwrap()
-            .is_compatible
+            .version,
+        3
     );
-    assert_eq!(r.config(None, false).await.unwrap(), CompatibilityLevel::Full);
+    assert!(
+        r.check_compatibility(
+            "test",
+            &string,
+            Some(Version::Latest),
+            CompatibilityOptions::default()
+        )
+        .await
+        .unwrap()
+        .is_compatible
+    );
+    assert_eq!(
+        r.config(None, SettingOptions::default()).await.unwrap(),
+        CompatibilityLevel::Full
+    );
     assert_eq!(
         r.set_config(Some("test"), CompatibilityLevel::Full)
             .await
             .unwrap(),
         CompatibilityLevel::Full
     );
-    assert_eq!(r.mode(None, false).await.unwrap(), Mode::Readwrite);
     assert_eq!(
-        r.delete_subject("test", false).await.unwrap(),
+        r.mode(None, SettingOptions::default()).await.unwrap(),
+        Mode::Readwrite
+    );
+    assert_eq!(
+        r.delete_subject("test", Deletion::Soft).await.unwrap(),
         vec![1, 2, 3, 4, 5]
     );
     assert_eq!(
-        r.delete_version("test", Version::Number(1), true).await.unwrap(),
+        r.delete_version("test", Version::Number(1), Deletion::Permanent)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
@@ -153,7 +181,10 @@ async fn documented_answers_parse_and_requests_match_the_api() {
             version: 1
         }]
     );
-    let report = r.check_compatibility("a/b", &string, None, true).await.unwrap();
+    let report = r
+        .check_compatibility("a/b", &string, None, CompatibilityOptions::default().verbose())
+        .await
+        .unwrap();
     assert_eq!(report.messages, vec!["READER_FIELD_MISSING_DEFAULT_VALUE"]);
 
     let seen = seen.lock().clone();
@@ -211,12 +242,14 @@ async fn documented_error_bodies_become_typed_errors() {
         assert!(result.to_string().contains(text), "{result}");
     };
     expect(
-        r.versions("test", false).await.unwrap_err(),
+        r.versions("test", ReadOptions::default()).await.unwrap_err(),
         ErrorCode::SubjectNotFound,
         "Subject 'test' not found",
     );
     expect(
-        r.version("test", Version::Number(9), false).await.unwrap_err(),
+        r.version("test", Version::Number(9), ReadOptions::default())
+            .await
+            .unwrap_err(),
         ErrorCode::VersionNotFound,
         "Version 9",
     );
@@ -226,17 +259,23 @@ async fn documented_error_bodies_become_typed_errors() {
         "Schema 7",
     );
     expect(
-        r.register("test", &s, false).await.unwrap_err(),
+        r.register("test", &s, RegisterOptions::default())
+            .await
+            .unwrap_err(),
         ErrorCode::Incompatible,
         "incompatible",
     );
     expect(
-        r.register("test", &s, false).await.unwrap_err(),
+        r.register("test", &s, RegisterOptions::default())
+            .await
+            .unwrap_err(),
         ErrorCode::InvalidSchema,
         "invalid",
     );
     expect(
-        r.version("test", Version::Latest, false).await.unwrap_err(),
+        r.version("test", Version::Latest, ReadOptions::default())
+            .await
+            .unwrap_err(),
         ErrorCode::InvalidVersion,
         "version id",
     );

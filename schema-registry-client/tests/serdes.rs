@@ -6,8 +6,8 @@ use std::sync::Arc;
 use apache_avro::types::Value;
 use proptest::prelude::*;
 use schema_registry_client::{
-    AvroDeserializer, AvroSerializer, Error, ErrorCode, MemoryRegistry, Schema, SchemaRegistry, SerdeConfig,
-    SubjectNameStrategy, Version, registry_from_url,
+    AvroDeserializer, AvroSerializer, Error, ErrorCode, MemoryRegistry, ReadOptions, RegisterOptions, Schema,
+    SchemaRegistry, SerdeConfig, SubjectNameStrategy, Version, registry_from_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +79,10 @@ async fn serde_values_round_trip_and_register_under_the_topic_subject() {
         let back: Order = de.deserialize(&payload).await.unwrap();
         assert_eq!(back, order(id));
     }
-    assert_eq!(r.versions("orders-value", false).await.unwrap(), vec![1]);
+    assert_eq!(
+        r.versions("orders-value", ReadOptions::default()).await.unwrap(),
+        vec![1]
+    );
 }
 
 #[tokio::test]
@@ -129,7 +132,11 @@ async fn subject_name_strategies_pick_the_subject() {
             .serialize("orders", &order(1))
             .await
             .unwrap();
-        assert_eq!(r.versions(subject, false).await.unwrap(), vec![1], "{subject}");
+        assert_eq!(
+            r.versions(subject, ReadOptions::default()).await.unwrap(),
+            vec![1],
+            "{subject}"
+        );
     }
     // Record name strategies need a named schema.
     let config = SerdeConfig {
@@ -155,7 +162,7 @@ async fn without_auto_register_the_schema_must_exist() {
     let err = ser.serialize("orders", &order(1)).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::SubjectNotFound), "{err}");
     let id = r
-        .register("orders-value", &Schema::avro(ORDER), false)
+        .register("orders-value", &Schema::avro(ORDER), RegisterOptions::default())
         .await
         .unwrap();
     let payload = serializer(&r, ORDER, config)
@@ -171,8 +178,13 @@ async fn use_latest_version_writes_with_the_subjects_latest_schema() {
     let r = registry();
     let v1 = r#"{"type":"record","name":"M","fields":[{"name":"id","type":"long"}]}"#;
     let v2 = r#"{"type":"record","name":"M","fields":[{"name":"id","type":"long"},{"name":"level","type":"string","default":"basic"}]}"#;
-    r.register("m-value", &Schema::avro(v1), false).await.unwrap();
-    let latest = r.register("m-value", &Schema::avro(v2), false).await.unwrap();
+    r.register("m-value", &Schema::avro(v1), RegisterOptions::default())
+        .await
+        .unwrap();
+    let latest = r
+        .register("m-value", &Schema::avro(v2), RegisterOptions::default())
+        .await
+        .unwrap();
     let config = SerdeConfig {
         use_latest_version: true,
         auto_register_schemas: false,
@@ -185,7 +197,10 @@ async fn use_latest_version_writes_with_the_subjects_latest_schema() {
     ]);
     let payload = ser.serialize_value("m", &value).await.unwrap();
     assert_eq!(AvroDeserializer::schema_id(&payload).unwrap(), latest);
-    assert_eq!(r.versions("m-value", false).await.unwrap(), vec![1, 2]);
+    assert_eq!(
+        r.versions("m-value", ReadOptions::default()).await.unwrap(),
+        vec![1, 2]
+    );
 }
 
 #[tokio::test]
@@ -260,11 +275,17 @@ async fn mock_scopes_are_shared_by_url() {
     let b = registry_from_url("mock://serdes-test").unwrap();
     let other = registry_from_url("mock://serdes-other").unwrap();
     let id = a
-        .register("s", &Schema::avro(r#""string""#), false)
+        .register("s", &Schema::avro(r#""string""#), RegisterOptions::default())
         .await
         .unwrap();
-    assert_eq!(b.version("s", Version::Latest, false).await.unwrap().id, id);
-    assert!(other.versions("s", false).await.is_err());
+    assert_eq!(
+        b.version("s", Version::Latest, ReadOptions::default())
+            .await
+            .unwrap()
+            .id,
+        id
+    );
+    assert!(other.versions("s", ReadOptions::default()).await.is_err());
     let Err(err) = registry_from_url("kafka://nope") else {
         panic!("a kafka:// URL was accepted")
     };
@@ -276,12 +297,23 @@ async fn data_dir_keeps_schemas_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let id = {
         let r = MemoryRegistry::open(dir.path()).unwrap();
-        r.register("s", &Schema::avro(ORDER), false).await.unwrap()
+        r.register("s", &Schema::avro(ORDER), RegisterOptions::default())
+            .await
+            .unwrap()
     };
     let r = MemoryRegistry::open(dir.path()).unwrap();
-    assert_eq!(r.version("s", Version::Latest, false).await.unwrap().id, id);
+    assert_eq!(
+        r.version("s", Version::Latest, ReadOptions::default())
+            .await
+            .unwrap()
+            .id,
+        id
+    );
     // The id sequence carries on.
-    let next = r.register("t", &Schema::avro(r#""long""#), false).await.unwrap();
+    let next = r
+        .register("t", &Schema::avro(r#""long""#), RegisterOptions::default())
+        .await
+        .unwrap();
     assert_eq!(next, id + 1);
     std::fs::write(dir.path().join("registry.json"), b"{broken").unwrap();
     let err = MemoryRegistry::open(dir.path()).unwrap_err();

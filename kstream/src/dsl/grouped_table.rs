@@ -14,7 +14,7 @@ use super::options::{Grouped, Produced};
 use crate::error::Result;
 use crate::graph::{Erased, TopicName};
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
-use crate::serdes::{Serde, SerdeRef, SerdeResult};
+use crate::serdes::{Serde, SerdeError, SerdeRef, SerdeResult};
 use crate::store::Materialized;
 
 /// A value on its way to a table aggregation: to add, or to take back.
@@ -42,8 +42,13 @@ impl<V: 'static> Serde<Delta<V>> for DeltaSerde<V> {
                 value: self.0.deserialize(topic, Some(rest))?,
                 subtract: *flag == 1,
             }),
-            _ => Err("not a table-aggregation record (flag byte 0 or 1, then the value)".into()),
+            _ => Err(SerdeError::bad_data(
+                "not a table-aggregation record (flag byte 0 or 1, then the value)",
+            )),
         }
+    }
+    fn prepare(&self, topic: &str) -> SerdeResult<()> {
+        self.0.prepare(topic)
     }
 }
 

@@ -114,6 +114,12 @@ impl<T: 'static> crate::serdes::Serde<T> for ArcSerde<T> {
     fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> crate::serdes::SerdeResult<T> {
         self.0.deserialize(topic, data)
     }
+    fn serialize_owned(&self, topic: &str, value: T) -> crate::serdes::SerdeResult<Option<bytes::Bytes>> {
+        self.0.serialize_owned(topic, value)
+    }
+    fn prepare(&self, topic: &str) -> crate::serdes::SerdeResult<()> {
+        self.0.prepare(topic)
+    }
 }
 
 /// Keeps the latest value per key and emits the change.

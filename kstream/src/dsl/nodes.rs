@@ -11,6 +11,7 @@ use crate::processor::{
     Failed, Fanout, Node, Processor, ProcessorContext, PunctuationType, RecordMeta, TaskCtx,
 };
 use crate::serdes::SerdeRef;
+use crate::serdes::retry::{deserialize_part, prepare_part, serialize_error};
 
 /// Reads a record's bytes with its serdes and forwards the typed record.
 pub(crate) struct SourceNode<K, V> {
@@ -21,30 +22,18 @@ pub(crate) struct SourceNode<K, V> {
     pub(crate) out: Fanout<K, V>,
 }
 
-fn deserialize_error(record: &Record, part: &'static str, reason: String) -> Error {
-    Error::Deserialize {
-        topic: record.topic.to_string(),
-        partition: record.partition,
-        offset: record.offset,
-        part,
-        reason,
-    }
-}
-
 impl<K: Clone + 'static, V: Clone + 'static> RawSource for SourceNode<K, V> {
     fn timestamp(&self, record: &Record, stream_time: i64) -> Option<i64> {
         self.extractor.as_ref().map(|e| e.extract(record, stream_time))
     }
 
     fn process_raw(&mut self, ctx: &mut TaskCtx, record: &Record) -> Result<()> {
-        let key = self
-            .keys
-            .deserialize(&record.topic, record.key.as_deref())
-            .map_err(|e| deserialize_error(record, "key", e))?;
-        let value = self
-            .values
-            .deserialize(&record.topic, record.value.as_deref())
-            .map_err(|e| deserialize_error(record, "value", e))?;
+        let key = deserialize_part(ctx, record, "key", || {
+            self.keys.deserialize(&record.topic, record.key.as_deref())
+        })?;
+        let value = deserialize_part(ctx, record, "value", || {
+            self.values.deserialize(&record.topic, record.value.as_deref())
+        })?;
         self.out.forward(ctx, key, value)
     }
 }
@@ -69,19 +58,28 @@ impl<K: 'static, V: 'static> Node<K, V> for SinkNode<K, V> {
             }
             None => None,
         };
-        let serialized = self
-            .keys
-            .serialize_owned(&self.topic, key)
-            .and_then(|k| Ok((k, self.values.serialize_owned(&self.topic, value)?)));
+        // Dependencies first (retried while unavailable), then the values are handed
+        // over: an outage costs no value.
+        let topic = &*self.topic;
+        let serialized = prepare_part(ctx, topic, "key", || self.keys.prepare(topic))
+            .and_then(|()| prepare_part(ctx, topic, "value", || self.values.prepare(topic)))
+            .and_then(|()| {
+                let key = self
+                    .keys
+                    .serialize_owned(topic, key)
+                    .map_err(|e| serialize_error(ctx, topic, "key", e))?;
+                let value = self
+                    .values
+                    .serialize_owned(topic, value)
+                    .map_err(|e| serialize_error(ctx, topic, "value", e))?;
+                Ok((key, value))
+            });
         let (key, value) = match serialized {
             Ok(both) => both,
-            Err(reason) => {
-                let error = Error::Serialize {
-                    topic: self.topic.to_string(),
-                    reason,
-                };
+            Err(error @ Error::Serialize { .. }) => {
                 return ctx.handle_failure(Failed::Producing, error, None, None);
             }
+            Err(error) => return Err(error),
         };
         let record = ProducerRecord {
             topic: self.topic.clone(),

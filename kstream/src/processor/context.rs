@@ -12,6 +12,7 @@ use streamlog::{Headers, ProducerRecord};
 use super::Fanout;
 use crate::config::{ErrorHandler, RecordHandling};
 use crate::error::{Error, Result};
+use crate::serdes::retry::UnavailableRetry;
 use crate::store::{KeyValueStore, StateStore, typed_serdes};
 
 /// When a punctuation fires.
@@ -62,6 +63,8 @@ pub(crate) struct TaskCtx {
     pub(crate) partition_counts: HashMap<String, i32>,
     /// The handlers for records that fail, and the timestamp extractor.
     pub(crate) handling: RecordHandling,
+    /// How serde calls are retried while a dependency is unavailable.
+    pub(crate) unavailable: UnavailableRetry,
 }
 
 /// Where a record failed, which picks the handler.
@@ -91,16 +94,17 @@ impl TaskCtx {
         match handler {
             ErrorHandler::Fail => return Err(error),
             ErrorHandler::LogAndContinue => {
-                tracing::warn!(%error, "skipping a record");
+                tracing::warn!(error = %with_causes(&error), "skipping a record");
             }
             ErrorHandler::DeadLetter(topic) => {
-                tracing::warn!(%error, dead_letter_topic = %topic, "dead-lettering a record");
+                let reason = with_causes(&error);
+                tracing::warn!(error = %reason, dead_letter_topic = %topic, "dead-lettering a record");
                 let mut dead = ProducerRecord::new(topic.as_str());
                 dead.key = key;
                 dead.value = value;
                 dead.timestamp = Some(self.meta.timestamp);
                 dead.headers = self.meta.headers.clone();
-                dead.headers.push("__dlq.error", Some(error.to_string().into()));
+                dead.headers.push("__dlq.error", Some(reason.into()));
                 dead.headers
                     .push("__dlq.topic", Some(self.meta.topic.to_string().into()));
                 dead.headers
@@ -133,6 +137,19 @@ impl TaskCtx {
         let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
         Ok(KeyValueStore::new(store.clone(), k, v))
     }
+}
+
+/// An error and its sources, one after the other: `cannot deserialize ...: not UTF-8:
+/// invalid utf-8 sequence ...`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The context of a [`Processor`](super::Processor) call.

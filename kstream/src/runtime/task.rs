@@ -67,6 +67,7 @@ impl Task {
             handling,
             ..TaskCtx::default()
         };
+        ctx.unavailable.timeout = ctx.handling.task_timeout;
         let mut stores = Vec::new();
         for name in graph.group_stores(group) {
             let spec = &graph.stores[&name];
@@ -115,7 +116,10 @@ impl Task {
     }
 
     /// Processes one record: its timestamp becomes event time; an undecodable record
-    /// follows the deserialization handler.
+    /// (bad data) follows the deserialization handler. A serde whose dependency is
+    /// unavailable is retried on this record until `task.timeout.ms`, then the error
+    /// is returned with the record not counted as consumed, so its offset is not
+    /// committed.
     pub(crate) fn process(&mut self, record: &Record, wall: i64) -> Result<()> {
         let Some(source) = self.source_of(&record.topic) else {
             return Err(Error::Topology(format!(
@@ -137,6 +141,8 @@ impl Task {
         self.ctx.stream_time = self.ctx.stream_time.max(timestamp);
         let result = source.borrow_mut().process_raw(&mut self.ctx, record);
         match result {
+            // Only bad data is an `Error::Deserialize`; an unavailable dependency
+            // comes back as `Error::SerdeUnavailable` and fails the task.
             Err(e @ Error::Deserialize { .. }) => self.handle_bad_record(record, e)?,
             other => other?,
         }

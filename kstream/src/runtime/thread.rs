@@ -344,6 +344,8 @@ impl StreamThread {
             &self.shared.global_stores,
         )?;
         task.ctx.partition_counts = self.shared.partition_counts.clone();
+        let shared = self.shared.clone();
+        task.ctx.unavailable.closing = Some(Arc::new(move || shared.shutdown.load(Ordering::SeqCst)));
         self.restore(&task, checkpoint.unwrap_or_default())?;
         task.init(self.wall())?;
         let mut stores = self.shared.stores.write();

@@ -14,13 +14,21 @@ use bytes::Bytes;
 
 #[cfg(feature = "avro")]
 mod avro;
+mod error;
+pub(crate) mod retry;
+
 #[cfg(feature = "avro")]
 pub use avro::AvroSerde;
+pub use error::{BoxError, SerdeError, SerdeErrorKind};
 
-/// Why a serde refused, in words a person can act on.
-pub type SerdeResult<T> = std::result::Result<T, String>;
+/// The result of a serde: the value or bytes, or why not as a [`SerdeError`].
+pub type SerdeResult<T> = std::result::Result<T, SerdeError>;
 
 /// Turns `T` into bytes and back. `None` bytes are Kafka's null (no key, a tombstone).
+///
+/// A serde that refuses says why with a [`SerdeError`] of a kind: bad data (the
+/// record goes to the deserialization or production handler) or an unavailable
+/// dependency (the task retries the same record, then fails after `task.timeout.ms`).
 pub trait Serde<T>: Send + Sync + 'static {
     /// The bytes of `value`, or `None` for null.
     fn serialize(&self, topic: &str, value: &T) -> SerdeResult<Option<Bytes>>;
@@ -32,13 +40,23 @@ pub trait Serde<T>: Send + Sync + 'static {
     fn serialize_owned(&self, topic: &str, value: T) -> SerdeResult<Option<Bytes>> {
         self.serialize(topic, &value)
     }
+    /// Gets what writing values for `topic` needs from the serde's dependencies (an
+    /// Avro serde registers or looks up its schema), so that serializing does not
+    /// wait on them. A sink calls it before it hands a value to
+    /// [`Serde::serialize_owned`], and retries it while it answers
+    /// [`SerdeErrorKind::Unavailable`]: an outage then costs no value. The default
+    /// needs nothing.
+    fn prepare(&self, topic: &str) -> SerdeResult<()> {
+        let _ = topic;
+        Ok(())
+    }
 }
 
 /// A shared serde.
 pub type SerdeRef<T> = Arc<dyn Serde<T>>;
 
 fn present<'a>(data: Option<&'a [u8]>, what: &str) -> SerdeResult<&'a [u8]> {
-    data.ok_or_else(|| format!("null where {what} was expected"))
+    data.ok_or_else(|| SerdeError::bad_data(format!("null where {what} was expected")))
 }
 
 /// UTF-8 strings.
@@ -51,7 +69,8 @@ impl Serde<String> for StringSerde {
     }
     fn deserialize(&self, _: &str, data: Option<&[u8]>) -> SerdeResult<String> {
         let data = present(data, "a string")?;
-        String::from_utf8(data.to_vec()).map_err(|e| format!("not UTF-8: {e}"))
+        String::from_utf8(data.to_vec())
+            .map_err(|e| SerdeError::bad_data("a string that is not UTF-8").with_source(e))
     }
     fn serialize_owned(&self, _: &str, value: String) -> SerdeResult<Option<Bytes>> {
         Ok(Some(Bytes::from(value)))
@@ -70,9 +89,15 @@ macro_rules! big_endian_serde {
             }
             fn deserialize(&self, _: &str, data: Option<&[u8]>) -> SerdeResult<$ty> {
                 let data = present(data, stringify!($ty))?;
-                let bytes = data
-                    .try_into()
-                    .map_err(|_| format!("{} bytes, expected {}", data.len(), std::mem::size_of::<$ty>()))?;
+                let bytes = data.try_into().map_err(|e| {
+                    SerdeError::bad_data(format!(
+                        "{} bytes, expected {} for {}",
+                        data.len(),
+                        std::mem::size_of::<$ty>(),
+                        stringify!($ty)
+                    ))
+                    .with_source(e)
+                })?;
                 Ok(<$ty>::from_be_bytes(bytes))
             }
         }
@@ -142,10 +167,15 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned + 'static> Serde<T> for J
     fn serialize(&self, _: &str, value: &T) -> SerdeResult<Option<Bytes>> {
         serde_json::to_vec(value)
             .map(|v| Some(Bytes::from(v)))
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                SerdeError::bad_data(format!("cannot write a {} as JSON", std::any::type_name::<T>()))
+                    .with_source(e)
+            })
     }
     fn deserialize(&self, _: &str, data: Option<&[u8]>) -> SerdeResult<T> {
-        serde_json::from_slice(present(data, "JSON")?).map_err(|e| format!("invalid JSON: {e}"))
+        serde_json::from_slice(present(data, "JSON")?).map_err(|e| {
+            SerdeError::bad_data(format!("invalid JSON for a {}", std::any::type_name::<T>())).with_source(e)
+        })
     }
 }
 
@@ -165,6 +195,9 @@ impl<T, S: Serde<T>> Serde<Option<T>> for OptionSerde<S> {
     }
     fn serialize_owned(&self, topic: &str, value: Option<T>) -> SerdeResult<Option<Bytes>> {
         value.map_or(Ok(None), |v| self.0.serialize_owned(topic, v))
+    }
+    fn prepare(&self, topic: &str) -> SerdeResult<()> {
+        self.0.prepare(topic)
     }
 }
 
@@ -198,34 +231,89 @@ mod tests {
             &[0, 0, 0, 0, 0, 0, 0, 1]
         );
         assert_eq!(I32Serde.deserialize("t", Some(&[0, 0, 1, 0])).unwrap(), 256);
-        assert!(
-            I64Serde
-                .deserialize("t", Some(&[1, 2]))
-                .unwrap_err()
-                .contains("2 bytes, expected 8")
+        assert_eq!(
+            F64Serde.deserialize("t", Some(&1.5f64.to_be_bytes())).unwrap(),
+            1.5
         );
-        assert!(I64Serde.deserialize("t", None).unwrap_err().contains("null"));
+    }
+
+    /// The error of a serde's bad input: bad data, with a message naming what was
+    /// wrong and (where a library refused) the library's error as its source.
+    fn bad(error: SerdeError, says: &str, has_source: bool) {
+        assert_eq!(error.kind(), SerdeErrorKind::BadData, "{error}");
+        assert!(!error.is_unavailable());
+        assert!(error.to_string().contains(says), "`{error}` should say `{says}`");
+        assert_eq!(
+            std::error::Error::source(&error).is_some(),
+            has_source,
+            "source of `{error}`"
+        );
+    }
+
+    #[test]
+    fn bad_input_of_every_built_in_serde_is_bad_data_naming_what_was_wrong() {
+        bad(
+            I64Serde.deserialize("t", Some(&[1, 2])).unwrap_err(),
+            "2 bytes, expected 8 for i64",
+            true,
+        );
+        bad(
+            I64Serde.deserialize("t", None).unwrap_err(),
+            "null where i64",
+            false,
+        );
+        bad(
+            I32Serde.deserialize("t", Some(&[1; 5])).unwrap_err(),
+            "5 bytes, expected 4 for i32",
+            true,
+        );
+        bad(
+            F64Serde.deserialize("t", Some(&[])).unwrap_err(),
+            "0 bytes, expected 8 for f64",
+            true,
+        );
+        bad(
+            StringSerde.deserialize("t", Some(&[0xff])).unwrap_err(),
+            "not UTF-8",
+            true,
+        );
+        bad(
+            StringSerde.deserialize("t", None).unwrap_err(),
+            "null where a string",
+            false,
+        );
+        bad(
+            BytesSerde.deserialize("t", None).unwrap_err(),
+            "null where bytes",
+            false,
+        );
+        let json = JsonSerde::<Vec<i32>>::new();
+        bad(
+            json.deserialize("t", Some(b"{")).unwrap_err(),
+            "invalid JSON for a alloc::vec::Vec<i32>",
+            true,
+        );
+        bad(json.deserialize("t", None).unwrap_err(), "null where JSON", false);
+        let map = JsonSerde::<std::collections::HashMap<Vec<u8>, i32>>::new();
+        let unwritable = std::collections::HashMap::from([(vec![1u8], 1)]);
+        bad(map.serialize("t", &unwritable).unwrap_err(), "cannot write", true);
+        // An option passes its inner serde's error on unchanged.
+        bad(
+            OptionSerde(I32Serde).deserialize("t", Some(&[1])).unwrap_err(),
+            "1 bytes, expected 4",
+            true,
+        );
     }
 
     #[test]
     fn strings_json_and_options() {
-        assert!(
-            StringSerde
-                .deserialize("t", Some(&[0xff]))
-                .unwrap_err()
-                .contains("UTF-8")
-        );
         let json = JsonSerde::<Vec<i32>>::new();
         let bytes = json.serialize("t", &vec![1, 2]).unwrap().unwrap();
         assert_eq!(json.deserialize("t", Some(&bytes)).unwrap(), vec![1, 2]);
-        assert!(
-            json.deserialize("t", Some(b"{"))
-                .unwrap_err()
-                .contains("invalid JSON")
-        );
         let opt = OptionSerde(StringSerde);
         assert_eq!(opt.deserialize("t", None).unwrap(), None);
         assert_eq!(opt.serialize("t", &None).unwrap(), None);
         assert_eq!(UnitSerde.serialize("t", &()).unwrap(), None);
+        assert_eq!(UnitSerde.deserialize("t", Some(b"anything")).unwrap(), ());
     }
 }

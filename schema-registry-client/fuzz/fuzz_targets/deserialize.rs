@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use schema_registry_client::{AvroDeserializer, MemoryRegistry, Schema, SchemaRegistry};
+use schema_registry_client::{AvroDeserializer, MemoryRegistry, RegisterOptions, Schema, SchemaRegistry};
 use serde::Deserialize;
 
 const V1: &str = r#"{"type":"record","name":"R","fields":[
@@ -44,10 +44,18 @@ fn setup() -> &'static Setup {
     SETUP.get_or_init(|| {
         futures::executor::block_on(async {
             let registry: Arc<dyn SchemaRegistry> = Arc::new(MemoryRegistry::new());
-            registry.register("t-value", &Schema::avro(V1), false).await.expect("v1");
-            registry.register("t-value", &Schema::avro(V2), false).await.expect("v2");
+            registry
+                .register("t-value", &Schema::avro(V1), RegisterOptions::default())
+                .await
+                .expect("v1");
+            registry
+                .register("t-value", &Schema::avro(V2), RegisterOptions::default())
+                .await
+                .expect("v2");
             Setup {
-                plain: AvroDeserializer::new(registry.clone(), None).await.expect("plain"),
+                plain: AvroDeserializer::new(registry.clone(), None)
+                    .await
+                    .expect("plain"),
                 evolving: AvroDeserializer::for_text(registry, V2).await.expect("evolving"),
             }
         })

@@ -18,6 +18,9 @@ use crate::model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
     SubjectVersion, Version,
 };
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 use crate::registry::SchemaRegistry;
 
 /// The content type of the registry's API.
@@ -136,9 +139,16 @@ impl HttpRegistry {
             url: url.to_string(),
             reason: e.to_string(),
         };
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
+        // The exchange runs on the crate's background runtime, whichever runtime the
+        // caller is on: pooled connections then always live on a running runtime.
+        let exchange = async move {
+            let response = request.send().await?;
+            let status = response.status();
+            Ok::<_, reqwest::Error>((status, response.bytes().await?))
+        };
+        let (status, bytes) = crate::blocking::on_shared_runtime(exchange)
+            .await?
+            .map_err(unreachable)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| Error::InvalidResponse {
                 url: url.to_string(),
@@ -224,22 +234,31 @@ impl SchemaRegistry for HttpRegistry {
         self.send(call).await
     }
 
-    async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
-        self.send(Call::new(Method::GET, &subject_path(subject, &["versions"])).flag("deleted", deleted))
-            .await
-    }
-
-    async fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema> {
-        let version = version.to_string();
+    async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>> {
         self.send(
-            Call::new(Method::GET, &subject_path(subject, &["versions", &version])).flag("deleted", deleted),
+            Call::new(Method::GET, &subject_path(subject, &["versions"]))
+                .flag("deleted", options.include_deleted),
         )
         .await
     }
 
-    async fn register(&self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32> {
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
+        let version = version.to_string();
+        self.send(
+            Call::new(Method::GET, &subject_path(subject, &["versions", &version]))
+                .flag("deleted", options.include_deleted),
+        )
+        .await
+    }
+
+    async fn register(&self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32> {
         let call = Call::new(Method::POST, &subject_path(subject, &["versions"]))
-            .flag("normalize", normalize)
+            .flag("normalize", options.normalize)
             .body(json!(schema));
         Ok(self.send::<IdAnswer>(call).await?.id)
     }
@@ -248,12 +267,11 @@ impl SchemaRegistry for HttpRegistry {
         &self,
         subject: &str,
         schema: &Schema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<RegisteredSchema> {
         let call = Call::new(Method::POST, &["subjects", subject])
-            .flag("normalize", normalize)
-            .flag("deleted", deleted)
+            .flag("normalize", options.normalize)
+            .flag("deleted", options.include_deleted)
             .body(json!(schema));
         self.send(call).await
     }
@@ -293,7 +311,7 @@ impl SchemaRegistry for HttpRegistry {
         subject: &str,
         schema: &Schema,
         against: Option<Version>,
-        verbose: bool,
+        options: CompatibilityOptions,
     ) -> Result<CompatibilityReport> {
         let version = against.map(|v| v.to_string());
         let mut path = vec!["compatibility", "subjects", subject, "versions"];
@@ -301,15 +319,15 @@ impl SchemaRegistry for HttpRegistry {
             path.push(version);
         }
         let call = Call::new(Method::POST, &path)
-            .flag("verbose", verbose)
+            .flag("verbose", options.verbose)
             .body(json!(schema));
         self.send(call).await
     }
 
-    async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<CompatibilityLevel> {
+    async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel> {
         let path: Vec<&str> = std::iter::once("config").chain(subject).collect();
-        let call =
-            Call::new(Method::GET, &path).flag("defaultToGlobal", default_to_global && subject.is_some());
+        let call = Call::new(Method::GET, &path)
+            .flag("defaultToGlobal", options.default_to_global && subject.is_some());
         Ok(self.send::<ConfigAnswer>(call).await?.level)
     }
 
@@ -331,10 +349,10 @@ impl SchemaRegistry for HttpRegistry {
             .level)
     }
 
-    async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
+    async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
         let path: Vec<&str> = std::iter::once("mode").chain(subject).collect();
-        let call =
-            Call::new(Method::GET, &path).flag("defaultToGlobal", default_to_global && subject.is_some());
+        let call = Call::new(Method::GET, &path)
+            .flag("defaultToGlobal", options.default_to_global && subject.is_some());
         Ok(self.send::<ModeAnswer>(call).await?.mode)
     }
 
@@ -344,16 +362,18 @@ impl SchemaRegistry for HttpRegistry {
         Ok(self.send::<ModeAnswer>(call).await?.mode)
     }
 
-    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
-        self.send(Call::new(Method::DELETE, &["subjects", subject]).flag("permanent", permanent))
-            .await
+    async fn delete_subject(&self, subject: &str, deletion: Deletion) -> Result<Vec<i32>> {
+        self.send(
+            Call::new(Method::DELETE, &["subjects", subject]).flag("permanent", deletion.is_permanent()),
+        )
+        .await
     }
 
-    async fn delete_version(&self, subject: &str, version: Version, permanent: bool) -> Result<i32> {
+    async fn delete_version(&self, subject: &str, version: Version, deletion: Deletion) -> Result<i32> {
         let version = version.to_string();
         self.send(
             Call::new(Method::DELETE, &subject_path(subject, &["versions", &version]))
-                .flag("permanent", permanent),
+                .flag("permanent", deletion.is_permanent()),
         )
         .await
     }

@@ -13,6 +13,9 @@ use crate::model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
     SubjectVersion, Version,
 };
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 use crate::registry::SchemaRegistry;
 use state::State;
 
@@ -100,26 +103,30 @@ impl SchemaRegistry for MemoryRegistry {
         self.read(|s| Ok(s.subjects(filter)))
     }
 
-    async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
-        self.read(|s| s.versions(subject, deleted))
+    async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>> {
+        self.read(|s| s.versions(subject, options))
     }
 
-    async fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema> {
-        self.read(|s| s.version(subject, version, deleted))
+    async fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
+        self.read(|s| s.version(subject, version, options))
     }
 
-    async fn register(&self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32> {
-        self.write(|s| s.register(subject, schema, normalize))
+    async fn register(&self, subject: &str, schema: &Schema, options: RegisterOptions) -> Result<u32> {
+        self.write(|s| s.register(subject, schema, options))
     }
 
     async fn lookup(
         &self,
         subject: &str,
         schema: &Schema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<RegisteredSchema> {
-        self.read(|s| s.lookup(subject, schema, normalize, deleted))
+        self.read(|s| s.lookup(subject, schema, options))
     }
 
     async fn schema_by_id(&self, id: u32) -> Result<Schema> {
@@ -153,13 +160,13 @@ impl SchemaRegistry for MemoryRegistry {
         subject: &str,
         schema: &Schema,
         against: Option<Version>,
-        verbose: bool,
+        options: CompatibilityOptions,
     ) -> Result<CompatibilityReport> {
-        self.read(|s| s.check_compatibility(subject, schema, against, verbose))
+        self.read(|s| s.check_compatibility(subject, schema, against, options))
     }
 
-    async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<CompatibilityLevel> {
-        self.read(|s| s.config(subject, default_to_global))
+    async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<CompatibilityLevel> {
+        self.read(|s| s.config(subject, options))
     }
 
     async fn set_config(
@@ -177,8 +184,8 @@ impl SchemaRegistry for MemoryRegistry {
         self.write(|s| s.delete_config(subject))
     }
 
-    async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
-        self.read(|s| s.mode(subject, default_to_global))
+    async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
+        self.read(|s| s.mode(subject, options))
     }
 
     async fn set_mode(&self, subject: Option<&str>, mode: Mode) -> Result<Mode> {
@@ -188,11 +195,11 @@ impl SchemaRegistry for MemoryRegistry {
         })
     }
 
-    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
-        self.write(|s| s.delete_subject(subject, permanent))
+    async fn delete_subject(&self, subject: &str, deletion: Deletion) -> Result<Vec<i32>> {
+        self.write(|s| s.delete_subject(subject, deletion))
     }
 
-    async fn delete_version(&self, subject: &str, version: Version, permanent: bool) -> Result<i32> {
-        self.write(|s| s.delete_version(subject, version, permanent))
+    async fn delete_version(&self, subject: &str, version: Version, deletion: Deletion) -> Result<i32> {
+        self.write(|s| s.delete_version(subject, version, deletion))
     }
 }

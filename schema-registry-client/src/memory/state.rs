@@ -12,6 +12,9 @@ use crate::model::{
     CompatibilityLevel, CompatibilityReport, Mode, RegisteredSchema, Schema, SchemaType, SubjectFilter,
     SubjectVersion, Version,
 };
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct VersionEntry {
@@ -209,9 +212,14 @@ impl State {
         check_against(level, new, &earlier)
     }
 
-    pub(crate) fn register(&mut self, subject: &str, schema: &Schema, normalize: bool) -> Result<u32> {
+    pub(crate) fn register(
+        &mut self,
+        subject: &str,
+        schema: &Schema,
+        options: RegisterOptions,
+    ) -> Result<u32> {
         self.writable(subject)?;
-        let (stored, parsed) = self.stored_form(schema, normalize)?;
+        let (stored, parsed) = self.stored_form(schema, options.normalize)?;
         if let Some(entry) = self.subjects.get(subject)
             && let Some(found) = entry.visible(false).find(|v| self.schemas[&v.id] == stored)
         {
@@ -255,13 +263,12 @@ impl State {
         &self,
         subject: &str,
         schema: &Schema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<RegisteredSchema> {
         let entry = self.subject(subject)?;
-        let (stored, _) = self.stored_form(schema, normalize)?;
+        let (stored, _) = self.stored_form(schema, options.normalize)?;
         entry
-            .visible(deleted)
+            .visible(options.include_deleted)
             .filter(|v| self.schemas[&v.id] == stored)
             .last()
             .map(|v| self.registered(subject, v))
@@ -279,10 +286,10 @@ impl State {
             .collect()
     }
 
-    pub(crate) fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
+    pub(crate) fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<i32>> {
         let versions: Vec<i32> = self
             .subject(subject)?
-            .visible(deleted)
+            .visible(options.include_deleted)
             .map(|v| v.version)
             .collect();
         if versions.is_empty() {
@@ -291,8 +298,13 @@ impl State {
         Ok(versions)
     }
 
-    pub(crate) fn version(&self, subject: &str, version: Version, deleted: bool) -> Result<RegisteredSchema> {
-        let entry = self.entry(subject, version, deleted)?;
+    pub(crate) fn version(
+        &self,
+        subject: &str,
+        version: Version,
+        options: ReadOptions,
+    ) -> Result<RegisteredSchema> {
+        let entry = self.entry(subject, version, options.include_deleted)?;
         Ok(self.registered(subject, entry))
     }
 
@@ -348,7 +360,7 @@ impl State {
         subject: &str,
         schema: &Schema,
         against: Option<Version>,
-        verbose: bool,
+        options: CompatibilityOptions,
     ) -> Result<CompatibilityReport> {
         let parsed = self.parse(schema)?;
         let earlier = match against {
@@ -361,21 +373,21 @@ impl State {
         let messages = self.incompatibilities(self.level_of(subject), &parsed, &earlier);
         Ok(CompatibilityReport {
             is_compatible: messages.is_empty(),
-            messages: if verbose { messages } else { Vec::new() },
+            messages: if options.verbose { messages } else { Vec::new() },
         })
     }
 
     pub(crate) fn config(
         &self,
         subject: Option<&str>,
-        default_to_global: bool,
+        options: SettingOptions,
     ) -> Result<CompatibilityLevel> {
         let Some(subject) = subject else {
             return Ok(self.compatibility);
         };
         match self.subjects.get(subject).and_then(|s| s.compatibility) {
             Some(level) => Ok(level),
-            None if default_to_global => Ok(self.compatibility),
+            None if options.default_to_global => Ok(self.compatibility),
             None => Err(Error::registry(
                 ErrorCode::SubjectCompatibilityNotConfigured,
                 format!("Subject '{subject}' does not have subject-level compatibility configured"),
@@ -396,7 +408,7 @@ impl State {
         let Some(subject) = subject else {
             return Ok(std::mem::take(&mut self.compatibility));
         };
-        let previous = self.config(Some(subject), false)?;
+        let previous = self.config(Some(subject), SettingOptions::default())?;
         if let Some(entry) = self.subjects.get_mut(subject) {
             entry.compatibility = None;
         }
@@ -404,13 +416,13 @@ impl State {
         Ok(previous)
     }
 
-    pub(crate) fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
+    pub(crate) fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
         let Some(subject) = subject else {
             return Ok(self.mode);
         };
         match self.subjects.get(subject).and_then(|s| s.mode) {
             Some(mode) => Ok(mode),
-            None if default_to_global => Ok(self.mode),
+            None if options.default_to_global => Ok(self.mode),
             None => Err(Error::registry(
                 ErrorCode::SubjectModeNotConfigured,
                 format!("Subject '{subject}' does not have subject-level mode configured"),
@@ -435,7 +447,8 @@ impl State {
         ))
     }
 
-    pub(crate) fn delete_subject(&mut self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
+    pub(crate) fn delete_subject(&mut self, subject: &str, deletion: Deletion) -> Result<Vec<i32>> {
+        let permanent = deletion.is_permanent();
         self.writable(subject)?;
         let entry = self.subject(subject)?;
         if entry.versions.is_empty() {
@@ -468,7 +481,13 @@ impl State {
         Ok(live)
     }
 
-    pub(crate) fn delete_version(&mut self, subject: &str, version: Version, permanent: bool) -> Result<i32> {
+    pub(crate) fn delete_version(
+        &mut self,
+        subject: &str,
+        version: Version,
+        deletion: Deletion,
+    ) -> Result<i32> {
+        let permanent = deletion.is_permanent();
         self.writable(subject)?;
         let entry = self.subject(subject)?;
         let found = match version {

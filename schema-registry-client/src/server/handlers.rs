@@ -15,11 +15,34 @@ use super::Shared;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::CONTENT_TYPE;
 use crate::model::{CompatibilityLevel, Mode, Schema, SubjectFilter, Version};
+use crate::options::{
+    CompatibilityOptions, Deletion, LookupOptions, ReadOptions, RegisterOptions, SettingOptions,
+};
 
 type Params = Query<HashMap<String, String>>;
 
 fn flag(params: &HashMap<String, String>, name: &str) -> bool {
     params.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+fn read_options(params: &HashMap<String, String>) -> ReadOptions {
+    ReadOptions {
+        include_deleted: flag(params, "deleted"),
+    }
+}
+
+fn setting_options(params: &HashMap<String, String>) -> SettingOptions {
+    SettingOptions {
+        default_to_global: flag(params, "defaultToGlobal"),
+    }
+}
+
+fn deletion(params: &HashMap<String, String>) -> Deletion {
+    if flag(params, "permanent") {
+        Deletion::Permanent
+    } else {
+        Deletion::Soft
+    }
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -84,7 +107,7 @@ pub(super) async fn versions(
     Path(subject): Path<String>,
     Query(q): Params,
 ) -> Response {
-    answer(r.versions(&subject, flag(&q, "deleted")).await)
+    answer(r.versions(&subject, read_options(&q)).await)
 }
 
 pub(super) async fn version(
@@ -92,7 +115,7 @@ pub(super) async fn version(
     Path((subject, v)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    answer(async { r.version(&subject, parse_version(&v)?, flag(&q, "deleted")).await }.await)
+    answer(async { r.version(&subject, parse_version(&v)?, read_options(&q)).await }.await)
 }
 
 pub(super) async fn version_schema_text(
@@ -100,7 +123,7 @@ pub(super) async fn version_schema_text(
     Path((subject, v)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    match async { r.version(&subject, parse_version(&v)?, flag(&q, "deleted")).await }.await {
+    match async { r.version(&subject, parse_version(&v)?, read_options(&q)).await }.await {
         Ok(found) => json_response(StatusCode::OK, found.schema.schema),
         Err(e) => error_response(e),
     }
@@ -122,7 +145,10 @@ pub(super) async fn register(
     answer(
         async {
             let schema: Schema = body(&bytes)?;
-            let id = r.register(&subject, &schema, flag(&q, "normalize")).await?;
+            let options = RegisterOptions {
+                normalize: flag(&q, "normalize"),
+            };
+            let id = r.register(&subject, &schema, options).await?;
             Ok(json!({ "id": id }))
         }
         .await,
@@ -138,8 +164,11 @@ pub(super) async fn lookup(
     answer(
         async {
             let schema: Schema = body(&bytes)?;
-            r.lookup(&subject, &schema, flag(&q, "normalize"), flag(&q, "deleted"))
-                .await
+            let options = LookupOptions {
+                normalize: flag(&q, "normalize"),
+                include_deleted: flag(&q, "deleted"),
+            };
+            r.lookup(&subject, &schema, options).await
         }
         .await,
     )
@@ -150,7 +179,7 @@ pub(super) async fn delete_subject(
     Path(subject): Path<String>,
     Query(q): Params,
 ) -> Response {
-    answer(r.delete_subject(&subject, flag(&q, "permanent")).await)
+    answer(r.delete_subject(&subject, deletion(&q)).await)
 }
 
 pub(super) async fn delete_version(
@@ -158,13 +187,7 @@ pub(super) async fn delete_version(
     Path((subject, v)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    answer(
-        async {
-            r.delete_version(&subject, parse_version(&v)?, flag(&q, "permanent"))
-                .await
-        }
-        .await,
-    )
+    answer(async { r.delete_version(&subject, parse_version(&v)?, deletion(&q)).await }.await)
 }
 
 pub(super) async fn schema_types(State(r): State<Shared>) -> Response {
@@ -201,8 +224,10 @@ async fn compatibility(
         async {
             let schema: Schema = body(bytes)?;
             let against = against.map(parse_version).transpose()?;
-            r.check_compatibility(subject, &schema, against, flag(q, "verbose"))
-                .await
+            let options = CompatibilityOptions {
+                verbose: flag(q, "verbose"),
+            };
+            r.check_compatibility(subject, &schema, against, options).await
         }
         .await,
     )
@@ -252,7 +277,7 @@ type Subject = Option<Path<String>>;
 pub(super) async fn config(State(r): State<Shared>, subject: Subject, Query(q): Params) -> Response {
     let subject = subject.map(|Path(s)| s);
     answer(
-        r.config(subject.as_deref(), flag(&q, "defaultToGlobal"))
+        r.config(subject.as_deref(), setting_options(&q))
             .await
             .map(|level| json!({ "compatibilityLevel": level })),
     )
@@ -279,7 +304,7 @@ pub(super) async fn delete_config(State(r): State<Shared>, subject: Subject) -> 
 pub(super) async fn mode(State(r): State<Shared>, subject: Subject, Query(q): Params) -> Response {
     let subject = subject.map(|Path(s)| s);
     answer(
-        r.mode(subject.as_deref(), flag(&q, "defaultToGlobal"))
+        r.mode(subject.as_deref(), setting_options(&q))
             .await
             .map(|mode| json!({ "mode": mode })),
     )

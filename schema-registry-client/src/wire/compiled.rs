@@ -9,6 +9,7 @@ use apache_avro::schema::{NamesRef, ResolvedSchema};
 use crate::avro::ParsedAvro;
 use crate::error::{Error, Result};
 use crate::model::{Schema, SchemaType, Version};
+use crate::options::ReadOptions;
 use crate::registry::SchemaRegistry;
 
 /// A parsed schema, ready for encoding and decoding.
@@ -147,7 +148,11 @@ async fn collect_references(
     }
     for reference in &schema.references {
         let referenced = registry
-            .version(&reference.subject, Version::Number(reference.version), false)
+            .version(
+                &reference.subject,
+                Version::Number(reference.version),
+                ReadOptions::default(),
+            )
             .await?;
         Box::pin(collect_references(registry, &referenced.schema, out, depth + 1)).await?;
         if !out.contains(&referenced.schema.schema) {

@@ -16,7 +16,7 @@ use crate::wire::compiled::Compiled;
 use crate::wire::frame::split_payload;
 
 /// A writer schema, and whether it is the reader's own.
-struct Writer {
+pub(crate) struct Writer {
     schema: Compiled,
     same_as_reader: bool,
     /// Serde types the direct path refused (the Avro library's schema-aware reader
@@ -73,7 +73,7 @@ impl AvroDeserializer {
         Self::new(registry, Some(Schema::avro(reader))).await
     }
 
-    async fn writer(&self, id: u32) -> Result<Arc<Writer>> {
+    pub(crate) async fn writer(&self, id: u32) -> Result<Arc<Writer>> {
         if let Some(writer) = self.writers.read().get(&id) {
             return Ok(writer.clone());
         }
@@ -100,10 +100,34 @@ impl AvroDeserializer {
         split_payload(payload).map(|(id, _)| id)
     }
 
+    /// Fetches the writer schema `id` names (and the schemas it refers to) and keeps
+    /// it, unless it is kept already. After this, payloads written with that id read
+    /// without calling the registry ([`AvroDeserializer::deserialize_cached`]).
+    pub async fn fetch_writer_schema(&self, id: u32) -> Result<()> {
+        self.writer(id).await.map(drop)
+    }
+
     /// Reads a payload as an Avro value (resolved into the reader schema, if any).
     pub async fn deserialize_value(&self, payload: &[u8]) -> Result<Value> {
         let (id, body) = split_payload(payload)?;
         let writer = self.writer(id).await?;
+        self.decode_value(id, body, &writer)
+    }
+
+    /// Reads a payload as an Avro value without calling the registry: `None` when the
+    /// payload's writer schema is not kept yet (see
+    /// [`AvroDeserializer::fetch_writer_schema`]). A payload that is not in the wire
+    /// format is an error at once.
+    pub fn deserialize_value_cached(&self, payload: &[u8]) -> Option<Result<Value>> {
+        let (id, body) = match split_payload(payload) {
+            Ok(split) => split,
+            Err(e) => return Some(Err(e)),
+        };
+        let writer = self.writers.read().get(&id).cloned()?;
+        Some(self.decode_value(id, body, &writer))
+    }
+
+    pub(crate) fn decode_value(&self, id: u32, body: &[u8], writer: &Writer) -> Result<Value> {
         let value = read_written(id, &writer.schema, body)?;
         match &self.reader {
             Some(reader) if !writer.same_as_reader => resolve(id, value, reader),
@@ -119,12 +143,39 @@ impl AvroDeserializer {
             return answer;
         }
         let writer = self.writer(id).await?;
+        self.decode(id, body, &writer)
+    }
+
+    /// Reads a body written with `writer` (kept by this deserializer) into `T`.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, id: u32, body: &[u8], writer: &Writer) -> Result<T> {
         if let Some(answer) = self.direct::<T>(id, body) {
             return answer;
         }
+        self.decode_indirect(id, body, writer)
+    }
+
+    /// Reads a payload into a serde type without calling the registry: `None` when the
+    /// payload's writer schema is not kept yet (see
+    /// [`AvroDeserializer::fetch_writer_schema`]). A payload that is not in the wire
+    /// format is an error at once.
+    pub fn deserialize_cached<T: DeserializeOwned>(&self, payload: &[u8]) -> Option<Result<T>> {
+        let (id, body) = match split_payload(payload) {
+            Ok(split) => split,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Some(answer) = self.direct::<T>(id, body) {
+            return Some(answer);
+        }
+        let writer = self.writers.read().get(&id).cloned()?;
+        Some(self.decode_indirect(id, body, &writer))
+    }
+
+    /// Reads a body written with `writer` into `T` through an Avro value, for when the
+    /// direct path does not apply or failed.
+    fn decode_indirect<T: DeserializeOwned>(&self, id: u32, body: &[u8], writer: &Writer) -> Result<T> {
         // Either the payload is bad, or resolution is needed, or the type's name
         // differs from the record's: the path through `Value` tells which.
-        let value = self.deserialize_value(payload).await?;
+        let value = self.decode_value(id, body, writer)?;
         let typed = apache_avro::from_value::<T>(&value).map_err(|e| Error::Deserialize {
             schema_id: id,
             reason: e.to_string(),

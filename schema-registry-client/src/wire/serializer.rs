@@ -9,13 +9,15 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Schema, Version};
+use crate::options::ReadOptions;
+use crate::options::{LookupOptions, RegisterOptions};
 use crate::registry::SchemaRegistry;
 use crate::wire::SerdeConfig;
 use crate::wire::compiled::Compiled;
 use crate::wire::frame::start_payload;
 
 /// What a topic's values are written with: the schema id and the schema.
-struct Target {
+pub(crate) struct Target {
     subject: String,
     id: u32,
     schema: Arc<Compiled>,
@@ -69,9 +71,14 @@ impl AvroSerializer {
         Self::new(registry, Schema::avro(schema), config).await
     }
 
-    async fn target(&self, topic: &str) -> Result<Arc<Target>> {
-        if let Some(target) = self.targets.read().get(topic) {
-            return Ok(target.clone());
+    /// The schema id and schema the topic's values are written with, when known.
+    fn cached_target(&self, topic: &str) -> Option<Arc<Target>> {
+        self.targets.read().get(topic).cloned()
+    }
+
+    pub(crate) async fn target(&self, topic: &str) -> Result<Arc<Target>> {
+        if let Some(target) = self.cached_target(topic) {
+            return Ok(target);
         }
         let subject = self.config.subject_name_strategy.subject(
             topic,
@@ -80,7 +87,10 @@ impl AvroSerializer {
         )?;
         let normalize = self.config.normalize_schemas;
         let target = if self.config.use_latest_version {
-            let latest = self.registry.version(&subject, Version::Latest, false).await?;
+            let latest = self
+                .registry
+                .version(&subject, Version::Latest, ReadOptions::default())
+                .await?;
             let schema = Arc::new(Compiled::fetch(self.registry.as_ref(), &latest.schema).await?);
             Target {
                 subject,
@@ -88,17 +98,19 @@ impl AvroSerializer {
                 schema,
             }
         } else if self.config.auto_register_schemas {
-            let id = self.registry.register(&subject, &self.schema, normalize).await?;
+            let options = RegisterOptions { normalize };
+            let id = self.registry.register(&subject, &self.schema, options).await?;
             Target {
                 subject,
                 id,
                 schema: self.compiled.clone(),
             }
         } else {
-            let found = self
-                .registry
-                .lookup(&subject, &self.schema, normalize, false)
-                .await?;
+            let options = LookupOptions {
+                normalize,
+                include_deleted: false,
+            };
+            let found = self.registry.lookup(&subject, &self.schema, options).await?;
             Target {
                 subject,
                 id: found.id,
@@ -110,10 +122,32 @@ impl AvroSerializer {
         Ok(target)
     }
 
+    /// The schema id this serializer writes for `topic`, found the way the
+    /// [`SerdeConfig`] says (registering the schema, looking it up, or taking the
+    /// subject's latest version) on the first call for a topic and kept after that.
+    ///
+    /// Calling it before the first value of a topic moves the registry call out of
+    /// [`AvroSerializer::serialize`]; [`AvroSerializer::serialize_cached`] then writes
+    /// that topic's values without calling the registry.
+    pub async fn schema_id(&self, topic: &str) -> Result<u32> {
+        Ok(self.target(topic).await?.id)
+    }
+
     /// Serializes a serde value (a struct with the schema's fields, for a record) for
     /// `topic`.
     pub async fn serialize<T: Serialize>(&self, topic: &str, value: &T) -> Result<Vec<u8>> {
         let target = self.target(topic).await?;
+        self.encode(&target, value)
+    }
+
+    /// Serializes a serde value for `topic` without calling the registry: `None` when
+    /// the topic's schema id is not known yet (see [`AvroSerializer::schema_id`]).
+    pub fn serialize_cached<T: Serialize>(&self, topic: &str, value: &T) -> Option<Result<Vec<u8>>> {
+        let target = self.cached_target(topic)?;
+        Some(self.encode(&target, value))
+    }
+
+    pub(crate) fn encode<T: Serialize>(&self, target: &Target, value: &T) -> Result<Vec<u8>> {
         let mut payload = start_payload(target.id, self.size_hint.load(Ordering::Relaxed));
         target
             .schema
@@ -129,6 +163,17 @@ impl AvroSerializer {
     /// Serializes an Avro value for `topic`, checking it against the schema first.
     pub async fn serialize_value(&self, topic: &str, value: &Value) -> Result<Vec<u8>> {
         let target = self.target(topic).await?;
+        self.encode_value(&target, value)
+    }
+
+    /// Serializes an Avro value for `topic` without calling the registry: `None` when
+    /// the topic's schema id is not known yet (see [`AvroSerializer::schema_id`]).
+    pub fn serialize_value_cached(&self, topic: &str, value: &Value) -> Option<Result<Vec<u8>>> {
+        let target = self.cached_target(topic)?;
+        Some(self.encode_value(&target, value))
+    }
+
+    pub(crate) fn encode_value(&self, target: &Target, value: &Value) -> Result<Vec<u8>> {
         let mut payload = start_payload(target.id, self.size_hint.load(Ordering::Relaxed));
         target
             .schema
