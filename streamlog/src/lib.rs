@@ -30,6 +30,8 @@
 //! # }
 //! ```
 
+#![warn(missing_debug_implementations, unreachable_pub)]
+
 mod client;
 mod cluster;
 pub mod config;

@@ -27,7 +27,7 @@ pub struct PartitionLag {
 }
 
 /// Topic and group administration.
-pub trait Admin: Send + Sync {
+pub trait Admin: Send + Sync + std::fmt::Debug {
     /// Creates a topic. Fails with [`crate::Error::TopicAlreadyExists`] if it exists.
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()>;
 

@@ -80,7 +80,7 @@ impl GroupMetadata {
 /// Either [`subscribe`](Consumer::subscribe) to topics as a member of `group.id` (the
 /// group splits partitions between its members and moves them as members come and go),
 /// or [`assign`](Consumer::assign) partitions by hand.
-pub trait Consumer: OffsetCommitter + Send {
+pub trait Consumer: OffsetCommitter + Send + std::fmt::Debug {
     /// Joins the group and subscribes to `topics`.
     fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
         self.subscribe_with_listener(topics, Box::new(NoopListener))

@@ -12,6 +12,12 @@ pub(super) struct EmbeddedAdmin {
     shared: Arc<Shared>,
 }
 
+impl std::fmt::Debug for EmbeddedAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedAdmin").finish_non_exhaustive()
+    }
+}
+
 impl EmbeddedAdmin {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self { shared }

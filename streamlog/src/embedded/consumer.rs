@@ -317,6 +317,17 @@ impl EmbeddedConsumer {
     }
 }
 
+impl std::fmt::Debug for EmbeddedConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedConsumer")
+            .field("group_id", &self.settings.group_id)
+            .field("subscription", &self.membership.as_ref().map(|m| &m.topics))
+            .field("assignment", &self.assignment())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
 impl OffsetCommitter for EmbeddedConsumer {
     fn position(&self, tp: &TopicPartition) -> Option<i64> {
         self.assigned.iter().find(|a| a.tp == *tp)?.position

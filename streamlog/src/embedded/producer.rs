@@ -210,6 +210,15 @@ impl EmbeddedProducer {
     }
 }
 
+impl std::fmt::Debug for EmbeddedProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedProducer")
+            .field("transactional_id", &self.transactional.as_ref().map(|t| &t.id))
+            .field("max_request_size", &self.max_request_size)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Prepared {
     partition: i32,
     timestamp: Timestamp,

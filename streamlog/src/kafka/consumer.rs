@@ -252,6 +252,16 @@ impl KafkaConsumer {
     }
 }
 
+impl std::fmt::Debug for KafkaConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConsumer")
+            .field("group_id", &self.group_id)
+            .field("subscribed", &self.subscribed)
+            .field("closed", &self.inner.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
 impl OffsetCommitter for KafkaConsumer {
     fn position(&self, tp: &TopicPartition) -> Option<i64> {
         self.positions.lock().get(tp).copied()

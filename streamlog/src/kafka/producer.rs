@@ -193,6 +193,15 @@ impl KafkaProducer {
     }
 }
 
+impl std::fmt::Debug for KafkaProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProducer")
+            .field("transactional_id", &self.transactional_id)
+            .field("max_block", &self.max_block)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Producer for KafkaProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
         let (id, slot) = self.inner.context().track();
