@@ -29,6 +29,33 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Which traits are yours to implement
+//!
+//! A [`Cluster`] hands out its clients as [`Admin`], [`Producer`] and [`Consumer`] trait
+//! objects, made by a [`Backend`]. These four traits are sealed: the embedded backend and
+//! the Kafka backend are their implementations, which lets them gain methods in a minor
+//! release. To add behaviour to a client, wrap the boxed client in a type of your own.
+//!
+//! ```compile_fail
+//! use streamlog::{Admin, Backend, ClientConfig, Consumer, Producer, Result};
+//! use streamlog::embedded::EmbeddedCluster;
+//!
+//! #[derive(Debug)]
+//! struct Wrapped(EmbeddedCluster);
+//!
+//! // Refused: `Backend` is sealed.
+//! impl Backend for Wrapped {
+//!     fn name(&self) -> &'static str { "wrapped" }
+//!     fn admin(&self, c: &ClientConfig) -> Result<Box<dyn Admin>> { self.0.admin(c) }
+//!     fn producer(&self, c: &ClientConfig) -> Result<Box<dyn Producer>> { self.0.producer(c) }
+//!     fn consumer(&self, c: &ClientConfig) -> Result<Box<dyn Consumer>> { self.0.consumer(c) }
+//! }
+//! ```
+//!
+//! The traits for your code are the hooks: [`RebalanceListener`] (runs when partitions
+//! move), [`OffsetCommitter`] (what a listener commits through; implement it to test a
+//! listener alone) and [`time::Clock`] (the time the embedded backend runs on).
 
 #![warn(missing_debug_implementations, unreachable_pub)]
 
@@ -42,6 +69,7 @@ pub mod kafka;
 mod lent;
 pub mod partitioner;
 mod record;
+mod sealed;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod time;

@@ -24,6 +24,8 @@ impl EmbeddedAdmin {
     }
 }
 
+impl crate::sealed::Sealed for EmbeddedAdmin {}
+
 impl Admin for EmbeddedAdmin {
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {
         self.shared.topics.create(name, config)?;

@@ -341,6 +341,8 @@ impl OffsetCommitter for EmbeddedConsumer {
     }
 }
 
+impl crate::sealed::Sealed for EmbeddedConsumer {}
+
 impl Consumer for EmbeddedConsumer {
     fn subscribe_with_listener(
         &mut self,

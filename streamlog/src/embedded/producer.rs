@@ -225,6 +225,8 @@ struct Prepared {
     stored: StoredRecord,
 }
 
+impl crate::sealed::Sealed for EmbeddedProducer {}
+
 impl Producer for EmbeddedProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
         let mut metadata = None;

@@ -59,6 +59,10 @@ impl KafkaAdmin {
     }
 }
 
+impl crate::sealed::Sealed for KafkaAdmin {}
+
+impl crate::sealed::Sealed for Arc<KafkaAdmin> {}
+
 impl Admin for Arc<KafkaAdmin> {
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {
         self.as_ref().create_topic(name, config)

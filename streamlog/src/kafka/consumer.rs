@@ -276,6 +276,8 @@ impl OffsetCommitter for KafkaConsumer {
     }
 }
 
+impl crate::sealed::Sealed for KafkaConsumer {}
+
 impl Consumer for KafkaConsumer {
     fn subscribe_with_listener(
         &mut self,

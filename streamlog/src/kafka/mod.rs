@@ -53,6 +53,8 @@ impl KafkaBackend {
     }
 }
 
+impl crate::sealed::Sealed for KafkaBackend {}
+
 impl Backend for KafkaBackend {
     fn name(&self) -> &'static str {
         "kafka"

@@ -202,6 +202,8 @@ impl std::fmt::Debug for KafkaProducer {
     }
 }
 
+impl crate::sealed::Sealed for KafkaProducer {}
+
 impl Producer for KafkaProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {
         let (id, slot) = self.inner.context().track();
