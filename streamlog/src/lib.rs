@@ -80,7 +80,7 @@ pub use client::{
 };
 pub use cluster::{Backend, Cluster};
 pub use config::{AutoOffsetReset, CleanupPolicy, ClientConfig, IsolationLevel, TimestampType, TopicConfig};
-pub use error::{Error, Result};
+pub use error::{Error, KafkaError, KafkaErrorCode, Result};
 pub use lent::{HeadersRef, RecordRef};
 pub use record::{
     Header, Headers, Offset, ProducerRecord, Record, RecordMetadata, Timestamp, TopicPartition,

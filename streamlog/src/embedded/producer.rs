@@ -76,6 +76,7 @@ impl EmbeddedProducer {
     fn transactional(&self) -> Result<&Transactional> {
         self.transactional.as_ref().ok_or_else(|| Error::Transaction {
             reason: "this producer has no `transactional.id`".into(),
+            source: None,
         })
     }
 
@@ -83,6 +84,7 @@ impl EmbeddedProducer {
         let t = self.transactional()?;
         let epoch = (*t.epoch.lock()).ok_or_else(|| Error::Transaction {
             reason: "call init_transactions first".into(),
+            source: None,
         })?;
         Ok((t, epoch))
     }
@@ -113,6 +115,7 @@ impl EmbeddedProducer {
             return Err(Error::InvalidRecord {
                 topic: topic.name.to_string(),
                 reason: "a compacted topic does not accept records without key".into(),
+                source: None,
             });
         }
         Ok(())

@@ -270,7 +270,11 @@ impl OffsetCommitter for KafkaConsumer {
     fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
         let group = self.require_group()?.to_owned();
         commit(self.inner()?, offsets).map_err(|e| match e {
-            Error::CommitFailed { reason, .. } => Error::CommitFailed { group, reason },
+            Error::CommitFailed { reason, source, .. } => Error::CommitFailed {
+                group,
+                reason,
+                source,
+            },
             other => other,
         })
     }

@@ -36,7 +36,7 @@ use crate::config::{ClientConfig, STREAMLOG_KEYS};
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
 
-pub(crate) use errors::map_error;
+pub(crate) use errors::{map_error, wrap};
 
 /// A Kafka cluster reached through librdkafka.
 #[derive(Debug)]
@@ -148,22 +148,13 @@ fn retry_transient<T>(
     patience: Duration,
     mut call: impl FnMut() -> std::result::Result<T, KafkaError>,
 ) -> std::result::Result<T, KafkaError> {
-    use rdkafka::error::RDKafkaErrorCode as Code;
     let deadline = std::time::Instant::now() + patience;
     let mut pause = Duration::from_millis(50);
     loop {
         match call() {
             Err(e)
-                if matches!(
-                    e.rdkafka_error_code(),
-                    Some(
-                        Code::NotCoordinator
-                            | Code::CoordinatorLoadInProgress
-                            | Code::CoordinatorNotAvailable
-                            | Code::NotLeaderForPartition
-                            | Code::LeaderNotAvailable
-                    )
-                ) && std::time::Instant::now() + pause < deadline =>
+                if e.rdkafka_error_code().is_some_and(errors::is_not_ready)
+                    && std::time::Instant::now() + pause < deadline =>
             {
                 tracing::debug!(error = %e, "transient broker error, trying again");
                 std::thread::sleep(pause);
@@ -174,11 +165,11 @@ fn retry_transient<T>(
     }
 }
 
-fn unreachable(config: &ClientConfig, timeout: Duration, detail: impl fmt::Display) -> Error {
+fn unreachable(config: &ClientConfig, timeout: Duration, err: KafkaError) -> Error {
     Error::BrokerUnreachable {
         servers: servers(config),
         timeout,
-        detail: detail.to_string(),
+        source: wrap(err),
     }
 }
 

@@ -12,7 +12,7 @@ use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::{map_error, rd_config};
+use super::{map_error, rd_config, wrap};
 use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataInner, Producer};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -96,10 +96,11 @@ fn delivery_error(topic: &str, e: &KafkaError) -> Error {
         KafkaError::MessageProduction(RDKafkaErrorCode::InvalidRecord) => Error::InvalidRecord {
             topic: topic.to_owned(),
             reason: e.to_string(),
+            source: Some(wrap(e.clone())),
         },
         _ => Error::Delivery {
             topic: topic.to_owned(),
-            reason: e.to_string(),
+            source: wrap(e.clone()),
         },
     }
 }
@@ -188,6 +189,7 @@ impl KafkaProducer {
             Some(_) => Ok(()),
             None => Err(Error::Transaction {
                 reason: "this producer has no `transactional.id`".into(),
+                source: None,
             }),
         }
     }
