@@ -35,6 +35,7 @@ use crate::cluster::Backend;
 use crate::config::{ClientConfig, STREAMLOG_KEYS};
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
+use crate::time::Deadline;
 
 pub(crate) use errors::{map_error, wrap};
 
@@ -148,13 +149,13 @@ fn retry_transient<T>(
     patience: Duration,
     mut call: impl FnMut() -> std::result::Result<T, KafkaError>,
 ) -> std::result::Result<T, KafkaError> {
-    let deadline = std::time::Instant::now() + patience;
+    let deadline = Deadline::after(patience);
     let mut pause = Duration::from_millis(50);
     loop {
         match call() {
             Err(e)
                 if e.rdkafka_error_code().is_some_and(errors::is_not_ready)
-                    && std::time::Instant::now() + pause < deadline =>
+                    && pause < deadline.remaining() =>
             {
                 tracing::debug!(error = %e, "transient broker error, trying again");
                 std::thread::sleep(pause);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -17,6 +17,7 @@ use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataIn
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::record::{ProducerRecord, RecordMetadata, TopicPartition};
+use crate::time::Deadline;
 
 /// Receives delivery reports on librdkafka's polling thread.
 ///
@@ -162,8 +163,8 @@ impl KafkaProducer {
             match self.inner.send(base) {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.max_block);
-                    if Instant::now() >= deadline {
+                    let deadline = *deadline.get_or_insert_with(|| Deadline::after(self.max_block));
+                    if deadline.has_passed() {
                         return Err(Error::Timeout {
                             operation: "room in the producer queue (max.block.ms)".into(),
                             timeout: self.max_block,
