@@ -84,6 +84,7 @@ impl Deadline {
     }
 
     /// What is left until the moment; zero once it has passed.
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     pub(crate) fn remaining(self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
     }

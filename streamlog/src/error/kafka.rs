@@ -15,6 +15,7 @@ pub struct KafkaErrorCode {
 
 impl KafkaErrorCode {
     /// A code and its name.
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     pub(crate) fn new(number: i32, name: impl Into<String>) -> Self {
         Self {
             number,
