@@ -1,34 +1,11 @@
-//! `streamlog`: the partitioned log under every other crate of the workspace.
+#![doc = include_str!("../README.md")]
 //!
-//! Records (`key`/`value` as bytes, headers, timestamps), topics with partitions,
-//! producers with Kafka's partitioner, consumer groups with rebalancing and committed
-//! offsets, and transactions with `read_committed` visibility. Two backends share one
-//! API: [`embedded`] (in-process, the default, no external service) and `kafka`
-//! (librdkafka, feature `kafka`).
+//! # Where things are
 //!
-//! ```
-//! use std::time::Duration;
-//! use streamlog::{Cluster, ClientConfig, ProducerRecord, TopicConfig};
-//!
-//! # fn main() -> streamlog::Result<()> {
-//! let cluster = Cluster::embedded();
-//! cluster.admin()?.create_topic("greetings", &TopicConfig::new(3))?;
-//!
-//! let producer = cluster.producer(&ClientConfig::new())?;
-//! producer.send(ProducerRecord::new("greetings").key("alice").value("hello"))?;
-//! producer.flush(Duration::from_secs(5))?;
-//!
-//! let mut consumer = cluster.consumer(
-//!     &ClientConfig::new().group_id("readers").set("auto.offset.reset", "earliest"),
-//! )?;
-//! consumer.subscribe(&["greetings"])?;
-//! let records = consumer.poll(Duration::from_secs(1))?;
-//! assert_eq!(records.len(), 1);
-//! assert_eq!(records[0].value.as_deref(), Some(&b"hello"[..]));
-//! consumer.commit()?;
-//! # Ok(())
-//! # }
-//! ```
+//! [`Cluster`] makes the clients; [`embedded`] and `kafka` (feature `kafka`) are the
+//! backends; [`config`] holds client and topic configuration, [`time`] the injected
+//! clock, [`partitioner`] Kafka's key partitioner, and `test_util` (feature
+//! `test-util`) the helpers for tests.
 //!
 //! # Which traits are yours to implement
 //!
