@@ -217,8 +217,7 @@ fn connect_picks_the_backend_from_bootstrap_servers() {
     .unwrap();
     let err = bad
         .producer(&ClientConfig::new())
-        .err()
-        .expect("unknown key refused");
+        .expect_err("unknown key refused");
     assert!(
         matches!(err, streamlog::Error::UnknownConfig { ref key } if key == "colour"),
         "{err}"

@@ -47,7 +47,12 @@ impl fmt::Display for KafkaErrorCode {
 /// for messages and logs; its type is not part of `streamlog`'s API, so a new version of
 /// the library changes nothing here.
 #[derive(Debug)]
-pub struct KafkaError {
+pub struct KafkaError(Box<Reported>);
+
+/// What a [`KafkaError`] holds, behind one pointer so that [`Error`](crate::Error) stays
+/// small on the success path of every call.
+#[derive(Debug)]
+struct Reported {
     code: Option<KafkaErrorCode>,
     message: String,
     retriable: bool,
@@ -64,23 +69,23 @@ impl KafkaError {
         retriable: bool,
         source: Box<dyn std::error::Error + Send + Sync>,
     ) -> Self {
-        Self {
+        Self(Box::new(Reported {
             code,
             message,
             retriable,
             source,
-        }
+        }))
     }
 
     /// The error code, if the error has one (a client-side failure such as a refused
     /// configuration may not).
     pub fn code(&self) -> Option<&KafkaErrorCode> {
-        self.code.as_ref()
+        self.0.code.as_ref()
     }
 
     /// What went wrong, in the library's words.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Whether the error is an outage or a transient answer of the cluster (a broker
@@ -88,21 +93,21 @@ impl KafkaError {
     /// a rebalance in progress): the same request may succeed later. `false` for errors
     /// that trying again does not fix: bad input, configuration, authorization, fencing.
     pub fn is_retriable(&self) -> bool {
-        self.retriable
+        self.0.retriable
     }
 }
 
 impl fmt::Display for KafkaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} [{code}]", self.message),
-            None => f.write_str(&self.message),
+        match &self.0.code {
+            Some(code) => write!(f, "{} [{code}]", self.0.message),
+            None => f.write_str(&self.0.message),
         }
     }
 }
 
 impl std::error::Error for KafkaError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.source.as_ref())
+        Some(self.0.source.as_ref())
     }
 }

@@ -39,8 +39,7 @@ pub fn unknown_config_key_is_named(h: &dyn Harness) {
     let err = h
         .cluster()
         .consumer(&ClientConfig::new().set("group.idd", "g"))
-        .err()
-        .expect("unknown key refused");
+        .expect_err("unknown key refused");
     assert!(
         matches!(err, Error::UnknownConfig { ref key } if key == "group.idd"),
         "{err}"
@@ -49,8 +48,7 @@ pub fn unknown_config_key_is_named(h: &dyn Harness) {
     let err = h
         .cluster()
         .consumer(&ClientConfig::new().set("auto.offset.reset", "sometimes"))
-        .err()
-        .expect("bad value refused");
+        .expect_err("bad value refused");
     assert!(err.to_string().contains("auto.offset.reset"), "{err}");
     assert!(!err.is_retriable(), "{err}");
 }
