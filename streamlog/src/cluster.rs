@@ -9,9 +9,13 @@ use crate::embedded::EmbeddedCluster;
 #[cfg(not(feature = "kafka"))]
 use crate::error::Error;
 use crate::error::Result;
+use crate::sealed::Sealed;
 
 /// A backend: something that can create admin, producer and consumer clients.
-pub trait Backend: Send + Sync + fmt::Debug {
+///
+/// Sealed: [`EmbeddedCluster`] and, with feature `kafka`, `kafka::KafkaBackend` are the
+/// backends (see the [crate] docs).
+pub trait Backend: Sealed + Send + Sync + fmt::Debug {
     /// A short name for logs: `embedded`, `kafka`.
     fn name(&self) -> &'static str;
     /// An admin client.

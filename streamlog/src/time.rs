@@ -1,7 +1,13 @@
 //! Injected time: logic asks a [`Clock`], never the system directly.
+//!
+//! The clock is the time of the log's logic: record timestamps, retention, auto-commit
+//! intervals, group member and transaction timeouts. A call's timeout (how long `poll`
+//! or `flush` may block the calling thread) is real time whatever the clock: a
+//! [`ManualClock`] that a test moves by hand must not make `poll(timeout)` wait forever.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 /// A source of wall-clock time in milliseconds since the Unix epoch.
 ///
@@ -50,5 +56,75 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now_millis(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The real-time moment at which a blocking call stops waiting: on a condition variable,
+/// in librdkafka's poll, between tries of a request.
+///
+/// These waits hold a thread, so they run on the system's monotonic time, not on a
+/// [`Clock`]. With [`SystemClock`], this is the one place that reads the system's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Deadline(Instant);
+
+impl Deadline {
+    /// `timeout` from now. A timeout too long to represent waits for a century, the
+    /// same as forever.
+    pub(crate) fn after(timeout: Duration) -> Self {
+        let now = Instant::now();
+        Self(
+            now.checked_add(timeout)
+                .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600)),
+        )
+    }
+
+    /// Whether the moment has come.
+    pub(crate) fn has_passed(self) -> bool {
+        Instant::now() >= self.0
+    }
+
+    /// What is left until the moment; zero once it has passed.
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
+    pub(crate) fn remaining(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// The moment, for waits that take an [`Instant`].
+    pub(crate) fn instant(self) -> Instant {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Clock, Deadline, ManualClock};
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told() {
+        let clock = ManualClock::new(1_000);
+        let shared = clock.clone();
+        clock.advance(500);
+        assert_eq!(shared.now_millis(), 1_500);
+        shared.set(7);
+        assert_eq!(clock.now_millis(), 7);
+    }
+
+    #[test]
+    fn a_deadline_passes_after_its_timeout() {
+        let deadline = Deadline::after(Duration::from_millis(30));
+        assert!(!deadline.has_passed());
+        assert!(deadline.remaining() <= Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(deadline.has_passed());
+        assert_eq!(deadline.remaining(), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_unrepresentable_timeout_is_a_distant_deadline_not_a_panic() {
+        let deadline = Deadline::after(Duration::MAX);
+        assert!(!deadline.has_passed());
+        assert!(deadline.remaining() > Duration::from_secs(365 * 24 * 3600));
     }
 }

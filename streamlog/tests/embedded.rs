@@ -126,6 +126,32 @@ fn auto_commit_and_transaction_timeout_follow_the_clock() {
 }
 
 #[test]
+fn a_poll_timeout_is_real_time_on_a_clock_that_stands_still() {
+    let clock = ManualClock::new(0);
+    let cluster = EmbeddedCluster::builder()
+        .clock(clock.clone())
+        .auto_create_topics(1)
+        .build()
+        .cluster();
+    let mut c = cluster
+        .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
+        .unwrap();
+    c.assign(&[TopicPartition::new("quiet", 0)]).unwrap();
+    let started = std::time::Instant::now();
+    assert!(c.poll(Duration::from_millis(100)).unwrap().is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(100) && waited < Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+    assert_eq!(
+        streamlog::time::Clock::now_millis(&clock),
+        0,
+        "waiting does not move the clock"
+    );
+}
+
+#[test]
 fn unknown_topic_on_send_without_auto_create() {
     let log = Cluster::embedded();
     let p = log.producer(&ClientConfig::new()).unwrap();
@@ -191,8 +217,7 @@ fn connect_picks_the_backend_from_bootstrap_servers() {
     .unwrap();
     let err = bad
         .producer(&ClientConfig::new())
-        .err()
-        .expect("unknown key refused");
+        .expect_err("unknown key refused");
     assert!(
         matches!(err, streamlog::Error::UnknownConfig { ref key } if key == "colour"),
         "{err}"

@@ -54,5 +54,11 @@ fn unreachable_broker_is_an_error_after_the_timeout() {
         matches!(err, streamlog::Error::BrokerUnreachable { ref servers, .. } if servers == "127.0.0.1:1"),
         "{err}"
     );
+    assert!(err.is_retriable(), "an outage: {err}");
+    let library_error = std::error::Error::source(&err).expect("the client library's error is kept");
+    assert!(
+        library_error.downcast_ref::<streamlog::KafkaError>().is_some(),
+        "{library_error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(10), "no hang");
 }

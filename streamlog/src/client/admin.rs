@@ -3,6 +3,7 @@
 use crate::config::TopicConfig;
 use crate::error::Result;
 use crate::record::TopicPartition;
+use crate::sealed::Sealed;
 
 /// The low and high watermarks of a partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,9 @@ pub struct PartitionLag {
 }
 
 /// Topic and group administration.
-pub trait Admin: Send + Sync {
+///
+/// Sealed: the embedded and Kafka backends implement it (see the [crate] docs).
+pub trait Admin: Sealed + Send + Sync + std::fmt::Debug {
     /// Creates a topic. Fails with [`crate::Error::TopicAlreadyExists`] if it exists.
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()>;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::lent::RecordRef;
 use crate::record::{Offset, Record, TopicPartition};
+use crate::sealed::Sealed;
 
 /// Commits offsets and tells positions: what a [`RebalanceListener`] may do with the
 /// consumer while partitions move.
@@ -80,7 +81,9 @@ impl GroupMetadata {
 /// Either [`subscribe`](Consumer::subscribe) to topics as a member of `group.id` (the
 /// group splits partitions between its members and moves them as members come and go),
 /// or [`assign`](Consumer::assign) partitions by hand.
-pub trait Consumer: OffsetCommitter + Send {
+///
+/// Sealed: the embedded and Kafka backends implement it (see the [crate] docs).
+pub trait Consumer: Sealed + OffsetCommitter + Send + std::fmt::Debug {
     /// Joins the group and subscribes to `topics`.
     fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
         self.subscribe_with_listener(topics, Box::new(NoopListener))

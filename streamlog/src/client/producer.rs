@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::{DeliveryHandle, GroupMetadata};
 use crate::error::Result;
 use crate::record::{ProducerRecord, TopicPartition};
+use crate::sealed::Sealed;
 
 /// Sends records to topics.
 ///
@@ -15,7 +16,9 @@ use crate::record::{ProducerRecord, TopicPartition};
 /// [`init_transactions`](Producer::init_transactions) once, then
 /// `begin` / `send` ... / [`send_offsets_to_transaction`](Producer::send_offsets_to_transaction)
 /// / `commit` or `abort`. A newer producer with the same id fences this one.
-pub trait Producer: Send + Sync {
+///
+/// Sealed: the embedded and Kafka backends implement it (see the [crate] docs).
+pub trait Producer: Sealed + Send + Sync + std::fmt::Debug {
     /// Sends one record. Errors known at once (unknown topic, record too large, fenced)
     /// are returned here; later ones through the handle and the next `flush`.
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle>;

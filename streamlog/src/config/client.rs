@@ -1,6 +1,7 @@
 //! Client (producer, consumer, admin) configuration.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
 use super::{parse_bool, parse_value};
@@ -31,6 +32,10 @@ pub enum IsolationLevel {
 /// A client configuration: Kafka property names and string values, like
 /// `rdkafka::ClientConfig`, with typed setters for the common ones.
 ///
+/// Its `Debug` output shows every key but prints the values of secret ones (passwords,
+/// keys, tokens: see [`ClientConfig::is_secret`]) as `[hidden]`, so a configuration can
+/// be logged.
+///
 /// ```
 /// use streamlog::ClientConfig;
 /// let config = ClientConfig::new()
@@ -39,10 +44,24 @@ pub enum IsolationLevel {
 ///     .set("enable.auto.commit", "false");
 /// assert_eq!(config.get("group.id"), Some("billing"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ClientConfig {
     properties: BTreeMap<String, String>,
 }
+
+/// Parts of a property name that mark its value as secret (compared without case).
+const SECRET_KEY_PARTS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "sasl.jaas.config",
+    "sasl.oauthbearer.config",
+    "ssl.key",
+    "user.info",
+];
+
+/// What `Debug` prints instead of a secret value.
+pub(crate) const HIDDEN: &str = "[hidden]";
 
 /// Keys that `streamlog` reads itself on every backend (the Kafka backend does not pass
 /// them to librdkafka, which does not know them).
@@ -63,6 +82,24 @@ impl ClientConfig {
     /// Sets a property in place.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         self.properties.insert(key.into(), value.into());
+    }
+
+    /// Whether the value of property `key` is a secret, which `Debug` output and error
+    /// messages never show.
+    ///
+    /// The rule: a key is secret when it contains, in any case, `password`, `secret`,
+    /// `token`, `sasl.jaas.config`, `sasl.oauthbearer.config`, `ssl.key` (private keys
+    /// and key stores) or `user.info` (Confluent's `basic.auth.user.info`).
+    ///
+    /// ```
+    /// use streamlog::ClientConfig;
+    /// assert!(ClientConfig::is_secret("sasl.password"));
+    /// assert!(ClientConfig::is_secret("ssl.key.pem"));
+    /// assert!(!ClientConfig::is_secret("sasl.username"));
+    /// ```
+    pub fn is_secret(key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
+        SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
     }
 
     /// A property's value.
@@ -210,6 +247,29 @@ impl ClientConfig {
     }
 }
 
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// The properties, secret values hidden.
+        struct Shown<'a>(&'a ClientConfig);
+
+        impl fmt::Debug for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(
+                        self.0
+                            .iter()
+                            .map(|(k, v)| (k, if ClientConfig::is_secret(k) { HIDDEN } else { v })),
+                    )
+                    .finish()
+            }
+        }
+
+        f.debug_struct("ClientConfig")
+            .field("properties", &Shown(self))
+            .finish()
+    }
+}
+
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ClientConfig {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Self {
@@ -250,6 +310,41 @@ mod tests {
         assert!(err.contains("max.poll.records") && err.contains("lots"), "{err}");
         let err = config.isolation_level_value().unwrap_err().to_string();
         assert!(err.contains("isolation.level") && err.contains("dirty"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_secret_values_and_shows_the_rest() {
+        let secrets = [
+            ("sasl.password", "pw-1"),
+            ("ssl.key.password", "pw-2"),
+            ("ssl.keystore.password", "pw-3"),
+            ("ssl.key.pem", "-----BEGIN PRIVATE KEY-----"),
+            ("sasl.jaas.config", "PlainLoginModule required password=pw-4;"),
+            ("sasl.oauthbearer.client.secret", "pw-5"),
+            ("sasl.oauthbearer.config", "principal=admin pw-6"),
+            ("SASL.OAUTHBEARER.TOKEN.ENDPOINT.URL", "https://pw-7"),
+            ("basic.auth.user.info", "fred:pw-8"),
+        ];
+        let config: ClientConfig = secrets
+            .iter()
+            .copied()
+            .chain([("bootstrap.servers", "broker:9092"), ("sasl.username", "fred")])
+            .collect();
+        let shown = format!("{config:?}");
+        for (key, value) in secrets {
+            assert!(ClientConfig::is_secret(key), "{key}");
+            assert!(!shown.contains(value), "{key}'s value shown: {shown}");
+        }
+        assert_eq!(shown.matches(HIDDEN).count(), secrets.len(), "{shown}");
+        assert!(
+            shown.contains("\"bootstrap.servers\": \"broker:9092\""),
+            "{shown}"
+        );
+        assert!(shown.contains("\"sasl.username\": \"fred\""), "{shown}");
+        assert!(shown.contains("\"sasl.password\": \"[hidden]\""), "{shown}");
+
+        let cluster = crate::Cluster::embedded().with_base(config);
+        assert!(!format!("{cluster:?}").contains("pw-1"), "{cluster:?}");
     }
 
     #[test]

@@ -4,9 +4,9 @@
 mod client;
 mod topic;
 
-#[cfg(feature = "kafka")]
-pub(crate) use client::STREAMLOG_KEYS;
 pub use client::{AutoOffsetReset, ClientConfig, IsolationLevel};
+#[cfg(feature = "kafka")]
+pub(crate) use client::{HIDDEN, STREAMLOG_KEYS};
 pub use topic::{CleanupPolicy, TimestampType, TopicConfig, TopicSettings};
 
 use crate::error::{Error, Result};

@@ -12,11 +12,19 @@ pub(super) struct EmbeddedAdmin {
     shared: Arc<Shared>,
 }
 
+impl std::fmt::Debug for EmbeddedAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedAdmin").finish_non_exhaustive()
+    }
+}
+
 impl EmbeddedAdmin {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
     }
 }
+
+impl crate::sealed::Sealed for EmbeddedAdmin {}
 
 impl Admin for EmbeddedAdmin {
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {

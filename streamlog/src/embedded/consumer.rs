@@ -1,7 +1,7 @@
 //! Consumer of the embedded backend.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Shared;
 use super::group::{Strategy, SyncState};
@@ -13,6 +13,7 @@ use crate::client::{
 use crate::config::{AutoOffsetReset, ClientConfig, IsolationLevel};
 use crate::error::{Error, Result};
 use crate::record::{Offset, Record, TopicPartition};
+use crate::time::Deadline;
 
 struct Settings {
     group_id: Option<String>,
@@ -317,6 +318,17 @@ impl EmbeddedConsumer {
     }
 }
 
+impl std::fmt::Debug for EmbeddedConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedConsumer")
+            .field("group_id", &self.settings.group_id)
+            .field("subscription", &self.membership.as_ref().map(|m| &m.topics))
+            .field("assignment", &self.assignment())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
 impl OffsetCommitter for EmbeddedConsumer {
     fn position(&self, tp: &TopicPartition) -> Option<i64> {
         self.assigned.iter().find(|a| a.tp == *tp)?.position
@@ -329,6 +341,8 @@ impl OffsetCommitter for EmbeddedConsumer {
         self.shared.groups.commit(group, member, offsets)
     }
 }
+
+impl crate::sealed::Sealed for EmbeddedConsumer {}
 
 impl Consumer for EmbeddedConsumer {
     fn subscribe_with_listener(
@@ -399,7 +413,9 @@ impl Consumer for EmbeddedConsumer {
 
     fn poll(&mut self, timeout: Duration) -> Result<Vec<Record>> {
         self.ensure_open()?;
-        let deadline = Instant::now() + timeout;
+        // How long this call may block is real time; the group, auto-commit and
+        // transaction timeouts below run on the cluster's clock.
+        let deadline = Deadline::after(timeout);
         let shared = self.shared.clone();
         loop {
             let waiter = shared.notifier.register();
@@ -407,7 +423,7 @@ impl Consumer for EmbeddedConsumer {
             self.sync_group();
             self.maybe_auto_commit();
             let records = self.fetch()?;
-            if !records.is_empty() || Instant::now() >= deadline {
+            if !records.is_empty() || deadline.has_passed() {
                 return Ok(records);
             }
             waiter.wait(deadline);

@@ -204,6 +204,7 @@ impl Groups {
                 return Err(Error::CommitFailed {
                     group: group.into(),
                     reason: "this consumer is no longer a member of the group (it was removed after max.poll.interval.ms)".into(),
+                    source: None,
                 });
             }
             let owned = g.assignment.get(&member);
@@ -214,6 +215,7 @@ impl Groups {
                 return Err(Error::CommitFailed {
                     group: group.into(),
                     reason: format!("partition {tp} is not assigned to this member"),
+                    source: None,
                 });
             }
         }

@@ -173,6 +173,8 @@ impl EmbeddedCluster {
     }
 }
 
+impl crate::sealed::Sealed for EmbeddedCluster {}
+
 impl Backend for EmbeddedCluster {
     fn name(&self) -> &'static str {
         "embedded"

@@ -6,9 +6,10 @@
 //! change, or the notifier sees the waiter and wakes it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
+
+use crate::time::Deadline;
 
 #[derive(Debug, Default)]
 pub(super) struct Notifier {
@@ -46,12 +47,14 @@ impl Notifier {
 }
 
 impl Waiter<'_> {
-    /// Waits until something changed since registration, or `deadline` passes.
-    pub(super) fn wait(self, deadline: Instant) {
+    /// Waits until something changed since registration, or `deadline` passes. The
+    /// deadline is real time, not the cluster's clock: this blocks the thread on a
+    /// condition variable.
+    pub(super) fn wait(self, deadline: Deadline) {
         let n = self.notifier;
         let mut guard = n.lock.lock();
         while n.seq.load(Ordering::SeqCst) == self.seen {
-            if n.changed.wait_until(&mut guard, deadline).timed_out() {
+            if n.changed.wait_until(&mut guard, deadline.instant()).timed_out() {
                 break;
             }
         }
@@ -68,7 +71,7 @@ impl Drop for Waiter<'_> {
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn a_change_after_registration_wakes_the_waiter() {
@@ -80,7 +83,7 @@ mod tests {
             other.notify();
         });
         let started = Instant::now();
-        waiter.wait(Instant::now() + Duration::from_secs(10));
+        waiter.wait(Deadline::after(Duration::from_secs(10)));
         assert!(started.elapsed() < Duration::from_secs(5), "woken, not timed out");
         t.join().unwrap();
     }
@@ -91,7 +94,7 @@ mod tests {
         n.notify(); // nobody waits: nothing to record
         let waiter = n.register();
         let started = Instant::now();
-        waiter.wait(Instant::now() + Duration::from_millis(50));
+        waiter.wait(Deadline::after(Duration::from_millis(50)));
         assert!(started.elapsed() >= Duration::from_millis(50));
     }
 }

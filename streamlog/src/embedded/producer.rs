@@ -76,6 +76,7 @@ impl EmbeddedProducer {
     fn transactional(&self) -> Result<&Transactional> {
         self.transactional.as_ref().ok_or_else(|| Error::Transaction {
             reason: "this producer has no `transactional.id`".into(),
+            source: None,
         })
     }
 
@@ -83,6 +84,7 @@ impl EmbeddedProducer {
         let t = self.transactional()?;
         let epoch = (*t.epoch.lock()).ok_or_else(|| Error::Transaction {
             reason: "call init_transactions first".into(),
+            source: None,
         })?;
         Ok((t, epoch))
     }
@@ -113,6 +115,7 @@ impl EmbeddedProducer {
             return Err(Error::InvalidRecord {
                 topic: topic.name.to_string(),
                 reason: "a compacted topic does not accept records without key".into(),
+                source: None,
             });
         }
         Ok(())
@@ -210,11 +213,22 @@ impl EmbeddedProducer {
     }
 }
 
+impl std::fmt::Debug for EmbeddedProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedProducer")
+            .field("transactional_id", &self.transactional.as_ref().map(|t| &t.id))
+            .field("max_request_size", &self.max_request_size)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Prepared {
     partition: i32,
     timestamp: Timestamp,
     stored: StoredRecord,
 }
+
+impl crate::sealed::Sealed for EmbeddedProducer {}
 
 impl Producer for EmbeddedProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {

@@ -67,6 +67,7 @@ impl Transactions {
             Some(txn) => f(txn),
             None => Err(Error::Transaction {
                 reason: "no transaction in progress: call begin_transaction first".into(),
+                source: None,
             }),
         }
     }
@@ -77,6 +78,7 @@ impl Transactions {
         if entry.open.is_some() {
             return Err(Error::Transaction {
                 reason: "a transaction is already in progress".into(),
+                source: None,
             });
         }
         entry.open = Some(OpenTxn {
@@ -97,6 +99,7 @@ impl Transactions {
                 "no transaction in progress to {}",
                 if commit { "commit" } else { "abort" }
             ),
+            source: None,
         })?;
         Ok(Ending { txn, commit })
     }

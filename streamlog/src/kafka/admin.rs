@@ -9,7 +9,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::RDKafkaErrorCode;
 
-use super::{api_timeout, committed_offsets, map_error, rd_config, retry_transient, unreachable};
+use super::{api_timeout, committed_offsets, map_error, rd_config, retry_transient, unreachable, wrap};
 use crate::client::{Admin, Watermarks};
 use crate::config::{ClientConfig, TopicConfig};
 use crate::error::{Error, Result};
@@ -59,6 +59,10 @@ impl KafkaAdmin {
     }
 }
 
+impl crate::sealed::Sealed for KafkaAdmin {}
+
+impl crate::sealed::Sealed for Arc<KafkaAdmin> {}
+
 impl Admin for Arc<KafkaAdmin> {
     fn create_topic(&self, name: &str, config: &TopicConfig) -> Result<()> {
         self.as_ref().create_topic(name, config)
@@ -106,7 +110,7 @@ impl Admin for KafkaAdmin {
                     },
                     other => Error::Kafka {
                         operation: "create topic",
-                        source: rdkafka::error::KafkaError::AdminOp(other),
+                        source: wrap(rdkafka::error::KafkaError::AdminOp(other)),
                     },
                 });
             }
@@ -125,7 +129,7 @@ impl Admin for KafkaAdmin {
                     }
                     other => Error::Kafka {
                         operation: "delete topic",
-                        source: rdkafka::error::KafkaError::AdminOp(other),
+                        source: wrap(rdkafka::error::KafkaError::AdminOp(other)),
                     },
                 });
             }

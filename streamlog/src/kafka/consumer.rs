@@ -2,7 +2,7 @@
 //! positions, and rebalance callbacks that may commit.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
@@ -18,6 +18,7 @@ use crate::config::{AutoOffsetReset, ClientConfig};
 use crate::error::{Error, Result};
 use crate::lent::{HeadersRef, RecordRef};
 use crate::record::{Header, Offset, Record, Timestamp, TopicPartition};
+use crate::time::Deadline;
 
 pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
     match t {
@@ -185,13 +186,14 @@ impl KafkaConsumer {
         }
         self.settle_assignment()?;
         let inner = self.inner.as_ref().ok_or(Error::Closed { what: "consumer" })?;
-        let deadline = Instant::now() + timeout;
+        // librdkafka keeps its own time: the wait for records is real time.
+        let deadline = Deadline::after(timeout);
         let mut seen = 0;
         // (topic, partition, last offset) of each run of messages from one partition.
         let mut runs: Vec<(String, i32, i64)> = Vec::new();
         loop {
             let wait = if seen == 0 {
-                deadline.saturating_duration_since(Instant::now())
+                deadline.remaining()
             } else {
                 Duration::ZERO
             };
@@ -221,7 +223,7 @@ impl KafkaConsumer {
                     break;
                 }
                 // A rebalance event was served, or the wait ran out.
-                None if seen == 0 && Instant::now() < deadline => {}
+                None if seen == 0 && !deadline.has_passed() => {}
                 None => break,
             }
         }
@@ -252,6 +254,16 @@ impl KafkaConsumer {
     }
 }
 
+impl std::fmt::Debug for KafkaConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConsumer")
+            .field("group_id", &self.group_id)
+            .field("subscribed", &self.subscribed)
+            .field("closed", &self.inner.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
 impl OffsetCommitter for KafkaConsumer {
     fn position(&self, tp: &TopicPartition) -> Option<i64> {
         self.positions.lock().get(tp).copied()
@@ -260,11 +272,17 @@ impl OffsetCommitter for KafkaConsumer {
     fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
         let group = self.require_group()?.to_owned();
         commit(self.inner()?, offsets).map_err(|e| match e {
-            Error::CommitFailed { reason, .. } => Error::CommitFailed { group, reason },
+            Error::CommitFailed { reason, source, .. } => Error::CommitFailed {
+                group,
+                reason,
+                source,
+            },
             other => other,
         })
     }
 }
+
+impl crate::sealed::Sealed for KafkaConsumer {}
 
 impl Consumer for KafkaConsumer {
     fn subscribe_with_listener(
@@ -434,8 +452,8 @@ impl Consumer for KafkaConsumer {
         // cluster: the rebalance inside the close never got its reply.
         if self.subscribed && self.inner.is_some() {
             self.unsubscribe()?;
-            let deadline = Instant::now() + self.timeout;
-            while !self.assignment().is_empty() && Instant::now() < deadline {
+            let deadline = Deadline::after(self.timeout);
+            while !self.assignment().is_empty() && !deadline.has_passed() {
                 if let Some(inner) = self.inner.as_ref() {
                     // Records that arrive now are not handed out.
                     let _ = inner.poll(Duration::from_millis(50));

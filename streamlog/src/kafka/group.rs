@@ -10,7 +10,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
 
-use super::map_error;
+use super::{map_error, wrap};
 use crate::client::{OffsetCommitter, RebalanceListener};
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
@@ -95,6 +95,7 @@ pub(super) fn commit(consumer: &BaseConsumer<GroupContext>, offsets: &[(TopicPar
             KafkaError::ConsumerCommit(code) => Error::CommitFailed {
                 group: String::new(),
                 reason: code.to_string(),
+                source: Some(wrap(e)),
             },
             other => map_error("commit", None, other),
         })

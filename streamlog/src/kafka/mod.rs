@@ -35,8 +35,9 @@ use crate::cluster::Backend;
 use crate::config::{ClientConfig, STREAMLOG_KEYS};
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
+use crate::time::Deadline;
 
-pub(crate) use errors::map_error;
+pub(crate) use errors::{map_error, wrap};
 
 /// A Kafka cluster reached through librdkafka.
 #[derive(Debug)]
@@ -52,6 +53,8 @@ impl KafkaBackend {
         })
     }
 }
+
+impl crate::sealed::Sealed for KafkaBackend {}
 
 impl Backend for KafkaBackend {
     fn name(&self) -> &'static str {
@@ -146,22 +149,13 @@ fn retry_transient<T>(
     patience: Duration,
     mut call: impl FnMut() -> std::result::Result<T, KafkaError>,
 ) -> std::result::Result<T, KafkaError> {
-    use rdkafka::error::RDKafkaErrorCode as Code;
-    let deadline = std::time::Instant::now() + patience;
+    let deadline = Deadline::after(patience);
     let mut pause = Duration::from_millis(50);
     loop {
         match call() {
             Err(e)
-                if matches!(
-                    e.rdkafka_error_code(),
-                    Some(
-                        Code::NotCoordinator
-                            | Code::CoordinatorLoadInProgress
-                            | Code::CoordinatorNotAvailable
-                            | Code::NotLeaderForPartition
-                            | Code::LeaderNotAvailable
-                    )
-                ) && std::time::Instant::now() + pause < deadline =>
+                if e.rdkafka_error_code().is_some_and(errors::is_not_ready)
+                    && pause < deadline.remaining() =>
             {
                 tracing::debug!(error = %e, "transient broker error, trying again");
                 std::thread::sleep(pause);
@@ -172,11 +166,11 @@ fn retry_transient<T>(
     }
 }
 
-fn unreachable(config: &ClientConfig, timeout: Duration, detail: impl fmt::Display) -> Error {
+fn unreachable(config: &ClientConfig, timeout: Duration, err: KafkaError) -> Error {
     Error::BrokerUnreachable {
         servers: servers(config),
         timeout,
-        detail: detail.to_string(),
+        source: wrap(err),
     }
 }
 

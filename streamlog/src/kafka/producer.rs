@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -12,11 +12,12 @@ use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::{map_error, rd_config};
+use super::{map_error, rd_config, wrap};
 use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataInner, Producer};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::record::{ProducerRecord, RecordMetadata, TopicPartition};
+use crate::time::Deadline;
 
 /// Receives delivery reports on librdkafka's polling thread.
 ///
@@ -96,10 +97,11 @@ fn delivery_error(topic: &str, e: &KafkaError) -> Error {
         KafkaError::MessageProduction(RDKafkaErrorCode::InvalidRecord) => Error::InvalidRecord {
             topic: topic.to_owned(),
             reason: e.to_string(),
+            source: Some(wrap(e.clone())),
         },
         _ => Error::Delivery {
             topic: topic.to_owned(),
-            reason: e.to_string(),
+            source: wrap(e.clone()),
         },
     }
 }
@@ -161,8 +163,8 @@ impl KafkaProducer {
             match self.inner.send(base) {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.max_block);
-                    if Instant::now() >= deadline {
+                    let deadline = *deadline.get_or_insert_with(|| Deadline::after(self.max_block));
+                    if deadline.has_passed() {
                         return Err(Error::Timeout {
                             operation: "room in the producer queue (max.block.ms)".into(),
                             timeout: self.max_block,
@@ -188,10 +190,22 @@ impl KafkaProducer {
             Some(_) => Ok(()),
             None => Err(Error::Transaction {
                 reason: "this producer has no `transactional.id`".into(),
+                source: None,
             }),
         }
     }
 }
+
+impl std::fmt::Debug for KafkaProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProducer")
+            .field("transactional_id", &self.transactional_id)
+            .field("max_block", &self.max_block)
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::sealed::Sealed for KafkaProducer {}
 
 impl Producer for KafkaProducer {
     fn send(&self, record: ProducerRecord) -> Result<DeliveryHandle> {

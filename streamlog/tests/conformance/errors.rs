@@ -1,4 +1,5 @@
-//! Bad input: typed errors that name what was wrong.
+//! Bad input: typed errors that name what was wrong, and that are not retriable (trying
+//! again cannot fix them).
 
 use streamlog::{ClientConfig, Error, ProducerRecord, TopicConfig, TopicPartition};
 
@@ -12,14 +13,17 @@ pub fn unknown_topic_is_an_error(h: &dyn Harness) {
         matches!(err, Error::UnknownTopic { ref topic } if *topic == name),
         "{err}"
     );
+    assert!(!err.is_retriable(), "{err}");
     if !h.caps().topic_admin {
         return;
     }
     let err = admin.delete_topic(&name).unwrap_err();
     assert!(matches!(err, Error::UnknownTopic { .. }), "{err}");
+    assert!(!err.is_retriable(), "{err}");
     let t = topic(h, "exists", TopicConfig::new(1));
     let err = admin.create_topic(&t, &TopicConfig::new(1)).unwrap_err();
     assert!(matches!(err, Error::TopicAlreadyExists { .. }), "{err}");
+    assert!(!err.is_retriable(), "{err}");
     admin.delete_topic(&t).unwrap();
     let deadline = std::time::Instant::now() + h.patience();
     while admin.list_topics().unwrap().contains(&t) && std::time::Instant::now() < deadline {
@@ -35,18 +39,18 @@ pub fn unknown_config_key_is_named(h: &dyn Harness) {
     let err = h
         .cluster()
         .consumer(&ClientConfig::new().set("group.idd", "g"))
-        .err()
-        .expect("unknown key refused");
+        .expect_err("unknown key refused");
     assert!(
         matches!(err, Error::UnknownConfig { ref key } if key == "group.idd"),
         "{err}"
     );
+    assert!(!err.is_retriable(), "{err}");
     let err = h
         .cluster()
         .consumer(&ClientConfig::new().set("auto.offset.reset", "sometimes"))
-        .err()
-        .expect("bad value refused");
+        .expect_err("bad value refused");
     assert!(err.to_string().contains("auto.offset.reset"), "{err}");
+    assert!(!err.is_retriable(), "{err}");
 }
 
 pub fn record_too_large_is_refused(h: &dyn Harness) {
@@ -60,6 +64,7 @@ pub fn record_too_large_is_refused(h: &dyn Harness) {
         matches!(err, Error::RecordTooLarge { ref topic, .. } if *topic == t),
         "{err}"
     );
+    assert!(!err.is_retriable(), "{err}");
 }
 
 pub fn seek_on_unassigned_partition_fails(h: &dyn Harness) {
@@ -70,4 +75,5 @@ pub fn seek_on_unassigned_partition_fails(h: &dyn Harness) {
         .seek(&TopicPartition::new(&t, 1), streamlog::Offset::Beginning)
         .unwrap_err();
     assert!(matches!(err, Error::NotAssigned { partition: 1, .. }), "{err}");
+    assert!(!err.is_retriable(), "{err}");
 }

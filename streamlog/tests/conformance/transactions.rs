@@ -143,6 +143,7 @@ pub fn newer_producer_fences_the_older(h: &dyn Harness) {
         matches!(err, Error::ProducerFenced { .. }),
         "expected fenced, got {err}"
     );
+    assert!(!err.is_retriable(), "{err}");
 
     new.begin_transaction().unwrap();
     send_all(new.as_ref(), batch(&t, "fresh", 1));
@@ -157,18 +158,21 @@ pub fn transaction_calls_out_of_order_fail(h: &dyn Harness) {
     let plain = producer(h, ClientConfig::new());
     let err = plain.init_transactions(T).unwrap_err();
     assert!(matches!(err, Error::Transaction { .. }), "{err}");
+    assert!(!err.is_retriable(), "{err}");
     let p = producer(h, ClientConfig::new().transactional_id(unique("order")));
     let err = p.begin_transaction().unwrap_err();
     assert!(
         matches!(err, Error::Transaction { .. }),
         "begin before init: {err}"
     );
+    assert!(!err.is_retriable(), "{err}");
     p.init_transactions(T).unwrap();
     let err = p.commit_transaction(T).unwrap_err();
     assert!(
         matches!(err, Error::Transaction { .. }),
         "commit without begin: {err}"
     );
+    assert!(!err.is_retriable(), "{err}");
 }
 
 pub fn committed_transactions_become_visible(h: &dyn Harness) {

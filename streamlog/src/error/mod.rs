@@ -1,11 +1,19 @@
-//! The one error type of `streamlog`.
+//! The one error type of `streamlog`, and [`KafkaError`], what the Kafka backend's
+//! client library reported.
+
+mod kafka;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
+
+pub use kafka::{KafkaError, KafkaErrorCode};
 
 /// What can go wrong when talking to the log, on any backend.
 ///
 /// Every variant names what a user needs to find the cause: the topic, the partition,
-/// the offset, the config key.
+/// the offset, the config key. [`Error::is_retriable`] tells an outage of the cluster,
+/// which may pass, from a request that will fail again.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -37,7 +45,9 @@ pub enum Error {
         /// The key as it was given.
         key: String,
     },
-    /// A known configuration key with a value that does not fit.
+    /// A known configuration key with a value that does not fit. The value of a secret
+    /// key (see [`ClientConfig::is_secret`](crate::ClientConfig::is_secret)) is given as
+    /// `[hidden]`.
     #[error("invalid value `{value}` for config key `{key}`: {reason}")]
     InvalidConfig {
         /// The key.
@@ -64,6 +74,9 @@ pub enum Error {
         topic: String,
         /// Why it was refused.
         reason: String,
+        /// The Kafka client library's error, when a broker refused the record.
+        #[source]
+        source: Option<KafkaError>,
     },
     /// Another producer with the same `transactional.id` has started: this one is a zombie.
     #[error("producer with transactional.id `{transactional_id}` was fenced by a newer instance")]
@@ -71,11 +84,15 @@ pub enum Error {
         /// The transactional id both producers share.
         transactional_id: String,
     },
-    /// A transactional call out of order (begin before init, commit without begin ...).
+    /// A transactional call out of order (begin before init, commit without begin ...),
+    /// or a transaction the Kafka cluster could not complete.
     #[error("transaction error: {reason}")]
     Transaction {
-        /// What was out of order.
+        /// What was out of order, or what the cluster said.
         reason: String,
+        /// The Kafka client library's error, on the Kafka backend.
+        #[source]
+        source: Option<KafkaError>,
     },
     /// A call that does not fit the client's state (assign while subscribed, ...).
     #[error("illegal state: {reason}")]
@@ -120,19 +137,23 @@ pub enum Error {
         group: String,
         /// Why the group refused it.
         reason: String,
+        /// The Kafka client library's error, on the Kafka backend.
+        #[source]
+        source: Option<KafkaError>,
     },
     /// The operation needs a `group.id`.
     #[error("this operation needs `group.id` to be set")]
     NoGroupId,
     /// No broker answered within the timeout.
-    #[error("no broker reachable at `{servers}` within {timeout:?}: {detail}")]
+    #[error("no broker reachable at `{servers}` within {timeout:?}: {source}")]
     BrokerUnreachable {
         /// The `bootstrap.servers` that were tried.
         servers: String,
         /// How long we waited.
         timeout: Duration,
         /// What the client library said.
-        detail: String,
+        #[source]
+        source: KafkaError,
     },
     /// An operation did not finish in time.
     #[error("{operation} did not finish within {timeout:?}")]
@@ -143,12 +164,13 @@ pub enum Error {
         timeout: Duration,
     },
     /// A produced record was not delivered.
-    #[error("delivery to `{topic}` failed: {reason}")]
+    #[error("delivery to `{topic}` failed: {source}")]
     Delivery {
         /// The topic.
         topic: String,
-        /// What the backend said.
-        reason: String,
+        /// Why, as the Kafka client library said.
+        #[source]
+        source: KafkaError,
     },
     /// The client was closed.
     #[error("the {what} is closed")]
@@ -163,16 +185,59 @@ pub enum Error {
         /// The value.
         what: &'static str,
     },
-    /// An error from librdkafka that none of the variants above describes.
-    #[cfg(feature = "kafka")]
+    /// An error of the Kafka backend that none of the variants above describes.
     #[error("kafka error during {operation}: {source}")]
     Kafka {
         /// What we were doing.
         operation: &'static str,
-        /// The librdkafka error.
+        /// What the Kafka client library said.
         #[source]
-        source: rdkafka::error::KafkaError,
+        source: KafkaError,
     },
+}
+
+impl Error {
+    /// Whether the error comes from the cluster's availability rather than from the
+    /// request: a broker down or unreachable, a coordinator or partition leader not
+    /// ready, a request or operation that timed out, a rebalance in progress. The same
+    /// work may succeed later (a failed transaction after it is aborted), so a caller
+    /// waits and tries again, and does not treat the data as bad.
+    ///
+    /// `false` for everything trying again does not fix: bad input (unknown topic or
+    /// partition, invalid or too large records), configuration, authorization, fencing,
+    /// calls out of order, a closed client.
+    ///
+    /// ```
+    /// use streamlog::{Cluster, Error};
+    /// let err = Cluster::embedded().admin()?.partition_count("no-such-topic").unwrap_err();
+    /// assert!(matches!(err, Error::UnknownTopic { .. }));
+    /// assert!(!err.is_retriable());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::BrokerUnreachable { .. } | Error::Timeout { .. } => true,
+            Error::Delivery { source, .. } | Error::Kafka { source, .. } => source.is_retriable(),
+            Error::Transaction { source, .. } | Error::CommitFailed { source, .. } => {
+                source.as_ref().is_some_and(KafkaError::is_retriable)
+            }
+            Error::UnknownTopic { .. }
+            | Error::TopicAlreadyExists { .. }
+            | Error::UnknownPartition { .. }
+            | Error::UnknownConfig { .. }
+            | Error::InvalidConfig { .. }
+            | Error::RecordTooLarge { .. }
+            | Error::InvalidRecord { .. }
+            | Error::ProducerFenced { .. }
+            | Error::IllegalState { .. }
+            | Error::NoOffset { .. }
+            | Error::OffsetOutOfRange { .. }
+            | Error::NotAssigned { .. }
+            | Error::NoGroupId
+            | Error::Closed { .. }
+            | Error::BackendMismatch { .. } => false,
+        }
+    }
 }
 
 /// `Result` with [`Error`].
