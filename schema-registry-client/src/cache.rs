@@ -22,8 +22,9 @@ use crate::options::{
 };
 use crate::registry::SchemaRegistry;
 
-/// Where the cache reads the time (for the latest-version TTL).
-pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+/// Where the cache reads the time (for the latest-version TTL): a function returning the
+/// current [`Instant`]. (Not `streamlog`'s `Clock`: this crate does not depend on it.)
+pub type InstantSource = Arc<dyn Fn() -> Instant + Send + Sync>;
 
 type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
@@ -35,7 +36,7 @@ pub struct CachedRegistry<R> {
     lookups: Cells<(String, Schema, LookupOptions), RegisteredSchema>,
     latest: Mutex<HashMap<String, (Instant, RegisteredSchema)>>,
     latest_ttl: Duration,
-    clock: Clock,
+    clock: InstantSource,
 }
 
 impl<R> std::fmt::Debug for CachedRegistry<R> {
@@ -93,7 +94,7 @@ impl<R: SchemaRegistry> CachedRegistry<R> {
     }
 
     /// Reads the time from `clock` (tests move it by hand).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: InstantSource) -> Self {
         self.clock = clock;
         self
     }
