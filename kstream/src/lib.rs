@@ -57,7 +57,7 @@ pub use dsl::{
 pub use error::{Error, Result};
 pub use graph::TopologyDescription;
 pub use processor::{Processor, ProcessorContext, PunctuationType};
-pub use runtime::{KafkaStreams, StreamsState, TaskId, changelog_topic};
+pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };

@@ -69,7 +69,8 @@ fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap
     app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
     let counts = app.store::<String, i64>("counts").unwrap().all().unwrap();
     let sums = app.store::<String, i64>("sums").unwrap().all().unwrap();
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
     let sums: BTreeMap<String, i64> = sums.into_iter().collect();
     counts
         .into_iter()

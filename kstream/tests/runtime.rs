@@ -135,7 +135,8 @@ fn global_tables_and_interactive_queries_while_running() {
     names.sort();
     names.dedup();
     assert_eq!(names, vec!["Chicago", "Denver", "Omaha"]);
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
 }
 
 /// A table partition that takes several polls to fetch (five records a poll here):
@@ -184,7 +185,8 @@ fn a_table_fetched_over_several_polls_is_applied_before_later_stream_records() {
     let mut app = KafkaStreams::new(b.build().unwrap(), cluster.clone(), config).unwrap();
     app.start().unwrap();
     app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
 
     let mut reader = cluster
         .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))

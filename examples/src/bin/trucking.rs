@@ -185,6 +185,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  sample: {s}");
         }
     }
-    app.close()?;
+    if !app.close(Duration::from_secs(60)) {
+        return Err("the stream threads did not stop within 60 s".into());
+    }
     Ok(())
 }

@@ -23,7 +23,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use kstream::{KafkaStreams, StreamsConfig, StreamsState};
+use kstream::{KafkaStreams, StreamThreadExceptionResponse, StreamsConfig, StreamsState};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig as RdConfig, Offset, TopicPartitionList};
 use streamlog::{Admin, ClientConfig, Cluster, TopicConfig};
@@ -155,10 +155,13 @@ fn run_ours(a: AppArgs) -> Result<(), BoxError> {
     let cluster = Cluster::connect(ClientConfig::new().bootstrap_servers(a.bootstrap_servers.as_str()))?;
     let topology = pipelines::topology(&a.pipeline, &inputs, &outputs)?;
     let mut app = KafkaStreams::new(topology, cluster, config)?;
+    app.set_uncaught_exception_handler(|e| {
+        eprintln!("kstream stopped: {e}");
+        StreamThreadExceptionResponse::ShutdownClient
+    })?;
     app.start()?;
     loop {
-        if let StreamsState::Error(e) = app.state() {
-            eprintln!("kstream stopped: {e}");
+        if app.state() == StreamsState::Error {
             std::process::exit(1);
         }
         std::thread::sleep(Duration::from_millis(100));
