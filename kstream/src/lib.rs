@@ -47,8 +47,8 @@ pub mod store;
 mod test_driver;
 
 pub use config::{
-    DeserializationHandler, ErrorHandler, ProductionHandler, RecordHandling, StreamsConfig,
-    TimestampExtractor,
+    DeserializationHandler, ErrorHandler, ProcessingGuarantee, ProductionHandler, RecordHandling,
+    StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
     Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,

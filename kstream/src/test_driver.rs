@@ -69,9 +69,10 @@ impl TopologyTestDriver {
         )
     }
 
-    /// A driver with the handlers and timestamp extractor of `config`.
+    /// A driver with the handlers and timestamp extractor of `config`, once every key
+    /// of it is checked (an error names the first key whose value does not fit).
     pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
-        Self::build(topology, RecordHandling::of(config))
+        Self::build(topology, RecordHandling::of(config)?)
     }
 
     fn build(topology: Topology, handling: RecordHandling) -> Result<Self> {

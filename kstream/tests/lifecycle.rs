@@ -57,9 +57,8 @@ fn fused_topology(armed: &Arc<AtomicBool>, once: bool) -> Topology {
 
 fn config(app: &str, state_dir: &std::path::Path) -> StreamsConfig {
     StreamsConfig::new(app)
-        .set("commit.interval.ms", "50")
-        .and_then(|c| c.set("state.dir", &state_dir.to_string_lossy()))
-        .unwrap()
+        .commit_interval(Duration::from_millis(50))
+        .state_dir(state_dir)
 }
 
 fn cluster_with(topics: &[(&str, i32)]) -> Cluster {

@@ -52,9 +52,8 @@ fn produce(producer: &dyn Producer, topic: &str, n: u64, keys: u64) {
 fn start(cluster: &Cluster, app: &str, topology: Topology) -> KafkaStreams {
     let state = std::env::temp_dir().join(format!("kstream-bench-{}", std::process::id()));
     let config = StreamsConfig::new(app)
-        .set("commit.interval.ms", "100")
-        .and_then(|c| c.set("state.dir", &state.to_string_lossy()))
-        .unwrap();
+        .commit_interval(Duration::from_millis(100))
+        .state_dir(&state);
     let mut streams = KafkaStreams::new(topology, cluster.clone(), config).unwrap();
     streams.start().unwrap();
     streams

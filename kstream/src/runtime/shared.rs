@@ -14,7 +14,7 @@ use streamlog::time::Clock;
 
 use super::lifecycle::Lifecycle;
 use super::task::TaskId;
-use crate::config::StreamsConfig;
+use crate::config::StreamsSettings;
 use crate::dsl::Topology;
 use crate::store::StateStore;
 
@@ -24,7 +24,7 @@ pub(crate) type StoreRegistry = HashMap<String, Vec<(TaskId, Arc<StateStore>)>>;
 /// What the threads share with the application handle.
 pub(crate) struct Shared {
     pub(crate) topology: Topology,
-    pub(crate) config: StreamsConfig,
+    pub(crate) config: StreamsSettings,
     pub(crate) cluster: Cluster,
     /// The time the threads go by: commit and checkpoint intervals, wall-clock
     /// punctuation, how long a task waits for a lagging partition, restore deadlines.

@@ -38,7 +38,7 @@ use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateS
 ///     .stream("in", Consumed::with(StringSerde, StringSerde))
 ///     .map_values(|v| v.to_uppercase())
 ///     .to("out", Produced::with(StringSerde, StringSerde));
-/// let config = StreamsConfig::new("upper").set("commit.interval.ms", "50").unwrap();
+/// let config = StreamsConfig::new("upper").commit_interval(Duration::from_millis(50));
 /// let mut app = KafkaStreams::new(builder.build().unwrap(), cluster.clone(), config).unwrap();
 /// app.start().unwrap();
 /// let producer = cluster.producer(&ClientConfig::new()).unwrap();
@@ -61,7 +61,8 @@ impl std::fmt::Debug for KafkaStreams {
 }
 
 impl KafkaStreams {
-    /// Checks the topology against the log: source topics exist, co-partitioned topics
+    /// Checks the configuration (an error names the first key whose value does not
+    /// fit) and the topology against the log: source topics exist, co-partitioned topics
     /// have equal partition counts; creates the internal topics (repartition topics,
     /// compacted changelogs). The threads go by the system's clock.
     pub fn new(topology: Topology, cluster: Cluster, config: StreamsConfig) -> Result<Self> {
@@ -79,6 +80,7 @@ impl KafkaStreams {
         config: StreamsConfig,
         clock: impl Clock + 'static,
     ) -> Result<Self> {
+        let config = config.resolve()?;
         let admin = cluster.admin()?;
         let graph = &topology.graph;
         let app = &config.application_id;

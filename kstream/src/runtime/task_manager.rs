@@ -13,7 +13,6 @@ use super::checkpoint::OffsetCheckpoint;
 use super::partition_group::PartitionGroup;
 use super::shared::Shared;
 use super::task::{Task, TaskId};
-use crate::config::RecordHandling;
 use crate::error::Result;
 use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
 
@@ -161,7 +160,7 @@ impl TaskManager {
             &shared.topology,
             &shared.config.application_id,
             id,
-            RecordHandling::of(&shared.config),
+            shared.config.record_handling(),
             &backend,
             &shared.global_stores,
         )?;

@@ -134,15 +134,18 @@ impl std::fmt::Debug for StreamThread {
 impl StreamThread {
     pub(crate) fn new(shared: Arc<Shared>, name: String) -> Result<Self> {
         let app = shared.config.application_id.clone();
-        let consumer_config = shared
+        let mut consumer_config = shared
             .config
             .client
             .clone()
             .group_id(app.as_str())
             .client_id(name.as_str())
-            .set("auto.offset.reset", "earliest")
             .set("enable.auto.commit", "false")
             .set("partition.assignment.strategy", "range");
+        // Kafka Streams' default; `auto.offset.reset` in the configuration overrides it.
+        if consumer_config.get("auto.offset.reset").is_none() {
+            consumer_config.insert("auto.offset.reset", "earliest");
+        }
         let mut consumer = shared.cluster.consumer(&consumer_config)?;
         let producer = shared
             .cluster
