@@ -130,6 +130,9 @@ pub enum Error {
         #[source]
         source: std::sync::Arc<Error>,
     },
+    /// A thread panicked (a processor's panic): the panic's message is in the log.
+    #[error("the thread panicked")]
+    ThreadPanicked,
     /// The system would not start a thread.
     #[error("cannot start thread `{thread}`: {source}")]
     ThreadSpawn {

@@ -1,4 +1,5 @@
-//! The application's life on the embedded log: the state listener, the
+//! The application's life on the embedded log (and a failed thread's replacement on
+//! the CI broker too): the state listener, the
 //! uncaught-exception handler's answers, close and clean-up, and the injected clock.
 
 use std::collections::BTreeSet;
@@ -12,6 +13,9 @@ use kstream::{
 };
 use streamlog::time::ManualClock;
 use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+
+mod backends;
+use backends::Backend;
 
 /// Forwards every record, and fails on `boom` while `armed` (disarming itself when
 /// `once`).
@@ -40,10 +44,10 @@ impl Processor<String, String, String, String> for Fuse {
     }
 }
 
-fn fused_topology(armed: &Arc<AtomicBool>, once: bool) -> Topology {
+fn fused_topology(input: &str, output: &str, armed: &Arc<AtomicBool>, once: bool) -> Topology {
     let b = StreamsBuilder::new();
     let armed = armed.clone();
-    b.stream("in", Consumed::with(StringSerde, StringSerde))
+    b.stream(input, Consumed::with(StringSerde, StringSerde))
         .process(
             move || Fuse {
                 armed: armed.clone(),
@@ -51,7 +55,7 @@ fn fused_topology(armed: &Arc<AtomicBool>, once: bool) -> Topology {
             },
             &[],
         )
-        .to("out", Produced::with(StringSerde, StringSerde));
+        .to(output, Produced::with(StringSerde, StringSerde));
     b.build().unwrap()
 }
 
@@ -122,10 +126,14 @@ fn wait_for_state(app: &KafkaStreams, wanted: StreamsState) {
     }
 }
 
-#[test]
-fn a_replaced_thread_hands_its_tasks_to_a_new_one_and_nothing_is_lost() {
+/// A processor fails once, the handler replaces its thread: the new thread takes the
+/// tasks over from the last commit, and every input value reaches the output.
+fn a_replaced_thread_loses_nothing(b: &dyn Backend, app: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = cluster_with(&[("in", 2), ("out", 2)]);
+    let (input, output) = (format!("{app}-in"), format!("{app}-out"));
+    b.create_topic(&input, 2);
+    b.create_topic(&output, 2);
+    let cluster = b.cluster();
     let values: Vec<String> = (0..60)
         .map(|i| {
             if i == 30 {
@@ -135,14 +143,10 @@ fn a_replaced_thread_hands_its_tasks_to_a_new_one_and_nothing_is_lost() {
             }
         })
         .collect();
-    produce(&cluster, "in", &values);
+    produce(cluster, &input, &values);
     let armed = Arc::new(AtomicBool::new(true));
-    let mut app = KafkaStreams::new(
-        fused_topology(&armed, true),
-        cluster.clone(),
-        config("replace", dir.path()),
-    )
-    .unwrap();
+    let topology = fused_topology(&input, &output, &armed, true);
+    let mut app = KafkaStreams::new(topology, cluster.clone(), config(app, dir.path())).unwrap();
     let failures = Arc::new(AtomicUsize::new(0));
     let seen = failures.clone();
     app.set_uncaught_exception_handler(move |e| {
@@ -155,17 +159,30 @@ fn a_replaced_thread_hands_its_tasks_to_a_new_one_and_nothing_is_lost() {
     })
     .unwrap();
     app.start().unwrap();
-    app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
+    app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
     assert_eq!(failures.load(Ordering::SeqCst), 1);
     assert!(
         !armed.load(Ordering::SeqCst),
         "the failing record was processed again"
     );
-    let out = read_values(&cluster, "out", 2, values.len());
+    let out = read_values(cluster, &output, 2, values.len());
     assert_eq!(out, values.iter().cloned().collect::<BTreeSet<_>>());
     wait_for_state(&app, StreamsState::Running);
     assert!(app.close(Duration::from_secs(30)));
     assert_eq!(app.state(), StreamsState::NotRunning);
+}
+
+#[test]
+fn a_replaced_thread_hands_its_tasks_to_a_new_one_on_the_embedded_log() {
+    a_replaced_thread_loses_nothing(&backends::embedded(), "replace");
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn a_replaced_thread_hands_its_tasks_to_a_new_one_on_the_broker() {
+    if let Some(broker) = backends::broker() {
+        a_replaced_thread_loses_nothing(&broker, &backends::unique("replace"));
+    }
 }
 
 #[test]
@@ -175,7 +192,7 @@ fn without_a_handler_a_failed_thread_shuts_the_client_down_to_error() {
     produce(&cluster, "in", &["a".into(), "boom".into(), "b".into()]);
     let armed = Arc::new(AtomicBool::new(true));
     let mut app = KafkaStreams::new(
-        fused_topology(&armed, false),
+        fused_topology("in", "out", &armed, false),
         cluster,
         config("shutdown", dir.path()),
     )
@@ -217,7 +234,7 @@ fn the_listener_hears_every_transition_in_order() {
     let cluster = cluster_with(&[("in", 2), ("out", 2)]);
     produce(&cluster, "in", &["x".into(), "y".into()]);
     let mut app = KafkaStreams::new(
-        fused_topology(&Arc::new(AtomicBool::new(false)), false),
+        fused_topology("in", "out", &Arc::new(AtomicBool::new(false)), false),
         cluster,
         config("listened", dir.path()),
     )
@@ -257,7 +274,7 @@ fn hooks_are_set_before_start_and_start_happens_once() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = cluster_with(&[("in", 1), ("out", 1)]);
     let mut app = KafkaStreams::new(
-        fused_topology(&Arc::new(AtomicBool::new(false)), false),
+        fused_topology("in", "out", &Arc::new(AtomicBool::new(false)), false),
         cluster,
         config("hooks", dir.path()),
     )
@@ -318,6 +335,41 @@ fn clean_up_removes_the_local_state_only_when_no_thread_runs() {
     assert!(dir.path().exists(), "only the application's directory goes");
     // Nothing left to remove is not an error.
     app.clean_up().unwrap();
+}
+
+/// Panics on its first record.
+struct Panicky;
+
+impl Processor<String, String, String, String> for Panicky {
+    fn process(
+        &mut self,
+        _: &mut ProcessorContext<'_, String, String>,
+        _: String,
+        _: String,
+    ) -> kstream::Result<()> {
+        panic!("a processor that panics");
+    }
+}
+
+#[test]
+fn a_panicking_processor_shuts_the_client_down_and_close_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster_with(&[("in", 1), ("out", 1)]);
+    produce(&cluster, "in", &["x".into()]);
+    let b = StreamsBuilder::new();
+    b.stream("in", Consumed::with(StringSerde, StringSerde))
+        .process(|| Panicky, &[])
+        .to("out", Produced::with(StringSerde, StringSerde));
+    let mut app = KafkaStreams::new(b.build().unwrap(), cluster, config("panicky", dir.path())).unwrap();
+    app.start().unwrap();
+    wait_for_state(&app, StreamsState::Error);
+    let err = app.wait_until_caught_up(Duration::from_secs(1)).unwrap_err();
+    assert!(
+        matches!(&err, Error::ThreadFailed { thread, source } if thread == "panicky-StreamThread-1"
+            && matches!(**source, Error::ThreadPanicked)),
+        "{err}"
+    );
+    assert!(app.close(Duration::from_secs(5)));
 }
 
 /// Emits the wall-clock time of each punctuation.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use streamlog::{Consumer, TopicPartition};
 
 use super::shared::Shared;
-use super::thread::on_thread_failure;
+use super::thread::{ExitGuard, on_thread_failure};
 use crate::error::{Error, Result};
 use crate::store::StateStore;
 
@@ -118,22 +118,23 @@ impl GlobalThread {
         let shared = self.shared.clone();
         let name = format!("{}-GlobalStreamThread", shared.config.application_id);
         shared.lifecycle.global_thread_started();
-        let thread_name = name.clone();
+        let exit = ExitGuard {
+            shared: shared.clone(),
+            thread: name.clone(),
+            stream_thread: false,
+        };
         let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
             if let Err(error) = self.run() {
-                on_thread_failure(&self.shared, &thread_name, error, false);
+                on_thread_failure(&exit.shared, &exit.thread, error, false);
             }
-            self.shared.lifecycle.thread_stopped(None);
         });
         match spawned {
             Ok(handle) => {
                 shared.threads.lock().push(handle);
                 Ok(())
             }
-            Err(source) => {
-                shared.lifecycle.thread_stopped(None);
-                Err(Error::ThreadSpawn { thread: name, source })
-            }
+            // The closure, with the guard, was dropped: the thread is counted out.
+            Err(source) => Err(Error::ThreadSpawn { thread: name, source }),
         }
     }
 }

@@ -201,17 +201,21 @@ impl KafkaStreams {
                 global.bootstrap()?;
                 Ok(global)
             });
-            match global.and_then(GlobalThread::spawn) {
-                Ok(()) => {}
-                Err(error) => return Err(self.fail_to_start("global", error)),
+            if let Err(error) = global.and_then(GlobalThread::spawn) {
+                let name = format!("{}-GlobalStreamThread", self.shared.config.application_id);
+                return Err(self.fail_to_start(name, error));
             }
         }
         let names: Vec<String> = (0..self.shared.config.num_stream_threads)
             .map(|_| register_stream_thread(&self.shared))
             .collect();
-        for name in names {
-            if let Err(error) = spawn_stream_thread(&self.shared, name) {
-                return Err(self.fail_to_start("stream", error));
+        let mut names = names.into_iter();
+        while let Some(name) = names.next() {
+            if let Err(error) = spawn_stream_thread(&self.shared, name.clone()) {
+                for never_started in names {
+                    self.shared.lifecycle.thread_stopped(Some(&never_started));
+                }
+                return Err(self.fail_to_start(name, error));
             }
         }
         Ok(())
@@ -219,13 +223,13 @@ impl KafkaStreams {
 
     /// A thread could not start: the application goes to `Error` (once the threads
     /// started so far stop).
-    fn fail_to_start(&self, which: &str, error: Error) -> Error {
-        tracing::error!(%error, "cannot start the {which} thread");
+    fn fail_to_start(&self, thread: String, error: Error) -> Error {
+        tracing::error!(thread, %error, "cannot start the thread");
         let error = Arc::new(error);
-        self.shared.lifecycle.fail(which, error.clone());
+        self.shared.lifecycle.fail(&thread, error.clone());
         self.shared.shutdown.store(true, Ordering::SeqCst);
         Error::ThreadFailed {
-            thread: which.to_owned(),
+            thread,
             source: error,
         }
     }

@@ -57,27 +57,58 @@ pub(crate) fn register_stream_thread(shared: &Shared) -> String {
     name
 }
 
+/// Tells the application that a thread ended, however it ends: a thread that panics
+/// (a processor's panic) shuts the client down to `Error`, so that `close` does not
+/// wait for it forever.
+pub(crate) struct ExitGuard {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) thread: String,
+    /// Whether it is a stream thread (else the global thread).
+    pub(crate) stream_thread: bool,
+}
+
+impl std::fmt::Debug for ExitGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExitGuard")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.shared
+                .lifecycle
+                .fail(&self.thread, Arc::new(Error::ThreadPanicked));
+            self.shared.shutdown.store(true, Ordering::SeqCst);
+        }
+        let stream_thread = self.stream_thread.then_some(self.thread.as_str());
+        self.shared.lifecycle.thread_stopped(stream_thread);
+    }
+}
+
 /// Starts a stream thread, registered first with [`register_stream_thread`].
 pub(crate) fn spawn_stream_thread(shared: &Arc<Shared>, name: String) -> Result<()> {
-    let thread_shared = shared.clone();
-    let thread_name = name.clone();
+    let exit = ExitGuard {
+        shared: shared.clone(),
+        thread: name.clone(),
+        stream_thread: true,
+    };
     let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
-        let shared = thread_shared;
-        let result = StreamThread::new(shared.clone(), thread_name.clone()).and_then(StreamThread::run);
+        let shared = &exit.shared;
+        let result = StreamThread::new(shared.clone(), exit.thread.clone()).and_then(StreamThread::run);
         if let Err(error) = result {
-            on_thread_failure(&shared, &thread_name, error, true);
+            on_thread_failure(shared, &exit.thread, error, true);
         }
-        shared.lifecycle.thread_stopped(Some(&thread_name));
     });
     match spawned {
         Ok(handle) => {
             shared.threads.lock().push(handle);
             Ok(())
         }
-        Err(source) => {
-            shared.lifecycle.thread_stopped(Some(&name));
-            Err(Error::ThreadSpawn { thread: name, source })
-        }
+        // The closure, with the guard, was dropped: the thread is counted out.
+        Err(source) => Err(Error::ThreadSpawn { thread: name, source }),
     }
 }
 
