@@ -1,10 +1,12 @@
-//! [`StreamsConfig`]: a typed builder that also takes Kafka Streams' property names.
+//! [`StreamsConfig`]: Kafka Streams' property names and string values, with typed
+//! setters, checked when the configuration is used.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{ClientConfig, Record};
+use streamlog::{AutoOffsetReset, ClientConfig, Record};
 
 use crate::error::{Error, Result};
 use crate::serdes::retry::DEFAULT_TASK_TIMEOUT;
@@ -62,14 +64,10 @@ impl Default for RecordHandling {
 }
 
 impl RecordHandling {
-    /// The handling `config` asks for.
-    pub fn of(config: &StreamsConfig) -> Self {
-        RecordHandling {
-            deserialization: config.deserialization_handler.clone(),
-            production: config.production_handler.clone(),
-            extractor: config.timestamp_extractor.clone(),
-            task_timeout: config.task_timeout,
-        }
+    /// The handling `config` asks for; an error naming the first key whose value does
+    /// not fit.
+    pub fn of(config: &StreamsConfig) -> Result<Self> {
+        Ok(config.resolve()?.record_handling())
     }
 }
 
@@ -106,33 +104,56 @@ impl std::fmt::Debug for TimestampExtractor {
     }
 }
 
-/// The configuration of a streams application.
-#[derive(Debug, Clone)]
+/// `processing.guarantee`: what a failure may do to the records in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProcessingGuarantee {
+    /// `at_least_once`: every record is processed, some of them again after a failure
+    /// (what was processed since the last commit).
+    #[default]
+    AtLeastOnce,
+}
+
+impl ProcessingGuarantee {
+    /// Kafka Streams' value for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessingGuarantee::AtLeastOnce => "at_least_once",
+        }
+    }
+}
+
+/// The configuration of a streams application, like [`ClientConfig`]: Kafka Streams
+/// property names and string values, with typed setters for the common ones. Keys
+/// Kafka Streams does not own (`bootstrap.servers`, `security.protocol`, `ssl.*` ...)
+/// go to the log's clients.
+///
+/// Setting never fails; the configuration is checked when it is used
+/// ([`KafkaStreams::new`](crate::KafkaStreams::new),
+/// [`TopologyTestDriver::with_config`](crate::TopologyTestDriver::with_config), or
+/// [`StreamsConfig::validate`]): a value that does not fit is an
+/// [`Error::InvalidConfig`] naming the key and the value, a key that looks like a Kafka
+/// Streams property this crate does not know an [`Error::UnknownConfig`].
+///
+/// ```
+/// use std::time::Duration;
+/// use kstream::StreamsConfig;
+///
+/// let config = StreamsConfig::new("billing")
+///     .bootstrap_servers("127.0.0.1:9092")
+///     .commit_interval(Duration::from_millis(100))
+///     .set("default.deserialization.exception.handler", "LogAndContinueExceptionHandler");
+/// assert_eq!(config.get("commit.interval.ms"), Some("100"));
+/// config.validate().unwrap();
+///
+/// let typo = StreamsConfig::new("billing").set("num.stream.threads", "two");
+/// let err = typo.validate().unwrap_err().to_string();
+/// assert!(err.contains("num.stream.threads") && err.contains("two"), "{err}");
+/// ```
+#[derive(Clone)]
 pub struct StreamsConfig {
-    /// `application.id`: the consumer group, and the prefix of internal topics.
-    pub application_id: String,
-    /// `num.stream.threads`.
-    pub num_stream_threads: usize,
-    /// `commit.interval.ms`.
-    pub commit_interval: Duration,
-    /// `state.dir`: where persistent stores and checkpoints live.
-    pub state_dir: PathBuf,
-    /// `default.deserialization.exception.handler`.
-    pub deserialization_handler: DeserializationHandler,
-    /// `default.production.exception.handler`.
-    pub production_handler: ProductionHandler,
-    /// `default.timestamp.extractor`.
-    pub timestamp_extractor: TimestampExtractor,
-    /// `statestore.cache.max.records`: a task flushes its stores early when a store's
-    /// cache holds more keys.
-    pub cache_max_records: usize,
-    /// The backend of stores that do not choose one (`default.dsl.store`: `in_memory`,
-    /// or `rocksDB` with feature `rocksdb`).
-    pub default_store: StoreKind,
-    /// Properties passed to the log's clients (`bootstrap.servers`, `security.protocol` ...).
-    pub client: ClientConfig,
-    /// `task.timeout.ms`: see [`StreamsConfig::task_timeout`].
-    pub task_timeout: Duration,
+    properties: BTreeMap<String, String>,
+    timestamp_extractor: TimestampExtractor,
 }
 
 impl StreamsConfig {
@@ -140,125 +161,221 @@ impl StreamsConfig {
     /// at-least-once; one stream thread; state under the system's temp directory).
     pub fn new(application_id: impl Into<String>) -> Self {
         Self {
-            application_id: application_id.into(),
-            num_stream_threads: 1,
-            commit_interval: Duration::from_secs(30),
-            state_dir: std::env::temp_dir().join("kstream"),
-            deserialization_handler: DeserializationHandler::Fail,
-            production_handler: ProductionHandler::Fail,
+            properties: BTreeMap::new(),
             timestamp_extractor: TimestampExtractor::default(),
-            cache_max_records: 10_000,
-            default_store: StoreKind::InMemory,
-            client: ClientConfig::new(),
-            task_timeout: DEFAULT_TASK_TIMEOUT,
         }
+        .application_id(application_id)
     }
 
-    /// Sets `task.timeout.ms` (default 5 minutes, as Kafka Streams): how long a task
-    /// retries a record whose serde's dependency is unavailable (a schema registry that
-    /// does not answer) before it fails. While it retries (10 ms backoff, doubling to
-    /// 1 s) the stream thread waits on that record: nothing is skipped or
-    /// dead-lettered and no offset is committed past it; past the timeout the task
-    /// fails with [`Error::SerdeUnavailable`] naming
-    /// the record, and the stream thread reports it as the application's failure.
-    /// With the Kafka backend keep it below the consumer's `max.poll.interval.ms`
-    /// (also 5 minutes by default), or the group moves the partitions away meanwhile.
-    pub fn task_timeout(mut self, timeout: Duration) -> Self {
-        self.task_timeout = timeout;
+    /// Sets a property by its Kafka Streams name (or a client property).
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.insert(key, value);
         self
     }
 
-    /// Sets the timestamp extractor (event time).
+    /// Sets a property in place.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.properties.insert(key.into(), value.into());
+    }
+
+    /// A property's value as it was set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.properties.get(key).map(String::as_str)
+    }
+
+    /// All properties as they were set, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.properties.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// `application.id`: the consumer group, and the prefix of internal topics.
+    pub fn application_id(self, id: impl Into<String>) -> Self {
+        self.set("application.id", id)
+    }
+
+    /// `bootstrap.servers`, passed to the log's clients.
+    pub fn bootstrap_servers(self, servers: impl Into<String>) -> Self {
+        self.set("bootstrap.servers", servers)
+    }
+
+    /// `state.dir`: where persistent stores and checkpoints live (a path that is not
+    /// UTF-8 is kept with its invalid bytes replaced).
+    pub fn state_dir(self, dir: impl AsRef<Path>) -> Self {
+        let dir = dir.as_ref().to_string_lossy().into_owned();
+        self.set("state.dir", dir)
+    }
+
+    /// `commit.interval.ms`, in whole milliseconds.
+    pub fn commit_interval(self, interval: Duration) -> Self {
+        self.set("commit.interval.ms", interval.as_millis().to_string())
+    }
+
+    /// `num.stream.threads`.
+    pub fn num_stream_threads(self, threads: usize) -> Self {
+        self.set("num.stream.threads", threads.to_string())
+    }
+
+    /// `processing.guarantee`.
+    pub fn processing_guarantee(self, guarantee: ProcessingGuarantee) -> Self {
+        self.set("processing.guarantee", guarantee.as_str())
+    }
+
+    /// `auto.offset.reset`: where the stream threads start on a partition the
+    /// application has not committed yet (`earliest` unless set, as in Kafka Streams).
+    pub fn auto_offset_reset(self, reset: AutoOffsetReset) -> Self {
+        let value = match reset {
+            AutoOffsetReset::Earliest => "earliest",
+            AutoOffsetReset::Latest => "latest",
+            AutoOffsetReset::None => "none",
+        };
+        self.set("auto.offset.reset", value)
+    }
+
+    /// `statestore.cache.max.records`: a task commits early when a store's cache
+    /// holds more keys.
+    pub fn cache_max_records(self, records: usize) -> Self {
+        self.set("statestore.cache.max.records", records.to_string())
+    }
+
+    /// `task.timeout.ms` (default 5 minutes, as Kafka Streams): how long a task retries a
+    /// record whose serde's dependency is unavailable (a schema registry that does not
+    /// answer) before it fails. While it retries (10 ms backoff, doubling to 1 s) the
+    /// stream thread waits on that record: nothing is skipped or dead-lettered and no
+    /// offset is committed past it; past the timeout the task fails with
+    /// [`Error::SerdeUnavailable`] naming the record, and the stream thread reports it as
+    /// the application's failure. With the Kafka backend keep it below the consumer's
+    /// `max.poll.interval.ms` (also 5 minutes by default), or the group moves the
+    /// partitions away meanwhile.
+    pub fn task_timeout(self, timeout: Duration) -> Self {
+        self.set("task.timeout.ms", timeout.as_millis().to_string())
+    }
+
+    /// `default.dsl.store`: the backend of stores that do not choose one.
+    pub fn default_store(self, kind: StoreKind) -> Self {
+        let value = match kind {
+            StoreKind::InMemory => "in_memory",
+            #[cfg(feature = "rocksdb")]
+            StoreKind::RocksDb => "rocksDB",
+        };
+        self.set("default.dsl.store", value)
+    }
+
+    /// Sets the timestamp extractor (event time; `default.timestamp.extractor`).
     pub fn timestamp_extractor(mut self, extractor: TimestampExtractor) -> Self {
         self.timestamp_extractor = extractor;
         self
     }
 
-    /// Sets a property by its Kafka Streams name; other names go to the clients
-    /// (`bootstrap.servers`, `ssl.*` ...) unless they look like a Streams property this
-    /// crate does not know, which is an error naming the key.
-    pub fn set(mut self, key: &str, value: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::Config {
-            key: key.to_owned(),
-            reason: format!("`{value}`: {reason}"),
+    /// Checks every property: the first one that does not fit is the error.
+    pub fn validate(&self) -> Result<()> {
+        self.resolve().map(drop)
+    }
+
+    /// The typed settings; an error naming the first key that does not fit.
+    pub(crate) fn resolve(&self) -> Result<StreamsSettings> {
+        let mut settings = StreamsSettings {
+            application_id: String::new(),
+            num_stream_threads: 1,
+            commit_interval: Duration::from_secs(30),
+            state_dir: std::env::temp_dir().join("kstream"),
+            deserialization_handler: ErrorHandler::Fail,
+            production_handler: ErrorHandler::Fail,
+            timestamp_extractor: self.timestamp_extractor.clone(),
+            cache_max_records: 10_000,
+            default_store: StoreKind::InMemory,
+            client: ClientConfig::new(),
+            task_timeout: DEFAULT_TASK_TIMEOUT,
         };
-        let millis = || {
-            value
-                .parse::<u64>()
-                .map(Duration::from_millis)
-                .map_err(|_| bad("not a number of milliseconds"))
-        };
-        match key {
-            "application.id" => self.application_id = value.to_owned(),
-            "num.stream.threads" => {
-                self.num_stream_threads = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("not a positive number"))?
-            }
-            "commit.interval.ms" => self.commit_interval = millis()?,
-            "task.timeout.ms" => self.task_timeout = millis()?,
-            "state.dir" => self.state_dir = PathBuf::from(value),
-            "statestore.cache.max.records" => {
-                self.cache_max_records = value.parse().map_err(|_| bad("not a number"))?
-            }
-            "processing.guarantee" => match value {
-                "at_least_once" => {}
-                _ => return Err(bad("this version runs at_least_once only")),
-            },
-            "default.deserialization.exception.handler" => {
-                self.deserialization_handler = match value {
-                    "fail" | "org.apache.kafka.streams.errors.LogAndFailExceptionHandler" => {
-                        DeserializationHandler::Fail
-                    }
-                    "continue" | "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler" => {
-                        DeserializationHandler::LogAndContinue
-                    }
-                    _ => {
-                        return Err(bad(
-                            "expected LogAndFailExceptionHandler or LogAndContinueExceptionHandler",
-                        ));
+        let mut dead_letter_topic = None;
+        let (mut deserialization, mut production) = (None, None);
+        for (key, value) in self.iter() {
+            let bad = |reason: &str| Error::InvalidConfig {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                reason: reason.to_owned(),
+            };
+            match key {
+                "application.id" => settings.application_id = application_id(value).map_err(bad)?,
+                "num.stream.threads" => {
+                    settings.num_stream_threads = value
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| bad("expected a positive number"))?
+                }
+                "commit.interval.ms" => {
+                    settings.commit_interval = value
+                        .parse()
+                        .map(Duration::from_millis)
+                        .map_err(|_| bad("expected a number of milliseconds"))?
+                }
+                "state.dir" => settings.state_dir = PathBuf::from(value),
+                "task.timeout.ms" => {
+                    settings.task_timeout = value
+                        .parse()
+                        .map(Duration::from_millis)
+                        .map_err(|_| bad("expected a number of milliseconds"))?
+                }
+                "statestore.cache.max.records" => {
+                    settings.cache_max_records = value.parse().map_err(|_| bad("expected a number"))?
+                }
+                "processing.guarantee" => match value {
+                    "at_least_once" => {}
+                    _ => return Err(bad("this crate runs at_least_once only")),
+                },
+                "default.deserialization.exception.handler" => {
+                    deserialization = Some(match value {
+                        "fail"
+                        | "LogAndFailExceptionHandler"
+                        | "org.apache.kafka.streams.errors.LogAndFailExceptionHandler" => ErrorHandler::Fail,
+                        "continue"
+                        | "LogAndContinueExceptionHandler"
+                        | "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler" => {
+                            ErrorHandler::LogAndContinue
+                        }
+                        _ => {
+                            return Err(bad(
+                                "expected LogAndFailExceptionHandler or LogAndContinueExceptionHandler",
+                            ));
+                        }
+                    })
+                }
+                "default.production.exception.handler" => {
+                    production = Some(match value {
+                        "fail"
+                        | "DefaultProductionExceptionHandler"
+                        | "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler" => {
+                            ErrorHandler::Fail
+                        }
+                        "continue" => ErrorHandler::LogAndContinue,
+                        _ => {
+                            return Err(bad(
+                                "expected DefaultProductionExceptionHandler, `fail` or `continue`",
+                            ));
+                        }
+                    })
+                }
+                "errors.deadletterqueue.topic.name" => dead_letter_topic = Some(value),
+                "default.dsl.store" => {
+                    settings.default_store = match value {
+                        "in_memory" => StoreKind::InMemory,
+                        #[cfg(feature = "rocksdb")]
+                        "rocksDB" => StoreKind::RocksDb,
+                        #[cfg(not(feature = "rocksdb"))]
+                        "rocksDB" => return Err(bad("this build has no RocksDB stores (feature `rocksdb`)")),
+                        _ => return Err(bad("expected rocksDB or in_memory")),
                     }
                 }
+                k if is_streams_key(k) => return Err(Error::UnknownConfig { key: k.to_owned() }),
+                _ => settings.client.insert(key, value),
             }
-            "default.dsl.store" => {
-                self.default_store = match value {
-                    "in_memory" => StoreKind::InMemory,
-                    #[cfg(feature = "rocksdb")]
-                    "rocksDB" => StoreKind::RocksDb,
-                    #[cfg(not(feature = "rocksdb"))]
-                    "rocksDB" => return Err(bad("this build has no RocksDB stores (feature `rocksdb`)")),
-                    _ => return Err(bad("expected rocksDB or in_memory")),
-                }
-            }
-            "default.production.exception.handler" => {
-                self.production_handler = match value {
-                    "fail" | "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler" => {
-                        ProductionHandler::Fail
-                    }
-                    "continue" => ProductionHandler::LogAndContinue,
-                    _ => {
-                        return Err(bad(
-                            "expected DefaultProductionExceptionHandler, `fail` or `continue`",
-                        ));
-                    }
-                }
-            }
-            "errors.deadletterqueue.topic.name" => {
-                self.deserialization_handler = ErrorHandler::DeadLetter(value.to_owned());
-                self.production_handler = ErrorHandler::DeadLetter(value.to_owned());
-            }
-            "bootstrap.servers" => self.client.insert(key, value),
-            k if is_streams_key(k) => {
-                return Err(Error::Config {
-                    key: key.to_owned(),
-                    reason: "not a property this crate knows".into(),
-                });
-            }
-            _ => self.client.insert(key, value),
         }
-        Ok(self)
+        // A dead letter topic applies to the handlers not set explicitly.
+        let default =
+            || dead_letter_topic.map_or(ErrorHandler::Fail, |t| ErrorHandler::DeadLetter(t.to_owned()));
+        settings.deserialization_handler = deserialization.unwrap_or_else(default);
+        settings.production_handler = production.unwrap_or_else(default);
+        Ok(settings)
     }
 }
 
@@ -283,59 +400,235 @@ fn is_streams_key(key: &str) -> bool {
     STREAMS.iter().any(|p| key.starts_with(p))
 }
 
+/// Whether a property's value is a secret (a password, a key, credentials), which
+/// `Debug` does not show.
+fn is_secret(key: &str) -> bool {
+    const SECRET: &[&str] = &[
+        "password",
+        "secret",
+        "jaas",
+        "token",
+        "user.info",
+        "credential",
+        "key.pem",
+    ];
+    let key = key.to_ascii_lowercase();
+    SECRET.iter().any(|s| key.contains(s)) || key.ends_with(".key")
+}
+
+impl std::fmt::Debug for StreamsConfig {
+    /// The properties, with secret values (passwords, keys, credentials) as
+    /// `[hidden]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in self.iter() {
+            if is_secret(key) {
+                map.entry(&key, &format_args!("[hidden]"));
+            } else {
+                map.entry(&key, &value);
+            }
+        }
+        map.finish()
+    }
+}
+
+/// A valid `application.id`: not empty, and only what a topic name may hold (it
+/// prefixes the internal topics).
+fn application_id(value: &str) -> std::result::Result<String, &'static str> {
+    if value.is_empty() {
+        return Err("expected a name, got an empty one");
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("expected letters, digits, `.`, `_` and `-` only (it prefixes topic names)");
+    }
+    Ok(value.to_owned())
+}
+
+/// A [`StreamsConfig`] checked and typed: what the runtime and the test driver run with.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamsSettings {
+    /// `application.id`.
+    pub(crate) application_id: String,
+    /// `num.stream.threads`.
+    pub(crate) num_stream_threads: usize,
+    /// `commit.interval.ms`.
+    pub(crate) commit_interval: Duration,
+    /// `state.dir`.
+    pub(crate) state_dir: PathBuf,
+    /// `default.deserialization.exception.handler`.
+    deserialization_handler: DeserializationHandler,
+    /// `default.production.exception.handler`.
+    production_handler: ProductionHandler,
+    /// Event time.
+    timestamp_extractor: TimestampExtractor,
+    /// `statestore.cache.max.records`.
+    pub(crate) cache_max_records: usize,
+    /// `default.dsl.store`.
+    pub(crate) default_store: StoreKind,
+    /// The properties passed to the log's clients.
+    pub(crate) client: ClientConfig,
+    /// `task.timeout.ms`.
+    pub(crate) task_timeout: Duration,
+}
+
+impl StreamsSettings {
+    /// How tasks treat records.
+    pub(crate) fn record_handling(&self) -> RecordHandling {
+        RecordHandling {
+            deserialization: self.deserialization_handler.clone(),
+            production: self.production_handler.clone(),
+            extractor: self.timestamp_extractor.clone(),
+            task_timeout: self.task_timeout,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn default_dsl_store_picks_the_backend_of_stores_that_do_not_choose() {
-        let c = StreamsConfig::new("app")
-            .set("default.dsl.store", "in_memory")
-            .unwrap();
-        assert_eq!(c.default_store, StoreKind::InMemory);
+        let c = StreamsConfig::new("app").default_store(StoreKind::InMemory);
+        assert_eq!(c.resolve().unwrap().default_store, StoreKind::InMemory);
         #[cfg(feature = "rocksdb")]
         assert_eq!(
             StreamsConfig::new("app")
                 .set("default.dsl.store", "rocksDB")
+                .resolve()
                 .unwrap()
                 .default_store,
             StoreKind::RocksDb
         );
         let err = StreamsConfig::new("app")
             .set("default.dsl.store", "tape")
+            .resolve()
             .unwrap_err();
-        assert!(err.to_string().contains("default.dsl.store"), "{err}");
+        assert!(
+            matches!(&err, Error::InvalidConfig { key, value, .. } if key == "default.dsl.store" && value == "tape"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn properties_by_their_kafka_streams_names() {
-        let c = StreamsConfig::new("app")
+    fn properties_by_their_kafka_streams_names_and_typed_setters_agree() {
+        let by_name = StreamsConfig::new("app")
             .set("commit.interval.ms", "100")
-            .and_then(|c| c.set("num.stream.threads", "2"))
-            .and_then(|c| c.set("bootstrap.servers", "127.0.0.1:9092"))
-            .and_then(|c| c.set("security.protocol", "plaintext"))
-            .unwrap();
+            .set("num.stream.threads", "2")
+            .set("bootstrap.servers", "127.0.0.1:9092")
+            .set("state.dir", "/var/lib/app")
+            .set("processing.guarantee", "at_least_once")
+            .set("auto.offset.reset", "latest")
+            .set("statestore.cache.max.records", "5")
+            .set("security.protocol", "plaintext");
+        let typed = StreamsConfig::new("app")
+            .commit_interval(Duration::from_millis(100))
+            .num_stream_threads(2)
+            .bootstrap_servers("127.0.0.1:9092")
+            .state_dir("/var/lib/app")
+            .processing_guarantee(ProcessingGuarantee::AtLeastOnce)
+            .auto_offset_reset(AutoOffsetReset::Latest)
+            .cache_max_records(5)
+            .set("security.protocol", "plaintext");
+        assert_eq!(by_name.properties, typed.properties);
+        let c = typed.resolve().unwrap();
+        assert_eq!(c.application_id, "app");
         assert_eq!(c.commit_interval, Duration::from_millis(100));
-        assert_eq!(c.task_timeout, Duration::from_secs(300), "Kafka Streams' default");
-        let c = c.set("task.timeout.ms", "2500").unwrap();
-        assert_eq!(c.task_timeout, Duration::from_millis(2500));
-        assert_eq!(RecordHandling::of(&c).task_timeout, Duration::from_millis(2500));
-        let err = StreamsConfig::new("app")
-            .set("task.timeout.ms", "soon")
-            .unwrap_err();
-        assert!(err.to_string().contains("task.timeout.ms"), "{err}");
         assert_eq!(c.num_stream_threads, 2);
+        assert_eq!(c.state_dir, PathBuf::from("/var/lib/app"));
+        assert_eq!(c.cache_max_records, 5);
         assert_eq!(c.client.get("security.protocol"), Some("plaintext"));
+        assert_eq!(c.client.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+        assert_eq!(c.client.get("auto.offset.reset"), Some("latest"));
+        assert_eq!(c.client.get("commit.interval.ms"), None);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_named_when_the_config_is_used() {
+        for (key, value) in [
+            ("num.stream.threads", "zero"),
+            ("num.stream.threads", "0"),
+            ("commit.interval.ms", "soon"),
+            ("statestore.cache.max.records", "-1"),
+            ("processing.guarantee", "exactly_once_v2"),
+            ("default.deserialization.exception.handler", "shrug"),
+            ("application.id", ""),
+            ("application.id", "my app"),
+        ] {
+            // Setting never fails: the error comes with validation.
+            let config = StreamsConfig::new("app").set(key, value);
+            match config.validate().unwrap_err() {
+                Error::InvalidConfig { key: k, value: v, .. } => {
+                    assert_eq!((k.as_str(), v.as_str()), (key, value))
+                }
+                other => panic!("{key}={value}: expected an invalid value, got {other}"),
+            }
+        }
         let err = StreamsConfig::new("app")
-            .set("num.stream.threads", "zero")
+            .set("state.dirr", "/tmp")
+            .validate()
             .unwrap_err();
-        assert!(err.to_string().contains("num.stream.threads"), "{err}");
-        let err = StreamsConfig::new("app").set("state.dirr", "/tmp").unwrap_err();
-        assert!(err.to_string().contains("`state.dirr`"), "{err}");
         assert!(
-            StreamsConfig::new("app")
-                .set("processing.guarantee", "exactly_once_v2")
-                .is_err()
+            matches!(&err, Error::UnknownConfig { key } if key == "state.dirr"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("`state.dirr`"), "{err}");
+    }
+
+    #[test]
+    fn a_dead_letter_topic_applies_to_the_handlers_not_set() {
+        let c = StreamsConfig::new("app")
+            .set("errors.deadletterqueue.topic.name", "dlq")
+            .set(
+                "default.deserialization.exception.handler",
+                "LogAndContinueExceptionHandler",
+            )
+            .resolve()
+            .unwrap()
+            .record_handling();
+        assert_eq!(c.deserialization, ErrorHandler::LogAndContinue);
+        assert_eq!(c.production, ErrorHandler::DeadLetter("dlq".into()));
+        let c = StreamsConfig::new("app").resolve().unwrap().record_handling();
+        assert_eq!(
+            (c.deserialization, c.production),
+            (ErrorHandler::Fail, ErrorHandler::Fail)
+        );
+    }
+
+    #[test]
+    fn task_timeout_defaults_to_kafka_streams_and_is_checked() {
+        let c = StreamsConfig::new("app");
+        assert_eq!(c.resolve().unwrap().task_timeout, Duration::from_secs(300), "Kafka Streams' default");
+        let c = c.task_timeout(Duration::from_millis(2500));
+        assert_eq!(c.get("task.timeout.ms"), Some("2500"));
+        assert_eq!(RecordHandling::of(&c).unwrap().task_timeout, Duration::from_millis(2500));
+        let err = StreamsConfig::new("app").set("task.timeout.ms", "soon").validate().unwrap_err();
+        assert!(err.to_string().contains("task.timeout.ms"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_secret_values() {
+        let config = StreamsConfig::new("app")
+            .set("sasl.password", "hunter2")
+            .set(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule password=\"p4ss\";",
+            )
+            .set("ssl.key.password", "k3y")
+            .set("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----")
+            .set("basic.auth.user.info", "user:s3cret")
+            .set("security.protocol", "SASL_SSL");
+        let shown = format!("{config:?}");
+        for secret in ["hunter2", "p4ss", "k3y", "PRIVATE KEY", "s3cret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("\"sasl.password\": [hidden]"), "{shown}");
+        assert!(
+            shown.contains("SASL_SSL") && shown.contains("\"application.id\": \"app\""),
+            "{shown}"
         );
     }
 }

@@ -130,6 +130,80 @@ pub enum Error {
     /// The application was closed, or a stream thread died.
     #[error("the streams application is not running: {0}")]
     NotRunning(String),
+    /// A configuration key that is neither a Kafka Streams property this crate knows
+    /// nor a client property.
+    #[error("unknown config key `{key}`")]
+    UnknownConfig {
+        /// The key as it was given.
+        key: String,
+    },
+    /// A known configuration key with a value that does not fit.
+    #[error("invalid value `{value}` for config key `{key}`: {reason}")]
+    InvalidConfig {
+        /// The key.
+        key: String,
+        /// The value as it was given.
+        value: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// A task's checkpoint file could not be read or written.
+    #[error("checkpoint file {}: {source}", path.display())]
+    CheckpointIo {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A task's checkpoint file that is not in the checkpoint format.
+    #[error("checkpoint file {}, line {line}: {problem}", path.display())]
+    CorruptCheckpoint {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line (from 1; 0 when the file ends too early).
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A stream thread (or the global thread) stopped with an error.
+    #[error("thread `{thread}` stopped: {source}")]
+    ThreadFailed {
+        /// The thread's name.
+        thread: String,
+        /// What stopped it.
+        #[source]
+        source: std::sync::Arc<Error>,
+    },
+    /// A thread panicked (a processor's panic): the panic's message is in the log.
+    #[error("the thread panicked")]
+    ThreadPanicked,
+    /// The system would not start a thread.
+    #[error("cannot start thread `{thread}`: {source}")]
+    ThreadSpawn {
+        /// The thread's name.
+        thread: String,
+        /// The system's refusal.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An operation the application's current state does not allow.
+    #[error("cannot {operation} while the application is {state:?}")]
+    InvalidState {
+        /// What was asked.
+        operation: &'static str,
+        /// The state it was in.
+        state: crate::runtime::StreamsState,
+    },
+    /// The local state directory could not be removed.
+    #[error("cannot remove the state directory {}: {source}", path.display())]
+    StateDirectory {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Why a task stopped retrying a record whose serde's dependency was unavailable.

@@ -47,8 +47,8 @@ pub mod store;
 mod test_driver;
 
 pub use config::{
-    DeserializationHandler, ErrorHandler, ProductionHandler, RecordHandling, StreamsConfig,
-    TimestampExtractor,
+    DeserializationHandler, ErrorHandler, ProcessingGuarantee, ProductionHandler, RecordHandling,
+    StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
     Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,
@@ -57,7 +57,7 @@ pub use dsl::{
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
 pub use processor::{Processor, ProcessorContext, PunctuationType};
-pub use runtime::{KafkaStreams, StreamsState, TaskId, changelog_topic};
+pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };

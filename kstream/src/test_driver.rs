@@ -70,11 +70,13 @@ impl TopologyTestDriver {
     }
 
     /// A driver with the handlers, timestamp extractor and `task.timeout.ms` of
-    /// `config`. As in a stream thread, a serde whose dependency is unavailable is
-    /// retried on the same record (the pipe call waits), and past `task.timeout.ms`
-    /// the pipe call returns [`Error::SerdeUnavailable`] with the record unprocessed.
+    /// `config`, once every key of it is checked (an error names the first key whose
+    /// value does not fit). As in a stream thread, a serde whose dependency is
+    /// unavailable is retried on the same record (the pipe call waits), and past
+    /// `task.timeout.ms` the pipe call returns [`Error::SerdeUnavailable`] with the
+    /// record unprocessed.
     pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
-        Self::build(topology, RecordHandling::of(config))
+        Self::build(topology, RecordHandling::of(config)?)
     }
 
     fn build(topology: Topology, handling: RecordHandling) -> Result<Self> {

@@ -100,8 +100,7 @@ async fn run_in_kafka_streams(registry: Arc<dyn SchemaRegistry>, labels_serde: A
         admin.create_topic(topic, &TopicConfig::new(1)).unwrap();
     }
     let config = StreamsConfig::new("async-labels")
-        .set("commit.interval.ms", "20")
-        .unwrap();
+        .set("commit.interval.ms", "20");
     let mut app = KafkaStreams::new(labels(&registry, labels_serde), cluster.clone(), config).unwrap();
     app.start().unwrap();
     let orders = serde::<Order>(&registry, ORDER);
@@ -126,7 +125,7 @@ async fn run_in_kafka_streams(registry: Arc<dyn SchemaRegistry>, labels_serde: A
         assert!(tokio::time::Instant::now() < deadline, "no label written");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(10)), "closed in time");
     admin.all_watermarks("labels").unwrap()[0].high
 }
 

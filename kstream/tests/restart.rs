@@ -60,16 +60,16 @@ fn produce(b: &dyn Backend, topic: &str, records: &[(String, i64)]) {
 
 fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap<String, (i64, i64)> {
     let config = StreamsConfig::new(n.app.as_str())
-        .set("commit.interval.ms", "100")
-        .and_then(|c| c.set("num.stream.threads", "1"))
-        .and_then(|c| c.set("state.dir", &state_dir.to_string_lossy()))
-        .unwrap();
+        .commit_interval(Duration::from_millis(100))
+        .num_stream_threads(1)
+        .state_dir(state_dir);
     let mut app = KafkaStreams::new(topology(n), b.cluster().clone(), config).unwrap();
     app.start().unwrap();
     app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
     let counts = app.store::<String, i64>("counts").unwrap().all().unwrap();
     let sums = app.store::<String, i64>("sums").unwrap().all().unwrap();
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
     let sums: BTreeMap<String, i64> = sums.into_iter().collect();
     counts
         .into_iter()

@@ -15,9 +15,8 @@ fn strings() -> Consumed<String, String> {
 fn config(app: &str) -> StreamsConfig {
     let dir = std::env::temp_dir().join(format!("kstream-runtime-test-{}", std::process::id()));
     StreamsConfig::new(app)
-        .set("commit.interval.ms", "50")
-        .and_then(|c| c.set("state.dir", &dir.to_string_lossy()))
-        .unwrap()
+        .commit_interval(Duration::from_millis(50))
+        .state_dir(dir)
 }
 
 #[test]
@@ -135,7 +134,8 @@ fn global_tables_and_interactive_queries_while_running() {
     names.sort();
     names.dedup();
     assert_eq!(names, vec!["Chicago", "Denver", "Omaha"]);
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
 }
 
 /// A table partition that takes several polls to fetch (five records a poll here):
@@ -180,11 +180,12 @@ fn a_table_fetched_over_several_polls_is_applied_before_later_stream_records() {
             format!("{p}:{}", t.map_or("none", String::as_str))
         })
         .to("purchases-with-tier", Produced::with(StringSerde, StringSerde));
-    let config = config("fetched-over-polls").set("max.poll.records", "5").unwrap();
+    let config = config("fetched-over-polls").set("max.poll.records", "5");
     let mut app = KafkaStreams::new(b.build().unwrap(), cluster.clone(), config).unwrap();
     app.start().unwrap();
     app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
-    app.close().unwrap();
+    assert!(app.close(Duration::from_secs(30)));
+    assert_eq!(app.state(), kstream::StreamsState::NotRunning);
 
     let mut reader = cluster
         .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))

@@ -15,6 +15,8 @@ use rdkafka::message::{Headers as _, Message};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer as _, ThreadedProducer};
 use rdkafka::{ClientConfig as RdConfig, Offset, TopicPartitionList};
 use streamkit_benches::records;
+#[path = "../../../examples/src/error_report.rs"]
+mod error_report;
 use streamlog::{ClientConfig, Cluster, TopicConfig, TopicPartition};
 
 #[derive(Parser)]
@@ -238,8 +240,13 @@ fn rate(records: usize, d: Duration) -> f64 {
 
 fn main() {
     let args = Args::parse();
-    let cluster = Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers))
-        .expect("broker reachable");
+    let cluster = match Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers)) {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("kafka_compare: {}", error_report::report(&e));
+            std::process::exit(1);
+        }
+    };
     let admin = cluster.admin().unwrap();
     let mut times: [Vec<Duration>; 8] = Default::default();
     const HANDLES: usize = 0;

@@ -52,9 +52,8 @@ fn produce(producer: &dyn Producer, topic: &str, n: u64, keys: u64) {
 fn start(cluster: &Cluster, app: &str, topology: Topology) -> KafkaStreams {
     let state = std::env::temp_dir().join(format!("kstream-bench-{}", std::process::id()));
     let config = StreamsConfig::new(app)
-        .set("commit.interval.ms", "100")
-        .and_then(|c| c.set("state.dir", &state.to_string_lossy()))
-        .unwrap();
+        .commit_interval(Duration::from_millis(100))
+        .state_dir(&state);
     let mut streams = KafkaStreams::new(topology, cluster.clone(), config).unwrap();
     streams.start().unwrap();
     streams
@@ -78,7 +77,10 @@ fn run(cluster: &Cluster, app: &str, topology: Topology, topic: &str) -> (f64, D
     };
     streams.wait_until_caught_up(Duration::from_secs(600)).unwrap();
     let rate = left as f64 / t0.elapsed().as_secs_f64();
-    streams.close().unwrap();
+    assert!(
+        streams.close(Duration::from_secs(60)),
+        "the stream threads did not stop in 60 s"
+    );
     (rate, t0 - begin)
 }
 
@@ -188,7 +190,10 @@ fn main() {
         produce(&*producer, "events-join", args.records, args.table_keys);
         streams.wait_until_caught_up(Duration::from_secs(600)).unwrap();
         let join = begin.elapsed();
-        streams.close().unwrap();
+        assert!(
+            streams.close(Duration::from_secs(60)),
+            "the stream threads did not stop in 60 s"
+        );
         println!(
             "stream-table left join against {} RocksDB keys (loaded in {:.2?}): {:.0} stream records/s",
             args.table_keys,

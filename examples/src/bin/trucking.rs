@@ -5,16 +5,20 @@
 //!
 //! `cargo run -p streamkit-examples --bin trucking` runs it on the embedded log;
 //! `--records N --seed S --out-dir DIR` writes every topic as JSON lines;
-//! `--bootstrap-servers HOST:PORT` (feature `kafka`) runs it on Kafka.
+//! `--bootstrap-servers HOST:PORT` runs it on Kafka (built with `--features kafka`;
+//! without it the option is refused with exit code 2).
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use kstream::{KafkaStreams, StoreKind, StreamsBuilder, StreamsConfig};
 use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig};
 
+#[path = "../error_report.rs"]
+mod error_report;
 #[path = "../trucking_pipeline.rs"]
 mod trucking_pipeline;
 
@@ -52,10 +56,23 @@ fn topology() -> kstream::Result<kstream::Topology> {
     builder.build()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
     let args = Args::parse();
+    if args.bootstrap_servers.is_some() && !cfg!(feature = "kafka") {
+        eprintln!(
+            "trucking: --bootstrap-servers needs the Kafka backend, which this build lacks: \
+             rebuild with `cargo run -p streamkit-examples --features kafka --bin trucking -- ...`"
+        );
+        return ExitCode::from(error_report::USAGE);
+    }
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => error_report::fail("trucking", &*e),
+    }
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let cluster = match &args.bootstrap_servers {
-        // Without feature `kafka` this is an error naming `bootstrap.servers`.
         Some(servers) => Cluster::connect(ClientConfig::new().bootstrap_servers(servers.as_str()))?,
         None => Cluster::embedded(),
     };
@@ -83,8 +100,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app_id = format!("trucking-{}", args.seed);
     let state_dir = std::env::temp_dir().join("streamkit-trucking");
     let config = StreamsConfig::new(app_id)
-        .set("commit.interval.ms", "200")?
-        .set("state.dir", &state_dir.to_string_lossy())?;
+        .commit_interval(Duration::from_millis(200))
+        .state_dir(&state_dir);
     let mut app = KafkaStreams::new(topology, cluster.clone(), config)?;
     app.start()?;
 
@@ -185,6 +202,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  sample: {s}");
         }
     }
-    app.close()?;
+    if !app.close(Duration::from_secs(60)) {
+        return Err("the stream threads did not stop within 60 s".into());
+    }
     Ok(())
 }

@@ -4,20 +4,35 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use streamlog::{Consumer, TopicPartition};
 
-use super::streams::Shared;
+use super::shared::Shared;
+use super::thread::{ExitGuard, on_thread_failure};
 use crate::error::{Error, Result};
 use crate::store::StateStore;
 
+/// How long the bootstrap may take.
+const BOOTSTRAP_TIMEOUT_MS: i64 = 120_000;
+/// How long one poll waits for records.
+const POLL_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The global thread's consumer and the global stores it fills.
 pub(crate) struct GlobalThread {
     shared: Arc<Shared>,
     consumer: Box<dyn Consumer>,
     /// Store by topic.
     stores: Vec<(String, Arc<StateStore>)>,
     partitions: Vec<TopicPartition>,
+}
+
+impl std::fmt::Debug for GlobalThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalThread")
+            .field("partitions", &self.partitions)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GlobalThread {
@@ -68,7 +83,7 @@ impl GlobalThread {
             .iter()
             .map(|p| admin.watermarks(p).map(|w| w.high))
             .collect::<Result<_, _>>()?;
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = self.shared.now() + BOOTSTRAP_TIMEOUT_MS;
         loop {
             let behind = self
                 .partitions
@@ -78,20 +93,48 @@ impl GlobalThread {
             if !behind {
                 return Ok(());
             }
-            if Instant::now() > deadline {
-                return Err(Error::NotRunning(
-                    "the global tables did not finish bootstrapping in 120 s".into(),
-                ));
+            if self.shared.now() > deadline {
+                return Err(Error::NotRunning(format!(
+                    "the global tables did not finish bootstrapping in {} s",
+                    BOOTSTRAP_TIMEOUT_MS / 1000
+                )));
             }
-            self.apply(Duration::from_millis(100))?;
+            self.apply(POLL_TIMEOUT)?;
         }
     }
 
-    pub(crate) fn run(&mut self) -> Result<()> {
+    /// Keeps the global stores up to date until the application shuts down.
+    fn run(&mut self) -> Result<()> {
         while !self.shared.shutdown.load(Ordering::SeqCst) {
-            self.apply(Duration::from_millis(100))?;
+            self.apply(POLL_TIMEOUT)?;
         }
         self.consumer.close()?;
         Ok(())
+    }
+
+    /// Runs the (bootstrapped) global thread on a thread of its own. It is never
+    /// replaced: when it fails, the client shuts down.
+    pub(crate) fn spawn(mut self) -> Result<()> {
+        let shared = self.shared.clone();
+        let name = format!("{}-GlobalStreamThread", shared.config.application_id);
+        shared.lifecycle.global_thread_started();
+        let exit = ExitGuard {
+            shared: shared.clone(),
+            thread: name.clone(),
+            stream_thread: false,
+        };
+        let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
+            if let Err(error) = self.run() {
+                on_thread_failure(&exit.shared, &exit.thread, error, false);
+            }
+        });
+        match spawned {
+            Ok(handle) => {
+                shared.threads.lock().push(handle);
+                Ok(())
+            }
+            // The closure, with the guard, was dropped: the thread is counted out.
+            Err(source) => Err(Error::ThreadSpawn { thread: name, source }),
+        }
     }
 }

@@ -1,11 +1,18 @@
-//! Running a topology over `streamlog`: tasks, stream threads, restore and commit.
+//! Running a topology over `streamlog`: the application handle, stream threads, their
+//! tasks, restore, checkpoints and commit.
 
+mod changelog_reader;
+mod checkpoint;
 mod global;
+mod lifecycle;
 mod partition_group;
+mod shared;
 mod streams;
 mod task;
+mod task_manager;
 mod thread;
 
-pub use streams::{KafkaStreams, StreamsState};
+pub use lifecycle::{StreamThreadExceptionResponse, StreamsState};
+pub use streams::KafkaStreams;
 pub(crate) use task::Task;
 pub use task::{TaskId, changelog_topic};

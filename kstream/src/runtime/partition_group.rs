@@ -4,17 +4,17 @@
 //! before the stream's records are joined against the table.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::time::{Duration, Instant};
 
 use streamlog::{Record, TopicPartition};
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct PartitionGroup {
     /// A queue per input partition, in partition order: a task has a few, so a sorted
     /// list, searched without building a key per record.
     queues: Vec<(TopicPartition, VecDeque<Record>)>,
-    /// Since when an empty partition with more data in the log has held the task back.
-    waiting_since: Option<Instant>,
+    /// Since when (clock milliseconds) an empty partition with more data in the log
+    /// has held the task back.
+    waiting_since: Option<i64>,
 }
 
 impl PartitionGroup {
@@ -63,8 +63,14 @@ impl PartitionGroup {
 
     /// The record with the smallest timestamp among the queues' heads. `None` when no
     /// record is buffered, or when a partition in `lagging` (empty here, but with data
-    /// in the log not fetched yet) may hold older records, for at most `max_idle`.
-    pub(crate) fn next(&mut self, lagging: &BTreeSet<TopicPartition>, max_idle: Duration) -> Option<Record> {
+    /// in the log not fetched yet) may hold older records, for at most `max_idle_ms`
+    /// after `now` (clock milliseconds) first found the task waiting.
+    pub(crate) fn next(
+        &mut self,
+        lagging: &BTreeSet<TopicPartition>,
+        now: i64,
+        max_idle_ms: i64,
+    ) -> Option<Record> {
         if self.queues.len() == 1 {
             // One partition: its own order is the order.
             return self.queues[0].1.pop_front();
@@ -74,8 +80,8 @@ impl PartitionGroup {
             .iter()
             .any(|(tp, q)| q.is_empty() && lagging.contains(tp));
         if waiting {
-            let since = *self.waiting_since.get_or_insert_with(Instant::now);
-            if since.elapsed() < max_idle {
+            let since = *self.waiting_since.get_or_insert(now);
+            if now - since < max_idle_ms {
                 return None;
             }
         } else {
@@ -120,18 +126,21 @@ mod tests {
         g.push(record("a", 1, 40));
         // `b` is empty but has data in the log: wait.
         let lagging = BTreeSet::from([b.clone()]);
-        assert!(g.next(&lagging, Duration::from_secs(60)).is_none());
+        assert!(g.next(&lagging, 1_000, 500).is_none());
+        // Still within max_idle of when the waiting began.
+        assert!(g.next(&lagging, 1_499, 500).is_none());
         g.push(record("b", 0, 10));
         g.push(record("b", 1, 35));
-        let order: Vec<(String, i64)> = std::iter::from_fn(|| g.next(&BTreeSet::new(), Duration::ZERO))
+        let order: Vec<(String, i64)> = std::iter::from_fn(|| g.next(&BTreeSet::new(), 1_499, 500))
             .map(|r| (r.topic.to_string(), r.offset))
             .collect();
         assert_eq!(
             order,
             vec![("b".into(), 0), ("a".into(), 0), ("b".into(), 1), ("a".into(), 1)]
         );
-        // Waiting ends after max_idle.
+        // Waiting ends once max_idle has passed on the clock.
         g.push(record("a", 2, 50));
-        assert!(g.next(&lagging, Duration::ZERO).is_some());
+        assert!(g.next(&lagging, 2_000, 500).is_none());
+        assert!(g.next(&lagging, 2_500, 500).is_some());
     }
 }

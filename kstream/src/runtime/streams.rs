@@ -2,65 +2,24 @@
 //! stores.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
+use streamlog::time::{Clock, SystemClock};
 use streamlog::{Cluster, TopicConfig};
 
 use super::global::GlobalThread;
+use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
+use super::shared::{Shared, StoreRegistry};
 use super::task::{TaskId, changelog_topic};
-use super::thread::StreamThread;
+use super::thread::{register_stream_thread, spawn_stream_thread};
 use crate::config::StreamsConfig;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::TopicName;
 use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateStore, typed_serdes};
-
-/// Where the application is in its life.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamsState {
-    /// Built, not started.
-    Created,
-    /// Stream threads are processing.
-    Running,
-    /// A stream thread stopped with this error.
-    Error(String),
-    /// Closed.
-    NotRunning,
-}
-
-/// The local instances of each store, by store name.
-pub(crate) type StoreRegistry = HashMap<String, Vec<(TaskId, Arc<StateStore>)>>;
-
-/// What the threads share with the application handle.
-pub(crate) struct Shared {
-    pub(crate) topology: Topology,
-    pub(crate) config: StreamsConfig,
-    pub(crate) cluster: Cluster,
-    /// Source topics (resolved) to their sub-topology.
-    pub(crate) topic_subtopology: HashMap<String, usize>,
-    /// Partition counts of every topic the topology writes to.
-    pub(crate) partition_counts: HashMap<String, i32>,
-    pub(crate) stores: RwLock<StoreRegistry>,
-    /// Global tables' stores, by store name.
-    pub(crate) global_stores: HashMap<String, Arc<StateStore>>,
-    pub(crate) state: Mutex<StreamsState>,
-    pub(crate) shutdown: AtomicBool,
-}
-
-impl Shared {
-    /// The directory of a task's persistent state.
-    pub(crate) fn task_dir(&self, task: TaskId) -> PathBuf {
-        self.config
-            .state_dir
-            .join(&self.config.application_id)
-            .join(task.to_string())
-    }
-}
 
 /// A running topology: `N` stream threads in one consumer group (`application.id`),
 /// one task per partition of each sub-topology, stores restored from their changelogs.
@@ -79,25 +38,49 @@ impl Shared {
 ///     .stream("in", Consumed::with(StringSerde, StringSerde))
 ///     .map_values(|v| v.to_uppercase())
 ///     .to("out", Produced::with(StringSerde, StringSerde));
-/// let config = StreamsConfig::new("upper").set("commit.interval.ms", "50").unwrap();
+/// let config = StreamsConfig::new("upper").commit_interval(Duration::from_millis(50));
 /// let mut app = KafkaStreams::new(builder.build().unwrap(), cluster.clone(), config).unwrap();
 /// app.start().unwrap();
 /// let producer = cluster.producer(&ClientConfig::new()).unwrap();
 /// producer.send(ProducerRecord::new("in").key("k").value("hello")).unwrap();
 /// producer.flush(Duration::from_secs(5)).unwrap();
 /// app.wait_until_caught_up(Duration::from_secs(10)).unwrap();
-/// app.close().unwrap();
+/// assert!(app.close(Duration::from_secs(10)));
 /// ```
 pub struct KafkaStreams {
     shared: Arc<Shared>,
-    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for KafkaStreams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaStreams")
+            .field("application_id", &self.shared.config.application_id)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
 }
 
 impl KafkaStreams {
-    /// Checks the topology against the log: source topics exist, co-partitioned topics
+    /// Checks the configuration (an error names the first key whose value does not
+    /// fit) and the topology against the log: source topics exist, co-partitioned topics
     /// have equal partition counts; creates the internal topics (repartition topics,
-    /// compacted changelogs).
+    /// compacted changelogs). The threads go by the system's clock.
     pub fn new(topology: Topology, cluster: Cluster, config: StreamsConfig) -> Result<Self> {
+        Self::with_clock(topology, cluster, config, SystemClock)
+    }
+
+    /// As [`KafkaStreams::new`], with the threads going by `clock` (Kafka Streams'
+    /// `Time`): commit and checkpoint intervals, wall-clock punctuation and the time it
+    /// passes to punctuators, how long a task waits for a lagging partition, restore and
+    /// bootstrap deadlines, and the timeouts of [`KafkaStreams::wait_until_caught_up`]
+    /// and [`KafkaStreams::close`]. Polls still wait real time.
+    pub fn with_clock(
+        topology: Topology,
+        cluster: Cluster,
+        config: StreamsConfig,
+        clock: impl Clock + 'static,
+    ) -> Result<Self> {
+        let config = config.resolve()?;
         let admin = cluster.admin()?;
         let graph = &topology.graph;
         let app = &config.application_id;
@@ -171,64 +154,89 @@ impl KafkaStreams {
                 topology,
                 config,
                 cluster,
+                clock: Arc::new(clock),
                 topic_subtopology,
                 partition_counts,
                 stores: RwLock::new(registry),
                 global_stores,
-                state: Mutex::new(StreamsState::Created),
+                lifecycle: Lifecycle::default(),
                 shutdown: AtomicBool::new(false),
+                threads: Mutex::new(Vec::new()),
+                thread_counter: AtomicUsize::new(0),
             }),
-            threads: Vec::new(),
         })
     }
 
-    /// Starts the stream threads.
+    /// Calls `listener(new, old)` at each change of [`KafkaStreams::state`], in the
+    /// order of the changes, on the thread that made it (a stream thread, or the one
+    /// calling `start` or `close`). Only before [`KafkaStreams::start`]: later it is an
+    /// [`Error::InvalidState`].
+    pub fn set_state_listener(
+        &mut self,
+        listener: impl Fn(StreamsState, StreamsState) + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.shared.lifecycle.set_listener(Arc::new(listener))
+    }
+
+    /// Decides what happens when a thread fails (a processor's error, a serde's, the
+    /// log's): `handler` gets the error and answers with a
+    /// [`StreamThreadExceptionResponse`]. Without a handler the client shuts down
+    /// ([`StreamThreadExceptionResponse::ShutdownClient`]), as in Kafka Streams. Only
+    /// before [`KafkaStreams::start`]: later it is an [`Error::InvalidState`].
+    pub fn set_uncaught_exception_handler(
+        &mut self,
+        handler: impl Fn(&Error) -> StreamThreadExceptionResponse + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.shared.lifecycle.set_handler(Arc::new(handler))
+    }
+
+    /// Starts the application (`Created` to `Rebalancing`): bootstraps the global
+    /// tables, then starts the stream threads. Once every stream thread runs the tasks
+    /// the group gave it, the application is `Running`. Starting twice is an
+    /// [`Error::InvalidState`].
     pub fn start(&mut self) -> Result<()> {
-        if *self.shared.state.lock() != StreamsState::Created {
-            return Err(Error::NotRunning("start was called twice".into()));
-        }
-        *self.shared.state.lock() = StreamsState::Running;
+        self.shared.lifecycle.start()?;
         if !self.shared.topology.graph.globals.is_empty() {
-            let mut global = GlobalThread::new(self.shared.clone())?;
-            global.bootstrap()?;
-            let shared = self.shared.clone();
-            let handle = std::thread::Builder::new()
-                .name(format!(
-                    "{}-GlobalStreamThread",
-                    self.shared.config.application_id
-                ))
-                .spawn(move || {
-                    if let Err(e) = global.run() {
-                        tracing::error!(error = %e, "global stream thread stopped");
-                        *shared.state.lock() = StreamsState::Error(e.to_string());
-                        shared.shutdown.store(true, Ordering::SeqCst);
-                    }
-                })
-                .map_err(|e| Error::NotRunning(format!("cannot start the global thread: {e}")))?;
-            self.threads.push(handle);
+            let global = GlobalThread::new(self.shared.clone()).and_then(|mut global| {
+                global.bootstrap()?;
+                Ok(global)
+            });
+            if let Err(error) = global.and_then(GlobalThread::spawn) {
+                let name = format!("{}-GlobalStreamThread", self.shared.config.application_id);
+                return Err(self.fail_to_start(name, error));
+            }
         }
-        for i in 0..self.shared.config.num_stream_threads {
-            let shared = self.shared.clone();
-            let name = format!("{}-StreamThread-{}", self.shared.config.application_id, i + 1);
-            let handle = std::thread::Builder::new()
-                .name(name.clone())
-                .spawn(move || {
-                    let result = StreamThread::new(shared.clone(), name).and_then(|mut t| t.run());
-                    if let Err(e) = result {
-                        tracing::error!(error = %e, "stream thread stopped");
-                        *shared.state.lock() = StreamsState::Error(e.to_string());
-                        shared.shutdown.store(true, Ordering::SeqCst);
-                    }
-                })
-                .map_err(|e| Error::NotRunning(format!("cannot start a stream thread: {e}")))?;
-            self.threads.push(handle);
+        let names: Vec<String> = (0..self.shared.config.num_stream_threads)
+            .map(|_| register_stream_thread(&self.shared))
+            .collect();
+        let mut names = names.into_iter();
+        while let Some(name) = names.next() {
+            if let Err(error) = spawn_stream_thread(&self.shared, name.clone()) {
+                for never_started in names {
+                    self.shared.lifecycle.thread_stopped(Some(&never_started));
+                }
+                return Err(self.fail_to_start(name, error));
+            }
         }
         Ok(())
     }
 
+    /// A thread could not start: the application goes to `Error` (once the threads
+    /// started so far stop).
+    fn fail_to_start(&self, thread: String, error: Error) -> Error {
+        tracing::error!(thread, %error, "cannot start the thread");
+        let error = Arc::new(error);
+        self.shared.lifecycle.fail(&thread, error.clone());
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        Error::ThreadFailed {
+            thread,
+            source: error,
+        }
+    }
+
     /// The application's state.
     pub fn state(&self) -> StreamsState {
-        self.shared.state.lock().clone()
+        self.shared.lifecycle.state()
     }
 
     /// The local instances of store `name`, queried as one while the topology runs.
@@ -257,13 +265,31 @@ impl KafkaStreams {
     }
 
     /// Waits until the group has committed every record of every source topic
-    /// (repartition topics included), or fails after `timeout`.
+    /// (repartition topics included), or fails after `timeout` (on the application's
+    /// clock). Fails at once when a thread's failure stopped the application
+    /// ([`Error::ThreadFailed`]) or when it is not started or closed
+    /// ([`Error::InvalidState`]).
     pub fn wait_until_caught_up(&self, timeout: Duration) -> Result<()> {
         let admin = self.shared.cluster.admin()?;
-        let deadline = Instant::now() + timeout;
+        let clock = &self.shared.clock;
+        let deadline = clock
+            .now_millis()
+            .saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
         loop {
-            if let StreamsState::Error(e) = self.state() {
-                return Err(Error::NotRunning(e));
+            match self.state() {
+                StreamsState::Rebalancing | StreamsState::Running => {}
+                StreamsState::PendingError | StreamsState::Error => {
+                    return Err(self.shared.lifecycle.failure().unwrap_or(Error::InvalidState {
+                        operation: "wait until caught up",
+                        state: StreamsState::Error,
+                    }));
+                }
+                state => {
+                    return Err(Error::InvalidState {
+                        operation: "wait until caught up",
+                        state,
+                    });
+                }
             }
             let mut lag = 0;
             for topic in self.shared.topic_subtopology.keys() {
@@ -276,7 +302,7 @@ impl KafkaStreams {
             if lag == 0 {
                 return Ok(());
             }
-            if Instant::now() > deadline {
+            if clock.now_millis() > deadline {
                 return Err(Error::NotRunning(format!(
                     "still {lag} records behind after {timeout:?}"
                 )));
@@ -285,26 +311,55 @@ impl KafkaStreams {
         }
     }
 
-    /// Commits and stops the threads (graceful shutdown).
-    pub fn close(mut self) -> Result<()> {
-        self.stop()
+    /// Stops the application (Kafka Streams' `close(Duration)`): `PendingShutdown`,
+    /// the stream threads commit and leave the group, then `NotRunning`. `true` when
+    /// every thread stopped within `timeout` (on the application's clock), `false` when
+    /// some still run (they go on stopping; a later `close` waits for them again).
+    /// Closing an application that stopped already (`NotRunning`, or `Error` after a
+    /// thread's failure) returns `true` at once.
+    pub fn close(&self, timeout: Duration) -> bool {
+        self.shared.lifecycle.shut_down();
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        if !self
+            .shared
+            .lifecycle
+            .wait_until_stopped(&*self.shared.clock, timeout)
+        {
+            return false;
+        }
+        // Every thread has said it stopped: joining only waits for it to return.
+        let threads = std::mem::take(&mut *self.shared.threads.lock());
+        for thread in threads {
+            let _ = thread.join();
+        }
+        true
     }
 
-    fn stop(&mut self) -> Result<()> {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+    /// Deletes this application's local state (Kafka Streams' `cleanUp`): the
+    /// directory `state.dir/application.id`, with the persistent stores and
+    /// checkpoints of every task, so the next start restores all stores from their
+    /// changelogs. Only while no thread runs (before `start`, or once `NotRunning` or
+    /// `Error`): otherwise an [`Error::InvalidState`].
+    pub fn clean_up(&self) -> Result<()> {
+        let state = self.state();
+        if state != StreamsState::Created && !state.has_completed_shutdown() {
+            return Err(Error::InvalidState {
+                operation: "clean up the local state",
+                state,
+            });
         }
-        let mut state = self.shared.state.lock();
-        match std::mem::replace(&mut *state, StreamsState::NotRunning) {
-            StreamsState::Error(e) => Err(Error::NotRunning(e)),
-            _ => Ok(()),
+        let path = self.shared.app_dir();
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::StateDirectory { path, source }),
         }
     }
 }
 
 impl Drop for KafkaStreams {
+    /// Closes the application, waiting for its threads as long as they take.
     fn drop(&mut self) {
-        let _ = self.stop();
+        self.close(Duration::MAX);
     }
 }

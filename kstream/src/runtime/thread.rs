@@ -1,82 +1,192 @@
-//! A stream thread: one consumer in the application's group, the tasks of the
-//! partitions it owns, restore before processing, commit at each interval.
+//! A stream thread (Kafka Streams' `StreamThread`): one consumer in the application's
+//! group and one producer; it polls, hands the records to its tasks, pauses partitions
+//! with full buffers, punctuates, and commits at each interval. Its
+//! [`TaskManager`] creates and closes the tasks as the group moves partitions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
-use streamlog::{
-    Consumer, Offset, OffsetCommitter, Producer, ProducerRecord, RebalanceListener, TopicPartition,
-};
+use streamlog::{Admin, Consumer, OffsetCommitter, Producer, RebalanceListener, TopicPartition};
 
-use super::partition_group::PartitionGroup;
-use super::streams::Shared;
-use super::task::{Task, TaskId};
+use super::lifecycle::{StreamThreadExceptionResponse, ThreadState};
+use super::shared::Shared;
+use super::task::TaskId;
+use super::task_manager::TaskManager;
+use crate::error::{Error, Result, StoppedWaiting};
 
 /// How long a task waits for a partition that has data in the log but none fetched,
 /// before it processes the other partitions' records anyway.
-const MAX_TASK_IDLE: Duration = Duration::from_millis(500);
-/// How often persistent stores are made durable and checkpointed (at a commit).
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
-
-/// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
-/// waiting is paused.
-const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
-use crate::config::RecordHandling;
-use crate::error::Result;
-use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
+const MAX_TASK_IDLE_MS: i64 = 500;
+/// How long one poll waits for records.
+const POLL_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Partition changes seen in the rebalance callbacks, applied after `poll` returns.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Changes {
     assigned: Vec<TopicPartition>,
     revoked: Vec<TopicPartition>,
+    /// Whether the group gave this thread its partitions (maybe none) since the last
+    /// poll.
+    assignment_received: bool,
 }
 
+#[derive(Debug)]
 struct Listener(Arc<Mutex<Changes>>);
 
 impl RebalanceListener for Listener {
     fn on_partitions_assigned(&mut self, _: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
-        self.0.lock().assigned.extend_from_slice(partitions);
+        let mut changes = self.0.lock();
+        changes.assigned.extend_from_slice(partitions);
+        changes.assignment_received = true;
     }
     fn on_partitions_revoked(&mut self, _: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
         self.0.lock().revoked.extend_from_slice(partitions);
     }
 }
 
+/// The next free stream thread name (`<application.id>-StreamThread-<n>`), counted
+/// by the application as a thread that is starting: until it runs its tasks, the
+/// application is `Rebalancing`.
+pub(crate) fn register_stream_thread(shared: &Shared) -> String {
+    let n = shared.thread_counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let name = format!("{}-StreamThread-{n}", shared.config.application_id);
+    shared.lifecycle.stream_thread_started(&name);
+    name
+}
+
+/// Tells the application that a thread ended, however it ends: a thread that panics
+/// (a processor's panic) shuts the client down to `Error`, so that `close` does not
+/// wait for it forever.
+pub(crate) struct ExitGuard {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) thread: String,
+    /// Whether it is a stream thread (else the global thread).
+    pub(crate) stream_thread: bool,
+}
+
+impl std::fmt::Debug for ExitGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExitGuard")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.shared
+                .lifecycle
+                .fail(&self.thread, Arc::new(Error::ThreadPanicked));
+            self.shared.shutdown.store(true, Ordering::SeqCst);
+        }
+        let stream_thread = self.stream_thread.then_some(self.thread.as_str());
+        self.shared.lifecycle.thread_stopped(stream_thread);
+    }
+}
+
+/// Starts a stream thread, registered first with [`register_stream_thread`].
+pub(crate) fn spawn_stream_thread(shared: &Arc<Shared>, name: String) -> Result<()> {
+    let exit = ExitGuard {
+        shared: shared.clone(),
+        thread: name.clone(),
+        stream_thread: true,
+    };
+    let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
+        let shared = &exit.shared;
+        let result = StreamThread::new(shared.clone(), exit.thread.clone()).and_then(StreamThread::run);
+        match result {
+            // Closing stopped a record's wait for an unavailable dependency: a clean
+            // stop, with the record neither processed nor committed.
+            Err(Error::SerdeUnavailable {
+                stopped: StoppedWaiting::Closing,
+                topic,
+                partition,
+                offset,
+                ..
+            }) => tracing::info!(thread = %exit.thread, %topic, partition, offset, "closed while a record waited for an unavailable dependency"),
+            Err(error) => on_thread_failure(shared, &exit.thread, error, true),
+            Ok(()) => {}
+        }
+    });
+    match spawned {
+        Ok(handle) => {
+            shared.threads.lock().push(handle);
+            Ok(())
+        }
+        // The closure, with the guard, was dropped: the thread is counted out.
+        Err(source) => Err(Error::ThreadSpawn { thread: name, source }),
+    }
+}
+
+/// Asks the uncaught-exception handler what to do about a thread's failure, and does
+/// it: a new stream thread in place of this one, or the client shuts down.
+pub(crate) fn on_thread_failure(shared: &Arc<Shared>, thread: &str, error: Error, replaceable: bool) {
+    tracing::error!(thread, %error, "thread stopped");
+    let response = (shared.lifecycle.handler())(&error);
+    let error = Arc::new(error);
+    let shutting_down = shared.shutdown.load(Ordering::SeqCst);
+    match response {
+        StreamThreadExceptionResponse::ReplaceThread if shutting_down => {}
+        StreamThreadExceptionResponse::ReplaceThread if replaceable => {
+            match spawn_stream_thread(shared, register_stream_thread(shared)) {
+                Ok(()) => {
+                    tracing::info!(thread, "replaced by a new stream thread");
+                    return;
+                }
+                Err(e) => tracing::error!(thread, error = %e, "cannot replace the thread; shutting down"),
+            }
+        }
+        StreamThreadExceptionResponse::ShutdownApplication => tracing::warn!(
+            thread,
+            "shutting down this client only: other instances of the application are not asked to"
+        ),
+        _ => {}
+    }
+    shared.lifecycle.fail(thread, error);
+    shared.shutdown.store(true, Ordering::SeqCst);
+}
+
+/// One stream thread.
 pub(crate) struct StreamThread {
     shared: Arc<Shared>,
     name: String,
     consumer: Box<dyn Consumer>,
     producer: Box<dyn Producer>,
     changes: Arc<Mutex<Changes>>,
-    tasks: BTreeMap<TaskId, Task>,
-    /// Fetched records per task, handed out in timestamp order.
-    buffers: BTreeMap<TaskId, PartitionGroup>,
+    tasks: TaskManager,
     /// The last end offset seen per input partition.
     ends: HashMap<TopicPartition, i64>,
-    admin: Box<dyn streamlog::Admin>,
-    paused: BTreeSet<TopicPartition>,
-    last_commit: Instant,
-    /// When persistent stores were last made durable and checkpointed.
-    last_checkpoint: Instant,
-    started: Instant,
+    admin: Box<dyn Admin>,
+}
+
+impl std::fmt::Debug for StreamThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamThread")
+            .field("name", &self.name)
+            .field("tasks", &self.tasks)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StreamThread {
     pub(crate) fn new(shared: Arc<Shared>, name: String) -> Result<Self> {
         let app = shared.config.application_id.clone();
-        let consumer_config = shared
+        let mut consumer_config = shared
             .config
             .client
             .clone()
             .group_id(app.as_str())
             .client_id(name.as_str())
-            .set("auto.offset.reset", "earliest")
             .set("enable.auto.commit", "false")
             .set("partition.assignment.strategy", "range");
+        // Kafka Streams' default; `auto.offset.reset` in the configuration overrides it.
+        if consumer_config.get("auto.offset.reset").is_none() {
+            consumer_config.insert("auto.offset.reset", "earliest");
+        }
         let mut consumer = shared.cluster.consumer(&consumer_config)?;
         let producer = shared
             .cluster
@@ -86,98 +196,76 @@ impl StreamThread {
         let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
         consumer.subscribe_with_listener(&topics, Box::new(Listener(changes.clone())))?;
         Ok(Self {
+            tasks: TaskManager::new(shared.clone(), name.clone()),
             shared,
             name,
             consumer,
             producer,
             changes,
-            tasks: BTreeMap::new(),
-            buffers: BTreeMap::new(),
             ends: HashMap::new(),
             admin,
-            paused: BTreeSet::new(),
-            last_commit: Instant::now(),
-            last_checkpoint: Instant::now(),
-            started: Instant::now(),
         })
     }
 
-    fn wall(&self) -> i64 {
-        self.started.elapsed().as_millis() as i64
-    }
-
-    pub(crate) fn run(&mut self) -> Result<()> {
-        while !self.shared.shutdown.load(Ordering::SeqCst) {
-            let records = self.consumer.poll(Duration::from_millis(100))?;
-            self.apply_rebalance()?;
-            let wall = self.wall();
-            for record in records {
-                let Some(id) = self.task_of_record(&record.topic, record.partition) else {
-                    continue;
-                };
-                let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
-                    continue;
-                };
-                if group.passes_through() {
-                    task.process(&record, wall)?;
-                } else {
-                    group.push(record);
-                }
-            }
-            self.pause_full_partitions()?;
-            let mut commit_now = false;
-            let ids: Vec<TaskId> = self.tasks.keys().copied().collect();
-            for id in ids {
-                let lagging = self.lagging(id)?;
-                let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
-                    continue;
-                };
-                while let Some(record) = group.next(&lagging, MAX_TASK_IDLE) {
-                    task.process(&record, wall)?;
-                }
-                // A full cache is a commit, not a flush alone: the changelogs never run
-                // ahead of the committed input offsets.
-                commit_now |= task.cache_full(self.shared.config.cache_max_records);
-            }
-            for task in self.tasks.values_mut() {
-                task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
-            }
-            self.send_output()?;
-            if commit_now || self.last_commit.elapsed() >= self.shared.config.commit_interval {
-                let durable = self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL;
-                self.commit(durable)?;
+    /// Processes until the application shuts down, then commits and leaves the group.
+    /// On an error the tasks are closed without committing and the consumer leaves the
+    /// group, so the tasks' next owner starts from the last commit.
+    pub(crate) fn run(mut self) -> Result<()> {
+        let result = self.run_loop();
+        if result.is_err() {
+            self.tasks.close_all();
+            if let Err(e) = self.consumer.close() {
+                tracing::warn!(thread = %self.name, error = %e, "closing the consumer of a failed thread");
             }
         }
-        self.commit(true)?;
+        result
+    }
+
+    fn run_loop(&mut self) -> Result<()> {
+        while !self.shared.shutdown.load(Ordering::SeqCst) {
+            let records = self.consumer.poll(POLL_TIMEOUT)?;
+            self.apply_rebalance()?;
+            let wall = self.shared.now();
+            for record in records {
+                self.tasks.add_record(record, wall)?;
+            }
+            self.tasks.pause_full_partitions(&mut *self.consumer)?;
+            let mut commit_now = false;
+            for id in self.tasks.task_ids() {
+                let lagging = self.lagging(id)?;
+                commit_now |= self.tasks.process_queued(id, &lagging, MAX_TASK_IDLE_MS, wall)?;
+            }
+            self.tasks.punctuate_wall_clock(wall)?;
+            self.tasks.send_output(&*self.producer)?;
+            if commit_now || self.tasks.commit_due(self.shared.now()) {
+                self.tasks.commit(&mut *self.consumer, &*self.producer, false)?;
+            }
+        }
+        self.tasks.commit(&mut *self.consumer, &*self.producer, true)?;
+        self.tasks.close_all();
         self.consumer.close()?;
         Ok(())
     }
 
-    /// Pauses the partitions with a full buffer, so the consumer fetches the others
-    /// (a task needs the heads of all its partitions to pick by timestamp), and resumes
-    /// them once their buffer has drained.
-    fn pause_full_partitions(&mut self) -> Result<()> {
-        let mut pause = Vec::new();
-        let mut resume = Vec::new();
-        for group in self.buffers.values() {
-            for tp in group.partitions() {
-                let full = group.buffered(tp) >= BUFFERED_RECORDS_PER_PARTITION;
-                match (full, self.paused.contains(tp)) {
-                    (true, false) => pause.push(tp.clone()),
-                    (false, true) => resume.push(tp.clone()),
-                    _ => {}
-                }
-            }
+    /// Applies the partitions the rebalance callbacks saw, telling the application
+    /// where the thread is.
+    fn apply_rebalance(&mut self) -> Result<()> {
+        let Changes {
+            assigned,
+            revoked,
+            assignment_received,
+        } = std::mem::take(&mut *self.changes.lock());
+        if !assignment_received && revoked.is_empty() {
+            return Ok(());
         }
-        if !pause.is_empty() {
-            self.consumer.pause(&pause)?;
-            self.paused.extend(pause);
-        }
-        if !resume.is_empty() {
-            self.consumer.resume(&resume)?;
-            for tp in &resume {
-                self.paused.remove(tp);
-            }
+        self.shared
+            .lifecycle
+            .stream_thread_is(&self.name, ThreadState::Rebalancing);
+        self.tasks.handle_rebalance(&assigned, &revoked)?;
+        if assignment_received {
+            self.shared
+                .lifecycle
+                .stream_thread_is(&self.name, ThreadState::Running);
         }
         Ok(())
     }
@@ -186,10 +274,11 @@ impl StreamThread {
     /// waits for one of them once its buffer is empty.
     fn lagging(&mut self, id: TaskId) -> Result<BTreeSet<TopicPartition>> {
         let mut lagging = BTreeSet::new();
-        let Some(group) = self.buffers.get(&id) else {
+        let Some(partitions) = self.tasks.partitions_of(id) else {
             return Ok(lagging);
         };
-        if group.partitions().nth(1).is_none() {
+        let partitions: Vec<&TopicPartition> = partitions.collect();
+        if partitions.len() < 2 {
             // One partition: there is no order across partitions to wait for.
             return Ok(lagging);
         }
@@ -198,16 +287,15 @@ impl StreamThread {
         // fetch, is short of the log's end), and the task must then wait for it rather
         // than run ahead on the others. The log is asked for an end only when the end
         // last seen is reached.
-        let (consumer, admin, ends) = (&self.consumer, &self.admin, &mut self.ends);
-        for tp in group.partitions() {
+        for tp in partitions {
             // Nothing fetched yet: the position is the log's start.
-            let position = consumer.position(tp).unwrap_or(0);
-            let known = ends.get(tp).copied().unwrap_or(0);
+            let position = self.consumer.position(tp).unwrap_or(0);
+            let known = self.ends.get(tp).copied().unwrap_or(0);
             let end = if position < known {
                 known
             } else {
-                let end = admin.watermarks(tp)?.high;
-                ends.insert(tp.clone(), end);
+                let end = self.admin.watermarks(tp)?.high;
+                self.ends.insert(tp.clone(), end);
                 end
             };
             if position < end {
@@ -215,269 +303,5 @@ impl StreamThread {
             }
         }
         Ok(lagging)
-    }
-
-    fn send_output(&mut self) -> Result<()> {
-        let mut out: Vec<ProducerRecord> = Vec::new();
-        for task in self.tasks.values_mut() {
-            let produced = task.take_output();
-            if out.is_empty() {
-                out = produced;
-            } else {
-                out.extend(produced);
-            }
-        }
-        if !out.is_empty() {
-            self.producer.send_batch(out)?;
-        }
-        Ok(())
-    }
-
-    /// At-least-once commit: stores to their changelogs, then everything produced is
-    /// flushed, then the input offsets are committed. A `durable` commit also makes
-    /// persistent stores durable (RocksDB's memtables to disk) and writes their
-    /// checkpoints; the others leave both as they were, which stays consistent: a
-    /// restart replays the changelogs from the older checkpoint, and replaying values
-    /// already on disk changes nothing.
-    fn commit(&mut self, durable: bool) -> Result<()> {
-        for task in self.tasks.values_mut() {
-            task.flush_stores(durable)?;
-        }
-        self.send_output()?;
-        self.producer.flush(Duration::from_secs(30))?;
-        let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
-        if !offsets.is_empty() {
-            match self.consumer.commit_offsets(&offsets) {
-                // The group is rebalancing or moved a partition: the next commit
-                // covers these offsets, or the next owner redoes the records.
-                Err(streamlog::Error::CommitFailed { reason, .. }) => {
-                    tracing::warn!(thread = %self.name, %reason, "offset commit refused; retried at the next commit");
-                    metrics::counter!("kstream_commit_failures_total").increment(1);
-                    return Ok(());
-                }
-                other => other?,
-            }
-        }
-        if durable {
-            for task in self.tasks.values() {
-                self.write_checkpoint(task)?;
-            }
-            self.last_checkpoint = Instant::now();
-        }
-        self.last_commit = Instant::now();
-        metrics::counter!("kstream_commits_total").increment(1);
-        Ok(())
-    }
-
-    fn apply_rebalance(&mut self) -> Result<()> {
-        let Changes { assigned, revoked } = std::mem::take(&mut *self.changes.lock());
-        let wanted: BTreeSet<TaskId> = assigned.iter().filter_map(|tp| self.task_of(tp)).collect();
-        if !revoked.is_empty() {
-            // An eager rebalance revokes everything and assigns again: tasks that come
-            // back stay, with their stores.
-            let gone: BTreeSet<TaskId> = revoked
-                .iter()
-                .filter_map(|tp| self.task_of(tp))
-                .filter(|id| !wanted.contains(id))
-                .collect();
-            // The partitions are gone already, so their offsets cannot be committed
-            // here: the tasks go with what they did since the last commit (neither its
-            // store updates nor its offsets were committed), and the next owner
-            // processes those records again from the changelogs' state at that commit.
-            for id in gone {
-                self.buffers.remove(&id);
-                self.paused.retain(|tp| {
-                    self.shared.topic_subtopology.get(&tp.topic) != Some(&id.subtopology)
-                        || tp.partition != id.partition
-                });
-                let Some(task) = self.tasks.remove(&id) else {
-                    continue;
-                };
-                let mut stores = self.shared.stores.write();
-                for mine in &task.stores {
-                    if let Some(instances) = stores.get_mut(mine.name()) {
-                        instances.retain(|(_, s)| !Arc::ptr_eq(s, mine));
-                    }
-                }
-            }
-        }
-        for id in wanted {
-            if !self.tasks.contains_key(&id) {
-                let task = self.create_task(id)?;
-                self.tasks.insert(id, task);
-            }
-        }
-        for tp in &assigned {
-            if let Some(id) = self.task_of(tp) {
-                self.buffers.entry(id).or_default().add_partition(tp.clone());
-            }
-        }
-        Ok(())
-    }
-
-    fn task_of(&self, tp: &TopicPartition) -> Option<TaskId> {
-        self.task_of_record(&tp.topic, tp.partition)
-    }
-
-    fn task_of_record(&self, topic: &str, partition: i32) -> Option<TaskId> {
-        self.shared
-            .topic_subtopology
-            .get(topic)
-            .map(|&subtopology| TaskId {
-                subtopology,
-                partition,
-            })
-    }
-
-    fn create_task(&mut self, id: TaskId) -> Result<Task> {
-        let shared = self.shared.clone();
-        let checkpoint = self.read_checkpoint(id);
-        let backend = |spec: &StoreSpec, task: TaskId| -> Result<Box<dyn KeyValueBackend>> {
-            open_backend(&shared, spec, task, checkpoint.is_some())
-        };
-        let mut task = Task::new(
-            &self.shared.topology,
-            &self.shared.config.application_id,
-            id,
-            RecordHandling::of(&self.shared.config),
-            &backend,
-            &self.shared.global_stores,
-        )?;
-        task.ctx.partition_counts = self.shared.partition_counts.clone();
-        let shared = self.shared.clone();
-        task.ctx.unavailable.closing = Some(Arc::new(move || shared.shutdown.load(Ordering::SeqCst)));
-        self.restore(&task, checkpoint.unwrap_or_default())?;
-        task.init(self.wall())?;
-        let mut stores = self.shared.stores.write();
-        for store in &task.stores {
-            // The newest owner of a task's store wins; the previous owner removes only
-            // its own instance when it lets the task go.
-            let instances = stores.entry(store.name().to_owned()).or_default();
-            instances.retain(|(t, _)| *t != id);
-            instances.push((id, store.clone()));
-        }
-        tracing::info!(thread = %self.name, task = %id, "task created");
-        Ok(task)
-    }
-
-    /// Replays each store's changelog partition from the checkpoint (persistent
-    /// stores) or from the start (in-memory stores) to its end.
-    fn restore(&self, task: &Task, checkpoint: HashMap<String, i64>) -> Result<()> {
-        let admin = self.shared.cluster.admin()?;
-        for store in &task.stores {
-            let Some((topic, partition)) = store.changelog() else {
-                continue;
-            };
-            let tp = TopicPartition::new(&**topic, *partition);
-            let end = admin.watermarks(&tp)?.high;
-            let from = if store.persistent() {
-                checkpoint.get(&*tp.topic).copied().unwrap_or(0)
-            } else {
-                0
-            };
-            if from >= end {
-                continue;
-            }
-            let config = self
-                .shared
-                .config
-                .client
-                .clone()
-                .set("enable.auto.commit", "false");
-            let mut restorer = self.shared.cluster.consumer(&config)?;
-            restorer.assign(std::slice::from_ref(&tp))?;
-            restorer.seek(&tp, Offset::At(from))?;
-            let mut position = from;
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while position < end {
-                let batch = restorer.poll(Duration::from_millis(200))?;
-                for r in &batch {
-                    if let Some(key) = &r.key {
-                        store.restore(key, r.value.as_deref())?;
-                    }
-                    position = r.offset + 1;
-                }
-                if batch.is_empty() && Instant::now() > deadline {
-                    return Err(
-                        store.error(format!("restore stopped at offset {position} of {end} in {tp:?}"))
-                    );
-                }
-            }
-            store.flush_backend()?;
-            tracing::info!(store = store.name(), task = %task.id, records = end - from, "restored");
-        }
-        Ok(())
-    }
-
-    fn checkpoint_path(&self, id: TaskId) -> std::path::PathBuf {
-        self.shared.task_dir(id).join(".checkpoint")
-    }
-
-    fn read_checkpoint(&self, id: TaskId) -> Option<HashMap<String, i64>> {
-        let text = std::fs::read_to_string(self.checkpoint_path(id)).ok()?;
-        Some(
-            text.lines()
-                .filter_map(|l| {
-                    let (topic, offset) = l.rsplit_once(' ')?;
-                    Some((topic.to_owned(), offset.parse().ok()?))
-                })
-                .collect(),
-        )
-    }
-
-    /// Records how far each persistent store's changelog is applied locally.
-    fn write_checkpoint(&self, task: &Task) -> Result<()> {
-        let persistent: Vec<_> = task
-            .stores
-            .iter()
-            .filter(|s| s.persistent() && s.changelog().is_some())
-            .collect();
-        if persistent.is_empty() {
-            return Ok(());
-        }
-        let admin = self.shared.cluster.admin()?;
-        let mut text = String::new();
-        for store in persistent {
-            if let Some((topic, partition)) = store.changelog() {
-                let end = admin.watermarks(&TopicPartition::new(&**topic, *partition))?.high;
-                text.push_str(&format!("{topic} {end}\n"));
-            }
-        }
-        let path = self.checkpoint_path(task.id);
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, text)?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| crate::Error::Store {
-            store: format!("checkpoint of task {}", task.id),
-            reason: format!("{}: {e}", path.display()),
-        })
-    }
-}
-
-/// The backend of a store: in memory, or RocksDB under the task's directory (wiped
-/// first when there is no checkpoint saying how far it is).
-#[cfg_attr(not(feature = "rocksdb"), allow(unused_variables))]
-fn open_backend(
-    shared: &Shared,
-    spec: &StoreSpec,
-    task: TaskId,
-    checkpointed: bool,
-) -> Result<Box<dyn KeyValueBackend>> {
-    match spec.kind.unwrap_or(shared.config.default_store) {
-        StoreKind::InMemory => Ok(Box::new(InMemoryBackend::default())),
-        #[cfg(feature = "rocksdb")]
-        StoreKind::RocksDb => {
-            let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
-            if !checkpointed && dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::Store {
-                    store: spec.name.clone(),
-                    reason: format!("cannot wipe {}: {e}", dir.display()),
-                })?;
-            }
-            Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))
-        }
     }
 }

@@ -278,12 +278,10 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
         if NOT_MODELLED.contains(&key.as_str()) {
             continue;
         }
-        config = config
-            .set(key, value)
-            .map_err(|e| format!("config `{key}`: {e}"))?;
+        config = config.set(key, value);
     }
     let driver = TopologyTestDriver::with_config(topology, &config)
-        .map_err(|e| format!("starting the driver: {e}"))?;
+        .map_err(|e| format!("starting the driver (config {config:?}): {e}"))?;
     let mut outcome = Outcome::default();
     for (i, step) in scenario.steps.iter().enumerate() {
         let result = match step {

@@ -14,6 +14,8 @@
 //! cargo run --release -p streamkit-benches --features kafka,rocksdb --bin streams_compare
 //! ```
 
+#[path = "../../../../examples/src/error_report.rs"]
+mod error_report;
 mod pipelines;
 mod process;
 
@@ -23,7 +25,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use kstream::{KafkaStreams, StreamsConfig, StreamsState};
+use kstream::{KafkaStreams, StreamThreadExceptionResponse, StreamsConfig, StreamsState};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig as RdConfig, Offset, TopicPartitionList};
 use streamlog::{Admin, ClientConfig, Cluster, TopicConfig};
@@ -127,11 +129,15 @@ type BoxError = Box<dyn std::error::Error>;
 /// it does not support).
 const UNSUPPORTED: i32 = 3;
 
-fn main() -> Result<(), BoxError> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match cli.role {
+    let result = match cli.role {
         Some(Role::Ours(app)) => run_ours(app),
         None => harness(cli.harness),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => error_report::fail("streams_compare", &*e),
     }
 }
 
@@ -140,25 +146,25 @@ fn run_ours(a: AppArgs) -> Result<(), BoxError> {
     let inputs = split(&a.inputs);
     let outputs = split(&a.outputs);
     let config = StreamsConfig::new(a.application_id.as_str())
-        .set("bootstrap.servers", &a.bootstrap_servers)
-        .and_then(|c| c.set("processing.guarantee", &a.guarantee))
-        .and_then(|c| c.set("state.dir", &a.state_dir))
-        .and_then(|c| c.set("commit.interval.ms", &a.commit_interval_ms.to_string()))
-        .and_then(|c| c.set("num.stream.threads", "1"));
-    let config = match config {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(UNSUPPORTED);
-        }
-    };
+        .bootstrap_servers(a.bootstrap_servers.as_str())
+        .set("processing.guarantee", a.guarantee.as_str())
+        .state_dir(&a.state_dir)
+        .commit_interval(Duration::from_millis(a.commit_interval_ms))
+        .num_stream_threads(1);
+    if let Err(e) = config.validate() {
+        eprintln!("{e}");
+        std::process::exit(UNSUPPORTED);
+    }
     let cluster = Cluster::connect(ClientConfig::new().bootstrap_servers(a.bootstrap_servers.as_str()))?;
     let topology = pipelines::topology(&a.pipeline, &inputs, &outputs)?;
     let mut app = KafkaStreams::new(topology, cluster, config)?;
+    app.set_uncaught_exception_handler(|e| {
+        eprintln!("kstream stopped: {e}");
+        StreamThreadExceptionResponse::ShutdownClient
+    })?;
     app.start()?;
     loop {
-        if let StreamsState::Error(e) = app.state() {
-            eprintln!("kstream stopped: {e}");
+        if app.state() == StreamsState::Error {
             std::process::exit(1);
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -1,0 +1,79 @@
+//! Restoring a task's stores from their changelogs (Kafka Streams'
+//! `StoreChangelogReader`): each store's changelog partition is replayed from the
+//! task's checkpoint (persistent stores) or from the beginning (in-memory stores) to
+//! the end it had when the task was created.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use streamlog::{Offset, TopicPartition};
+
+use super::shared::Shared;
+use super::task::Task;
+use crate::error::Result;
+
+/// How long restoring one store may take: past it, a fetch that brings nothing fails
+/// the restore.
+const RESTORE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Replays changelogs into the stores of new tasks.
+#[derive(Debug)]
+pub(crate) struct ChangelogReader {
+    shared: Arc<Shared>,
+}
+
+impl ChangelogReader {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// Brings every logged store of `task` up to its changelog's end, starting from
+    /// the offsets in `checkpoint` for persistent stores.
+    pub(crate) fn restore(&self, task: &Task, checkpoint: &BTreeMap<TopicPartition, i64>) -> Result<()> {
+        let admin = self.shared.cluster.admin()?;
+        for store in &task.stores {
+            let Some((topic, partition)) = store.changelog() else {
+                continue;
+            };
+            let tp = TopicPartition::new(&**topic, *partition);
+            let end = admin.watermarks(&tp)?.high;
+            let from = if store.persistent() {
+                checkpoint.get(&tp).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            if from >= end {
+                continue;
+            }
+            let config = self
+                .shared
+                .config
+                .client
+                .clone()
+                .set("enable.auto.commit", "false");
+            let mut restorer = self.shared.cluster.consumer(&config)?;
+            restorer.assign(std::slice::from_ref(&tp))?;
+            restorer.seek(&tp, Offset::At(from))?;
+            let mut position = from;
+            let deadline = self.shared.now() + RESTORE_TIMEOUT.as_millis() as i64;
+            while position < end {
+                let batch = restorer.poll(Duration::from_millis(200))?;
+                for r in &batch {
+                    if let Some(key) = &r.key {
+                        store.restore(key, r.value.as_deref())?;
+                    }
+                    position = r.offset + 1;
+                }
+                if batch.is_empty() && self.shared.now() > deadline {
+                    return Err(
+                        store.error(format!("restore stopped at offset {position} of {end} in {tp:?}"))
+                    );
+                }
+            }
+            store.flush_backend()?;
+            tracing::info!(store = store.name(), task = %task.id, records = end - from, "restored");
+        }
+        Ok(())
+    }
+}

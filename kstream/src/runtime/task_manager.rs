@@ -1,0 +1,368 @@
+//! The tasks of one stream thread (Kafka Streams' `TaskManager`): created when the
+//! group assigns their partitions (stores opened, restored, processors initialized),
+//! closed when it takes them away, committed together.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use streamlog::{Consumer, Producer, ProducerRecord, Record, TopicPartition};
+
+use super::changelog_reader::ChangelogReader;
+use super::checkpoint::OffsetCheckpoint;
+use super::partition_group::PartitionGroup;
+use super::shared::Shared;
+use super::task::{Task, TaskId};
+use crate::error::Result;
+use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
+
+/// How often persistent stores are made durable and checkpointed (at a commit).
+const CHECKPOINT_INTERVAL_MS: i64 = 10_000;
+/// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
+/// waiting is paused.
+const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
+/// How long a commit waits for the producer to deliver what the tasks produced.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The tasks a stream thread runs, with the records fetched for them.
+#[derive(Debug)]
+pub(crate) struct TaskManager {
+    shared: Arc<Shared>,
+    /// The stream thread's name, for logs.
+    thread: String,
+    tasks: BTreeMap<TaskId, Task>,
+    /// Fetched records per task, handed out in timestamp order.
+    buffers: BTreeMap<TaskId, PartitionGroup>,
+    paused: BTreeSet<TopicPartition>,
+    changelog_reader: ChangelogReader,
+    /// When the last commit succeeded (clock milliseconds).
+    last_commit: i64,
+    /// When persistent stores were last made durable and checkpointed.
+    last_checkpoint: i64,
+}
+
+impl TaskManager {
+    pub(crate) fn new(shared: Arc<Shared>, thread: String) -> Self {
+        let now = shared.now();
+        Self {
+            changelog_reader: ChangelogReader::new(shared.clone()),
+            shared,
+            thread,
+            tasks: BTreeMap::new(),
+            buffers: BTreeMap::new(),
+            paused: BTreeSet::new(),
+            last_commit: now,
+            last_checkpoint: now,
+        }
+    }
+
+    /// The task that reads `topic`'s partition `partition`.
+    pub(crate) fn task_of(&self, topic: &str, partition: i32) -> Option<TaskId> {
+        self.shared
+            .topic_subtopology
+            .get(topic)
+            .map(|&subtopology| TaskId {
+                subtopology,
+                partition,
+            })
+    }
+
+    fn task_of_partition(&self, tp: &TopicPartition) -> Option<TaskId> {
+        self.task_of(&tp.topic, tp.partition)
+    }
+
+    /// The ids of the running tasks.
+    pub(crate) fn task_ids(&self) -> Vec<TaskId> {
+        self.tasks.keys().copied().collect()
+    }
+
+    /// The input partitions of a task, or `None` for a task this thread does not run.
+    pub(crate) fn partitions_of(&self, id: TaskId) -> Option<impl Iterator<Item = &TopicPartition>> {
+        self.buffers.get(&id).map(PartitionGroup::partitions)
+    }
+
+    /// Applies the partitions the group took away and gave: tasks of revoked
+    /// partitions that did not come back are closed, tasks of new partitions created.
+    pub(crate) fn handle_rebalance(
+        &mut self,
+        assigned: &[TopicPartition],
+        revoked: &[TopicPartition],
+    ) -> Result<()> {
+        let wanted: BTreeSet<TaskId> = assigned
+            .iter()
+            .filter_map(|tp| self.task_of_partition(tp))
+            .collect();
+        // An eager rebalance revokes everything and assigns again: tasks that come
+        // back stay, with their stores.
+        let gone: BTreeSet<TaskId> = revoked
+            .iter()
+            .filter_map(|tp| self.task_of_partition(tp))
+            .filter(|id| !wanted.contains(id))
+            .collect();
+        // The partitions are gone already, so their offsets cannot be committed here:
+        // the tasks go with what they did since the last commit (neither its store
+        // updates nor its offsets were committed), and the next owner processes those
+        // records again from the changelogs' state at that commit.
+        for id in gone {
+            self.close_task(id);
+        }
+        for id in wanted {
+            if !self.tasks.contains_key(&id) {
+                let task = self.create_task(id)?;
+                self.tasks.insert(id, task);
+            }
+        }
+        for tp in assigned {
+            if let Some(id) = self.task_of_partition(tp) {
+                self.buffers.entry(id).or_default().add_partition(tp.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets a task go without committing: its buffered records and its stores.
+    fn close_task(&mut self, id: TaskId) {
+        self.buffers.remove(&id);
+        let topic_subtopology = &self.shared.topic_subtopology;
+        self.paused.retain(|tp| {
+            topic_subtopology.get(&*tp.topic) != Some(&id.subtopology) || tp.partition != id.partition
+        });
+        if let Some(task) = self.tasks.remove(&id) {
+            self.shared.unregister_stores(&task.stores);
+            tracing::info!(thread = %self.thread, task = %id, "task closed");
+        }
+    }
+
+    /// Lets every task go without committing (the thread stops).
+    pub(crate) fn close_all(&mut self) {
+        for id in self.task_ids() {
+            self.close_task(id);
+        }
+    }
+
+    fn checkpoint_file(&self, id: TaskId) -> OffsetCheckpoint {
+        OffsetCheckpoint::new(self.shared.task_dir(id).join(".checkpoint"))
+    }
+
+    fn create_task(&mut self, id: TaskId) -> Result<Task> {
+        let file = self.checkpoint_file(id);
+        // A checkpoint that cannot be read is as good as none: the stores are rebuilt
+        // from their changelogs.
+        let checkpoint = file.read(id.partition).unwrap_or_else(|e| {
+            tracing::warn!(thread = %self.thread, task = %id, error = %e, "ignoring the checkpoint");
+            None
+        });
+        let shared = &self.shared;
+        let backend = |spec: &StoreSpec, task: TaskId| -> Result<Box<dyn KeyValueBackend>> {
+            open_backend(shared, spec, task, checkpoint.is_some())
+        };
+        let mut task = Task::new(
+            &shared.topology,
+            &shared.config.application_id,
+            id,
+            shared.config.record_handling(),
+            &backend,
+            &shared.global_stores,
+        )?;
+        task.ctx.partition_counts = shared.partition_counts.clone();
+        // A record waiting for an unavailable serde dependency stops waiting when the
+        // application closes.
+        let closing = self.shared.clone();
+        task.ctx.unavailable.closing = Some(Arc::new(move || {
+            closing.shutdown.load(std::sync::atomic::Ordering::SeqCst)
+        }));
+        self.changelog_reader
+            .restore(&task, &checkpoint.unwrap_or_default())?;
+        task.init(shared.now())?;
+        shared.register_stores(id, &task.stores);
+        tracing::info!(thread = %self.thread, task = %id, "task created");
+        Ok(task)
+    }
+
+    /// Hands a fetched record to its task: processed at once when nothing is queued
+    /// before it, else queued.
+    pub(crate) fn add_record(&mut self, record: Record, wall: i64) -> Result<()> {
+        let Some(id) = self.task_of(&record.topic, record.partition) else {
+            return Ok(());
+        };
+        let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
+            return Ok(());
+        };
+        if group.passes_through() {
+            task.process(&record, wall)
+        } else {
+            group.push(record);
+            Ok(())
+        }
+    }
+
+    /// Processes a task's queued records in timestamp order, waiting (up to
+    /// `max_idle`) for the partitions in `lagging`. Whether a store's cache is full,
+    /// which asks for a commit.
+    pub(crate) fn process_queued(
+        &mut self,
+        id: TaskId,
+        lagging: &BTreeSet<TopicPartition>,
+        max_idle_ms: i64,
+        wall: i64,
+    ) -> Result<bool> {
+        let (Some(task), Some(group)) = (self.tasks.get_mut(&id), self.buffers.get_mut(&id)) else {
+            return Ok(false);
+        };
+        while let Some(record) = group.next(lagging, wall, max_idle_ms) {
+            task.process(&record, wall)?;
+        }
+        // A full cache is a commit, not a flush alone: the changelogs never run ahead
+        // of the committed input offsets.
+        Ok(task.cache_full(self.shared.config.cache_max_records))
+    }
+
+    /// Fires the wall-clock punctuations that are due.
+    pub(crate) fn punctuate_wall_clock(&mut self, wall: i64) -> Result<()> {
+        for task in self.tasks.values_mut() {
+            task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
+        }
+        Ok(())
+    }
+
+    /// Pauses the partitions with a full buffer, so the consumer fetches the others
+    /// (a task needs the heads of all its partitions to pick by timestamp), and resumes
+    /// them once their buffer has drained.
+    pub(crate) fn pause_full_partitions(&mut self, consumer: &mut dyn Consumer) -> Result<()> {
+        let mut pause = Vec::new();
+        let mut resume = Vec::new();
+        for group in self.buffers.values() {
+            for tp in group.partitions() {
+                let full = group.buffered(tp) >= BUFFERED_RECORDS_PER_PARTITION;
+                match (full, self.paused.contains(tp)) {
+                    (true, false) => pause.push(tp.clone()),
+                    (false, true) => resume.push(tp.clone()),
+                    _ => {}
+                }
+            }
+        }
+        if !pause.is_empty() {
+            consumer.pause(&pause)?;
+            self.paused.extend(pause);
+        }
+        if !resume.is_empty() {
+            consumer.resume(&resume)?;
+            for tp in &resume {
+                self.paused.remove(tp);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what the tasks produced since the last call.
+    pub(crate) fn send_output(&mut self, producer: &dyn Producer) -> Result<()> {
+        let mut out: Vec<ProducerRecord> = Vec::new();
+        for task in self.tasks.values_mut() {
+            let produced = task.take_output();
+            if out.is_empty() {
+                out = produced;
+            } else {
+                out.extend(produced);
+            }
+        }
+        if !out.is_empty() {
+            producer.send_batch(out)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `commit.interval.ms` has passed since the last commit.
+    pub(crate) fn commit_due(&self, now: i64) -> bool {
+        now - self.last_commit >= self.shared.config.commit_interval.as_millis() as i64
+    }
+
+    /// At-least-once commit: stores to their changelogs, then everything produced is
+    /// flushed, then the input offsets are committed. Every `CHECKPOINT_INTERVAL_MS`,
+    /// and on `final_commit`, the commit also makes persistent stores durable
+    /// (RocksDB's memtables to disk) and writes their checkpoints; the others leave
+    /// both as they were, which stays consistent: a restart replays the changelogs
+    /// from the older checkpoint, and replaying values already on disk changes nothing.
+    pub(crate) fn commit(
+        &mut self,
+        consumer: &mut dyn Consumer,
+        producer: &dyn Producer,
+        final_commit: bool,
+    ) -> Result<()> {
+        let now = self.shared.now();
+        let durable = final_commit || now - self.last_checkpoint >= CHECKPOINT_INTERVAL_MS;
+        for task in self.tasks.values_mut() {
+            task.flush_stores(durable)?;
+        }
+        self.send_output(producer)?;
+        producer.flush(FLUSH_TIMEOUT)?;
+        let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
+        if !offsets.is_empty() {
+            match consumer.commit_offsets(&offsets) {
+                // The group is rebalancing or moved a partition: the next commit
+                // covers these offsets, or the next owner redoes the records.
+                Err(streamlog::Error::CommitFailed { reason, .. }) => {
+                    tracing::warn!(thread = %self.thread, %reason, "offset commit refused; retried at the next commit");
+                    metrics::counter!("kstream_commit_failures_total").increment(1);
+                    return Ok(());
+                }
+                other => other?,
+            }
+        }
+        if durable {
+            for task in self.tasks.values() {
+                self.write_checkpoint(task)?;
+            }
+            self.last_checkpoint = now;
+        }
+        self.last_commit = now;
+        metrics::counter!("kstream_commits_total").increment(1);
+        Ok(())
+    }
+
+    /// Records how far each persistent store's changelog is applied locally.
+    fn write_checkpoint(&self, task: &Task) -> Result<()> {
+        let persistent: Vec<_> = task
+            .stores
+            .iter()
+            .filter(|s| s.persistent() && s.changelog().is_some())
+            .collect();
+        if persistent.is_empty() {
+            return Ok(());
+        }
+        let admin = self.shared.cluster.admin()?;
+        let mut offsets = BTreeMap::new();
+        for store in persistent {
+            if let Some((topic, partition)) = store.changelog() {
+                let tp = TopicPartition::new(&**topic, *partition);
+                let end = admin.watermarks(&tp)?.high;
+                offsets.insert(tp, end);
+            }
+        }
+        self.checkpoint_file(task.id).write(&offsets)
+    }
+}
+
+/// The backend of a store: in memory, or RocksDB under the task's directory (wiped
+/// first when there is no checkpoint saying how far it is).
+#[cfg_attr(not(feature = "rocksdb"), allow(unused_variables))]
+fn open_backend(
+    shared: &Shared,
+    spec: &StoreSpec,
+    task: TaskId,
+    checkpointed: bool,
+) -> Result<Box<dyn KeyValueBackend>> {
+    match spec.kind.unwrap_or(shared.config.default_store) {
+        StoreKind::InMemory => Ok(Box::new(InMemoryBackend::default())),
+        #[cfg(feature = "rocksdb")]
+        StoreKind::RocksDb => {
+            let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
+            if !checkpointed && dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::Store {
+                    store: spec.name.clone(),
+                    reason: format!("cannot wipe {}: {e}", dir.display()),
+                })?;
+            }
+            Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))
+        }
+    }
+}
