@@ -1,150 +1,90 @@
 //! [`KTable`]: a changelog stream read as a table, the latest value per key.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::builder::Dsl;
+use super::building::Dsl;
+use super::grouped_table::{self, KGroupedTable};
 use super::kstream::KStream;
-use super::options::Consumed;
-use crate::error::{Error, Result};
-use crate::graph::{Erased, TopicName};
-use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
+use super::ops::{ArcSerde, Change, Materialize, StoreSlot, TableJoinSide, TableJoiner, TableSource};
+use super::options::{Consumed, Grouped, Named};
+use crate::graph::TopicName;
 use crate::serdes::{OptionSerde, SerdeRef};
-use crate::store::{KeyValueStore, Materialized};
+use crate::store::Materialized;
 
-/// A change to one key of a table: the new value (`None`: deleted) and the old one.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Change<V> {
-    pub(crate) new: Option<V>,
-    pub(crate) old: Option<V>,
-}
-
-/// A store a node opens at init and reads or writes per record.
-pub(crate) struct StoreSlot<K, V> {
-    name: String,
-    processor: String,
-    store: Option<KeyValueStore<K, V>>,
-}
-
-impl<K: 'static, V: 'static> StoreSlot<K, V> {
-    pub(crate) fn new(name: &str, processor: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            processor: processor.to_owned(),
-            store: None,
-        }
-    }
-
-    pub(crate) fn open(&mut self, ctx: &TaskCtx) -> Result<()> {
-        self.store = Some(ctx.store(&self.name, &self.processor)?);
-        Ok(())
-    }
-
-    pub(crate) fn get(&self) -> Result<&KeyValueStore<K, V>> {
-        self.store.as_ref().ok_or_else(|| Error::UnknownStore {
-            store: self.name.clone(),
-            processor: self.processor.clone(),
-        })
-    }
-}
-
-/// A table, typed by its key `K` and value `V`. Each update carries the old value too,
-/// so joins and re-keyed aggregations can retract what they emitted before.
-pub struct KTable<K, V> {
-    pub(crate) dsl: Dsl,
+/// A table, typed by its key `K` and value `V`, borrowing the
+/// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Each update
+/// carries the old value too, so joins and re-keyed aggregations can retract what they
+/// emitted before. A table's values live in its store: functions borrow them.
+pub struct KTable<'b, K, V> {
+    pub(crate) dsl: &'b Dsl,
     /// The node that emits the table's changes.
     pub(crate) node: usize,
     /// The store holding the table, when it is materialized.
     pub(crate) store: Option<String>,
-    _types: std::marker::PhantomData<fn() -> (K, V)>,
+    _types: PhantomData<fn() -> (K, V)>,
 }
 
-impl<K, V> Clone for KTable<K, V> {
+impl<K, V> Clone for KTable<'_, K, V> {
     fn clone(&self) -> Self {
         Self {
-            dsl: self.dsl.clone(),
+            dsl: self.dsl,
             node: self.node,
             store: self.store.clone(),
-            _types: std::marker::PhantomData,
+            _types: PhantomData,
         }
     }
 }
 
+impl<K, V> fmt::Debug for KTable<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KTable")
+            .field("processor", &self.dsl.node_name(self.node))
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
 /// A table read from `topic`.
-pub(crate) fn source<K, V>(
-    dsl: &Dsl,
+pub(crate) fn source<'b, K, V>(
+    dsl: &'b Dsl,
     topic: &str,
     consumed: Consumed<K, V>,
     m: Materialized<K, V>,
-) -> KTable<K, V>
+) -> KTable<'b, K, V>
 where
     K: Clone + 'static,
     V: Clone + 'static,
 {
     let store = dsl.store(&m, &format!("{topic}-STATE-STORE"));
-    let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values)));
+    let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values.serde)));
+    let source_name = dsl.name(consumed.name, "KSTREAM-SOURCE");
     let source = dsl.source(
+        source_name,
         vec![TopicName::User(topic.to_owned())],
-        consumed.keys,
+        consumed.keys.serde,
         values,
         consumed.extractor,
     );
-    let name = dsl.name("KTABLE-SOURCE");
-    let slot_store = store.clone();
-    let node_name = name.clone();
-    let node = dsl.node(name, vec![source], vec![store.clone()], move |inst, id| {
-        let out = inst.children::<K, Change<V>>(id)?;
-        let node: NodeRef<K, Option<V>> = Rc::new(RefCell::new(TableSource {
-            store: StoreSlot::new(&slot_store, &node_name),
+    let name = dsl.name(None, "KTABLE-SOURCE");
+    let slot = (store.clone(), name.clone());
+    let node = dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], vec![store.clone()], move |out| {
+        TableSource {
+            store: StoreSlot::new(&slot.0, &slot.1),
             out,
-        }));
-        Ok(Box::new(node) as Erased)
-    });
-    KTable::new(dsl.clone(), node, Some(store))
-}
-
-/// Lets a shared serde stand where a serde value is expected.
-pub(crate) struct ArcSerde<T>(pub(crate) SerdeRef<T>);
-
-impl<T: 'static> crate::serdes::Serde<T> for ArcSerde<T> {
-    fn serialize(&self, topic: &str, value: &T) -> crate::serdes::SerdeResult<Option<bytes::Bytes>> {
-        self.0.serialize(topic, value)
-    }
-    fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> crate::serdes::SerdeResult<T> {
-        self.0.deserialize(topic, data)
-    }
-}
-
-/// Keeps the latest value per key and emits the change.
-struct TableSource<K, V> {
-    store: StoreSlot<K, V>,
-    out: Fanout<K, Change<V>>,
-}
-
-impl<K: Clone + 'static, V: Clone + 'static> Node<K, Option<V>> for TableSource<K, V> {
-    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.store.open(ctx)
-    }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: Option<V>) -> Result<()> {
-        let store = self.store.get()?;
-        let old = store.get(&key)?;
-        match &value {
-            Some(v) => store.put(&key, v)?,
-            None if old.is_none() => return Ok(()),
-            None => store.delete(&key)?,
         }
-        self.out.forward(ctx, key, Change { new: value, old })
-    }
+    });
+    KTable::new(dsl, node, Some(store))
 }
 
-impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
-    pub(crate) fn new(dsl: Dsl, node: usize, store: Option<String>) -> Self {
+impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
+    pub(crate) fn new(dsl: &'b Dsl, node: usize, store: Option<String>) -> Self {
         Self {
             dsl,
             node,
             store,
-            _types: std::marker::PhantomData,
+            _types: PhantomData,
         }
     }
 
@@ -153,226 +93,285 @@ impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
         self.store.as_deref()
     }
 
+    /// A row-by-row step: `f` maps the new and the old value of each change.
     pub(crate) fn then<V2: Clone + 'static>(
         &self,
+        named: Option<Named>,
         prefix: &str,
         f: impl Fn(&K, Option<V>) -> Option<V2> + Send + Sync + 'static,
-    ) -> KTable<K, V2> {
-        let node = self.dsl.step::<K, Change<V>, K, Change<V2>>(
-            vec![self.node],
-            prefix,
-            Arc::new(move |ctx, k, change, out| {
+    ) -> KTable<'b, K, V2> {
+        let name = self.dsl.name(named.map(Named::into_string), prefix);
+        let node = self
+            .dsl
+            .step::<K, Change<V>, K, Change<V2>>(name, vec![self.node], move |ctx, k, change, out| {
                 let new = f(&k, change.new);
                 let old = f(&k, change.old);
                 if new.is_none() && old.is_none() {
                     return Ok(());
                 }
                 out.forward(ctx, k, Change { new, old })
-            }),
-        );
-        KTable::new(self.dsl.clone(), node, None)
+            });
+        KTable::new(self.dsl, node, None)
     }
 
     /// Keeps the rows for which `predicate` holds; a row that stops matching is deleted
     /// downstream.
-    pub fn filter(&self, predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static) -> KTable<K, V> {
-        self.then("KTABLE-FILTER", move |k, v| v.filter(|v| predicate(k, v)))
+    pub fn filter(&self, predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static) -> KTable<'b, K, V> {
+        self.then(None, "KTABLE-FILTER", move |k, v| v.filter(|v| predicate(k, v)))
     }
 
-    /// A new value per row.
-    pub fn map_values<V2: Clone + 'static>(
+    /// [`filter`](Self::filter), naming the processor.
+    pub fn filter_with(
         &self,
-        f: impl Fn(&V) -> V2 + Send + Sync + 'static,
-    ) -> KTable<K, V2> {
-        self.then("KTABLE-MAPVALUES", move |_, v| v.map(|v| f(&v)))
+        predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, V> {
+        self.then(Some(named), "KTABLE-FILTER", move |k, v| v.filter(|v| predicate(k, v)))
+    }
+
+    /// Drops the rows for which `predicate` holds.
+    pub fn filter_not(&self, predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static) -> KTable<'b, K, V> {
+        self.then(None, "KTABLE-FILTER", move |k, v| v.filter(|v| !predicate(k, v)))
+    }
+
+    /// [`filter_not`](Self::filter_not), naming the processor.
+    pub fn filter_not_with(
+        &self,
+        predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, V> {
+        self.then(Some(named), "KTABLE-FILTER", move |k, v| v.filter(|v| !predicate(k, v)))
+    }
+
+    /// A new value per row, from the row's value.
+    pub fn map_values<V2: Clone + 'static>(&self, mapper: impl Fn(&V) -> V2 + Send + Sync + 'static) -> KTable<'b, K, V2> {
+        self.then(None, "KTABLE-MAPVALUES", move |_, v| v.map(|v| mapper(&v)))
+    }
+
+    /// [`map_values`](Self::map_values), naming the processor.
+    pub fn map_values_with<V2: Clone + 'static>(
+        &self,
+        mapper: impl Fn(&V) -> V2 + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, V2> {
+        self.then(Some(named), "KTABLE-MAPVALUES", move |_, v| v.map(|v| mapper(&v)))
+    }
+
+    /// A new value per row, from its key and value (Kafka's `ValueMapperWithKey`).
+    pub fn map_values_with_key<V2: Clone + 'static>(
+        &self,
+        mapper: impl Fn(&K, &V) -> V2 + Send + Sync + 'static,
+    ) -> KTable<'b, K, V2> {
+        self.then(None, "KTABLE-MAPVALUES", move |k, v| v.map(|v| mapper(k, &v)))
+    }
+
+    /// [`map_values_with_key`](Self::map_values_with_key), naming the processor.
+    pub fn map_values_with_key_with<V2: Clone + 'static>(
+        &self,
+        mapper: impl Fn(&K, &V) -> V2 + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, V2> {
+        self.then(Some(named), "KTABLE-MAPVALUES", move |k, v| v.map(|v| mapper(k, &v)))
     }
 
     /// The table's updates as a stream: the new value, or `None` for a deletion.
-    pub fn to_stream(&self) -> KStream<K, Option<V>> {
-        let node = self.dsl.step::<K, Change<V>, K, Option<V>>(
-            vec![self.node],
-            "KTABLE-TOSTREAM",
-            Arc::new(|ctx, k, change, out| out.forward(ctx, k, change.new)),
-        );
-        KStream::new(self.dsl.clone(), node, false)
+    pub fn to_stream(&self) -> KStream<'b, K, Option<V>> {
+        self.to_stream_step(None)
+    }
+
+    /// [`to_stream`](Self::to_stream), naming the processor.
+    pub fn to_stream_with(&self, named: Named) -> KStream<'b, K, Option<V>> {
+        self.to_stream_step(Some(named))
+    }
+
+    fn to_stream_step(&self, named: Option<Named>) -> KStream<'b, K, Option<V>> {
+        let name = self.dsl.name(named.map(Named::into_string), "KTABLE-TOSTREAM");
+        let node = self
+            .dsl
+            .step::<K, Change<V>, K, Option<V>>(name, vec![self.node], |ctx, k, change, out| {
+                out.forward(ctx, k, change.new)
+            });
+        KStream::new(self.dsl, node, false)
     }
 
     /// Inner join of two tables on their keys: a row while both have the key, updated
     /// from either side.
     pub fn join<V2, VR>(
         &self,
-        other: &KTable<K, V2>,
+        other: &KTable<'b, K, V2>,
         joiner: impl Fn(&V, &V2) -> VR + Send + Sync + 'static,
-    ) -> KTable<K, VR>
+    ) -> KTable<'b, K, VR>
     where
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, "KTABLE-JOIN", move |l, r| Some(joiner(l?, r?)))
+        self.table_join(other, None, "KTABLE-JOIN", Arc::new(move |l, r| Some(joiner(l?, r?))))
+    }
+
+    /// [`join`](Self::join), naming the processors: `<name>-join-this` and
+    /// `<name>-join-other` look up each side's changes in the other side, `<name>`
+    /// merges them.
+    pub fn join_with<V2, VR>(
+        &self,
+        other: &KTable<'b, K, V2>,
+        joiner: impl Fn(&V, &V2) -> VR + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, VR>
+    where
+        V2: Clone + 'static,
+        VR: Clone + 'static,
+    {
+        self.table_join(other, Some(named), "KTABLE-JOIN", Arc::new(move |l, r| Some(joiner(l?, r?))))
     }
 
     /// Left join: a row while this table has the key.
     pub fn left_join<V2, VR>(
         &self,
-        other: &KTable<K, V2>,
+        other: &KTable<'b, K, V2>,
         joiner: impl Fn(&V, Option<&V2>) -> VR + Send + Sync + 'static,
-    ) -> KTable<K, VR>
+    ) -> KTable<'b, K, VR>
     where
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, "KTABLE-LEFTJOIN", move |l, r| Some(joiner(l?, r)))
+        self.table_join(other, None, "KTABLE-LEFTJOIN", Arc::new(move |l, r| Some(joiner(l?, r))))
+    }
+
+    /// [`left_join`](Self::left_join), naming the processors.
+    pub fn left_join_with<V2, VR>(
+        &self,
+        other: &KTable<'b, K, V2>,
+        joiner: impl Fn(&V, Option<&V2>) -> VR + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, VR>
+    where
+        V2: Clone + 'static,
+        VR: Clone + 'static,
+    {
+        self.table_join(other, Some(named), "KTABLE-LEFTJOIN", Arc::new(move |l, r| Some(joiner(l?, r))))
     }
 
     /// Outer join: a row while either table has the key.
     pub fn outer_join<V2, VR>(
         &self,
-        other: &KTable<K, V2>,
+        other: &KTable<'b, K, V2>,
         joiner: impl Fn(Option<&V>, Option<&V2>) -> VR + Send + Sync + 'static,
-    ) -> KTable<K, VR>
+    ) -> KTable<'b, K, VR>
     where
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, "KTABLE-OUTERJOIN", move |l, r| {
-            (l.is_some() || r.is_some()).then(|| joiner(l, r))
-        })
+        self.table_join(other, None, "KTABLE-OUTERJOIN", outer(joiner))
+    }
+
+    /// [`outer_join`](Self::outer_join), naming the processors.
+    pub fn outer_join_with<V2, VR>(
+        &self,
+        other: &KTable<'b, K, V2>,
+        joiner: impl Fn(Option<&V>, Option<&V2>) -> VR + Send + Sync + 'static,
+        named: Named,
+    ) -> KTable<'b, K, VR>
+    where
+        V2: Clone + 'static,
+        VR: Clone + 'static,
+    {
+        self.table_join(other, Some(named), "KTABLE-OUTERJOIN", outer(joiner))
     }
 
     fn table_join<V2, VR>(
         &self,
-        other: &KTable<K, V2>,
+        other: &KTable<'b, K, V2>,
+        named: Option<Named>,
         prefix: &str,
-        joiner: impl Fn(Option<&V>, Option<&V2>) -> Option<VR> + Send + Sync + 'static,
-    ) -> KTable<K, VR>
+        joiner: TableJoiner<V, V2, VR>,
+    ) -> KTable<'b, K, VR>
     where
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
+        let base = named.map(Named::into_string);
+        if !self.dsl.same(other.dsl, prefix) {
+            return KTable::new(self.dsl, self.node, None);
+        }
         let (Some(left_store), Some(right_store)) = (self.store.clone(), other.store.clone()) else {
-            self.dsl
-                .fail(format!("{prefix}: both tables must be materialized"));
-            return KTable::new(self.dsl.clone(), self.node, None);
+            self.dsl.fail(format!("{prefix}: both tables must be materialized"));
+            return KTable::new(self.dsl, self.node, None);
         };
-        let joiner = Arc::new(joiner);
+        let name_of = |suffix: &str| match &base {
+            Some(base) if suffix == "MERGE" => base.clone(),
+            Some(base) => format!("{base}-join-{}", suffix.to_lowercase()),
+            None => self.dsl.name(None, &format!("{prefix}-{suffix}")),
+        };
         // One node per side: each looks the key up in the other side's store.
-        let left_name = self.dsl.name(&format!("{prefix}-THIS"));
-        let (j, store, n) = (joiner.clone(), right_store.clone(), left_name.clone());
-        let left = self.dsl.node(
-            left_name,
-            vec![self.node],
-            vec![right_store.clone()],
-            move |inst, id| {
-                let out = inst.children::<K, Change<VR>>(id)?;
-                let j = j.clone();
-                let node: NodeRef<K, Change<V>> = Rc::new(RefCell::new(TableJoinSide {
-                    other: StoreSlot::<K, V2>::new(&store, &n),
-                    join: Arc::new(move |mine: Option<&V>, theirs: Option<&V2>| j(mine, theirs)),
+        let this = name_of("THIS");
+        let (j, slot) = (joiner.clone(), (right_store.clone(), this.clone()));
+        let left = self
+            .dsl
+            .operator::<K, Change<V>, K, Change<VR>, _>(this, vec![self.node], vec![right_store], move |out| {
+                TableJoinSide {
+                    other: StoreSlot::<K, V2>::new(&slot.0, &slot.1),
+                    join: j.clone(),
                     out,
-                }));
-                Ok(Box::new(node) as Erased)
-            },
-        );
-        let right_name = self.dsl.name(&format!("{prefix}-OTHER"));
-        let (store, n) = (left_store.clone(), right_name.clone());
+                }
+            });
+        let that = name_of("OTHER");
+        let slot = (left_store.clone(), that.clone());
+        let swapped: TableJoiner<V2, V, VR> = Arc::new(move |mine, theirs| joiner(theirs, mine));
         let right = self
             .dsl
-            .node(right_name, vec![other.node], vec![left_store], move |inst, id| {
-                let out = inst.children::<K, Change<VR>>(id)?;
-                let j = joiner.clone();
-                let node: NodeRef<K, Change<V2>> = Rc::new(RefCell::new(TableJoinSide {
-                    other: StoreSlot::<K, V>::new(&store, &n),
-                    join: Arc::new(move |mine: Option<&V2>, theirs: Option<&V>| j(theirs, mine)),
+            .operator::<K, Change<V2>, K, Change<VR>, _>(that, vec![other.node], vec![left_store], move |out| {
+                TableJoinSide {
+                    other: StoreSlot::<K, V>::new(&slot.0, &slot.1),
+                    join: swapped.clone(),
                     out,
-                }));
-                Ok(Box::new(node) as Erased)
+                }
             });
-        let merged = self.dsl.step::<K, Change<VR>, K, Change<VR>>(
-            vec![left, right],
-            &format!("{prefix}-MERGE"),
-            Arc::new(|ctx, k, change, out| out.forward(ctx, k, change)),
-        );
-        KTable::new(self.dsl.clone(), merged, None)
+        let merged = self.dsl.pass_through::<K, Change<VR>>(name_of("MERGE"), vec![left, right]);
+        KTable::new(self.dsl, merged, None)
     }
 
     /// Re-keys the rows for an aggregation (through a repartition topic): an update
-    /// takes the old row out of its group and adds the new row to its group.
+    /// takes the old row out of its group and adds the new row to its group. A `None`
+    /// key leaves the row out, as Kafka leaves out a null key.
     pub fn group_by<K2, V2>(
         &self,
-        f: impl Fn(&K, &V) -> (K2, V2) + Send + Sync + 'static,
-        grouped: super::Grouped<K2, V2>,
-    ) -> super::KGroupedTable<K2, V2>
+        selector: impl Fn(&K, &V) -> (Option<K2>, V2) + Send + Sync + 'static,
+        grouped: Grouped<K2, V2>,
+    ) -> KGroupedTable<'b, K2, V2>
     where
         K2: Clone + 'static,
         V2: Clone + 'static,
     {
-        super::grouped_table::group(self, f, grouped)
+        grouped_table::group(self, selector, grouped)
     }
 
     /// Stores the table (to join it again or query it).
-    pub fn materialize(&self, m: Materialized<K, V>) -> KTable<K, V> {
+    pub fn materialize(&self, m: Materialized<K, V>) -> KTable<'b, K, V> {
         let store = self.dsl.store(&m, "KTABLE-MATERIALIZE-STATE-STORE");
-        let name = self.dsl.name("KTABLE-MATERIALIZE");
-        let (slot_store, n) = (store.clone(), name.clone());
+        let name = self.dsl.name(None, "KTABLE-MATERIALIZE");
+        let slot = (store.clone(), name.clone());
         let node = self
             .dsl
-            .node(name, vec![self.node], vec![store.clone()], move |inst, id| {
-                let out = inst.children::<K, Change<V>>(id)?;
-                let node: NodeRef<K, Change<V>> = Rc::new(RefCell::new(Materialize {
-                    store: StoreSlot::new(&slot_store, &n),
+            .operator::<K, Change<V>, K, Change<V>, _>(name, vec![self.node], vec![store.clone()], move |out| {
+                Materialize {
+                    store: StoreSlot::new(&slot.0, &slot.1),
                     out,
-                }));
-                Ok(Box::new(node) as Erased)
+                }
             });
-        KTable::new(self.dsl.clone(), node, Some(store))
+        KTable::new(self.dsl, node, Some(store))
     }
 }
 
-type SideJoiner<A, B, R> = Arc<dyn Fn(Option<&A>, Option<&B>) -> Option<R>>;
-
-struct TableJoinSide<K, A, B, R> {
-    other: StoreSlot<K, B>,
-    join: SideJoiner<A, B, R>,
-    out: Fanout<K, Change<R>>,
+/// An outer joiner: a row while either side has one.
+fn outer<V, V2, VR>(
+    joiner: impl Fn(Option<&V>, Option<&V2>) -> VR + Send + Sync + 'static,
+) -> TableJoiner<V, V2, VR> {
+    Arc::new(move |l, r| (l.is_some() || r.is_some()).then(|| joiner(l, r)))
 }
 
-impl<K: Clone + 'static, A, B: 'static, R: Clone> Node<K, Change<A>> for TableJoinSide<K, A, B, R> {
-    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.other.open(ctx)
-    }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<A>) -> Result<()> {
-        let theirs = self.other.get()?.get(&key)?;
-        let new = (self.join)(change.new.as_ref(), theirs.as_ref());
-        let old = (self.join)(change.old.as_ref(), theirs.as_ref());
-        if new.is_none() && old.is_none() {
-            return Ok(());
-        }
-        self.out.forward(ctx, key, Change { new, old })
-    }
-}
-
-struct Materialize<K, V> {
-    store: StoreSlot<K, V>,
-    out: Fanout<K, Change<V>>,
-}
-
-impl<K: Clone + 'static, V: Clone + 'static> Node<K, Change<V>> for Materialize<K, V> {
-    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.store.open(ctx)
-    }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
-        let store = self.store.get()?;
-        match &change.new {
-            Some(v) => store.put(&key, v)?,
-            None => store.delete(&key)?,
-        }
-        self.out.forward(ctx, key, change)
-    }
-}
-
-impl<K: Clone + 'static, V: Clone + 'static> KTable<K, Option<V>> {
+impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, Option<V>> {
     /// The rows whose value is `Some`, unwrapped; a `None` deletes the row.
-    pub(crate) fn flatten(&self) -> KTable<K, V> {
-        self.then("KTABLE-MAPVALUES", |_, v| v.flatten())
+    pub(crate) fn flatten(&self) -> KTable<'b, K, V> {
+        self.then(None, "KTABLE-MAPVALUES", |_, v| v.flatten())
     }
 }
