@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use kstream::{KafkaStreams, StoreKind, StreamsBuilder, StreamsConfig};
-use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig};
+use kstream::prelude::*;
 
 #[path = "../trucking_pipeline.rs"]
 mod trucking_pipeline;
@@ -40,7 +39,7 @@ struct Args {
     partitions: i32,
 }
 
-fn topology() -> kstream::Result<kstream::Topology> {
+fn topology() -> kstream::Result<Topology> {
     let builder = StreamsBuilder::new();
     let topics = Topics {
         positions: "truck_position",
@@ -139,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for topic in topics {
         let ends = admin.end_offsets(topic)?;
         let partitions: Vec<_> = (0..ends.len() as i32)
-            .map(|p| streamlog::TopicPartition::new(topic, p))
+            .map(|p| TopicPartition::new(topic, p))
             .collect();
         // No group and no committed offsets: each partition starts at its beginning.
         reader.assign(&partitions)?;
