@@ -55,8 +55,8 @@ pub use config::{
     TimestampExtractor,
 };
 pub use dsl::{
-    Branched, BranchedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream, KGroupedTable, KStream,
-    KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, Topology,
+    Branched, BranchedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream, KGroupedTable,
+    KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, Topology,
 };
 pub use error::{Error, Result};
 pub use graph::TopologyDescription;
@@ -84,11 +84,11 @@ pub mod prelude {
     #[cfg(feature = "avro")]
     pub use crate::serdes::AvroSerde;
     pub use crate::{
-        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable, Grouped,
-        I32Serde, I64Serde, JsonSerde, Joined, KGroupedStream, KGroupedTable, KStream, KTable, KafkaStreams,
-        KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, Produced, ProducerRecord,
-        PunctuationType, ReadOnlyKeyValueStore, Repartitioned, Serde, StoreKind, StreamsBuilder, StreamsConfig,
-        StreamsState, StringSerde, TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology,
-        TopologyTestDriver, UnitSerde,
+        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable,
+        Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
+        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, Produced,
+        ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned, Serde, StoreKind,
+        StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TestInputTopic, TestOutputTopic,
+        TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
     };
 }

@@ -51,7 +51,11 @@ fn split_sends_each_record_to_the_first_matching_branch_or_the_default() {
     let names: Vec<&str> = branches.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["KSTREAM-BRANCH-00000000010", "KSTREAM-BRANCH-00000000011", "KSTREAM-BRANCH-00000000012"]
+        [
+            "KSTREAM-BRANCH-00000000010",
+            "KSTREAM-BRANCH-00000000011",
+            "KSTREAM-BRANCH-00000000012"
+        ]
     );
     let branch = |n: usize| branches[&format!("KSTREAM-BRANCH-0000000001{n}")];
     branch(1).to("out0", out());

@@ -34,7 +34,7 @@ use crate::store::Materialized;
 /// # Ok::<(), kstream::Error>(())
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0505
 /// use kstream::prelude::*;
 /// let builder = StreamsBuilder::new();
 /// let words = builder.stream("words", Consumed::with(StringSerde, StringSerde));
@@ -157,11 +157,17 @@ mod tests {
         let builder = StreamsBuilder::new();
         builder
             .stream("in", Consumed::with(crate::StringSerde, crate::StringSerde))
-            .to("out", crate::Produced::with(crate::StringSerde, crate::StringSerde));
+            .to(
+                "out",
+                crate::Produced::with(crate::StringSerde, crate::StringSerde),
+            );
         let topology = builder.build().unwrap();
         let described = std::thread::spawn(move || topology.describe().to_string())
             .join()
             .unwrap();
-        assert!(described.contains("Sink: KSTREAM-SINK-0000000001 (topic: out)"), "{described}");
+        assert!(
+            described.contains("Sink: KSTREAM-SINK-0000000001 (topic: out)"),
+            "{described}"
+        );
     }
 }

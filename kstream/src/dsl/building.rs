@@ -153,7 +153,13 @@ impl Dsl {
             inst.register_source(&registered, source);
             Ok(Box::new(()))
         };
-        self.add(name, NodeKind::Source(topics), Vec::new(), Vec::new(), Box::new(factory))
+        self.add(
+            name,
+            NodeKind::Source(topics),
+            Vec::new(),
+            Vec::new(),
+            Box::new(factory),
+        )
     }
 
     /// Adds a sink to `topic` under `parent`.
@@ -176,7 +182,13 @@ impl Dsl {
             }));
             Ok(Box::new(node))
         };
-        self.add(name, NodeKind::Sink(topic), vec![parent], Vec::new(), Box::new(factory))
+        self.add(
+            name,
+            NodeKind::Sink(topic),
+            vec![parent],
+            Vec::new(),
+            Box::new(factory),
+        )
     }
 
     /// Writes what `parent` emits to the internal topic of `spec` and reads it back:

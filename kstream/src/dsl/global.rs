@@ -29,7 +29,9 @@ impl<K, V> Clone for GlobalKTable<'_, K, V> {
 
 impl<K, V> fmt::Debug for GlobalKTable<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GlobalKTable").field("store", &self.store).finish()
+        f.debug_struct("GlobalKTable")
+            .field("store", &self.store)
+            .finish()
     }
 }
 

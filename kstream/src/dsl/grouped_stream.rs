@@ -38,12 +38,18 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
     }
 
     fn count_step(&self, m: Materialized<K, i64>, named: Option<Named>) -> KTable<'b, K, i64> {
-        self.aggregate_node(m, named, "KSTREAM-COUNT", |_, _, n: Option<i64>| n.unwrap_or(0) + 1)
+        self.aggregate_node(m, named, "KSTREAM-COUNT", |_, _, n: Option<i64>| {
+            n.unwrap_or(0) + 1
+        })
     }
 
     /// Combines the values per key with `reducer(aggregate, value)`; the first value of
     /// a key is its aggregate.
-    pub fn reduce(&self, reducer: impl Fn(V, V) -> V + Send + Sync + 'static, m: Materialized<K, V>) -> KTable<'b, K, V> {
+    pub fn reduce(
+        &self,
+        reducer: impl Fn(V, V) -> V + Send + Sync + 'static,
+        m: Materialized<K, V>,
+    ) -> KTable<'b, K, V> {
         self.reduce_step(reducer, m, None)
     }
 
@@ -114,13 +120,16 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
         let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
         let step: AggregateStep<K, V, A> = Arc::new(step);
         let slot = (store.clone(), name.clone());
-        let node = dsl.operator::<K, V, K, Change<A>, _>(name, vec![self.stream.node], vec![store.clone()], move |out| {
-            Aggregate {
+        let node = dsl.operator::<K, V, K, Change<A>, _>(
+            name,
+            vec![self.stream.node],
+            vec![store.clone()],
+            move |out| Aggregate {
                 store: StoreSlot::new(&slot.0, &slot.1),
                 step: step.clone(),
                 out,
-            }
-        });
+            },
+        );
         KTable::new(dsl, node, Some(store))
     }
 }

@@ -43,17 +43,18 @@ where
     let dsl = table.dsl;
     let name = dsl.name(None, "KTABLE-SELECT");
     let processor = name.clone();
-    let select = dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
-        let rows = [(change.old, true), (change.new, false)];
-        for (row, subtract) in rows {
-            let Some(row) = row else { continue };
-            match selector(&k, &row) {
-                (Some(k2), value) => out.forward(ctx, k2, Delta { value, subtract })?,
-                (None, _) => drop_null_key(ctx, &processor),
+    let select =
+        dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
+            let rows = [(change.old, true), (change.new, false)];
+            for (row, subtract) in rows {
+                let Some(row) = row else { continue };
+                match selector(&k, &row) {
+                    (Some(k2), value) => out.forward(ctx, k2, Delta { value, subtract })?,
+                    (None, _) => drop_null_key(ctx, &processor),
+                }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        });
     let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
     let deltas: SerdeRef<Delta<V2>> = Arc::new(DeltaSerde(grouped.values.serde));
     let source = dsl.repartition(

@@ -69,12 +69,13 @@ where
     );
     let name = dsl.name(None, "KTABLE-SOURCE");
     let slot = (store.clone(), name.clone());
-    let node = dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], vec![store.clone()], move |out| {
-        TableSource {
-            store: StoreSlot::new(&slot.0, &slot.1),
-            out,
-        }
-    });
+    let node =
+        dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], vec![store.clone()], move |out| {
+            TableSource {
+                store: StoreSlot::new(&slot.0, &slot.1),
+                out,
+            }
+        });
     KTable::new(dsl, node, Some(store))
 }
 
@@ -101,16 +102,18 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         f: impl Fn(&K, Option<V>) -> Option<V2> + Send + Sync + 'static,
     ) -> KTable<'b, K, V2> {
         let name = self.dsl.name(named.map(Named::into_string), prefix);
-        let node = self
-            .dsl
-            .step::<K, Change<V>, K, Change<V2>>(name, vec![self.node], move |ctx, k, change, out| {
+        let node = self.dsl.step::<K, Change<V>, K, Change<V2>>(
+            name,
+            vec![self.node],
+            move |ctx, k, change, out| {
                 let new = f(&k, change.new);
                 let old = f(&k, change.old);
                 if new.is_none() && old.is_none() {
                     return Ok(());
                 }
                 out.forward(ctx, k, Change { new, old })
-            });
+            },
+        );
         KTable::new(self.dsl, node, None)
     }
 
@@ -126,7 +129,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
         named: Named,
     ) -> KTable<'b, K, V> {
-        self.then(Some(named), "KTABLE-FILTER", move |k, v| v.filter(|v| predicate(k, v)))
+        self.then(Some(named), "KTABLE-FILTER", move |k, v| {
+            v.filter(|v| predicate(k, v))
+        })
     }
 
     /// Drops the rows for which `predicate` holds.
@@ -140,11 +145,16 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
         named: Named,
     ) -> KTable<'b, K, V> {
-        self.then(Some(named), "KTABLE-FILTER", move |k, v| v.filter(|v| !predicate(k, v)))
+        self.then(Some(named), "KTABLE-FILTER", move |k, v| {
+            v.filter(|v| !predicate(k, v))
+        })
     }
 
     /// A new value per row, from the row's value.
-    pub fn map_values<V2: Clone + 'static>(&self, mapper: impl Fn(&V) -> V2 + Send + Sync + 'static) -> KTable<'b, K, V2> {
+    pub fn map_values<V2: Clone + 'static>(
+        &self,
+        mapper: impl Fn(&V) -> V2 + Send + Sync + 'static,
+    ) -> KTable<'b, K, V2> {
         self.then(None, "KTABLE-MAPVALUES", move |_, v| v.map(|v| mapper(&v)))
     }
 
@@ -171,7 +181,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         mapper: impl Fn(&K, &V) -> V2 + Send + Sync + 'static,
         named: Named,
     ) -> KTable<'b, K, V2> {
-        self.then(Some(named), "KTABLE-MAPVALUES", move |k, v| v.map(|v| mapper(k, &v)))
+        self.then(Some(named), "KTABLE-MAPVALUES", move |k, v| {
+            v.map(|v| mapper(k, &v))
+        })
     }
 
     /// The table's updates as a stream: the new value, or `None` for a deletion.
@@ -186,11 +198,11 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
 
     fn to_stream_step(&self, named: Option<Named>) -> KStream<'b, K, Option<V>> {
         let name = self.dsl.name(named.map(Named::into_string), "KTABLE-TOSTREAM");
-        let node = self
-            .dsl
-            .step::<K, Change<V>, K, Option<V>>(name, vec![self.node], |ctx, k, change, out| {
-                out.forward(ctx, k, change.new)
-            });
+        let node =
+            self.dsl
+                .step::<K, Change<V>, K, Option<V>>(name, vec![self.node], |ctx, k, change, out| {
+                    out.forward(ctx, k, change.new)
+                });
         KStream::new(self.dsl, node, false)
     }
 
@@ -205,7 +217,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, None, "KTABLE-JOIN", Arc::new(move |l, r| Some(joiner(l?, r?))))
+        self.table_join(
+            other,
+            None,
+            "KTABLE-JOIN",
+            Arc::new(move |l, r| Some(joiner(l?, r?))),
+        )
     }
 
     /// [`join`](Self::join), naming the processors: `<name>-join-this` and
@@ -221,7 +238,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, Some(named), "KTABLE-JOIN", Arc::new(move |l, r| Some(joiner(l?, r?))))
+        self.table_join(
+            other,
+            Some(named),
+            "KTABLE-JOIN",
+            Arc::new(move |l, r| Some(joiner(l?, r?))),
+        )
     }
 
     /// Left join: a row while this table has the key.
@@ -234,7 +256,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, None, "KTABLE-LEFTJOIN", Arc::new(move |l, r| Some(joiner(l?, r))))
+        self.table_join(
+            other,
+            None,
+            "KTABLE-LEFTJOIN",
+            Arc::new(move |l, r| Some(joiner(l?, r))),
+        )
     }
 
     /// [`left_join`](Self::left_join), naming the processors.
@@ -248,7 +275,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, Some(named), "KTABLE-LEFTJOIN", Arc::new(move |l, r| Some(joiner(l?, r))))
+        self.table_join(
+            other,
+            Some(named),
+            "KTABLE-LEFTJOIN",
+            Arc::new(move |l, r| Some(joiner(l?, r))),
+        )
     }
 
     /// Outer join: a row while either table has the key.
@@ -294,7 +326,8 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
             return KTable::new(self.dsl, self.node, None);
         }
         let (Some(left_store), Some(right_store)) = (self.store.clone(), other.store.clone()) else {
-            self.dsl.fail(format!("{prefix}: both tables must be materialized"));
+            self.dsl
+                .fail(format!("{prefix}: both tables must be materialized"));
             return KTable::new(self.dsl, self.node, None);
         };
         let name_of = |suffix: &str| match &base {
@@ -305,28 +338,32 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         // One node per side: each looks the key up in the other side's store.
         let this = name_of("THIS");
         let (j, slot) = (joiner.clone(), (right_store.clone(), this.clone()));
-        let left = self
-            .dsl
-            .operator::<K, Change<V>, K, Change<VR>, _>(this, vec![self.node], vec![right_store], move |out| {
-                TableJoinSide {
-                    other: StoreSlot::<K, V2>::new(&slot.0, &slot.1),
-                    join: j.clone(),
-                    out,
-                }
-            });
+        let left = self.dsl.operator::<K, Change<V>, K, Change<VR>, _>(
+            this,
+            vec![self.node],
+            vec![right_store],
+            move |out| TableJoinSide {
+                other: StoreSlot::<K, V2>::new(&slot.0, &slot.1),
+                join: j.clone(),
+                out,
+            },
+        );
         let that = name_of("OTHER");
         let slot = (left_store.clone(), that.clone());
         let swapped: TableJoiner<V2, V, VR> = Arc::new(move |mine, theirs| joiner(theirs, mine));
-        let right = self
+        let right = self.dsl.operator::<K, Change<V2>, K, Change<VR>, _>(
+            that,
+            vec![other.node],
+            vec![left_store],
+            move |out| TableJoinSide {
+                other: StoreSlot::<K, V>::new(&slot.0, &slot.1),
+                join: swapped.clone(),
+                out,
+            },
+        );
+        let merged = self
             .dsl
-            .operator::<K, Change<V2>, K, Change<VR>, _>(that, vec![other.node], vec![left_store], move |out| {
-                TableJoinSide {
-                    other: StoreSlot::<K, V>::new(&slot.0, &slot.1),
-                    join: swapped.clone(),
-                    out,
-                }
-            });
-        let merged = self.dsl.pass_through::<K, Change<VR>>(name_of("MERGE"), vec![left, right]);
+            .pass_through::<K, Change<VR>>(name_of("MERGE"), vec![left, right]);
         KTable::new(self.dsl, merged, None)
     }
 
@@ -350,14 +387,15 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         let store = self.dsl.store(&m, "KTABLE-MATERIALIZE-STATE-STORE");
         let name = self.dsl.name(None, "KTABLE-MATERIALIZE");
         let slot = (store.clone(), name.clone());
-        let node = self
-            .dsl
-            .operator::<K, Change<V>, K, Change<V>, _>(name, vec![self.node], vec![store.clone()], move |out| {
-                Materialize {
-                    store: StoreSlot::new(&slot.0, &slot.1),
-                    out,
-                }
-            });
+        let node = self.dsl.operator::<K, Change<V>, K, Change<V>, _>(
+            name,
+            vec![self.node],
+            vec![store.clone()],
+            move |out| Materialize {
+                store: StoreSlot::new(&slot.0, &slot.1),
+                out,
+            },
+        );
         KTable::new(self.dsl, node, Some(store))
     }
 }

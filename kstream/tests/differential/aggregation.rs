@@ -80,7 +80,10 @@ fn group_by_reduce() -> kstream::Result<Topology> {
             Materialized::with(StringSerde, OptionSerde(StringSerde)).named("reduced"),
         )
         .to_stream()
-        .to("out", Produced::with(StringSerde, OptionSerde(OptionSerde(StringSerde))));
+        .to(
+            "out",
+            Produced::with(StringSerde, OptionSerde(OptionSerde(StringSerde))),
+        );
     b.build()
 }
 

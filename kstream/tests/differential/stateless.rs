@@ -71,7 +71,10 @@ fn select_key() -> kstream::Result<Topology> {
 
 fn split() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
-    let starts = |v: &Text, prefixes: &[&str]| v.as_deref().is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p)));
+    let starts = |v: &Text, prefixes: &[&str]| {
+        v.as_deref()
+            .is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p)))
+    };
     let branches = b
         .stream("in", texts())
         .split_with(Named::as_("split-")?)
@@ -100,7 +103,9 @@ fn repartition() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
         .select_key(|_, v: &Text| Some(v.clone()))
-        .repartition(Repartitioned::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("by-value")?)
+        .repartition(
+            Repartitioned::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("by-value")?,
+        )
         .map_values(|v: Text| v.map(|v| format!("seen:{v}")))
         .to("out", to_texts());
     b.build()

@@ -25,7 +25,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VT: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(table, None, "KSTREAM-JOIN", inner(move |_: &K, v, t| joiner(v, t)))
+        self.table_join(
+            table,
+            None,
+            "KSTREAM-JOIN",
+            inner(move |_: &K, v, t| joiner(v, t)),
+        )
     }
 
     /// [`join`](Self::join) with a joiner that also gets the key (Kafka's
@@ -54,7 +59,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VT: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(table, Some(joined), "KSTREAM-JOIN", inner(move |_: &K, v, t| joiner(v, t)))
+        self.table_join(
+            table,
+            Some(joined),
+            "KSTREAM-JOIN",
+            inner(move |_: &K, v, t| joiner(v, t)),
+        )
     }
 
     /// [`join_with_key`](Self::join_with_key) with [`join_with`](Self::join_with)'s
@@ -82,7 +92,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VT: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(table, None, "KSTREAM-LEFTJOIN", left(move |_: &K, v, t| joiner(v, t)))
+        self.table_join(
+            table,
+            None,
+            "KSTREAM-LEFTJOIN",
+            left(move |_: &K, v, t| joiner(v, t)),
+        )
     }
 
     /// [`left_join`](Self::left_join) with a joiner that also gets the key.
@@ -109,7 +124,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VT: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(table, Some(joined), "KSTREAM-LEFTJOIN", left(move |_: &K, v, t| joiner(v, t)))
+        self.table_join(
+            table,
+            Some(joined),
+            "KSTREAM-LEFTJOIN",
+            left(move |_: &K, v, t| joiner(v, t)),
+        )
     }
 
     /// [`left_join_with_key`](Self::left_join_with_key) with
@@ -167,13 +187,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
             return KStream::new(self.dsl, self.node, self.repartition);
         };
         let slot = (store.clone(), name.clone());
-        let node = self.dsl.operator::<K, V, K, VR, _>(name, vec![stream.node], vec![store], move |out| {
-            StreamTableJoin {
+        let node = self
+            .dsl
+            .operator::<K, V, K, VR, _>(name, vec![stream.node], vec![store], move |out| StreamTableJoin {
                 table: StoreSlot::new(&slot.0, &slot.1),
                 joiner: joiner.clone(),
                 out,
-            }
-        });
+            });
         KStream::new(self.dsl, node, false)
     }
 
@@ -190,7 +210,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(table, None, "KSTREAM-GLOBAL-JOIN", key_mapper, inner(move |_: &K, v, g| joiner(v, g)))
+        self.global_join(
+            table,
+            None,
+            "KSTREAM-GLOBAL-JOIN",
+            key_mapper,
+            inner(move |_: &K, v, g| joiner(v, g)),
+        )
     }
 
     /// [`join_global`](Self::join_global) with a joiner that also gets the key.
@@ -238,7 +264,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(table, Some(named), "KSTREAM-GLOBAL-JOIN", key_mapper, inner(joiner))
+        self.global_join(
+            table,
+            Some(named),
+            "KSTREAM-GLOBAL-JOIN",
+            key_mapper,
+            inner(joiner),
+        )
     }
 
     /// Left join with a global table: every record emits, with `None` when the mapped
@@ -305,7 +337,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(table, Some(named), "KSTREAM-GLOBAL-LEFTJOIN", key_mapper, left(joiner))
+        self.global_join(
+            table,
+            Some(named),
+            "KSTREAM-GLOBAL-LEFTJOIN",
+            key_mapper,
+            left(joiner),
+        )
     }
 
     fn global_join<KG, VG, VR>(
@@ -329,17 +367,21 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         };
         let slot = (table.store.clone(), name.clone());
         let stores = vec![table.store.clone()];
-        let node = self.dsl.operator::<K, V, K, VR, _>(name, vec![self.node], stores, move |out| GlobalJoin {
-            table: StoreSlot::new(&slot.0, &slot.1),
-            join: join.clone(),
-            out,
-        });
+        let node = self
+            .dsl
+            .operator::<K, V, K, VR, _>(name, vec![self.node], stores, move |out| GlobalJoin {
+                table: StoreSlot::new(&slot.0, &slot.1),
+                join: join.clone(),
+                out,
+            });
         KStream::new(self.dsl, node, self.repartition)
     }
 }
 
 /// An inner joiner: no table value, no output.
-fn inner<K, V, VT, VR>(joiner: impl Fn(&K, V, &VT) -> VR + Send + Sync + 'static) -> StreamTableJoiner<K, V, VT, VR> {
+fn inner<K, V, VT, VR>(
+    joiner: impl Fn(&K, V, &VT) -> VR + Send + Sync + 'static,
+) -> StreamTableJoiner<K, V, VT, VR> {
     Arc::new(move |k, v, t| t.map(|t| joiner(k, v, t)))
 }
 

@@ -11,7 +11,10 @@ use crate::dsl::options::Named;
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// A new key and value per record (marks the stream for repartitioning); a `None`
     /// key drops the record.
-    pub fn map<K2, V2>(&self, mapper: impl Fn(K, V) -> (Option<K2>, V2) + Send + Sync + 'static) -> KStream<'b, K2, V2>
+    pub fn map<K2, V2>(
+        &self,
+        mapper: impl Fn(K, V) -> (Option<K2>, V2) + Send + Sync + 'static,
+    ) -> KStream<'b, K2, V2>
     where
         K2: Clone + 'static,
         V2: Clone + 'static,
@@ -46,7 +49,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
 
     /// Zero or more records per record (marks the stream for repartitioning); each
     /// `None` key drops its record.
-    pub fn flat_map<K2, V2, I>(&self, mapper: impl Fn(K, V) -> I + Send + Sync + 'static) -> KStream<'b, K2, V2>
+    pub fn flat_map<K2, V2, I>(
+        &self,
+        mapper: impl Fn(K, V) -> I + Send + Sync + 'static,
+    ) -> KStream<'b, K2, V2>
     where
         K2: Clone + 'static,
         V2: Clone + 'static,
@@ -120,7 +126,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     /// A new value per record, from the value (moved in); the key stays.
-    pub fn map_values<V2: Clone + 'static>(&self, mapper: impl Fn(V) -> V2 + Send + Sync + 'static) -> KStream<'b, K, V2> {
+    pub fn map_values<V2: Clone + 'static>(
+        &self,
+        mapper: impl Fn(V) -> V2 + Send + Sync + 'static,
+    ) -> KStream<'b, K, V2> {
         self.map_values_step(None, move |_, v| mapper(v))
     }
 
@@ -156,14 +165,21 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         named: Option<Named>,
         mapper: impl Fn(&K, V) -> V2 + Send + Sync + 'static,
     ) -> KStream<'b, K, V2> {
-        self.then(self.name_of(named, "KSTREAM-MAPVALUES"), false, move |ctx, k, v, out| {
-            let v2 = mapper(&k, v);
-            out.forward(ctx, k, v2)
-        })
+        self.then(
+            self.name_of(named, "KSTREAM-MAPVALUES"),
+            false,
+            move |ctx, k, v, out| {
+                let v2 = mapper(&k, v);
+                out.forward(ctx, k, v2)
+            },
+        )
     }
 
     /// Zero or more values per record, each with the record's key.
-    pub fn flat_map_values<V2, I>(&self, mapper: impl Fn(V) -> I + Send + Sync + 'static) -> KStream<'b, K, V2>
+    pub fn flat_map_values<V2, I>(
+        &self,
+        mapper: impl Fn(V) -> I + Send + Sync + 'static,
+    ) -> KStream<'b, K, V2>
     where
         V2: Clone + 'static,
         I: IntoIterator<Item = V2>,
@@ -220,10 +236,14 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         V2: Clone + 'static,
         I: IntoIterator<Item = V2>,
     {
-        self.then(self.name_of(named, "KSTREAM-FLATMAPVALUES"), false, move |ctx, k, v, out| {
-            mapper(&k, v)
-                .into_iter()
-                .try_for_each(|v2| out.forward(ctx, k.clone(), v2))
-        })
+        self.then(
+            self.name_of(named, "KSTREAM-FLATMAPVALUES"),
+            false,
+            move |ctx, k, v, out| {
+                mapper(&k, v)
+                    .into_iter()
+                    .try_for_each(|v2| out.forward(ctx, k.clone(), v2))
+            },
+        )
     }
 }

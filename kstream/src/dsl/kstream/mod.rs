@@ -93,7 +93,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     /// Drops the records for which `predicate` holds.
-    pub fn filter_not(&self, predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static) -> KStream<'b, K, V> {
+    pub fn filter_not(
+        &self,
+        predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
+    ) -> KStream<'b, K, V> {
         self.filter_step(None, move |k, v| !predicate(k, v))
     }
 
@@ -111,13 +114,17 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         named: Option<Named>,
         predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
     ) -> KStream<'b, K, V> {
-        self.then(self.name_of(named, "KSTREAM-FILTER"), false, move |ctx, k, v, out| {
-            if predicate(&k, &v) {
-                out.forward(ctx, k, v)
-            } else {
-                Ok(())
-            }
-        })
+        self.then(
+            self.name_of(named, "KSTREAM-FILTER"),
+            false,
+            move |ctx, k, v, out| {
+                if predicate(&k, &v) {
+                    out.forward(ctx, k, v)
+                } else {
+                    Ok(())
+                }
+            },
+        )
     }
 
     /// Looks at each record and passes it on.
@@ -126,15 +133,27 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     /// [`peek`](Self::peek), naming the processor.
-    pub fn peek_with(&self, action: impl Fn(&K, &V) + Send + Sync + 'static, named: Named) -> KStream<'b, K, V> {
+    pub fn peek_with(
+        &self,
+        action: impl Fn(&K, &V) + Send + Sync + 'static,
+        named: Named,
+    ) -> KStream<'b, K, V> {
         self.peek_step(Some(named), action)
     }
 
-    fn peek_step(&self, named: Option<Named>, action: impl Fn(&K, &V) + Send + Sync + 'static) -> KStream<'b, K, V> {
-        self.then(self.name_of(named, "KSTREAM-PEEK"), false, move |ctx, k, v, out| {
-            action(&k, &v);
-            out.forward(ctx, k, v)
-        })
+    fn peek_step(
+        &self,
+        named: Option<Named>,
+        action: impl Fn(&K, &V) + Send + Sync + 'static,
+    ) -> KStream<'b, K, V> {
+        self.then(
+            self.name_of(named, "KSTREAM-PEEK"),
+            false,
+            move |ctx, k, v, out| {
+                action(&k, &v);
+                out.forward(ctx, k, v)
+            },
+        )
     }
 
     /// Calls `action` for each record (a terminal operation).
@@ -148,10 +167,14 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     fn foreach_step(&self, named: Option<Named>, action: impl Fn(&K, &V) + Send + Sync + 'static) {
-        let _: KStream<'b, K, V> = self.then(self.name_of(named, "KSTREAM-FOREACH"), false, move |_, k, v, _| {
-            action(&k, &v);
-            Ok(())
-        });
+        let _: KStream<'b, K, V> = self.then(
+            self.name_of(named, "KSTREAM-FOREACH"),
+            false,
+            move |_, k, v, _| {
+                action(&k, &v);
+                Ok(())
+            },
+        );
     }
 
     /// The records of both streams.

@@ -65,7 +65,10 @@ impl<K, V> fmt::Debug for BranchedKStream<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BranchedKStream")
             .field("name", &self.name)
-            .field("branches", &self.branches.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field(
+                "branches",
+                &self.branches.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -112,14 +115,19 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> BranchedKStream<'b, K, V> {
     }
 
     fn finish(self, default: Option<String>) -> BTreeMap<String, KStream<'b, K, V>> {
-        let Self { stream, name, branches } = self;
+        let Self {
+            stream,
+            name,
+            branches,
+        } = self;
         let dsl = stream.dsl;
         let (names, predicates): (Vec<String>, Vec<BranchPredicate<K, V>>) = branches.into_iter().unzip();
         let predicates: Arc<[BranchPredicate<K, V>]> = predicates.into();
-        let split = dsl.operator::<K, V, K, V, _>(name, vec![stream.node], Vec::new(), move |out| SplitNode {
-            predicates: predicates.clone(),
-            branches: out.0,
-        });
+        let split =
+            dsl.operator::<K, V, K, V, _>(name, vec![stream.node], Vec::new(), move |out| SplitNode {
+                predicates: predicates.clone(),
+                branches: out.0,
+            });
         let mut streams = BTreeMap::new();
         for branch in names.into_iter().chain(default) {
             // A branch name used twice is a processor name used twice: `build` says so.

@@ -25,13 +25,6 @@ impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, V> for Aggregate<K, V, A
         let (key_bytes, old) = store.get_with_key(&key)?;
         let new = (self.step)(&key, value, old.clone());
         store.put_bytes(key_bytes, &new)?;
-        self.out.forward(
-            ctx,
-            key,
-            Change {
-                new: Some(new),
-                old,
-            },
-        )
+        self.out.forward(ctx, key, Change { new: Some(new), old })
     }
 }

@@ -2,16 +2,19 @@
 
 use std::sync::Arc;
 
-use super::StoreSlot;
+use super::{StoreSlot, StreamTableJoiner};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
+
+/// Picks the table key of a record: `None` is no match.
+pub(crate) type KeyMapper<K, V, KG> = Arc<dyn Fn(&K, &V) -> Option<KG> + Send + Sync>;
 
 /// The key mapper and the joiner of a global-table join: the mapper picks the table key
 /// of a record (`None`: no match), the joiner makes the joined value from the record
 /// and the table value (`None`: emit nothing).
 pub(crate) struct GlobalJoiner<K, V, KG, VG, VR> {
-    pub(crate) key_mapper: Arc<dyn Fn(&K, &V) -> Option<KG> + Send + Sync>,
-    pub(crate) joiner: Arc<dyn Fn(&K, V, Option<&VG>) -> Option<VR> + Send + Sync>,
+    pub(crate) key_mapper: KeyMapper<K, V, KG>,
+    pub(crate) joiner: StreamTableJoiner<K, V, VG, VR>,
 }
 
 impl<K, V, KG, VG, VR> Clone for GlobalJoiner<K, V, KG, VG, VR> {

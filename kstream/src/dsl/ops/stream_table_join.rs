@@ -8,8 +8,7 @@ use crate::processor::{Fanout, Node, TaskCtx};
 
 /// `(key, stream value, table value or None)` to the joined value, or `None` to emit
 /// nothing.
-pub(crate) type StreamTableJoiner<K, V, VT, VR> =
-    Arc<dyn Fn(&K, V, Option<&VT>) -> Option<VR> + Send + Sync>;
+pub(crate) type StreamTableJoiner<K, V, VT, VR> = Arc<dyn Fn(&K, V, Option<&VT>) -> Option<VR> + Send + Sync>;
 
 /// Joins each record with the table's current value of its key.
 pub(crate) struct StreamTableJoin<K, V, VT, VR> {

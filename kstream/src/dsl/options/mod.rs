@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 pub use branched::Branched;
 pub use joined::Joined;
-pub(crate) use named::checked;
 pub use named::Named;
+pub(crate) use named::checked;
 pub use repartitioned::Repartitioned;
 
 use super::ops::Partitioner;

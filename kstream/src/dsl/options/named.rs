@@ -81,7 +81,11 @@ mod tests {
             (&"x".repeat(250), "longer than 249"),
         ] {
             match Named::as_(bad) {
-                Err(Error::InvalidOption { option, value, reason: why }) => {
+                Err(Error::InvalidOption {
+                    option,
+                    value,
+                    reason: why,
+                }) => {
                     assert_eq!((option, value.as_str()), ("Named", bad));
                     assert!(why.contains(reason), "{why}");
                 }
