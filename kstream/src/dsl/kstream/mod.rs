@@ -2,8 +2,9 @@
 //!
 //! The operations are split by concept: record-at-a-time steps here, new keys and
 //! values in `mapping`, grouping and repartitioning in `grouping`, joins with tables in
-//! `joins`, and `split` in `split`.
+//! `joins` and `global_joins`, and `split` in `split`.
 
+mod global_joins;
 mod grouping;
 mod joins;
 mod mapping;
