@@ -1,8 +1,12 @@
 //! The DSL's shapes: null keys from key mappers, the `…_with_key` and `…_with` forms,
 //! `split` as a builder, the option types, and what `build` refuses.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use kstream::Error;
 use kstream::prelude::*;
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 
 type Kv = (String, String);
 
@@ -31,8 +35,35 @@ fn pipe(d: &TopologyTestDriver, topic: &str, records: &[(&str, &str)]) {
     }
 }
 
+/// Counts `kstream_skipped_records_total{reason="null_key"}`.
+#[derive(Default)]
+struct NullKeyDrops(Arc<AtomicU64>);
+
+impl Recorder for NullKeyDrops {
+    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+        let null_key = key.name() == "kstream_skipped_records_total"
+            && key
+                .labels()
+                .any(|l| l.key() == "reason" && l.value() == "null_key");
+        if null_key {
+            Counter::from_arc(self.0.clone())
+        } else {
+            Counter::noop()
+        }
+    }
+    fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+        Gauge::noop()
+    }
+    fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+        Histogram::noop()
+    }
+}
+
 #[test]
-fn a_none_key_from_a_key_mapper_drops_the_record() {
+fn a_none_key_from_a_key_mapper_drops_the_record_and_counts_it() {
     let b = StreamsBuilder::new();
     let s = b.stream("in", strings());
     // An empty value has no first letter: no key.
@@ -49,7 +80,13 @@ fn a_none_key_from_a_key_mapper_drops_the_record() {
     s.group_by(move |_, v| first(v), Grouped::with(StringSerde, StringSerde))
         .count(Materialized::with(StringSerde, I64Serde).named("per-letter"));
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
-    pipe(&d, "in", &[("1", "apple"), ("2", ""), ("3", "avocado,,b")]);
+    let drops = NullKeyDrops::default();
+    metrics::with_local_recorder(&drops, || {
+        pipe(&d, "in", &[("1", "apple"), ("2", ""), ("3", "avocado,,b")]);
+    });
+    // "" loses its record in select_key, map, flat_map and group_by; "avocado,,b" its
+    // empty word in flat_map.
+    assert_eq!(drops.0.load(Ordering::Relaxed), 5);
     assert_eq!(
         read(&d, "selected"),
         vec![kv("a", "apple"), kv("a", "avocado,,b")]
