@@ -375,6 +375,24 @@ fn build_refuses_what_kafka_would_refuse_and_says_what() {
     let problem = build_error(b);
     assert!(problem.contains("used twice"), "{problem}");
 
+    let b = StreamsBuilder::new();
+    b.stream("in", strings()).to("a", out());
+    b.table("in", strings(), Materialized::with(StringSerde, StringSerde));
+    let problem = build_error(b);
+    assert!(problem.contains("topic `in` is read by two sources"), "{problem}");
+
+    let b = StreamsBuilder::new();
+    let s = b.stream("in", strings());
+    s.repartition(Repartitioned::with(StringSerde, StringSerde).named("r").unwrap())
+        .to("a", out());
+    s.repartition(Repartitioned::with(StringSerde, StringSerde).named("r").unwrap())
+        .to("b", out());
+    let problem = build_error(b);
+    assert!(
+        problem.contains("`<application.id>-r-repartition` is read by two sources"),
+        "{problem}"
+    );
+
     let (one, two) = (StreamsBuilder::new(), StreamsBuilder::new());
     let table = two.table("t", strings(), Materialized::with(StringSerde, StringSerde));
     one.stream("in", strings())

@@ -141,6 +141,7 @@ impl Dsl {
         values: SerdeRef<V>,
         extractor: Option<TimestampExtractor>,
     ) -> usize {
+        self.check_read_once(&topics);
         let registered = topics.clone();
         let factory = move |inst: &mut Instantiation<'_>, id: usize| -> Result<Erased> {
             let out = inst.children::<K, V>(id)?;
@@ -160,6 +161,29 @@ impl Dsl {
             Vec::new(),
             Box::new(factory),
         )
+    }
+
+    /// Records a problem for each of `topics` that another source reads already: a task
+    /// hands a topic's records to one source (Kafka Streams refuses it too).
+    fn check_read_once(&self, topics: &[TopicName]) {
+        let read: Vec<String> = self
+            .graph
+            .borrow()
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Source(read) => Some(read),
+                _ => None,
+            })
+            .flatten()
+            .filter(|t| topics.contains(t))
+            .map(|t| t.resolve("<application.id>"))
+            .collect();
+        for topic in read {
+            self.fail(format!(
+                "topic `{topic}` is read by two sources: read it once and use the stream or table twice"
+            ));
+        }
     }
 
     /// Adds a sink to `topic` under `parent`.
