@@ -2,9 +2,7 @@
 //! `streams_compare` benchmark (which includes this file by path, so that nothing depends
 //! on the examples crate): the records, a deterministic input generator and the topology.
 
-use kstream::{
-    Consumed, Grouped, I64Serde, JsonSerde, Materialized, Produced, StoreKind, StreamsBuilder, StringSerde,
-};
+use kstream::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A position report, as the trucks send it (CSV).
@@ -176,14 +174,14 @@ pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) {
         .filter(|_, p| p.event_type != "Normal");
     dangerous.to(topics.dangerous, Produced::with(StringSerde, JsonSerde::new()));
     dangerous
-        .left_join(&drivers, |p: &TruckPosition, d: Option<&Driver>| {
+        .left_join(&drivers, |p: TruckPosition, d: Option<&Driver>| {
             DangerousDrivingAndDriver {
                 driver_id: p.driver_id,
                 first_name: d.map(|d| d.first_name.clone()),
                 last_name: d.map(|d| d.last_name.clone()),
                 truck_id: p.truck_id,
                 route_id: p.route_id,
-                event_type: p.event_type.clone(),
+                event_type: p.event_type,
             }
         })
         .to(topics.joined, Produced::with(StringSerde, JsonSerde::new()));

@@ -127,6 +127,17 @@ pub enum Error {
         /// Its message.
         reason: String,
     },
+    /// An option of a DSL operation that Kafka Streams would refuse too (a name with
+    /// characters a topic name cannot have, a repartition topic of no partitions ...).
+    #[error("invalid {option} `{value}`: {reason}")]
+    InvalidOption {
+        /// The option: `Named`, `Branched`, `Grouped`, `Repartitioned` ...
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The application was closed, or a stream thread died.
     #[error("the streams application is not running: {0}")]
     NotRunning(String),

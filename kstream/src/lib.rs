@@ -5,7 +5,7 @@
 //! [`TopologyTestDriver`].
 //!
 //! ```
-//! use kstream::{Consumed, I64Serde, Materialized, Produced, StreamsBuilder, StringSerde, TopologyTestDriver};
+//! use kstream::prelude::*;
 //!
 //! // Dangerous driving events joined with the driver table, and counted per driver.
 //! let builder = StreamsBuilder::new();
@@ -21,7 +21,7 @@
 //!     .left_join(&drivers, |event, driver| format!("{event} by {}", driver.map_or("unknown", |d| d.as_str())))
 //!     .to("dangerous_driving_and_driver", Produced::with(StringSerde, StringSerde));
 //! dangerous
-//!     .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
+//!     .group_by_key(Grouped::with(StringSerde, StringSerde))
 //!     .count(Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver"));
 //!
 //! let driver = TopologyTestDriver::new(builder.build()?)?;
@@ -35,6 +35,10 @@
 //! assert_eq!(counts.get(&"31".to_string())?, Some(1));
 //! # Ok::<(), kstream::Error>(())
 //! ```
+//!
+//! The same topology runs on a log with [`KafkaStreams`] (`KafkaStreams::new(topology,
+//! Cluster::embedded(), StreamsConfig::new("trucking"))`). Every DSL operation, next to
+//! its Kafka Streams name, is in the [DSL reference](dsl_reference).
 
 pub mod config;
 mod dsl;
@@ -51,8 +55,8 @@ pub use config::{
     StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
-    Consumed, GlobalKTable, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Partitioner, Predicate,
-    Produced, StreamsBuilder, Topology,
+    Branched, BranchedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream, KGroupedTable,
+    KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, Topology,
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
@@ -63,3 +67,28 @@ pub use serdes::{
 };
 pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
+
+/// The log clients a topology runs on, from `streamlog`: an application that embeds a
+/// topology needs them from `kstream` alone.
+pub use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+
+#[doc = include_str!("docs/dsl.md")]
+pub mod dsl_reference {}
+
+/// What a topology needs, in one import: `use kstream::prelude::*;` brings the
+/// builder, the streams and tables, the options, the serdes, the stores, the processor
+/// API, [`KafkaStreams`] and its [`StreamsConfig`], the [`TopologyTestDriver`], and the
+/// log's [`Cluster`], [`ClientConfig`], [`TopicConfig`], [`ProducerRecord`] and
+/// [`TopicPartition`].
+pub mod prelude {
+    #[cfg(feature = "avro")]
+    pub use crate::serdes::AvroSerde;
+    pub use crate::{
+        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable,
+        Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
+        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, Produced,
+        ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned, Serde, StoreKind,
+        StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TestInputTopic, TestOutputTopic,
+        TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
+    };
+}

@@ -88,7 +88,7 @@ proptest! {
         // A table of k -> n, regrouped by n % 3: per group the count of rows and the sum of n.
         let b = StreamsBuilder::new();
         let table = b.table("t", Consumed::with(StringSerde, I64Serde), Materialized::with(StringSerde, I64Serde));
-        let grouped = table.group_by(|_, n| ((n % 3).to_string(), *n), Grouped::with(StringSerde, I64Serde));
+        let grouped = table.group_by(|_, n| (Some((n % 3).to_string()), *n), Grouped::with(StringSerde, I64Serde));
         grouped.count(Materialized::with(StringSerde, I64Serde).named("rows"));
         grouped
             .reduce(|a, b| a + b, |a, b| a - b, Materialized::with(StringSerde, I64Serde).named("total"))

@@ -80,7 +80,7 @@ fn global_tables_and_interactive_queries_while_running() {
     let routes = b.global_table("routes", strings(), Some("routes"));
     let trips = b.stream("trips", strings());
     trips
-        .join_global(&routes, |_, route| route.clone(), |_, name| name.clone())
+        .join_global(&routes, |_, route| Some(route.clone()), |_, name| name.clone())
         .to("named-trips", Produced::with(StringSerde, StringSerde));
     trips
         .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
@@ -176,7 +176,7 @@ fn a_table_fetched_over_several_polls_is_applied_before_later_stream_records() {
     let b = StreamsBuilder::new();
     let tiers = b.table("tiers", strings(), Materialized::with(StringSerde, StringSerde));
     b.stream("purchases", strings())
-        .left_join(&tiers, |p: &String, t: Option<&String>| {
+        .left_join(&tiers, |p: String, t: Option<&String>| {
             format!("{p}:{}", t.map_or("none", String::as_str))
         })
         .to("purchases-with-tier", Produced::with(StringSerde, StringSerde));

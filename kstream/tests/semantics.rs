@@ -25,7 +25,7 @@ fn stateless_operations_in_order() {
     let s = b.stream("in", strings());
     s.filter(|_, v| v != "drop")
         .flat_map_values(|v: String| v.split(' ').map(str::to_owned).collect::<Vec<_>>())
-        .map(|k, v| (format!("{k}:{v}"), v.to_uppercase()))
+        .map(|k, v| (Some(format!("{k}:{v}")), v.to_uppercase()))
         .to("out", out());
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let input = d.input_topic("in", StringSerde, StringSerde);
@@ -42,14 +42,26 @@ fn stateless_operations_in_order() {
 #[test]
 fn split_sends_each_record_to_the_first_matching_branch_or_the_default() {
     let b = StreamsBuilder::new();
-    let branches = b.stream("in", strings()).split(vec![
-        Box::new(|_: &String, v: &String| v.starts_with('a')),
-        Box::new(|_: &String, v: &String| v.starts_with('a') || v.starts_with('b')),
-    ]);
-    for (i, branch) in branches.iter().enumerate() {
-        branch.to(&format!("out{i}"), out());
-    }
-    let merged = branches[0].merge(&branches[2]);
+    let branches = b
+        .stream("in", strings())
+        .split()
+        .branch(|_, v| v.starts_with('a'))
+        .branch(|_, v| v.starts_with('a') || v.starts_with('b'))
+        .default_branch();
+    let names: Vec<&str> = branches.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "KSTREAM-BRANCH-00000000010",
+            "KSTREAM-BRANCH-00000000011",
+            "KSTREAM-BRANCH-00000000012"
+        ]
+    );
+    let branch = |n: usize| branches[&format!("KSTREAM-BRANCH-0000000001{n}")];
+    branch(1).to("out0", out());
+    branch(2).to("out1", out());
+    branch(0).to("out2", out());
+    let merged = branch(1).merge(&branch(0));
     merged.to("merged", out());
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let input = d.input_topic("in", StringSerde, StringSerde);
@@ -156,8 +168,8 @@ fn group_by_repartitions_and_counts_per_new_key() {
     let b = StreamsBuilder::new();
     b.stream("words", strings())
         .group_by(
-            |_, word| word.to_lowercase(),
-            Grouped::with(StringSerde, StringSerde).named("by-word"),
+            |_, word| Some(word.to_lowercase()),
+            Grouped::with(StringSerde, StringSerde).named("by-word").unwrap(),
         )
         .count(Materialized::with(StringSerde, I64Serde).named("counts"))
         .to_stream()
@@ -289,8 +301,8 @@ fn build_errors_name_the_problem() {
     let b = StreamsBuilder::new();
     let t = b.table("t", strings(), Materialized::with(StringSerde, StringSerde));
     b.stream("in", strings())
-        .select_key(|_, v| v.clone())
-        .join(&t, |a, _| a.clone());
+        .select_key(|_, v| Some(v.clone()))
+        .join(&t, |a, _| a);
     let err = b.build().unwrap_err().to_string();
     assert!(err.contains("repartition"), "{err}");
 
@@ -357,14 +369,14 @@ fn global_table_joins_through_a_key_mapper() {
     trips
         .join_global(
             &routes,
-            |_, route| route.clone(),
+            |_, route| Some(route.clone()),
             |route, name| format!("{route}={name}"),
         )
         .to("inner", out());
     trips
         .left_join_global(
             &routes,
-            |_, route| route.clone(),
+            |_, route| Some(route.clone()),
             |route, name| format!("{route}={}", name.map_or("?", |n| n.as_str())),
         )
         .to("left", out());

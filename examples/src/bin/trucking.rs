@@ -14,8 +14,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use kstream::{KafkaStreams, StoreKind, StreamsBuilder, StreamsConfig};
-use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig};
+use kstream::prelude::*;
 
 #[path = "../error_report.rs"]
 mod error_report;
@@ -44,7 +43,7 @@ struct Args {
     partitions: i32,
 }
 
-fn topology() -> kstream::Result<kstream::Topology> {
+fn topology() -> kstream::Result<Topology> {
     let builder = StreamsBuilder::new();
     let topics = Topics {
         positions: "truck_position",
@@ -156,7 +155,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     for topic in topics {
         let ends = admin.end_offsets(topic)?;
         let partitions: Vec<_> = (0..ends.len() as i32)
-            .map(|p| streamlog::TopicPartition::new(topic, p))
+            .map(|p| TopicPartition::new(topic, p))
             .collect();
         // No group and no committed offsets: each partition starts at its beginning.
         reader.assign(&partitions)?;

@@ -1,114 +1,71 @@
 //! [`GlobalKTable`]: a table replicated in full to every instance, joined with streams
 //! through a key mapper (no co-partitioning needed).
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::fmt;
+use std::marker::PhantomData;
 
-use super::builder::Dsl;
-use super::kstream::KStream;
-use super::ktable::StoreSlot;
+use super::building::Dsl;
 use super::options::Consumed;
-use crate::error::Result;
-use crate::graph::Erased;
-use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::store::{StoreKind, StoreSpec};
 
-/// A table of every partition of its topic, in every instance. Its store holds the
-/// topic's bytes and is read with the topic's serdes.
-pub struct GlobalKTable<K, V> {
+/// A table of every partition of its topic, in every instance, borrowing the
+/// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Its store holds
+/// the topic's bytes and is read with the topic's serdes.
+pub struct GlobalKTable<'b, K, V> {
+    pub(crate) dsl: &'b Dsl,
     pub(crate) store: String,
-    _types: std::marker::PhantomData<fn() -> (K, V)>,
+    _types: PhantomData<fn() -> (K, V)>,
 }
 
-impl<K, V> GlobalKTable<K, V> {
+impl<K, V> Clone for GlobalKTable<'_, K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            dsl: self.dsl,
+            store: self.store.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<K, V> fmt::Debug for GlobalKTable<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalKTable")
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+impl<K, V> GlobalKTable<'_, K, V> {
     /// The name of the table's store.
     pub fn store_name(&self) -> &str {
         &self.store
     }
 }
 
-pub(crate) fn global_table<K: 'static, V: 'static>(
-    dsl: &Dsl,
+pub(crate) fn global_table<'b, K: 'static, V: 'static>(
+    dsl: &'b Dsl,
     topic: &str,
     consumed: Consumed<K, V>,
     store: Option<&str>,
-) -> GlobalKTable<K, V> {
+) -> GlobalKTable<'b, K, V> {
     let name = store
         .map(str::to_owned)
-        .unwrap_or_else(|| dsl.name(&format!("{topic}-GLOBAL-STORE")));
-    let mut g = dsl.graph.borrow_mut();
-    if g.stores.contains_key(&name) {
-        drop(g);
-        dsl.fail(format!("the store name `{name}` is used twice"));
-    } else {
-        g.stores.insert(
-            name.clone(),
-            StoreSpec {
-                name: name.clone(),
-                kind: Some(StoreKind::InMemory),
-                logged: false,
-                global: true,
-                serdes: Arc::new((consumed.keys, consumed.values)),
-            },
-        );
-        g.globals.push((topic.to_owned(), name.clone()));
+        .unwrap_or_else(|| dsl.name(None, &format!("{topic}-GLOBAL-STORE")));
+    let spec = StoreSpec {
+        name,
+        kind: Some(StoreKind::InMemory),
+        logged: false,
+        global: true,
+        serdes: std::sync::Arc::new((consumed.keys.serde, consumed.values.serde)),
+    };
+    let declared = !dsl.has_store(&spec.name);
+    let name = dsl.declare_store(spec);
+    if declared {
+        dsl.add_global(topic, &name);
     }
     GlobalKTable {
+        dsl,
         store: name,
-        _types: std::marker::PhantomData,
-    }
-}
-
-type GlobalJoiner<K, V, KG, VG, VR> =
-    Arc<dyn Fn(&K, &V, &dyn Fn(&KG) -> Result<Option<VG>>) -> Result<Option<VR>> + Send + Sync>;
-
-pub(crate) fn join<K, V, KG, VG, VR>(
-    stream: &KStream<K, V>,
-    table: &GlobalKTable<KG, VG>,
-    prefix: &str,
-    joiner: GlobalJoiner<K, V, KG, VG, VR>,
-) -> KStream<K, VR>
-where
-    K: Clone + 'static,
-    V: Clone + 'static,
-    KG: 'static,
-    VG: 'static,
-    VR: Clone + 'static,
-{
-    let name = stream.dsl.name(prefix);
-    let store = table.store.clone();
-    let n = name.clone();
-    let node = stream
-        .dsl
-        .node(name, vec![stream.node], vec![store.clone()], move |inst, id| {
-            let out = inst.children::<K, VR>(id)?;
-            let node: NodeRef<K, V> = Rc::new(RefCell::new(GlobalJoin {
-                table: StoreSlot::<KG, VG>::new(&store, &n),
-                joiner: joiner.clone(),
-                out,
-            }));
-            Ok(Box::new(node) as Erased)
-        });
-    KStream::new(stream.dsl.clone(), node, stream.repartition)
-}
-
-struct GlobalJoin<K, V, KG, VG, VR> {
-    table: StoreSlot<KG, VG>,
-    joiner: GlobalJoiner<K, V, KG, VG, VR>,
-    out: Fanout<K, VR>,
-}
-
-impl<K: Clone + 'static, V, KG: 'static, VG: 'static, VR: Clone> Node<K, V> for GlobalJoin<K, V, KG, VG, VR> {
-    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.table.open(ctx)
-    }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
-        let table = self.table.get()?;
-        let lookup = |k: &KG| table.get(k);
-        match (self.joiner)(&key, &value, &lookup)? {
-            Some(joined) => self.out.forward(ctx, key, joined),
-            None => Ok(()),
-        }
+        _types: PhantomData,
     }
 }

@@ -2,127 +2,77 @@
 //! becomes a retraction of the old row (through the subtractor) and an addition of the
 //! new one (through the adder), so aggregates stay right when rows change group.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::fmt;
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
-
+use super::building::RepartitionSpec;
 use super::kstream::KStream;
-use super::ktable::{Change, KTable, StoreSlot};
-use super::options::{Grouped, Produced};
-use crate::error::Result;
-use crate::graph::{Erased, TopicName};
-use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
-use crate::serdes::{Serde, SerdeError, SerdeRef, SerdeResult};
+use super::ktable::KTable;
+use super::ops::{
+    ArcSerde, Change, Delta, DeltaSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
+};
+use super::options::{Grouped, Named};
+use crate::serdes::{OptionSerde, SerdeRef};
 use crate::store::Materialized;
 
-/// A value on its way to a table aggregation: to add, or to take back.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Delta<V> {
-    pub(crate) value: V,
-    pub(crate) subtract: bool,
-}
-
-/// Writes a [`Delta`] to the repartition topic: one flag byte (0 add, 1 subtract),
-/// then the value's bytes.
-struct DeltaSerde<V>(SerdeRef<V>);
-
-impl<V: 'static> Serde<Delta<V>> for DeltaSerde<V> {
-    fn serialize(&self, topic: &str, d: &Delta<V>) -> SerdeResult<Option<Bytes>> {
-        let inner = self.0.serialize(topic, &d.value)?.unwrap_or_default();
-        let mut out = BytesMut::with_capacity(inner.len() + 1);
-        out.put_u8(u8::from(d.subtract));
-        out.put_slice(&inner);
-        Ok(Some(out.freeze()))
-    }
-    fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> SerdeResult<Delta<V>> {
-        match data {
-            Some([flag @ (0 | 1), rest @ ..]) => Ok(Delta {
-                value: self.0.deserialize(topic, Some(rest))?,
-                subtract: *flag == 1,
-            }),
-            _ => Err(SerdeError::bad_data(
-                "not a table-aggregation record (flag byte 0 or 1, then the value)",
-            )),
-        }
-    }
-    fn prepare(&self, topic: &str) -> SerdeResult<()> {
-        self.0.prepare(topic)
-    }
-}
-
 /// A table grouped by a new key, to aggregate with an adder and a subtractor.
-pub struct KGroupedTable<K, V> {
-    deltas: KStream<K, Delta<V>>,
+pub struct KGroupedTable<'b, K, V> {
+    deltas: KStream<'b, K, Delta<V>>,
 }
 
-type TableAggregator<K, V, A> = Arc<dyn Fn(&K, V, A) -> A + Send + Sync>;
+impl<K, V> fmt::Debug for KGroupedTable<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KGroupedTable")
+            .field("processor", &self.deltas.dsl.node_name(self.deltas.node))
+            .finish()
+    }
+}
 
 /// Re-keys a table's changes into deltas and repartitions them by the new key.
-pub(crate) fn group<K, V, K2, V2>(
-    table: &KTable<K, V>,
-    f: impl Fn(&K, &V) -> (K2, V2) + Send + Sync + 'static,
+pub(crate) fn group<'b, K, V, K2, V2>(
+    table: &KTable<'b, K, V>,
+    selector: impl Fn(&K, &V) -> (Option<K2>, V2) + Send + Sync + 'static,
     grouped: Grouped<K2, V2>,
-) -> KGroupedTable<K2, V2>
+) -> KGroupedTable<'b, K2, V2>
 where
     K: Clone + 'static,
     V: Clone + 'static,
     K2: Clone + 'static,
     V2: Clone + 'static,
 {
-    let dsl = &table.dsl;
-    let select = dsl.step::<K, Change<V>, K2, Delta<V2>>(
-        vec![table.node],
-        "KTABLE-SELECT",
-        Arc::new(move |ctx, k, change, out| {
-            if let Some(old) = change.old {
-                let (k2, v2) = f(&k, &old);
-                out.forward(
-                    ctx,
-                    k2,
-                    Delta {
-                        value: v2,
-                        subtract: true,
-                    },
-                )?;
-            }
-            if let Some(new) = change.new {
-                let (k2, v2) = f(&k, &new);
-                out.forward(
-                    ctx,
-                    k2,
-                    Delta {
-                        value: v2,
-                        subtract: false,
-                    },
-                )?;
+    let dsl = table.dsl;
+    let name = dsl.name(None, "KTABLE-SELECT");
+    let processor = name.clone();
+    let select =
+        dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
+            let rows = [(change.old, true), (change.new, false)];
+            for (row, subtract) in rows {
+                let Some(row) = row else { continue };
+                match selector(&k, &row) {
+                    (Some(k2), value) => out.forward(ctx, k2, Delta { value, subtract })?,
+                    (None, _) => drop_null_key(ctx, &processor),
+                }
             }
             Ok(())
-        }),
-    );
-    let name = grouped
-        .name
-        .clone()
-        .unwrap_or_else(|| dsl.name("KTABLE-AGGREGATE"));
-    let topic = TopicName::Internal(format!("{name}-repartition"));
-    let deltas: SerdeRef<Delta<V2>> = Arc::new(DeltaSerde(grouped.values.clone()));
-    dsl.sink(
+        });
+    let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
+    let deltas: SerdeRef<Delta<V2>> = Arc::new(DeltaSerde(grouped.values.serde));
+    let source = dsl.repartition(
         select,
-        topic.clone(),
-        Produced {
-            keys: grouped.keys.clone(),
-            values: deltas.clone(),
+        RepartitionSpec {
+            base,
+            keys: grouped.keys.serde,
+            values: deltas,
             partitioner: None,
+            partitions: None,
         },
     );
-    let source = dsl.source(vec![topic], grouped.keys, deltas, None);
     KGroupedTable {
-        deltas: KStream::new(dsl.clone(), source, false),
+        deltas: KStream::new(dsl, source, false),
     }
 }
 
-impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
+impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
     /// Aggregates: `adder` takes in each new row, `subtractor` takes back each old one.
     pub fn aggregate<A: Clone + 'static>(
         &self,
@@ -130,31 +80,50 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
         adder: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
         subtractor: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
         m: Materialized<K, A>,
-    ) -> KTable<K, A> {
-        let dsl = &self.deltas.dsl;
-        let name = dsl.name("KTABLE-AGGREGATE");
+    ) -> KTable<'b, K, A> {
+        self.aggregate_step(init, adder, subtractor, m, None)
+    }
+
+    /// [`aggregate`](Self::aggregate), naming the processor.
+    pub fn aggregate_with<A: Clone + 'static>(
+        &self,
+        init: impl Fn() -> A + Send + Sync + 'static,
+        adder: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
+        subtractor: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
+        m: Materialized<K, A>,
+        named: Named,
+    ) -> KTable<'b, K, A> {
+        self.aggregate_step(init, adder, subtractor, m, Some(named))
+    }
+
+    fn aggregate_step<A: Clone + 'static>(
+        &self,
+        init: impl Fn() -> A + Send + Sync + 'static,
+        adder: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
+        subtractor: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
+        m: Materialized<K, A>,
+        named: Option<Named>,
+    ) -> KTable<'b, K, A> {
+        let dsl = self.deltas.dsl;
+        let name = self.deltas.name_of(named, "KTABLE-AGGREGATE");
         let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
         let init: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(init);
         let (adder, subtractor): (TableAggregator<K, V, A>, TableAggregator<K, V, A>) =
             (Arc::new(adder), Arc::new(subtractor));
-        let (slot_store, n) = (store.clone(), name.clone());
-        let node = dsl.node(
+        let slot = (store.clone(), name.clone());
+        let node = dsl.operator::<K, Delta<V>, K, Change<A>, _>(
             name,
             vec![self.deltas.node],
             vec![store.clone()],
-            move |inst, id| {
-                let out = inst.children::<K, Change<A>>(id)?;
-                let node: NodeRef<K, Delta<V>> = Rc::new(RefCell::new(TableAggregate {
-                    store: StoreSlot::new(&slot_store, &n),
-                    init: init.clone(),
-                    adder: adder.clone(),
-                    subtractor: subtractor.clone(),
-                    out,
-                }));
-                Ok(Box::new(node) as Erased)
+            move |out| TableAggregate {
+                store: StoreSlot::new(&slot.0, &slot.1),
+                init: init.clone(),
+                adder: adder.clone(),
+                subtractor: subtractor.clone(),
+                out,
             },
         );
-        KTable::new(dsl.clone(), node, Some(store))
+        KTable::new(dsl, node, Some(store))
     }
 
     /// Combines rows: `adder(aggregate, new)`, `subtractor(aggregate, old)`.
@@ -163,9 +132,30 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
         adder: impl Fn(V, V) -> V + Send + Sync + 'static,
         subtractor: impl Fn(V, V) -> V + Send + Sync + 'static,
         m: Materialized<K, V>,
-    ) -> KTable<K, V> {
+    ) -> KTable<'b, K, V> {
+        self.reduce_step(adder, subtractor, m, None)
+    }
+
+    /// [`reduce`](Self::reduce), naming the processor.
+    pub fn reduce_with(
+        &self,
+        adder: impl Fn(V, V) -> V + Send + Sync + 'static,
+        subtractor: impl Fn(V, V) -> V + Send + Sync + 'static,
+        m: Materialized<K, V>,
+        named: Named,
+    ) -> KTable<'b, K, V> {
+        self.reduce_step(adder, subtractor, m, Some(named))
+    }
+
+    fn reduce_step(
+        &self,
+        adder: impl Fn(V, V) -> V + Send + Sync + 'static,
+        subtractor: impl Fn(V, V) -> V + Send + Sync + 'static,
+        m: Materialized<K, V>,
+        named: Option<Named>,
+    ) -> KTable<'b, K, V> {
         // The aggregate of no rows is "no value yet": the first row starts it.
-        let table = self.aggregate(
+        let table = self.aggregate_step(
             || None::<V>,
             move |_, v, agg| {
                 Some(match agg {
@@ -177,44 +167,26 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
             Materialized {
                 name: m.name.clone().map(|n| format!("{n}-optional")),
                 keys: m.keys.clone(),
-                values: Arc::new(crate::serdes::OptionSerde(super::ktable::ArcSerde(
-                    m.values.clone(),
-                ))),
+                values: Arc::new(OptionSerde(ArcSerde(m.values.clone()))),
                 kind: m.kind,
                 logged: m.logged,
             },
+            named,
         );
         table.flatten().materialize(m)
     }
 
     /// The number of rows per key.
-    pub fn count(&self, m: Materialized<K, i64>) -> KTable<K, i64> {
-        self.aggregate(|| 0, |_, _, n| n + 1, |_, _, n| n - 1, m)
+    pub fn count(&self, m: Materialized<K, i64>) -> KTable<'b, K, i64> {
+        self.count_step(m, None)
     }
-}
 
-struct TableAggregate<K, V, A> {
-    store: StoreSlot<K, A>,
-    init: Arc<dyn Fn() -> A + Send + Sync>,
-    adder: TableAggregator<K, V, A>,
-    subtractor: TableAggregator<K, V, A>,
-    out: Fanout<K, Change<A>>,
-}
-
-impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Delta<V>> for TableAggregate<K, V, A> {
-    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.store.open(ctx)
+    /// [`count`](Self::count), naming the processor.
+    pub fn count_with(&self, m: Materialized<K, i64>, named: Named) -> KTable<'b, K, i64> {
+        self.count_step(m, Some(named))
     }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, delta: Delta<V>) -> Result<()> {
-        let store = self.store.get()?;
-        let old = store.get(&key)?;
-        let base = old.clone().unwrap_or_else(|| (self.init)());
-        let new = if delta.subtract {
-            (self.subtractor)(&key, delta.value, base)
-        } else {
-            (self.adder)(&key, delta.value, base)
-        };
-        store.put(&key, &new)?;
-        self.out.forward(ctx, key, Change { new: Some(new), old })
+
+    fn count_step(&self, m: Materialized<K, i64>, named: Option<Named>) -> KTable<'b, K, i64> {
+        self.aggregate_step(|| 0, |_, _, n| n + 1, |_, _, n| n - 1, m, named)
     }
 }

@@ -1,19 +1,21 @@
 //! The DSL: [`StreamsBuilder`] -> [`KStream`] / [`KTable`] operations -> [`Topology`].
+//! The operations' nodes are in `ops`, their options in `options`.
 
 mod builder;
+mod building;
 mod global;
-mod grouped;
+mod grouped_stream;
 mod grouped_table;
 mod kstream;
 mod ktable;
-mod nodes;
+mod ops;
 mod options;
 
 pub use builder::{StreamsBuilder, Topology};
 pub use global::GlobalKTable;
-pub use grouped::KGroupedStream;
+pub use grouped_stream::KGroupedStream;
 pub use grouped_table::KGroupedTable;
-pub use kstream::{KStream, Predicate};
+pub use kstream::{BranchedKStream, KStream};
 pub use ktable::KTable;
-pub use nodes::Partitioner;
-pub use options::{Consumed, Grouped, Produced};
+pub use ops::Partitioner;
+pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned};

@@ -65,6 +65,9 @@ pub(crate) struct Graph {
     /// Global tables: (topic, store). Every instance reads all of the topic's
     /// partitions into the store; tasks only read it.
     pub(crate) globals: Vec<(String, String)>,
+    /// Partition counts asked for internal topics (`Repartitioned::partitions`); the
+    /// others get as many partitions as the largest input topic.
+    pub(crate) internal_partitions: BTreeMap<TopicName, i32>,
     counter: usize,
 }
 
@@ -160,6 +163,11 @@ impl Graph {
         stores.sort();
         stores.dedup();
         stores
+    }
+
+    /// The partition count asked for internal topic `topic`, if one was.
+    pub(crate) fn internal_partition_count(&self, topic: &TopicName) -> Option<i32> {
+        self.internal_partitions.get(topic).copied()
     }
 
     /// Internal topics written by sinks (repartition topics).

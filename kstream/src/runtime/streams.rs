@@ -101,7 +101,8 @@ impl KafkaStreams {
         for t in graph.internal_topics() {
             let name = t.resolve(app);
             if !existing.contains(&name) {
-                admin.create_topic(&name, &TopicConfig::new(max_partitions))?;
+                let partitions = graph.internal_partition_count(&t).unwrap_or(max_partitions);
+                admin.create_topic(&name, &TopicConfig::new(partitions))?;
             }
             partition_counts.insert(name.clone(), admin.partition_count(&name)?);
         }

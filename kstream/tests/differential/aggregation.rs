@@ -35,13 +35,18 @@ fn count() -> kstream::Result<Topology> {
     b.build()
 }
 
+/// Grouping by a new key drops the records whose new key is null, as Kafka does.
+fn by_new_key(name: &str) -> kstream::Result<Grouped<String, Text>> {
+    Grouped::with(StringSerde, OptionSerde(StringSerde)).named(name)
+}
+
 fn group_by_count() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .group_by(|_, v: &Text| v.clone(), nullable_keys().named("by-value"))
-        .count(long_store("counts"))
+        .group_by(|_, v: &Text| v.clone(), by_new_key("by-value")?)
+        .count(Materialized::with(StringSerde, I64Serde).named("counts"))
         .to_stream()
-        .to("counts-out", to_optional_longs(OptionSerde(StringSerde)));
+        .to("counts-out", to_optional_longs(StringSerde));
     b.build()
 }
 
@@ -69,15 +74,15 @@ fn first_letter(v: &Text) -> Text {
 fn group_by_reduce() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .group_by(|_, v: &Text| first_letter(v), nullable_keys().named("by-letter"))
+        .group_by(|_, v: &Text| first_letter(v), by_new_key("by-letter")?)
         .reduce(
             |agg: Text, v: Text| Some(format!("{}|{}", java(&agg), java(&v))),
-            Materialized::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("reduced"),
+            Materialized::with(StringSerde, OptionSerde(StringSerde)).named("reduced"),
         )
         .to_stream()
         .to(
             "out",
-            Produced::with(OptionSerde(StringSerde), OptionSerde(OptionSerde(StringSerde))),
+            Produced::with(StringSerde, OptionSerde(OptionSerde(StringSerde))),
         );
     b.build()
 }
@@ -85,14 +90,14 @@ fn group_by_reduce() -> kstream::Result<Topology> {
 fn group_by_aggregate() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .group_by(|_, v: &Text| first_letter(v), nullable_keys().named("by-letter"))
+        .group_by(|_, v: &Text| first_letter(v), by_new_key("by-letter")?)
         .aggregate(
             || 0i64,
             |_, v: Text, agg| v.map_or(agg, |v| agg + v.chars().count() as i64),
-            long_store("lengths"),
+            Materialized::with(StringSerde, I64Serde).named("lengths"),
         )
         .to_stream()
-        .to("out", to_optional_longs(OptionSerde(StringSerde)));
+        .to("out", to_optional_longs(StringSerde));
     b.build()
 }
 

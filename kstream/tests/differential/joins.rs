@@ -44,10 +44,10 @@ fn stream_table() -> kstream::Result<Topology> {
     );
     let events = b.stream("events", texts());
     events
-        .join(&drivers, |e: &Text, d: &String| Some(format!("{}/{d}", java(e))))
+        .join(&drivers, |e: Text, d: &String| Some(format!("{}/{d}", java(&e))))
         .to("inner", to_texts());
     events
-        .left_join(&drivers, |e: &Text, d: Option<&String>| {
+        .left_join(&drivers, |e: Text, d: Option<&String>| {
             Some(format!("{}/{}", dash(e.as_ref()), dash(d)))
         })
         .to("left", to_texts());
@@ -71,15 +71,15 @@ fn stream_global() -> kstream::Result<Topology> {
     orders
         .join_global(
             &products,
-            |_, order: &Text| product(order),
-            |order: &Text, p: &String| Some(format!("{}/{p}", java(order))),
+            |_, order: &Text| Some(product(order)),
+            |order: Text, p: &String| Some(format!("{}/{p}", java(&order))),
         )
         .to("inner", to_texts());
     orders
         .left_join_global(
             &products,
-            |_, order: &Text| product(order),
-            |order: &Text, p: Option<&String>| Some(format!("{}/{}", dash(order.as_ref()), dash(p))),
+            |_, order: &Text| Some(product(order)),
+            |order: Text, p: Option<&String>| Some(format!("{}/{}", dash(order.as_ref()), dash(p))),
         )
         .to("left", to_texts());
     b.build()

@@ -1,7 +1,7 @@
 //! Record-at-a-time operations: filter, map, flatMap, selectKey, split, merge,
 //! repartition (`StatelessTopologies.java`).
 
-use kstream::{Grouped, OptionSerde, Predicate, StreamsBuilder, StringSerde, Topology};
+use kstream::{Branched, Named, OptionSerde, Repartitioned, StreamsBuilder, StringSerde, Topology};
 
 use super::catalogue::{Catalogue, Text, texts, to_texts, words};
 
@@ -31,7 +31,7 @@ fn filter() -> kstream::Result<Topology> {
 fn map() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .map(|k: Text, v: Text| (v.map(|v| v.to_uppercase()), k))
+        .map(|k: Text, v: Text| (Some(v.map(|v| v.to_uppercase())), k))
         .to("out", to_texts());
     b.build()
 }
@@ -51,7 +51,7 @@ fn flat_map() -> kstream::Result<Topology> {
         .flat_map(|k: Text, v: Text| {
             words(&v)
                 .into_iter()
-                .map(|w| (Some(w), k.clone()))
+                .map(|w| (Some(Some(w)), k.clone()))
                 .collect::<Vec<_>>()
         })
         .to("by-word", to_texts());
@@ -64,21 +64,25 @@ fn flat_map() -> kstream::Result<Topology> {
 fn select_key() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .select_key(|_, v: &Text| v.as_deref().and_then(|v| v.chars().next()).map(|c| c.to_string()))
+        .select_key(|_, v: &Text| Some(v.as_deref().and_then(|v| v.chars().next()).map(|c| c.to_string())))
         .to("out", to_texts());
     b.build()
 }
 
 fn split() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
-    let starts = |p: &'static [&'static str]| -> Predicate<Text, Text> {
-        Box::new(move |_: &Text, v: &Text| v.as_deref().is_some_and(|v| p.iter().any(|p| v.starts_with(p))))
+    let starts = |v: &Text, prefixes: &[&str]| {
+        v.as_deref()
+            .is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p)))
     };
     let branches = b
         .stream("in", texts())
-        .split(vec![starts(&["a"]), starts(&["a", "b"])]);
-    for (branch, topic) in branches.iter().zip(["a", "b", "other"]) {
-        branch.to(topic, to_texts());
+        .split_with(Named::as_("split-")?)
+        .branch_with(move |_, v| starts(v, &["a"]), Branched::as_("a")?)
+        .branch_with(move |_, v| starts(v, &["a", "b"]), Branched::as_("b")?)
+        .default_branch_with(Branched::as_("other")?);
+    for (name, branch) in &branches {
+        branch.to(name.trim_start_matches("split-"), to_texts());
     }
     b.build()
 }
@@ -98,8 +102,10 @@ fn merge() -> kstream::Result<Topology> {
 fn repartition() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     b.stream("in", texts())
-        .select_key(|_, v: &Text| v.clone())
-        .repartition(Grouped::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("by-value"))
+        .select_key(|_, v: &Text| Some(v.clone()))
+        .repartition(
+            Repartitioned::with(OptionSerde(StringSerde), OptionSerde(StringSerde)).named("by-value")?,
+        )
         .map_values(|v: Text| v.map(|v| format!("seen:{v}")))
         .to("out", to_texts());
     b.build()

@@ -76,7 +76,7 @@ fn amount(account: &str) -> i64 {
         .expect("an account is region:amount")
 }
 
-fn accounts(b: &StreamsBuilder) -> KTable<String, String> {
+fn accounts(b: &StreamsBuilder) -> KTable<'_, String, String> {
     b.table("accounts", strings(), string_store("accounts"))
 }
 
@@ -84,8 +84,8 @@ fn group_by_count() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     accounts(&b)
         .group_by(
-            |id: &String, v: &String| (region(v), id.clone()),
-            Grouped::with(StringSerde, StringSerde).named("by-region"),
+            |id: &String, v: &String| (Some(region(v)), id.clone()),
+            Grouped::with(StringSerde, StringSerde).named("by-region")?,
         )
         .count(Materialized::with(StringSerde, I64Serde).named("region-counts"))
         .to_stream()
@@ -97,8 +97,8 @@ fn group_by_reduce() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     accounts(&b)
         .group_by(
-            |_: &String, v: &String| (region(v), amount(v)),
-            Grouped::with(StringSerde, I64Serde).named("by-region"),
+            |_: &String, v: &String| (Some(region(v)), amount(v)),
+            Grouped::with(StringSerde, I64Serde).named("by-region")?,
         )
         .reduce(
             |agg, v| agg + v,
@@ -114,8 +114,8 @@ fn group_by_aggregate() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
     accounts(&b)
         .group_by(
-            |id: &String, v: &String| (region(v), id.clone()),
-            Grouped::with(StringSerde, StringSerde).named("by-region"),
+            |id: &String, v: &String| (Some(region(v)), id.clone()),
+            Grouped::with(StringSerde, StringSerde).named("by-region")?,
         )
         .aggregate(
             String::new,

@@ -1,0 +1,30 @@
+//! A grouped stream's aggregation (count, reduce, aggregate) into a store.
+
+use std::sync::Arc;
+
+use super::{Change, StoreSlot};
+use crate::error::Result;
+use crate::processor::{Fanout, Node, TaskCtx};
+
+/// `(key, value, the key's aggregate so far)` to the new aggregate.
+pub(crate) type AggregateStep<K, V, A> = Arc<dyn Fn(&K, V, Option<A>) -> A + Send + Sync>;
+
+/// Folds each record into its key's aggregate and emits the change.
+pub(crate) struct Aggregate<K, V, A> {
+    pub(crate) store: StoreSlot<K, A>,
+    pub(crate) step: AggregateStep<K, V, A>,
+    pub(crate) out: Fanout<K, Change<A>>,
+}
+
+impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, V> for Aggregate<K, V, A> {
+    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
+        self.store.open(ctx)
+    }
+    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
+        let store = self.store.get()?;
+        let (key_bytes, old) = store.get_with_key(&key)?;
+        let new = (self.step)(&key, value, old.clone());
+        store.put_bytes(key_bytes, &new)?;
+        self.out.forward(ctx, key, Change { new: Some(new), old })
+    }
+}
