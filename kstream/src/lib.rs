@@ -20,9 +20,11 @@
 //! dangerous
 //!     .left_join(&drivers, |event, driver| format!("{event} by {}", driver.map_or("unknown", |d| d.as_str())))
 //!     .to("dangerous_driving_and_driver", Produced::with(StringSerde, StringSerde));
+//! let per_driver = Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver");
+//! let per_driver_store = per_driver.handle();
 //! dangerous
 //!     .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
-//!     .count(Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver"));
+//!     .count(per_driver);
 //!
 //! let driver = TopologyTestDriver::new(builder.build()?)?;
 //! driver.input_topic("trucking_driver", StringSerde, StringSerde).pipe_input("31".into(), "Walter Ward".into())?;
@@ -31,7 +33,7 @@
 //! positions.pipe_input("31".into(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1".into())?;
 //! let out = driver.output_topic("dangerous_driving_and_driver", StringSerde, StringSerde).read_key_values()?;
 //! assert_eq!(out, vec![("31".to_string(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1 by Walter Ward".to_string())]);
-//! let counts = driver.key_value_store::<String, i64>("dangerous-per-driver")?;
+//! let counts = driver.store(&per_driver_store)?;
 //! assert_eq!(counts.get(&"31".to_string())?, Some(1));
 //! # Ok::<(), kstream::Error>(())
 //! ```
@@ -62,4 +64,6 @@ pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
 pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
+pub use store::{AnyStoreHandle, StoreError, StoreHandle};
+pub use processor::ProcessorError;
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Erased, Graph, NodeKind, RawSource, TopicName, TopologyDescription};
 use crate::processor::NodeRef;
 use crate::serdes::SerdeRef;
-use crate::store::{Materialized, StoreSpec};
+use crate::store::{Materialized, StoreHandle, StoreSpec};
 
 /// The graph under construction, shared by the builder and every stream and table
 /// made from it. Problems found while building are kept and reported by `build`.
@@ -199,10 +199,12 @@ impl StreamsBuilder {
         super::global::global_table(&self.dsl, topic, consumed, store)
     }
 
-    /// Declares a store for the processor API; connect it with
-    /// [`KStream::process`]'s store list.
-    pub fn add_state_store<K: 'static, V: 'static>(&self, materialized: Materialized<K, V>) -> String {
-        self.dsl.store(&materialized, "KSTREAM-STATE-STORE")
+    /// Declares a store for the processor API, and gives its handle: connect it to
+    /// processors with [`KStream::process`]'s store list, open it with
+    /// [`ProcessorContext::store`](crate::ProcessorContext::store).
+    pub fn add_state_store<K: 'static, V: 'static>(&self, materialized: Materialized<K, V>) -> StoreHandle<K, V> {
+        self.dsl.store(&materialized, "KSTREAM-STATE-STORE");
+        materialized.handle()
     }
 
     /// The topology, or the first problem found while building it.

@@ -12,19 +12,21 @@ use super::options::Consumed;
 use crate::error::Result;
 use crate::graph::Erased;
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
-use crate::store::{StoreKind, StoreSpec};
+use crate::store::{StoreHandle, StoreSpec};
 
 /// A table of every partition of its topic, in every instance. Its store holds the
 /// topic's bytes and is read with the topic's serdes.
 pub struct GlobalKTable<K, V> {
     pub(crate) store: String,
-    _types: std::marker::PhantomData<fn() -> (K, V)>,
+    handle: StoreHandle<K, V>,
 }
 
 impl<K, V> GlobalKTable<K, V> {
-    /// The name of the table's store.
-    pub fn store_name(&self) -> &str {
-        &self.store
+    /// The handle of the table's store, to query it
+    /// ([`KafkaStreams::store`](crate::KafkaStreams::store),
+    /// [`TopologyTestDriver::store`](crate::TopologyTestDriver::store)).
+    pub fn store_handle(&self) -> StoreHandle<K, V> {
+        self.handle.clone()
     }
 }
 
@@ -37,27 +39,16 @@ pub(crate) fn global_table<K: 'static, V: 'static>(
     let name = store
         .map(str::to_owned)
         .unwrap_or_else(|| dsl.name(&format!("{topic}-GLOBAL-STORE")));
+    let (spec, handle) = StoreSpec::global(&name, consumed.keys, consumed.values);
     let mut g = dsl.graph.borrow_mut();
     if g.stores.contains_key(&name) {
         drop(g);
         dsl.fail(format!("the store name `{name}` is used twice"));
     } else {
-        g.stores.insert(
-            name.clone(),
-            StoreSpec {
-                name: name.clone(),
-                kind: Some(StoreKind::InMemory),
-                logged: false,
-                global: true,
-                serdes: Arc::new((consumed.keys, consumed.values)),
-            },
-        );
+        g.stores.insert(name.clone(), spec);
         g.globals.push((topic.to_owned(), name.clone()));
     }
-    GlobalKTable {
-        store: name,
-        _types: std::marker::PhantomData,
-    }
+    GlobalKTable { store: name, handle }
 }
 
 type GlobalJoiner<K, V, KG, VG, VR> =

@@ -169,15 +169,12 @@ impl<K: Clone + 'static, V: Clone + 'static> KGroupedTable<K, V> {
                 })
             },
             move |_, v, agg| agg.map(|a| subtractor(a, v)),
-            Materialized {
-                name: m.name.clone().map(|n| format!("{n}-optional")),
-                keys: m.keys.clone(),
-                values: Arc::new(crate::serdes::OptionSerde(super::ktable::ArcSerde(
+            m.derived(
+                m.name.clone().map(|n| format!("{n}-optional")),
+                Arc::new(crate::serdes::OptionSerde(super::ktable::ArcSerde(
                     m.values.clone(),
                 ))),
-                kind: m.kind,
-                logged: m.logged,
-            },
+            ),
         );
         table.flatten().materialize(m)
     }

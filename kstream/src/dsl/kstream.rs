@@ -11,6 +11,7 @@ use super::nodes::ProcessorNode;
 use super::options::{Grouped, Produced};
 use crate::graph::{Erased, TopicName};
 use crate::processor::{Fanout, Node, NodeRef, Processor, TaskCtx};
+use crate::store::AnyStoreHandle;
 
 /// A record stream, typed by its key `K` and value `V`.
 pub struct KStream<K, V> {
@@ -334,12 +335,15 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         )
     }
 
-    /// Runs a [`Processor`] of the user's, connected to the named stores (declared with
-    /// [`StreamsBuilder::add_state_store`](super::StreamsBuilder::add_state_store)).
+    /// Runs a [`Processor`] of the user's (one made by `supplier` per task), connected
+    /// to the stores of `stores`: handles from
+    /// [`StreamsBuilder::add_state_store`](super::StreamsBuilder::add_state_store), or
+    /// of this builder's tables. The processor opens them with
+    /// [`ProcessorContext::store`](crate::ProcessorContext::store).
     pub fn process<KOut, VOut, P>(
         &self,
         supplier: impl Fn() -> P + Send + Sync + 'static,
-        stores: &[&str],
+        stores: &[&dyn AnyStoreHandle],
     ) -> KStream<KOut, VOut>
     where
         KOut: Clone + 'static,
@@ -347,14 +351,20 @@ impl<K: Clone + 'static, V: Clone + 'static> KStream<K, V> {
         P: Processor<K, V, KOut, VOut>,
     {
         let name = self.dsl.name("KSTREAM-PROCESSOR");
-        let stores: Vec<String> = stores.iter().map(|s| s.to_string()).collect();
-        for s in &stores {
-            if !self.dsl.graph.borrow().stores.contains_key(s) {
-                self.dsl.fail(format!(
-                    "processor `{name}` is connected to store `{s}`, which was never added"
-                ));
+        let mut names = Vec::with_capacity(stores.len());
+        for handle in stores {
+            let declared = handle.store_name().filter(|store| {
+                (self.dsl.graph.borrow().stores.get(*store)).is_some_and(|spec| spec.is(*handle))
+            });
+            match declared {
+                Some(store) => names.push(store.to_owned()),
+                None => self.dsl.fail(format!(
+                    "processor `{name}` is connected to store `{}`, which was never added to this builder",
+                    handle.store_name().unwrap_or("(unnamed)")
+                )),
             }
         }
+        let stores = names;
         let connected = stores.clone();
         let node_name = name.clone();
         let node = self.dsl.node(name, vec![self.node], stores, move |inst, id| {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Erased, TopicName};
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::serdes::{OptionSerde, SerdeRef};
-use crate::store::{KeyValueStore, Materialized};
+use crate::store::{KeyValueStore, Materialized, StoreHandle};
 
 /// A change to one key of a table: the new value (`None`: deleted) and the old one.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,8 @@ pub struct KTable<K, V> {
     pub(crate) node: usize,
     /// The store holding the table, when it is materialized.
     pub(crate) store: Option<String>,
-    _types: std::marker::PhantomData<fn() -> (K, V)>,
+    /// The handle of that store.
+    handle: Option<StoreHandle<K, V>>,
 }
 
 impl<K, V> Clone for KTable<K, V> {
@@ -66,7 +67,7 @@ impl<K, V> Clone for KTable<K, V> {
             dsl: self.dsl.clone(),
             node: self.node,
             store: self.store.clone(),
-            _types: std::marker::PhantomData,
+            handle: self.handle.clone(),
         }
     }
 }
@@ -140,17 +141,24 @@ impl<K: Clone + 'static, V: Clone + 'static> Node<K, Option<V>> for TableSource<
 
 impl<K: Clone + 'static, V: Clone + 'static> KTable<K, V> {
     pub(crate) fn new(dsl: Dsl, node: usize, store: Option<String>) -> Self {
+        let handle = store
+            .as_ref()
+            .and_then(|name| dsl.graph.borrow().stores.get(name)?.handle());
         Self {
             dsl,
             node,
             store,
-            _types: std::marker::PhantomData,
+            handle,
         }
     }
 
-    /// The name of the table's store, to query it.
-    pub fn store_name(&self) -> Option<&str> {
-        self.store.as_deref()
+    /// The handle of the table's store, to query it
+    /// ([`KafkaStreams::store`](crate::KafkaStreams::store),
+    /// [`TopologyTestDriver::store`](crate::TopologyTestDriver::store)) or to connect it
+    /// to a processor; `None` when the table is not materialized (the result of
+    /// `filter`, `map_values`, a join: [`KTable::materialize`] stores it).
+    pub fn store_handle(&self) -> Option<StoreHandle<K, V>> {
+        self.handle.clone()
     }
 
     pub(crate) fn then<V2: Clone + 'static>(

@@ -8,7 +8,8 @@ use crate::config::TimestampExtractor;
 use crate::error::{Error, Result};
 use crate::graph::RawSource;
 use crate::processor::{
-    Failed, Fanout, Node, Processor, ProcessorContext, PunctuationType, RecordMeta, TaskCtx,
+    Failed, Fanout, Node, Processor, ProcessorContext, ProcessorError, PunctuationType, RecordMeta, TaskCtx,
+    processor_failed,
 };
 use crate::serdes::SerdeRef;
 
@@ -120,18 +121,18 @@ pub(crate) struct ProcessorNode<P, KOut, VOut> {
 }
 
 impl<P, KOut, VOut> ProcessorNode<P, KOut, VOut> {
-    fn with_context<R>(
+    fn with_context(
         &mut self,
         ctx: &mut TaskCtx,
-        f: impl FnOnce(&mut P, &mut ProcessorContext<'_, KOut, VOut>) -> R,
-    ) -> R {
+        f: impl FnOnce(&mut P, &mut ProcessorContext<'_, KOut, VOut>) -> Result<(), ProcessorError>,
+    ) -> Result<()> {
         let mut pc = ProcessorContext {
             task: ctx,
             children: &self.out,
             name: &self.name,
             stores: &self.stores,
         };
-        f(&mut self.processor, &mut pc)
+        f(&mut self.processor, &mut pc).map_err(|e| processor_failed(&self.name, e))
     }
 }
 

@@ -26,7 +26,7 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
 const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
 use crate::config::RecordHandling;
 use crate::error::Result;
-use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
+use crate::store::{InMemoryBackend, KeyValueBackend, StoreError, StoreKind, StoreSpec};
 
 /// Partition changes seen in the rebalance callbacks, applied after `poll` returns.
 #[derive(Default)]
@@ -396,9 +396,12 @@ impl StreamThread {
                     position = r.offset + 1;
                 }
                 if batch.is_empty() && Instant::now() > deadline {
-                    return Err(
-                        store.error(format!("restore stopped at offset {position} of {end} in {tp:?}"))
-                    );
+                    return Err(store.error(StoreError::RestoreStalled {
+                        topic: tp.topic.to_string(),
+                        partition: tp.partition,
+                        position,
+                        end,
+                    }));
                 }
             }
             store.flush_backend()?;
@@ -448,9 +451,13 @@ impl StreamThread {
             std::fs::write(&tmp, text)?;
             std::fs::rename(&tmp, &path)
         };
-        write().map_err(|e| crate::Error::Store {
+        write().map_err(|source| crate::Error::Store {
             store: format!("checkpoint of task {}", task.id),
-            reason: format!("{}: {e}", path.display()),
+            source: StoreError::Io {
+                operation: "write",
+                path: path.clone(),
+                source,
+            },
         })
     }
 }
@@ -470,9 +477,13 @@ fn open_backend(
         StoreKind::RocksDb => {
             let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
             if !checkpointed && dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::Store {
+                std::fs::remove_dir_all(&dir).map_err(|source| crate::Error::Store {
                     store: spec.name.clone(),
-                    reason: format!("cannot wipe {}: {e}", dir.display()),
+                    source: StoreError::Io {
+                        operation: "wipe",
+                        path: dir.clone(),
+                        source,
+                    },
                 })?;
             }
             Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use streamlog::ProducerRecord;
 
 use super::backend::KeyValueBackend;
+use super::error::StoreError;
 use crate::error::{Error, Result};
 
 /// One store of one task. Processors write through the cache; [`StateStore::flush`],
@@ -202,10 +203,11 @@ impl StateStore {
         self.inner.lock().backend.flush()
     }
 
-    pub(crate) fn error(&self, reason: impl Into<String>) -> Error {
+    /// The error of this store failing with `source`.
+    pub(crate) fn error(&self, source: StoreError) -> Error {
         Error::Store {
             store: self.name.clone(),
-            reason: reason.into(),
+            source,
         }
     }
 }
