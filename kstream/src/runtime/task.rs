@@ -184,7 +184,7 @@ impl Task {
             }
             let node = s.node;
             let interval = s.interval;
-            self.ctx.schedules[i].next = now + interval;
+            self.ctx.schedules[i].next = now.saturating_add(interval);
             self.ctx.current_node = node;
             self.nodes[node].punctuate(&mut self.ctx, kind, now)?;
         }
