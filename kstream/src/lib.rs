@@ -58,12 +58,12 @@ pub use dsl::{
 };
 pub use error::{Error, Result};
 pub use graph::TopologyDescription;
+pub use processor::ProcessorError;
 pub use processor::{Processor, ProcessorContext, PunctuationType};
 pub use runtime::{KafkaStreams, StreamsState, TaskId, changelog_topic};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
-pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
 pub use store::{AnyStoreHandle, StoreError, StoreHandle};
-pub use processor::ProcessorError;
+pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};

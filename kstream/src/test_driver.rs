@@ -14,9 +14,9 @@ use streamlog::{ProducerRecord, Record, Timestamp};
 use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
+use crate::processor::TaskStore;
 use crate::runtime::{Task, TaskId};
 use crate::serdes::{Serde, SerdeRef};
-use crate::processor::TaskStore;
 use crate::store::{InMemoryBackend, KeyValueStore, StateStore, StoreHandle};
 
 struct Inner {

@@ -10,8 +10,8 @@ use kstream::store::{InMemoryBackend, StateStore};
 use kstream::{
     BytesSerde, Error, F64Serde, I32Serde, I64Serde, JsonSerde, KafkaStreams, KeyValueStore, Materialized,
     OptionSerde, ProcessorContext, ProcessorError, PunctuationType, ReadOnlyKeyValueStore, StoreError,
-    StoreHandle, StoreKind, StreamsConfig, StreamsState, StringSerde, TaskId, TestInputTopic, TestOutputTopic,
-    TimestampExtractor, Topology, TopologyDescription, TopologyTestDriver, UnitSerde,
+    StoreHandle, StoreKind, StreamsConfig, StreamsState, StringSerde, TaskId, TestInputTopic,
+    TestOutputTopic, TimestampExtractor, Topology, TopologyDescription, TopologyTestDriver, UnitSerde,
 };
 
 /// Compiles only if every type is `Send` and `Sync`.
@@ -49,7 +49,14 @@ type Local = std::rc::Rc<String>;
 
 // The running application, its configuration and topology: built on one thread, run or
 // queried from others.
-send_and_sync!(KafkaStreams, StreamsConfig, Topology, TopologyDescription, StreamsState, TaskId);
+send_and_sync!(
+    KafkaStreams,
+    StreamsConfig,
+    Topology,
+    TopologyDescription,
+    StreamsState,
+    TaskId
+);
 send_and_sync!(RecordHandling, ErrorHandler, TimestampExtractor);
 
 // Stores, their handles and their views: a handle goes into a processor supplier (called

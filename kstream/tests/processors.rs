@@ -114,7 +114,9 @@ fn a_processors_own_error_is_the_source_of_the_error_naming_it() {
         panic!("expected a processor error, got {err:?}");
     };
     assert!(processor.starts_with("KSTREAM-PROCESSOR-"), "{processor}");
-    let own = source.downcast_ref::<NoCustomer>().expect("the processor's own error");
+    let own = source
+        .downcast_ref::<NoCustomer>()
+        .expect("the processor's own error");
     assert_eq!(own.order, "o-2");
     assert_eq!(
         err.source().map(ToString::to_string).as_deref(),
@@ -166,7 +168,9 @@ fn wall_clock_punctuation_follows_durations() {
 #[test]
 fn an_interval_longer_than_the_clock_never_fires() {
     let Setup { driver, .. } = setup(Duration::MAX, None);
-    driver.advance_wall_clock(Duration::from_secs(86_400 * 365)).unwrap();
+    driver
+        .advance_wall_clock(Duration::from_secs(86_400 * 365))
+        .unwrap();
     assert!(ticks(&driver).is_empty());
 }
 

@@ -114,7 +114,9 @@ fn global_tables_and_interactive_queries_while_running() {
     assert_eq!(raw.len(), 5);
     assert!(raw.windows(2).all(|w| w[0].0 < w[1].0), "{raw:?}");
     assert_eq!(
-        raw.iter().find(|(k, _)| k.as_ref() == b"truck-4").map(|(_, v)| v.as_ref()),
+        raw.iter()
+            .find(|(k, _)| k.as_ref() == b"truck-4")
+            .map(|(_, v)| v.as_ref()),
         Some(&b"r3"[..])
     );
     assert!(matches!(app.raw_store("nope"), Err(Error::NoSuchStore(name)) if name == "nope"));

@@ -282,7 +282,8 @@ fn processor_api_with_a_store_and_wall_clock_punctuation() {
 #[test]
 fn build_errors_name_the_problem() {
     // A store of another builder.
-    let elsewhere = StreamsBuilder::new().add_state_store(Materialized::with(StringSerde, StringSerde).named("nope"));
+    let elsewhere =
+        StreamsBuilder::new().add_state_store(Materialized::with(StringSerde, StringSerde).named("nope"));
     let b = StreamsBuilder::new();
     let dedup = elsewhere.clone();
     b.stream("in", strings())

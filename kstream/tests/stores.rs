@@ -51,7 +51,10 @@ fn a_handle_learns_its_name_when_its_store_is_added() {
     let chosen = unnamed_store.name().unwrap().to_owned();
     assert!(chosen.starts_with("KSTREAM-REDUCE-"), "{chosen}");
     let described = topology.describe().to_string();
-    assert!(described.contains("counts") && described.contains(&chosen), "{described}");
+    assert!(
+        described.contains("counts") && described.contains(&chosen),
+        "{described}"
+    );
 
     let d = TopologyTestDriver::new(topology).unwrap();
     let input = d.input_topic("n", StringSerde, I64Serde);
@@ -196,7 +199,9 @@ fn a_value_the_serde_cannot_write_is_a_store_error_with_the_serde_error_as_sourc
     }
     let serde_error = err.source().and_then(|e| e.source()).map(ToString::to_string);
     assert!(
-        serde_error.as_deref().is_some_and(|e| e.contains("key must be a string")),
+        serde_error
+            .as_deref()
+            .is_some_and(|e| e.contains("key must be a string")),
         "{serde_error:?}"
     );
     assert_eq!(store.get(&"k".into()).unwrap(), None, "nothing was written");
@@ -241,7 +246,11 @@ fn a_rocksdb_store_that_cannot_be_created_names_the_store_and_keeps_the_io_error
     std::fs::write(&file, b"not a directory").unwrap();
     let err = kstream::store::RocksDbBackend::open("counts", &file.join("rocksdb")).unwrap_err();
     match store_error(&err, "counts") {
-        StoreError::Io { operation, path, source } => {
+        StoreError::Io {
+            operation,
+            path,
+            source,
+        } => {
             assert_eq!(*operation, "create");
             assert_eq!(path, &file.join("rocksdb"));
             assert!(err.to_string().contains(&source.to_string()), "{err}");

@@ -202,7 +202,10 @@ impl StreamsBuilder {
     /// Declares a store for the processor API, and gives its handle: connect it to
     /// processors with [`KStream::process`]'s store list, open it with
     /// [`ProcessorContext::store`](crate::ProcessorContext::store).
-    pub fn add_state_store<K: 'static, V: 'static>(&self, materialized: Materialized<K, V>) -> StoreHandle<K, V> {
+    pub fn add_state_store<K: 'static, V: 'static>(
+        &self,
+        materialized: Materialized<K, V>,
+    ) -> StoreHandle<K, V> {
         self.dsl.store(&materialized, "KSTREAM-STATE-STORE");
         materialized.handle()
     }

@@ -52,7 +52,10 @@ pub(crate) struct TaskStore {
 
 impl TaskStore {
     /// The store opened through `handle`, if `handle` is one of this store.
-    pub(crate) fn open<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Option<KeyValueStore<K, V>> {
+    pub(crate) fn open<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<KeyValueStore<K, V>> {
         (self.id == handle.id)
             .then(|| KeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone()))
     }

@@ -13,7 +13,7 @@ use crate::error::Error;
 
 /// The error a [`Processor`] returns: any error type, boxed. `?` converts the
 /// processor's own errors (and strings, with `.into()`); kstream keeps the error as the
-/// source of [`Error::Processor`](crate::Error::Processor), which names the processor.
+/// source of [`Error::Processor`], which names the processor.
 /// kstream's own [`Error`]s (from [`ProcessorContext::forward`], a store ...) pass
 /// through unchanged.
 pub type ProcessorError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -236,12 +236,13 @@ impl KafkaStreams {
     /// The local instances of the store of `handle`, queried as one while the
     /// topology runs. A handle of another topology's store is
     /// [`Error::NoSuchStore`].
-    pub fn store<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Result<ReadOnlyKeyValueStore<K, V>> {
+    pub fn store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<ReadOnlyKeyValueStore<K, V>> {
         let name = handle
             .name()
-            .filter(|name| {
-                (self.shared.topology.graph.stores.get(*name)).is_some_and(|spec| spec.is(handle))
-            })
+            .filter(|name| (self.shared.topology.graph.stores.get(*name)).is_some_and(|spec| spec.is(handle)))
             .ok_or_else(|| Error::NoSuchStore(handle.label()))?;
         let parts = self
             .shared

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 pub use backend::{InMemoryBackend, KeyValueBackend};
 pub use error::{BoxedError, StoreError};
-pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 pub use handle::{AnyStoreHandle, StoreHandle};
+pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksDbBackend;
 pub use state::StateStore;
@@ -95,7 +95,11 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
 impl<K: 'static, V> Materialized<K, V> {
     /// Another store of the same keys, kind and logging, with `name` and values of
     /// `values`: an operation's inner store.
-    pub(crate) fn derived<V2: 'static>(&self, name: Option<String>, values: SerdeRef<V2>) -> Materialized<K, V2> {
+    pub(crate) fn derived<V2: 'static>(
+        &self,
+        name: Option<String>,
+        values: SerdeRef<V2>,
+    ) -> Materialized<K, V2> {
         Materialized {
             name,
             handle: StoreHandle::new(self.keys.clone(), values.clone()),

@@ -94,7 +94,9 @@ impl KeyValueBackend for RocksDbBackend {
                 None => batch.delete(key),
             }
         }
-        self.db.write_opt(batch, &self.write).map_err(self.fail("write a batch"))
+        self.db
+            .write_opt(batch, &self.write)
+            .map_err(self.fail("write a batch"))
     }
     fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
         let mode = match from {

@@ -13,13 +13,13 @@ use super::backend::KeyValueBackend;
 use super::error::StoreError;
 use crate::error::{Error, Result};
 
-/// One store of one task. Processors write through the cache; [`StateStore::flush`],
-/// at each commit, applies the cache's dirty entries to the backend and logs each key's
-/// last value to the changelog (so updates between commits are written once). In front
-/// of a persistent backend the cache also keeps what was read and flushed, up to
-/// [`RETAINED_ENTRIES`], so hot keys are not read back from disk after every commit (as
-/// Kafka Streams' record cache does). Interactive queries read it from other threads,
-/// so it is behind a lock.
+/// One store of one task. Processors write through the cache; a flush, at each commit,
+/// applies the cache's dirty entries to the backend and logs each key's last value to
+/// the changelog (so updates between commits are written once). In front of a
+/// persistent backend the cache also keeps what was read and flushed, up to 50 000
+/// entries, so hot keys are not read back from disk after every commit (as Kafka
+/// Streams' record cache does). Interactive queries read it from other threads, so it
+/// is behind a lock.
 pub struct StateStore {
     name: String,
     changelog: Option<(Arc<str>, i32)>,

@@ -23,7 +23,12 @@ fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Re
         .ok_or_else(|| store.error(StoreError::NullKey))
 }
 
-fn stored<T: 'static>(store: &StateStore, serde: &SerdeRef<T>, part: &'static str, bytes: &[u8]) -> Result<T> {
+fn stored<T: 'static>(
+    store: &StateStore,
+    serde: &SerdeRef<T>,
+    part: &'static str,
+    bytes: &[u8],
+) -> Result<T> {
     serde.deserialize(store.name(), Some(bytes)).map_err(|e| {
         store.error(StoreError::Deserialize {
             part,
@@ -106,15 +111,12 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
 
     /// Sets the key with these bytes to `value`.
     pub(crate) fn put_bytes(&self, key: Bytes, value: &V) -> Result<()> {
-        let v = self
-            .values
-            .serialize(self.store.name(), value)
-            .map_err(|e| {
-                self.store.error(StoreError::Serialize {
-                    part: "value",
-                    source: e.into(),
-                })
-            })?;
+        let v = self.values.serialize(self.store.name(), value).map_err(|e| {
+            self.store.error(StoreError::Serialize {
+                part: "value",
+                source: e.into(),
+            })
+        })?;
         self.store.put(key, v);
         Ok(())
     }

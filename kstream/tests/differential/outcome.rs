@@ -254,12 +254,10 @@ fn decode(kind: Kind, bytes: Option<&Bytes>, place: &str) -> Result<Value, Strin
             .map(Value::from)
             .map_err(|e| format!("{place}: not UTF-8: {e}")),
         Kind::Long => {
-            let b: [u8; 8] = bytes.as_ref().try_into().map_err(|_| {
-                format!(
-                    "{place}: {} bytes where a long (8) was expected",
-                    bytes.len()
-                )
-            })?;
+            let b: [u8; 8] = bytes
+                .as_ref()
+                .try_into()
+                .map_err(|_| format!("{place}: {} bytes where a long (8) was expected", bytes.len()))?;
             Ok(Value::from(i64::from_be_bytes(b)))
         }
     }
@@ -339,7 +337,12 @@ fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Vec<(Value, Val
         .raw_store(&spec.name)
         .map_err(|e| format!("{place}: {e}"))?
         .iter()
-        .map(|(k, v)| Ok((decode(Kind::String, Some(k), &place)?, decode(spec.value, Some(v), &place)?)))
+        .map(|(k, v)| {
+            Ok((
+                decode(Kind::String, Some(k), &place)?,
+                decode(spec.value, Some(v), &place)?,
+            ))
+        })
         .collect()
 }
 
