@@ -64,7 +64,7 @@ pub enum Error {
     },
     /// A state store failed: its serdes, its storage engine (RocksDB), the state
     /// directory, or its restore.
-    #[error("state store `{store}`: {source}")]
+    #[error("state store `{store}` failed")]
     Store {
         /// The store.
         store: String,
@@ -73,7 +73,7 @@ pub enum Error {
         source: crate::store::StoreError,
     },
     /// A processor of the user's failed with an error of its own.
-    #[error("processor `{processor}` failed: {source}")]
+    #[error("processor `{processor}` failed")]
     Processor {
         /// The processor's name.
         processor: String,

@@ -2,7 +2,6 @@
 //! any store by name, and store errors that keep their source.
 
 use std::collections::BTreeMap;
-use std::error::Error as _;
 
 use bytes::Bytes;
 use kstream::{
@@ -175,6 +174,17 @@ fn one_store<K: 'static, V: 'static>(m: Materialized<K, V>) -> (TopologyTestDriv
     (TopologyTestDriver::new(b.build().unwrap()).unwrap(), handle)
 }
 
+/// `err` and its sources, one after the other.
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 /// The store error inside `err`, after checking that it names `store`.
 fn store_error<'e>(err: &'e Error, store: &str) -> &'e StoreError {
     match err {
@@ -197,13 +207,8 @@ fn a_value_the_serde_cannot_write_is_a_store_error_with_the_serde_error_as_sourc
         StoreError::Serialize { part, .. } => assert_eq!(*part, "value"),
         other => panic!("expected a serialize error, got {other:?}"),
     }
-    let serde_error = err.source().and_then(|e| e.source()).map(ToString::to_string);
-    assert!(
-        serde_error
-            .as_deref()
-            .is_some_and(|e| e.contains("key must be a string")),
-        "{serde_error:?}"
-    );
+    let chain = causes(&err);
+    assert!(chain.contains("key must be a string"), "{chain}");
     assert_eq!(store.get(&"k".into()).unwrap(), None, "nothing was written");
 }
 
@@ -215,13 +220,12 @@ fn a_stored_value_the_serde_cannot_read_is_a_store_error() {
     store.put(&"k".into(), &f64::NAN).unwrap();
     let err = store.get(&"k".into()).unwrap_err();
     match store_error(&err, "ratios") {
-        StoreError::Deserialize { part, source } => {
-            assert_eq!(*part, "value");
-            assert!(source.to_string().contains("null"), "{source}");
-        }
+        StoreError::Deserialize { part, .. } => assert_eq!(*part, "value"),
         other => panic!("expected a deserialize error, got {other:?}"),
     }
     assert!(err.to_string().contains("ratios"), "{err}");
+    let chain = causes(&err);
+    assert!(chain.contains("invalid type: null"), "{chain}");
 }
 
 #[test]
@@ -253,9 +257,8 @@ fn a_rocksdb_store_that_cannot_be_created_names_the_store_and_keeps_the_io_error
         } => {
             assert_eq!(*operation, "create");
             assert_eq!(path, &file.join("rocksdb"));
-            assert!(err.to_string().contains(&source.to_string()), "{err}");
+            assert!(causes(&err).ends_with(&source.to_string()), "{err}");
         }
         other => panic!("expected an I/O error, got {other:?}"),
     }
-    assert!(err.source().and_then(|e| e.source()).is_some());
 }

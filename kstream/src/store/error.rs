@@ -1,11 +1,11 @@
 //! [`StoreError`]: what a state store failed to do, with the underlying error as its
-//! source.
+//! source (messages do not repeat their source: print the chain of `source()`s).
 
 use std::path::PathBuf;
 
 /// An error of any type, kept as the source of a store failure (a serde's error, a
 /// storage engine's error).
-pub type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
+type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong in a state store. It is the source of
 /// [`Error::Store`](crate::Error::Store), which names the store.
@@ -13,7 +13,7 @@ pub type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum StoreError {
     /// The store's serde could not write a key or a value.
-    #[error("cannot serialize a {part}: {source}")]
+    #[error("cannot serialize a {part}")]
     Serialize {
         /// `key` or `value`.
         part: &'static str,
@@ -22,7 +22,7 @@ pub enum StoreError {
         source: BoxedError,
     },
     /// The store's serde could not read a stored key or value.
-    #[error("cannot deserialize a stored {part}: {source}")]
+    #[error("cannot deserialize a stored {part}")]
     Deserialize {
         /// `key` or `value`.
         part: &'static str,
@@ -34,7 +34,7 @@ pub enum StoreError {
     #[error("a store key cannot be null")]
     NullKey,
     /// The storage engine could not open the store's data at `path`.
-    #[error("cannot open the store's data at {}: {source}", path.display())]
+    #[error("cannot open the store's data at {}", path.display())]
     Open {
         /// The store's directory.
         path: PathBuf,
@@ -43,7 +43,7 @@ pub enum StoreError {
         source: BoxedError,
     },
     /// The storage engine failed while reading or writing.
-    #[error("the storage engine failed to {operation}: {source}")]
+    #[error("the storage engine failed to {operation}")]
     Engine {
         /// What the store was doing (`get`, `put`, `flush` ...).
         operation: &'static str,
@@ -52,7 +52,7 @@ pub enum StoreError {
         source: BoxedError,
     },
     /// A file or directory of the state directory could not be read or written.
-    #[error("cannot {operation} {}: {source}", path.display())]
+    #[error("cannot {operation} {}", path.display())]
     Io {
         /// What was done (`write`, `wipe` ...).
         operation: &'static str,

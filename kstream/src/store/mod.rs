@@ -13,7 +13,7 @@ mod typed;
 use std::sync::Arc;
 
 pub use backend::{InMemoryBackend, KeyValueBackend};
-pub use error::{BoxedError, StoreError};
+pub use error::StoreError;
 pub use handle::{AnyStoreHandle, StoreHandle};
 pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
