@@ -306,7 +306,7 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
             ),
         };
         if let Err(e) = result {
-            outcome.error = Some(format!("step {i}: {e}"));
+            outcome.error = Some(format!("step {i}: {}", with_causes(&e)));
             return Ok(outcome);
         }
         for o in &scenario.outputs {
@@ -434,4 +434,17 @@ pub fn diff_lines(a: &str, b: &str, an: &str, bn: &str) -> String {
         }
     }
     out
+}
+
+/// An error followed by its sources: `cannot deserialize ...: null where a string was
+/// expected`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
