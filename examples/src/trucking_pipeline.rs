@@ -159,8 +159,8 @@ pub struct Topics<'a> {
 
 /// Adds the pipeline to `builder`: parse, keep the non-`Normal` events, write them, left
 /// join them with the driver table (store `drivers`) and count them per driver (store
-/// `dangerous-per-driver`), both stores of `kind`.
-pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) {
+/// `dangerous-per-driver`), both stores of `kind`. Returns the handle of the counts.
+pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) -> StoreHandle<String, i64> {
     let drivers = builder.table(
         topics.drivers,
         Consumed::with(StringSerde, JsonSerde::<Driver>::new()),
@@ -185,11 +185,12 @@ pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) {
             }
         })
         .to(topics.joined, Produced::with(StringSerde, JsonSerde::new()));
+    let per_driver = Materialized::with(StringSerde, I64Serde)
+        .named("dangerous-per-driver")
+        .kind(kind);
+    let per_driver_store = per_driver.handle();
     dangerous
         .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
-        .count(
-            Materialized::with(StringSerde, I64Serde)
-                .named("dangerous-per-driver")
-                .kind(kind),
-        );
+        .count(per_driver);
+    per_driver_store
 }

@@ -601,11 +601,21 @@ mod tests {
     #[test]
     fn task_timeout_defaults_to_kafka_streams_and_is_checked() {
         let c = StreamsConfig::new("app");
-        assert_eq!(c.resolve().unwrap().task_timeout, Duration::from_secs(300), "Kafka Streams' default");
+        assert_eq!(
+            c.resolve().unwrap().task_timeout,
+            Duration::from_secs(300),
+            "Kafka Streams' default"
+        );
         let c = c.task_timeout(Duration::from_millis(2500));
         assert_eq!(c.get("task.timeout.ms"), Some("2500"));
-        assert_eq!(RecordHandling::of(&c).unwrap().task_timeout, Duration::from_millis(2500));
-        let err = StreamsConfig::new("app").set("task.timeout.ms", "soon").validate().unwrap_err();
+        assert_eq!(
+            RecordHandling::of(&c).unwrap().task_timeout,
+            Duration::from_millis(2500)
+        );
+        let err = StreamsConfig::new("app")
+            .set("task.timeout.ms", "soon")
+            .validate()
+            .unwrap_err();
         assert!(err.to_string().contains("task.timeout.ms"), "{err}");
     }
 

@@ -75,7 +75,8 @@ pub enum Error {
         #[source]
         source: schema_registry_client::Error,
     },
-    /// A processor asked for a store it was not connected to.
+    /// A processor asked for a store it was not connected to (or for a store of
+    /// another topology).
     #[error("no state store named `{store}` is connected to processor `{processor}`")]
     UnknownStore {
         /// The store.
@@ -83,15 +84,10 @@ pub enum Error {
         /// The processor that asked.
         processor: String,
     },
-    /// An interactive query for a store this instance does not have.
+    /// A query for a store this topology does not have (a handle of another
+    /// topology's store, or a name no store has).
     #[error("no state store named `{0}` in this topology")]
     NoSuchStore(String),
-    /// A store was asked for with types other than the ones it was built with.
-    #[error("state store `{store}` holds other key/value types than the ones asked for")]
-    StoreType {
-        /// The store.
-        store: String,
-    },
     /// A topology that cannot run (a name used twice, a store on no processor ...).
     #[error("invalid topology: {0}")]
     Topology(String),
@@ -111,21 +107,24 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A state store's backend failed (RocksDB, the state directory).
-    #[error("state store `{store}`: {reason}")]
+    /// A state store failed: its serdes, its storage engine (RocksDB), the state
+    /// directory, or its restore.
+    #[error("state store `{store}` failed")]
     Store {
         /// The store.
         store: String,
-        /// What failed.
-        reason: String,
+        /// What failed, with the underlying error as its source.
+        #[source]
+        source: crate::store::StoreError,
     },
-    /// A processor of the user's failed.
-    #[error("processor `{processor}` failed: {reason}")]
+    /// A processor of the user's failed with an error of its own.
+    #[error("processor `{processor}` failed")]
     Processor {
         /// The processor's name.
         processor: String,
-        /// Its message.
-        reason: String,
+        /// The error the processor returned.
+        #[source]
+        source: crate::processor::ProcessorError,
     },
     /// An option of a DSL operation that Kafka Streams would refuse too (a name with
     /// characters a topic name cannot have, a repartition topic of no partitions ...).

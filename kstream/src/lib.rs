@@ -20,9 +20,11 @@
 //! dangerous
 //!     .left_join(&drivers, |event, driver| format!("{event} by {}", driver.map_or("unknown", |d| d.as_str())))
 //!     .to("dangerous_driving_and_driver", Produced::with(StringSerde, StringSerde));
+//! let per_driver = Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver");
+//! let per_driver_store = per_driver.handle();
 //! dangerous
 //!     .group_by_key(Grouped::with(StringSerde, StringSerde))
-//!     .count(Materialized::with(StringSerde, I64Serde).named("dangerous-per-driver"));
+//!     .count(per_driver);
 //!
 //! let driver = TopologyTestDriver::new(builder.build()?)?;
 //! driver.input_topic("trucking_driver", StringSerde, StringSerde).pipe_input("31".into(), "Walter Ward".into())?;
@@ -31,7 +33,7 @@
 //! positions.pipe_input("31".into(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1".into())?;
 //! let out = driver.output_topic("dangerous_driving_and_driver", StringSerde, StringSerde).read_key_values()?;
 //! assert_eq!(out, vec![("31".to_string(), "1522846456800,101,31,1927624662,Overspeed,37.31,-94.31,1 by Walter Ward".to_string())]);
-//! let counts = driver.key_value_store::<String, i64>("dangerous-per-driver")?;
+//! let counts = driver.store(&per_driver_store)?;
 //! assert_eq!(counts.get(&"31".to_string())?, Some(1));
 //! # Ok::<(), kstream::Error>(())
 //! ```
@@ -60,11 +62,13 @@ pub use dsl::{
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
+pub use processor::ProcessorError;
 pub use processor::{Processor, ProcessorContext, PunctuationType};
 pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
+pub use store::{AnyStoreHandle, StoreError, StoreHandle};
 pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
 
@@ -86,9 +90,10 @@ pub mod prelude {
     pub use crate::{
         Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable,
         Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
-        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, Produced,
-        ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned, Serde, StoreKind,
-        StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TestInputTopic, TestOutputTopic,
-        TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
+        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
+        ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned,
+        Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
+        TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology, TopologyTestDriver,
+        UnitSerde,
     };
 }

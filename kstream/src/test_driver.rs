@@ -3,8 +3,10 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::ops::Bound;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use streamlog::{ProducerRecord, Record, Timestamp};
@@ -12,9 +14,10 @@ use streamlog::{ProducerRecord, Record, Timestamp};
 use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
+use crate::processor::TaskStore;
 use crate::runtime::{Task, TaskId};
 use crate::serdes::{Serde, SerdeError, SerdeRef};
-use crate::store::{InMemoryBackend, KeyValueStore, StateStore, typed_serdes};
+use crate::store::{InMemoryBackend, KeyValueStore, StateStore, StoreHandle};
 
 struct Inner {
     tasks: Vec<Task>,
@@ -124,15 +127,16 @@ impl TopologyTestDriver {
         })
     }
 
-    /// Writes a record of bytes to `topic` and processes everything it causes.
+    /// Writes a record of bytes with timestamp `timestamp_ms` (epoch milliseconds) to
+    /// `topic` and processes everything it causes.
     pub fn pipe_raw(
         &self,
         topic: &str,
         key: Option<Bytes>,
         value: Option<Bytes>,
-        timestamp: i64,
+        timestamp_ms: i64,
     ) -> Result<()> {
-        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp, Default::default())]);
+        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp_ms, Default::default())]);
         let mut inner = self.inner.borrow_mut();
         while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
             if let Some(store) = inner.globals.get(&topic) {
@@ -179,10 +183,12 @@ impl TopologyTestDriver {
         Ok(())
     }
 
-    /// Moves the wall clock forward and fires wall-clock punctuations.
-    pub fn advance_wall_clock(&self, millis: i64) -> Result<()> {
+    /// Moves the wall clock forward by `by` (in whole milliseconds, as Kafka's clock
+    /// counts) and fires the wall-clock punctuations that are due.
+    pub fn advance_wall_clock(&self, by: Duration) -> Result<()> {
         let mut inner = self.inner.borrow_mut();
-        inner.wall += millis;
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        inner.wall = inner.wall.saturating_add(millis);
         let wall = inner.wall;
         let mut produced = Vec::new();
         for task in &mut inner.tasks {
@@ -237,17 +243,59 @@ impl TopologyTestDriver {
             .unwrap_or_default()
     }
 
-    /// A store by name.
-    pub fn key_value_store<K: 'static, V: 'static>(&self, name: &str) -> Result<KeyValueStore<K, V>> {
+    /// The store of `handle`, to read or change it between records. A handle of
+    /// another topology's store is [`Error::NoSuchStore`].
+    pub fn store<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Result<KeyValueStore<K, V>> {
         let inner = self.inner.borrow();
-        for task in &inner.tasks {
-            if let Some((store, serdes)) = task.ctx.stores.get(name) {
-                // Global stores hold their topic's bytes and are typed by its serdes.
-                let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
-                return Ok(KeyValueStore::new(store.clone(), k, v));
+        handle
+            .name()
+            .and_then(|name| inner.task_store(name))
+            .and_then(|store| store.open(handle))
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))
+    }
+
+    /// The entries of store `name` as bytes, in key order: a read of any store
+    /// without its types, for tools and golden-file comparisons.
+    pub fn raw_store(&self, name: &str) -> Result<Vec<(Bytes, Bytes)>> {
+        let inner = self.inner.borrow();
+        let store = inner
+            .task_store(name)
+            .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
+        store.state.range(Bound::Unbounded, Bound::Unbounded)
+    }
+}
+
+impl Inner {
+    /// Store `name` of the task that has it (global stores are in the tasks that read
+    /// them).
+    fn task_store(&self, name: &str) -> Option<&TaskStore> {
+        self.tasks.iter().find_map(|task| task.ctx.stores.get(name))
+    }
+}
+
+impl std::fmt::Debug for TopologyTestDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("TopologyTestDriver");
+        match self.inner.try_borrow() {
+            Ok(inner) => {
+                let mut stores: Vec<&str> = inner
+                    .tasks
+                    .iter()
+                    .flat_map(|t| t.ctx.stores.keys().map(String::as_str))
+                    .collect();
+                stores.sort_unstable();
+                stores.dedup();
+                let mut topics: Vec<&str> = inner.readers.keys().map(String::as_str).collect();
+                topics.sort_unstable();
+                debug
+                    .field("tasks", &inner.tasks.len())
+                    .field("input_topics", &topics)
+                    .field("stores", &stores)
+                    .field("wall_clock_ms", &inner.wall)
             }
-        }
-        Err(Error::NoSuchStore(name.to_owned()))
+            Err(_) => debug.field("state", &"(processing)"),
+        };
+        debug.finish()
     }
 }
 
@@ -266,25 +314,26 @@ impl<K: 'static, V: 'static> TestInputTopic<K, V> {
         self.pipe_input_at(key, value, self.time)
     }
 
-    /// Pipes a record with a timestamp.
-    pub fn pipe_input_at(&self, key: K, value: V, timestamp: i64) -> Result<()> {
+    /// Pipes a record with timestamp `timestamp_ms` (epoch milliseconds).
+    pub fn pipe_input_at(&self, key: K, value: V, timestamp_ms: i64) -> Result<()> {
         let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
         let v = self
             .values
             .serialize(&self.topic, &value)
             .map_err(|e| self.fail(e))?;
-        self.driver.pipe_raw(&self.topic, k, v, timestamp)
+        self.driver.pipe_raw(&self.topic, k, v, timestamp_ms)
     }
 
-    /// Pipes a tombstone (null value) for `key`.
-    pub fn pipe_tombstone(&self, key: K, timestamp: i64) -> Result<()> {
+    /// Pipes a tombstone (null value) for `key` with timestamp `timestamp_ms` (epoch
+    /// milliseconds).
+    pub fn pipe_tombstone(&self, key: K, timestamp_ms: i64) -> Result<()> {
         let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
-        self.driver.pipe_raw(&self.topic, k, None, timestamp)
+        self.driver.pipe_raw(&self.topic, k, None, timestamp_ms)
     }
 
-    /// Sets the timestamp of records piped without one.
-    pub fn set_time(&mut self, timestamp: i64) {
-        self.time = timestamp;
+    /// Sets the timestamp (epoch milliseconds) of records piped without one.
+    pub fn set_time(&mut self, timestamp_ms: i64) {
+        self.time = timestamp_ms;
     }
 
     fn fail(&self, source: SerdeError) -> Error {
@@ -292,6 +341,15 @@ impl<K: 'static, V: 'static> TestInputTopic<K, V> {
             topic: self.topic.clone(),
             source,
         }
+    }
+}
+
+impl<K, V> std::fmt::Debug for TestInputTopic<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestInputTopic")
+            .field("topic", &self.topic)
+            .field("time_ms", &self.time)
+            .finish()
     }
 }
 
@@ -329,5 +387,13 @@ impl<K: 'static, V: 'static> TestOutputTopic<K, V> {
                 Ok((k, v))
             })
             .collect()
+    }
+}
+
+impl<K, V> std::fmt::Debug for TestOutputTopic<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestOutputTopic")
+            .field("topic", &self.topic)
+            .finish()
     }
 }

@@ -99,8 +99,7 @@ async fn run_in_kafka_streams(registry: Arc<dyn SchemaRegistry>, labels_serde: A
     for topic in ["orders", "labels"] {
         admin.create_topic(topic, &TopicConfig::new(1)).unwrap();
     }
-    let config = StreamsConfig::new("async-labels")
-        .set("commit.interval.ms", "20");
+    let config = StreamsConfig::new("async-labels").set("commit.interval.ms", "20");
     let mut app = KafkaStreams::new(labels(&registry, labels_serde), cluster.clone(), config).unwrap();
     app.start().unwrap();
     let orders = serde::<Order>(&registry, ORDER);

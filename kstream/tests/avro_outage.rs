@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use kstream::serdes::{AvroSerde, SerdeErrorKind};
 use kstream::{
-    Consumed, Error, KafkaStreams, Produced, StoppedWaiting, StreamThreadExceptionResponse, StreamsBuilder, StreamsConfig, StreamsState,
-    StringSerde, TopologyTestDriver,
+    Consumed, Error, KafkaStreams, Produced, StoppedWaiting, StreamThreadExceptionResponse, StreamsBuilder,
+    StreamsConfig, StreamsState, StringSerde, TopologyTestDriver,
 };
 use registry::TestRegistry;
 use schema_registry_client::blocking::{AvroDeserializer, AvroSerializer};
@@ -233,8 +233,7 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
     for topic in ["visits", "summaries", "app-summaries", "dead-letters"] {
         admin.create_topic(topic, &TopicConfig::new(1)).unwrap();
     }
-    let config = config("outage-timeout", Duration::from_millis(300))
-        .set("commit.interval.ms", "20");
+    let config = config("outage-timeout", Duration::from_millis(300)).set("commit.interval.ms", "20");
     let mut app = KafkaStreams::new(topology(registry.client()), cluster.clone(), config).unwrap();
     let failure = Arc::new(Mutex::new(None::<String>));
     let seen = failure.clone();
@@ -263,7 +262,11 @@ fn an_outage_longer_than_the_task_timeout_fails_the_application_without_committi
     let deadline = Instant::now() + Duration::from_secs(20);
     let message = loop {
         if app.state() == StreamsState::Error {
-            break failure.lock().unwrap().clone().expect("the handler saw the failure");
+            break failure
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("the handler saw the failure");
         }
         assert!(
             Instant::now() < deadline,
@@ -324,7 +327,11 @@ fn closing_during_an_outage_stops_the_retry_without_committing_the_record() {
         "close waited {:?}",
         closing.elapsed()
     );
-    assert_eq!(app.state(), StreamsState::NotRunning, "a clean stop, not a failure");
+    assert_eq!(
+        app.state(),
+        StreamsState::NotRunning,
+        "a clean stop, not a failure"
+    );
     let lag = admin.lag("outage-close", "visits").unwrap();
     assert_eq!(lag[0].committed, None, "the record was not committed");
 }

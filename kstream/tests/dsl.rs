@@ -78,8 +78,10 @@ fn a_none_key_from_a_key_mapper_drops_the_record_and_counts_it() {
             .collect::<Vec<_>>()
     })
     .to("flat", out());
+    let per_letter = Materialized::with(StringSerde, I64Serde).named("per-letter");
+    let per_letter_store = per_letter.handle();
     s.group_by(move |_, v| first(v), Grouped::with(StringSerde, StringSerde))
-        .count(Materialized::with(StringSerde, I64Serde).named("per-letter"));
+        .count(per_letter);
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let drops = NullKeyDrops::default();
     metrics::with_local_recorder(&drops, || {
@@ -94,7 +96,7 @@ fn a_none_key_from_a_key_mapper_drops_the_record_and_counts_it() {
     );
     assert_eq!(read(&d, "mapped"), vec![kv("a", "APPLE"), kv("a", "AVOCADO,,B")]);
     assert_eq!(read(&d, "flat"), vec![kv("a", "1"), kv("a", "3"), kv("b", "3")]);
-    let counts = d.key_value_store::<String, i64>("per-letter").unwrap();
+    let counts = d.store(&per_letter_store).unwrap();
     assert_eq!(counts.get(&"a".into()).unwrap(), Some(2));
     assert_eq!(counts.get(&String::new()).unwrap(), None);
 }
@@ -102,6 +104,8 @@ fn a_none_key_from_a_key_mapper_drops_the_record_and_counts_it() {
 #[test]
 fn a_table_row_regrouped_to_a_none_key_leaves_its_group() {
     let b = StreamsBuilder::new();
+    let per_region = Materialized::with(StringSerde, I64Serde).named("per-region");
+    let per_region_store = per_region.handle();
     b.table(
         "accounts",
         strings(),
@@ -119,10 +123,10 @@ fn a_table_row_regrouped_to_a_none_key_leaves_its_group() {
         },
         Grouped::with(StringSerde, StringSerde),
     )
-    .count(Materialized::with(StringSerde, I64Serde).named("per-region"));
+    .count(per_region);
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     pipe(&d, "accounts", &[("a1", "eu:1"), ("a2", "eu:2"), ("a1", ":3")]);
-    let counts = d.key_value_store::<String, i64>("per-region").unwrap();
+    let counts = d.store(&per_region_store).unwrap();
     assert_eq!(counts.get(&"eu".into()).unwrap(), Some(1));
 }
 

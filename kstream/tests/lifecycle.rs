@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kstream::{
-    Consumed, Error, KafkaStreams, Processor, ProcessorContext, Produced, PunctuationType,
+    Consumed, Error, KafkaStreams, Processor, ProcessorContext, ProcessorError, Produced, PunctuationType,
     StreamThreadExceptionResponse, StreamsBuilder, StreamsConfig, StreamsState, StringSerde, Topology,
 };
 use streamlog::time::ManualClock;
@@ -30,17 +30,14 @@ impl Processor<String, String, String, String> for Fuse {
         ctx: &mut ProcessorContext<'_, String, String>,
         key: String,
         value: String,
-    ) -> kstream::Result<()> {
+    ) -> Result<(), ProcessorError> {
         if value == "boom" && self.armed.load(Ordering::SeqCst) {
             if self.once {
                 self.armed.store(false, Ordering::SeqCst);
             }
-            return Err(Error::Processor {
-                processor: "fuse".into(),
-                reason: "boom".into(),
-            });
+            return Err("boom".into());
         }
-        ctx.forward(key, value)
+        Ok(ctx.forward(key, value)?)
     }
 }
 
@@ -151,7 +148,7 @@ fn a_replaced_thread_loses_nothing(b: &dyn Backend, app: &str) {
     let seen = failures.clone();
     app.set_uncaught_exception_handler(move |e| {
         assert!(
-            matches!(e, Error::Processor { reason, .. } if reason == "boom"),
+            matches!(e, Error::Processor { source, .. } if source.to_string() == "boom"),
             "{e}"
         );
         seen.fetch_add(1, Ordering::SeqCst);
@@ -204,7 +201,7 @@ fn without_a_handler_a_failed_thread_shuts_the_client_down_to_error() {
         Error::ThreadFailed { thread, source } => {
             assert_eq!(thread, "shutdown-StreamThread-1");
             assert!(
-                matches!(&**source, Error::Processor { reason, .. } if reason == "boom"),
+                matches!(&**source, Error::Processor { source, .. } if source.to_string() == "boom"),
                 "{source}"
             );
         }
@@ -346,7 +343,7 @@ impl Processor<String, String, String, String> for Panicky {
         _: &mut ProcessorContext<'_, String, String>,
         _: String,
         _: String,
-    ) -> kstream::Result<()> {
+    ) -> Result<(), ProcessorError> {
         panic!("a processor that panics");
     }
 }
@@ -376,7 +373,7 @@ fn a_panicking_processor_shuts_the_client_down_and_close_does_not_hang() {
 struct Ticker;
 
 impl Processor<String, String, String, String> for Ticker {
-    fn init(&mut self, ctx: &mut ProcessorContext<'_, String, String>) -> kstream::Result<()> {
+    fn init(&mut self, ctx: &mut ProcessorContext<'_, String, String>) -> Result<(), ProcessorError> {
         ctx.schedule(Duration::from_secs(60), PunctuationType::WallClockTime);
         Ok(())
     }
@@ -385,7 +382,7 @@ impl Processor<String, String, String, String> for Ticker {
         _: &mut ProcessorContext<'_, String, String>,
         _: String,
         _: String,
-    ) -> kstream::Result<()> {
+    ) -> Result<(), ProcessorError> {
         Ok(())
     }
     fn punctuate(
@@ -393,8 +390,8 @@ impl Processor<String, String, String, String> for Ticker {
         ctx: &mut ProcessorContext<'_, String, String>,
         _: PunctuationType,
         timestamp: i64,
-    ) -> kstream::Result<()> {
-        ctx.forward("tick".into(), timestamp.to_string())
+    ) -> Result<(), ProcessorError> {
+        Ok(ctx.forward("tick".into(), timestamp.to_string())?)
     }
 }
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use kstream::{
-    Consumed, Grouped, I64Serde, Materialized, OptionSerde, Produced, StreamsBuilder, StringSerde,
-    TopologyTestDriver,
+    Consumed, Grouped, I64Serde, Materialized, OptionSerde, Produced, StoreHandle, StreamsBuilder,
+    StringSerde, TopologyTestDriver,
 };
 use proptest::prelude::*;
 
@@ -22,9 +22,11 @@ proptest! {
         let s = b.stream("in", Consumed::with(StringSerde, I64Serde));
         s.filter(|_, v| v % 2 == 0).map_values(|v| v * 3).to("out", Produced::with(StringSerde, I64Serde));
         let g = s.group_by_key(Grouped::with(StringSerde, I64Serde));
-        g.count(Materialized::with(StringSerde, I64Serde).named("count"));
-        g.aggregate(|| 0i64, |_, v, acc| acc + v, Materialized::with(StringSerde, I64Serde).named("sum"));
-        g.reduce(|a, b| a.min(b), Materialized::with(StringSerde, I64Serde).named("min"));
+        let count_store = g.count(Materialized::with(StringSerde, I64Serde).named("count")).store_handle().unwrap();
+        let sum_store = g.aggregate(|| 0i64, |_, v, acc| acc + v, Materialized::with(StringSerde, I64Serde).named("sum"))
+            .store_handle().unwrap();
+        let min_store = g.reduce(|a, b| a.min(b), Materialized::with(StringSerde, I64Serde).named("min"))
+            .store_handle().unwrap();
         let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
         let topic = d.input_topic("in", StringSerde, I64Serde);
         for (k, v) in &input {
@@ -43,12 +45,12 @@ proptest! {
             *m = (*m).min(*v);
         }
         prop_assert_eq!(d.output_topic("out", StringSerde, I64Serde).read_key_values().unwrap(), expected_out);
-        let store = |name: &str| -> BTreeMap<String, i64> {
-            d.key_value_store::<String, i64>(name).unwrap().all().unwrap().into_iter().collect()
+        let store = |handle: &StoreHandle<String, i64>| -> BTreeMap<String, i64> {
+            d.store(handle).unwrap().all().unwrap().into_iter().collect()
         };
-        prop_assert_eq!(store("count"), count);
-        prop_assert_eq!(store("sum"), sum);
-        prop_assert_eq!(store("min"), min);
+        prop_assert_eq!(store(&count_store), count);
+        prop_assert_eq!(store(&sum_store), sum);
+        prop_assert_eq!(store(&min_store), min);
     }
 
     #[test]
@@ -89,9 +91,11 @@ proptest! {
         let b = StreamsBuilder::new();
         let table = b.table("t", Consumed::with(StringSerde, I64Serde), Materialized::with(StringSerde, I64Serde));
         let grouped = table.group_by(|_, n| (Some((n % 3).to_string()), *n), Grouped::with(StringSerde, I64Serde));
-        grouped.count(Materialized::with(StringSerde, I64Serde).named("rows"));
-        grouped
-            .reduce(|a, b| a + b, |a, b| a - b, Materialized::with(StringSerde, I64Serde).named("total"))
+        let rows_store = grouped.count(Materialized::with(StringSerde, I64Serde).named("rows")).store_handle().unwrap();
+        let total_table = grouped
+            .reduce(|a, b| a + b, |a, b| a - b, Materialized::with(StringSerde, I64Serde).named("total"));
+        let total_store = total_table.store_handle().unwrap();
+        total_table
             .to_stream()
             .to("totals", Produced::with(StringSerde, OptionSerde(I64Serde)));
         let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
@@ -110,10 +114,10 @@ proptest! {
             *total.entry((n % 3).to_string()).or_default() += n;
         }
         // Groups that emptied keep a count of 0 (as in Kafka Streams); drop them to compare.
-        let got_rows: BTreeMap<String, i64> = d.key_value_store::<String, i64>("rows").unwrap().all().unwrap()
+        let got_rows: BTreeMap<String, i64> = d.store(&rows_store).unwrap().all().unwrap()
             .into_iter().filter(|(_, c)| *c != 0).collect();
         prop_assert_eq!(got_rows, rows.clone());
-        let got_total: BTreeMap<String, i64> = d.key_value_store::<String, i64>("total").unwrap().all().unwrap()
+        let got_total: BTreeMap<String, i64> = d.store(&total_store).unwrap().all().unwrap()
             .into_iter().filter(|(g, _)| rows.contains_key(g)).collect();
         prop_assert_eq!(got_total, total);
     }

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use backends::Backend;
 use kstream::{
-    Consumed, Grouped, I64Serde, KafkaStreams, Materialized, Produced, StreamsBuilder, StreamsConfig,
-    StringSerde, Topology,
+    Consumed, Grouped, I64Serde, KafkaStreams, Materialized, Produced, StoreHandle, StreamsBuilder,
+    StreamsConfig, StringSerde, Topology,
 };
 use streamlog::{ClientConfig, ProducerRecord, TopicPartition};
 
@@ -24,12 +24,21 @@ struct Names {
     output: String,
 }
 
-fn topology(n: &Names) -> Topology {
+/// The topology, and the handles of its stores.
+struct App {
+    topology: Topology,
+    counts: StoreHandle<String, i64>,
+    sums: StoreHandle<String, i64>,
+}
+
+fn topology(n: &Names) -> App {
     let b = StreamsBuilder::new();
     let orders = b.stream(&n.input, Consumed::with(StringSerde, I64Serde));
     let grouped = orders.group_by_key(Grouped::with(StringSerde, I64Serde));
-    grouped.count(Materialized::with(StringSerde, I64Serde).named("counts"));
-    grouped.reduce(
+    let counts = Materialized::with(StringSerde, I64Serde).named("counts");
+    let counts_store = counts.handle();
+    grouped.count(counts);
+    let sums = grouped.reduce(
         |a, b| a + b,
         Materialized::with(StringSerde, I64Serde).named("sums"),
     );
@@ -37,7 +46,11 @@ fn topology(n: &Names) -> Topology {
         .filter(|_, v| v % 5 == 0)
         .map_values(|v| v * 10)
         .to(&n.output, Produced::with(StringSerde, I64Serde));
-    b.build().unwrap()
+    App {
+        counts: counts_store,
+        sums: sums.store_handle().unwrap(),
+        topology: b.build().unwrap(),
+    }
 }
 
 fn input(range: std::ops::Range<i64>) -> Vec<(String, i64)> {
@@ -63,11 +76,16 @@ fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap
         .commit_interval(Duration::from_millis(100))
         .num_stream_threads(1)
         .state_dir(state_dir);
-    let mut app = KafkaStreams::new(topology(n), b.cluster().clone(), config).unwrap();
+    let App {
+        topology,
+        counts,
+        sums,
+    } = topology(n);
+    let mut app = KafkaStreams::new(topology, b.cluster().clone(), config).unwrap();
     app.start().unwrap();
     app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
-    let counts = app.store::<String, i64>("counts").unwrap().all().unwrap();
-    let sums = app.store::<String, i64>("sums").unwrap().all().unwrap();
+    let counts = app.store(&counts).unwrap().all().unwrap();
+    let sums = app.store(&sums).unwrap().all().unwrap();
     assert!(app.close(Duration::from_secs(30)));
     assert_eq!(app.state(), kstream::StreamsState::NotRunning);
     let sums: BTreeMap<String, i64> = sums.into_iter().collect();

@@ -78,16 +78,16 @@ fn global_tables_and_interactive_queries_while_running() {
 
     let b = StreamsBuilder::new();
     let routes = b.global_table("routes", strings(), Some("routes"));
+    let routes_store = routes.store_handle();
+    let last_route = Materialized::with(StringSerde, StringSerde).named("last-route");
+    let last_route_store = last_route.handle();
     let trips = b.stream("trips", strings());
     trips
         .join_global(&routes, |_, route| Some(route.clone()), |_, name| name.clone())
         .to("named-trips", Produced::with(StringSerde, StringSerde));
     trips
         .group_by_key(kstream::Grouped::with(StringSerde, StringSerde))
-        .reduce(
-            |_, latest| latest,
-            Materialized::with(StringSerde, StringSerde).named("last-route"),
-        );
+        .reduce(|_, latest| latest, last_route);
     let mut app = KafkaStreams::new(b.build().unwrap(), cluster.clone(), config("global")).unwrap();
     app.start().unwrap();
     for i in 0..30 {
@@ -103,18 +103,28 @@ fn global_tables_and_interactive_queries_while_running() {
     producer.flush(Duration::from_secs(5)).unwrap();
     app.wait_until_caught_up(Duration::from_secs(30)).unwrap();
 
-    let last = app.store::<String, String>("last-route").unwrap();
+    let last = app.store(&last_route_store).unwrap();
     assert_eq!(last.get(&"truck-4".into()).unwrap(), Some("r3".into()));
     assert_eq!(last.all().unwrap().len(), 5);
-    let routes = app.store::<String, String>("routes").unwrap();
+    let routes = app.store(&routes_store).unwrap();
     assert_eq!(routes.get(&"r2".into()).unwrap(), Some("Denver".into()));
+    // The bytes of every local instance, by name, in key order.
+    let raw = app.raw_store("last-route").unwrap();
+    assert_eq!(raw.len(), 5);
+    assert!(raw.windows(2).all(|w| w[0].0 < w[1].0), "{raw:?}");
+    assert_eq!(
+        raw.iter()
+            .find(|(k, _)| k.as_ref() == b"truck-4")
+            .map(|(_, v)| v.as_ref()),
+        Some(&b"r3"[..])
+    );
+    assert!(matches!(app.raw_store("nope"), Err(Error::NoSuchStore(name)) if name == "nope"));
+    // A handle of a store of another topology, even one with the same name and types.
+    let other = StreamsBuilder::new();
+    let elsewhere = other.add_state_store(Materialized::with(StringSerde, StringSerde).named("last-route"));
     assert!(matches!(
-        app.store::<String, String>("nope"),
-        Err(Error::NoSuchStore(_))
-    ));
-    assert!(matches!(
-        app.store::<String, i64>("last-route"),
-        Err(Error::StoreType { .. })
+        app.store(&elsewhere),
+        Err(Error::NoSuchStore(name)) if name == "last-route"
     ));
 
     let mut reader = cluster

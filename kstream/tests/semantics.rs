@@ -1,8 +1,11 @@
 //! The DSL's semantics as scenarios with exact expected outputs, run on the test driver.
 
+use std::time::Duration;
+
 use kstream::{
     Consumed, DeserializationHandler, Error, Grouped, I64Serde, Materialized, OptionSerde, Processor,
-    ProcessorContext, Produced, PunctuationType, StreamsBuilder, StringSerde, TopologyTestDriver,
+    ProcessorContext, ProcessorError, Produced, PunctuationType, StoreHandle, StreamsBuilder, StringSerde,
+    TopologyTestDriver,
 };
 
 type Kv = (String, String);
@@ -95,6 +98,7 @@ fn stream_table_join_emits_only_on_the_stream_side_and_a_tombstone_deletes() {
     events
         .left_join(&table, |e, d| format!("{e}/{}", d.map_or("-", |d| d.as_str())))
         .to("left", out());
+    let drivers_store = table.store_handle().unwrap();
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let drivers = d.input_topic("drivers", StringSerde, StringSerde);
     let events = d.input_topic("events", StringSerde, StringSerde);
@@ -113,7 +117,7 @@ fn stream_table_join_emits_only_on_the_stream_side_and_a_tombstone_deletes() {
         read("left"),
         vec![kv("1", "e1/-"), kv("1", "e2/Walter"), kv("1", "e3/-")]
     );
-    let store = d.key_value_store::<String, String>("drivers").unwrap();
+    let store = d.store(&drivers_store).unwrap();
     assert_eq!(store.get(&"1".into()).unwrap(), None);
 }
 
@@ -166,14 +170,17 @@ fn table_table_join_updates_from_both_sides() {
 #[test]
 fn group_by_repartitions_and_counts_per_new_key() {
     let b = StreamsBuilder::new();
-    b.stream("words", strings())
+    let counts = b
+        .stream("words", strings())
         .group_by(
             |_, word| Some(word.to_lowercase()),
             Grouped::with(StringSerde, StringSerde).named("by-word").unwrap(),
         )
-        .count(Materialized::with(StringSerde, I64Serde).named("counts"))
+        .count(Materialized::with(StringSerde, I64Serde).named("counts"));
+    counts
         .to_stream()
         .to("counts-out", Produced::with(StringSerde, OptionSerde(I64Serde)));
+    let counts_store = counts.store_handle().unwrap();
     let topology = b.build().unwrap();
     let described = topology.describe().to_string();
     assert!(described.contains("Sub-topology: 1"), "{described}");
@@ -195,7 +202,7 @@ fn group_by_repartitions_and_counts_per_new_key() {
     // The repartition topic carries the new key.
     let repartitioned = d.read_raw("test-driver-by-word-repartition");
     assert_eq!(repartitioned.len(), 4);
-    let store = d.key_value_store::<String, i64>("counts").unwrap();
+    let store = d.store(&counts_store).unwrap();
     assert_eq!(
         store.all().unwrap(),
         vec![("kafka".into(), 3), ("rust".into(), 1)]
@@ -208,35 +215,32 @@ fn reduce_and_aggregate() {
     let grouped = b
         .stream("n", Consumed::with(StringSerde, I64Serde))
         .group_by_key(Grouped::with(StringSerde, I64Serde));
-    grouped.reduce(
-        |a, b| a.max(b),
-        Materialized::with(StringSerde, I64Serde).named("max"),
-    );
-    grouped.aggregate(
+    let max = Materialized::with(StringSerde, I64Serde).named("max");
+    let max_store = max.handle();
+    grouped.reduce(|a, b| a.max(b), max);
+    let concat = grouped.aggregate(
         String::new,
         |_, v, agg: String| format!("{agg}{v}"),
         Materialized::with(StringSerde, StringSerde).named("concat"),
     );
+    let concat_store = concat.store_handle().unwrap();
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let input = d.input_topic("n", StringSerde, I64Serde);
     for (k, v) in [("a", 3), ("a", 7), ("b", 1), ("a", 5)] {
         input.pipe_input(k.into(), v).unwrap();
     }
-    let max = d.key_value_store::<String, i64>("max").unwrap();
+    let max = d.store(&max_store).unwrap();
     assert_eq!(max.all().unwrap(), vec![("a".into(), 7), ("b".into(), 1)]);
-    let concat = d.key_value_store::<String, String>("concat").unwrap();
+    let concat = d.store(&concat_store).unwrap();
     assert_eq!(concat.get(&"a".into()).unwrap(), Some("375".into()));
-    // A store asked for with the wrong types is a typed error.
-    assert!(matches!(
-        d.key_value_store::<String, String>("max"),
-        Err(Error::StoreType { .. })
-    ));
 }
 
-struct Dedup;
+struct Dedup {
+    seen: StoreHandle<String, String>,
+}
 
 impl Processor<String, String, String, String> for Dedup {
-    fn init(&mut self, ctx: &mut ProcessorContext<'_, String, String>) -> kstream::Result<()> {
+    fn init(&mut self, ctx: &mut ProcessorContext<'_, String, String>) -> Result<(), ProcessorError> {
         ctx.schedule(
             std::time::Duration::from_millis(100),
             PunctuationType::WallClockTime,
@@ -248,8 +252,8 @@ impl Processor<String, String, String, String> for Dedup {
         ctx: &mut ProcessorContext<'_, String, String>,
         key: String,
         value: String,
-    ) -> kstream::Result<()> {
-        let seen = ctx.store::<String, String>("seen")?;
+    ) -> Result<(), ProcessorError> {
+        let seen = ctx.store(&self.seen)?;
         if seen.get(&value)?.is_none() {
             seen.put(&value, &key)?;
             ctx.forward(key, value)?;
@@ -261,10 +265,10 @@ impl Processor<String, String, String, String> for Dedup {
         ctx: &mut ProcessorContext<'_, String, String>,
         _: PunctuationType,
         now: i64,
-    ) -> kstream::Result<()> {
-        let seen = ctx.store::<String, String>("seen")?;
+    ) -> Result<(), ProcessorError> {
+        let seen = ctx.store(&self.seen)?;
         let n = seen.all()?.len();
-        ctx.forward("tick".into(), format!("{now}:{n}"))
+        Ok(ctx.forward("tick".into(), format!("{now}:{n}"))?)
     }
 }
 
@@ -272,16 +276,17 @@ impl Processor<String, String, String, String> for Dedup {
 fn processor_api_with_a_store_and_wall_clock_punctuation() {
     let b = StreamsBuilder::new();
     let seen = b.add_state_store(Materialized::with(StringSerde, StringSerde).named("seen"));
+    let dedup = seen.clone();
     b.stream("in", strings())
-        .process(|| Dedup, &[&seen])
+        .process(move || Dedup { seen: dedup.clone() }, &[&seen])
         .to("out", out());
     let d = TopologyTestDriver::new(b.build().unwrap()).unwrap();
     let input = d.input_topic("in", StringSerde, StringSerde);
     for (k, v) in [("1", "x"), ("2", "x"), ("3", "y")] {
         input.pipe_input(k.into(), v.into()).unwrap();
     }
-    d.advance_wall_clock(50).unwrap();
-    d.advance_wall_clock(60).unwrap();
+    d.advance_wall_clock(Duration::from_millis(50)).unwrap();
+    d.advance_wall_clock(Duration::from_millis(60)).unwrap();
     let got = d
         .output_topic("out", StringSerde, StringSerde)
         .read_key_values()
@@ -291,9 +296,13 @@ fn processor_api_with_a_store_and_wall_clock_punctuation() {
 
 #[test]
 fn build_errors_name_the_problem() {
+    // A store of another builder.
+    let elsewhere =
+        StreamsBuilder::new().add_state_store(Materialized::with(StringSerde, StringSerde).named("nope"));
     let b = StreamsBuilder::new();
+    let dedup = elsewhere.clone();
     b.stream("in", strings())
-        .process(|| Dedup, &["nope"])
+        .process(move || Dedup { seen: dedup.clone() }, &[&elsewhere])
         .to("out", out());
     let err = b.build().unwrap_err().to_string();
     assert!(err.contains("store `nope`"), "{err}");

@@ -43,7 +43,8 @@ struct Args {
     partitions: i32,
 }
 
-fn topology() -> kstream::Result<Topology> {
+/// The topology, and the handle of its per-driver counts.
+fn topology() -> kstream::Result<(Topology, StoreHandle<String, i64>)> {
     let builder = StreamsBuilder::new();
     let topics = Topics {
         positions: "truck_position",
@@ -51,8 +52,8 @@ fn topology() -> kstream::Result<Topology> {
         dangerous: "dangerous_driving",
         joined: "dangerous_driving_and_driver",
     };
-    trucking_pipeline::add_to(&builder, &topics, StoreKind::InMemory);
-    builder.build()
+    let per_driver = trucking_pipeline::add_to(&builder, &topics, StoreKind::InMemory);
+    Ok((builder.build()?, per_driver))
 }
 
 fn main() -> ExitCode {
@@ -94,7 +95,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let topology = topology()?;
+    let (topology, per_driver) = topology()?;
     println!("{}", topology.describe());
     let app_id = format!("trucking-{}", args.seed);
     let state_dir = std::env::temp_dir().join("streamkit-trucking");
@@ -137,7 +138,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         args.records as f64 / elapsed.as_secs_f64()
     );
 
-    let counts = app.store::<String, i64>("dangerous-per-driver")?;
+    let counts = app.store(&per_driver)?;
     let mut top = counts.all()?;
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     println!("dangerous events per driver (top 5 of {}):", top.len());

@@ -10,7 +10,7 @@ use super::ktable::{self, KTable};
 use super::options::Consumed;
 use crate::error::Result;
 use crate::graph::{Graph, TopicName, TopologyDescription};
-use crate::store::Materialized;
+use crate::store::{Materialized, StoreHandle};
 
 /// Builds a topology with the DSL.
 ///
@@ -96,10 +96,15 @@ impl StreamsBuilder {
         global::global_table(&self.dsl, topic, consumed, store)
     }
 
-    /// Declares a store for the processor API; connect it with
-    /// [`KStream::process`]'s store list.
-    pub fn add_state_store<K: 'static, V: 'static>(&self, materialized: Materialized<K, V>) -> String {
-        self.dsl.store(&materialized, "KSTREAM-STATE-STORE")
+    /// Declares a store for the processor API, and gives its handle: connect it to
+    /// processors with [`KStream::process`]'s store list, open it with
+    /// [`ProcessorContext::store`](crate::ProcessorContext::store).
+    pub fn add_state_store<K: 'static, V: 'static>(
+        &self,
+        materialized: Materialized<K, V>,
+    ) -> StoreHandle<K, V> {
+        self.dsl.store(&materialized, "KSTREAM-STATE-STORE");
+        materialized.handle()
     }
 
     /// The topology, or the first problem found while building it

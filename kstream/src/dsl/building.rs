@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Erased, Factory, Graph, Instantiation, NodeKind, RawSource, TopicName};
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::serdes::SerdeRef;
-use crate::store::{Materialized, StoreSpec};
+use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec};
 
 /// The graph a [`StreamsBuilder`](super::StreamsBuilder) owns while streams and tables
 /// are added to it. Handles borrow it; problems found while building are kept and
@@ -262,6 +262,22 @@ impl Dsl {
     /// Whether a store `name` was declared.
     pub(crate) fn has_store(&self, name: &str) -> bool {
         self.graph.borrow().stores.contains_key(name)
+    }
+
+    /// The typed handle of the store declared as `name`, if it holds these types.
+    pub(crate) fn store_handle<K: 'static, V: 'static>(&self, name: &str) -> Option<StoreHandle<K, V>> {
+        self.graph.borrow().stores.get(name)?.handle()
+    }
+
+    /// The name of the store `handle` opens, if it was declared in this builder.
+    pub(crate) fn declared_store(&self, handle: &dyn AnyStoreHandle) -> Option<String> {
+        let name = handle.store_name()?;
+        let graph = self.graph.borrow();
+        graph
+            .stores
+            .get(name)
+            .filter(|spec| spec.is(handle))
+            .map(|spec| spec.name.clone())
     }
 
     /// Registers a global table: every instance reads all of `topic` into `store`.

@@ -2,11 +2,10 @@
 //! through a key mapper (no co-partitioning needed).
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use super::building::Dsl;
 use super::options::Consumed;
-use crate::store::{StoreKind, StoreSpec};
+use crate::store::{StoreHandle, StoreSpec};
 
 /// A table of every partition of its topic, in every instance, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Its store holds
@@ -14,7 +13,7 @@ use crate::store::{StoreKind, StoreSpec};
 pub struct GlobalKTable<'b, K, V> {
     pub(crate) dsl: &'b Dsl,
     pub(crate) store: String,
-    _types: PhantomData<fn() -> (K, V)>,
+    handle: StoreHandle<K, V>,
 }
 
 impl<K, V> Clone for GlobalKTable<'_, K, V> {
@@ -22,7 +21,7 @@ impl<K, V> Clone for GlobalKTable<'_, K, V> {
         Self {
             dsl: self.dsl,
             store: self.store.clone(),
-            _types: PhantomData,
+            handle: self.handle.clone(),
         }
     }
 }
@@ -36,9 +35,11 @@ impl<K, V> fmt::Debug for GlobalKTable<'_, K, V> {
 }
 
 impl<K, V> GlobalKTable<'_, K, V> {
-    /// The name of the table's store.
-    pub fn store_name(&self) -> &str {
-        &self.store
+    /// The handle of the table's store, to query it
+    /// ([`KafkaStreams::store`](crate::KafkaStreams::store),
+    /// [`TopologyTestDriver::store`](crate::TopologyTestDriver::store)).
+    pub fn store_handle(&self) -> StoreHandle<K, V> {
+        self.handle.clone()
     }
 }
 
@@ -51,13 +52,7 @@ pub(crate) fn global_table<'b, K: 'static, V: 'static>(
     let name = store
         .map(str::to_owned)
         .unwrap_or_else(|| dsl.name(None, &format!("{topic}-GLOBAL-STORE")));
-    let spec = StoreSpec {
-        name,
-        kind: Some(StoreKind::InMemory),
-        logged: false,
-        global: true,
-        serdes: std::sync::Arc::new((consumed.keys.serde, consumed.values.serde)),
-    };
+    let (spec, handle) = StoreSpec::global(&name, consumed.keys.serde, consumed.values.serde);
     let declared = !dsl.has_store(&spec.name);
     let name = dsl.declare_store(spec);
     if declared {
@@ -66,6 +61,6 @@ pub(crate) fn global_table<'b, K: 'static, V: 'static>(
     GlobalKTable {
         dsl,
         store: name,
-        _types: PhantomData,
+        handle,
     }
 }

@@ -164,13 +164,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
                 })
             },
             move |_, v, agg| agg.map(|a| subtractor(a, v)),
-            Materialized {
-                name: m.name.clone().map(|n| format!("{n}-optional")),
-                keys: m.keys.clone(),
-                values: Arc::new(OptionSerde(ArcSerde(m.values.clone()))),
-                kind: m.kind,
-                logged: m.logged,
-            },
+            m.derived(
+                m.name.clone().map(|n| format!("{n}-optional")),
+                Arc::new(OptionSerde(ArcSerde(m.values.clone()))),
+            ),
             named,
         );
         table.flatten().materialize(m)

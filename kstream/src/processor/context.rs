@@ -1,7 +1,6 @@
 //! What a processor sees of its task: the current record's metadata, the stores, the
 //! records it produces and the punctuations it scheduled.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use super::Fanout;
 use crate::config::{ErrorHandler, RecordHandling};
 use crate::error::{Error, Result};
 use crate::serdes::retry::UnavailableRetry;
-use crate::store::{KeyValueStore, StateStore, typed_serdes};
+use crate::store::{ErasedHandle, KeyValueStore, StateStore, StoreHandle, StoreId};
 
 /// When a punctuation fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,8 +43,24 @@ pub(crate) struct Schedule {
     pub(crate) next: i64,
 }
 
-/// A store of a task with its recorded serdes.
-pub(crate) type TaskStore = (Arc<StateStore>, Arc<dyn Any + Send + Sync>);
+/// A store of a task, with the identity and typed handle of its declaration.
+#[derive(Clone)]
+pub(crate) struct TaskStore {
+    pub(crate) state: Arc<StateStore>,
+    pub(crate) id: StoreId,
+    pub(crate) handle: ErasedHandle,
+}
+
+impl TaskStore {
+    /// The store opened through `handle`, if `handle` is one of this store.
+    pub(crate) fn open<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<KeyValueStore<K, V>> {
+        (self.id == handle.id)
+            .then(|| KeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone()))
+    }
+}
 
 /// The state of one task that every node reaches while it processes.
 #[derive(Default)]
@@ -125,17 +140,25 @@ impl TaskCtx {
         Ok(())
     }
 
+    /// The store `name` for one of the topology's own nodes, `asker`, which knows the
+    /// store's types: a store missing, or holding other types, is a topology the
+    /// builder should not have accepted.
     pub(crate) fn store<K: 'static, V: 'static>(
         &self,
         name: &str,
         asker: &str,
     ) -> Result<KeyValueStore<K, V>> {
-        let (store, serdes) = self.stores.get(name).ok_or_else(|| Error::UnknownStore {
+        let unknown = || Error::UnknownStore {
             store: name.to_owned(),
             processor: asker.to_owned(),
+        };
+        let store = self.stores.get(name).ok_or_else(unknown)?;
+        let handle = StoreHandle::<K, V>::of(&store.handle).ok_or_else(|| {
+            Error::Topology(format!(
+                "node `{asker}` reads store `{name}` with other key/value types than it holds"
+            ))
         })?;
-        let (k, v) = typed_serdes::<K, V>(name, serdes.as_ref())?;
-        Ok(KeyValueStore::new(store.clone(), k, v))
+        store.open(&handle).ok_or_else(unknown)
     }
 }
 
@@ -166,30 +189,54 @@ impl<KOut: Clone, VOut: Clone> ProcessorContext<'_, KOut, VOut> {
         self.children.forward(self.task, key, value)
     }
 
-    /// Sends a record with another timestamp.
-    pub fn forward_with_timestamp(&mut self, key: KOut, value: VOut, timestamp: i64) -> Result<()> {
-        let saved = std::mem::replace(&mut self.task.meta.timestamp, timestamp);
+    /// Sends a record with another timestamp (epoch milliseconds).
+    pub fn forward_with_timestamp(&mut self, key: KOut, value: VOut, timestamp_ms: i64) -> Result<()> {
+        let saved = std::mem::replace(&mut self.task.meta.timestamp, timestamp_ms);
         let result = self.children.forward(self.task, key, value);
         self.task.meta.timestamp = saved;
         result
     }
 }
 
+impl<KOut, VOut> std::fmt::Debug for ProcessorContext<'_, KOut, VOut> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessorContext")
+            .field("processor", &self.name)
+            .field("stores", &self.stores)
+            .field("topic", &self.topic())
+            .field("partition", &self.partition())
+            .field("offset", &self.offset())
+            .field("timestamp", &self.timestamp())
+            .field("stream_time", &self.stream_time())
+            .field("wall_clock_time", &self.wall_clock_time())
+            .finish()
+    }
+}
+
 impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
-    /// The store `name`, which must be connected to this processor.
-    pub fn store<K: 'static, V: 'static>(&self, name: &str) -> Result<KeyValueStore<K, V>> {
+    /// The store of `handle`, which must be connected to this processor (listed in
+    /// [`KStream::process`](crate::KStream::process)'s stores). Any other store, or a
+    /// store of another topology, is [`Error::UnknownStore`].
+    pub fn store<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Result<KeyValueStore<K, V>> {
+        let unknown = || Error::UnknownStore {
+            store: handle.label(),
+            processor: self.name.to_owned(),
+        };
+        let name = handle.name().ok_or_else(unknown)?;
         if !self.stores.iter().any(|s| s == name) {
-            return Err(Error::UnknownStore {
-                store: name.to_owned(),
-                processor: self.name.to_owned(),
-            });
+            return Err(unknown());
         }
-        self.task.store(name, self.name)
+        self.task
+            .stores
+            .get(name)
+            .and_then(|store| store.open(handle))
+            .ok_or_else(unknown)
     }
 
-    /// Asks for [`Processor::punctuate`](super::Processor::punctuate) every `interval`.
+    /// Asks for [`Processor::punctuate`](super::Processor::punctuate) every `interval`
+    /// (at least a millisecond).
     pub fn schedule(&mut self, interval: Duration, kind: PunctuationType) {
-        let interval = (interval.as_millis() as i64).max(1);
+        let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX).max(1);
         let now = match kind {
             PunctuationType::StreamTime => self.task.stream_time,
             PunctuationType::WallClockTime => self.task.wall_time,
@@ -222,7 +269,7 @@ impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
         self.task.meta.offset
     }
 
-    /// Its timestamp (event time, from the timestamp extractor).
+    /// Its timestamp in epoch milliseconds (event time, from the timestamp extractor).
     pub fn timestamp(&self) -> i64 {
         self.task.meta.timestamp
     }
@@ -237,12 +284,13 @@ impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
         &mut self.task.meta.headers
     }
 
-    /// The task's stream time.
+    /// The task's stream time: the largest record timestamp it has seen, in epoch
+    /// milliseconds.
     pub fn stream_time(&self) -> i64 {
         self.task.stream_time
     }
 
-    /// The wall-clock time of the task's last step.
+    /// The wall-clock time of the task's last step, in epoch milliseconds.
     pub fn wall_clock_time(&self) -> i64 {
         self.task.wall_time
     }

@@ -66,9 +66,12 @@ impl ChangelogReader {
                     position = r.offset + 1;
                 }
                 if batch.is_empty() && self.shared.now() > deadline {
-                    return Err(
-                        store.error(format!("restore stopped at offset {position} of {end} in {tp:?}"))
-                    );
+                    return Err(store.error(crate::store::StoreError::RestoreStalled {
+                        topic: tp.topic.to_string(),
+                        partition: tp.partition,
+                        position,
+                        end,
+                    }));
                 }
             }
             store.flush_backend()?;

@@ -2,10 +2,12 @@
 //! stores.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use streamlog::time::{Clock, SystemClock};
 use streamlog::{Cluster, TopicConfig};
@@ -19,7 +21,7 @@ use crate::config::StreamsConfig;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::TopicName;
-use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateStore, typed_serdes};
+use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateStore, StoreHandle};
 
 /// A running topology: `N` stream threads in one consumer group (`application.id`),
 /// one task per partition of each sub-topology, stores restored from their changelogs.
@@ -240,16 +242,17 @@ impl KafkaStreams {
         self.shared.lifecycle.state()
     }
 
-    /// The local instances of store `name`, queried as one while the topology runs.
-    pub fn store<K: 'static, V: 'static>(&self, name: &str) -> Result<ReadOnlyKeyValueStore<K, V>> {
-        let spec = self
-            .shared
-            .topology
-            .graph
-            .stores
-            .get(name)
-            .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
-        let (k, v) = typed_serdes::<K, V>(name, spec.serdes.as_ref())?;
+    /// The local instances of the store of `handle`, queried as one while the
+    /// topology runs. A handle of another topology's store is
+    /// [`Error::NoSuchStore`].
+    pub fn store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<ReadOnlyKeyValueStore<K, V>> {
+        let name = handle
+            .name()
+            .filter(|name| (self.shared.topology.graph.stores.get(*name)).is_some_and(|spec| spec.is(handle)))
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))?;
         let parts = self
             .shared
             .stores
@@ -258,11 +261,32 @@ impl KafkaStreams {
             .map(|instances| {
                 instances
                     .iter()
-                    .map(|(_, s)| KeyValueStore::new(s.clone(), k.clone(), v.clone()))
+                    .map(|(_, s)| KeyValueStore::new(s.clone(), handle.keys.clone(), handle.values.clone()))
                     .collect()
             })
             .unwrap_or_default();
         Ok(ReadOnlyKeyValueStore::new(name, parts))
+    }
+
+    /// The entries of the local instances of store `name` as bytes, in key order: a
+    /// read of any store without its types, for tools and golden-file comparisons.
+    pub fn raw_store(&self, name: &str) -> Result<Vec<(Bytes, Bytes)>> {
+        if !self.shared.topology.graph.stores.contains_key(name) {
+            return Err(Error::NoSuchStore(name.to_owned()));
+        }
+        let instances: Vec<Arc<StateStore>> = self
+            .shared
+            .stores
+            .read()
+            .get(name)
+            .map(|instances| instances.iter().map(|(_, s)| s.clone()).collect())
+            .unwrap_or_default();
+        let mut entries = Vec::new();
+        for store in instances {
+            entries.extend(store.range(Bound::Unbounded, Bound::Unbounded)?);
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(entries)
     }
 
     /// Waits until the group has committed every record of every source topic

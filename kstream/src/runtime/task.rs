@@ -75,16 +75,14 @@ impl Task {
                 let store = globals
                     .get(&name)
                     .ok_or_else(|| Error::Topology(format!("global store `{name}` was not created")))?;
-                ctx.stores
-                    .insert(name.clone(), (store.clone(), spec.serdes.clone()));
+                ctx.stores.insert(name.clone(), spec.task_store(store.clone()));
                 continue;
             }
             let changelog = spec
                 .logged
                 .then(|| (Arc::from(changelog_topic(application_id, &name)), id.partition));
             let store = Arc::new(StateStore::new(&name, backend(spec, id)?, changelog));
-            ctx.stores
-                .insert(name.clone(), (store.clone(), spec.serdes.clone()));
+            ctx.stores.insert(name.clone(), spec.task_store(store.clone()));
             stores.push(store);
         }
         let mut inst = Instantiation::new(graph, application_id);
@@ -192,7 +190,7 @@ impl Task {
             }
             let node = s.node;
             let interval = s.interval;
-            self.ctx.schedules[i].next = now + interval;
+            self.ctx.schedules[i].next = now.saturating_add(interval);
             self.ctx.current_node = node;
             self.nodes[node].punctuate(&mut self.ctx, kind, now)?;
         }

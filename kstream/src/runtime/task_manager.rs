@@ -357,9 +357,13 @@ fn open_backend(
         StoreKind::RocksDb => {
             let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
             if !checkpointed && dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::Store {
+                std::fs::remove_dir_all(&dir).map_err(|source| crate::Error::Store {
                     store: spec.name.clone(),
-                    reason: format!("cannot wipe {}: {e}", dir.display()),
+                    source: crate::store::StoreError::Io {
+                        operation: "wipe",
+                        path: dir.clone(),
+                        source,
+                    },
                 })?;
             }
             Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))

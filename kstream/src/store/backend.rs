@@ -8,7 +8,9 @@ use bytes::Bytes;
 use crate::error::Result;
 
 /// A key-value map of bytes, ordered by key: what a state store keeps its data in.
-/// Implement it to plug in another engine.
+/// Implement it to plug in another engine; an engine's failure is an
+/// [`Error::Store`](crate::Error::Store) naming the store, with
+/// [`StoreError::Engine`](super::StoreError::Engine) (the engine's error as its source).
 pub trait KeyValueBackend: Send {
     /// The value of `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Bytes>>;

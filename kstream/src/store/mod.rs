@@ -3,19 +3,22 @@
 //! from which a task restores the store before it processes.
 
 mod backend;
+mod error;
+mod handle;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 mod state;
 mod typed;
 
-use std::any::Any;
 use std::sync::Arc;
 
 pub use backend::{InMemoryBackend, KeyValueBackend};
+pub use error::StoreError;
+pub use handle::{AnyStoreHandle, StoreHandle};
+pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksDbBackend;
 pub use state::StateStore;
-pub(crate) use typed::typed_serdes;
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};
 
 use crate::serdes::{Serde, SerdeRef};
@@ -33,12 +36,15 @@ pub enum StoreKind {
     RocksDb,
 }
 
-/// How a table or aggregation is stored: the store's name (which makes it queryable),
-/// its serdes, its kind and whether it is logged to a changelog topic.
+/// How a table or aggregation is stored: the store's name, its serdes, its kind and
+/// whether it is logged to a changelog topic. [`Materialized::handle`] is the typed
+/// handle that opens the store once it is part of a topology.
 pub struct Materialized<K, V> {
     pub(crate) name: Option<String>,
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
+    /// The store's identity, shared with every handle of it.
+    handle: StoreHandle<K, V>,
     /// `None`: the application's default (`StreamsConfig::default_store`).
     pub(crate) kind: Option<StoreKind>,
     pub(crate) logged: bool,
@@ -47,17 +53,27 @@ pub struct Materialized<K, V> {
 impl<K: 'static, V: 'static> Materialized<K, V> {
     /// A store with these serdes; named by the builder unless [`Materialized::named`].
     pub fn with(keys: impl Serde<K>, values: impl Serde<V>) -> Self {
+        let (keys, values): (SerdeRef<K>, SerdeRef<V>) = (Arc::new(keys), Arc::new(values));
         Self {
             name: None,
-            keys: Arc::new(keys),
-            values: Arc::new(values),
+            handle: StoreHandle::new(keys.clone(), values.clone()),
+            keys,
+            values,
             kind: None,
             logged: true,
         }
     }
 
-    /// Names the store (its changelog is `<application.id>-<name>-changelog`) and makes
-    /// it queryable under that name.
+    /// The handle of the store this declares, to open it in processors
+    /// ([`ProcessorContext::store`](crate::ProcessorContext::store)), in the test driver
+    /// and in interactive queries. It opens the store once the `Materialized` is given
+    /// to an operation of a topology (`count(m)`, `table(.., m)` ...).
+    pub fn handle(&self) -> StoreHandle<K, V> {
+        self.handle.clone()
+    }
+
+    /// Names the store: its changelog is `<application.id>-<name>-changelog`, and
+    /// [`Topology::describe`](crate::Topology::describe) shows it.
     pub fn named(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -76,6 +92,35 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
     }
 }
 
+impl<K: 'static, V> Materialized<K, V> {
+    /// Another store of the same keys, kind and logging, with `name` and values of
+    /// `values`: an operation's inner store.
+    pub(crate) fn derived<V2: 'static>(
+        &self,
+        name: Option<String>,
+        values: SerdeRef<V2>,
+    ) -> Materialized<K, V2> {
+        Materialized {
+            name,
+            handle: StoreHandle::new(self.keys.clone(), values.clone()),
+            keys: self.keys.clone(),
+            values,
+            kind: self.kind,
+            logged: self.logged,
+        }
+    }
+}
+
+impl<K, V> std::fmt::Debug for Materialized<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Materialized")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("logged", &self.logged)
+            .finish()
+    }
+}
+
 /// A store as the topology declares it.
 pub(crate) struct StoreSpec {
     #[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
@@ -84,18 +129,65 @@ pub(crate) struct StoreSpec {
     pub(crate) logged: bool,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
-    /// `(SerdeRef<K>, SerdeRef<V>)`, for typed access by name.
-    pub(crate) serdes: Arc<dyn Any + Send + Sync>,
+    /// The identity its handles carry.
+    pub(crate) id: StoreId,
+    /// Its `StoreHandle<K, V>`, for typed access inside the crate.
+    pub(crate) handle: ErasedHandle,
 }
 
 impl StoreSpec {
+    /// The declaration of the store of `m`, under `name`; its handles learn the name.
     pub(crate) fn of<K: 'static, V: 'static>(name: &str, m: &Materialized<K, V>) -> Self {
+        Self::declare(name, &m.handle, m.kind, m.logged, false)
+    }
+
+    /// The declaration of a global table's store under `name`, read with the topic's
+    /// serdes and never logged (the topic is its log), with the store's handle.
+    pub(crate) fn global<K: 'static, V: 'static>(
+        name: &str,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+    ) -> (Self, StoreHandle<K, V>) {
+        let handle = StoreHandle::new(keys, values);
+        let spec = Self::declare(name, &handle, Some(StoreKind::InMemory), false, true);
+        (spec, handle)
+    }
+
+    fn declare<K: 'static, V: 'static>(
+        name: &str,
+        handle: &StoreHandle<K, V>,
+        kind: Option<StoreKind>,
+        logged: bool,
+        global: bool,
+    ) -> Self {
+        // A handle keeps the first name it was declared under.
+        let _ = handle.name.set(name.to_owned());
         Self {
             name: name.to_owned(),
-            kind: m.kind,
-            logged: m.logged,
-            global: false,
-            serdes: Arc::new((m.keys.clone(), m.values.clone())),
+            kind,
+            logged,
+            global,
+            id: handle.id,
+            handle: handle.erased(),
         }
+    }
+
+    /// The typed handle of this store, if it holds these types.
+    pub(crate) fn handle<K: 'static, V: 'static>(&self) -> Option<StoreHandle<K, V>> {
+        StoreHandle::of(&self.handle)
+    }
+
+    /// This store's instance `state` in a task.
+    pub(crate) fn task_store(&self, state: Arc<StateStore>) -> crate::processor::TaskStore {
+        crate::processor::TaskStore {
+            state,
+            id: self.id,
+            handle: self.handle.clone(),
+        }
+    }
+
+    /// Whether `handle` is a handle of this store.
+    pub(crate) fn is(&self, handle: &(impl Sealed + ?Sized)) -> bool {
+        self.id == handle.id()
     }
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::backend::KeyValueBackend;
+use super::error::StoreError;
 use crate::error::{Error, Result};
 
 /// A state store backend on RocksDB.
@@ -30,16 +31,27 @@ impl std::fmt::Debug for RocksDbBackend {
 impl RocksDbBackend {
     /// Opens (or creates) the database of store `name` at `path`.
     pub fn open(name: &str, path: &Path) -> Result<Self> {
-        let err = |e: &dyn std::fmt::Display| Error::Store {
+        let failed = |source| Error::Store {
             store: name.to_owned(),
-            reason: format!("{}: {e}", path.display()),
+            source,
         };
-        std::fs::create_dir_all(path).map_err(|e| err(&e))?;
+        std::fs::create_dir_all(path).map_err(|source| {
+            failed(StoreError::Io {
+                operation: "create",
+                path: path.to_owned(),
+                source,
+            })
+        })?;
         let mut options = Options::default();
         options.create_if_missing(true);
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         options.set_write_buffer_size(32 << 20);
-        let db = DB::open(&options, path).map_err(|e| err(&e))?;
+        let db = DB::open(&options, path).map_err(|e| {
+            failed(StoreError::Open {
+                path: path.to_owned(),
+                source: Box::new(e),
+            })
+        })?;
         let mut write = WriteOptions::default();
         write.disable_wal(true);
         Ok(Self {
@@ -49,10 +61,14 @@ impl RocksDbBackend {
         })
     }
 
-    fn fail(&self, e: rocksdb::Error) -> Error {
-        Error::Store {
+    /// The error of `operation` failing with RocksDB's error `e`.
+    fn fail(&self, operation: &'static str) -> impl FnOnce(rocksdb::Error) -> Error + '_ {
+        move |e| Error::Store {
             store: self.name.clone(),
-            reason: e.to_string(),
+            source: StoreError::Engine {
+                operation,
+                source: Box::new(e),
+            },
         }
     }
 }
@@ -62,13 +78,13 @@ impl KeyValueBackend for RocksDbBackend {
         self.db
             .get_pinned(key)
             .map(|v| v.map(|v| Bytes::copy_from_slice(&v)))
-            .map_err(|e| self.fail(e))
+            .map_err(self.fail("get"))
     }
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.db.put_opt(key, value, &self.write).map_err(|e| self.fail(e))
+        self.db.put_opt(key, value, &self.write).map_err(self.fail("put"))
     }
     fn delete(&mut self, key: &[u8]) -> Result<()> {
-        self.db.delete_opt(key, &self.write).map_err(|e| self.fail(e))
+        self.db.delete_opt(key, &self.write).map_err(self.fail("delete"))
     }
     fn write_all(&mut self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<()> {
         let mut batch = WriteBatch::default();
@@ -78,7 +94,9 @@ impl KeyValueBackend for RocksDbBackend {
                 None => batch.delete(key),
             }
         }
-        self.db.write_opt(batch, &self.write).map_err(|e| self.fail(e))
+        self.db
+            .write_opt(batch, &self.write)
+            .map_err(self.fail("write a batch"))
     }
     fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
         let mode = match from {
@@ -87,7 +105,7 @@ impl KeyValueBackend for RocksDbBackend {
         };
         let mut out = Vec::new();
         for item in self.db.iterator(mode) {
-            let (k, v) = item.map_err(|e| self.fail(e))?;
+            let (k, v) = item.map_err(self.fail("iterate"))?;
             if matches!(from, Bound::Excluded(f) if *k == *f) {
                 continue;
             }
@@ -111,7 +129,7 @@ impl KeyValueBackend for RocksDbBackend {
             .unwrap_or(0)
     }
     fn flush(&mut self) -> Result<()> {
-        self.db.flush().map_err(|e| self.fail(e))
+        self.db.flush().map_err(self.fail("flush"))
     }
     fn persistent(&self) -> bool {
         true

@@ -10,15 +10,16 @@ use parking_lot::Mutex;
 use streamlog::ProducerRecord;
 
 use super::backend::KeyValueBackend;
+use super::error::StoreError;
 use crate::error::{Error, Result};
 
-/// One store of one task. Processors write through the cache; [`StateStore::flush`],
-/// at each commit, applies the cache's dirty entries to the backend and logs each key's
-/// last value to the changelog (so updates between commits are written once). In front
-/// of a persistent backend the cache also keeps what was read and flushed, up to
-/// [`RETAINED_ENTRIES`], so hot keys are not read back from disk after every commit (as
-/// Kafka Streams' record cache does). Interactive queries read it from other threads,
-/// so it is behind a lock.
+/// One store of one task. Processors write through the cache; a flush, at each commit,
+/// applies the cache's dirty entries to the backend and logs each key's last value to
+/// the changelog (so updates between commits are written once). In front of a
+/// persistent backend the cache also keeps what was read and flushed, up to 50 000
+/// entries, so hot keys are not read back from disk after every commit (as Kafka
+/// Streams' record cache does). Interactive queries read it from other threads, so it
+/// is behind a lock.
 pub struct StateStore {
     name: String,
     changelog: Option<(Arc<str>, i32)>,
@@ -202,10 +203,11 @@ impl StateStore {
         self.inner.lock().backend.flush()
     }
 
-    pub(crate) fn error(&self, reason: impl Into<String>) -> Error {
+    /// The error of this store failing with `source`.
+    pub(crate) fn error(&self, source: StoreError) -> Error {
         Error::Store {
             store: self.name.clone(),
-            reason: reason.into(),
+            source,
         }
     }
 }

@@ -6,21 +6,39 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::error::StoreError;
 use super::state::StateStore;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::serdes::SerdeRef;
 
 fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
     serde
         .serialize(store.name(), key)
-        .map_err(|e| store.error(format!("cannot serialize a key: {e}")))?
-        .ok_or_else(|| store.error("a store key cannot be null"))
+        .map_err(|e| {
+            store.error(StoreError::Serialize {
+                part: "key",
+                source: e.into(),
+            })
+        })?
+        .ok_or_else(|| store.error(StoreError::NullKey))
+}
+
+fn stored<T: 'static>(
+    store: &StateStore,
+    serde: &SerdeRef<T>,
+    part: &'static str,
+    bytes: &[u8],
+) -> Result<T> {
+    serde.deserialize(store.name(), Some(bytes)).map_err(|e| {
+        store.error(StoreError::Deserialize {
+            part,
+            source: e.into(),
+        })
+    })
 }
 
 fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
-    serde
-        .deserialize(store.name(), Some(bytes))
-        .map_err(|e| store.error(format!("cannot deserialize a stored value: {e}")))
+    stored(store, serde, "value", bytes)
 }
 
 fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
@@ -45,6 +63,14 @@ impl<K, V> Clone for KeyValueStore<K, V> {
             keys: self.keys.clone(),
             values: self.values.clone(),
         }
+    }
+}
+
+impl<K, V> std::fmt::Debug for KeyValueStore<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyValueStore")
+            .field("name", &self.store.name())
+            .finish()
     }
 }
 
@@ -85,10 +111,12 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
 
     /// Sets the key with these bytes to `value`.
     pub(crate) fn put_bytes(&self, key: Bytes, value: &V) -> Result<()> {
-        let v = self
-            .values
-            .serialize(self.store.name(), value)
-            .map_err(|e| self.store.error(format!("cannot serialize a value: {e}")))?;
+        let v = self.values.serialize(self.store.name(), value).map_err(|e| {
+            self.store.error(StoreError::Serialize {
+                part: "value",
+                source: e.into(),
+            })
+        })?;
         self.store.put(key, v);
         Ok(())
     }
@@ -119,10 +147,7 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
             .range(bound(from), bound(to))?
             .into_iter()
             .map(|(k, v)| {
-                let key = self
-                    .keys
-                    .deserialize(self.store.name(), Some(&k))
-                    .map_err(|e| self.store.error(format!("cannot deserialize a stored key: {e}")))?;
+                let key = stored(&self.store, &self.keys, "key", &k)?;
                 Ok((key, value_of(&self.store, &self.values, &v)?))
             })
             .collect()
@@ -199,17 +224,4 @@ impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {
             .field("name", &self.name)
             .finish()
     }
-}
-
-/// Checks a store's recorded types against the ones asked for.
-pub(crate) fn typed_serdes<K: 'static, V: 'static>(
-    name: &str,
-    serdes: &(dyn std::any::Any + Send + Sync),
-) -> Result<(SerdeRef<K>, SerdeRef<V>)> {
-    serdes
-        .downcast_ref::<(SerdeRef<K>, SerdeRef<V>)>()
-        .cloned()
-        .ok_or_else(|| Error::StoreType {
-            store: name.to_owned(),
-        })
 }

@@ -3,9 +3,10 @@
 //! layout as the Java side writes (one record per line), and compared.
 
 use std::path::Path;
+use std::time::Duration;
 
 use bytes::Bytes;
-use kstream::{Error, StreamsConfig, TEST_APPLICATION_ID, TopologyTestDriver};
+use kstream::{StreamsConfig, TEST_APPLICATION_ID, TopologyTestDriver};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -242,22 +243,21 @@ impl Outcome {
     }
 }
 
-/// Bytes as the scenario says to show them; null stays null.
-fn decode(kind: Kind, bytes: Option<&Bytes>, topic: &str) -> Result<Value, String> {
+/// Bytes as the scenario says to show them; null stays null. `place` (a topic or a
+/// store) names where they come from in errors.
+fn decode(kind: Kind, bytes: Option<&Bytes>, place: &str) -> Result<Value, String> {
     let Some(bytes) = bytes else {
         return Ok(Value::Null);
     };
     match kind {
         Kind::String => String::from_utf8(bytes.to_vec())
             .map(Value::from)
-            .map_err(|e| format!("topic `{topic}`: not UTF-8: {e}")),
+            .map_err(|e| format!("{place}: not UTF-8: {e}")),
         Kind::Long => {
-            let b: [u8; 8] = bytes.as_ref().try_into().map_err(|_| {
-                format!(
-                    "topic `{topic}`: {} bytes where a long (8) was expected",
-                    bytes.len()
-                )
-            })?;
+            let b: [u8; 8] = bytes
+                .as_ref()
+                .try_into()
+                .map_err(|_| format!("{place}: {} bytes where a long (8) was expected", bytes.len()))?;
             Ok(Value::from(i64::from_be_bytes(b)))
         }
     }
@@ -287,7 +287,10 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
         let result = match step {
             Step::Advance {
                 advance_wall_clock_ms,
-            } => driver.advance_wall_clock(*advance_wall_clock_ms),
+            } => match u64::try_from(*advance_wall_clock_ms) {
+                Ok(ms) => driver.advance_wall_clock(Duration::from_millis(ms)),
+                Err(_) => return Err(format!("step {i}: the wall clock cannot go back")),
+            },
             Step::Record {
                 topic,
                 key,
@@ -309,8 +312,8 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
                 outcome.records.push(OutRecord {
                     step: i as u64,
                     topic: o.topic.clone(),
-                    key: decode(o.key, r.key.as_ref(), &o.topic)?,
-                    value: decode(o.value, r.value.as_ref(), &o.topic)?,
+                    key: decode(o.key, r.key.as_ref(), &format!("topic `{}`", o.topic))?,
+                    value: decode(o.value, r.value.as_ref(), &format!("topic `{}`", o.topic))?,
                     timestamp: r
                         .timestamp
                         .ok_or_else(|| format!("step {i}: a record on `{}` without a timestamp", o.topic))?,
@@ -324,70 +327,21 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
     Ok(outcome)
 }
 
-/// A store key or value as JSON.
-trait ToJson {
-    fn to_json(&self) -> Value;
-}
-
-impl ToJson for String {
-    fn to_json(&self) -> Value {
-        Value::from(self.as_str())
-    }
-}
-
-impl ToJson for i64 {
-    fn to_json(&self) -> Value {
-        Value::from(*self)
-    }
-}
-
-impl<T: ToJson> ToJson for Option<T> {
-    fn to_json(&self) -> Value {
-        self.as_ref().map_or(Value::Null, ToJson::to_json)
-    }
-}
-
-type Entries = Vec<(Value, Value)>;
-
-/// The store's entries if it has these types, `None` if it has others.
-fn typed<K: ToJson + 'static, V: ToJson + 'static>(
-    driver: &TopologyTestDriver,
-    name: &str,
-) -> Result<Option<Entries>, String> {
-    match driver.key_value_store::<K, V>(name) {
-        Ok(store) => {
-            let entries = store.all().map_err(|e| format!("store `{name}`: {e}"))?;
-            Ok(Some(
-                entries.iter().map(|(k, v)| (k.to_json(), v.to_json())).collect(),
+/// A store's entries, keys as text and values as the scenario says, in the store's
+/// (byte) order.
+fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Vec<(Value, Value)>, String> {
+    let place = format!("store `{}`", spec.name);
+    driver
+        .raw_store(&spec.name)
+        .map_err(|e| format!("{place}: {e}"))?
+        .iter()
+        .map(|(k, v)| {
+            Ok((
+                decode(Kind::String, Some(k), &place)?,
+                decode(spec.value, Some(v), &place)?,
             ))
-        }
-        Err(Error::StoreType { .. }) => Ok(None),
-        Err(e) => Err(format!("store `{name}`: {e}")),
-    }
-}
-
-/// A store's entries: the catalogue types keys as `String`, or `Option<String>` where the
-/// Java side's keys may be null, so both are tried.
-fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Entries, String> {
-    type Reader = fn(&TopologyTestDriver, &str) -> Result<Option<Entries>, String>;
-    let readers: &[Reader] = match spec.value {
-        Kind::Long => &[typed::<String, i64>, typed::<Option<String>, i64>],
-        Kind::String => &[
-            typed::<String, String>,
-            typed::<Option<String>, String>,
-            typed::<String, Option<String>>,
-            typed::<Option<String>, Option<String>>,
-        ],
-    };
-    for read in readers {
-        if let Some(entries) = read(driver, &spec.name)? {
-            return Ok(entries);
-        }
-    }
-    Err(format!(
-        "store `{}` holds neither String nor Option<String> keys with {:?} values",
-        spec.name, spec.value
-    ))
+        })
+        .collect()
 }
 
 fn show(r: Option<&OutRecord>) -> String {

@@ -20,6 +20,7 @@ use super::ops::ProcessorNode;
 use super::options::{Named, Produced};
 use crate::graph::TopicName;
 use crate::processor::{Fanout, Processor, TaskCtx};
+use crate::store::AnyStoreHandle;
 
 /// A record stream, typed by its key `K` and value `V`, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`.
@@ -208,12 +209,15 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         );
     }
 
-    /// Runs a [`Processor`] of the user's, connected to the named stores (declared with
-    /// [`StreamsBuilder::add_state_store`](crate::StreamsBuilder::add_state_store)).
+    /// Runs a [`Processor`] of the user's (one made by `supplier` per task), connected
+    /// to the stores of `stores`: handles from
+    /// [`StreamsBuilder::add_state_store`](crate::StreamsBuilder::add_state_store), or
+    /// of this builder's tables. The processor opens them with
+    /// [`ProcessorContext::store`](crate::ProcessorContext::store).
     pub fn process<KOut, VOut, P>(
         &self,
         supplier: impl Fn() -> P + Send + Sync + 'static,
-        stores: &[&str],
+        stores: &[&dyn AnyStoreHandle],
     ) -> KStream<'b, KOut, VOut>
     where
         KOut: Clone + 'static,
@@ -221,14 +225,17 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         P: Processor<K, V, KOut, VOut>,
     {
         let name = self.dsl.name(None, "KSTREAM-PROCESSOR");
-        let stores: Vec<String> = stores.iter().map(|s| s.to_string()).collect();
-        for s in &stores {
-            if !self.dsl.has_store(s) {
-                self.dsl.fail(format!(
-                    "processor `{name}` is connected to store `{s}`, which was never added"
-                ));
+        let mut names = Vec::with_capacity(stores.len());
+        for handle in stores {
+            match self.dsl.declared_store(*handle) {
+                Some(store) => names.push(store),
+                None => self.dsl.fail(format!(
+                    "processor `{name}` is connected to store `{}`, which was never added to this builder",
+                    handle.store_name().unwrap_or("(unnamed)")
+                )),
             }
         }
+        let stores = names;
         let (connected, node_name) = (stores.clone(), name.clone());
         let node = self
             .dsl

@@ -14,7 +14,7 @@ use super::ops::{ArcSerde, Change, Materialize, StoreSlot, TableSource};
 use super::options::{Consumed, Grouped, Named};
 use crate::graph::TopicName;
 use crate::serdes::{OptionSerde, SerdeRef};
-use crate::store::Materialized;
+use crate::store::{Materialized, StoreHandle};
 
 /// A table, typed by its key `K` and value `V`, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Each update
@@ -92,9 +92,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         }
     }
 
-    /// The name of the table's store, to query it.
-    pub fn store_name(&self) -> Option<&str> {
-        self.store.as_deref()
+    /// The handle of the table's store, to query it
+    /// ([`KafkaStreams::store`](crate::KafkaStreams::store),
+    /// [`TopologyTestDriver::store`](crate::TopologyTestDriver::store)) or to connect it
+    /// to a processor; `None` when the table is not materialized (the result of
+    /// `filter`, `map_values`, a join: [`KTable::materialize`] stores it).
+    pub fn store_handle(&self) -> Option<StoreHandle<K, V>> {
+        self.dsl.store_handle(self.store.as_deref()?)
     }
 
     /// A row-by-row step: `f` maps the new and the old value of each change.

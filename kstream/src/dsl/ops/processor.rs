@@ -1,7 +1,10 @@
 //! A user's [`Processor`] in the topology.
 
 use crate::error::Result;
-use crate::processor::{Fanout, Node, Processor, ProcessorContext, PunctuationType, RecordMeta, TaskCtx};
+use crate::processor::{
+    Fanout, Node, Processor, ProcessorContext, ProcessorError, PunctuationType, RecordMeta, TaskCtx,
+    processor_failed,
+};
 
 /// Runs a user's processor with a context on its children and its stores.
 pub(crate) struct ProcessorNode<P, KOut, VOut> {
@@ -12,18 +15,18 @@ pub(crate) struct ProcessorNode<P, KOut, VOut> {
 }
 
 impl<P, KOut, VOut> ProcessorNode<P, KOut, VOut> {
-    fn with_context<R>(
+    fn with_context(
         &mut self,
         ctx: &mut TaskCtx,
-        f: impl FnOnce(&mut P, &mut ProcessorContext<'_, KOut, VOut>) -> R,
-    ) -> R {
+        f: impl FnOnce(&mut P, &mut ProcessorContext<'_, KOut, VOut>) -> Result<(), ProcessorError>,
+    ) -> Result<()> {
         let mut pc = ProcessorContext {
             task: ctx,
             children: &self.out,
             name: &self.name,
             stores: &self.stores,
         };
-        f(&mut self.processor, &mut pc)
+        f(&mut self.processor, &mut pc).map_err(|e| processor_failed(&self.name, e))
     }
 }
 
