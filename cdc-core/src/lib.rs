@@ -1,4 +1,3 @@
-#![warn(missing_debug_implementations, unreachable_pub)]
 //! `cdc-core`: change events out of databases, in the envelopes of Debezium and Qlik
 //! (Attunity) Replicate, with their codecs. Pure: no I/O, no async.
 //!
@@ -50,6 +49,8 @@
 //! assert!(!refresh.as_ref().is_some_and(termed));
 //! # Ok::<(), cdc_core::Error>(())
 //! ```
+
+#![warn(unreachable_pub)]
 
 pub mod avro;
 pub mod debezium;

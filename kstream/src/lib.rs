@@ -42,6 +42,8 @@
 //! Cluster::embedded(), StreamsConfig::new("trucking"))`). Every DSL operation, next to
 //! its Kafka Streams name, is in the [DSL reference](dsl_reference).
 
+#![warn(unreachable_pub)]
+
 pub mod config;
 mod dsl;
 mod error;

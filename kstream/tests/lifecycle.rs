@@ -15,7 +15,7 @@ use streamlog::time::ManualClock;
 use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
 
 mod backends;
-use backends::Backend;
+use backends::TestLog;
 
 /// Forwards every record, and fails on `boom` while `armed` (disarming itself when
 /// `once`).
@@ -125,7 +125,7 @@ fn wait_for_state(app: &KafkaStreams, wanted: StreamsState) {
 
 /// A processor fails once, the handler replaces its thread: the new thread takes the
 /// tasks over from the last commit, and every input value reaches the output.
-fn a_replaced_thread_loses_nothing(b: &dyn Backend, app: &str) {
+fn a_replaced_thread_loses_nothing(b: &dyn TestLog, app: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (format!("{app}-in"), format!("{app}-out"));
     b.create_topic(&input, 2);

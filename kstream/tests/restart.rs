@@ -9,7 +9,7 @@ mod backends;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use backends::Backend;
+use backends::TestLog;
 use kstream::{
     Consumed, Grouped, I64Serde, KafkaStreams, Materialized, Produced, StoreHandle, StreamsBuilder,
     StreamsConfig, StringSerde, Topology,
@@ -57,7 +57,7 @@ fn input(range: std::ops::Range<i64>) -> Vec<(String, i64)> {
     range.map(|i| (format!("k{}", i % 7), i)).collect()
 }
 
-fn produce(b: &dyn Backend, topic: &str, records: &[(String, i64)]) {
+fn produce(b: &dyn TestLog, topic: &str, records: &[(String, i64)]) {
     let producer = b.cluster().producer(&ClientConfig::new()).unwrap();
     for (k, v) in records {
         producer
@@ -71,7 +71,7 @@ fn produce(b: &dyn Backend, topic: &str, records: &[(String, i64)]) {
     producer.flush(Duration::from_secs(30)).unwrap();
 }
 
-fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap<String, (i64, i64)> {
+fn run_once(b: &dyn TestLog, n: &Names, state_dir: &std::path::Path) -> BTreeMap<String, (i64, i64)> {
     let config = StreamsConfig::new(n.app.as_str())
         .commit_interval(Duration::from_millis(100))
         .num_stream_threads(1)
@@ -98,7 +98,7 @@ fn run_once(b: &dyn Backend, n: &Names, state_dir: &std::path::Path) -> BTreeMap
 /// Reads `topic` from the start until every `wanted` record was seen (or 60 s passed;
 /// a broker's end offsets cannot be trusted to say when to stop), then a little more,
 /// so unexpected records show too.
-fn read_until(b: &dyn Backend, topic: &str, wanted: &BTreeSet<(String, i64)>) -> BTreeSet<(String, i64)> {
+fn read_until(b: &dyn TestLog, topic: &str, wanted: &BTreeSet<(String, i64)>) -> BTreeSet<(String, i64)> {
     let mut c = b
         .cluster()
         .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
@@ -121,7 +121,7 @@ fn read_until(b: &dyn Backend, topic: &str, wanted: &BTreeSet<(String, i64)>) ->
     seen
 }
 
-fn restart_loses_nothing(b: &dyn Backend) {
+fn restart_loses_nothing(b: &dyn TestLog) {
     let n = Names {
         app: backends::unique("restart"),
         input: backends::unique("orders"),

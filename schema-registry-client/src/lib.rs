@@ -64,6 +64,8 @@
 //! - `server` (feature `server`): the in-memory registry over HTTP, and the
 //!   `schema-registry` binary.
 
+#![warn(unreachable_pub)]
+
 pub mod avro;
 pub mod blocking;
 pub mod cache;

@@ -34,7 +34,8 @@
 //! move), [`OffsetCommitter`] (what a listener commits through; implement it to test a
 //! listener alone) and [`time::Clock`] (the time the embedded backend runs on).
 
-#![warn(missing_debug_implementations, unreachable_pub)]
+#![warn(unreachable_pub)]
+
 
 mod client;
 mod cluster;

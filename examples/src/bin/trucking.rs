@@ -32,7 +32,7 @@ struct Args {
     /// The generator's seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Write every topic as JSON lines to DIR/<topic>.jsonl.
+    /// Write every topic as JSON lines to `DIR/<topic>.jsonl`.
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// Run on Kafka at these servers instead of the embedded log.

@@ -27,7 +27,7 @@ pub struct StateStore {
 }
 
 /// How many entries a persistent store's cache keeps between commits.
-pub const RETAINED_ENTRIES: usize = 50_000;
+pub(crate) const RETAINED_ENTRIES: usize = 50_000;
 
 struct Cached {
     value: Option<Bytes>,

@@ -7,7 +7,7 @@
 use streamlog::{Cluster, TopicConfig};
 
 /// A log to run on.
-pub trait Backend {
+pub trait TestLog {
     fn cluster(&self) -> &Cluster;
     /// Creates a topic (the mock cluster has no CreateTopics, so it goes through the
     /// mock's own call).
@@ -17,7 +17,7 @@ pub trait Backend {
 /// A log that creates topics through its Admin API (the embedded log, a real broker).
 pub struct Log(pub Cluster);
 
-impl Backend for Log {
+impl TestLog for Log {
     fn cluster(&self) -> &Cluster {
         &self.0
     }
@@ -35,7 +35,7 @@ pub fn embedded() -> Log {
 }
 
 #[cfg(feature = "kafka")]
-impl Backend for streamlog::test_util::MockCluster {
+impl TestLog for streamlog::test_util::MockCluster {
     fn cluster(&self) -> &Cluster {
         self.cluster()
     }

@@ -39,6 +39,7 @@ enum Direction {
 
 /// An earlier schema to check against, with the label messages use for it
 /// ("version 3").
+#[derive(Debug)]
 pub struct Earlier<'a> {
     /// How messages name it.
     pub label: String,
