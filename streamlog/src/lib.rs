@@ -36,7 +36,6 @@
 
 #![warn(unreachable_pub)]
 
-
 mod client;
 mod cluster;
 pub mod config;
