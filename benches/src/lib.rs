@@ -21,3 +21,9 @@ pub fn records(topic: &Arc<str>, n: usize, value_size: usize) -> Vec<ProducerRec
         })
         .collect()
 }
+
+/// The workspace README, whose examples run with the doctests (this crate depends on
+/// every crate they use).
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct WorkspaceReadmeDoctests;

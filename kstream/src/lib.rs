@@ -99,3 +99,8 @@ pub mod prelude {
         UnitSerde,
     };
 }
+
+/// The README, whose examples run with the doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -93,3 +93,8 @@ pub use options::{
 };
 pub use registry::{SchemaRegistry, mock_registry, registry_from_properties, registry_from_url};
 pub use wire::{AvroDeserializer, AvroSerializer, SerdeConfig, SubjectNameStrategy};
+
+/// The README, whose example runs with the doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
