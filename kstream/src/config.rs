@@ -223,12 +223,7 @@ impl StreamsConfig {
     /// `auto.offset.reset`: where the stream threads start on a partition the
     /// application has not committed yet (`earliest` unless set, as in Kafka Streams).
     pub fn auto_offset_reset(self, reset: AutoOffsetReset) -> Self {
-        let value = match reset {
-            AutoOffsetReset::Earliest => "earliest",
-            AutoOffsetReset::Latest => "latest",
-            AutoOffsetReset::None => "none",
-        };
-        self.set("auto.offset.reset", value)
+        self.set("auto.offset.reset", reset.as_str())
     }
 
     /// `statestore.cache.max.records`: a task commits early when a store's cache

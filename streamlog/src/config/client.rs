@@ -19,6 +19,17 @@ pub enum AutoOffsetReset {
     None,
 }
 
+impl AutoOffsetReset {
+    /// Kafka's value for it (`earliest`, `latest`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoOffsetReset::Earliest => "earliest",
+            AutoOffsetReset::Latest => "latest",
+            AutoOffsetReset::None => "none",
+        }
+    }
+}
+
 /// Which records a consumer sees from transactional producers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IsolationLevel {
@@ -143,12 +154,7 @@ impl ClientConfig {
 
     /// `auto.offset.reset`.
     pub fn auto_offset_reset(self, reset: AutoOffsetReset) -> Self {
-        let value = match reset {
-            AutoOffsetReset::Earliest => "earliest",
-            AutoOffsetReset::Latest => "latest",
-            AutoOffsetReset::None => "none",
-        };
-        self.set("auto.offset.reset", value)
+        self.set("auto.offset.reset", reset.as_str())
     }
 
     /// `isolation.level`.
