@@ -314,7 +314,10 @@ impl TaskManager {
             }
             self.last_checkpoint = now;
         }
-        self.last_commit = now;
+        // The interval runs from the end of this commit, as Kafka Streams counts it: a
+        // commit that takes as long as the interval (the producer's flush waits for
+        // the broker) must not make the next loop commit again at once.
+        self.last_commit = self.shared.now();
         metrics::counter!("kstream_commits_total").increment(1);
         Ok(())
     }
