@@ -9,8 +9,9 @@ use schema_registry_client::avro::ParsedAvro;
 use schema_registry_client::{
     AvroDeserializer, AvroSerializer, CachedRegistry, CompatibilityLevel, CompatibilityOptions,
     CompatibilityReport, Deletion, Error, ErrorCode, HttpConfig, HttpRegistry, LookupOptions, MemoryRegistry,
-    Mode, ReadOptions, RegisterOptions, RegisteredSchema, Schema, SchemaReference, SchemaRegistry, SchemaType,
-    SerdeConfig, SettingOptions, SubjectFilter, SubjectNameStrategy, SubjectVersion, Version, blocking,
+    Mode, ReadOptions, RegisterOptions, RegisteredSchema, Schema, SchemaReference, SchemaRegistry,
+    SchemaType, SerdeConfig, SettingOptions, SubjectFilter, SubjectNameStrategy, SubjectVersion, Version,
+    blocking,
 };
 
 /// Fails to compile unless every type is `Send + Sync`.
