@@ -65,5 +65,3 @@ const _: fn() = || {
     check::<Error>();
 };
 
-#[test]
-fn auto_traits_are_checked_at_compile_time() {}
