@@ -64,4 +64,3 @@ const _: fn() = || {
     fn check<T: std::error::Error + Send + Sync + 'static>() {}
     check::<Error>();
 };
-
