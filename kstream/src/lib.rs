@@ -60,7 +60,7 @@ pub use config::{
 };
 pub use dsl::{
     Branched, BranchedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream, KGroupedTable,
-    KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, Topology,
+    KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, TableJoined, Topology,
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
@@ -94,7 +94,7 @@ pub mod prelude {
         Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
         KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
         ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned,
-        Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
+        Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TableJoined,
         TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology, TopologyTestDriver,
         UnitSerde,
     };

@@ -96,8 +96,29 @@ impl Dsl {
         V2: 'static,
         N: Node<K, V> + 'static,
     {
+        self.operator_in_app::<K, V, K2, V2, N>(name, parents, stores, move |_, out| make(out))
+    }
+
+    /// As [`Dsl::operator`], for a node that needs the application id when it is made
+    /// (the names of internal topics are completed with it): `make` gets it first.
+    pub(crate) fn operator_in_app<K, V, K2, V2, N>(
+        &self,
+        name: String,
+        parents: Vec<usize>,
+        stores: Vec<String>,
+        make: impl Fn(&str, Fanout<K2, V2>) -> N + Send + Sync + 'static,
+    ) -> usize
+    where
+        K: 'static,
+        V: 'static,
+        K2: 'static,
+        V2: 'static,
+        N: Node<K, V> + 'static,
+    {
         let factory = move |inst: &mut Instantiation<'_>, id: usize| -> Result<Erased> {
-            let node: NodeRef<K, V> = Rc::new(RefCell::new(make(inst.children::<K2, V2>(id)?)));
+            let application_id = inst.application_id;
+            let node: NodeRef<K, V> =
+                Rc::new(RefCell::new(make(application_id, inst.children::<K2, V2>(id)?)));
             Ok(Box::new(node))
         };
         self.add(name, NodeKind::Processor, parents, stores, Box::new(factory))
@@ -196,6 +217,19 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
+        self.sink_under(name, vec![parent], topic, keys, values, partitioner)
+    }
+
+    /// Adds a sink to `topic` under every one of `parents`.
+    pub(crate) fn sink_under<K: 'static, V: 'static>(
+        &self,
+        name: String,
+        parents: Vec<usize>,
+        topic: TopicName,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        partitioner: Option<Partitioner<K, V>>,
+    ) -> usize {
         let target = topic.clone();
         let factory = move |inst: &mut Instantiation<'_>, _id: usize| -> Result<Erased> {
             let node: NodeRef<K, V> = Rc::new(RefCell::new(SinkNode {
@@ -209,7 +243,7 @@ impl Dsl {
         self.add(
             name,
             NodeKind::Sink(topic),
-            vec![parent],
+            parents,
             Vec::new(),
             Box::new(factory),
         )

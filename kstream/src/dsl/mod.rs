@@ -18,4 +18,4 @@ pub use grouped_table::KGroupedTable;
 pub use kstream::{BranchedKStream, KStream};
 pub use ktable::KTable;
 pub use ops::Partitioner;
-pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned};
+pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned, TableJoined};

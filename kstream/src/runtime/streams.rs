@@ -103,7 +103,13 @@ impl KafkaStreams {
         for t in graph.internal_topics() {
             let name = t.resolve(app);
             if !existing.contains(&name) {
-                let partitions = graph.internal_partition_count(&t).unwrap_or(max_partitions);
+                // As in Kafka Streams: an internal topic read with user topics is
+                // co-partitioned with them; any other gets as many partitions as the
+                // largest input topic.
+                let partitions = graph
+                    .internal_partition_count(&t)
+                    .or_else(|| copartitioned_count(graph, &groups, &t, &partition_counts))
+                    .unwrap_or(max_partitions);
                 admin.create_topic(&name, &TopicConfig::new(partitions))?;
             }
             partition_counts.insert(name.clone(), admin.partition_count(&name)?);
@@ -387,4 +393,25 @@ impl Drop for KafkaStreams {
     fn drop(&mut self) {
         self.close(Duration::MAX);
     }
+}
+
+/// The partition count of the user topics read in the sub-topology that reads the
+/// internal topic `topic`, if it reads any.
+fn copartitioned_count(
+    graph: &crate::graph::Graph,
+    groups: &[Vec<usize>],
+    topic: &TopicName,
+    partition_counts: &HashMap<String, i32>,
+) -> Option<i32> {
+    let sources = groups
+        .iter()
+        .map(|g| graph.source_topics(g))
+        .find(|sources| sources.contains(topic))?;
+    sources
+        .iter()
+        .filter_map(|t| match t {
+            TopicName::User(name) => partition_counts.get(name).copied(),
+            TopicName::Internal(_) => None,
+        })
+        .max()
 }

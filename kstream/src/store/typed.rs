@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::error::StoreError;
 use super::state::StateStore;
 use crate::error::Result;
-use crate::serdes::SerdeRef;
+use crate::serdes::{Serde, SerdeRef};
 
 fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
     serde
@@ -47,6 +47,16 @@ fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
         Bound::Excluded(k) => Bound::Excluded(k.as_ref()),
         Bound::Unbounded => Bound::Unbounded,
     }
+}
+
+/// The smallest key after every key starting with `prefix`: the prefix with its last
+/// byte below 0xff incremented and what follows it dropped; `None` when every byte is
+/// 0xff (no key is after them all).
+fn prefix_end(prefix: &[u8]) -> Option<Bytes> {
+    let last = prefix.iter().rposition(|&b| b != 0xff)?;
+    let mut end = prefix[..=last].to_vec();
+    end[last] += 1;
+    Some(Bytes::from(end))
 }
 
 /// A typed key-value store, as a processor sees it (read and write).
@@ -142,6 +152,32 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
         self.entries(Bound::Unbounded, Bound::Unbounded)
     }
 
+    /// Entries whose key's bytes start with the bytes `prefix_serde` gives `prefix`, in
+    /// key order (Kafka Streams' `prefixScan`): with a key serde that writes a key's
+    /// leading part first, every key sharing that part.
+    pub fn prefix_scan<P: 'static>(&self, prefix: &P, prefix_serde: &impl Serde<P>) -> Result<Vec<(K, V)>> {
+        let bytes = prefix_serde
+            .serialize(self.store.name(), prefix)
+            .map_err(|e| {
+                self.store.error(StoreError::Serialize {
+                    part: "key prefix",
+                    source: e.into(),
+                })
+            })?
+            .unwrap_or_default();
+        self.prefix_scan_bytes(&bytes)
+    }
+
+    /// Entries whose key's bytes start with `prefix`, in key order.
+    pub(crate) fn prefix_scan_bytes(&self, prefix: &[u8]) -> Result<Vec<(K, V)>> {
+        let end = prefix_end(prefix);
+        let to = match &end {
+            Some(end) => Bound::Excluded(end),
+            None => Bound::Unbounded,
+        };
+        self.entries(Bound::Included(&Bytes::copy_from_slice(prefix)), to)
+    }
+
     fn entries(&self, from: Bound<&Bytes>, to: Bound<&Bytes>) -> Result<Vec<(K, V)>> {
         self.store
             .range(bound(from), bound(to))?
@@ -200,6 +236,15 @@ impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> {
         self.merged(KeyValueStore::all)
     }
 
+    /// Entries whose key's bytes start with the bytes `prefix_serde` gives `prefix`, in
+    /// key order across tasks (Kafka Streams' `prefixScan`).
+    pub fn prefix_scan<P: 'static>(&self, prefix: &P, prefix_serde: &impl Serde<P>) -> Result<Vec<(K, V)>>
+    where
+        K: Ord,
+    {
+        self.merged(|p| p.prefix_scan(prefix, prefix_serde))
+    }
+
     /// About how many entries the local instances hold.
     pub fn approximate_len(&self) -> u64 {
         self.parts.iter().map(|p| p.store.approximate_len()).sum()
@@ -223,5 +268,50 @@ impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {
         f.debug_struct("ReadOnlyKeyValueStore")
             .field("name", &self.name)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serdes::{BytesSerde, StringSerde};
+    use crate::store::InMemoryBackend;
+
+    fn store() -> KeyValueStore<Bytes, String> {
+        let state = Arc::new(StateStore::new("s", Box::new(InMemoryBackend::default()), None));
+        KeyValueStore::new(state, Arc::new(BytesSerde), Arc::new(StringSerde))
+    }
+
+    #[test]
+    fn a_prefix_scan_finds_the_keys_that_start_with_the_prefix_and_no_other() {
+        let s = store();
+        for key in [
+            &b"a"[..],
+            b"ab",
+            b"ab\xff",
+            b"ab\xff\x00",
+            b"ac",
+            b"b",
+            b"\xff",
+            b"\xff\xff\x01",
+        ] {
+            s.put(&Bytes::copy_from_slice(key), &format!("{key:?}")).unwrap();
+        }
+        let keys = |prefix: &[u8]| -> Vec<Bytes> {
+            s.prefix_scan_bytes(prefix)
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        let b = |k: &'static [u8]| Bytes::from_static(k);
+        assert_eq!(keys(b"ab"), [b(b"ab"), b(b"ab\xff"), b(b"ab\xff\x00")]);
+        assert_eq!(keys(b"ab\xff"), [b(b"ab\xff"), b(b"ab\xff\x00")]);
+        assert_eq!(keys(b"\xff"), [b(b"\xff"), b(b"\xff\xff\x01")]);
+        assert_eq!(keys(b"\xff\xff"), [b(b"\xff\xff\x01")]);
+        assert_eq!(keys(b"c"), Vec::<Bytes>::new());
+        assert_eq!(keys(b"").len(), 8);
+        let typed = s.prefix_scan(&"a".to_owned(), &StringSerde).unwrap();
+        assert_eq!(typed.len(), 5);
     }
 }

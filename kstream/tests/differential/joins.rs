@@ -1,7 +1,7 @@
-//! Joins: table-table (inner, left, outer), stream-table and stream-global
-//! (`JoinTopologies.java`).
+//! Joins: table-table (inner, left, outer), foreign-key table-table (inner, left),
+//! stream-table and stream-global (`JoinTopologies.java`).
 
-use kstream::{Consumed, Materialized, OptionSerde, StreamsBuilder, StringSerde, Topology};
+use kstream::{Consumed, Grouped, Materialized, OptionSerde, StreamsBuilder, StringSerde, Topology};
 
 use super::catalogue::{
     Catalogue, Text, dash, java, string_store, strings, texts, to_optional_strings, to_texts,
@@ -13,6 +13,9 @@ pub fn register(c: &mut Catalogue) {
     c.add("table_join_outer", || table_join(Kind::Outer));
     c.add("stream_table_join", stream_table);
     c.add("stream_global_join", stream_global);
+    c.add("fk_join_inner", || foreign_key_join(false));
+    c.add("fk_join_left", || foreign_key_join(true));
+    c.add("fk_join_stale", foreign_key_join_stale);
 }
 
 enum Kind {
@@ -82,5 +85,59 @@ fn stream_global() -> kstream::Result<Topology> {
             |order: Text, p: Option<&String>| Some(format!("{}/{}", dash(order.as_ref()), dash(p))),
         )
         .to("left", to_texts());
+    b.build()
+}
+
+/// The customer of an order "customer:item"; none for an order without a colon.
+fn customer(order: &str) -> Option<String> {
+    order.split_once(':').map(|(c, _)| c.to_owned())
+}
+
+/// Orders joined with the customers table on the order's customer (a foreign key),
+/// values as "order/customer" ("-" for no customer row), the result stored in `fk-result`.
+fn foreign_key_join(left: bool) -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let orders = b.table("orders", strings(), string_store("orders"));
+    let customers = b.table("customers", strings(), string_store("customers"));
+    let joined = if left {
+        orders.left_join_foreign_key(
+            &customers,
+            |_, o| customer(o),
+            |o, c| format!("{o}/{}", dash(c)),
+            string_store("fk-result"),
+        )
+    } else {
+        orders.join_foreign_key(
+            &customers,
+            |_, o| customer(o),
+            |o, c| format!("{o}/{c}"),
+            string_store("fk-result"),
+        )
+    };
+    joined.to_stream().to("out", to_optional_strings());
+    b.build()
+}
+
+/// Batches of orders "customer:item,customer:item" per key: the latest order of a batch
+/// is the row (each order of a batch updates it in turn), left-joined with the customers
+/// table on its customer. Responses to the earlier orders of a batch answer a value the
+/// row no longer has.
+fn foreign_key_join_stale() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let latest = b
+        .stream("order-batches", strings())
+        .flat_map_values(|batch: String| batch.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .group_by_key(Grouped::with(StringSerde, StringSerde))
+        .reduce(|_, order| order, string_store("latest-orders"));
+    let customers = b.table("customers", strings(), string_store("customers"));
+    latest
+        .left_join_foreign_key(
+            &customers,
+            |_, o| customer(o),
+            |o, c| format!("{o}/{}", dash(c)),
+            string_store("fk-result"),
+        )
+        .to_stream()
+        .to("out", to_optional_strings());
     b.build()
 }

@@ -1,6 +1,7 @@
 //! [`KTable`]: a changelog stream read as a table, the latest value per key. Row-by-row
 //! operations are here, joins of two tables in `joins`.
 
+mod foreign_key;
 mod joins;
 
 use std::fmt;

@@ -8,6 +8,7 @@
 //! Sync`, while the nodes themselves live on the task's thread.
 
 mod aggregate;
+pub(crate) mod foreign_key;
 mod global_join;
 mod materialize;
 mod processor;

@@ -1,6 +1,6 @@
 //! The options of DSL operations, in Kafka Streams' shape: how records are read
 //! ([`Consumed`]), written ([`Produced`]), grouped ([`Grouped`]), repartitioned
-//! ([`Repartitioned`]) and joined ([`Joined`]), and the names of operators ([`Named`])
+//! ([`Repartitioned`]) and joined ([`Joined`], [`TableJoined`]), and the names of operators ([`Named`])
 //! and of split branches ([`Branched`]).
 //!
 //! One rule for all of them: an operation that needs serdes takes its options type as
@@ -14,6 +14,7 @@ mod branched;
 mod joined;
 mod named;
 mod repartitioned;
+mod table_joined;
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use joined::Joined;
 pub use named::Named;
 pub(crate) use named::checked;
 pub use repartitioned::Repartitioned;
+pub use table_joined::TableJoined;
 
 use super::ops::Partitioner;
 use crate::config::TimestampExtractor;

@@ -11,10 +11,14 @@ import java.util.function.Supplier;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 
-/** Joins: table-table (inner, left, outer), stream-table and stream-global. */
+/**
+ * Joins: table-table (inner, left, outer), foreign-key table-table (inner, left), stream-table
+ * and stream-global.
+ */
 final class JoinTopologies {
   private JoinTopologies() {}
 
@@ -24,6 +28,9 @@ final class JoinTopologies {
     add(into, "table_join_outer", () -> tableJoin("outer"));
     add(into, "stream_table_join", JoinTopologies::streamTable);
     add(into, "stream_global_join", JoinTopologies::streamGlobal);
+    add(into, "fk_join_inner", () -> foreignKeyJoin(false));
+    add(into, "fk_join_left", () -> foreignKeyJoin(true));
+    add(into, "fk_join_stale", JoinTopologies::foreignKeyJoinStale);
   }
 
   private static String orDash(String s) {
@@ -78,6 +85,59 @@ final class JoinTopologies {
         .leftJoin(
             products, (id, order) -> product(order), (order, p) -> orDash(order) + "/" + orDash(p))
         .to("left", toStrings());
+    return b.build();
+  }
+
+  /** The customer of an order "customer:item", or null for an order without a colon. */
+  static String customer(String order) {
+    int colon = order.indexOf(':');
+    return colon < 0 ? null : order.substring(0, colon);
+  }
+
+  /**
+   * Orders joined with the customers table on the order's customer (a foreign key), values as
+   * "order/customer" ("-" for no customer row), the result stored in `fk-result`.
+   */
+  static Topology foreignKeyJoin(boolean left) {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> orders = b.table("orders", strings(), store("orders", STRING));
+    KTable<String, String> customers =
+        b.table("customers", strings(), store("customers", STRING));
+    KTable<String, String> joined =
+        left
+            ? orders.leftJoin(
+                customers,
+                JoinTopologies::customer,
+                (o, c) -> o + "/" + orDash(c),
+                store("fk-result", STRING))
+            : orders.join(
+                customers, JoinTopologies::customer, (o, c) -> o + "/" + c, store("fk-result", STRING));
+    joined.toStream().to("out", toStrings());
+    return b.build();
+  }
+
+  /**
+   * Batches of orders "customer:item,customer:item" per key: the latest order of a batch is the
+   * row (each order of a batch updates it in turn), left-joined with the customers table on its
+   * customer. Responses to the earlier orders of a batch answer a value the row no longer has.
+   */
+  static Topology foreignKeyJoinStale() {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> latest =
+        b.stream("order-batches", strings())
+            .flatMapValues(batch -> java.util.Arrays.asList(batch.split(",")))
+            .groupByKey(Grouped.with(STRING, STRING))
+            .reduce((previous, order) -> order, store("latest-orders", STRING));
+    KTable<String, String> customers =
+        b.table("customers", strings(), store("customers", STRING));
+    latest
+        .leftJoin(
+            customers,
+            JoinTopologies::customer,
+            (o, c) -> o + "/" + orDash(c),
+            store("fk-result", STRING))
+        .toStream()
+        .to("out", toStrings());
     return b.build();
   }
 }
