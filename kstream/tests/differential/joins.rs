@@ -16,6 +16,7 @@ pub fn register(c: &mut Catalogue) {
     c.add("fk_join_inner", || foreign_key_join(false));
     c.add("fk_join_left", || foreign_key_join(true));
     c.add("fk_join_stale", foreign_key_join_stale);
+    c.add("fk_join_self", foreign_key_join_self);
 }
 
 enum Kind {
@@ -135,6 +136,23 @@ fn foreign_key_join_stale() -> kstream::Result<Topology> {
             &customers,
             |_, o| customer(o),
             |o, c| format!("{o}/{}", dash(c)),
+            string_store("fk-result"),
+        )
+        .to_stream()
+        .to("out", to_optional_strings());
+    b.build()
+}
+
+/// Employees "manager:title" left-joined with the same table on their manager: a change
+/// of one row is a left update and a right update at once.
+fn foreign_key_join_self() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let employees = b.table("employees", strings(), string_store("employees"));
+    employees
+        .left_join_foreign_key(
+            &employees,
+            |_, e| customer(e),
+            |e, m| format!("{e} < {}", dash(m)),
             string_store("fk-result"),
         )
         .to_stream()

@@ -31,6 +31,7 @@ final class JoinTopologies {
     add(into, "fk_join_inner", () -> foreignKeyJoin(false));
     add(into, "fk_join_left", () -> foreignKeyJoin(true));
     add(into, "fk_join_stale", JoinTopologies::foreignKeyJoinStale);
+    add(into, "fk_join_self", JoinTopologies::foreignKeyJoinSelf);
   }
 
   private static String orDash(String s) {
@@ -135,6 +136,25 @@ final class JoinTopologies {
             customers,
             JoinTopologies::customer,
             (o, c) -> o + "/" + orDash(c),
+            store("fk-result", STRING))
+        .toStream()
+        .to("out", toStrings());
+    return b.build();
+  }
+
+  /**
+   * Employees "manager:title" left-joined with the same table on their manager: a change of
+   * one row is a left update and a right update at once.
+   */
+  static Topology foreignKeyJoinSelf() {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> employees =
+        b.table("employees", strings(), store("employees", STRING));
+    employees
+        .leftJoin(
+            employees,
+            JoinTopologies::customer,
+            (e, m) -> e + " < " + orDash(m),
             store("fk-result", STRING))
         .toStream()
         .to("out", toStrings());
