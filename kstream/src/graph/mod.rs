@@ -66,7 +66,8 @@ pub(crate) struct Graph {
     /// partitions into the store; tasks only read it.
     pub(crate) globals: Vec<(String, String)>,
     /// Partition counts asked for internal topics (`Repartitioned::partitions`); the
-    /// others get as many partitions as the largest input topic.
+    /// others get as many partitions as the input topics read with them, or else as
+    /// the largest input topic.
     pub(crate) internal_partitions: BTreeMap<TopicName, i32>,
     counter: usize,
 }

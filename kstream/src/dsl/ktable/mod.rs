@@ -1,5 +1,6 @@
 //! [`KTable`]: a changelog stream read as a table, the latest value per key. Row-by-row
-//! operations are here, joins of two tables in `joins`.
+//! operations are here, joins of two tables on their keys in `joins`, on a foreign key
+//! in `foreign_key`.
 
 mod foreign_key;
 mod joins;

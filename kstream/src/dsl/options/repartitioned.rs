@@ -20,8 +20,9 @@ pub struct Repartitioned<K, V> {
 }
 
 impl<K, V> Repartitioned<K, V> {
-    /// Repartitions with these serdes, into as many partitions as the application's
-    /// largest input topic, by Kafka's default partitioner.
+    /// Repartitions with these serdes, by Kafka's default partitioner, into as many
+    /// partitions as the input topics read with the repartition topic (a table it is
+    /// joined with), or else as the application's largest input topic.
     pub fn with(keys: impl Serde<K>, values: impl Serde<V>) -> Self {
         Self {
             keys: NamedSerde::of(keys),
