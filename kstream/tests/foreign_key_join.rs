@@ -265,3 +265,39 @@ fn a_join_across_partitions_goes_through_the_internal_topics() {
     );
     assert!(app.close(Duration::from_secs(30)));
 }
+
+/// A record on the registration topic that is not a subscription (here, of a version
+/// this release does not write) is a deserialization error naming the topic, through
+/// the deserialization handler like any record that does not read.
+#[test]
+fn a_malformed_subscription_is_a_deserialization_error_naming_its_topic() {
+    let b = StreamsBuilder::new();
+    let orders = b.table("orders", strings(), store("orders"));
+    let customers = b.table("customers", strings(), store("customers"));
+    joined(&orders, &customers, store("result"), None);
+    let driver = kstream::TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let topic = format!(
+        "{}-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-0000000004-topic",
+        kstream::TEST_APPLICATION_ID
+    );
+    let error = driver
+        .pipe_raw(
+            &topic,
+            Some("c1".into()),
+            Some(b"\x82\x02o1\x00\x00\x00\x00"[..].into()),
+            0,
+        )
+        .unwrap_err();
+    match &error {
+        Error::Deserialize {
+            topic: t,
+            part: "value",
+            source,
+            ..
+        } => {
+            assert_eq!(t, &topic);
+            assert!(source.to_string().contains("version 2"), "{source}");
+        }
+        other => panic!("expected a deserialization error, got {other}"),
+    }
+}

@@ -24,20 +24,26 @@ pub(crate) struct SubscriptionSend<K, V, KO> {
 
 impl<K: Clone + 'static, V: 'static, KO: Clone + 'static> Node<K, Change<V>> for SubscriptionSend<K, V, KO> {
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
-        let hash = match &change.new {
-            Some(v) => value_hash(ctx, &self.values, &self.topics, v)?,
-            None => None,
-        };
         let old_fk = change.old.as_ref().and_then(|v| (self.extractor)(&key, v));
         let new_fk = change.new.as_ref().and_then(|v| (self.extractor)(&key, v));
-        let send = |ctx: &mut TaskCtx, fk: Option<KO>, instruction| {
+        // The hash of the new value, computed for the first subscription sent.
+        let mut computed = None;
+        let (values, topics, out) = (&self.values, &self.topics, &self.out);
+        let mut send = |ctx: &mut TaskCtx, fk: Option<KO>, instruction| -> Result<()> {
+            let hash = match computed {
+                Some(hash) => hash,
+                None => *computed.insert(match &change.new {
+                    Some(v) => value_hash(ctx, values, topics, v)?,
+                    None => None,
+                }),
+            };
             let subscription = Subscription {
                 hash,
                 instruction,
                 primary_key: key.clone(),
                 primary_partition: ctx.meta.partition,
             };
-            self.out.forward(ctx, fk, subscription)
+            out.forward(ctx, fk, subscription)
         };
         if self.left_join {
             if change.old.is_none() && change.new.is_none() {
