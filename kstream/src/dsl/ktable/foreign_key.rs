@@ -24,7 +24,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
     /// foreignKeyExtractor, ValueJoiner, Materialized)`): each row of this table picks
     /// the key of one row of `other` with `foreign_key` (`None`: no row), and the result
     /// has a row for each row of this table whose foreign key has a row in `other`,
-    /// updated from either side. The result is stored in `materialized`.
+    /// updated from either side. The result is stored in `materialized` (unnamed:
+    /// `KTABLE-FK-JOIN-OUTPUT-STATE-STORE-<n>`). As in Kafka Streams, a row of this
+    /// table that is deleted or changes its foreign key emits a deletion of its result
+    /// downstream, also when it had none.
     ///
     /// The tables need not be co-partitioned: rows of this table subscribe to their
     /// foreign key through the topic
