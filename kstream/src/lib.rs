@@ -71,7 +71,10 @@ pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
 pub use store::{AnyStoreHandle, StoreError, StoreHandle};
-pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
+pub use store::{
+    KeyValueStore, Materialized, NO_TIMESTAMP, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
+    StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
+};
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
 
 /// The log clients a topology runs on, from `streamlog`: an application that embeds a
@@ -93,10 +96,11 @@ pub mod prelude {
         Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable,
         Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
         KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
-        ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned,
-        Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TableJoined,
-        TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology, TopologyTestDriver,
-        UnitSerde,
+        ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore,
+        ReadOnlyTimestampedKeyValueStore, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder,
+        StreamsConfig, StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic,
+        TimestampedKeyValueStore, TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
+        ValueAndTimestamp,
     };
 }
 

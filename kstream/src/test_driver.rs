@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::processor::TaskStore;
 use crate::runtime::{Task, TaskId};
 use crate::serdes::{Serde, SerdeError, SerdeRef};
-use crate::store::{InMemoryBackend, KeyValueStore, StateStore, StoreHandle};
+use crate::store::{
+    InMemoryBackend, KeyValueStore, StateStore, StoreHandle, TimestampedKeyValueStore, ValueLayout,
+};
 
 struct Inner {
     tasks: Vec<Task>,
@@ -88,7 +90,12 @@ impl TopologyTestDriver {
         let mut global_stores = HashMap::new();
         let mut globals = HashMap::new();
         for (topic, store) in &topology.graph.globals {
-            let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));
+            let s = Arc::new(StateStore::new(
+                store,
+                Box::new(InMemoryBackend::default()),
+                None,
+                ValueLayout::Timestamped,
+            ));
             global_stores.insert(store.clone(), s.clone());
             globals.insert(topic.clone(), s);
         }
@@ -141,7 +148,7 @@ impl TopologyTestDriver {
         while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
             if let Some(store) = inner.globals.get(&topic) {
                 if let Some(key) = &key {
-                    store.restore(key, value.as_deref())?;
+                    store.restore(key, value.as_deref(), timestamp)?;
                 }
                 continue;
             }
@@ -254,6 +261,22 @@ impl TopologyTestDriver {
             .ok_or_else(|| Error::NoSuchStore(handle.label()))
     }
 
+    /// The store of `handle` with each value's timestamp (Kafka's
+    /// `getTimestampedKeyValueStore`): the stores of tables and aggregations, and
+    /// processor API stores declared with
+    /// [`Materialized::timestamped`](crate::Materialized::timestamped).
+    pub fn timestamped_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<TimestampedKeyValueStore<K, V>> {
+        let inner = self.inner.borrow();
+        handle
+            .name()
+            .and_then(|name| inner.task_store(name))
+            .and_then(|store| store.open_timestamped(handle))
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))?
+    }
+
     /// The entries of store `name` as bytes, in key order: a read of any store
     /// without its types, for tools and golden-file comparisons.
     pub fn raw_store(&self, name: &str) -> Result<Vec<(Bytes, Bytes)>> {
@@ -262,6 +285,22 @@ impl TopologyTestDriver {
             .task_store(name)
             .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
         store.state.range(Bound::Unbounded, Bound::Unbounded)
+    }
+
+    /// [`raw_store`](Self::raw_store) with each value's timestamp, `None` in a store
+    /// that keeps no timestamps.
+    pub fn raw_store_with_timestamps(&self, name: &str) -> Result<Vec<(Bytes, Bytes, Option<i64>)>> {
+        let inner = self.inner.borrow();
+        let store = inner
+            .task_store(name)
+            .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
+        let timestamped = store.state.timestamped();
+        Ok(store
+            .state
+            .range_stamped(Bound::Unbounded, Bound::Unbounded)?
+            .into_iter()
+            .map(|(k, s)| (k, s.value, timestamped.then_some(s.timestamp)))
+            .collect())
     }
 }
 

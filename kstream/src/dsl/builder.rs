@@ -103,7 +103,7 @@ impl StreamsBuilder {
         &self,
         materialized: Materialized<K, V>,
     ) -> StoreHandle<K, V> {
-        self.dsl.store(&materialized, "KSTREAM-STATE-STORE");
+        self.dsl.user_store(&materialized, "KSTREAM-STATE-STORE");
         materialized.handle()
     }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Erased, Factory, Graph, Instantiation, NodeKind, RawSource, TopicName};
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::serdes::SerdeRef;
-use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec};
+use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec, ValueLayout};
 
 /// The graph a [`StreamsBuilder`](super::StreamsBuilder) owns while streams and tables
 /// are added to it. Handles borrow it; problems found while building are kept and
@@ -276,10 +276,22 @@ impl Dsl {
         self.source(source, vec![topic], spec.keys, spec.values, None)
     }
 
-    /// Declares a store; its name comes from `m` or from `prefix`.
+    /// Declares the timestamped store of a DSL operation; its name comes from `m` or
+    /// from `prefix`.
     pub(crate) fn store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
         let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
-        self.declare_store(StoreSpec::of(&name, m))
+        self.declare_store(StoreSpec::of(&name, m, ValueLayout::Timestamped))
+    }
+
+    /// Declares a processor API store, timestamped when `m` asks for it.
+    pub(crate) fn user_store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
+        let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
+        let layout = if m.timestamped {
+            ValueLayout::Timestamped
+        } else {
+            ValueLayout::Plain
+        };
+        self.declare_store(StoreSpec::of(&name, m, layout))
     }
 
     /// Declares a store as `spec` says, and returns its name.

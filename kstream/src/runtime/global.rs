@@ -11,7 +11,7 @@ use streamlog::{Consumer, TopicPartition};
 use super::shared::Shared;
 use super::thread::{ExitGuard, on_thread_failure};
 use crate::error::{Error, Result};
-use crate::store::StateStore;
+use crate::store::{NO_TIMESTAMP, StateStore};
 
 /// How long the bootstrap may take.
 const BOOTSTRAP_TIMEOUT_MS: i64 = 120_000;
@@ -69,7 +69,11 @@ impl GlobalThread {
                 continue;
             };
             if let Some(key) = &r.key {
-                store.restore(key, r.value.as_deref())?;
+                store.restore(
+                    key,
+                    r.value.as_deref(),
+                    r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
+                )?;
             }
         }
         Ok(())

@@ -11,7 +11,7 @@ use super::state::StateStore;
 use crate::error::Result;
 use crate::serdes::{Serde, SerdeRef};
 
-fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
+pub(super) fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
     serde
         .serialize(store.name(), key)
         .map_err(|e| {
@@ -23,7 +23,7 @@ fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Re
         .ok_or_else(|| store.error(StoreError::NullKey))
 }
 
-fn stored<T: 'static>(
+pub(super) fn stored<T: 'static>(
     store: &StateStore,
     serde: &SerdeRef<T>,
     part: &'static str,
@@ -37,11 +37,11 @@ fn stored<T: 'static>(
     })
 }
 
-fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
+pub(super) fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
     stored(store, serde, "value", bytes)
 }
 
-fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
+pub(super) fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
     match b {
         Bound::Included(k) => Bound::Included(k.as_ref()),
         Bound::Excluded(k) => Bound::Excluded(k.as_ref()),
@@ -49,21 +49,54 @@ fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
     }
 }
 
-/// The smallest key after every key starting with `prefix`: the prefix with its last
-/// byte below 0xff incremented and what follows it dropped; `None` when every byte is
-/// 0xff (no key is after them all).
-fn prefix_end(prefix: &[u8]) -> Option<Bytes> {
-    let last = prefix.iter().rposition(|&b| b != 0xff)?;
-    let mut end = prefix[..=last].to_vec();
-    end[last] += 1;
-    Some(Bytes::from(end))
+/// The bytes `serde` gives `prefix`, to scan the keys of `store` starting with them.
+pub(super) fn prefix_bytes<P: 'static>(
+    store: &StateStore,
+    prefix: &P,
+    serde: &impl Serde<P>,
+) -> Result<Bytes> {
+    Ok(serde
+        .serialize(store.name(), prefix)
+        .map_err(|e| {
+            store.error(StoreError::Serialize {
+                part: "key prefix",
+                source: e.into(),
+            })
+        })?
+        .unwrap_or_default())
+}
+
+/// The range of the keys starting with `prefix`: from the prefix, up to (excluded) the
+/// prefix with its last byte below 0xff incremented and what follows it dropped, or to
+/// the end when every byte is 0xff.
+pub(super) fn prefix_range(prefix: &[u8]) -> (Bytes, Option<Bytes>) {
+    let end = prefix.iter().rposition(|&b| b != 0xff).map(|last| {
+        let mut end = prefix[..=last].to_vec();
+        end[last] += 1;
+        Bytes::from(end)
+    });
+    (Bytes::copy_from_slice(prefix), end)
+}
+
+/// The bounds of [`prefix_range`]'s range.
+pub(super) fn prefix_bounds(range: &(Bytes, Option<Bytes>)) -> (Bound<&Bytes>, Bound<&Bytes>) {
+    (
+        Bound::Included(&range.0),
+        range.1.as_ref().map_or(Bound::Unbounded, Bound::Excluded),
+    )
 }
 
 /// A typed key-value store, as a processor sees it (read and write).
+///
+/// On a timestamped store (every store of the DSL) it reads the values without their
+/// timestamps, and [`put`](Self::put) writes a value with
+/// [`NO_TIMESTAMP`](super::NO_TIMESTAMP), as Kafka's key-value facade of a
+/// timestamped store does; [`TimestampedKeyValueStore`](super::TimestampedKeyValueStore)
+/// reads and writes the timestamps.
 pub struct KeyValueStore<K, V> {
-    store: Arc<StateStore>,
-    keys: SerdeRef<K>,
-    values: SerdeRef<V>,
+    pub(super) store: Arc<StateStore>,
+    pub(super) keys: SerdeRef<K>,
+    pub(super) values: SerdeRef<V>,
 }
 
 impl<K, V> Clone for KeyValueStore<K, V> {
@@ -108,17 +141,6 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
         self.put_bytes(key_bytes(&self.store, &self.keys, key)?, value)
     }
 
-    /// The value of `key`, with the key's bytes for a [`put_bytes`](Self::put_bytes)
-    /// after it (a read-modify-write serializes the key once).
-    pub(crate) fn get_with_key(&self, key: &K) -> Result<(Bytes, Option<V>)> {
-        let k = key_bytes(&self.store, &self.keys, key)?;
-        let value = match self.store.get(&k)? {
-            Some(v) => Some(value_of(&self.store, &self.values, &v)?),
-            None => None,
-        };
-        Ok((k, value))
-    }
-
     /// Sets the key with these bytes to `value`.
     pub(crate) fn put_bytes(&self, key: Bytes, value: &V) -> Result<()> {
         let v = self.values.serialize(self.store.name(), value).map_err(|e| {
@@ -156,26 +178,14 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
     /// key order (Kafka Streams' `prefixScan`): with a key serde that writes a key's
     /// leading part first, every key sharing that part.
     pub fn prefix_scan<P: 'static>(&self, prefix: &P, prefix_serde: &impl Serde<P>) -> Result<Vec<(K, V)>> {
-        let bytes = prefix_serde
-            .serialize(self.store.name(), prefix)
-            .map_err(|e| {
-                self.store.error(StoreError::Serialize {
-                    part: "key prefix",
-                    source: e.into(),
-                })
-            })?
-            .unwrap_or_default();
-        self.prefix_scan_bytes(&bytes)
+        self.prefix_scan_bytes(&prefix_bytes(&self.store, prefix, prefix_serde)?)
     }
 
     /// Entries whose key's bytes start with `prefix`, in key order.
     pub(crate) fn prefix_scan_bytes(&self, prefix: &[u8]) -> Result<Vec<(K, V)>> {
-        let end = prefix_end(prefix);
-        let to = match &end {
-            Some(end) => Bound::Excluded(end),
-            None => Bound::Unbounded,
-        };
-        self.entries(Bound::Included(&Bytes::copy_from_slice(prefix)), to)
+        let range = prefix_range(prefix);
+        let (from, to) = prefix_bounds(&range);
+        self.entries(from, to)
     }
 
     fn entries(&self, from: Bound<&Bytes>, to: Bound<&Bytes>) -> Result<Vec<(K, V)>> {
@@ -254,13 +264,21 @@ impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> {
     where
         K: Ord,
     {
-        let mut all = Vec::new();
-        for part in &self.parts {
-            all.extend(read(part)?);
-        }
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(all)
+        merged(&self.parts, read)
     }
+}
+
+/// What `read` gives for each of `parts`, as one list in key order.
+pub(super) fn merged<P, K: Ord, T>(
+    parts: &[P],
+    read: impl Fn(&P) -> Result<Vec<(K, T)>>,
+) -> Result<Vec<(K, T)>> {
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend(read(part)?);
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all)
 }
 
 impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {
@@ -275,16 +293,24 @@ impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {
 mod tests {
     use super::*;
     use crate::serdes::{BytesSerde, StringSerde};
-    use crate::store::InMemoryBackend;
+    use crate::store::{InMemoryBackend, TimestampedKeyValueStore, ValueLayout};
 
-    fn store() -> KeyValueStore<Bytes, String> {
-        let state = Arc::new(StateStore::new("s", Box::new(InMemoryBackend::default()), None));
-        KeyValueStore::new(state, Arc::new(BytesSerde), Arc::new(StringSerde))
+    fn store(layout: ValueLayout) -> Arc<StateStore> {
+        Arc::new(StateStore::new(
+            "s",
+            Box::new(InMemoryBackend::default()),
+            None,
+            layout,
+        ))
     }
 
     #[test]
     fn a_prefix_scan_finds_the_keys_that_start_with_the_prefix_and_no_other() {
-        let s = store();
+        let s = KeyValueStore::new(
+            store(ValueLayout::Plain),
+            Arc::new(BytesSerde),
+            Arc::new(StringSerde),
+        );
         for key in [
             &b"a"[..],
             b"ab",
@@ -313,5 +339,24 @@ mod tests {
         assert_eq!(keys(b"").len(), 8);
         let typed = s.prefix_scan(&"a".to_owned(), &StringSerde).unwrap();
         assert_eq!(typed.len(), 5);
+        // The timestamped view scans the same way, with each value's timestamp.
+        let stamped = TimestampedKeyValueStore::new(
+            store(ValueLayout::Timestamped),
+            Arc::new(BytesSerde),
+            Arc::new(StringSerde),
+        )
+        .unwrap();
+        for (i, key) in [&b"ab"[..], b"ab\x00", b"ac"].into_iter().enumerate() {
+            stamped
+                .put(&Bytes::copy_from_slice(key), &"v".to_owned(), i as i64)
+                .unwrap();
+        }
+        let found: Vec<(Bytes, i64)> = stamped
+            .prefix_scan(&"ab".to_owned(), &StringSerde)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k, v.timestamp))
+            .collect();
+        assert_eq!(found, [(b(b"ab"), 0), (b(b"ab\x00"), 1)]);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, StoreSlot};
+use super::{Change, StoreSlot, latest};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 
@@ -23,8 +23,12 @@ impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, V> for Aggregate<K, V, A
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
         let store = self.store.get()?;
         let (key_bytes, old) = store.get_with_key(&key)?;
+        // Stamped with the latest timestamp of the records in it, as Kafka does.
+        let timestamp = latest(ctx.meta.timestamp, old.as_ref());
+        let old = old.map(|o| o.value);
         let new = (self.step)(&key, value, old.clone());
-        store.put_bytes(key_bytes, &new)?;
-        self.out.forward(ctx, key, Change { new: Some(new), old })
+        store.put_bytes(key_bytes, &new, timestamp)?;
+        self.out
+            .forward_at(ctx, timestamp, key, Change { new: Some(new), old })
     }
 }

@@ -39,7 +39,7 @@ impl<K: Clone + 'static, V, KG: 'static, VG: 'static, VR: Clone> Node<K, V> for 
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
         let found = match (self.join.key_mapper)(&key, &value) {
-            Some(table_key) => self.table.get()?.get(&table_key)?,
+            Some(table_key) => self.table.get()?.get(&table_key)?.map(|row| row.value),
             None => None,
         };
         match (self.join.joiner)(&key, value, found.as_ref()) {

@@ -17,7 +17,7 @@ impl<K: Clone + 'static, V: Clone + 'static> Node<K, Change<V>> for Materialize<
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
         let store = self.store.get()?;
         match &change.new {
-            Some(v) => store.put(&key, v)?,
+            Some(v) => store.put(&key, v, ctx.meta.timestamp)?,
             None => store.delete(&key)?,
         }
         self.out.forward(ctx, key, change)

@@ -39,7 +39,7 @@ pub(crate) use table_source::TableSource;
 use crate::error::{Error, Result};
 use crate::processor::TaskCtx;
 use crate::serdes::SerdeRef;
-use crate::store::KeyValueStore;
+use crate::store::{TimestampedKeyValueStore, ValueAndTimestamp};
 
 /// Which partition a record goes to, given the topic's partition count.
 pub type Partitioner<K, V> = Arc<dyn Fn(&K, &V, i32) -> i32 + Send + Sync>;
@@ -51,11 +51,12 @@ pub(crate) struct Change<V> {
     pub(crate) old: Option<V>,
 }
 
-/// A store a node opens at init and reads or writes per record.
+/// A store a node opens at init and reads or writes per record: a timestamped store,
+/// as every store of the DSL is.
 pub(crate) struct StoreSlot<K, V> {
     name: String,
     processor: String,
-    store: Option<KeyValueStore<K, V>>,
+    store: Option<TimestampedKeyValueStore<K, V>>,
 }
 
 impl<K: 'static, V: 'static> StoreSlot<K, V> {
@@ -68,16 +69,22 @@ impl<K: 'static, V: 'static> StoreSlot<K, V> {
     }
 
     pub(crate) fn open(&mut self, ctx: &TaskCtx) -> Result<()> {
-        self.store = Some(ctx.store(&self.name, &self.processor)?);
+        self.store = Some(ctx.timestamped_store(&self.name, &self.processor)?);
         Ok(())
     }
 
-    pub(crate) fn get(&self) -> Result<&KeyValueStore<K, V>> {
+    pub(crate) fn get(&self) -> Result<&TimestampedKeyValueStore<K, V>> {
         self.store.as_ref().ok_or_else(|| Error::UnknownStore {
             store: self.name.clone(),
             processor: self.processor.clone(),
         })
     }
+}
+
+/// The later of `timestamp` and the timestamp of `stored`: the timestamp of an
+/// aggregate or a join result, which is as new as the newest record in it.
+pub(crate) fn latest<V>(timestamp: i64, stored: Option<&ValueAndTimestamp<V>>) -> i64 {
+    stored.map_or(timestamp, |s| s.timestamp.max(timestamp))
 }
 
 /// Lets a shared serde stand where a serde value is expected.

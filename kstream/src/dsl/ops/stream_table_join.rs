@@ -22,7 +22,7 @@ impl<K: Clone + 'static, V, VT: 'static, VR: Clone> Node<K, V> for StreamTableJo
         self.table.open(ctx)
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
-        let other = self.table.get()?.get(&key)?;
+        let other = self.table.get()?.get(&key)?.map(|row| row.value);
         match (self.joiner)(&key, value, other.as_ref()) {
             Some(joined) => self.out.forward(ctx, key, joined),
             None => Ok(()),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{Change, StoreSlot};
+use super::{Change, StoreSlot, latest};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 use crate::serdes::{Serde, SerdeError, SerdeRef, SerdeResult};
@@ -64,14 +64,17 @@ impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Delta<V>> for TableAggre
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, delta: Delta<V>) -> Result<()> {
         let store = self.store.get()?;
-        let old = store.get(&key)?;
+        let (key_bytes, old) = store.get_with_key(&key)?;
+        let timestamp = latest(ctx.meta.timestamp, old.as_ref());
+        let old = old.map(|o| o.value);
         let base = old.clone().unwrap_or_else(|| (self.init)());
         let new = if delta.subtract {
             (self.subtractor)(&key, delta.value, base)
         } else {
             (self.adder)(&key, delta.value, base)
         };
-        store.put(&key, &new)?;
-        self.out.forward(ctx, key, Change { new: Some(new), old })
+        store.put_bytes(key_bytes, &new, timestamp)?;
+        self.out
+            .forward_at(ctx, timestamp, key, Change { new: Some(new), old })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, StoreSlot};
+use super::{Change, StoreSlot, latest};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 
@@ -23,11 +23,14 @@ impl<K: Clone + 'static, A, B: 'static, R: Clone> Node<K, Change<A>> for TableJo
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<A>) -> Result<()> {
         let theirs = self.other.get()?.get(&key)?;
+        // Stamped with the later of the two rows' timestamps, as Kafka does.
+        let timestamp = latest(ctx.meta.timestamp, theirs.as_ref());
+        let theirs = theirs.map(|t| t.value);
         let new = (self.join)(change.new.as_ref(), theirs.as_ref());
         let old = (self.join)(change.old.as_ref(), theirs.as_ref());
         if new.is_none() && old.is_none() {
             return Ok(());
         }
-        self.out.forward(ctx, key, Change { new, old })
+        self.out.forward_at(ctx, timestamp, key, Change { new, old })
     }
 }

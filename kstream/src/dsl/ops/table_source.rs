@@ -16,11 +16,12 @@ impl<K: Clone + 'static, V: Clone + 'static> Node<K, Option<V>> for TableSource<
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: Option<V>) -> Result<()> {
         let store = self.store.get()?;
-        let old = store.get(&key)?;
+        let (key_bytes, old) = store.get_with_key(&key)?;
+        let old = old.map(|o| o.value);
         match &value {
-            Some(v) => store.put(&key, v)?,
+            Some(v) => store.put_bytes(key_bytes, v, ctx.meta.timestamp)?,
             None if old.is_none() => return Ok(()),
-            None => store.delete(&key)?,
+            None => store.delete_bytes(key_bytes),
         }
         self.out.forward(ctx, key, Change { new: value, old })
     }

@@ -122,7 +122,14 @@ impl<K: 'static> SubscriptionStore<K> {
         self.slot.open(ctx)
     }
 
-    fn put(&self, topics: &PseudoTopics, key: Bytes, subscription: &Subscription<K>) -> Result<()> {
+    /// Stores `subscription`, sent by a record of `timestamp`.
+    fn put(
+        &self,
+        topics: &PseudoTopics,
+        key: Bytes,
+        subscription: &Subscription<K>,
+        timestamp: i64,
+    ) -> Result<()> {
         let store = self.slot.get()?;
         let value = crate::serdes::Serde::serialize(&self.serde, &topics.registration, subscription)
             .map_err(|e| {
@@ -135,11 +142,12 @@ impl<K: 'static> SubscriptionStore<K> {
                 )
             })?
             .unwrap_or_default();
-        store.put(&key, &value)
+        store.put_bytes(key, &value, timestamp)
     }
 
     fn delete(&self, key: Bytes) -> Result<()> {
-        self.slot.get()?.delete(&key)
+        self.slot.get()?.delete_bytes(key);
+        Ok(())
     }
 
     /// The subscriptions of the foreign key whose store-key prefix is `prefix`.
@@ -148,8 +156,8 @@ impl<K: 'static> SubscriptionStore<K> {
         store
             .prefix_scan_bytes(prefix)?
             .into_iter()
-            .map(|(_, value)| {
-                crate::serdes::Serde::deserialize(&self.serde, &topics.registration, Some(&value[..]))
+            .map(|(_, stored)| {
+                crate::serdes::Serde::deserialize(&self.serde, &topics.registration, Some(&stored.value[..]))
                     .map_err(|e| {
                         store_error(
                             store.name(),

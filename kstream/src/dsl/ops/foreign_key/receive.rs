@@ -4,7 +4,7 @@
 
 use super::wire::{Instruction, Response, Subscription, combined_key};
 use super::{PseudoTopics, SubscriptionStore, dropped, serialize};
-use crate::dsl::ops::StoreSlot;
+use crate::dsl::ops::{StoreSlot, latest};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 use crate::serdes::SerdeRef;
@@ -55,7 +55,8 @@ impl<K: Clone + 'static, KO: Clone + 'static> Node<Option<KO>, Subscription<K>>
         if subscription.instruction.unsubscribes() {
             self.store.delete(combined)?;
         } else {
-            self.store.put(topics, combined, &subscription)?;
+            self.store
+                .put(topics, combined, &subscription, ctx.meta.timestamp)?;
         }
         self.out.forward(ctx, fk, subscription)
     }
@@ -76,10 +77,13 @@ impl<K: Clone + 'static, KO: 'static, VO: Clone + 'static> Node<Option<KO>, Subs
     }
 
     fn process(&mut self, ctx: &mut TaskCtx, fk: Option<KO>, subscription: Subscription<K>) -> Result<()> {
-        let foreign_value = match &fk {
+        let found = match &fk {
             Some(fk) => self.right.get()?.get(fk)?,
             None => None,
         };
+        // Stamped with the later of the subscription's and the right row's timestamps.
+        let timestamp = latest(ctx.meta.timestamp, found.as_ref());
+        let foreign_value = found.map(|found| found.value);
         let foreign_value = match subscription.instruction {
             Instruction::DeleteKeyNoPropagate => return Ok(()),
             Instruction::PropagateOnlyIfFkValAvailable if foreign_value.is_none() => return Ok(()),
@@ -93,6 +97,7 @@ impl<K: Clone + 'static, KO: 'static, VO: Clone + 'static> Node<Option<KO>, Subs
             foreign_value,
             primary_partition: Some(subscription.primary_partition),
         };
-        self.out.forward(ctx, subscription.primary_key, response)
+        self.out
+            .forward_at(ctx, timestamp, subscription.primary_key, response)
     }
 }

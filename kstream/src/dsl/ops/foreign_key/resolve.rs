@@ -27,7 +27,7 @@ impl<K: Clone + 'static, V: 'static, VO, VR: Clone> Node<K, Response<VO>> for Re
     }
 
     fn process(&mut self, ctx: &mut TaskCtx, key: K, response: Response<VO>) -> Result<()> {
-        let current = self.left.get()?.get(&key)?;
+        let current = self.left.get()?.get(&key)?.map(|current| current.value);
         let hash = match &current {
             Some(v) => value_hash(ctx, &self.values, &self.topics, v)?,
             None => None,
@@ -58,9 +58,10 @@ impl<K: Clone + 'static, VR: Clone + 'static> Node<K, Option<VR>> for JoinOutput
     fn process(&mut self, ctx: &mut TaskCtx, key: K, new: Option<VR>) -> Result<()> {
         let store = self.store.get()?;
         let (key_bytes, old) = store.get_with_key(&key)?;
+        let old = old.map(|old| old.value);
         match &new {
-            Some(v) => store.put_bytes(key_bytes, v)?,
-            None => store.delete(&key)?,
+            Some(v) => store.put_bytes(key_bytes, v, ctx.meta.timestamp)?,
+            None => store.delete_bytes(key_bytes),
         }
         self.out.forward(ctx, key, Change { new, old })
     }
