@@ -148,7 +148,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
     /// ([`KafkaStreams::store`](crate::KafkaStreams::store),
     /// [`TopologyTestDriver::store`](crate::TopologyTestDriver::store)) or to connect it
     /// to a processor; `None` when the table is not materialized (the result of
-    /// `filter`, `map_values`, a join: [`KTable::materialize`] stores it).
+    /// `filter`, `map_values`, a join: [`KTable::materialize`] stores it), and for a
+    /// source from [`StreamsBuilder::table_unmaterialized`](crate::StreamsBuilder::table_unmaterialized),
+    /// also once it keeps a store for an operation that needs one.
     pub fn store_handle(&self) -> Option<StoreHandle<K, V>> {
         self.dsl.store_handle(self.store.as_deref()?)
     }
