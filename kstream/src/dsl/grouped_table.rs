@@ -56,39 +56,10 @@ where
             };
             let new = group(change.new);
             let old = group(change.old);
-            match (old, new) {
-                (Some((ko, old)), Some((kn, new))) if ko == kn => out.forward(
-                    ctx,
-                    kn,
-                    Change {
-                        new: Some(new),
-                        old: Some(old),
-                    },
-                ),
-                (old, new) => {
-                    if let Some((ko, old)) = old {
-                        out.forward(
-                            ctx,
-                            ko,
-                            Change {
-                                new: None,
-                                old: Some(old),
-                            },
-                        )?;
-                    }
-                    match new {
-                        Some((kn, new)) => out.forward(
-                            ctx,
-                            kn,
-                            Change {
-                                new: Some(new),
-                                old: None,
-                            },
-                        ),
-                        None => Ok(()),
-                    }
-                }
+            for (k2, change) in regrouped(old, new).into_iter().flatten() {
+                out.forward(ctx, k2, change)?;
             }
+            Ok(())
         });
     table.need_old_values();
     let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
@@ -105,6 +76,23 @@ where
     );
     KGroupedTable {
         changes: KStream::new(dsl, source, false),
+    }
+}
+
+/// What a row's change sends to the groups, from its old and its new row's group and
+/// value: one change with both when they are in the same group, else the old row out of
+/// its group, then the new row into its own.
+fn regrouped<K2: PartialEq, V2>(
+    old: Option<(K2, V2)>,
+    new: Option<(K2, V2)>,
+) -> [Option<(K2, Change<V2>)>; 2] {
+    let change = |new, old| Change { new, old };
+    match (old, new) {
+        (Some((ko, old)), Some((kn, new))) if ko == kn => [Some((kn, change(Some(new), Some(old)))), None],
+        (old, new) => [
+            old.map(|(k, v)| (k, change(None, Some(v)))),
+            new.map(|(k, v)| (k, change(Some(v), None))),
+        ],
     }
 }
 
