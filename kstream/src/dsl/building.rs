@@ -305,6 +305,15 @@ impl Dsl {
         name
     }
 
+    /// Declares a store as `spec` says and connects it to node `id`, added before
+    /// without it (a table source stored once something needs its store).
+    pub(crate) fn connect_store(&self, id: usize, spec: StoreSpec) {
+        let name = self.declare_store(spec);
+        if let Some(node) = self.graph.borrow_mut().nodes.get_mut(id) {
+            node.stores.push(name);
+        }
+    }
+
     /// Whether a store `name` was declared.
     pub(crate) fn has_store(&self, name: &str) -> bool {
         self.graph.borrow().stores.contains_key(name)

@@ -1,6 +1,8 @@
 //! [`KGroupedTable`]: a table re-keyed for aggregation. Each update of the source table
-//! becomes a retraction of the old row (through the subtractor) and an addition of the
-//! new one (through the adder), so aggregates stay right when rows change group.
+//! takes the old row out of its group (through the subtractor) and adds the new one to
+//! its group (through the adder), so aggregates stay right when rows change group; a
+//! row updated within its group goes through the repartition topic as one change
+//! with both values, taken in one step (Kafka Streams' KIP-904).
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,26 +11,28 @@ use super::building::RepartitionSpec;
 use super::kstream::KStream;
 use super::ktable::KTable;
 use super::ops::{
-    ArcSerde, Change, Delta, DeltaSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
+    AggregateStep, Change, ChangeSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
 };
 use super::options::{Grouped, Named};
-use crate::serdes::{OptionSerde, SerdeRef};
+use crate::processor::TaskCtx;
+use crate::serdes::SerdeRef;
 use crate::store::Materialized;
 
 /// A table grouped by a new key, to aggregate with an adder and a subtractor.
 pub struct KGroupedTable<'b, K, V> {
-    deltas: KStream<'b, K, Delta<V>>,
+    changes: KStream<'b, K, Change<V>>,
 }
 
 impl<K, V> fmt::Debug for KGroupedTable<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KGroupedTable")
-            .field("processor", &self.deltas.dsl.node_name(self.deltas.node))
+            .field("processor", &self.changes.dsl.node_name(self.changes.node))
             .finish()
     }
 }
 
-/// Re-keys a table's changes into deltas and repartitions them by the new key.
+/// Re-keys a table's changes by the groups of their rows and repartitions them by the
+/// new key.
 pub(crate) fn group<'b, K, V, K2, V2>(
     table: &KTable<'b, K, V>,
     selector: impl Fn(&K, &V) -> (Option<K2>, V2) + Send + Sync + 'static,
@@ -37,38 +41,76 @@ pub(crate) fn group<'b, K, V, K2, V2>(
 where
     K: Clone + 'static,
     V: Clone + 'static,
-    K2: Clone + 'static,
+    K2: Clone + PartialEq + 'static,
     V2: Clone + 'static,
 {
     let dsl = table.dsl;
     let name = dsl.name(None, "KTABLE-SELECT");
     let processor = name.clone();
     let select =
-        dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
-            let rows = [(change.old, true), (change.new, false)];
-            for (row, subtract) in rows {
-                let Some(row) = row else { continue };
-                match selector(&k, &row) {
-                    (Some(k2), value) => out.forward(ctx, k2, Delta { value, subtract })?,
-                    (None, _) => drop_null_key(ctx, &processor),
-                }
+        dsl.step::<K, Change<V>, K2, Change<V2>>(name, vec![table.node], move |ctx, k, change, out| {
+            // The new row is mapped first, as Kafka Streams maps it.
+            let group = |row: Option<V>| match row {
+                Some(row) => group_of(ctx, &processor, &selector, &k, row),
+                None => None,
+            };
+            let new = group(change.new);
+            let old = group(change.old);
+            for (k2, change) in regrouped(old, new).into_iter().flatten() {
+                out.forward(ctx, k2, change)?;
             }
             Ok(())
         });
+    table.need_old_values();
     let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
-    let deltas: SerdeRef<Delta<V2>> = Arc::new(DeltaSerde(grouped.values.serde));
+    let changes: SerdeRef<Change<V2>> = Arc::new(ChangeSerde(grouped.values.serde));
     let source = dsl.repartition(
         select,
         RepartitionSpec {
             base,
             keys: grouped.keys.serde,
-            values: deltas,
+            values: changes,
             partitioner: None,
             partitions: None,
         },
     );
     KGroupedTable {
-        deltas: KStream::new(dsl, source, false),
+        changes: KStream::new(dsl, source, false),
+    }
+}
+
+/// What a row's change sends to the groups, from its old and its new row's group and
+/// value: one change with both when they are in the same group, else the old row out of
+/// its group, then the new row into its own.
+fn regrouped<K2: PartialEq, V2>(
+    old: Option<(K2, V2)>,
+    new: Option<(K2, V2)>,
+) -> [Option<(K2, Change<V2>)>; 2] {
+    let change = |new, old| Change { new, old };
+    match (old, new) {
+        (Some((ko, old)), Some((kn, new))) if ko == kn => [Some((kn, change(Some(new), Some(old)))), None],
+        (old, new) => [
+            old.map(|(k, v)| (k, change(None, Some(v)))),
+            new.map(|(k, v)| (k, change(Some(v), None))),
+        ],
+    }
+}
+
+/// The group of a row and the value it brings, or `None` (counted as dropped) for a
+/// row the selector gives no key.
+fn group_of<K, V, K2, V2>(
+    ctx: &TaskCtx,
+    processor: &str,
+    selector: &impl Fn(&K, &V) -> (Option<K2>, V2),
+    key: &K,
+    row: V,
+) -> Option<(K2, V2)> {
+    match selector(key, &row) {
+        (Some(k2), value) => Some((k2, value)),
+        (None, _) => {
+            drop_null_key(ctx, processor);
+            None
+        }
     }
 }
 
@@ -104,20 +146,35 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         m: Materialized<K, A>,
         named: Option<Named>,
     ) -> KTable<'b, K, A> {
-        let dsl = self.deltas.dsl;
-        let name = self.deltas.name_of(named, "KTABLE-AGGREGATE");
+        let adder = move |k: &K, v, agg: Option<A>| adder(k, v, agg.unwrap_or_else(&init));
+        self.table_aggregate(
+            Arc::new(adder),
+            Arc::new(subtractor),
+            m,
+            named,
+            "KTABLE-AGGREGATE",
+        )
+    }
+
+    /// The aggregation node: `adder` gets `None` for a key without an aggregate yet.
+    fn table_aggregate<A: Clone + 'static>(
+        &self,
+        adder: AggregateStep<K, V, A>,
+        subtractor: TableAggregator<K, V, A>,
+        m: Materialized<K, A>,
+        named: Option<Named>,
+        prefix: &str,
+    ) -> KTable<'b, K, A> {
+        let dsl = self.changes.dsl;
+        let name = self.changes.name_of(named, prefix);
         let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
-        let init: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(init);
-        let (adder, subtractor): (TableAggregator<K, V, A>, TableAggregator<K, V, A>) =
-            (Arc::new(adder), Arc::new(subtractor));
         let slot = (store.clone(), name.clone());
-        let node = dsl.operator::<K, Delta<V>, K, Change<A>, _>(
+        let node = dsl.operator::<K, Change<V>, K, Change<A>, _>(
             name,
-            vec![self.deltas.node],
+            vec![self.changes.node],
             vec![store.clone()],
             move |out| TableAggregate {
                 store: StoreSlot::new(&slot.0, &slot.1),
-                init: init.clone(),
                 adder: adder.clone(),
                 subtractor: subtractor.clone(),
                 out,
@@ -154,23 +211,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         m: Materialized<K, V>,
         named: Option<Named>,
     ) -> KTable<'b, K, V> {
-        // The aggregate of no rows is "no value yet": the first row starts it.
-        let table = self.aggregate_step(
-            || None::<V>,
-            move |_, v, agg| {
-                Some(match agg {
-                    Some(a) => adder(a, v),
-                    None => v,
-                })
-            },
-            move |_, v, agg| agg.map(|a| subtractor(a, v)),
-            m.derived(
-                m.name.clone().map(|n| format!("{n}-optional")),
-                Arc::new(OptionSerde(ArcSerde(m.values.clone()))),
-            ),
-            named,
-        );
-        table.flatten().materialize(m)
+        // The first row of a key is its aggregate.
+        let adder = move |_: &K, v, agg: Option<V>| match agg {
+            Some(a) => adder(a, v),
+            None => v,
+        };
+        let subtractor = move |_: &K, v, agg| subtractor(agg, v);
+        self.table_aggregate(Arc::new(adder), Arc::new(subtractor), m, named, "KTABLE-REDUCE")
     }
 
     /// The number of rows per key.

@@ -46,8 +46,6 @@ pub enum StoreKind {
 /// handle that opens the store once it is part of a topology.
 pub struct Materialized<K, V> {
     pub(crate) name: Option<String>,
-    pub(crate) keys: SerdeRef<K>,
-    pub(crate) values: SerdeRef<V>,
     /// The store's identity, shared with every handle of it.
     handle: StoreHandle<K, V>,
     /// `None`: the application's default (`StreamsConfig::default_store`).
@@ -64,9 +62,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         let (keys, values): (SerdeRef<K>, SerdeRef<V>) = (Arc::new(keys), Arc::new(values));
         Self {
             name: None,
-            handle: StoreHandle::new(keys.clone(), values.clone()),
-            keys,
-            values,
+            handle: StoreHandle::new(keys, values),
             kind: None,
             logged: true,
             timestamped: false,
@@ -109,26 +105,6 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
     pub fn timestamped(mut self) -> Self {
         self.timestamped = true;
         self
-    }
-}
-
-impl<K: 'static, V> Materialized<K, V> {
-    /// Another store of the same keys, kind and logging, with `name` and values of
-    /// `values`: an operation's inner store.
-    pub(crate) fn derived<V2: 'static>(
-        &self,
-        name: Option<String>,
-        values: SerdeRef<V2>,
-    ) -> Materialized<K, V2> {
-        Materialized {
-            name,
-            handle: StoreHandle::new(self.keys.clone(), values.clone()),
-            keys: self.keys.clone(),
-            values,
-            kind: self.kind,
-            logged: self.logged,
-            timestamped: self.timestamped,
-        }
     }
 }
 

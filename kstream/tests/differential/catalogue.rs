@@ -25,6 +25,7 @@ impl Catalogue {
         super::stateless::register(&mut c);
         super::aggregation::register(&mut c);
         super::tables::register(&mut c);
+        super::old_values::register(&mut c);
         super::joins::register(&mut c);
         c
     }

@@ -17,6 +17,7 @@ pub fn register(c: &mut Catalogue) {
     c.add("fk_join_left", || foreign_key_join(true));
     c.add("fk_join_stale", foreign_key_join_stale);
     c.add("fk_join_self", foreign_key_join_self);
+    c.add("fk_join_unmaterialized", foreign_key_join_unmaterialized);
 }
 
 enum Kind {
@@ -153,6 +154,23 @@ fn foreign_key_join_self() -> kstream::Result<Topology> {
             &employees,
             |_, e| customer(e),
             |e, m| format!("{e} < {}", dash(m)),
+            string_store("fk-result"),
+        )
+        .to_stream()
+        .to("out", to_optional_strings());
+    b.build()
+}
+
+/// `fk_join_left` over tables read without a store of their own: the join gives them one.
+fn foreign_key_join_unmaterialized() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let orders = b.table_unmaterialized("orders", strings());
+    let customers = b.table_unmaterialized("customers", strings());
+    orders
+        .left_join_foreign_key(
+            &customers,
+            |_, o| customer(o),
+            |o, c| format!("{o}/{}", dash(c)),
             string_store("fk-result"),
         )
         .to_stream()

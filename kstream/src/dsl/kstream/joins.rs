@@ -181,7 +181,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         if !self.dsl.same(table.dsl, &name) {
             return KStream::new(self.dsl, self.node, self.repartition);
         }
-        let Some(store) = table.store.clone() else {
+        let Some(store) = table.lookup_store() else {
             self.dsl.fail(format!("{name}: the table is not materialized"));
             return KStream::new(self.dsl, self.node, self.repartition);
         };

@@ -1,6 +1,7 @@
 //! Foreign-key joins of two tables: `join_foreign_key`, `left_join_foreign_key` and
 //! their `…_with` forms. Each left row picks the key of one right row; both tables must
-//! be materialized, and the result is stored (its changes carry the row they replace).
+//! be materialized (a table source without a store is given one), and the result is
+//! stored.
 //! The nodes and their wire format are in `ops::foreign_key`.
 
 use std::sync::Arc;
@@ -171,7 +172,11 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         if !dsl.same(other.dsl, operation) {
             return unjoined();
         }
-        let (Some(left_store), Some(right_store)) = (self.store.clone(), other.store.clone()) else {
+        // A left row's old value says which foreign key it leaves; Kafka asks the right
+        // table for old values too.
+        self.need_old_values();
+        other.need_old_values();
+        let (Some(left_store), Some(right_store)) = (self.lookup_store(), other.lookup_store()) else {
             dsl.fail(format!("{operation}: both tables must be materialized"));
             return unjoined();
         };

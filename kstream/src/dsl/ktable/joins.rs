@@ -1,6 +1,6 @@
 //! Joins of two tables on their keys: `join`, `left_join`, `outer_join` and their
-//! `…_with` forms. Both tables must be materialized; each side's changes look the key up
-//! in the other side's store.
+//! `…_with` forms. Both tables must be materialized (a table source without a store is
+//! given one); each side's changes look the key up in the other side's store.
 
 use std::sync::Arc;
 
@@ -128,7 +128,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         if !self.dsl.same(other.dsl, prefix) {
             return KTable::new(self.dsl, self.node, None);
         }
-        let (Some(left_store), Some(right_store)) = (self.store.clone(), other.store.clone()) else {
+        // Each side's changes retract the join results of the old row.
+        self.need_old_values();
+        other.need_old_values();
+        let (Some(left_store), Some(right_store)) = (self.lookup_store(), other.lookup_store()) else {
             self.dsl
                 .fail(format!("{prefix}: both tables must be materialized"));
             return KTable::new(self.dsl, self.node, None);

@@ -8,6 +8,7 @@
 //! Sync`, while the nodes themselves live on the task's thread.
 
 mod aggregate;
+mod change_serde;
 pub(crate) mod foreign_key;
 mod global_join;
 mod materialize;
@@ -24,6 +25,7 @@ mod table_source;
 use std::sync::Arc;
 
 pub(crate) use aggregate::{Aggregate, AggregateStep};
+pub(crate) use change_serde::ChangeSerde;
 pub(crate) use global_join::{GlobalJoin, GlobalJoiner};
 pub(crate) use materialize::Materialize;
 pub(crate) use processor::ProcessorNode;
@@ -32,7 +34,7 @@ pub(crate) use source::SourceNode;
 pub(crate) use split::{BranchPredicate, SplitNode};
 pub(crate) use step::StepNode;
 pub(crate) use stream_table_join::{StreamTableJoin, StreamTableJoiner};
-pub(crate) use table_aggregate::{Delta, DeltaSerde, TableAggregate, TableAggregator};
+pub(crate) use table_aggregate::{TableAggregate, TableAggregator};
 pub(crate) use table_join::{TableJoinSide, TableJoiner};
 pub(crate) use table_source::TableSource;
 
@@ -44,7 +46,8 @@ use crate::store::{TimestampedKeyValueStore, ValueAndTimestamp};
 /// Which partition a record goes to, given the topic's partition count.
 pub type Partitioner<K, V> = Arc<dyn Fn(&K, &V, i32) -> i32 + Send + Sync>;
 
-/// A change to one key of a table: the new value (`None`: deleted) and the old one.
+/// A change to one key of a table: the new value (`None`: deleted) and the old one
+/// (`None` also when the node does not send old values: see `ktable::old_values`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Change<V> {
     pub(crate) new: Option<V>,

@@ -30,6 +30,7 @@ public final class Catalogue {
     StatelessTopologies.register(all);
     AggregationTopologies.register(all);
     TableTopologies.register(all);
+    OldValueTopologies.register(all);
     JoinTopologies.register(all);
     return all;
   }

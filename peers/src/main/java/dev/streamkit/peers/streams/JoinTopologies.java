@@ -32,6 +32,7 @@ final class JoinTopologies {
     add(into, "fk_join_left", () -> foreignKeyJoin(true));
     add(into, "fk_join_stale", JoinTopologies::foreignKeyJoinStale);
     add(into, "fk_join_self", JoinTopologies::foreignKeyJoinSelf);
+    add(into, "fk_join_unmaterialized", JoinTopologies::foreignKeyJoinUnmaterialized);
   }
 
   private static String orDash(String s) {
@@ -155,6 +156,22 @@ final class JoinTopologies {
             employees,
             JoinTopologies::customer,
             (e, m) -> e + " < " + orDash(m),
+            store("fk-result", STRING))
+        .toStream()
+        .to("out", toStrings());
+    return b.build();
+  }
+
+  /** fk_join_left over tables read without a store of their own: the join gives them one. */
+  static Topology foreignKeyJoinUnmaterialized() {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> orders = b.table("orders", strings());
+    KTable<String, String> customers = b.table("customers", strings());
+    orders
+        .leftJoin(
+            customers,
+            JoinTopologies::customer,
+            (o, c) -> o + "/" + orDash(c),
             store("fk-result", STRING))
         .toStream()
         .to("out", toStrings());
