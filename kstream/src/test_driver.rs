@@ -14,7 +14,7 @@ use streamlog::{ProducerRecord, Record, Timestamp};
 use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
-use crate::processor::TaskStore;
+use crate::processor::{Null, TaskStore, count_null_skip};
 use crate::runtime::{Task, TaskId};
 use crate::serdes::{Serde, SerdeError, SerdeRef};
 use crate::store::{InMemoryBackend, KeyValueStore, StateStore, StoreHandle};
@@ -140,8 +140,9 @@ impl TopologyTestDriver {
         let mut inner = self.inner.borrow_mut();
         while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
             if let Some(store) = inner.globals.get(&topic) {
-                if let Some(key) = &key {
-                    store.restore(key, value.as_deref())?;
+                match &key {
+                    Some(key) => store.restore(key, value.as_deref())?,
+                    None => count_null_skip(Null::Key),
                 }
                 continue;
             }

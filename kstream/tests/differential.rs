@@ -15,6 +15,7 @@ mod differential {
     pub mod aggregation;
     pub mod catalogue;
     pub mod joins;
+    pub mod nulls;
     pub mod outcome;
     pub mod stateless;
     pub mod tables;

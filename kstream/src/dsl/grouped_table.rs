@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::building::RepartitionSpec;
 use super::kstream::KStream;
 use super::ktable::KTable;
+use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{
     ArcSerde, Change, Delta, DeltaSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
 };
@@ -43,13 +44,24 @@ where
     let dsl = table.dsl;
     let name = dsl.name(None, "KTABLE-SELECT");
     let processor = name.clone();
+    dsl.learn(&grouped.keys.serde);
+    dsl.learn(&grouped.values.serde);
+    // A row whose new key or value is null leaves or joins no group.
+    let nulls = RecordNulls::new(
+        &name,
+        NullCheck::of(&grouped.keys.serde),
+        NullCheck::of(&grouped.values.serde),
+    );
     let select =
         dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
             let rows = [(change.old, true), (change.new, false)];
             for (row, subtract) in rows {
                 let Some(row) = row else { continue };
                 match selector(&k, &row) {
-                    (Some(k2), value) => out.forward(ctx, k2, Delta { value, subtract })?,
+                    (Some(k2), value) if !nulls.skips(ctx, &k2, &value) => {
+                        out.forward(ctx, k2, Delta { value, subtract })?;
+                    }
+                    (Some(_), _) => {}
                     (None, _) => drop_null_key(ctx, &processor),
                 }
             }

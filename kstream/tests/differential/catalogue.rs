@@ -26,6 +26,7 @@ impl Catalogue {
         super::aggregation::register(&mut c);
         super::tables::register(&mut c);
         super::joins::register(&mut c);
+        super::nulls::register(&mut c);
         c
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::KStream;
 use super::joins::{inner, left};
 use crate::dsl::global::GlobalKTable;
+use crate::dsl::nulls::RecordNulls;
 use crate::dsl::ops::{GlobalJoin, GlobalJoiner, StoreSlot, StreamTableJoiner};
 use crate::dsl::options::Named;
 
@@ -181,13 +182,19 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         };
         let slot = (table.store.clone(), name.clone());
         let stores = vec![table.store.clone()];
+        let is_left = join.joiner.left;
+        let (table_keys, values) = (self.dsl.nulls::<KG>(), self.dsl.nulls::<V>());
         let node = self
             .dsl
             .operator::<K, V, K, VR, _>(name, vec![self.node], stores, move |out| GlobalJoin {
                 table: StoreSlot::new(&slot.0, &slot.1),
                 join: join.clone(),
+                nulls: RecordNulls::new(&slot.1, table_keys.resolve(), values.resolve()),
                 out,
             });
+        if is_left {
+            self.dsl.takes_null_keys(node);
+        }
         KStream::new(self.dsl, node, self.repartition)
     }
 }

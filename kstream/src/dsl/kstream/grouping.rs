@@ -48,10 +48,16 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         KStream::new(self.dsl, source, false)
     }
 
-    /// Groups by the current key, repartitioning first if the key was changed.
+    /// Groups by the current key, repartitioning first if the key was changed. The
+    /// aggregations skip records with a null key or value (as `grouped`'s serdes tell
+    /// them, [`Serde::is_null`](crate::Serde::is_null)).
     pub fn group_by_key(&self, grouped: Grouped<K, V>) -> KGroupedStream<'b, K, V> {
         let Grouped { keys, values, name } = grouped;
-        KGroupedStream::new(self.partitioned(name, || (keys.serde, values.serde)))
+        let (key_serde, value_serde) = (keys.serde.clone(), values.serde.clone());
+        self.dsl.learn(&key_serde);
+        self.dsl.learn(&value_serde);
+        let stream = self.partitioned(name, || (keys.serde, values.serde));
+        KGroupedStream::new(stream, &key_serde, &value_serde)
     }
 
     /// Groups by a new key (always through a repartition topic); a `None` key drops

@@ -31,6 +31,7 @@ public final class Catalogue {
     AggregationTopologies.register(all);
     TableTopologies.register(all);
     JoinTopologies.register(all);
+    NullTopologies.register(all);
     return all;
   }
 
