@@ -72,11 +72,11 @@ pub use serdes::{
 };
 pub use store::{AnyStoreHandle, StoreError, StoreHandle};
 pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
-pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
+pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver};
 
-/// The log clients a topology runs on, from `streamlog`: an application that embeds a
-/// topology needs them from `kstream` alone.
-pub use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+/// The log clients a topology runs on, and the records' headers, from `streamlog`: an
+/// application that embeds a topology needs them from `kstream` alone.
+pub use streamlog::{ClientConfig, Cluster, Header, Headers, ProducerRecord, TopicConfig, TopicPartition};
 
 #[doc = include_str!("docs/dsl.md")]
 pub mod dsl_reference {}
@@ -95,8 +95,8 @@ pub mod prelude {
         KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
         ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, Repartitioned,
         Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
-        TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology, TopologyTestDriver,
-        UnitSerde,
+        TestInputTopic, TestOutputTopic, TestRecord, TopicConfig, TopicPartition, Topology,
+        TopologyTestDriver, UnitSerde,
     };
 }
 
