@@ -71,7 +71,7 @@ impl StreamsBuilder {
     }
 
     /// A table of the latest value per key of `topic` (a null value deletes the key),
-    /// materialized in a store.
+    /// materialized in a store. A record without a key is skipped and counted.
     pub fn table<K, V>(
         &self,
         topic: &str,

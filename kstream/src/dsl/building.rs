@@ -41,6 +41,15 @@ pub(crate) struct RepartitionSpec<K, V> {
     pub(crate) partitions: Option<i32>,
 }
 
+/// How a sink writes: its serdes and partitioner, and for a repartition topic's sink
+/// whether it passes records with a null key on (else it drops them).
+struct SinkWriter<K, V> {
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+    partitioner: Option<Partitioner<K, V>>,
+    null_keys: Option<Arc<AtomicBool>>,
+}
+
 impl Dsl {
     /// Records a problem: `build` fails with the first one.
     pub(crate) fn fail(&self, problem: String) {
@@ -251,22 +260,29 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
-        self.sink_node(name, parent, topic, keys, values, partitioner, None)
+        let writer = SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys: None,
+        };
+        self.sink_node(name, parent, topic, writer)
     }
 
-    /// Adds a sink; `null_keys`, for a repartition topic's sink, says whether it passes
-    /// records with a null key on (else it drops them).
-    #[allow(clippy::too_many_arguments)]
+    /// Adds a sink writing as `writer` says.
     fn sink_node<K: 'static, V: 'static>(
         &self,
         name: String,
         parent: usize,
         topic: TopicName,
-        keys: SerdeRef<K>,
-        values: SerdeRef<V>,
-        partitioner: Option<Partitioner<K, V>>,
-        null_keys: Option<Arc<AtomicBool>>,
+        writer: SinkWriter<K, V>,
     ) -> usize {
+        let SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys,
+        } = writer;
         self.learn(&keys);
         self.learn(&values);
         let target = topic.clone();
@@ -308,15 +324,13 @@ impl Dsl {
         let sink = self.name(None, "KSTREAM-SINK");
         // The flag is settled by `finish`, once every node downstream is known.
         let passes_null_keys = Arc::new(AtomicBool::new(false));
-        let sink = self.sink_node(
-            sink,
-            parent,
-            topic.clone(),
-            spec.keys.clone(),
-            spec.values.clone(),
-            spec.partitioner,
-            Some(passes_null_keys.clone()),
-        );
+        let writer = SinkWriter {
+            keys: spec.keys.clone(),
+            values: spec.values.clone(),
+            partitioner: spec.partitioner,
+            null_keys: Some(passes_null_keys.clone()),
+        };
+        let sink = self.sink_node(sink, parent, topic.clone(), writer);
         let source = self.name(None, "KSTREAM-SOURCE");
         let source = self.source(source, vec![topic], spec.keys, spec.values, None);
         self.null_key_routes

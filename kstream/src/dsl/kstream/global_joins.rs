@@ -13,7 +13,9 @@ use crate::dsl::options::Named;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Inner join with a global table: `key_mapper` picks the table key of each record
-    /// (`None`: no match); records without a match emit nothing.
+    /// (`None`: no key); records without a match emit nothing. A record with a null
+    /// value, or whose table key is `None` or null, is skipped and counted (see the
+    /// [DSL reference](crate::dsl_reference#nulls)).
     pub fn join_global<KG, VG, VR>(
         &self,
         table: &GlobalKTable<'b, KG, VG>,
@@ -89,7 +91,8 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     /// Left join with a global table: every record emits, with `None` when the mapped
-    /// key is `None` or not in the table.
+    /// key is `None`, null or not in the table; a record with a null value is skipped
+    /// and counted.
     pub fn left_join_global<KG, VG, VR>(
         &self,
         table: &GlobalKTable<'b, KG, VG>,

@@ -7,7 +7,9 @@ use crate::dsl::options::{Grouped, Repartitioned};
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Writes the stream to an internal topic `<application.id>-<name>-repartition`
-    /// and reads it back, so records are partitioned by their current key.
+    /// and reads it back, so records are partitioned by their current key. A record
+    /// whose key is null (by `repartitioned`'s key serde) is dropped and counted, unless
+    /// a left join downstream takes it (see the [DSL reference](crate::dsl_reference#nulls)).
     pub fn repartition(&self, repartitioned: Repartitioned<K, V>) -> KStream<'b, K, V> {
         let base = self.dsl.name(repartitioned.name, "KSTREAM-REPARTITION");
         let source = self.dsl.repartition(

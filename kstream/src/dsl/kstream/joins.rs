@@ -15,7 +15,9 @@ use crate::dsl::options::Joined;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Inner join with a table: each record whose key is in the table emits
-    /// `joiner(value, table value)`; table updates emit nothing.
+    /// `joiner(value, table value)`; table updates emit nothing. A record with a null
+    /// key or value is skipped and counted (see the
+    /// [DSL reference](crate::dsl_reference#nulls)).
     pub fn join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,
@@ -82,7 +84,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         self.table_join(table, Some(joined), "KSTREAM-JOIN", inner(joiner))
     }
 
-    /// Left join with a table: every record emits `joiner(value, table value or None)`.
+    /// Left join with a table: every record emits `joiner(value, table value or None)`,
+    /// a record with a null key with `None`; a record with a null value is skipped and
+    /// counted.
     pub fn left_join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,

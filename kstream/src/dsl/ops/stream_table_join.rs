@@ -7,11 +7,13 @@ use crate::dsl::nulls::RecordNulls;
 use crate::error::Result;
 use crate::processor::{Fanout, Node, Null, TaskCtx};
 
+/// `(key, stream value, table value or None)` to the joined value, or `None` to emit
+/// nothing.
+pub(crate) type JoinFn<K, V, VT, VR> = Arc<dyn Fn(&K, V, Option<&VT>) -> Option<VR> + Send + Sync>;
+
 /// The joiner of a stream-table or stream-global join, and its kind.
 pub(crate) struct StreamTableJoiner<K, V, VT, VR> {
-    /// `(key, stream value, table value or None)` to the joined value, or `None` to emit
-    /// nothing.
-    pub(crate) join: Arc<dyn Fn(&K, V, Option<&VT>) -> Option<VR> + Send + Sync>,
+    pub(crate) join: JoinFn<K, V, VT, VR>,
     /// A left join: a record without a table key is joined with no table value, not
     /// skipped.
     pub(crate) left: bool,
