@@ -75,11 +75,11 @@ pub use store::{
     KeyValueStore, Materialized, NO_TIMESTAMP, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
     StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
 };
-pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
+pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver};
 
-/// The log clients a topology runs on, from `streamlog`: an application that embeds a
-/// topology needs them from `kstream` alone.
-pub use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+/// The log clients a topology runs on, and the records' headers, from `streamlog`: an
+/// application that embeds a topology needs them from `kstream` alone.
+pub use streamlog::{ClientConfig, Cluster, Header, Headers, ProducerRecord, TopicConfig, TopicPartition};
 
 #[doc = include_str!("docs/dsl.md")]
 pub mod dsl_reference {}
@@ -98,7 +98,7 @@ pub mod prelude {
         KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
         ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore,
         ReadOnlyTimestampedKeyValueStore, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder,
-        StreamsConfig, StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic,
+        StreamsConfig, StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic, TestRecord,
         TimestampedKeyValueStore, TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
         ValueAndTimestamp,
     };

@@ -15,6 +15,7 @@ mod differential {
     pub mod aggregation;
     pub mod catalogue;
     pub mod joins;
+    pub mod nulls;
     pub mod old_values;
     pub mod outcome;
     pub mod stateless;

@@ -301,3 +301,50 @@ fn a_malformed_subscription_is_a_deserialization_error_naming_its_topic() {
         other => panic!("expected a deserialization error, got {other}"),
     }
 }
+
+/// A foreign key its serde calls null (`None` under `OptionSerde`) is no foreign key,
+/// as one the extractor does not give: the inner join has no row for it, the left join
+/// joins it with no right row.
+#[test]
+fn a_foreign_key_its_serde_calls_null_is_no_foreign_key() {
+    let b = StreamsBuilder::new();
+    let orders = b.table("orders", strings(), store("orders"));
+    let customers = b.table(
+        "customers",
+        Consumed::with(OptionSerde(StringSerde), StringSerde),
+        Materialized::with(OptionSerde(StringSerde), StringSerde).named("customers"),
+    );
+    // The customer of "c1:tea" is `Some("c1")`, of "tea" `None`: a null key.
+    let extract = |_: &String, o: &String| Some(customer(o));
+    let out = || Produced::with(StringSerde, OptionSerde(StringSerde));
+    orders
+        .join_foreign_key(&customers, extract, |o, c| format!("{o}/{c}"), store("inner"))
+        .to_stream()
+        .to("inner", out());
+    orders
+        .left_join_foreign_key(
+            &customers,
+            extract,
+            |o, c| format!("{o}/{}", c.map_or("-", String::as_str)),
+            store("left"),
+        )
+        .to_stream()
+        .to("left", out());
+    let driver = kstream::TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    driver
+        .input_topic("customers", OptionSerde(StringSerde), StringSerde)
+        .pipe_input(Some("c1".into()), "Ann".into())
+        .unwrap();
+    let orders = driver.input_topic("orders", StringSerde, StringSerde);
+    orders.pipe_input("o1".into(), "c1:tea".into()).unwrap();
+    orders.pipe_input("o1".into(), "tea".into()).unwrap();
+    let read = |topic| {
+        driver
+            .output_topic(topic, StringSerde, OptionSerde(StringSerde))
+            .read_key_values()
+            .unwrap()
+    };
+    let row = |v: Option<&str>| ("o1".to_owned(), v.map(str::to_owned));
+    assert_eq!(read("inner"), [row(Some("c1:tea/Ann")), row(None)]);
+    assert_eq!(read("left"), [row(Some("c1:tea/Ann")), row(Some("tea/-"))]);
+}

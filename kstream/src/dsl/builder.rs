@@ -72,7 +72,7 @@ impl StreamsBuilder {
 
     /// A table of the latest value per key of `topic` (a null value deletes the key),
     /// materialized in the store of `materialized` (named or not, its handle queries
-    /// it).
+    /// it). A record without a key is skipped and counted.
     pub fn table<K, V>(
         &self,
         topic: &str,

@@ -3,8 +3,10 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
+use super::nulls::{NullKeyRoutes, SerdesByType, TypeNulls};
 use super::ops::{Partitioner, SinkNode, SourceNode, StepNode};
 use crate::config::TimestampExtractor;
 use crate::error::{Error, Result};
@@ -20,6 +22,12 @@ use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec, ValueLa
 pub(crate) struct Dsl {
     graph: RefCell<Graph>,
     problems: RefCell<Vec<String>>,
+    /// Every serde given so far, by type: how joins tell a null key or value.
+    serdes: RefCell<SerdesByType>,
+    /// The same, once the topology is built (node factories resolve their checks here).
+    built_serdes: Arc<OnceLock<SerdesByType>>,
+    /// Which repartitions pass null keys on to a left join.
+    null_key_routes: RefCell<NullKeyRoutes>,
 }
 
 /// Where a repartition topic's records go and how: its serdes, partitioner and
@@ -33,10 +41,36 @@ pub(crate) struct RepartitionSpec<K, V> {
     pub(crate) partitions: Option<i32>,
 }
 
+/// How a sink writes: its serdes and partitioner, and for a repartition topic's sink
+/// whether it passes records with a null key on (else it drops them).
+struct SinkWriter<K, V> {
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+    partitioner: Option<Partitioner<K, V>>,
+    null_keys: Option<Arc<AtomicBool>>,
+}
+
 impl Dsl {
     /// Records a problem: `build` fails with the first one.
     pub(crate) fn fail(&self, problem: String) {
         self.problems.borrow_mut().push(problem);
+    }
+
+    /// Learns a serde of `T`: a join tells a null `T` by every serde of `T` the topology
+    /// is given.
+    pub(crate) fn learn<T: 'static>(&self, serde: &SerdeRef<T>) {
+        self.serdes.borrow_mut().add(serde);
+    }
+
+    /// The null check of `T` by the topology's serdes, resolved once it is built.
+    pub(crate) fn nulls<T: 'static>(&self) -> TypeNulls<T> {
+        TypeNulls::new(self.built_serdes.clone())
+    }
+
+    /// Node `id` takes records with a null key (a left join): the repartitions upstream
+    /// of it pass them on instead of dropping them.
+    pub(crate) fn takes_null_keys(&self, id: usize) {
+        self.null_key_routes.borrow_mut().add_taker(id);
     }
 
     /// `named`, or a fresh name in Kafka Streams' style (`KSTREAM-FILTER-0000000003`).
@@ -162,14 +196,44 @@ impl Dsl {
         values: SerdeRef<V>,
         extractor: Option<TimestampExtractor>,
     ) -> usize {
+        self.source_node(name, topics, keys, values, extractor, false)
+    }
+
+    /// Adds the source of a table's `topics`: it skips records without a key, before
+    /// reading them, as Kafka Streams' table sources do.
+    pub(crate) fn table_source<K: Clone + 'static, V: Clone + 'static>(
+        &self,
+        name: String,
+        topics: Vec<TopicName>,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        extractor: Option<TimestampExtractor>,
+    ) -> usize {
+        self.source_node(name, topics, keys, values, extractor, true)
+    }
+
+    fn source_node<K: Clone + 'static, V: Clone + 'static>(
+        &self,
+        name: String,
+        topics: Vec<TopicName>,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        extractor: Option<TimestampExtractor>,
+        skip_null_keys: bool,
+    ) -> usize {
         self.check_read_once(&topics);
+        self.learn(&keys);
+        self.learn(&values);
         let registered = topics.clone();
+        let source_name = name.clone();
         let factory = move |inst: &mut Instantiation<'_>, id: usize| -> Result<Erased> {
             let out = inst.children::<K, V>(id)?;
             let source: Rc<RefCell<dyn RawSource>> = Rc::new(RefCell::new(SourceNode {
+                name: source_name.clone(),
                 keys: keys.clone(),
                 values: values.clone(),
                 extractor: extractor.clone(),
+                skip_null_keys,
                 out,
             }));
             inst.register_source(&registered, source);
@@ -217,7 +281,13 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
-        self.sink_under(name, vec![parent], topic, keys, values, partitioner)
+        let writer = SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys: None,
+        };
+        self.sink_node(name, vec![parent], topic, writer)
     }
 
     /// Adds a sink to `topic` under every one of `parents`.
@@ -230,13 +300,41 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
+        let writer = SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys: None,
+        };
+        self.sink_node(name, parents, topic, writer)
+    }
+
+    /// Adds a sink writing as `writer` says.
+    fn sink_node<K: 'static, V: 'static>(
+        &self,
+        name: String,
+        parents: Vec<usize>,
+        topic: TopicName,
+        writer: SinkWriter<K, V>,
+    ) -> usize {
+        let SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys,
+        } = writer;
+        self.learn(&keys);
+        self.learn(&values);
         let target = topic.clone();
+        let sink_name = name.clone();
         let factory = move |inst: &mut Instantiation<'_>, _id: usize| -> Result<Erased> {
             let node: NodeRef<K, V> = Rc::new(RefCell::new(SinkNode {
+                name: sink_name.clone(),
                 topic: Arc::from(inst.topic(&target)),
                 keys: keys.clone(),
                 values: values.clone(),
                 partitioner: partitioner.clone(),
+                null_keys: null_keys.clone(),
             }));
             Ok(Box::new(node))
         };
@@ -264,21 +362,28 @@ impl Dsl {
                 .insert(topic.clone(), count);
         }
         let sink = self.name(None, "KSTREAM-SINK");
-        self.sink(
-            sink,
-            parent,
-            topic.clone(),
-            spec.keys.clone(),
-            spec.values.clone(),
-            spec.partitioner,
-        );
+        // The flag is settled by `finish`, once every node downstream is known.
+        let passes_null_keys = Arc::new(AtomicBool::new(false));
+        let writer = SinkWriter {
+            keys: spec.keys.clone(),
+            values: spec.values.clone(),
+            partitioner: spec.partitioner,
+            null_keys: Some(passes_null_keys.clone()),
+        };
+        let sink = self.sink_node(sink, vec![parent], topic.clone(), writer);
         let source = self.name(None, "KSTREAM-SOURCE");
-        self.source(source, vec![topic], spec.keys, spec.values, None)
+        let source = self.source(source, vec![topic], spec.keys, spec.values, None);
+        self.null_key_routes
+            .borrow_mut()
+            .add_route(sink, source, passes_null_keys);
+        source
     }
 
     /// Declares the timestamped store of a DSL operation; its name comes from `m` or
     /// from `prefix`.
     pub(crate) fn store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
+        self.learn(&m.keys);
+        self.learn(&m.values);
         let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
         self.declare_store(StoreSpec::of(&name, m, ValueLayout::Timestamped))
     }
@@ -370,6 +475,9 @@ impl Dsl {
         if graph.nodes.is_empty() {
             return Err(Error::Topology("the topology has no source".into()));
         }
+        self.null_key_routes.into_inner().settle(&graph);
+        // Set once: this is the only place, and `finish` takes the builder.
+        let _ = self.built_serdes.set(self.serdes.into_inner());
         Ok(graph)
     }
 }

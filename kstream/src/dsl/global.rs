@@ -52,6 +52,8 @@ pub(crate) fn global_table<'b, K: 'static, V: 'static>(
     let name = store
         .map(str::to_owned)
         .unwrap_or_else(|| dsl.name(None, &format!("{topic}-GLOBAL-STORE")));
+    dsl.learn(&consumed.keys.serde);
+    dsl.learn(&consumed.values.serde);
     let (spec, handle) = StoreSpec::global(&name, consumed.keys.serde, consumed.values.serde);
     let declared = !dsl.has_store(&spec.name);
     let name = dsl.declare_store(spec);

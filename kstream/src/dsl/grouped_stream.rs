@@ -5,13 +5,18 @@ use std::sync::Arc;
 
 use super::kstream::KStream;
 use super::ktable::KTable;
+use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{Aggregate, AggregateStep, Change, StoreSlot};
 use super::options::Named;
+use crate::serdes::SerdeRef;
 use crate::store::Materialized;
 
 /// A stream grouped by its key (records with equal keys are in one task).
 pub struct KGroupedStream<'b, K, V> {
     stream: KStream<'b, K, V>,
+    /// Null keys and values, as the grouping's serdes tell them: aggregations skip them.
+    keys: NullCheck<K>,
+    values: NullCheck<V>,
 }
 
 impl<K, V> fmt::Debug for KGroupedStream<'_, K, V> {
@@ -23,8 +28,13 @@ impl<K, V> fmt::Debug for KGroupedStream<'_, K, V> {
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
-    pub(crate) fn new(stream: KStream<'b, K, V>) -> Self {
-        Self { stream }
+    /// `stream` grouped with serdes `keys` and `values`.
+    pub(crate) fn new(stream: KStream<'b, K, V>, keys: &SerdeRef<K>, values: &SerdeRef<V>) -> Self {
+        Self {
+            stream,
+            keys: NullCheck::of(keys),
+            values: NullCheck::of(values),
+        }
     }
 
     /// The number of records per key, in a store of `m`.
@@ -119,12 +129,14 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
         let name = self.stream.name_of(named, prefix);
         let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
         let step: AggregateStep<K, V, A> = Arc::new(step);
+        let (keys, values) = (self.keys.clone(), self.values.clone());
         let slot = (store.clone(), name.clone());
         let node = dsl.operator::<K, V, K, Change<A>, _>(
             name,
             vec![self.stream.node],
             vec![store.clone()],
             move |out| Aggregate {
+                nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
                 store: StoreSlot::new(&slot.0, &slot.1),
                 step: step.clone(),
                 out,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::building::RepartitionSpec;
 use super::kstream::KStream;
 use super::ktable::KTable;
+use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{
     AggregateStep, Change, ChangeSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
 };
@@ -47,11 +48,19 @@ where
     let dsl = table.dsl;
     let name = dsl.name(None, "KTABLE-SELECT");
     let processor = name.clone();
+    dsl.learn(&grouped.keys.serde);
+    dsl.learn(&grouped.values.serde);
+    // A row whose new key or value is null leaves or joins no group.
+    let nulls = RecordNulls::new(
+        &name,
+        NullCheck::of(&grouped.keys.serde),
+        NullCheck::of(&grouped.values.serde),
+    );
     let select =
         dsl.step::<K, Change<V>, K2, Change<V2>>(name, vec![table.node], move |ctx, k, change, out| {
             // The new row is mapped first, as Kafka Streams maps it.
             let group = |row: Option<V>| match row {
-                Some(row) => group_of(ctx, &processor, &selector, &k, row),
+                Some(row) => group_of(ctx, &processor, &selector, &nulls, &k, row),
                 None => None,
             };
             let new = group(change.new);
@@ -98,14 +107,17 @@ fn regrouped<K2: PartialEq, V2>(
 
 /// The group of a row and the value it brings, or `None` (counted as dropped) for a
 /// row the selector gives no key.
-fn group_of<K, V, K2, V2>(
+fn group_of<K, V, K2: 'static, V2: 'static>(
     ctx: &TaskCtx,
     processor: &str,
     selector: &impl Fn(&K, &V) -> (Option<K2>, V2),
+    nulls: &RecordNulls<K2, V2>,
     key: &K,
     row: V,
 ) -> Option<(K2, V2)> {
     match selector(key, &row) {
+        // A row whose new key or value is null (by the serdes) leaves or joins no group.
+        (Some(k2), value) if nulls.skips(ctx, &k2, &value) => None,
         (Some(k2), value) => Some((k2, value)),
         (None, _) => {
             drop_null_key(ctx, processor);

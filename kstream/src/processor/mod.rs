@@ -4,10 +4,12 @@
 
 mod context;
 mod node;
+mod skipped;
 
 pub(crate) use context::{Failed, RecordMeta, TaskCtx, TaskStore};
 pub use context::{ProcessorContext, PunctuationType};
 pub(crate) use node::{Fanout, Node, NodeRef};
+pub(crate) use skipped::{Null, count_null_skip};
 
 use crate::error::Error;
 

@@ -46,6 +46,9 @@ pub enum StoreKind {
 /// handle that opens the store once it is part of a topology.
 pub struct Materialized<K, V> {
     pub(crate) name: Option<String>,
+    /// Its serdes (also what tells a null key or value).
+    pub(crate) keys: SerdeRef<K>,
+    pub(crate) values: SerdeRef<V>,
     /// The store's identity, shared with every handle of it.
     handle: StoreHandle<K, V>,
     /// `None`: the application's default (`StreamsConfig::default_store`).
@@ -62,7 +65,9 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         let (keys, values): (SerdeRef<K>, SerdeRef<V>) = (Arc::new(keys), Arc::new(values));
         Self {
             name: None,
-            handle: StoreHandle::new(keys, values),
+            handle: StoreHandle::new(keys.clone(), values.clone()),
+            keys,
+            values,
             kind: None,
             logged: true,
             timestamped: false,

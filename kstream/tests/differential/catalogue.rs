@@ -27,6 +27,7 @@ impl Catalogue {
         super::tables::register(&mut c);
         super::old_values::register(&mut c);
         super::joins::register(&mut c);
+        super::nulls::register(&mut c);
         c
     }
 

@@ -7,7 +7,9 @@ use crate::dsl::options::{Grouped, Repartitioned};
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Writes the stream to an internal topic `<application.id>-<name>-repartition`
-    /// and reads it back, so records are partitioned by their current key.
+    /// and reads it back, so records are partitioned by their current key. A record
+    /// whose key is null (by `repartitioned`'s key serde) is dropped and counted, unless
+    /// a left join downstream takes it (see the [DSL reference](crate::dsl_reference#nulls)).
     pub fn repartition(&self, repartitioned: Repartitioned<K, V>) -> KStream<'b, K, V> {
         let base = self.dsl.name(repartitioned.name, "KSTREAM-REPARTITION");
         let source = self.dsl.repartition(
@@ -48,10 +50,16 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         KStream::new(self.dsl, source, false)
     }
 
-    /// Groups by the current key, repartitioning first if the key was changed.
+    /// Groups by the current key, repartitioning first if the key was changed. The
+    /// aggregations skip records with a null key or value (as `grouped`'s serdes tell
+    /// them, [`Serde::is_null`](crate::Serde::is_null)).
     pub fn group_by_key(&self, grouped: Grouped<K, V>) -> KGroupedStream<'b, K, V> {
         let Grouped { keys, values, name } = grouped;
-        KGroupedStream::new(self.partitioned(name, || (keys.serde, values.serde)))
+        let (key_serde, value_serde) = (keys.serde.clone(), values.serde.clone());
+        self.dsl.learn(&key_serde);
+        self.dsl.learn(&value_serde);
+        let stream = self.partitioned(name, || (keys.serde, values.serde));
+        KGroupedStream::new(stream, &key_serde, &value_serde)
     }
 
     /// Groups by a new key (always through a repartition topic); a `None` key drops

@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use super::KStream;
 use crate::dsl::ktable::KTable;
+use crate::dsl::nulls::RecordNulls;
 use crate::dsl::ops::{StoreSlot, StreamTableJoin, StreamTableJoiner};
 use crate::dsl::options::Joined;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Inner join with a table: each record whose key is in the table emits
-    /// `joiner(value, table value)`; table updates emit nothing.
+    /// `joiner(value, table value)`; table updates emit nothing. A record with a null
+    /// key or value is skipped and counted (see the
+    /// [DSL reference](crate::dsl_reference#nulls)).
     pub fn join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,
@@ -81,7 +84,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         self.table_join(table, Some(joined), "KSTREAM-JOIN", inner(joiner))
     }
 
-    /// Left join with a table: every record emits `joiner(value, table value or None)`.
+    /// Left join with a table: every record emits `joiner(value, table value or None)`,
+    /// a record with a null key with `None`; a record with a null value is skipped and
+    /// counted.
     pub fn left_join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,
@@ -162,6 +167,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
             values: None,
             name: None,
         });
+        if let (Some(keys), Some(values)) = (&keys, &values) {
+            self.dsl.learn(&keys.serde);
+            self.dsl.learn(&values.serde);
+        }
         let stream = match (self.repartition, keys, values) {
             (false, ..) => *self,
             (true, Some(keys), Some(values)) => {
@@ -186,13 +195,19 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
             return KStream::new(self.dsl, self.node, self.repartition);
         };
         let slot = (store.clone(), name.clone());
+        let is_left = joiner.left;
+        let (keys, values) = (self.dsl.nulls::<K>(), self.dsl.nulls::<V>());
         let node = self
             .dsl
             .operator::<K, V, K, VR, _>(name, vec![stream.node], vec![store], move |out| StreamTableJoin {
                 table: StoreSlot::new(&slot.0, &slot.1),
                 joiner: joiner.clone(),
+                nulls: RecordNulls::new(&slot.1, keys.resolve(), values.resolve()),
                 out,
             });
+        if is_left {
+            self.dsl.takes_null_keys(node);
+        }
         KStream::new(self.dsl, node, false)
     }
 }
@@ -201,12 +216,18 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
 pub(super) fn inner<K, V, VT, VR>(
     joiner: impl Fn(&K, V, &VT) -> VR + Send + Sync + 'static,
 ) -> StreamTableJoiner<K, V, VT, VR> {
-    Arc::new(move |k, v, t| t.map(|t| joiner(k, v, t)))
+    StreamTableJoiner {
+        join: Arc::new(move |k, v, t| t.map(|t| joiner(k, v, t))),
+        left: false,
+    }
 }
 
 /// A left joiner: every record emits.
 pub(super) fn left<K, V, VT, VR>(
     joiner: impl Fn(&K, V, Option<&VT>) -> VR + Send + Sync + 'static,
 ) -> StreamTableJoiner<K, V, VT, VR> {
-    Arc::new(move |k, v, t| Some(joiner(k, v, t)))
+    StreamTableJoiner {
+        join: Arc::new(move |k, v, t| Some(joiner(k, v, t))),
+        left: true,
+    }
 }

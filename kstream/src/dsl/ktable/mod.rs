@@ -83,9 +83,10 @@ where
         );
         StoreSpec::of(&store, &m, ValueLayout::Timestamped)
     });
+    dsl.learn(&consumed.values.serde);
     let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values.serde)));
     let source_name = dsl.name(consumed.name, "KSTREAM-SOURCE");
-    let source = dsl.source(
+    let source = dsl.table_source(
         source_name,
         vec![TopicName::User(topic.to_owned())],
         consumed.keys.serde,

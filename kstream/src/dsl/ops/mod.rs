@@ -39,7 +39,7 @@ pub(crate) use table_join::{TableJoinSide, TableJoiner};
 pub(crate) use table_source::TableSource;
 
 use crate::error::{Error, Result};
-use crate::processor::TaskCtx;
+use crate::processor::{Null, TaskCtx};
 use crate::serdes::SerdeRef;
 use crate::store::{TimestampedKeyValueStore, ValueAndTimestamp};
 
@@ -106,18 +106,14 @@ impl<T: 'static> crate::serdes::Serde<T> for ArcSerde<T> {
     fn prepare(&self, topic: &str) -> crate::serdes::SerdeResult<()> {
         self.0.prepare(topic)
     }
+    fn is_null(&self, value: &T) -> bool {
+        self.0.is_null(value)
+    }
 }
 
 /// Drops the current record because `processor` gave it a null key, as Kafka Streams
 /// drops a record with a null key at a key-based operation, and counts it in
 /// `kstream_skipped_records_total{reason="null_key"}` (Kafka's `dropped-records`).
 pub(crate) fn drop_null_key(ctx: &TaskCtx, processor: &str) {
-    tracing::debug!(
-        processor,
-        topic = %ctx.meta.topic,
-        partition = ctx.meta.partition,
-        offset = ctx.meta.offset,
-        "dropping a record whose new key is null"
-    );
-    metrics::counter!("kstream_skipped_records_total", "reason" => "null_key").increment(1);
+    ctx.skip_null(processor, Null::Key);
 }

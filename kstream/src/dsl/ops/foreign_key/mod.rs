@@ -96,18 +96,19 @@ fn value_hash<V: 'static>(
     Ok(Some(murmur3::hash128(bytes.as_deref().unwrap_or_default())))
 }
 
-/// Counts and logs a record a join drops, as Kafka counts it in `dropped-records`:
-/// `reason` is `null_foreign_key` or `stale_response`.
-fn dropped(ctx: &TaskCtx, processor: &str, reason: &'static str) {
+/// Skips a response that answers an older value of its left row (the response to the
+/// current value is on its way), as Kafka Streams drops it and counts it in
+/// `dropped-records`: logged at debug level, counted in
+/// `kstream_skipped_records_total{reason="stale_response"}`.
+fn skip_stale(ctx: &TaskCtx, processor: &str) {
     tracing::debug!(
         processor,
-        reason,
         topic = %ctx.meta.topic,
         partition = ctx.meta.partition,
         offset = ctx.meta.offset,
-        "dropping a record of a foreign-key join"
+        "skipping a foreign-key join response to an older value of its row"
     );
-    metrics::counter!("kstream_skipped_records_total", "reason" => reason).increment(1);
+    metrics::counter!("kstream_skipped_records_total", "reason" => "stale_response").increment(1);
 }
 
 /// The subscription store: subscriptions by combined key, written and read in Kafka's

@@ -3,10 +3,10 @@
 //! table's value of its foreign key.
 
 use super::wire::{Instruction, Response, Subscription, combined_key};
-use super::{PseudoTopics, SubscriptionStore, dropped, serialize};
+use super::{PseudoTopics, SubscriptionStore, serialize};
 use crate::dsl::ops::{StoreSlot, latest};
 use crate::error::Result;
-use crate::processor::{Fanout, Node, TaskCtx};
+use crate::processor::{Fanout, Node, Null, TaskCtx};
 use crate::serdes::SerdeRef;
 
 /// Records (or removes) each subscription in the subscription store under its
@@ -34,7 +34,7 @@ impl<K: Clone + 'static, KO: Clone + 'static> Node<Option<KO>, Subscription<K>>
             // Only a left join's row without a foreign key comes without one: it is
             // answered (with no right value) and never stored.
             if subscription.instruction != Instruction::PropagateNullIfNoFkValAvailable {
-                dropped(ctx, &self.name, "null_foreign_key");
+                ctx.skip_null(&self.name, Null::Key);
                 return Ok(());
             }
             return self.out.forward(ctx, fk, subscription);

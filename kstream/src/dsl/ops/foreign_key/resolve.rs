@@ -2,7 +2,7 @@
 //! row's current value, and the result is kept as the join's table.
 
 use super::wire::Response;
-use super::{ForeignKeyJoiner, PseudoTopics, dropped, value_hash};
+use super::{ForeignKeyJoiner, PseudoTopics, skip_stale, value_hash};
 use crate::dsl::ops::{Change, StoreSlot};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
@@ -33,7 +33,7 @@ impl<K: Clone + 'static, V: 'static, VO, VR: Clone> Node<K, Response<VO>> for Re
             None => None,
         };
         if hash != response.hash {
-            dropped(ctx, &self.name, "stale_response");
+            skip_stale(ctx, &self.name);
             return Ok(());
         }
         let joined = current

@@ -2,10 +2,10 @@
 //! old and new foreign keys need, with the hash of the new value.
 
 use super::wire::{Instruction, Subscription};
-use super::{ForeignKeyExtractor, PseudoTopics, dropped, serialize, value_hash};
+use super::{ForeignKeyExtractor, PseudoTopics, serialize, value_hash};
 use crate::dsl::ops::Change;
 use crate::error::Result;
-use crate::processor::{Fanout, Node, TaskCtx};
+use crate::processor::{Fanout, Node, Null, TaskCtx};
 use crate::serdes::SerdeRef;
 
 /// Sends a left row's subscriptions to the registration topic, keyed by foreign key
@@ -24,8 +24,10 @@ pub(crate) struct SubscriptionSend<K, V, KO> {
 
 impl<K: Clone + 'static, V: 'static, KO: Clone + 'static> Node<K, Change<V>> for SubscriptionSend<K, V, KO> {
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
-        let old_fk = change.old.as_ref().and_then(|v| (self.extractor)(&key, v));
-        let new_fk = change.new.as_ref().and_then(|v| (self.extractor)(&key, v));
+        // A foreign key its serde calls null is no foreign key.
+        let foreign_key = |v: &V| (self.extractor)(&key, v).filter(|fk| !self.foreign_keys.is_null(fk));
+        let old_fk = change.old.as_ref().and_then(foreign_key);
+        let new_fk = change.new.as_ref().and_then(foreign_key);
         // The hash of the new value, computed for the first subscription sent.
         let mut computed = None;
         let (values, topics, out) = (&self.values, &self.topics, &self.out);
@@ -61,7 +63,7 @@ impl<K: Clone + 'static, V: 'static, KO: Clone + 'static> Node<K, Change<V>> for
         match (change.new.is_some(), new_fk, old_fk) {
             // A row without a foreign key has no inner-join row: the old one goes.
             (true, None, old_fk) => {
-                dropped(ctx, &self.name, "null_foreign_key");
+                ctx.skip_null(&self.name, Null::Key);
                 match old_fk {
                     Some(old_fk) => send(ctx, Some(old_fk), Instruction::DeleteKeyAndPropagate),
                     None => Ok(()),

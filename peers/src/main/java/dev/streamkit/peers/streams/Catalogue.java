@@ -32,6 +32,7 @@ public final class Catalogue {
     TableTopologies.register(all);
     OldValueTopologies.register(all);
     JoinTopologies.register(all);
+    NullTopologies.register(all);
     return all;
   }
 
