@@ -75,6 +75,7 @@ pub use store::{
     KeyValueStore, Materialized, NO_TIMESTAMP, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
     StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
 };
+pub use store::{PutOutcome, VersionedKeyValueStore, VersionedRecord};
 pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver};
 
 /// The log clients a topology runs on, and the records' headers, from `streamlog`: an

@@ -24,6 +24,7 @@ use crate::runtime::{Task, TaskId};
 use crate::serdes::Serde;
 use crate::store::{
     InMemoryBackend, KeyValueStore, StateStore, StoreHandle, TimestampedKeyValueStore, ValueLayout,
+    VersionedKeyValueStore,
 };
 
 pub use record::TestRecord;
@@ -303,6 +304,21 @@ impl TopologyTestDriver {
             .name()
             .and_then(|name| inner.task_store(name))
             .and_then(|store| store.open_timestamped(handle))
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))?
+    }
+
+    /// The versioned store of `handle` (Kafka's `getVersionedKeyValueStore`): a
+    /// processor API store declared with
+    /// [`Materialized::versioned`](crate::Materialized::versioned).
+    pub fn versioned_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<VersionedKeyValueStore<K, V>> {
+        let inner = self.inner.borrow();
+        handle
+            .name()
+            .and_then(|name| inner.task_store(name))
+            .and_then(|store| store.open_versioned(handle))
             .ok_or_else(|| Error::NoSuchStore(handle.label()))?
     }
 

@@ -385,13 +385,21 @@ impl Dsl {
         self.learn(&m.keys);
         self.learn(&m.values);
         let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
+        if m.history.is_some() {
+            self.fail(format!(
+                "store `{name}` is declared versioned: a versioned store is a processor API store \
+                 (StreamsBuilder::add_state_store); tables and aggregations keep timestamped stores"
+            ));
+        }
         self.declare_store(StoreSpec::of(&name, m, ValueLayout::Timestamped))
     }
 
     /// Declares a processor API store, timestamped when `m` asks for it.
     pub(crate) fn user_store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
         let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
-        let layout = if m.timestamped {
+        let layout = if m.history.is_some() {
+            ValueLayout::Versioned
+        } else if m.timestamped {
             ValueLayout::Timestamped
         } else {
             ValueLayout::Plain

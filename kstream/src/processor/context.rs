@@ -12,7 +12,10 @@ use super::Fanout;
 use crate::config::{ErrorHandler, RecordHandling};
 use crate::error::{Error, Result};
 use crate::serdes::retry::UnavailableRetry;
-use crate::store::{ErasedHandle, KeyValueStore, StateStore, StoreHandle, StoreId, TimestampedKeyValueStore};
+use crate::store::{
+    ErasedHandle, KeyValueStore, StateStore, StoreHandle, StoreId, TimestampedKeyValueStore,
+    VersionedKeyValueStore,
+};
 
 /// When a punctuation fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +52,8 @@ pub(crate) struct TaskStore {
     pub(crate) state: Arc<StateStore>,
     pub(crate) id: StoreId,
     pub(crate) handle: ErasedHandle,
+    /// A versioned store's history retention (milliseconds).
+    pub(crate) history_ms: i64,
 }
 
 impl TaskStore {
@@ -59,6 +64,22 @@ impl TaskStore {
     ) -> Option<KeyValueStore<K, V>> {
         (self.id == handle.id)
             .then(|| KeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone()))
+    }
+
+    /// The versioned view of the store opened through `handle`, if `handle` is one of
+    /// this store: an error when the store is not versioned.
+    pub(crate) fn open_versioned<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<Result<VersionedKeyValueStore<K, V>>> {
+        (self.id == handle.id).then(|| {
+            VersionedKeyValueStore::new(
+                self.state.clone(),
+                handle.keys.clone(),
+                handle.values.clone(),
+                self.history_ms,
+            )
+        })
     }
 
     /// The timestamped view of the store opened through `handle`, if `handle` is one
@@ -255,6 +276,19 @@ impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
     ) -> Result<TimestampedKeyValueStore<K, V>> {
         self.connected(handle)?
             .open_timestamped(handle)
+            .ok_or_else(|| unknown_store(&handle.label(), self.name))?
+    }
+
+    /// The versioned store of `handle`: a store declared with
+    /// [`Materialized::versioned`](crate::Materialized::versioned), connected to this
+    /// processor as for [`store`](Self::store). Any other store is [`Error::Store`] with
+    /// [`StoreError::NotVersioned`](crate::store::StoreError::NotVersioned).
+    pub fn versioned_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<VersionedKeyValueStore<K, V>> {
+        self.connected(handle)?
+            .open_versioned(handle)
             .ok_or_else(|| unknown_store(&handle.label(), self.name))?
     }
 

@@ -35,6 +35,11 @@ pub enum StoreError {
         "the store keeps no timestamps: declare it with `Materialized::timestamped` to open it as a timestamped store"
     )]
     NotTimestamped,
+    /// The store was opened as a versioned store, but is not one.
+    #[error(
+        "the store is not versioned: declare it with `Materialized::versioned` to open it as a versioned store"
+    )]
+    NotVersioned,
     /// The key serde wrote null: a store key needs bytes.
     #[error("a store key cannot be null")]
     NullKey,

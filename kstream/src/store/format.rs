@@ -49,6 +49,9 @@ pub(crate) enum ValueLayout {
     Plain,
     /// The record timestamp (8 bytes, big-endian), then the value's bytes.
     Timestamped,
+    /// A versioned store's entries (see `store::versioned`): each key holds one entry
+    /// per version, keyed by the key and the version's timestamp; values as written.
+    Versioned,
 }
 
 impl ValueLayout {
@@ -56,6 +59,7 @@ impl ValueLayout {
         match self {
             ValueLayout::Plain => "plain",
             ValueLayout::Timestamped => "timestamped",
+            ValueLayout::Versioned => "versioned",
         }
     }
 
@@ -63,6 +67,7 @@ impl ValueLayout {
         match text {
             "plain" => Some(ValueLayout::Plain),
             "timestamped" => Some(ValueLayout::Timestamped),
+            "versioned" => Some(ValueLayout::Versioned),
             _ => None,
         }
     }
@@ -70,7 +75,7 @@ impl ValueLayout {
     /// The backend bytes of `value` written at `timestamp`.
     pub(crate) fn encode(self, value: &[u8], timestamp: i64) -> Bytes {
         match self {
-            ValueLayout::Plain => Bytes::copy_from_slice(value),
+            ValueLayout::Plain | ValueLayout::Versioned => Bytes::copy_from_slice(value),
             ValueLayout::Timestamped => {
                 let mut out = BytesMut::with_capacity(value.len() + 8);
                 out.put_i64(timestamp);
@@ -84,7 +89,7 @@ impl ValueLayout {
     /// hold a timestamp.
     pub(crate) fn decode(self, stored: Bytes) -> Option<(Bytes, i64)> {
         match self {
-            ValueLayout::Plain => Some((stored, NO_TIMESTAMP)),
+            ValueLayout::Plain | ValueLayout::Versioned => Some((stored, NO_TIMESTAMP)),
             ValueLayout::Timestamped => {
                 let prefix: [u8; 8] = stored.get(..8)?.try_into().ok()?;
                 Some((stored.slice(8..), i64::from_be_bytes(prefix)))
@@ -127,6 +132,24 @@ fn convert(
         return Ok(0);
     }
     let entries = backend.range(Bound::Unbounded, Bound::Unbounded)?;
+    if from == ValueLayout::Versioned || to == ValueLayout::Versioned {
+        // A versioned store's entries and a key-value store's are different things:
+        // nothing converts one into the other.
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        return Err(Error::Store {
+            store: store.to_owned(),
+            source: StoreError::Format {
+                path: None,
+                problem: format!(
+                    "its data is a {} store's, and it is declared as a {} store now: delete the store's directory to restore it from its changelog",
+                    from.as_str(),
+                    to.as_str()
+                ),
+            },
+        });
+    }
     let mut rewritten = Vec::with_capacity(entries.len());
     for (key, stored) in entries {
         let (value, timestamp) = from.decode(stored).ok_or_else(|| corrupt(store, &key))?;

@@ -11,8 +11,10 @@ mod rocks;
 mod state;
 mod timestamped;
 mod typed;
+mod versioned;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use backend::{InMemoryBackend, KeyValueBackend};
 pub use error::StoreError;
@@ -25,6 +27,7 @@ pub use rocks::RocksDbBackend;
 pub use state::StateStore;
 pub use timestamped::{ReadOnlyTimestampedKeyValueStore, TimestampedKeyValueStore, ValueAndTimestamp};
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};
+pub use versioned::{PutOutcome, VersionedKeyValueStore, VersionedRecord};
 
 use crate::serdes::{Serde, SerdeRef};
 
@@ -57,6 +60,8 @@ pub struct Materialized<K, V> {
     /// Whether a processor API store keeps each value's timestamp (the DSL's stores
     /// always do).
     pub(crate) timestamped: bool,
+    /// For a versioned store, how much history it keeps.
+    pub(crate) history: Option<Duration>,
 }
 
 impl<K: 'static, V: 'static> Materialized<K, V> {
@@ -71,6 +76,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
             kind: None,
             logged: true,
             timestamped: false,
+            history: None,
         }
     }
 
@@ -111,6 +117,30 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         self.timestamped = true;
         self
     }
+
+    /// Makes a processor API store a versioned store (Kafka's
+    /// `Stores.persistentVersionedKeyValueStore`): every value each key had within
+    /// `history_retention` of the latest timestamp written, readable as of a time with
+    /// [`VersionedKeyValueStore`], opened by
+    /// [`ProcessorContext::versioned_store`](crate::ProcessorContext::versioned_store)
+    /// and [`TopologyTestDriver::versioned_store`](crate::TopologyTestDriver::versioned_store).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kstream::{I64Serde, Materialized, PutOutcome, StreamsBuilder, StringSerde};
+    ///
+    /// let builder = StreamsBuilder::new();
+    /// let prices = builder.add_state_store(
+    ///     Materialized::with(StringSerde, I64Serde)
+    ///         .named("prices")
+    ///         .versioned(Duration::from_secs(3600)),
+    /// );
+    /// # let _ = prices;
+    /// ```
+    pub fn versioned(mut self, history_retention: Duration) -> Self {
+        self.history = Some(history_retention);
+        self
+    }
 }
 
 impl<K, V> std::fmt::Debug for Materialized<K, V> {
@@ -120,6 +150,7 @@ impl<K, V> std::fmt::Debug for Materialized<K, V> {
             .field("kind", &self.kind)
             .field("logged", &self.logged)
             .field("timestamped", &self.timestamped)
+            .field("history", &self.history)
             .finish()
     }
 }
@@ -132,6 +163,8 @@ pub(crate) struct StoreSpec {
     pub(crate) logged: bool,
     /// How its values are laid out.
     pub(crate) layout: ValueLayout,
+    /// A versioned store's history retention in milliseconds (0 for others).
+    pub(crate) history_ms: i64,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
     /// The identity its handles carry.
@@ -148,7 +181,11 @@ impl StoreSpec {
         m: &Materialized<K, V>,
         layout: ValueLayout,
     ) -> Self {
-        Self::declare(name, &m.handle, m.kind, m.logged, layout, false)
+        let mut spec = Self::declare(name, &m.handle, m.kind, m.logged, layout, false);
+        spec.history_ms = m
+            .history
+            .map_or(0, |h| i64::try_from(h.as_millis()).unwrap_or(i64::MAX));
+        spec
     }
 
     /// The declaration of a global table's store under `name`, read with the topic's
@@ -185,6 +222,7 @@ impl StoreSpec {
             kind,
             logged,
             layout,
+            history_ms: 0,
             global,
             id: handle.id,
             handle: handle.erased(),
@@ -202,6 +240,7 @@ impl StoreSpec {
             state,
             id: self.id,
             handle: self.handle.clone(),
+            history_ms: self.history_ms,
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -29,6 +30,8 @@ pub struct StateStore {
     name: String,
     changelog: Option<(Arc<str>, i32)>,
     layout: ValueLayout,
+    /// The largest timestamp written (a versioned store's observed stream time).
+    observed: AtomicI64,
     inner: Mutex<Inner>,
 }
 
@@ -90,6 +93,7 @@ impl StateStore {
             name: name.to_owned(),
             changelog,
             layout,
+            observed: AtomicI64::new(i64::MIN),
             inner: Mutex::new(Inner {
                 backend,
                 cache: BTreeMap::new(),
@@ -102,6 +106,17 @@ impl StateStore {
     /// The store's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How the store lays its values out.
+    pub(crate) fn layout(&self) -> ValueLayout {
+        self.layout
+    }
+
+    /// The largest timestamp written to a versioned store, restoring included
+    /// (`i64::MIN` before any).
+    pub(crate) fn observed_time(&self) -> i64 {
+        self.observed.load(Ordering::Relaxed)
     }
 
     /// Whether the store keeps each value's timestamp.
@@ -163,6 +178,9 @@ impl StateStore {
 
     /// Sets `key` (`None` deletes it), written by a record of `timestamp`.
     pub(crate) fn put_stamped(&self, key: Bytes, value: Option<Bytes>, timestamp: i64) {
+        if self.layout == ValueLayout::Versioned {
+            self.observed.fetch_max(timestamp, Ordering::Relaxed);
+        }
         let inner = &mut *self.inner.lock();
         match inner.cache.get_mut(&key) {
             Some(cached) => {
@@ -238,7 +256,7 @@ impl StateStore {
         let stored: Vec<Option<Bytes>> = writes
             .iter()
             .map(|(_, value, timestamp)| match self.layout {
-                ValueLayout::Plain => value.clone(),
+                ValueLayout::Plain | ValueLayout::Versioned => value.clone(),
                 ValueLayout::Timestamped => value.as_ref().map(|v| self.layout.encode(v, *timestamp)),
             })
             .collect();
@@ -250,13 +268,12 @@ impl StateStore {
         inner.backend.write_all(&batch)?;
         let written = writes.len();
         if let Some((topic, partition)) = &self.changelog {
-            let timestamped = self.timestamped();
             out.extend(writes.into_iter().map(|(key, value, timestamp)| ProducerRecord {
                 topic: topic.clone(),
                 partition: Some(*partition),
                 key: Some(key),
                 value,
-                timestamp: (timestamped && timestamp >= 0).then_some(timestamp),
+                timestamp: (timestamp >= 0).then_some(timestamp),
                 headers: Default::default(),
             }));
         }
@@ -278,11 +295,16 @@ impl StateStore {
     /// Applies a changelog record of `timestamp` while restoring (no cache, no
     /// logging).
     pub(crate) fn restore(&self, key: &[u8], value: Option<&[u8]>, timestamp: i64) -> Result<()> {
+        if self.layout == ValueLayout::Versioned {
+            // A version's time is in its key; the record's may be missing.
+            let version = super::versioned::version_timestamp(key).unwrap_or(timestamp);
+            self.observed.fetch_max(version, Ordering::Relaxed);
+        }
         let mut inner = self.inner.lock();
         inner.cache.remove(key);
         match value {
             Some(v) => match self.layout {
-                ValueLayout::Plain => inner.backend.put(key, v),
+                ValueLayout::Plain | ValueLayout::Versioned => inner.backend.put(key, v),
                 ValueLayout::Timestamped => inner.backend.put(key, &self.layout.encode(v, timestamp)),
             },
             None => inner.backend.delete(key),
