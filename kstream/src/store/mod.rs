@@ -4,6 +4,8 @@
 
 mod backend;
 mod error;
+// The format marker is written by persistent (RocksDB) stores only.
+#[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
 mod format;
 mod handle;
 #[cfg(feature = "rocksdb")]
@@ -19,7 +21,9 @@ use std::time::Duration;
 pub use backend::{InMemoryBackend, KeyValueBackend};
 pub use error::StoreError;
 pub use format::NO_TIMESTAMP;
-pub(crate) use format::{ValueLayout, prepare as prepare_format};
+pub(crate) use format::ValueLayout;
+#[cfg(feature = "rocksdb")]
+pub(crate) use format::prepare as prepare_format;
 pub use handle::{AnyStoreHandle, StoreHandle};
 pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
