@@ -15,6 +15,8 @@ mod differential {
     pub mod aggregation;
     pub mod catalogue;
     pub mod joins;
+    pub mod naming;
+    pub mod operators;
     pub mod outcome;
     pub mod stateless;
     pub mod tables;

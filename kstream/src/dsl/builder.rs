@@ -10,7 +10,7 @@ use super::ktable::{self, KTable};
 use super::options::Consumed;
 use crate::error::Result;
 use crate::graph::{Graph, TopicName, TopologyDescription};
-use crate::store::{Materialized, StoreHandle};
+use crate::store::{Materialized, StoreHandle, StoreSpec};
 
 /// Builds a topology with the DSL.
 ///
@@ -103,7 +103,8 @@ impl StreamsBuilder {
         &self,
         materialized: Materialized<K, V>,
     ) -> StoreHandle<K, V> {
-        self.dsl.store(&materialized, "KSTREAM-STATE-STORE");
+        let name = (materialized.name.clone()).unwrap_or_else(|| self.dsl.fresh("KSTREAM-STATE-STORE"));
+        self.dsl.declare_store(StoreSpec::of(&name, &materialized));
         materialized.handle()
     }
 

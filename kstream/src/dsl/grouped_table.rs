@@ -5,19 +5,29 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::building::RepartitionSpec;
+use super::building::{RepartitionNames, RepartitionSpec};
 use super::kstream::KStream;
 use super::ktable::KTable;
 use super::ops::{
-    ArcSerde, Change, Delta, DeltaSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
+    Change, Delta, DeltaSerde, Reducer, StoreSlot, TableAggregate, TableAggregator, TableReduce,
+    drop_null_key,
 };
 use super::options::{Grouped, Named};
-use crate::serdes::{OptionSerde, SerdeRef};
-use crate::store::Materialized;
+use crate::processor::Fanout;
+use crate::serdes::SerdeRef;
+use crate::store::{Materialized, StoreSpec};
 
-/// A table grouped by a new key, to aggregate with an adder and a subtractor.
+/// A table grouped by a new key, to aggregate with an adder and a subtractor. Each
+/// aggregation repartitions the re-keyed rows through
+/// `<application.id>-<name>-repartition`: the `Grouped` name, or the aggregation's store
+/// name (as Kafka Streams names it).
 pub struct KGroupedTable<'b, K, V> {
+    /// The re-keyed rows, before the repartition topic.
     deltas: KStream<'b, K, Delta<V>>,
+    keys: SerdeRef<K>,
+    values: SerdeRef<Delta<V>>,
+    /// The `Grouped` name: the repartition topic's.
+    name: Option<String>,
 }
 
 impl<K, V> fmt::Debug for KGroupedTable<'_, K, V> {
@@ -28,7 +38,8 @@ impl<K, V> fmt::Debug for KGroupedTable<'_, K, V> {
     }
 }
 
-/// Re-keys a table's changes into deltas and repartitions them by the new key.
+/// Re-keys a table's changes into deltas, in a processor named by `Grouped` (or
+/// `KTABLE-SELECT-…`), as Kafka Streams names it.
 pub(crate) fn group<'b, K, V, K2, V2>(
     table: &KTable<'b, K, V>,
     selector: impl Fn(&K, &V) -> (Option<K2>, V2) + Send + Sync + 'static,
@@ -41,7 +52,7 @@ where
     V2: Clone + 'static,
 {
     let dsl = table.dsl;
-    let name = dsl.name(None, "KTABLE-SELECT");
+    let name = dsl.name(grouped.name.clone(), "KTABLE-SELECT");
     let processor = name.clone();
     let select =
         dsl.step::<K, Change<V>, K2, Delta<V2>>(name, vec![table.node], move |ctx, k, change, out| {
@@ -55,24 +66,64 @@ where
             }
             Ok(())
         });
-    let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
-    let deltas: SerdeRef<Delta<V2>> = Arc::new(DeltaSerde(grouped.values.serde));
-    let source = dsl.repartition(
-        select,
-        RepartitionSpec {
-            base,
-            keys: grouped.keys.serde,
-            values: deltas,
-            partitioner: None,
-            partitions: None,
-        },
-    );
     KGroupedTable {
-        deltas: KStream::new(dsl, source, false),
+        deltas: KStream::new(dsl, select, true),
+        keys: grouped.keys.serde,
+        values: Arc::new(DeltaSerde(grouped.values.serde)),
+        name: grouped.name,
     }
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
+    /// Names an aggregation as Kafka Streams does (its store `<store prefix>-STATE-STORE-…`
+    /// unless `m` names it, the repartition sink and source `<name>-sink` and
+    /// `<name>-source` or fresh ones, the processor `<name>` or a fresh one after
+    /// `prefix`), repartitions the rows, and adds the aggregation's processor from
+    /// `make(processor, store)` under the repartition's source.
+    fn aggregation<A: Clone + 'static, N: crate::processor::Node<K, Delta<V>> + 'static>(
+        &self,
+        m: &Materialized<K, A>,
+        named: Option<Named>,
+        prefix: &str,
+        make: impl Fn(&str, &str, Fanout<K, Change<A>>) -> N + Send + Sync + 'static,
+    ) -> KTable<'b, K, A> {
+        let dsl = self.deltas.dsl;
+        let store = m
+            .name
+            .clone()
+            .unwrap_or_else(|| dsl.store_name("KTABLE-AGGREGATE"));
+        let named = named.map(Named::into_string);
+        let sink = dsl.suffixed(named.as_deref(), "-sink", "KSTREAM-SINK");
+        let source = dsl.suffixed(named.as_deref(), "-source", "KSTREAM-SOURCE");
+        let name = dsl.name(named, prefix);
+        let topic = format!("{}-repartition", self.name.as_deref().unwrap_or(&store));
+        let source = dsl.repartition(
+            self.deltas.node,
+            RepartitionSpec {
+                topic,
+                names: RepartitionNames {
+                    filter: None,
+                    sink,
+                    source,
+                },
+                keys: self.keys.clone(),
+                values: self.values.clone(),
+                partitioner: None,
+                partitions: None,
+            },
+            true,
+        );
+        let store = dsl.declare_store(StoreSpec::of(&store, m));
+        let slot = (name.clone(), store.clone());
+        let node = dsl.operator::<K, Delta<V>, K, Change<A>, _>(
+            name,
+            vec![source],
+            vec![store.clone()],
+            move |out| make(&slot.0, &slot.1, out),
+        );
+        KTable::stored(dsl, node, store)
+    }
+
     /// Aggregates: `adder` takes in each new row, `subtractor` takes back each old one.
     pub fn aggregate<A: Clone + 'static>(
         &self,
@@ -104,26 +155,18 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         m: Materialized<K, A>,
         named: Option<Named>,
     ) -> KTable<'b, K, A> {
-        let dsl = self.deltas.dsl;
-        let name = self.deltas.name_of(named, "KTABLE-AGGREGATE");
-        let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
         let init: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(init);
         let (adder, subtractor): (TableAggregator<K, V, A>, TableAggregator<K, V, A>) =
             (Arc::new(adder), Arc::new(subtractor));
-        let slot = (store.clone(), name.clone());
-        let node = dsl.operator::<K, Delta<V>, K, Change<A>, _>(
-            name,
-            vec![self.deltas.node],
-            vec![store.clone()],
-            move |out| TableAggregate {
-                store: StoreSlot::new(&slot.0, &slot.1),
+        self.aggregation(&m, named, "KTABLE-AGGREGATE", move |name, store, out| {
+            TableAggregate {
+                store: StoreSlot::new(store, name),
                 init: init.clone(),
                 adder: adder.clone(),
                 subtractor: subtractor.clone(),
                 out,
-            },
-        );
-        KTable::new(dsl, node, Some(store))
+            }
+        })
     }
 
     /// Combines rows: `adder(aggregate, new)`, `subtractor(aggregate, old)`.
@@ -154,23 +197,13 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         m: Materialized<K, V>,
         named: Option<Named>,
     ) -> KTable<'b, K, V> {
-        // The aggregate of no rows is "no value yet": the first row starts it.
-        let table = self.aggregate_step(
-            || None::<V>,
-            move |_, v, agg| {
-                Some(match agg {
-                    Some(a) => adder(a, v),
-                    None => v,
-                })
-            },
-            move |_, v, agg| agg.map(|a| subtractor(a, v)),
-            m.derived(
-                m.name.clone().map(|n| format!("{n}-optional")),
-                Arc::new(OptionSerde(ArcSerde(m.values.clone()))),
-            ),
-            named,
-        );
-        table.flatten().materialize(m)
+        let (adder, subtractor): (Reducer<V>, Reducer<V>) = (Arc::new(adder), Arc::new(subtractor));
+        self.aggregation(&m, named, "KTABLE-REDUCE", move |name, store, out| TableReduce {
+            store: StoreSlot::new(store, name),
+            adder: adder.clone(),
+            subtractor: subtractor.clone(),
+            out,
+        })
     }
 
     /// The number of rows per key.

@@ -92,25 +92,6 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
     }
 }
 
-impl<K: 'static, V> Materialized<K, V> {
-    /// Another store of the same keys, kind and logging, with `name` and values of
-    /// `values`: an operation's inner store.
-    pub(crate) fn derived<V2: 'static>(
-        &self,
-        name: Option<String>,
-        values: SerdeRef<V2>,
-    ) -> Materialized<K, V2> {
-        Materialized {
-            name,
-            handle: StoreHandle::new(self.keys.clone(), values.clone()),
-            keys: self.keys.clone(),
-            values,
-            kind: self.kind,
-            logged: self.logged,
-        }
-    }
-}
-
 impl<K, V> std::fmt::Debug for Materialized<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Materialized")

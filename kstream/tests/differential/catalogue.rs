@@ -26,6 +26,8 @@ impl Catalogue {
         super::aggregation::register(&mut c);
         super::tables::register(&mut c);
         super::joins::register(&mut c);
+        super::naming::register(&mut c);
+        super::operators::register(&mut c);
         c
     }
 

@@ -1,11 +1,11 @@
 //! Joins of two tables on their keys: `join`, `left_join`, `outer_join` and their
-//! `…_with` forms. Both tables must be materialized; each side's changes look the key up
-//! in the other side's store.
+//! `…_with` forms. Each side's changes look the key up in the other side: in its store,
+//! or, for a table without one, through the tables it was derived from.
 
 use std::sync::Arc;
 
 use super::KTable;
-use crate::dsl::ops::{Change, StoreSlot, TableJoinSide, TableJoiner};
+use crate::dsl::ops::{Change, PassThrough, TableJoinSide, TableJoiner};
 use crate::dsl::options::Named;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
@@ -124,50 +124,50 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
+        // Kafka Streams' names: the merge `<name>` (or a fresh `KTABLE-MERGE`), the two
+        // sides `<name>-join-this` and `<name>-join-other` (or fresh ones).
         let base = named.map(Named::into_string);
+        let merge = self.dsl.name(base.clone(), "KTABLE-MERGE");
+        let this = self
+            .dsl
+            .suffixed(base.as_deref(), "-join-this", "KTABLE-JOINTHIS");
+        let that = self
+            .dsl
+            .suffixed(base.as_deref(), "-join-other", "KTABLE-JOINOTHER");
+        let getter = self.getter.join(&other.getter, joiner.clone());
         if !self.dsl.same(other.dsl, prefix) {
-            return KTable::new(self.dsl, self.node, None);
+            return KTable::derived(self.dsl, self.node, getter);
         }
-        let (Some(left_store), Some(right_store)) = (self.store.clone(), other.store.clone()) else {
-            self.dsl
-                .fail(format!("{prefix}: both tables must be materialized"));
-            return KTable::new(self.dsl, self.node, None);
-        };
-        let name_of = |suffix: &str| match &base {
-            Some(base) if suffix == "MERGE" => base.clone(),
-            Some(base) => format!("{base}-join-{}", suffix.to_lowercase()),
-            None => self.dsl.name(None, &format!("{prefix}-{suffix}")),
-        };
-        // One node per side: each looks the key up in the other side's store.
-        let this = name_of("THIS");
-        let (j, slot) = (joiner.clone(), (right_store.clone(), this.clone()));
+        // One node per side: each looks the key up in the other side.
+        let (j, theirs, reader) = (joiner.clone(), other.getter.clone(), this.clone());
         let left = self.dsl.operator::<K, Change<V>, K, Change<VR>, _>(
             this,
             vec![self.node],
-            vec![right_store],
+            other.getter.stores.clone(),
             move |out| TableJoinSide {
-                other: StoreSlot::<K, V2>::new(&slot.0, &slot.1),
+                other: theirs.make(&reader),
                 join: j.clone(),
                 out,
             },
         );
-        let that = name_of("OTHER");
-        let slot = (left_store.clone(), that.clone());
+        let (mine, reader) = (self.getter.clone(), that.clone());
         let swapped: TableJoiner<V2, V, VR> = Arc::new(move |mine, theirs| joiner(theirs, mine));
         let right = self.dsl.operator::<K, Change<V2>, K, Change<VR>, _>(
             that,
             vec![other.node],
-            vec![left_store],
+            self.getter.stores.clone(),
             move |out| TableJoinSide {
-                other: StoreSlot::<K, V>::new(&slot.0, &slot.1),
+                other: mine.make(&reader),
                 join: swapped.clone(),
                 out,
             },
         );
-        let merged = self
-            .dsl
-            .pass_through::<K, Change<VR>>(name_of("MERGE"), vec![left, right]);
-        KTable::new(self.dsl, merged, None)
+        let merged =
+            self.dsl
+                .table_operator::<K, Change<VR>, K, VR, _>(merge, vec![left, right], Vec::new(), |out| {
+                    PassThrough { out }
+                });
+        KTable::derived(self.dsl, merged, getter)
     }
 }
 

@@ -10,22 +10,31 @@ use std::sync::Arc;
 use super::building::Dsl;
 use super::grouped_table::{self, KGroupedTable};
 use super::kstream::KStream;
-use super::ops::{ArcSerde, Change, Materialize, StoreSlot, TableSource};
+use super::ops::{
+    ArcSerde, Change, Getter, Materialize, RowMapper, StepFn, StepNode, StoreSlot, TableSource,
+};
 use super::options::{Consumed, Grouped, Named};
 use crate::graph::TopicName;
 use crate::serdes::{OptionSerde, SerdeRef};
-use crate::store::{Materialized, StoreHandle};
+use crate::store::{Materialized, StoreHandle, StoreSpec};
 
 /// A table, typed by its key `K` and value `V`, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Each update
 /// carries the old value too, so joins and re-keyed aggregations can retract what they
 /// emitted before. A table's values live in its store: functions borrow them.
+///
+/// A table derived from another (`filter`, `map_values`, a join) has no store of its
+/// own unless [`materialize`](KTable::materialize)d; joining it reads through to the
+/// stores of the tables it comes from, applying the derivation on read, as Kafka
+/// Streams' value getters do.
 pub struct KTable<'b, K, V> {
     pub(crate) dsl: &'b Dsl,
     /// The node that emits the table's changes.
     pub(crate) node: usize,
     /// The store holding the table, when it is materialized.
     pub(crate) store: Option<String>,
+    /// How a join reads the table's current values.
+    pub(crate) getter: Getter<K, V>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -35,6 +44,7 @@ impl<K, V> Clone for KTable<'_, K, V> {
             dsl: self.dsl,
             node: self.node,
             store: self.store.clone(),
+            getter: self.getter.clone(),
             _types: PhantomData,
         }
     }
@@ -60,9 +70,11 @@ where
     K: Clone + 'static,
     V: Clone + 'static,
 {
-    let store = dsl.store(&m, &format!("{topic}-STATE-STORE"));
+    let store = dsl.store(&m, topic);
     let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values.serde)));
-    let source_name = dsl.name(consumed.name, "KSTREAM-SOURCE");
+    // Kafka Streams' names: `<Consumed name>-source` and `<Consumed name>`, or fresh ones.
+    let source_name = dsl.suffixed(consumed.name.as_deref(), "-source", "KSTREAM-SOURCE");
+    let name = dsl.name(consumed.name, "KTABLE-SOURCE");
     let source = dsl.source(
         source_name,
         vec![TopicName::User(topic.to_owned())],
@@ -70,7 +82,6 @@ where
         values,
         consumed.extractor,
     );
-    let name = dsl.name(None, "KTABLE-SOURCE");
     let slot = (store.clone(), name.clone());
     let node =
         dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], vec![store.clone()], move |out| {
@@ -79,15 +90,28 @@ where
                 out,
             }
         });
-    KTable::new(dsl, node, Some(store))
+    KTable::stored(dsl, node, store)
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
-    pub(crate) fn new(dsl: &'b Dsl, node: usize, store: Option<String>) -> Self {
+    /// A table kept in `store`, emitted by `node`.
+    pub(crate) fn stored(dsl: &'b Dsl, node: usize, store: String) -> Self {
         Self {
             dsl,
             node,
-            store,
+            getter: Getter::store(&store),
+            store: Some(store),
+            _types: PhantomData,
+        }
+    }
+
+    /// A table without a store, emitted by `node`, read through `getter`.
+    pub(crate) fn derived(dsl: &'b Dsl, node: usize, getter: Getter<K, V>) -> Self {
+        Self {
+            dsl,
+            node,
+            store: None,
+            getter,
             _types: PhantomData,
         }
     }
@@ -101,7 +125,8 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.dsl.store_handle(self.store.as_deref()?)
     }
 
-    /// A row-by-row step: `f` maps the new and the old value of each change.
+    /// A row-by-row step: `f` maps the new and the old value of each change, and the
+    /// values a join reads.
     pub(crate) fn then<V2: Clone + 'static>(
         &self,
         named: Option<Named>,
@@ -109,19 +134,26 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         f: impl Fn(&K, Option<V>) -> Option<V2> + Send + Sync + 'static,
     ) -> KTable<'b, K, V2> {
         let name = self.dsl.name(named.map(Named::into_string), prefix);
-        let node = self.dsl.step::<K, Change<V>, K, Change<V2>>(
+        let f: RowMapper<K, V, V2> = Arc::new(f);
+        let getter = self.getter.map(f.clone());
+        let step: StepFn<K, Change<V>, K, Change<V2>> = Arc::new(move |ctx, k, change, out| {
+            let new = f(&k, change.new);
+            let old = f(&k, change.old);
+            if new.is_none() && old.is_none() {
+                return Ok(());
+            }
+            out.forward(ctx, k, Change { new, old })
+        });
+        let node = self.dsl.table_operator::<K, Change<V>, K, V2, _>(
             name,
             vec![self.node],
-            move |ctx, k, change, out| {
-                let new = f(&k, change.new);
-                let old = f(&k, change.old);
-                if new.is_none() && old.is_none() {
-                    return Ok(());
-                }
-                out.forward(ctx, k, Change { new, old })
+            Vec::new(),
+            move |out| StepNode {
+                step: step.clone(),
+                out,
             },
         );
-        KTable::new(self.dsl, node, None)
+        KTable::derived(self.dsl, node, getter)
     }
 
     /// Keeps the rows for which `predicate` holds; a row that stops matching is deleted
@@ -228,10 +260,29 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         grouped_table::group(self, selector, grouped)
     }
 
-    /// Stores the table (to join it again or query it).
+    /// Stores the table (to query it, or so that joins read it from its own store). A
+    /// table derived by `filter`, `map_values` or a join keeps its rows in the store
+    /// itself, as Kafka Streams' operation given a `Materialized` does; any other table
+    /// (one with a store already) is copied into the store by a processor of its own.
     pub fn materialize(&self, m: Materialized<K, V>) -> KTable<'b, K, V> {
-        let store = self.dsl.store(&m, "KTABLE-MATERIALIZE-STATE-STORE");
-        let name = self.dsl.name(None, "KTABLE-MATERIALIZE");
+        if self.store.is_none() {
+            let store = m
+                .name
+                .clone()
+                .unwrap_or_else(|| self.dsl.store_name("KTABLE-MATERIALIZE"));
+            let store = self.dsl.declare_store(StoreSpec::of(&store, &m));
+            if self.dsl.materialize_in_place(self.node, &store) {
+                return KTable::stored(self.dsl, self.node, store);
+            }
+            return self.materialize_into(store);
+        }
+        let store = self.dsl.store(&m, "KTABLE-MATERIALIZE");
+        self.materialize_into(store)
+    }
+
+    /// A processor of its own copying the table into `store`.
+    fn materialize_into(&self, store: String) -> KTable<'b, K, V> {
+        let name = self.dsl.fresh("KTABLE-MATERIALIZE");
         let slot = (store.clone(), name.clone());
         let node = self.dsl.operator::<K, Change<V>, K, Change<V>, _>(
             name,
@@ -242,13 +293,6 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
                 out,
             },
         );
-        KTable::new(self.dsl, node, Some(store))
-    }
-}
-
-impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, Option<V>> {
-    /// The rows whose value is `Some`, unwrapped; a `None` deletes the row.
-    pub(crate) fn flatten(&self) -> KTable<'b, K, V> {
-        self.then(None, "KTABLE-MAPVALUES", |_, v| v.flatten())
+        KTable::stored(self.dsl, node, store)
     }
 }

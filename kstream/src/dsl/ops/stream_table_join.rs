@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::StoreSlot;
+use super::ValueGetter;
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 
@@ -12,17 +12,17 @@ pub(crate) type StreamTableJoiner<K, V, VT, VR> = Arc<dyn Fn(&K, V, Option<&VT>)
 
 /// Joins each record with the table's current value of its key.
 pub(crate) struct StreamTableJoin<K, V, VT, VR> {
-    pub(crate) table: StoreSlot<K, VT>,
+    pub(crate) table: Box<dyn ValueGetter<K, VT>>,
     pub(crate) joiner: StreamTableJoiner<K, V, VT, VR>,
     pub(crate) out: Fanout<K, VR>,
 }
 
 impl<K: Clone + 'static, V, VT: 'static, VR: Clone> Node<K, V> for StreamTableJoin<K, V, VT, VR> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.table.open(ctx)
+        self.table.init(ctx)
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
-        let other = self.table.get()?.get(&key)?;
+        let other = self.table.get(&key)?;
         match (self.joiner)(&key, value, other.as_ref()) {
             Some(joined) => self.out.forward(ctx, key, joined),
             None => Ok(()),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, StoreSlot};
+use super::{Change, ValueGetter};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 
@@ -10,19 +10,20 @@ use crate::processor::{Fanout, Node, TaskCtx};
 /// row.
 pub(crate) type TableJoiner<A, B, R> = Arc<dyn Fn(Option<&A>, Option<&B>) -> Option<R> + Send + Sync>;
 
-/// Joins each change of one table with the other table's current value of the key.
+/// Joins each change of one table with the other table's current value of the key
+/// (read from its store, or through the tables it was derived from).
 pub(crate) struct TableJoinSide<K, A, B, R> {
-    pub(crate) other: StoreSlot<K, B>,
+    pub(crate) other: Box<dyn ValueGetter<K, B>>,
     pub(crate) join: TableJoiner<A, B, R>,
     pub(crate) out: Fanout<K, Change<R>>,
 }
 
 impl<K: Clone + 'static, A, B: 'static, R: Clone> Node<K, Change<A>> for TableJoinSide<K, A, B, R> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.other.open(ctx)
+        self.other.init(ctx)
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<A>) -> Result<()> {
-        let theirs = self.other.get()?.get(&key)?;
+        let theirs = self.other.get(&key)?;
         let new = (self.join)(change.new.as_ref(), theirs.as_ref());
         let old = (self.join)(change.old.as_ref(), theirs.as_ref());
         if new.is_none() && old.is_none() {

@@ -31,6 +31,8 @@ public final class Catalogue {
     AggregationTopologies.register(all);
     TableTopologies.register(all);
     JoinTopologies.register(all);
+    NamingTopologies.register(all);
+    OperatorTopologies.register(all);
     return all;
   }
 

@@ -1,0 +1,134 @@
+//! Reading a table's current value of a key (Kafka Streams' `KTableValueGetter`): from
+//! the table's store when it has one, else through the table it was derived from,
+//! applying the derivation (a filter, a value mapper, a join) on read. A join with a
+//! derived table thus needs no store of its own: it reads through to the stores
+//! upstream.
+
+use std::sync::Arc;
+
+use super::{StoreSlot, TableJoiner};
+use crate::error::Result;
+use crate::processor::TaskCtx;
+
+/// A task's reader of a table's values.
+pub(crate) trait ValueGetter<K, V> {
+    /// Opens the stores it reads.
+    fn init(&mut self, ctx: &TaskCtx) -> Result<()>;
+    /// The table's current value of `key`.
+    fn get(&self, key: &K) -> Result<Option<V>>;
+}
+
+/// Maps a row (`None`: no row) of a table to a row of the table derived from it.
+pub(crate) type RowMapper<K, V, V2> = Arc<dyn Fn(&K, Option<V>) -> Option<V2> + Send + Sync>;
+
+/// Makes a task's getter; the argument names the processor that reads (for errors).
+type MakeGetter<K, V> = Arc<dyn Fn(&str) -> Box<dyn ValueGetter<K, V>> + Send + Sync>;
+
+/// How to read a table: the stores its reads reach (a processor reading the table is
+/// connected to them) and the maker of a task's getter.
+pub(crate) struct Getter<K, V> {
+    pub(crate) stores: Vec<String>,
+    make: MakeGetter<K, V>,
+}
+
+impl<K, V> Clone for Getter<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            stores: self.stores.clone(),
+            make: self.make.clone(),
+        }
+    }
+}
+
+impl<K: 'static, V: 'static> Getter<K, V> {
+    /// Reads store `store`.
+    pub(crate) fn store(store: &str) -> Self {
+        let name = store.to_owned();
+        Self {
+            stores: vec![name.clone()],
+            make: Arc::new(move |processor| Box::new(StoreGetter(StoreSlot::new(&name, processor)))),
+        }
+    }
+
+    /// A getter for processor `processor`.
+    pub(crate) fn make(&self, processor: &str) -> Box<dyn ValueGetter<K, V>> {
+        (self.make)(processor)
+    }
+
+    /// Reads this table and applies `f` to the value (`None`: no row).
+    pub(crate) fn map<V2: 'static>(&self, f: RowMapper<K, V, V2>) -> Getter<K, V2> {
+        let parent = self.make.clone();
+        Getter {
+            stores: self.stores.clone(),
+            make: Arc::new(move |processor| {
+                Box::new(MappedGetter {
+                    parent: parent(processor),
+                    f: f.clone(),
+                })
+            }),
+        }
+    }
+
+    /// Reads this table and `other` and joins their values.
+    pub(crate) fn join<V2: 'static, VR: 'static>(
+        &self,
+        other: &Getter<K, V2>,
+        joiner: TableJoiner<V, V2, VR>,
+    ) -> Getter<K, VR> {
+        let (left, right) = (self.make.clone(), other.make.clone());
+        let mut stores = self.stores.clone();
+        stores.extend(other.stores.iter().cloned());
+        Getter {
+            stores,
+            make: Arc::new(move |processor| {
+                Box::new(JoinGetter {
+                    left: left(processor),
+                    right: right(processor),
+                    joiner: joiner.clone(),
+                })
+            }),
+        }
+    }
+}
+
+struct StoreGetter<K, V>(StoreSlot<K, V>);
+
+impl<K: 'static, V: 'static> ValueGetter<K, V> for StoreGetter<K, V> {
+    fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
+        self.0.open(ctx)
+    }
+    fn get(&self, key: &K) -> Result<Option<V>> {
+        self.0.get()?.get(key)
+    }
+}
+
+struct MappedGetter<K, V, V2> {
+    parent: Box<dyn ValueGetter<K, V>>,
+    f: RowMapper<K, V, V2>,
+}
+
+impl<K, V, V2> ValueGetter<K, V2> for MappedGetter<K, V, V2> {
+    fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
+        self.parent.init(ctx)
+    }
+    fn get(&self, key: &K) -> Result<Option<V2>> {
+        Ok((self.f)(key, self.parent.get(key)?))
+    }
+}
+
+struct JoinGetter<K, V, V2, VR> {
+    left: Box<dyn ValueGetter<K, V>>,
+    right: Box<dyn ValueGetter<K, V2>>,
+    joiner: TableJoiner<V, V2, VR>,
+}
+
+impl<K, V, V2, VR> ValueGetter<K, VR> for JoinGetter<K, V, V2, VR> {
+    fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
+        self.left.init(ctx)?;
+        self.right.init(ctx)
+    }
+    fn get(&self, key: &K) -> Result<Option<VR>> {
+        let (left, right) = (self.left.get(key)?, self.right.get(key)?);
+        Ok((self.joiner)(left.as_ref(), right.as_ref()))
+    }
+}
