@@ -19,6 +19,7 @@ pub fn register(c: &mut Catalogue) {
     c.add("unnamed_split", unnamed_split);
     c.add("named_global_table", global_table);
     c.add("unnamed_repartition", unnamed_repartition);
+    c.add("unnamed_table_grouping", unnamed_table_grouping);
 }
 
 fn to_strings() -> Produced<String, String> {
@@ -212,5 +213,30 @@ fn unnamed_repartition() -> kstream::Result<Topology> {
         )
         .map_values(|v| format!("seen:{v}"))
         .to("out", to_strings());
+    b.build()
+}
+
+fn unnamed_table_grouping() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let by_region = b
+        .table("accounts", strings(), string_store("accounts"))
+        .group_by(
+            |id, v| (Some(region(v)), id.clone()),
+            Grouped::with(StringSerde, StringSerde),
+        );
+    by_region
+        .count(Materialized::with(StringSerde, I64Serde))
+        .to_stream()
+        .to("counts", to_longs());
+    by_region
+        .aggregate_with(
+            String::new,
+            |_, id, agg| format!("{agg}+{id}"),
+            |_, id, agg| format!("{agg}-{id}"),
+            Materialized::with(StringSerde, StringSerde),
+            Named::as_("log")?,
+        )
+        .to_stream()
+        .to("log", to_texts());
     b.build()
 }

@@ -23,6 +23,7 @@ import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KGroupedTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -47,6 +48,7 @@ final class NamingTopologies {
     add(into, "unnamed_split", NamingTopologies::unnamedSplit);
     add(into, "named_global_table", NamingTopologies::globalTable);
     add(into, "unnamed_repartition", NamingTopologies::unnamedRepartition);
+    add(into, "unnamed_table_grouping", NamingTopologies::unnamedTableGrouping);
   }
 
   /** Named and unnamed stateless operators, a named source and a named sink. */
@@ -168,6 +170,30 @@ final class NamingTopologies {
     b.stream("orders", strings())
         .join(products, (id, order) -> order, (order, p) -> order + "/" + p, Named.as("with-product"))
         .to("out", toStrings());
+    return b.build();
+  }
+
+  /**
+   * A table grouped without a name: a count into an unnamed store and an aggregate named
+   * `log`, each repartitioned through a topic named after its store.
+   */
+  static Topology unnamedTableGrouping() {
+    StreamsBuilder b = new StreamsBuilder();
+    KGroupedTable<String, String> byRegion =
+        b.table("accounts", strings(), store("accounts", STRING))
+            .groupBy(
+                (id, v) -> KeyValue.pair(TableTopologies.region(v), id),
+                Grouped.with(STRING, STRING));
+    byRegion.count(Materialized.with(STRING, LONG)).toStream().to("counts", toLongs());
+    byRegion
+        .aggregate(
+            () -> "",
+            (region, id, agg) -> agg + "+" + id,
+            (region, id, agg) -> agg + "-" + id,
+            Named.as("log"),
+            Materialized.with(STRING, STRING))
+        .toStream()
+        .to("log", toStrings());
     return b.build();
   }
 
