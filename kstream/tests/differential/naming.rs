@@ -218,12 +218,10 @@ fn unnamed_repartition() -> kstream::Result<Topology> {
 
 fn unnamed_table_grouping() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
-    let by_region = b
-        .table("accounts", strings(), string_store("accounts"))
-        .group_by(
-            |id, v| (Some(region(v)), id.clone()),
-            Grouped::with(StringSerde, StringSerde),
-        );
+    let by_region = b.table("accounts", strings(), string_store("accounts")).group_by(
+        |id, v| (Some(region(v)), id.clone()),
+        Grouped::with(StringSerde, StringSerde),
+    );
     by_region
         .count(Materialized::with(StringSerde, I64Serde))
         .to_stream()
