@@ -81,12 +81,15 @@ pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
 pub use store::{AnyStoreHandle, StoreError, StoreHandle};
-pub use store::{KeyValueStore, Materialized, ReadOnlyKeyValueStore, StoreKind};
-pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TopologyTestDriver};
+pub use store::{
+    KeyValueStore, Materialized, NO_TIMESTAMP, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
+    StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
+};
+pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver};
 
-/// The log clients a topology runs on, from `streamlog`: an application that embeds a
-/// topology needs them from `kstream` alone.
-pub use streamlog::{ClientConfig, Cluster, ProducerRecord, TopicConfig, TopicPartition};
+/// The log clients a topology runs on, and the records' headers, from `streamlog`: an
+/// application that embeds a topology needs them from `kstream` alone.
+pub use streamlog::{ClientConfig, Cluster, Header, Headers, ProducerRecord, TopicConfig, TopicPartition};
 
 #[doc = include_str!("docs/dsl.md")]
 pub mod dsl_reference {}
@@ -104,10 +107,10 @@ pub mod prelude {
         FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, GlobalKTable, Grouped, I32Serde,
         I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable, KafkaStreams,
         KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, ProcessorError,
-        Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, RecordContext, Repartitioned,
-        Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
-        TestInputTopic, TestOutputTopic, TopicConfig, TopicPartition, Topology, TopologyTestDriver,
-        UnitSerde,
+        Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
+        RecordContext, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig,
+        StreamsState, StringSerde, TestInputTopic, TestOutputTopic, TestRecord, TimestampedKeyValueStore,
+        TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde, ValueAndTimestamp,
     };
 }
 

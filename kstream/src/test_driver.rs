@@ -1,5 +1,10 @@
 //! [`TopologyTestDriver`]: runs a topology synchronously, record by record, with no
-//! threads and no log, like Kafka Streams' driver of the same name.
+//! threads and no log, like Kafka Streams' driver of the same name. Records go in
+//! through [`TestInputTopic`]s and come out of [`TestOutputTopic`]s, typed by serdes, or
+//! as [`TestRecord`]s with their timestamps and headers.
+
+mod record;
+mod topics;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -9,15 +14,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use streamlog::{ProducerRecord, Record, Timestamp};
+use streamlog::{Headers, ProducerRecord, Record, Timestamp};
 
 use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
-use crate::processor::TaskStore;
+use crate::processor::{Null, TaskStore, count_null_skip};
 use crate::runtime::{Task, TaskId};
-use crate::serdes::{Serde, SerdeError, SerdeRef};
-use crate::store::{InMemoryBackend, KeyValueStore, StateStore, StoreHandle};
+use crate::serdes::Serde;
+use crate::store::{
+    InMemoryBackend, KeyValueStore, StateStore, StoreHandle, TimestampedKeyValueStore, ValueLayout,
+};
+
+pub use record::TestRecord;
+pub use topics::{TestInputTopic, TestOutputTopic};
 
 struct Inner {
     tasks: Vec<Task>,
@@ -26,6 +36,8 @@ struct Inner {
     /// Which task reads each topic.
     readers: HashMap<String, usize>,
     outputs: HashMap<String, VecDeque<ProducerRecord>>,
+    /// How many records were read from each output topic: the offset of the next one.
+    read: HashMap<String, i64>,
     offsets: HashMap<String, i64>,
     wall: i64,
 }
@@ -88,7 +100,12 @@ impl TopologyTestDriver {
         let mut global_stores = HashMap::new();
         let mut globals = HashMap::new();
         for (topic, store) in &topology.graph.globals {
-            let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));
+            let s = Arc::new(StateStore::new(
+                store,
+                Box::new(InMemoryBackend::default()),
+                None,
+                ValueLayout::Timestamped,
+            ));
             global_stores.insert(store.clone(), s.clone());
             globals.insert(topic.clone(), s);
         }
@@ -119,6 +136,7 @@ impl TopologyTestDriver {
             globals,
             readers,
             outputs: HashMap::new(),
+            read: HashMap::new(),
             offsets: HashMap::new(),
             wall: 0,
         };
@@ -136,12 +154,25 @@ impl TopologyTestDriver {
         value: Option<Bytes>,
         timestamp_ms: i64,
     ) -> Result<()> {
-        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp_ms, Default::default())]);
+        self.pipe_with_headers(topic, key, value, timestamp_ms, Headers::new())
+    }
+
+    /// [`pipe_raw`](Self::pipe_raw) with headers.
+    pub(crate) fn pipe_with_headers(
+        &self,
+        topic: &str,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+        timestamp_ms: i64,
+        headers: Headers,
+    ) -> Result<()> {
+        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp_ms, headers)]);
         let mut inner = self.inner.borrow_mut();
         while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
             if let Some(store) = inner.globals.get(&topic) {
-                if let Some(key) = &key {
-                    store.restore(key, value.as_deref())?;
+                match &key {
+                    Some(key) => store.restore(key, value.as_deref(), timestamp)?,
+                    None => count_null_skip(Null::Key),
                 }
                 continue;
             }
@@ -209,13 +240,7 @@ impl TopologyTestDriver {
         keys: impl Serde<K>,
         values: impl Serde<V>,
     ) -> TestInputTopic<K, V> {
-        TestInputTopic {
-            driver: self.clone(),
-            topic: topic.to_owned(),
-            keys: Arc::new(keys),
-            values: Arc::new(values),
-            time: 0,
-        }
+        TestInputTopic::new(self.clone(), topic, Arc::new(keys), Arc::new(values))
     }
 
     /// A typed output topic.
@@ -225,22 +250,33 @@ impl TopologyTestDriver {
         keys: impl Serde<K>,
         values: impl Serde<V>,
     ) -> TestOutputTopic<K, V> {
-        TestOutputTopic {
-            driver: self.clone(),
-            topic: topic.to_owned(),
-            keys: Arc::new(keys),
-            values: Arc::new(values),
-        }
+        TestOutputTopic::new(self.clone(), topic, Arc::new(keys), Arc::new(values))
     }
 
     /// The raw records written to `topic` and not read yet.
     pub fn read_raw(&self, topic: &str) -> Vec<ProducerRecord> {
-        self.inner
-            .borrow_mut()
+        let mut inner = self.inner.borrow_mut();
+        let records: Vec<ProducerRecord> = inner
             .outputs
             .get_mut(topic)
             .map(|q| q.drain(..).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        *inner.read.entry(topic.to_owned()).or_insert(0) += records.len() as i64;
+        records
+    }
+
+    /// The next record written to `topic` and not read yet, with its offset.
+    pub(crate) fn read_next(&self, topic: &str) -> Option<(i64, ProducerRecord)> {
+        let mut inner = self.inner.borrow_mut();
+        let record = inner.outputs.get_mut(topic)?.pop_front()?;
+        let read = inner.read.entry(topic.to_owned()).or_insert(0);
+        *read += 1;
+        Some((*read - 1, record))
+    }
+
+    /// How many records were written to `topic` and not read yet.
+    pub(crate) fn unread(&self, topic: &str) -> usize {
+        self.inner.borrow().outputs.get(topic).map_or(0, VecDeque::len)
     }
 
     /// The store of `handle`, to read or change it between records. A handle of
@@ -254,6 +290,22 @@ impl TopologyTestDriver {
             .ok_or_else(|| Error::NoSuchStore(handle.label()))
     }
 
+    /// The store of `handle` with each value's timestamp (Kafka's
+    /// `getTimestampedKeyValueStore`): the stores of tables and aggregations, and
+    /// processor API stores declared with
+    /// [`Materialized::timestamped`](crate::Materialized::timestamped).
+    pub fn timestamped_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<TimestampedKeyValueStore<K, V>> {
+        let inner = self.inner.borrow();
+        handle
+            .name()
+            .and_then(|name| inner.task_store(name))
+            .and_then(|store| store.open_timestamped(handle))
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))?
+    }
+
     /// The entries of store `name` as bytes, in key order: a read of any store
     /// without its types, for tools and golden-file comparisons.
     pub fn raw_store(&self, name: &str) -> Result<Vec<(Bytes, Bytes)>> {
@@ -262,6 +314,22 @@ impl TopologyTestDriver {
             .task_store(name)
             .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
         store.state.range(Bound::Unbounded, Bound::Unbounded)
+    }
+
+    /// [`raw_store`](Self::raw_store) with each value's timestamp, `None` in a store
+    /// that keeps no timestamps.
+    pub fn raw_store_with_timestamps(&self, name: &str) -> Result<Vec<(Bytes, Bytes, Option<i64>)>> {
+        let inner = self.inner.borrow();
+        let store = inner
+            .task_store(name)
+            .ok_or_else(|| Error::NoSuchStore(name.to_owned()))?;
+        let timestamped = store.state.timestamped();
+        Ok(store
+            .state
+            .range_stamped(Bound::Unbounded, Bound::Unbounded)?
+            .into_iter()
+            .map(|(k, s)| (k, s.value, timestamped.then_some(s.timestamp)))
+            .collect())
     }
 }
 
@@ -296,104 +364,5 @@ impl std::fmt::Debug for TopologyTestDriver {
             Err(_) => debug.field("state", &"(processing)"),
         };
         debug.finish()
-    }
-}
-
-/// A topic records are piped into, with their serdes.
-pub struct TestInputTopic<K, V> {
-    driver: TopologyTestDriver,
-    topic: String,
-    keys: SerdeRef<K>,
-    values: SerdeRef<V>,
-    time: i64,
-}
-
-impl<K: 'static, V: 'static> TestInputTopic<K, V> {
-    /// Pipes a record with the topic's current time (which does not advance).
-    pub fn pipe_input(&self, key: K, value: V) -> Result<()> {
-        self.pipe_input_at(key, value, self.time)
-    }
-
-    /// Pipes a record with timestamp `timestamp_ms` (epoch milliseconds).
-    pub fn pipe_input_at(&self, key: K, value: V, timestamp_ms: i64) -> Result<()> {
-        let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
-        let v = self
-            .values
-            .serialize(&self.topic, &value)
-            .map_err(|e| self.fail(e))?;
-        self.driver.pipe_raw(&self.topic, k, v, timestamp_ms)
-    }
-
-    /// Pipes a tombstone (null value) for `key` with timestamp `timestamp_ms` (epoch
-    /// milliseconds).
-    pub fn pipe_tombstone(&self, key: K, timestamp_ms: i64) -> Result<()> {
-        let k = self.keys.serialize(&self.topic, &key).map_err(|e| self.fail(e))?;
-        self.driver.pipe_raw(&self.topic, k, None, timestamp_ms)
-    }
-
-    /// Sets the timestamp (epoch milliseconds) of records piped without one.
-    pub fn set_time(&mut self, timestamp_ms: i64) {
-        self.time = timestamp_ms;
-    }
-
-    fn fail(&self, source: SerdeError) -> Error {
-        Error::Serialize {
-            topic: self.topic.clone(),
-            source,
-        }
-    }
-}
-
-impl<K, V> std::fmt::Debug for TestInputTopic<K, V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestInputTopic")
-            .field("topic", &self.topic)
-            .field("time_ms", &self.time)
-            .finish()
-    }
-}
-
-/// A topic the topology writes to, read with its serdes.
-pub struct TestOutputTopic<K, V> {
-    driver: TopologyTestDriver,
-    topic: String,
-    keys: SerdeRef<K>,
-    values: SerdeRef<V>,
-}
-
-impl<K: 'static, V: 'static> TestOutputTopic<K, V> {
-    /// The records written since the last read, as (key, value).
-    pub fn read_key_values(&self) -> Result<Vec<(K, V)>> {
-        self.driver
-            .read_raw(&self.topic)
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let fail = |part, source| Error::Deserialize {
-                    topic: self.topic.clone(),
-                    partition: 0,
-                    offset: i as i64,
-                    part,
-                    source,
-                };
-                let k = self
-                    .keys
-                    .deserialize(&self.topic, r.key.as_deref())
-                    .map_err(|e| fail("key", e))?;
-                let v = self
-                    .values
-                    .deserialize(&self.topic, r.value.as_deref())
-                    .map_err(|e| fail("value", e))?;
-                Ok((k, v))
-            })
-            .collect()
-    }
-}
-
-impl<K, V> std::fmt::Debug for TestOutputTopic<K, V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestOutputTopic")
-            .field("topic", &self.topic)
-            .finish()
     }
 }

@@ -16,6 +16,8 @@ mod differential {
     pub mod catalogue;
     pub mod joins;
     pub mod naming;
+    pub mod nulls;
+    pub mod old_values;
     pub mod operators;
     pub mod outcome;
     pub mod stateless;

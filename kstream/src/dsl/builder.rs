@@ -10,7 +10,7 @@ use super::ktable::{self, KTable};
 use super::options::Consumed;
 use crate::error::Result;
 use crate::graph::{Graph, TopicName, TopologyDescription};
-use crate::store::{Materialized, StoreHandle, StoreSpec};
+use crate::store::{Materialized, StoreHandle};
 
 /// Builds a topology with the DSL.
 ///
@@ -71,7 +71,8 @@ impl StreamsBuilder {
     }
 
     /// A table of the latest value per key of `topic` (a null value deletes the key),
-    /// materialized in a store.
+    /// materialized in the store of `materialized` (named or not, its handle queries
+    /// it). A record without a key is skipped and counted.
     pub fn table<K, V>(
         &self,
         topic: &str,
@@ -82,7 +83,39 @@ impl StreamsBuilder {
         K: Clone + 'static,
         V: Clone + 'static,
     {
-        ktable::source(&self.dsl, topic, consumed, materialized)
+        ktable::source(&self.dsl, topic, consumed, Some(materialized))
+    }
+
+    /// A table of the latest value per key of `topic`, as [`table`](Self::table), but
+    /// with no store of its own unless an operation needs one (Kafka Streams'
+    /// `table(topic, consumed)`): a join with it, or a [`KTable::group_by`] of it or
+    /// of a table derived from it row by row (`filter`, `map_values`). Then the source
+    /// is stored under a name the builder chooses (`<topic>-STATE-STORE-<n>`), with the
+    /// serdes of `consumed`, and [`KTable::store_handle`] still gives `None`.
+    ///
+    /// Without a store the table cannot tell an update from an insert: every record
+    /// is passed on as it comes, a tombstone for a key it never had too, and a
+    /// `filter` over it forwards a deletion for every update it rejects.
+    ///
+    /// ```
+    /// use kstream::prelude::*;
+    /// let builder = StreamsBuilder::new();
+    /// let prices = builder.table_unmaterialized("prices", Consumed::with(StringSerde, StringSerde));
+    /// prices
+    ///     .filter(|_, price| price.starts_with('1'))
+    ///     .to_stream()
+    ///     .to("cheap", Produced::with(StringSerde, OptionSerde(StringSerde)));
+    /// assert!(prices.store_handle().is_none());
+    /// let topology = builder.build()?;
+    /// assert!(!topology.describe().to_string().contains("STATE-STORE"));
+    /// # Ok::<(), kstream::Error>(())
+    /// ```
+    pub fn table_unmaterialized<K, V>(&self, topic: &str, consumed: Consumed<K, V>) -> KTable<'_, K, V>
+    where
+        K: Clone + 'static,
+        V: Clone + 'static,
+    {
+        ktable::source(&self.dsl, topic, consumed, None)
     }
 
     /// A table of every partition of `topic`, replicated to every instance (a
@@ -103,8 +136,7 @@ impl StreamsBuilder {
         &self,
         materialized: Materialized<K, V>,
     ) -> StoreHandle<K, V> {
-        let name = (materialized.name.clone()).unwrap_or_else(|| self.dsl.fresh("KSTREAM-STATE-STORE"));
-        self.dsl.declare_store(StoreSpec::of(&name, &materialized));
+        self.dsl.user_store(&materialized, "KSTREAM-STATE-STORE");
         materialized.handle()
     }
 

@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
+use super::nulls::{NullKeyRoutes, SerdesByType, TypeNulls};
 use super::ops::{
     Change, Materialize, Partitioner, PassThrough, SinkNode, SinkTopic, SourceNode, StepNode, StoreSlot,
     TopicNameExtractor,
@@ -17,7 +19,7 @@ use crate::graph::{
 };
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::serdes::SerdeRef;
-use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec};
+use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec, ValueLayout};
 
 /// The graph a [`StreamsBuilder`](super::StreamsBuilder) owns while streams and tables
 /// are added to it. Handles borrow it; problems found while building are kept and
@@ -26,6 +28,12 @@ use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec};
 pub(crate) struct Dsl {
     graph: RefCell<Graph>,
     problems: RefCell<Vec<String>>,
+    /// Every serde given so far, by type: how joins tell a null key or value.
+    serdes: RefCell<SerdesByType>,
+    /// The same, once the topology is built (node factories resolve their checks here).
+    built_serdes: Arc<OnceLock<SerdesByType>>,
+    /// Which repartitions pass null keys on to a left join.
+    null_key_routes: RefCell<NullKeyRoutes>,
     /// The source of each repartition made so far, by the node it repartitions and the
     /// topic: a stream repartitioned twice through one topic (two aggregations of a
     /// grouped stream named by `Grouped`) is written and read once, as in Kafka Streams.
@@ -45,6 +53,15 @@ pub(crate) struct RepartitionSpec<K, V> {
     pub(crate) values: SerdeRef<V>,
     pub(crate) partitioner: Option<Partitioner<K, V>>,
     pub(crate) partitions: Option<i32>,
+}
+
+/// How a sink writes: its serdes and partitioner, and for a repartition topic's sink
+/// whether it passes records with a null key on (else it drops them).
+struct SinkWriter<K, V> {
+    keys: SerdeRef<K>,
+    values: SerdeRef<V>,
+    partitioner: Option<Partitioner<K, V>>,
+    null_keys: Option<Arc<AtomicBool>>,
 }
 
 /// The nodes of a repartition: the processor in front of the sink (Kafka Streams' filter
@@ -79,6 +96,23 @@ impl Dsl {
     /// Records a problem: `build` fails with the first one.
     pub(crate) fn fail(&self, problem: String) {
         self.problems.borrow_mut().push(problem);
+    }
+
+    /// Learns a serde of `T`: a join tells a null `T` by every serde of `T` the topology
+    /// is given.
+    pub(crate) fn learn<T: 'static>(&self, serde: &SerdeRef<T>) {
+        self.serdes.borrow_mut().add(serde);
+    }
+
+    /// The null check of `T` by the topology's serdes, resolved once it is built.
+    pub(crate) fn nulls<T: 'static>(&self) -> TypeNulls<T> {
+        TypeNulls::new(self.built_serdes.clone())
+    }
+
+    /// Node `id` takes records with a null key (a left join): the repartitions upstream
+    /// of it pass them on instead of dropping them.
+    pub(crate) fn takes_null_keys(&self, id: usize) {
+        self.null_key_routes.borrow_mut().add_taker(id);
     }
 
     /// A fresh name in Kafka Streams' style (`KSTREAM-FILTER-0000000003`): the
@@ -303,14 +337,44 @@ impl Dsl {
         values: SerdeRef<V>,
         extractor: Option<TimestampExtractor>,
     ) -> usize {
+        self.source_node(name, topics, keys, values, extractor, false)
+    }
+
+    /// Adds the source of a table's `topics`: it skips records without a key, before
+    /// reading them, as Kafka Streams' table sources do.
+    pub(crate) fn table_source<K: Clone + 'static, V: Clone + 'static>(
+        &self,
+        name: String,
+        topics: Vec<TopicName>,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        extractor: Option<TimestampExtractor>,
+    ) -> usize {
+        self.source_node(name, topics, keys, values, extractor, true)
+    }
+
+    fn source_node<K: Clone + 'static, V: Clone + 'static>(
+        &self,
+        name: String,
+        topics: Vec<TopicName>,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        extractor: Option<TimestampExtractor>,
+        skip_null_keys: bool,
+    ) -> usize {
         self.check_read_once(&topics);
+        self.learn(&keys);
+        self.learn(&values);
         let registered = topics.clone();
+        let source_name = name.clone();
         let factory = move |inst: &mut Instantiation<'_>, id: usize| -> Result<Erased> {
             let out = inst.children::<K, V>(id)?;
             let source: Rc<RefCell<dyn RawSource>> = Rc::new(RefCell::new(SourceNode {
+                name: source_name.clone(),
                 keys: keys.clone(),
                 values: values.clone(),
                 extractor: extractor.clone(),
+                skip_null_keys,
                 out,
             }));
             inst.register_source(&registered, source);
@@ -358,6 +422,31 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
+        let writer = SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys: None,
+        };
+        self.sink_node(name, parent, target, writer)
+    }
+
+    /// Adds a sink writing where `target` says, as `writer` says.
+    fn sink_node<K: 'static, V: 'static>(
+        &self,
+        name: String,
+        parent: usize,
+        target: SinkTarget<K, V>,
+        writer: SinkWriter<K, V>,
+    ) -> usize {
+        let SinkWriter {
+            keys,
+            values,
+            partitioner,
+            null_keys,
+        } = writer;
+        self.learn(&keys);
+        self.learn(&values);
         let kind = NodeKind::Sink(match &target {
             SinkTarget::Topic(t) => Some(t.clone()),
             SinkTarget::Extractor(_) => None,
@@ -372,10 +461,12 @@ impl Dsl {
                 },
             };
             let node: NodeRef<K, V> = Rc::new(RefCell::new(SinkNode {
+                name: sink.to_string(),
                 topic,
                 keys: keys.clone(),
                 values: values.clone(),
                 partitioner: partitioner.clone(),
+                null_keys: null_keys.clone(),
             }));
             Ok(Box::new(node))
         };
@@ -386,7 +477,8 @@ impl Dsl {
     /// node, when it has one) and reads it back: returns the source reading it. A
     /// `shared` repartition of `parent` through a topic it was repartitioned through
     /// already is that one (as Kafka Streams reuses the repartition of a grouped stream
-    /// for its next aggregation); an explicit `repartition` is never shared.
+    /// for its next aggregation); an explicit `repartition` is never shared. The sink
+    /// drops records with a null key unless a left join downstream takes them.
     pub(crate) fn repartition<K: Clone + 'static, V: Clone + 'static>(
         &self,
         parent: usize,
@@ -409,26 +501,49 @@ impl Dsl {
             Some(filter) => self.pass_through::<K, V>(filter, vec![parent]),
             None => parent,
         };
-        self.sink(
-            sink,
-            into_sink,
-            SinkTarget::Topic(topic.clone()),
-            spec.keys.clone(),
-            spec.values.clone(),
-            spec.partitioner,
-        );
+        // The flag is settled by `finish`, once every node downstream is known.
+        let passes_null_keys = Arc::new(AtomicBool::new(false));
+        let writer = SinkWriter {
+            keys: spec.keys.clone(),
+            values: spec.values.clone(),
+            partitioner: spec.partitioner,
+            null_keys: Some(passes_null_keys.clone()),
+        };
+        let sink = self.sink_node(sink, into_sink, SinkTarget::Topic(topic.clone()), writer);
         let source = self.source(source, vec![topic], spec.keys, spec.values, None);
+        self.null_key_routes
+            .borrow_mut()
+            .add_route(sink, source, passes_null_keys);
         if shared {
             self.repartitions.borrow_mut().insert(reuse, source);
         }
         source
     }
 
-    /// Declares a store; its name comes from `m`, or is a fresh one after `prefix`
-    /// (`<prefix>-STATE-STORE-0000000004`).
+    /// Declares the timestamped store of a DSL operation; its name comes from `m`, or
+    /// is a fresh one after `prefix` (`<prefix>-STATE-STORE-0000000004`).
     pub(crate) fn store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
         let name = m.name.clone().unwrap_or_else(|| self.store_name(prefix));
-        self.declare_store(StoreSpec::of(&name, m))
+        self.store_named(&name, m)
+    }
+
+    /// Declares the timestamped store of a DSL operation under `name`.
+    pub(crate) fn store_named<K: 'static, V: 'static>(&self, name: &str, m: &Materialized<K, V>) -> String {
+        self.learn(&m.keys);
+        self.learn(&m.values);
+        self.declare_store(StoreSpec::of(name, m, ValueLayout::Timestamped))
+    }
+
+    /// Declares a processor API store, timestamped when `m` asks for it; its name comes
+    /// from `m`, or is a fresh one after `prefix`.
+    pub(crate) fn user_store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
+        let name = m.name.clone().unwrap_or_else(|| self.fresh(prefix));
+        let layout = if m.timestamped {
+            ValueLayout::Timestamped
+        } else {
+            ValueLayout::Plain
+        };
+        self.declare_store(StoreSpec::of(&name, m, layout))
     }
 
     /// Declares a store as `spec` says, and returns its name.
@@ -440,6 +555,15 @@ impl Dsl {
             self.graph.borrow_mut().stores.insert(name.clone(), spec);
         }
         name
+    }
+
+    /// Declares a store as `spec` says and connects it to node `id`, added before
+    /// without it (a table source stored once something needs its store).
+    pub(crate) fn connect_store(&self, id: usize, spec: StoreSpec) {
+        let name = self.declare_store(spec);
+        if let Some(node) = self.graph.borrow_mut().nodes.get_mut(id) {
+            node.stores.push(name);
+        }
     }
 
     /// Whether a store `name` was declared.
@@ -510,6 +634,9 @@ impl Dsl {
         if graph.nodes.is_empty() {
             return Err(Error::Topology("the topology has no source".into()));
         }
+        self.null_key_routes.into_inner().settle(&graph);
+        // Set once: this is the only place, and `finish` takes the builder.
+        let _ = self.built_serdes.set(self.serdes.into_inner());
         Ok(graph)
     }
 }

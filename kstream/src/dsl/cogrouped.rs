@@ -8,9 +8,10 @@ use std::sync::Arc;
 use super::building::Dsl;
 use super::grouped_stream::KGroupedStream;
 use super::ktable::KTable;
+use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{Aggregate, AggregateStep, Change, StoreSlot, TableAggregator};
 use super::options::Named;
-use crate::store::{Materialized, StoreSpec};
+use crate::store::Materialized;
 
 /// An input of a cogroup: a grouped stream with its aggregator, its value type erased.
 trait CogroupInput<K, A> {
@@ -50,11 +51,17 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> CogroupInput<K,
         let step: AggregateStep<K, V, A> =
             Arc::new(move |k, v, old: Option<A>| aggregator(k, v, old.unwrap_or_else(|| init())));
         let slot = (store.to_owned(), name.clone());
+        // A record with a null key or value is skipped, as by every stream aggregation.
+        let (keys, values) = (
+            NullCheck::of(&self.grouped.keys),
+            NullCheck::of(&self.grouped.values),
+        );
         self.grouped.stream.dsl.operator::<K, V, K, Change<A>, _>(
             name,
             vec![parent],
             vec![store.to_owned()],
             move |out| Aggregate {
+                nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
                 store: StoreSlot::new(&slot.0, &slot.1),
                 step: step.clone(),
                 out,
@@ -167,7 +174,7 @@ impl<'b, K: Clone + 'static, A: Clone + 'static> CogroupedKStream<'b, K, A> {
         // As Kafka Streams: every input's repartition first, then the aggregating
         // processors, then the merge.
         let parents: Vec<usize> = self.inputs.iter().map(|i| i.partitioned(&store)).collect();
-        let store = dsl.declare_store(StoreSpec::of(&store, &m));
+        let store = dsl.store_named(&store, &m);
         let named = named.map(Named::into_string);
         let init: Arc<dyn Fn() -> A + Send + Sync> = Arc::new(init);
         let aggregates: Vec<usize> = self

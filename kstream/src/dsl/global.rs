@@ -53,6 +53,8 @@ pub(crate) fn global_table<'b, K: 'static, V: 'static>(
     // Kafka Streams' names: `<Consumed name>-source` and `<Consumed name>`, or fresh ones.
     let source = dsl.suffixed(consumed.name.as_deref(), "-source", "KSTREAM-SOURCE");
     let processor = dsl.name(consumed.name.clone(), "KTABLE-SOURCE");
+    dsl.learn(&consumed.keys.serde);
+    dsl.learn(&consumed.values.serde);
     let (spec, handle) = StoreSpec::global(&name, consumed.keys.serde, consumed.values.serde);
     let declared = !dsl.has_store(&spec.name);
     let name = dsl.declare_store(spec);

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use super::cogrouped::CogroupedKStream;
 use super::kstream::KStream;
 use super::ktable::KTable;
+use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{Aggregate, AggregateStep, Change, StoreSlot};
 use super::options::{Grouped, Named};
 use crate::serdes::SerdeRef;
-use crate::store::{Materialized, StoreSpec};
+use crate::store::Materialized;
 
 /// A stream grouped by its key (records with equal keys are in one task). When the
 /// key was changed, each aggregation repartitions the stream first, through
@@ -169,12 +170,14 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
         let store = m.name.clone().unwrap_or_else(|| dsl.store_name(prefix));
         let name = self.stream.name_of(named, prefix);
         let input = self.partitioned(&store);
-        let store = dsl.declare_store(StoreSpec::of(&store, &m));
+        let store = dsl.store_named(&store, &m);
         let step: AggregateStep<K, V, A> = Arc::new(step);
+        let (keys, values) = (NullCheck::of(&self.keys), NullCheck::of(&self.values));
         let slot = (store.clone(), name.clone());
         let node =
             dsl.operator::<K, V, K, Change<A>, _>(name, vec![input.node], vec![store.clone()], move |out| {
                 Aggregate {
+                    nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
                     store: StoreSlot::new(&slot.0, &slot.1),
                     step: step.clone(),
                     out,

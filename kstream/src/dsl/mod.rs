@@ -9,6 +9,7 @@ mod grouped_stream;
 mod grouped_table;
 mod kstream;
 mod ktable;
+mod nulls;
 mod ops;
 mod options;
 

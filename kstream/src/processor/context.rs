@@ -12,7 +12,7 @@ use super::Fanout;
 use crate::config::{ErrorHandler, RecordHandling};
 use crate::error::{Error, Result};
 use crate::serdes::retry::UnavailableRetry;
-use crate::store::{ErasedHandle, KeyValueStore, StateStore, StoreHandle, StoreId};
+use crate::store::{ErasedHandle, KeyValueStore, StateStore, StoreHandle, StoreId, TimestampedKeyValueStore};
 
 /// When a punctuation fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,6 +59,17 @@ impl TaskStore {
     ) -> Option<KeyValueStore<K, V>> {
         (self.id == handle.id)
             .then(|| KeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone()))
+    }
+
+    /// The timestamped view of the store opened through `handle`, if `handle` is one
+    /// of this store: an error when the store keeps no timestamps.
+    pub(crate) fn open_timestamped<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<Result<TimestampedKeyValueStore<K, V>>> {
+        (self.id == handle.id).then(|| {
+            TimestampedKeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone())
+        })
     }
 }
 
@@ -160,25 +171,39 @@ impl TaskCtx {
         Ok(n)
     }
 
-    /// The store `name` for one of the topology's own nodes, `asker`, which knows the
-    /// store's types: a store missing, or holding other types, is a topology the
-    /// builder should not have accepted.
-    pub(crate) fn store<K: 'static, V: 'static>(
+    /// The timestamped store `name` for one of the topology's own nodes, `asker`, which
+    /// knows the store's types: a store missing, or holding other types, is a topology
+    /// the builder should not have accepted.
+    pub(crate) fn timestamped_store<K: 'static, V: 'static>(
         &self,
         name: &str,
         asker: &str,
-    ) -> Result<KeyValueStore<K, V>> {
-        let unknown = || Error::UnknownStore {
-            store: name.to_owned(),
-            processor: asker.to_owned(),
-        };
-        let store = self.stores.get(name).ok_or_else(unknown)?;
+    ) -> Result<TimestampedKeyValueStore<K, V>> {
+        let (store, handle) = self.declared::<K, V>(name, asker)?;
+        store
+            .open_timestamped(&handle)
+            .ok_or_else(|| unknown_store(name, asker))?
+    }
+
+    fn declared<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        asker: &str,
+    ) -> Result<(&TaskStore, StoreHandle<K, V>)> {
+        let store = self.stores.get(name).ok_or_else(|| unknown_store(name, asker))?;
         let handle = StoreHandle::<K, V>::of(&store.handle).ok_or_else(|| {
             Error::Topology(format!(
                 "node `{asker}` reads store `{name}` with other key/value types than it holds"
             ))
         })?;
-        store.open(&handle).ok_or_else(unknown)
+        Ok((store, handle))
+    }
+}
+
+fn unknown_store(name: &str, asker: &str) -> Error {
+    Error::UnknownStore {
+        store: name.to_owned(),
+        processor: asker.to_owned(),
     }
 }
 
@@ -250,10 +275,7 @@ impl<KOut: Clone, VOut: Clone> ProcessorContext<'_, KOut, VOut> {
 
     /// Sends a record with another timestamp (epoch milliseconds).
     pub fn forward_with_timestamp(&mut self, key: KOut, value: VOut, timestamp_ms: i64) -> Result<()> {
-        let saved = std::mem::replace(&mut self.task.meta.timestamp, timestamp_ms);
-        let result = self.children.forward(self.task, key, value);
-        self.task.meta.timestamp = saved;
-        result
+        self.children.forward_at(self.task, timestamp_ms, key, value)
     }
 }
 
@@ -277,19 +299,33 @@ impl<KOut, VOut> ProcessorContext<'_, KOut, VOut> {
     /// [`KStream::process`](crate::KStream::process)'s stores). Any other store, or a
     /// store of another topology, is [`Error::UnknownStore`].
     pub fn store<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Result<KeyValueStore<K, V>> {
-        let unknown = || Error::UnknownStore {
-            store: handle.label(),
-            processor: self.name.to_owned(),
-        };
+        self.connected(handle)?
+            .open(handle)
+            .ok_or_else(|| unknown_store(&handle.label(), self.name))
+    }
+
+    /// The store of `handle` with each value's timestamp: a store declared with
+    /// [`Materialized::timestamped`](crate::Materialized::timestamped), connected to
+    /// this processor as for [`store`](Self::store). A store without timestamps is
+    /// [`Error::Store`] with [`StoreError::NotTimestamped`](crate::store::StoreError::NotTimestamped).
+    pub fn timestamped_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<TimestampedKeyValueStore<K, V>> {
+        self.connected(handle)?
+            .open_timestamped(handle)
+            .ok_or_else(|| unknown_store(&handle.label(), self.name))?
+    }
+
+    /// The task's instance of the store of `handle`, if it is connected to this
+    /// processor.
+    fn connected<K, V>(&self, handle: &StoreHandle<K, V>) -> Result<&TaskStore> {
+        let unknown = || unknown_store(&handle.label(), self.name);
         let name = handle.name().ok_or_else(unknown)?;
         if !self.stores.iter().any(|s| s == name) {
             return Err(unknown());
         }
-        self.task
-            .stores
-            .get(name)
-            .and_then(|store| store.open(handle))
-            .ok_or_else(unknown)
+        self.task.stores.get(name).ok_or_else(unknown)
     }
 
     /// Asks for [`Processor::punctuate`](super::Processor::punctuate) every `interval`

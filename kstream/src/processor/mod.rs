@@ -6,11 +6,13 @@
 mod context;
 mod fixed_key;
 mod node;
+mod skipped;
 
 pub(crate) use context::{Failed, RecordMeta, TaskCtx, TaskStore};
 pub use context::{ProcessorContext, PunctuationType, RecordContext};
 pub use fixed_key::{FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord};
 pub(crate) use node::{Fanout, Node, NodeRef};
+pub(crate) use skipped::{Null, count_null_skip};
 
 use crate::error::Error;
 

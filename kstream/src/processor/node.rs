@@ -36,4 +36,13 @@ impl<K: Clone, V: Clone> Fanout<K, V> {
         }
         last.borrow_mut().process(ctx, key, value)
     }
+
+    /// Sends a record stamped with `timestamp` (the current record's timestamp is
+    /// restored afterwards).
+    pub(crate) fn forward_at(&self, ctx: &mut TaskCtx, timestamp: i64, key: K, value: V) -> Result<()> {
+        let saved = std::mem::replace(&mut ctx.meta.timestamp, timestamp);
+        let result = self.forward(ctx, key, value);
+        ctx.meta.timestamp = saved;
+        result
+    }
 }

@@ -12,6 +12,7 @@ use streamlog::{Offset, TopicPartition};
 use super::shared::Shared;
 use super::task::Task;
 use crate::error::Result;
+use crate::store::NO_TIMESTAMP;
 
 /// How long restoring one store may take: past it, a fetch that brings nothing fails
 /// the restore.
@@ -61,7 +62,11 @@ impl ChangelogReader {
                 let batch = restorer.poll(Duration::from_millis(200))?;
                 for r in &batch {
                     if let Some(key) = &r.key {
-                        store.restore(key, r.value.as_deref())?;
+                        store.restore(
+                            key,
+                            r.value.as_deref(),
+                            r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
+                        )?;
                     }
                     position = r.offset + 1;
                 }

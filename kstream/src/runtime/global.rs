@@ -11,7 +11,8 @@ use streamlog::{Consumer, TopicPartition};
 use super::shared::Shared;
 use super::thread::{ExitGuard, on_thread_failure};
 use crate::error::{Error, Result};
-use crate::store::StateStore;
+use crate::processor::{Null, count_null_skip};
+use crate::store::{NO_TIMESTAMP, StateStore};
 
 /// How long the bootstrap may take.
 const BOOTSTRAP_TIMEOUT_MS: i64 = 120_000;
@@ -68,8 +69,14 @@ impl GlobalThread {
             let Some((_, store)) = self.stores.iter().find(|(t, _)| **t == *r.topic) else {
                 continue;
             };
-            if let Some(key) = &r.key {
-                store.restore(key, r.value.as_deref())?;
+            // A global table skips a record without a key, as a table source does.
+            match &r.key {
+                Some(key) => store.restore(
+                    key,
+                    r.value.as_deref(),
+                    r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
+                )?,
+                None => count_null_skip(Null::Key),
             }
         }
         Ok(())

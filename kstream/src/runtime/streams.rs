@@ -21,7 +21,10 @@ use crate::config::StreamsConfig;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::graph::TopicName;
-use crate::store::{InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, StateStore, StoreHandle};
+use crate::store::{
+    InMemoryBackend, KeyValueStore, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore, StateStore,
+    StoreHandle, TimestampedKeyValueStore, ValueLayout,
+};
 
 /// A running topology: `N` stream threads in one consumer group (`application.id`),
 /// one task per partition of each sub-topology, stores restored from their changelogs.
@@ -141,7 +144,12 @@ impl KafkaStreams {
         let mut registry: StoreRegistry = HashMap::new();
         for (topic, store) in &graph.globals {
             admin.partition_count(topic)?;
-            let s = Arc::new(StateStore::new(store, Box::new(InMemoryBackend::default()), None));
+            let s = Arc::new(StateStore::new(
+                store,
+                Box::new(InMemoryBackend::default()),
+                None,
+                ValueLayout::Timestamped,
+            ));
             let everywhere = TaskId {
                 subtopology: usize::MAX,
                 partition: -1,
@@ -249,23 +257,43 @@ impl KafkaStreams {
         &self,
         handle: &StoreHandle<K, V>,
     ) -> Result<ReadOnlyKeyValueStore<K, V>> {
+        let (name, instances) = self.instances(handle)?;
+        let parts = instances
+            .into_iter()
+            .map(|s| KeyValueStore::new(s, handle.keys.clone(), handle.values.clone()))
+            .collect();
+        Ok(ReadOnlyKeyValueStore::new(&name, parts))
+    }
+
+    /// [`store`](Self::store) with each value's timestamp: the stores of tables and
+    /// aggregations, and processor API stores declared with
+    /// [`Materialized::timestamped`](crate::Materialized::timestamped).
+    pub fn timestamped_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<ReadOnlyTimestampedKeyValueStore<K, V>> {
+        let (name, instances) = self.instances(handle)?;
+        let parts = instances
+            .into_iter()
+            .map(|s| TimestampedKeyValueStore::new(s, handle.keys.clone(), handle.values.clone()))
+            .collect::<Result<_>>()?;
+        Ok(ReadOnlyTimestampedKeyValueStore::new(&name, parts))
+    }
+
+    /// The name of the store of `handle` and its local instances.
+    fn instances<K, V>(&self, handle: &StoreHandle<K, V>) -> Result<(String, Vec<Arc<StateStore>>)> {
         let name = handle
             .name()
             .filter(|name| (self.shared.topology.graph.stores.get(*name)).is_some_and(|spec| spec.is(handle)))
             .ok_or_else(|| Error::NoSuchStore(handle.label()))?;
-        let parts = self
+        let instances = self
             .shared
             .stores
             .read()
             .get(name)
-            .map(|instances| {
-                instances
-                    .iter()
-                    .map(|(_, s)| KeyValueStore::new(s.clone(), handle.keys.clone(), handle.values.clone()))
-                    .collect()
-            })
+            .map(|instances| instances.iter().map(|(_, s)| s.clone()).collect())
             .unwrap_or_default();
-        Ok(ReadOnlyKeyValueStore::new(name, parts))
+        Ok((name.to_owned(), instances))
     }
 
     /// The entries of the local instances of store `name` as bytes, in key order: a

@@ -84,7 +84,7 @@ impl Task {
             let changelog = spec
                 .logged
                 .then(|| (Arc::from(changelog_topic(application_id, &name)), id.partition));
-            let store = Arc::new(StateStore::new(&name, backend(spec, id)?, changelog));
+            let store = Arc::new(StateStore::new(&name, backend(spec, id)?, changelog, spec.layout));
             ctx.stores.insert(name.clone(), spec.task_store(store.clone()));
             stores.push(store);
         }

@@ -375,7 +375,12 @@ fn open_backend(
                     },
                 })?;
             }
-            Ok(Box::new(crate::store::RocksDbBackend::open(&spec.name, &dir)?))
+            let mut backend = crate::store::RocksDbBackend::open(&spec.name, &dir)?;
+            let rewritten = crate::store::prepare_format(&spec.name, &mut backend, &dir, spec.layout)?;
+            if rewritten > 0 {
+                tracing::info!(store = %spec.name, task = %task, values = rewritten, "converted the store's values to this release's layout");
+            }
+            Ok(Box::new(backend))
         }
     }
 }

@@ -50,6 +50,16 @@ pub trait Serde<T>: Send + Sync + 'static {
         let _ = topic;
         Ok(())
     }
+    /// Whether `value` is Kafka's null: what this serde writes as no bytes (no key, a
+    /// tombstone). The operations that Kafka Streams makes skip a record with a null
+    /// key or value (aggregations, joins, table sources, repartitions) ask it without
+    /// serializing. The default: no value is null. [`OptionSerde`] answers `None`,
+    /// [`UnitSerde`] every value; a serde of its own that writes some values as null
+    /// says which here.
+    fn is_null(&self, value: &T) -> bool {
+        let _ = value;
+        false
+    }
 }
 
 /// A shared serde.
@@ -133,6 +143,9 @@ impl Serde<()> for UnitSerde {
     fn deserialize(&self, _: &str, _: Option<&[u8]>) -> SerdeResult<()> {
         Ok(())
     }
+    fn is_null(&self, _: &()) -> bool {
+        true
+    }
 }
 
 /// Any serde type as JSON.
@@ -198,6 +211,9 @@ impl<T, S: Serde<T>> Serde<Option<T>> for OptionSerde<S> {
     }
     fn prepare(&self, topic: &str) -> SerdeResult<()> {
         self.0.prepare(topic)
+    }
+    fn is_null(&self, value: &Option<T>) -> bool {
+        value.as_ref().is_none_or(|v| self.0.is_null(v))
     }
 }
 
@@ -315,5 +331,26 @@ mod tests {
         assert_eq!(opt.serialize("t", &None).unwrap(), None);
         assert_eq!(UnitSerde.serialize("t", &()).unwrap(), None);
         assert_eq!(UnitSerde.deserialize("t", Some(b"anything")).unwrap(), ());
+    }
+
+    #[test]
+    fn a_value_is_null_where_its_serde_writes_no_bytes() {
+        let opt = OptionSerde(StringSerde);
+        for value in [None, Some(String::new()), Some("x".to_owned())] {
+            assert_eq!(opt.is_null(&value), opt.serialize("t", &value).unwrap().is_none());
+        }
+        assert!(UnitSerde.is_null(&()));
+        assert!(!StringSerde.is_null(&String::new()));
+        assert!(!I64Serde.is_null(&0));
+        assert!(!BytesSerde.is_null(&Bytes::new()));
+        assert!(
+            !JsonSerde::<Option<i32>>::new().is_null(&None),
+            "JSON writes `null` bytes"
+        );
+        // An option of a serde that writes null: `Some(())` is null too.
+        let unit = OptionSerde(UnitSerde);
+        assert!(unit.is_null(&Some(())));
+        assert_eq!(unit.serialize("t", &Some(())).unwrap(), None);
+        assert!(OptionSerde(OptionSerde(StringSerde)).is_null(&Some(None)));
     }
 }

@@ -30,6 +30,11 @@ pub enum StoreError {
         #[source]
         source: BoxedError,
     },
+    /// The store was opened as a timestamped store, but keeps no timestamps.
+    #[error(
+        "the store keeps no timestamps: declare it with `Materialized::timestamped` to open it as a timestamped store"
+    )]
+    NotTimestamped,
     /// The key serde wrote null: a store key needs bytes.
     #[error("a store key cannot be null")]
     NullKey,
@@ -61,6 +66,14 @@ pub enum StoreError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A store's data or its format marker is not in a format this release reads.
+    #[error("{problem}{}", path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default())]
+    Format {
+        /// The marker file, when the problem is there.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        problem: String,
     },
     /// Restoring from the changelog stopped making progress before its end.
     #[error("restore stopped at offset {position} of {end} in {topic}/{partition}")]

@@ -4,21 +4,26 @@
 
 mod backend;
 mod error;
+mod format;
 mod handle;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 mod state;
+mod timestamped;
 mod typed;
 
 use std::sync::Arc;
 
 pub use backend::{InMemoryBackend, KeyValueBackend};
 pub use error::StoreError;
+pub use format::NO_TIMESTAMP;
+pub(crate) use format::{ValueLayout, prepare as prepare_format};
 pub use handle::{AnyStoreHandle, StoreHandle};
 pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksDbBackend;
 pub use state::StateStore;
+pub use timestamped::{ReadOnlyTimestampedKeyValueStore, TimestampedKeyValueStore, ValueAndTimestamp};
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};
 
 use crate::serdes::{Serde, SerdeRef};
@@ -41,6 +46,7 @@ pub enum StoreKind {
 /// handle that opens the store once it is part of a topology.
 pub struct Materialized<K, V> {
     pub(crate) name: Option<String>,
+    /// Its serdes (also what tells a null key or value).
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
     /// The store's identity, shared with every handle of it.
@@ -48,6 +54,9 @@ pub struct Materialized<K, V> {
     /// `None`: the application's default (`StreamsConfig::default_store`).
     pub(crate) kind: Option<StoreKind>,
     pub(crate) logged: bool,
+    /// Whether a processor API store keeps each value's timestamp (the DSL's stores
+    /// always do).
+    pub(crate) timestamped: bool,
 }
 
 impl<K: 'static, V: 'static> Materialized<K, V> {
@@ -61,6 +70,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
             values,
             kind: None,
             logged: true,
+            timestamped: false,
         }
     }
 
@@ -90,6 +100,17 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         self.logged = false;
         self
     }
+
+    /// Keeps, with each value, the timestamp of the record that wrote it (Kafka's
+    /// `TimestampedKeyValueStore`), to open with
+    /// [`ProcessorContext::timestamped_store`](crate::ProcessorContext::timestamped_store).
+    /// Only a store declared with
+    /// [`StreamsBuilder::add_state_store`](crate::StreamsBuilder::add_state_store) needs
+    /// it: the stores of tables and aggregations are always timestamped.
+    pub fn timestamped(mut self) -> Self {
+        self.timestamped = true;
+        self
+    }
 }
 
 impl<K, V> std::fmt::Debug for Materialized<K, V> {
@@ -98,6 +119,7 @@ impl<K, V> std::fmt::Debug for Materialized<K, V> {
             .field("name", &self.name)
             .field("kind", &self.kind)
             .field("logged", &self.logged)
+            .field("timestamped", &self.timestamped)
             .finish()
     }
 }
@@ -108,6 +130,8 @@ pub(crate) struct StoreSpec {
     pub(crate) name: String,
     pub(crate) kind: Option<StoreKind>,
     pub(crate) logged: bool,
+    /// How its values are laid out.
+    pub(crate) layout: ValueLayout,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
     /// The identity its handles carry.
@@ -117,9 +141,14 @@ pub(crate) struct StoreSpec {
 }
 
 impl StoreSpec {
-    /// The declaration of the store of `m`, under `name`; its handles learn the name.
-    pub(crate) fn of<K: 'static, V: 'static>(name: &str, m: &Materialized<K, V>) -> Self {
-        Self::declare(name, &m.handle, m.kind, m.logged, false)
+    /// The declaration of the store of `m`, under `name`, with values laid out as
+    /// `layout`; its handles learn the name.
+    pub(crate) fn of<K: 'static, V: 'static>(
+        name: &str,
+        m: &Materialized<K, V>,
+        layout: ValueLayout,
+    ) -> Self {
+        Self::declare(name, &m.handle, m.kind, m.logged, layout, false)
     }
 
     /// The declaration of a global table's store under `name`, read with the topic's
@@ -130,7 +159,14 @@ impl StoreSpec {
         values: SerdeRef<V>,
     ) -> (Self, StoreHandle<K, V>) {
         let handle = StoreHandle::new(keys, values);
-        let spec = Self::declare(name, &handle, Some(StoreKind::InMemory), false, true);
+        let spec = Self::declare(
+            name,
+            &handle,
+            Some(StoreKind::InMemory),
+            false,
+            ValueLayout::Timestamped,
+            true,
+        );
         (spec, handle)
     }
 
@@ -139,6 +175,7 @@ impl StoreSpec {
         handle: &StoreHandle<K, V>,
         kind: Option<StoreKind>,
         logged: bool,
+        layout: ValueLayout,
         global: bool,
     ) -> Self {
         // A handle keeps the first name it was declared under.
@@ -147,6 +184,7 @@ impl StoreSpec {
             name: name.to_owned(),
             kind,
             logged,
+            layout,
             global,
             id: handle.id,
             handle: handle.erased(),

@@ -11,6 +11,7 @@ use streamlog::ProducerRecord;
 
 use super::backend::KeyValueBackend;
 use super::error::StoreError;
+use super::format::{self, NO_TIMESTAMP, ValueLayout};
 use crate::error::{Error, Result};
 
 /// One store of one task. Processors write through the cache; a flush, at each commit,
@@ -20,18 +21,40 @@ use crate::error::{Error, Result};
 /// entries, so hot keys are not read back from disk after every commit (as Kafka
 /// Streams' record cache does). Interactive queries read it from other threads, so it
 /// is behind a lock.
+///
+/// Each value carries the timestamp of the record that wrote it; a timestamped store
+/// keeps it in its backend too (see [`ValueLayout`]), and logs it as the changelog
+/// record's timestamp.
 pub struct StateStore {
     name: String,
     changelog: Option<(Arc<str>, i32)>,
+    layout: ValueLayout,
     inner: Mutex<Inner>,
 }
 
 /// How many entries a persistent store's cache keeps between commits.
 pub(crate) const RETAINED_ENTRIES: usize = 50_000;
 
+/// A value and the timestamp of the record that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stamped {
+    pub(crate) value: Bytes,
+    pub(crate) timestamp: i64,
+}
+
 struct Cached {
     value: Option<Bytes>,
+    timestamp: i64,
     dirty: bool,
+}
+
+impl Cached {
+    fn stamped(&self) -> Option<Stamped> {
+        self.value.clone().map(|value| Stamped {
+            value,
+            timestamp: self.timestamp,
+        })
+    }
 }
 
 struct Inner {
@@ -48,21 +71,25 @@ impl std::fmt::Debug for StateStore {
         f.debug_struct("StateStore")
             .field("name", &self.name)
             .field("changelog", &self.changelog)
+            .field("layout", &self.layout)
             .finish()
     }
 }
 
 impl StateStore {
-    /// A store over `backend`, logged to `changelog` (topic, partition) when given.
+    /// A store over `backend` with values laid out as `layout`, logged to `changelog`
+    /// (topic, partition) when given.
     pub(crate) fn new(
         name: &str,
         backend: Box<dyn KeyValueBackend>,
         changelog: Option<(Arc<str>, i32)>,
+        layout: ValueLayout,
     ) -> Self {
         let retain = backend.persistent();
         Self {
             name: name.to_owned(),
             changelog,
+            layout,
             inner: Mutex::new(Inner {
                 backend,
                 cache: BTreeMap::new(),
@@ -77,6 +104,11 @@ impl StateStore {
         &self.name
     }
 
+    /// Whether the store keeps each value's timestamp.
+    pub(crate) fn timestamped(&self) -> bool {
+        self.layout == ValueLayout::Timestamped
+    }
+
     /// The changelog partition, if the store is logged.
     pub(crate) fn changelog(&self) -> Option<&(Arc<str>, i32)> {
         self.changelog.as_ref()
@@ -84,23 +116,53 @@ impl StateStore {
 
     /// The value of `key`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        Ok(self.get_stamped(key)?.map(|s| s.value))
+    }
+
+    /// The value of `key` and its timestamp ([`NO_TIMESTAMP`](super::NO_TIMESTAMP) in a
+    /// plain store).
+    pub(crate) fn get_stamped(&self, key: &[u8]) -> Result<Option<Stamped>> {
         let mut inner = self.inner.lock();
         if let Some(cached) = inner.cache.get(key) {
-            return Ok(cached.value.clone());
+            return Ok(cached.stamped());
         }
-        let value = inner.backend.get(key)?;
+        let stamped = match inner.backend.get(key)? {
+            Some(stored) => Some(self.decode(key, stored)?),
+            None => None,
+        };
         if inner.retain && inner.cache.len() < RETAINED_ENTRIES {
-            let cached = Cached {
-                value: value.clone(),
-                dirty: false,
+            let cached = match &stamped {
+                Some(s) => Cached {
+                    value: Some(s.value.clone()),
+                    timestamp: s.timestamp,
+                    dirty: false,
+                },
+                None => Cached {
+                    value: None,
+                    timestamp: NO_TIMESTAMP,
+                    dirty: false,
+                },
             };
             inner.cache.insert(Bytes::copy_from_slice(key), cached);
         }
-        Ok(value)
+        Ok(stamped)
     }
 
-    /// Sets `key` (`None` deletes it).
+    fn decode(&self, key: &[u8], stored: Bytes) -> Result<Stamped> {
+        let (value, timestamp) = self
+            .layout
+            .decode(stored)
+            .ok_or_else(|| format::corrupt(&self.name, key))?;
+        Ok(Stamped { value, timestamp })
+    }
+
+    /// Sets `key` (`None` deletes it), with no timestamp.
     pub fn put(&self, key: Bytes, value: Option<Bytes>) {
+        self.put_stamped(key, value, NO_TIMESTAMP);
+    }
+
+    /// Sets `key` (`None` deletes it), written by a record of `timestamp`.
+    pub(crate) fn put_stamped(&self, key: Bytes, value: Option<Bytes>, timestamp: i64) {
         let inner = &mut *self.inner.lock();
         match inner.cache.get_mut(&key) {
             Some(cached) => {
@@ -109,25 +171,43 @@ impl StateStore {
                     inner.dirty.push(key);
                 }
                 cached.value = value;
+                cached.timestamp = timestamp;
             }
             None => {
                 inner.dirty.push(key.clone());
-                inner.cache.insert(key, Cached { value, dirty: true });
+                let cached = Cached {
+                    value,
+                    timestamp,
+                    dirty: true,
+                };
+                inner.cache.insert(key, cached);
             }
         }
     }
 
     /// Entries between the bounds, in key order, the cache's newer values included.
     pub fn range(&self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
-        let inner = self.inner.lock();
-        let mut merged: BTreeMap<Bytes, Option<Bytes>> = inner
-            .backend
-            .range(from, to)?
+        Ok(self
+            .range_stamped(from, to)?
             .into_iter()
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
+            .map(|(k, s)| (k, s.value))
+            .collect())
+    }
+
+    /// [`range`](Self::range) with each value's timestamp.
+    pub(crate) fn range_stamped(
+        &self,
+        from: Bound<&[u8]>,
+        to: Bound<&[u8]>,
+    ) -> Result<Vec<(Bytes, Stamped)>> {
+        let inner = self.inner.lock();
+        let mut merged: BTreeMap<Bytes, Option<Stamped>> = BTreeMap::new();
+        for (k, stored) in inner.backend.range(from, to)? {
+            let stamped = self.decode(&k, stored)?;
+            merged.insert(k, Some(stamped));
+        }
         for (k, cached) in inner.cache.range::<[u8], _>((from, to)) {
-            merged.insert(k.clone(), cached.value.clone());
+            merged.insert(k.clone(), cached.stamped());
         }
         Ok(merged.into_iter().filter_map(|(k, v)| Some((k, v?))).collect())
     }
@@ -148,23 +228,35 @@ impl StateStore {
     pub(crate) fn flush(&self, out: &mut Vec<ProducerRecord>, durable: bool) -> Result<usize> {
         let inner = &mut *self.inner.lock();
         let dirty = std::mem::take(&mut inner.dirty);
-        let mut writes: Vec<(Bytes, Option<Bytes>)> = Vec::with_capacity(dirty.len());
+        let mut writes: Vec<(Bytes, Option<Bytes>, i64)> = Vec::with_capacity(dirty.len());
         for key in dirty {
             if let Some(cached) = inner.cache.get_mut(&key) {
                 cached.dirty = false;
-                writes.push((key, cached.value.clone()));
+                writes.push((key, cached.value.clone(), cached.timestamp));
             }
         }
-        let batch: Vec<(&[u8], Option<&[u8]>)> = writes.iter().map(|(k, v)| (&k[..], v.as_deref())).collect();
+        let stored: Vec<Option<Bytes>> = writes
+            .iter()
+            .map(|(_, value, timestamp)| match self.layout {
+                ValueLayout::Plain => value.clone(),
+                ValueLayout::Timestamped => value.as_ref().map(|v| self.layout.encode(v, *timestamp)),
+            })
+            .collect();
+        let batch: Vec<(&[u8], Option<&[u8]>)> = writes
+            .iter()
+            .zip(&stored)
+            .map(|((k, _, _), v)| (&k[..], v.as_deref()))
+            .collect();
         inner.backend.write_all(&batch)?;
         let written = writes.len();
         if let Some((topic, partition)) = &self.changelog {
-            out.extend(writes.into_iter().map(|(key, value)| ProducerRecord {
+            let timestamped = self.timestamped();
+            out.extend(writes.into_iter().map(|(key, value, timestamp)| ProducerRecord {
                 topic: topic.clone(),
                 partition: Some(*partition),
                 key: Some(key),
                 value,
-                timestamp: None,
+                timestamp: (timestamped && timestamp >= 0).then_some(timestamp),
                 headers: Default::default(),
             }));
         }
@@ -183,12 +275,16 @@ impl StateStore {
         Ok(written)
     }
 
-    /// Applies a changelog record while restoring (no cache, no logging).
-    pub(crate) fn restore(&self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+    /// Applies a changelog record of `timestamp` while restoring (no cache, no
+    /// logging).
+    pub(crate) fn restore(&self, key: &[u8], value: Option<&[u8]>, timestamp: i64) -> Result<()> {
         let mut inner = self.inner.lock();
         inner.cache.remove(key);
         match value {
-            Some(v) => inner.backend.put(key, v),
+            Some(v) => match self.layout {
+                ValueLayout::Plain => inner.backend.put(key, v),
+                ValueLayout::Timestamped => inner.backend.put(key, &self.layout.encode(v, timestamp)),
+            },
             None => inner.backend.delete(key),
         }
     }
@@ -252,7 +348,7 @@ mod tests {
     fn flushed_and_read_entries_stay_cached_and_only_dirty_ones_are_logged() {
         let disk = Disk::default();
         let reads = disk.reads.clone();
-        let store = StateStore::new("s", Box::new(disk), Some(("log".into(), 0)));
+        let store = StateStore::new("s", Box::new(disk), Some(("log".into(), 0)), ValueLayout::Plain);
         assert_eq!(store.get(b"a").unwrap(), None);
         store.put(Bytes::from_static(b"a"), Some(Bytes::from_static(b"1")));
         store.put(Bytes::from_static(b"a"), Some(Bytes::from_static(b"2")));
@@ -280,7 +376,67 @@ mod tests {
         assert_eq!(store.flush(&mut out, true).unwrap(), 0);
         assert!(out.is_empty());
         // A restored record replaces what the cache held.
-        store.restore(b"a", Some(b"9")).unwrap();
+        store.restore(b"a", Some(b"9"), 5).unwrap();
         assert_eq!(store.get(b"a").unwrap(), Some(Bytes::from_static(b"9")));
+    }
+
+    #[test]
+    fn a_timestamped_store_keeps_timestamps_in_the_backend_and_logs_them_as_record_times() {
+        let disk = Disk::default();
+        let store = StateStore::new(
+            "s",
+            Box::new(disk),
+            Some(("log".into(), 0)),
+            ValueLayout::Timestamped,
+        );
+        store.put_stamped(Bytes::from_static(b"a"), Some(Bytes::from_static(b"1")), 7);
+        store.put_stamped(Bytes::from_static(b"a"), Some(Bytes::from_static(b"2")), 9);
+        store.put(Bytes::from_static(b"b"), Some(Bytes::from_static(b"3")));
+        let a = Stamped {
+            value: Bytes::from_static(b"2"),
+            timestamp: 9,
+        };
+        assert_eq!(store.get_stamped(b"a").unwrap(), Some(a.clone()));
+        let mut out = Vec::new();
+        store.flush(&mut out, true).unwrap();
+        let logged: Vec<_> = out.iter().map(|r| (r.value.clone(), r.timestamp)).collect();
+        assert_eq!(
+            logged,
+            vec![
+                (Some(Bytes::from_static(b"2")), Some(9)),
+                (Some(Bytes::from_static(b"3")), None)
+            ]
+        );
+        // Read back from the backend (the cache holds them too: drop it by restoring
+        // another key, then read a range, which merges the backend).
+        assert_eq!(store.get(b"a").unwrap(), Some(Bytes::from_static(b"2")));
+        let all = store.range_stamped(Bound::Unbounded, Bound::Unbounded).unwrap();
+        assert_eq!(all[0], (Bytes::from_static(b"a"), a));
+        assert_eq!(all[1].1.timestamp, NO_TIMESTAMP);
+        // A changelog record restores with its record timestamp.
+        store.restore(b"c", Some(b"4"), 11).unwrap();
+        assert_eq!(
+            store.get_stamped(b"c").unwrap(),
+            Some(Stamped {
+                value: Bytes::from_static(b"4"),
+                timestamp: 11
+            })
+        );
+    }
+
+    #[test]
+    fn a_stored_value_too_short_for_its_timestamp_is_a_typed_error() {
+        let mut disk = Disk::default();
+        disk.data.put(b"k", b"abc").unwrap();
+        let store = StateStore::new("s", Box::new(disk), None, ValueLayout::Timestamped);
+        let err = store.get(b"k").unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Store {
+                source: StoreError::Format { .. },
+                ..
+            }
+        ));
+        assert!(format!("{err}").contains("`s`") || format!("{err}").contains('s'));
     }
 }

@@ -11,7 +11,7 @@ use super::state::StateStore;
 use crate::error::Result;
 use crate::serdes::SerdeRef;
 
-fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
+pub(super) fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Result<Bytes> {
     serde
         .serialize(store.name(), key)
         .map_err(|e| {
@@ -23,7 +23,7 @@ fn key_bytes<K: 'static>(store: &StateStore, serde: &SerdeRef<K>, key: &K) -> Re
         .ok_or_else(|| store.error(StoreError::NullKey))
 }
 
-fn stored<T: 'static>(
+pub(super) fn stored<T: 'static>(
     store: &StateStore,
     serde: &SerdeRef<T>,
     part: &'static str,
@@ -37,11 +37,11 @@ fn stored<T: 'static>(
     })
 }
 
-fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
+pub(super) fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
     stored(store, serde, "value", bytes)
 }
 
-fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
+pub(super) fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
     match b {
         Bound::Included(k) => Bound::Included(k.as_ref()),
         Bound::Excluded(k) => Bound::Excluded(k.as_ref()),
@@ -50,10 +50,16 @@ fn bound(b: Bound<&Bytes>) -> Bound<&[u8]> {
 }
 
 /// A typed key-value store, as a processor sees it (read and write).
+///
+/// On a timestamped store (every store of the DSL) it reads the values without their
+/// timestamps, and [`put`](Self::put) writes a value with
+/// [`NO_TIMESTAMP`](super::NO_TIMESTAMP), as Kafka's key-value facade of a
+/// timestamped store does; [`TimestampedKeyValueStore`](super::TimestampedKeyValueStore)
+/// reads and writes the timestamps.
 pub struct KeyValueStore<K, V> {
-    store: Arc<StateStore>,
-    keys: SerdeRef<K>,
-    values: SerdeRef<V>,
+    pub(super) store: Arc<StateStore>,
+    pub(super) keys: SerdeRef<K>,
+    pub(super) values: SerdeRef<V>,
 }
 
 impl<K, V> Clone for KeyValueStore<K, V> {
@@ -96,17 +102,6 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
     /// Sets `key` to `value`.
     pub fn put(&self, key: &K, value: &V) -> Result<()> {
         self.put_bytes(key_bytes(&self.store, &self.keys, key)?, value)
-    }
-
-    /// The value of `key`, with the key's bytes for a [`put_bytes`](Self::put_bytes)
-    /// after it (a read-modify-write serializes the key once).
-    pub(crate) fn get_with_key(&self, key: &K) -> Result<(Bytes, Option<V>)> {
-        let k = key_bytes(&self.store, &self.keys, key)?;
-        let value = match self.store.get(&k)? {
-            Some(v) => Some(value_of(&self.store, &self.values, &v)?),
-            None => None,
-        };
-        Ok((k, value))
     }
 
     /// Sets the key with these bytes to `value`.
@@ -209,13 +204,21 @@ impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> {
     where
         K: Ord,
     {
-        let mut all = Vec::new();
-        for part in &self.parts {
-            all.extend(read(part)?);
-        }
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(all)
+        merged(&self.parts, read)
     }
+}
+
+/// What `read` gives for each of `parts`, as one list in key order.
+pub(super) fn merged<P, K: Ord, T>(
+    parts: &[P],
+    read: impl Fn(&P) -> Result<Vec<(K, T)>>,
+) -> Result<Vec<(K, T)>> {
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend(read(part)?);
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all)
 }
 
 impl<K, V> std::fmt::Debug for ReadOnlyKeyValueStore<K, V> {

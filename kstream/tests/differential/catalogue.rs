@@ -25,7 +25,9 @@ impl Catalogue {
         super::stateless::register(&mut c);
         super::aggregation::register(&mut c);
         super::tables::register(&mut c);
+        super::old_values::register(&mut c);
         super::joins::register(&mut c);
+        super::nulls::register(&mut c);
         super::naming::register(&mut c);
         super::operators::register(&mut c);
         c

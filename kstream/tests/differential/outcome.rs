@@ -134,6 +134,15 @@ pub struct OutRecord {
     pub timestamp: i64,
 }
 
+/// One entry of a dumped store: key, value and, in a timestamped store, the value's
+/// timestamp.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreEntry {
+    pub key: Value,
+    pub value: Value,
+    pub timestamp: Option<i64>,
+}
+
 /// What a scenario produced.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -141,7 +150,7 @@ pub struct Outcome {
     pub describe: Vec<String>,
     pub records: Vec<OutRecord>,
     /// Each store's entries in the store's order, stores in the scenario's order.
-    pub stores: Vec<(String, Vec<(Value, Value)>)>,
+    pub stores: Vec<(String, Vec<StoreEntry>)>,
     /// The error that stopped the run (kstream only: Kafka's goldens never have one).
     pub error: Option<String>,
 }
@@ -187,7 +196,13 @@ impl Outcome {
                 .as_array()
                 .ok_or("a store is not a list")?
                 .iter()
-                .map(|e| Ok((field(e, "key")?.clone(), field(e, "value")?.clone())))
+                .map(|e| {
+                    Ok(StoreEntry {
+                        key: field(e, "key")?.clone(),
+                        value: field(e, "value")?.clone(),
+                        timestamp: e.get("timestamp").and_then(Value::as_i64),
+                    })
+                })
                 .collect::<Result<_, String>>()?;
             outcome.stores.push((name.clone(), entries));
         }
@@ -244,7 +259,14 @@ impl Outcome {
                     }
                     let lines: Vec<String> = entries
                         .iter()
-                        .map(|(k, v)| format!("      {{\"key\": {}, \"value\": {}}}", j(k), j(v)))
+                        .map(|e| match e.timestamp {
+                            Some(t) => format!(
+                                "      {{\"key\": {}, \"value\": {}, \"timestamp\": {t}}}",
+                                j(&e.key),
+                                j(&e.value)
+                            ),
+                            None => format!("      {{\"key\": {}, \"value\": {}}}", j(&e.key), j(&e.value)),
+                        })
                         .collect();
                     format!("    {}: [\n{}\n    ]", s(name), lines.join(",\n"))
                 })
@@ -410,17 +432,18 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
 
 /// A store's entries, keys as text and values as the scenario says, in the store's
 /// (byte) order.
-fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Vec<(Value, Value)>, String> {
+fn dump(driver: &TopologyTestDriver, spec: &StoreSpec) -> Result<Vec<StoreEntry>, String> {
     let place = format!("store `{}`", spec.name);
     driver
-        .raw_store(&spec.name)
+        .raw_store_with_timestamps(&spec.name)
         .map_err(|e| format!("{place}: {e}"))?
         .iter()
-        .map(|(k, v)| {
-            Ok((
-                decode(Kind::String, Some(k), &place)?,
-                decode(spec.value, Some(v), &place)?,
-            ))
+        .map(|(k, v, timestamp)| {
+            Ok(StoreEntry {
+                key: decode(Kind::String, Some(k), &place)?,
+                value: decode(spec.value, Some(v), &place)?,
+                timestamp: *timestamp,
+            })
         })
         .collect()
 }

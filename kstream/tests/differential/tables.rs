@@ -14,6 +14,7 @@ pub fn register(c: &mut Catalogue) {
     c.add("table_group_by_count", group_by_count);
     c.add("table_group_by_reduce", group_by_reduce);
     c.add("table_group_by_aggregate", group_by_aggregate);
+    c.add("table_group_by_rows", group_by_rows);
 }
 
 fn source() -> kstream::Result<Topology> {
@@ -44,12 +45,10 @@ fn filter_materialized() -> kstream::Result<Topology> {
     b.build()
 }
 
-/// Kafka's `builder.table(topic, consumed)` keeps no store for the source; kstream's
-/// `StreamsBuilder::table` always keeps one (an unnamed store here), as there is no
-/// table source without a store in kstream's DSL.
+/// Kafka's `builder.table(topic, consumed)`: a source without a store of its own.
 fn filter_unmaterialized() -> kstream::Result<Topology> {
     let b = StreamsBuilder::new();
-    b.table("in", strings(), Materialized::with(StringSerde, StringSerde))
+    b.table_unmaterialized("in", strings())
         .filter(|_, v| v.starts_with("keep"))
         .to_stream()
         .to("out", to_optional_strings());
@@ -121,6 +120,28 @@ fn group_by_aggregate() -> kstream::Result<Topology> {
             String::new,
             |_, id, agg| format!("{agg}+{id}"),
             |_, id, agg| format!("{agg}-{id}"),
+            string_store("region-log"),
+        )
+        .to_stream()
+        .to("out", to_optional_strings());
+    b.build()
+}
+
+/// Region "none" is no group (a null key).
+fn group_by_rows() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    accounts(&b)
+        .group_by(
+            |id: &String, v: &String| {
+                let region = Some(region(v)).filter(|r| r != "none");
+                (region, format!("{id}={}", amount(v)))
+            },
+            Grouped::with(StringSerde, StringSerde).named("by-region")?,
+        )
+        .aggregate(
+            String::new,
+            |_, row, agg| format!("{agg}+{row}"),
+            |_, row, agg| format!("{agg}-{row}"),
             string_store("region-log"),
         )
         .to_stream()

@@ -7,12 +7,15 @@ use std::sync::Arc;
 use super::KStream;
 use super::joins::{inner, left};
 use crate::dsl::global::GlobalKTable;
+use crate::dsl::nulls::RecordNulls;
 use crate::dsl::ops::{GlobalJoin, GlobalJoiner, StoreSlot, StreamTableJoiner};
 use crate::dsl::options::Named;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Inner join with a global table: `key_mapper` picks the table key of each record
-    /// (`None`: no match); records without a match emit nothing.
+    /// (`None`: no key); records without a match emit nothing. A record with a null
+    /// value, or whose table key is `None` or null, is skipped and counted (see the
+    /// [DSL reference](crate::dsl_reference#nulls)).
     pub fn join_global<KG, VG, VR>(
         &self,
         table: &GlobalKTable<'b, KG, VG>,
@@ -82,7 +85,8 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     /// Left join with a global table: every record emits, with `None` when the mapped
-    /// key is `None` or not in the table.
+    /// key is `None`, null or not in the table; a record with a null value is skipped
+    /// and counted.
     pub fn left_join_global<KG, VG, VR>(
         &self,
         table: &GlobalKTable<'b, KG, VG>,
@@ -169,13 +173,19 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         };
         let slot = (table.store.clone(), name.clone());
         let stores = vec![table.store.clone()];
+        let is_left = join.joiner.left;
+        let (table_keys, values) = (self.dsl.nulls::<KG>(), self.dsl.nulls::<V>());
         let node = self
             .dsl
             .operator::<K, V, K, VR, _>(name, vec![self.node], stores, move |out| GlobalJoin {
                 table: StoreSlot::new(&slot.0, &slot.1),
                 join: join.clone(),
+                nulls: RecordNulls::new(&slot.1, table_keys.resolve(), values.resolve()),
                 out,
             });
+        if is_left {
+            self.dsl.takes_null_keys(node);
+        }
         KStream::new(self.dsl, node, self.repartition)
     }
 }

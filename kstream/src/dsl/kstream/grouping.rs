@@ -8,7 +8,9 @@ use crate::serdes::SerdeRef;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Writes the stream to an internal topic `<application.id>-<name>-repartition`
-    /// and reads it back, so records are partitioned by their current key.
+    /// and reads it back, so records are partitioned by their current key. A record
+    /// whose key is null (by `repartitioned`'s key serde) is dropped and counted, unless
+    /// a left join downstream takes it (see the [DSL reference](crate::dsl_reference#nulls)).
     pub fn repartition(&self, repartitioned: Repartitioned<K, V>) -> KStream<'b, K, V> {
         // A name given is used as it is; only a generated one moves the counter on.
         let prefix = (repartitioned.name).unwrap_or_else(|| self.dsl.fresh("KSTREAM-REPARTITION"));
@@ -56,7 +58,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
 
     /// Groups by the current key. When the key was changed, the aggregation
     /// repartitions first, through `<application.id>-<name>-repartition`: the
-    /// `Grouped` name, or the name of the aggregation's store.
+    /// `Grouped` name, or the name of the aggregation's store. The aggregations skip
+    /// records with a null key or value (as `grouped`'s serdes tell them,
+    /// [`Serde::is_null`](crate::Serde::is_null)).
     pub fn group_by_key(&self, grouped: Grouped<K, V>) -> KGroupedStream<'b, K, V> {
         KGroupedStream::new(*self, grouped)
     }

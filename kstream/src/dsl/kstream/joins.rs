@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use super::KStream;
 use crate::dsl::ktable::KTable;
+use crate::dsl::nulls::RecordNulls;
 use crate::dsl::ops::{StreamTableJoin, StreamTableJoiner};
 use crate::dsl::options::Joined;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Inner join with a table: each record whose key is in the table emits
-    /// `joiner(value, table value)`; table updates emit nothing.
+    /// `joiner(value, table value)`; table updates emit nothing. A record with a null
+    /// key or value is skipped and counted (see the
+    /// [DSL reference](crate::dsl_reference#nulls)).
     pub fn join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,
@@ -81,7 +84,9 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         self.table_join(table, Some(joined), "KSTREAM-JOIN", inner(joiner))
     }
 
-    /// Left join with a table: every record emits `joiner(value, table value or None)`.
+    /// Left join with a table: every record emits `joiner(value, table value or None)`,
+    /// a record with a null key with `None`; a record with a null value is skipped and
+    /// counted.
     pub fn left_join<VT, VR>(
         &self,
         table: &KTable<'b, K, VT>,
@@ -162,6 +167,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
             values: None,
             name: None,
         });
+        if let (Some(keys), Some(values)) = (&keys, &values) {
+            self.dsl.learn(&keys.serde);
+            self.dsl.learn(&values.serde);
+        }
         let stream = match (self.repartition, keys, values) {
             (false, ..) => *self,
             (true, Some(keys), Some(values)) => {
@@ -194,18 +203,25 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         if !self.dsl.same(table.dsl, &name) {
             return KStream::new(self.dsl, self.node, self.repartition);
         }
-        // The table is read from its store, or through the tables it was derived from.
-        let (getter, reader) = (table.getter.clone(), name.clone());
-        let node = self.dsl.operator::<K, V, K, VR, _>(
-            name,
-            vec![stream.node],
-            table.getter.stores.clone(),
-            move |out| StreamTableJoin {
-                table: getter.make(&reader),
-                joiner: joiner.clone(),
-                out,
-            },
-        );
+        // The table is read from its store, or through the tables it was derived from
+        // (a table source without a store is given one, as Kafka Streams gives it).
+        let getter = table.value_getter();
+        let reader = name.clone();
+        let is_left = joiner.left;
+        let (keys, values) = (self.dsl.nulls::<K>(), self.dsl.nulls::<V>());
+        let node =
+            self.dsl
+                .operator::<K, V, K, VR, _>(name, vec![stream.node], getter.stores.clone(), move |out| {
+                    StreamTableJoin {
+                        table: getter.make(&reader),
+                        joiner: joiner.clone(),
+                        nulls: RecordNulls::new(&reader, keys.resolve(), values.resolve()),
+                        out,
+                    }
+                });
+        if is_left {
+            self.dsl.takes_null_keys(node);
+        }
         KStream::new(self.dsl, node, false)
     }
 }
@@ -214,12 +230,18 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
 pub(super) fn inner<K, V, VT, VR>(
     joiner: impl Fn(&K, V, &VT) -> VR + Send + Sync + 'static,
 ) -> StreamTableJoiner<K, V, VT, VR> {
-    Arc::new(move |k, v, t| t.map(|t| joiner(k, v, t)))
+    StreamTableJoiner {
+        join: Arc::new(move |k, v, t| t.map(|t| joiner(k, v, t))),
+        left: false,
+    }
 }
 
 /// A left joiner: every record emits.
 pub(super) fn left<K, V, VT, VR>(
     joiner: impl Fn(&K, V, Option<&VT>) -> VR + Send + Sync + 'static,
 ) -> StreamTableJoiner<K, V, VT, VR> {
-    Arc::new(move |k, v, t| Some(joiner(k, v, t)))
+    StreamTableJoiner {
+        join: Arc::new(move |k, v, t| Some(joiner(k, v, t))),
+        left: true,
+    }
 }

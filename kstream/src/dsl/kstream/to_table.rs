@@ -1,10 +1,12 @@
 //! `to_table`: a stream read as a table, each record the new value of its key.
 
+use std::sync::atomic::Ordering;
+
 use super::KStream;
-use crate::dsl::ktable::KTable;
+use crate::dsl::ktable::{KTable, OldValues};
 use crate::dsl::ops::{Change, StoreSlot, StreamToTable, TableSource};
 use crate::dsl::options::Named;
-use crate::store::{Materialized, StoreSpec};
+use crate::store::Materialized;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// The stream as a table, kept in a store of `m`: each record is its key's new value
@@ -47,19 +49,23 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         } else {
             *self
         };
-        let store = self.dsl.declare_store(StoreSpec::of(&store, &m));
+        let store = self.dsl.store_named(&store, &m);
         let slot = (store.clone(), name.clone());
+        // A table source with a store: it sends old values once asked.
+        let old = OldValues::source(true);
+        let send_old = old.sends();
         let node = self.dsl.operator::<K, V, K, Change<V>, _>(
             name,
             vec![input.node],
             vec![store.clone()],
             move |out| {
                 StreamToTable(TableSource {
-                    store: StoreSlot::new(&slot.0, &slot.1),
+                    store: Some(StoreSlot::new(&slot.0, &slot.1)),
+                    send_old: send_old.load(Ordering::Relaxed),
                     out,
                 })
             },
         );
-        KTable::stored(self.dsl, node, store)
+        KTable::stored_source(self.dsl, node, store, old)
     }
 }

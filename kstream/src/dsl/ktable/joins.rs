@@ -1,12 +1,43 @@
 //! Joins of two tables on their keys: `join`, `left_join`, `outer_join` and their
 //! `…_with` forms. Each side's changes look the key up in the other side: in its store,
-//! or, for a table without one, through the tables it was derived from.
+//! or, for a table without one, through the tables it was derived from (a table source
+//! without a store is given one).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use super::KTable;
+use super::{KTable, OldValues};
 use crate::dsl::ops::{Change, PassThrough, TableJoinSide, TableJoiner};
 use crate::dsl::options::Named;
+
+/// Which sides of a table-table join keep their rows without a row on the other side.
+#[derive(Clone, Copy)]
+enum JoinKind {
+    Inner,
+    Left,
+    Outer,
+}
+
+impl JoinKind {
+    /// The operation's name, for errors.
+    fn prefix(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "KTABLE-JOIN",
+            JoinKind::Left => "KTABLE-LEFTJOIN",
+            JoinKind::Outer => "KTABLE-OUTERJOIN",
+        }
+    }
+
+    /// Whether this (the left) table's rows are kept without the other's.
+    fn left_outer(self) -> bool {
+        !matches!(self, JoinKind::Inner)
+    }
+
+    /// Whether the other (the right) table's rows are kept without this one's.
+    fn right_outer(self) -> bool {
+        matches!(self, JoinKind::Outer)
+    }
+}
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
     /// Inner join of two tables on their keys: a row while both have the key, updated
@@ -23,7 +54,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             None,
-            "KTABLE-JOIN",
+            JoinKind::Inner,
             Arc::new(move |l, r| Some(joiner(l?, r?))),
         )
     }
@@ -44,7 +75,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             Some(named),
-            "KTABLE-JOIN",
+            JoinKind::Inner,
             Arc::new(move |l, r| Some(joiner(l?, r?))),
         )
     }
@@ -62,7 +93,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             None,
-            "KTABLE-LEFTJOIN",
+            JoinKind::Left,
             Arc::new(move |l, r| Some(joiner(l?, r))),
         )
     }
@@ -81,7 +112,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             Some(named),
-            "KTABLE-LEFTJOIN",
+            JoinKind::Left,
             Arc::new(move |l, r| Some(joiner(l?, r))),
         )
     }
@@ -96,7 +127,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, None, "KTABLE-OUTERJOIN", outer(joiner))
+        self.table_join(other, None, JoinKind::Outer, outer(joiner))
     }
 
     /// [`outer_join`](Self::outer_join), naming the processors.
@@ -110,14 +141,14 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, Some(named), "KTABLE-OUTERJOIN", outer(joiner))
+        self.table_join(other, Some(named), JoinKind::Outer, outer(joiner))
     }
 
     fn table_join<V2, VR>(
         &self,
         other: &KTable<'b, K, V2>,
         named: Option<Named>,
-        prefix: &str,
+        kind: JoinKind,
         joiner: TableJoiner<V, V2, VR>,
     ) -> KTable<'b, K, VR>
     where
@@ -128,37 +159,55 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         // sides `<name>-join-this` and `<name>-join-other` (or fresh ones).
         let base = named.map(Named::into_string);
         let merge = self.dsl.name(base.clone(), "KTABLE-MERGE");
+        let old = OldValues::join(&self.old, &other.old);
+        if !self.dsl.same(other.dsl, kind.prefix()) {
+            let getter = self.getter.join(&other.getter, joiner);
+            return KTable::derived(self.dsl, self.node, old, getter);
+        }
+        // As Kafka Streams: an outer side's changes retract what its old row joined, so
+        // that side sends old values; every side reads the other through its getter.
+        if kind.left_outer() {
+            self.need_old_values();
+        }
+        if kind.right_outer() {
+            other.need_old_values();
+        }
+        let (mine, theirs) = (self.value_getter(), other.value_getter());
+        let getter = mine.join(&theirs, joiner.clone());
         let this = self
             .dsl
             .suffixed(base.as_deref(), "-join-this", "KTABLE-JOINTHIS");
         let that = self
             .dsl
             .suffixed(base.as_deref(), "-join-other", "KTABLE-JOINOTHER");
-        let getter = self.getter.join(&other.getter, joiner.clone());
-        if !self.dsl.same(other.dsl, prefix) {
-            return KTable::derived(self.dsl, self.node, getter);
-        }
         // One node per side: each looks the key up in the other side.
-        let (j, theirs, reader) = (joiner.clone(), other.getter.clone(), this.clone());
+        let send_old = old.sends();
+        let (j, reader, other_getter, sends) = (joiner.clone(), this.clone(), theirs, send_old.clone());
+        let outer = kind.left_outer();
         let left = self.dsl.operator::<K, Change<V>, K, Change<VR>, _>(
             this,
             vec![self.node],
-            other.getter.stores.clone(),
+            other_getter.stores.clone(),
             move |out| TableJoinSide {
-                other: theirs.make(&reader),
+                other: other_getter.make(&reader),
                 join: j.clone(),
+                outer,
+                send_old: sends.load(Ordering::Relaxed),
                 out,
             },
         );
-        let (mine, reader) = (self.getter.clone(), that.clone());
+        let reader = that.clone();
         let swapped: TableJoiner<V2, V, VR> = Arc::new(move |mine, theirs| joiner(theirs, mine));
+        let outer = kind.right_outer();
         let right = self.dsl.operator::<K, Change<V2>, K, Change<VR>, _>(
             that,
             vec![other.node],
-            self.getter.stores.clone(),
+            mine.stores.clone(),
             move |out| TableJoinSide {
                 other: mine.make(&reader),
                 join: swapped.clone(),
+                outer,
+                send_old: send_old.load(Ordering::Relaxed),
                 out,
             },
         );
@@ -167,7 +216,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
                 .table_operator::<K, Change<VR>, K, VR, _>(merge, vec![left, right], Vec::new(), |out| {
                     PassThrough { out }
                 });
-        KTable::derived(self.dsl, merged, getter)
+        KTable::derived(self.dsl, merged, old, getter)
     }
 }
 

@@ -8,6 +8,7 @@
 //! Sync`, while the nodes themselves live on the task's thread.
 
 mod aggregate;
+mod change_serde;
 mod global_join;
 mod materialize;
 mod processor;
@@ -18,13 +19,13 @@ mod step;
 mod stream_table_join;
 mod table_aggregate;
 mod table_join;
-mod table_reduce;
 mod table_source;
 mod value_getter;
 
 use std::sync::Arc;
 
 pub(crate) use aggregate::{Aggregate, AggregateStep};
+pub(crate) use change_serde::ChangeSerde;
 pub(crate) use global_join::{GlobalJoin, GlobalJoiner};
 pub(crate) use materialize::Materialize;
 pub(crate) use processor::{FixedKeyProcessorNode, ProcessorNode};
@@ -34,32 +35,33 @@ pub(crate) use source::SourceNode;
 pub(crate) use split::{BranchPredicate, SplitNode};
 pub(crate) use step::{PassThrough, StepFn, StepNode};
 pub(crate) use stream_table_join::{StreamTableJoin, StreamTableJoiner};
-pub(crate) use table_aggregate::{Delta, DeltaSerde, TableAggregate, TableAggregator};
+pub(crate) use table_aggregate::{TableAggregate, TableAggregator};
 pub(crate) use table_join::{TableJoinSide, TableJoiner};
-pub(crate) use table_reduce::{Reducer, TableReduce};
 pub(crate) use table_source::{StreamToTable, TableSource};
 pub(crate) use value_getter::{Getter, RowMapper, ValueGetter};
 
 use crate::error::{Error, Result};
-use crate::processor::TaskCtx;
+use crate::processor::{Null, TaskCtx};
 use crate::serdes::SerdeRef;
-use crate::store::KeyValueStore;
+use crate::store::{TimestampedKeyValueStore, ValueAndTimestamp};
 
 /// Which partition a record goes to, given the topic's partition count.
 pub type Partitioner<K, V> = Arc<dyn Fn(&K, &V, i32) -> i32 + Send + Sync>;
 
-/// A change to one key of a table: the new value (`None`: deleted) and the old one.
+/// A change to one key of a table: the new value (`None`: deleted) and the old one
+/// (`None` also when the node does not send old values: see `ktable::old_values`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Change<V> {
     pub(crate) new: Option<V>,
     pub(crate) old: Option<V>,
 }
 
-/// A store a node opens at init and reads or writes per record.
+/// A store a node opens at init and reads or writes per record: a timestamped store,
+/// as every store of the DSL is.
 pub(crate) struct StoreSlot<K, V> {
     name: String,
     processor: String,
-    store: Option<KeyValueStore<K, V>>,
+    store: Option<TimestampedKeyValueStore<K, V>>,
 }
 
 impl<K: 'static, V: 'static> StoreSlot<K, V> {
@@ -72,16 +74,22 @@ impl<K: 'static, V: 'static> StoreSlot<K, V> {
     }
 
     pub(crate) fn open(&mut self, ctx: &TaskCtx) -> Result<()> {
-        self.store = Some(ctx.store(&self.name, &self.processor)?);
+        self.store = Some(ctx.timestamped_store(&self.name, &self.processor)?);
         Ok(())
     }
 
-    pub(crate) fn get(&self) -> Result<&KeyValueStore<K, V>> {
+    pub(crate) fn get(&self) -> Result<&TimestampedKeyValueStore<K, V>> {
         self.store.as_ref().ok_or_else(|| Error::UnknownStore {
             store: self.name.clone(),
             processor: self.processor.clone(),
         })
     }
+}
+
+/// The later of `timestamp` and the timestamp of `stored`: the timestamp of an
+/// aggregate or a join result, which is as new as the newest record in it.
+pub(crate) fn latest<V>(timestamp: i64, stored: Option<&ValueAndTimestamp<V>>) -> i64 {
+    stored.map_or(timestamp, |s| s.timestamp.max(timestamp))
 }
 
 /// Lets a shared serde stand where a serde value is expected.
@@ -100,18 +108,14 @@ impl<T: 'static> crate::serdes::Serde<T> for ArcSerde<T> {
     fn prepare(&self, topic: &str) -> crate::serdes::SerdeResult<()> {
         self.0.prepare(topic)
     }
+    fn is_null(&self, value: &T) -> bool {
+        self.0.is_null(value)
+    }
 }
 
 /// Drops the current record because `processor` gave it a null key, as Kafka Streams
 /// drops a record with a null key at a key-based operation, and counts it in
 /// `kstream_skipped_records_total{reason="null_key"}` (Kafka's `dropped-records`).
 pub(crate) fn drop_null_key(ctx: &TaskCtx, processor: &str) {
-    tracing::debug!(
-        processor,
-        topic = %ctx.meta.topic,
-        partition = ctx.meta.partition,
-        offset = ctx.meta.offset,
-        "dropping a record whose new key is null"
-    );
-    metrics::counter!("kstream_skipped_records_total", "reason" => "null_key").increment(1);
+    ctx.skip_null(processor, Null::Key);
 }

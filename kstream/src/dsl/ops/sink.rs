@@ -2,13 +2,14 @@
 //! topic a [`TopicNameExtractor`] picks per record.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use streamlog::ProducerRecord;
 
 use super::Partitioner;
 use crate::dsl::options::topic_name_problem;
 use crate::error::{Error, Result};
-use crate::processor::{Failed, Node, RecordContext, TaskCtx};
+use crate::processor::{Failed, Node, Null, RecordContext, TaskCtx};
 use crate::serdes::SerdeRef;
 use crate::serdes::retry::{prepare_part, serialize_error};
 
@@ -29,10 +30,15 @@ pub(crate) enum SinkTopic<K, V> {
 
 /// Writes typed records to a topic.
 pub(crate) struct SinkNode<K, V> {
+    pub(crate) name: String,
     pub(crate) topic: SinkTopic<K, V>,
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
     pub(crate) partitioner: Option<Partitioner<K, V>>,
+    /// A repartition topic's sink: whether it passes records with a null key on (a left
+    /// join downstream takes them); when not, it skips them. `None`: a user topic,
+    /// written as it comes.
+    pub(crate) null_keys: Option<Arc<AtomicBool>>,
 }
 
 impl<K, V> SinkNode<K, V> {
@@ -57,6 +63,13 @@ impl<K, V> SinkNode<K, V> {
 
 impl<K: 'static, V: 'static> Node<K, V> for SinkNode<K, V> {
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
+        if let Some(passes) = &self.null_keys
+            && !passes.load(Ordering::Relaxed)
+            && self.keys.is_null(&key)
+        {
+            ctx.skip_null(&self.name, Null::Key);
+            return Ok(());
+        }
         let topic = self.topic(ctx, &key, &value)?;
         let partition = match &self.partitioner {
             Some(p) => {

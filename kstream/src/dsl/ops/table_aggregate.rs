@@ -1,77 +1,56 @@
-//! A grouped table's aggregation: each update of the source table arrives as a
-//! retraction of the old row and an addition of the new one ([`Delta`]s, through the
-//! repartition topic), taken in by the subtractor and the adder.
+//! A grouped table's aggregation: each change of a row, through the repartition topic,
+//! takes the old row out of its group's aggregate with the subtractor and adds the new
+//! row with the adder. A row updated within its group comes as one change with both
+//! values, so the aggregate takes both in one step and emits once (Kafka Streams'
+//! KIP-904).
 
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
-
-use super::{Change, StoreSlot};
+use super::{AggregateStep, Change, StoreSlot, latest};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
-use crate::serdes::{Serde, SerdeError, SerdeRef, SerdeResult};
 
-/// A value on its way to a table aggregation: to add, or to take back.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Delta<V> {
-    pub(crate) value: V,
-    pub(crate) subtract: bool,
-}
-
-/// Writes a [`Delta`] to the repartition topic: one flag byte (0 add, 1 subtract),
-/// then the value's bytes.
-pub(crate) struct DeltaSerde<V>(pub(crate) SerdeRef<V>);
-
-impl<V: 'static> Serde<Delta<V>> for DeltaSerde<V> {
-    fn serialize(&self, topic: &str, d: &Delta<V>) -> SerdeResult<Option<Bytes>> {
-        let inner = self.0.serialize(topic, &d.value)?.unwrap_or_default();
-        let mut out = BytesMut::with_capacity(inner.len() + 1);
-        out.put_u8(u8::from(d.subtract));
-        out.put_slice(&inner);
-        Ok(Some(out.freeze()))
-    }
-    fn deserialize(&self, topic: &str, data: Option<&[u8]>) -> SerdeResult<Delta<V>> {
-        match data {
-            Some([flag @ (0 | 1), rest @ ..]) => Ok(Delta {
-                value: self.0.deserialize(topic, Some(rest))?,
-                subtract: *flag == 1,
-            }),
-            _ => Err(SerdeError::bad_data(
-                "not a table-aggregation record (flag byte 0 or 1, then the value)",
-            )),
-        }
-    }
-    fn prepare(&self, topic: &str) -> SerdeResult<()> {
-        self.0.prepare(topic)
-    }
-}
-
-/// `(key, row, aggregate)` to the new aggregate: an adder or a subtractor.
+/// `(key, row, aggregate)` to the aggregate without the row: a subtractor.
 pub(crate) type TableAggregator<K, V, A> = Arc<dyn Fn(&K, V, A) -> A + Send + Sync>;
 
-/// Applies each delta to its key's aggregate and emits the change.
+/// Applies each change to its key's aggregate and emits the aggregate's change.
 pub(crate) struct TableAggregate<K, V, A> {
     pub(crate) store: StoreSlot<K, A>,
-    pub(crate) init: Arc<dyn Fn() -> A + Send + Sync>,
-    pub(crate) adder: TableAggregator<K, V, A>,
+    /// Adds a row to the aggregate, `None` when the key has none yet (an aggregation
+    /// starts from its initializer, a reduction from the row).
+    pub(crate) adder: AggregateStep<K, V, A>,
     pub(crate) subtractor: TableAggregator<K, V, A>,
     pub(crate) out: Fanout<K, Change<A>>,
 }
 
-impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Delta<V>> for TableAggregate<K, V, A> {
+impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Change<V>> for TableAggregate<K, V, A> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
         self.store.open(ctx)
     }
-    fn process(&mut self, ctx: &mut TaskCtx, key: K, delta: Delta<V>) -> Result<()> {
+    fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
+        if change.new.is_none() && change.old.is_none() {
+            return Ok(());
+        }
         let store = self.store.get()?;
-        let old = store.get(&key)?;
-        let base = old.clone().unwrap_or_else(|| (self.init)());
-        let new = if delta.subtract {
-            (self.subtractor)(&key, delta.value, base)
-        } else {
-            (self.adder)(&key, delta.value, base)
+        let (key_bytes, old) = store.get_with_key(&key)?;
+        let timestamp = latest(ctx.meta.timestamp, old.as_ref());
+        let old = old.map(|o| o.value);
+        // The old row first, and only out of an aggregate that exists.
+        let without = match (change.old, &old) {
+            (Some(row), Some(agg)) => Some((self.subtractor)(&key, row, agg.clone())),
+            _ => old.clone(),
         };
-        store.put(&key, &new)?;
-        self.out.forward(ctx, key, Change { new: Some(new), old })
+        let new = match change.new {
+            Some(row) => (self.adder)(&key, row, without),
+            None => match without {
+                Some(agg) => agg,
+                // A row taken out of a group without an aggregate: nothing was there and
+                // nothing is, so (as Kafka's record cache) nothing is emitted.
+                None => return Ok(()),
+            },
+        };
+        store.put_bytes(key_bytes, &new, timestamp)?;
+        self.out
+            .forward_at(ctx, timestamp, key, Change { new: Some(new), old })
     }
 }

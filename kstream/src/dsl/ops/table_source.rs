@@ -4,24 +4,42 @@ use super::{Change, StoreSlot};
 use crate::error::Result;
 use crate::processor::{Fanout, Node, TaskCtx};
 
-/// Keeps the latest value per key and emits the change.
+/// Keeps the latest value per key in its store, if it has one, and emits the change.
 pub(crate) struct TableSource<K, V> {
-    pub(crate) store: StoreSlot<K, V>,
+    /// `None` for a source without a store: it passes each record on as it comes.
+    pub(crate) store: Option<StoreSlot<K, V>>,
+    /// Whether the change carries the value it replaces (only a stored source knows it).
+    pub(crate) send_old: bool,
     pub(crate) out: Fanout<K, Change<V>>,
 }
 
 impl<K: Clone + 'static, V: Clone + 'static> Node<K, Option<V>> for TableSource<K, V> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.store.open(ctx)
+        match &mut self.store {
+            Some(store) => store.open(ctx),
+            None => Ok(()),
+        }
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: Option<V>) -> Result<()> {
-        let store = self.store.get()?;
-        let old = store.get(&key)?;
+        let Some(store) = &self.store else {
+            return self.out.forward(
+                ctx,
+                key,
+                Change {
+                    new: value,
+                    old: None,
+                },
+            );
+        };
+        let store = store.get()?;
+        let (key_bytes, old) = store.get_with_key(&key)?;
+        let old = old.map(|o| o.value);
         match &value {
-            Some(v) => store.put(&key, v)?,
+            Some(v) => store.put_bytes(key_bytes, v, ctx.meta.timestamp)?,
             None if old.is_none() => return Ok(()),
-            None => store.delete(&key)?,
+            None => store.delete_bytes(key_bytes),
         }
+        let old = if self.send_old { old } else { None };
         self.out.forward(ctx, key, Change { new: value, old })
     }
 }

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use super::{StoreSlot, TableJoiner};
 use crate::error::Result;
 use crate::processor::TaskCtx;
+use crate::store::{NO_TIMESTAMP, ValueAndTimestamp};
 
 /// A task's reader of a table's values.
 pub(crate) trait ValueGetter<K, V> {
     /// Opens the stores it reads.
     fn init(&mut self, ctx: &TaskCtx) -> Result<()>;
-    /// The table's current value of `key`.
-    fn get(&self, key: &K) -> Result<Option<V>>;
+    /// The table's current value of `key`, with the timestamp of the row it comes from.
+    fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<V>>>;
 }
 
 /// Maps a row (`None`: no row) of a table to a row of the table derived from it.
@@ -97,7 +98,7 @@ impl<K: 'static, V: 'static> ValueGetter<K, V> for StoreGetter<K, V> {
     fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
         self.0.open(ctx)
     }
-    fn get(&self, key: &K) -> Result<Option<V>> {
+    fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<V>>> {
         self.0.get()?.get(key)
     }
 }
@@ -111,8 +112,11 @@ impl<K, V, V2> ValueGetter<K, V2> for MappedGetter<K, V, V2> {
     fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
         self.parent.init(ctx)
     }
-    fn get(&self, key: &K) -> Result<Option<V2>> {
-        Ok((self.f)(key, self.parent.get(key)?))
+    fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<V2>>> {
+        let row = self.parent.get(key)?;
+        let timestamp = row.as_ref().map_or(NO_TIMESTAMP, |r| r.timestamp);
+        let mapped = (self.f)(key, row.map(|r| r.value));
+        Ok(mapped.map(|value| ValueAndTimestamp::new(value, timestamp)))
     }
 }
 
@@ -127,8 +131,16 @@ impl<K, V, V2, VR> ValueGetter<K, VR> for JoinGetter<K, V, V2, VR> {
         self.left.init(ctx)?;
         self.right.init(ctx)
     }
-    fn get(&self, key: &K) -> Result<Option<VR>> {
+    fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<VR>>> {
         let (left, right) = (self.left.get(key)?, self.right.get(key)?);
-        Ok((self.joiner)(left.as_ref(), right.as_ref()))
+        // As new as the newer of the two rows.
+        let timestamp = match (&left, &right) {
+            (Some(l), Some(r)) => l.timestamp.max(r.timestamp),
+            (Some(l), None) => l.timestamp,
+            (None, Some(r)) => r.timestamp,
+            (None, None) => NO_TIMESTAMP,
+        };
+        let joined = (self.joiner)(left.as_ref().map(|r| &r.value), right.as_ref().map(|r| &r.value));
+        Ok(joined.map(|value| ValueAndTimestamp::new(value, timestamp)))
     }
 }

@@ -30,7 +30,9 @@ public final class Catalogue {
     StatelessTopologies.register(all);
     AggregationTopologies.register(all);
     TableTopologies.register(all);
+    OldValueTopologies.register(all);
     JoinTopologies.register(all);
+    NullTopologies.register(all);
     NamingTopologies.register(all);
     OperatorTopologies.register(all);
     return all;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Writes an outcome as a golden file: the topology's description one node per line, one output
@@ -58,9 +59,14 @@ final class GoldenWriter {
           out.append('\n');
           for (int i = 0; i < entries.size(); i++) {
             KeyValue<Object, Object> e = entries.get(i);
-            out.append("      {\"key\": ").append(json(e.key))
-                .append(", \"value\": ").append(json(e.value))
-                .append('}')
+            out.append("      {\"key\": ").append(json(e.key));
+            if (e.value instanceof ValueAndTimestamp<?> vt) {
+              out.append(", \"value\": ").append(json(vt.value()))
+                  .append(", \"timestamp\": ").append(vt.timestamp());
+            } else {
+              out.append(", \"value\": ").append(json(e.value));
+            }
+            out.append('}')
                 .append(i + 1 < entries.size() ? ",\n" : "\n");
           }
           out.append("    ");

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** Runs one scenario through Kafka Streams' TopologyTestDriver and collects what it outputs. */
@@ -116,23 +117,32 @@ final class ScenarioRunner {
     };
   }
 
+  /**
+   * A store's entries in its order: with each value's timestamp (a {@link ValueAndTimestamp})
+   * when the store is timestamped, as the DSL's stores are.
+   */
   private static List<KeyValue<Object, Object>> dump(
       TopologyTestDriver driver, Scenario.Store store) {
-    KeyValueStore<Object, Object> kv = driver.getKeyValueStore(store.name());
-    if (kv == null) {
+    KeyValueStore<Object, ValueAndTimestamp<Object>> timestamped =
+        driver.getTimestampedKeyValueStore(store.name());
+    KeyValueStore<Object, Object> kv =
+        timestamped != null ? null : driver.getKeyValueStore(store.name());
+    if (timestamped == null && kv == null) {
       throw new IllegalArgumentException("no key-value store `" + store.name() + "`");
     }
     List<KeyValue<Object, Object>> entries = new ArrayList<>();
-    try (KeyValueIterator<Object, Object> it = kv.all()) {
+    try (KeyValueIterator<Object, ?> it = timestamped != null ? timestamped.all() : kv.all()) {
       while (it.hasNext()) {
-        KeyValue<Object, Object> e = it.next();
+        KeyValue<Object, ?> e = it.next();
+        Object value =
+            e.value instanceof ValueAndTimestamp<?> vt ? vt.value() : e.value;
         Class<?> expected = store.value() == Scenario.Kind.LONG ? Long.class : String.class;
-        if (e.value != null && !expected.isInstance(e.value)) {
+        if (value != null && !expected.isInstance(value)) {
           throw new IllegalStateException(
-              "store `" + store.name() + "` holds " + e.value.getClass().getSimpleName()
+              "store `" + store.name() + "` holds " + value.getClass().getSimpleName()
                   + " values, the scenario says " + store.value());
         }
-        entries.add(e);
+        entries.add(new KeyValue<>(e.key, e.value));
       }
     }
     return entries;

@@ -33,6 +33,7 @@ final class TableTopologies {
     add(into, "table_group_by_count", TableTopologies::groupByCount);
     add(into, "table_group_by_reduce", TableTopologies::groupByReduce);
     add(into, "table_group_by_aggregate", TableTopologies::groupByAggregate);
+    add(into, "table_group_by_rows", TableTopologies::groupByRows);
   }
 
   /** The table's changes as a stream. */
@@ -118,6 +119,28 @@ final class TableTopologies {
         .reduce((agg, v) -> agg + v, (agg, v) -> agg - v, store("region-totals", LONG))
         .toStream()
         .to("out", toLongs());
+    return b.build();
+  }
+
+  /**
+   * A log of every row added ("+id=amount") to and taken out ("-id=amount") of each region's
+   * aggregate; region "none" is no group (a null key).
+   */
+  static Topology groupByRows() {
+    StreamsBuilder b = new StreamsBuilder();
+    accounts(b)
+        .groupBy(
+            (id, v) ->
+                KeyValue.pair(
+                    region(v).equals("none") ? null : region(v), id + "=" + amount(v)),
+            Grouped.with("by-region", STRING, STRING))
+        .aggregate(
+            () -> "",
+            (region, row, agg) -> agg + "+" + row,
+            (region, row, agg) -> agg + "-" + row,
+            store("region-log", STRING))
+        .toStream()
+        .to("out", toStrings());
     return b.build();
   }
 
