@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 /// is behind a lock.
 ///
 /// Each value carries the timestamp of the record that wrote it; a timestamped store
-/// keeps it in its backend too (see [`ValueLayout`]), and logs it as the changelog
+/// keeps it in its backend too (8 bytes in front of the value), and logs it as the changelog
 /// record's timestamp.
 pub struct StateStore {
     name: String,
