@@ -137,6 +137,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The topic a sink's [`TopicNameExtractor`](crate::TopicNameExtractor) picked for a
+    /// record is not a name Kafka accepts for a topic.
+    #[error("sink `{sink}` picked topic `{topic}` for a record: {reason}")]
+    ExtractedTopic {
+        /// The sink's name.
+        sink: String,
+        /// The name the extractor returned.
+        topic: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The application was closed, or a stream thread died.
     #[error("the streams application is not running: {0}")]
     NotRunning(String),

@@ -59,13 +59,23 @@ pub use config::{
     StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
-    Branched, BranchedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream, KGroupedTable,
-    KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, TableJoined, Topology,
+    Branched, BranchedKStream, CogroupedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream,
+    KGroupedTable, KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, TableJoined,
+    TopicNameExtractor, Topology,
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
+
+/// The parts of a [`TopologyDescription`]: its sub-topologies and global stores, and
+/// their nodes (Kafka Streams' `TopologyDescription.Subtopology`, `GlobalStore`, `Node`).
+pub mod description {
+    pub use crate::graph::{GlobalStore, Node, NodeDescription, Subtopology};
+}
 pub use processor::ProcessorError;
-pub use processor::{Processor, ProcessorContext, PunctuationType};
+pub use processor::{
+    FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, Processor, ProcessorContext,
+    PunctuationType, RecordContext,
+};
 pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
@@ -94,12 +104,13 @@ pub mod prelude {
     #[cfg(feature = "avro")]
     pub use crate::serdes::AvroSerde;
     pub use crate::{
-        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, Consumed, F64Serde, GlobalKTable,
-        Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
-        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
-        ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore,
-        ReadOnlyTimestampedKeyValueStore, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder,
-        StreamsConfig, StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic, TestRecord,
+        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, CogroupedKStream, Consumed, F64Serde,
+        FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, GlobalKTable, Grouped, I32Serde,
+        I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable, KafkaStreams,
+        KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, ProcessorError,
+        Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
+        RecordContext, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig,
+        StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic, TestRecord,
         TimestampedKeyValueStore, TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
         ValueAndTimestamp,
     };

@@ -57,7 +57,21 @@ send_and_sync!(
     StreamsState,
     TaskId
 );
+send_and_sync!(
+    kstream::description::Subtopology,
+    kstream::description::GlobalStore,
+    kstream::description::Node,
+    kstream::description::NodeDescription,
+);
 send_and_sync!(RecordHandling, ErrorHandler, TimestampExtractor);
+
+// A topic name extractor is shared by the tasks of every thread; the record context it
+// gets and a fixed-key record are plain data.
+send_and_sync!(
+    kstream::TopicNameExtractor<Local, Local>,
+    kstream::RecordContext<'static>,
+    kstream::FixedKeyRecord<String, String>,
+);
 
 // Stores, their handles and their views: a handle goes into a processor supplier (called
 // on each stream thread); interactive queries read stores from the application's threads.
@@ -98,3 +112,5 @@ not!(Send: TopologyTestDriver, TestInputTopic<String, String>, TestOutputTopic<S
 not!(Sync: TopologyTestDriver, TestInputTopic<String, String>, TestOutputTopic<String, String>);
 not!(Send: ProcessorContext<'static, String, String>);
 not!(Sync: ProcessorContext<'static, String, String>);
+not!(Send: kstream::FixedKeyProcessorContext<'static, String, String>);
+not!(Sync: kstream::FixedKeyProcessorContext<'static, String, String>);

@@ -15,8 +15,10 @@ mod differential {
     pub mod aggregation;
     pub mod catalogue;
     pub mod joins;
+    pub mod naming;
     pub mod nulls;
     pub mod old_values;
+    pub mod operators;
     pub mod outcome;
     pub mod stateless;
     pub mod tables;

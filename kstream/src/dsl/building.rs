@@ -2,15 +2,21 @@
 //! nodes with.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 use super::nulls::{NullKeyRoutes, SerdesByType, TypeNulls};
-use super::ops::{Partitioner, SinkNode, SourceNode, StepNode};
+use super::ops::{
+    Change, Materialize, Partitioner, PassThrough, SinkNode, SinkTopic, SourceNode, StepNode, StoreSlot,
+    TopicNameExtractor,
+};
 use crate::config::TimestampExtractor;
 use crate::error::{Error, Result};
-use crate::graph::{Erased, Factory, Graph, Instantiation, NodeKind, RawSource, TopicName};
+use crate::graph::{
+    Erased, Factory, GlobalTableNodes, Graph, Instantiation, Materialization, NodeKind, RawSource, TopicName,
+};
 use crate::processor::{Fanout, Node, NodeRef, TaskCtx};
 use crate::serdes::SerdeRef;
 use crate::store::{AnyStoreHandle, Materialized, StoreHandle, StoreSpec, ValueLayout};
@@ -28,13 +34,21 @@ pub(crate) struct Dsl {
     built_serdes: Arc<OnceLock<SerdesByType>>,
     /// Which repartitions pass null keys on to a left join.
     null_key_routes: RefCell<NullKeyRoutes>,
+    /// The source of each repartition made so far, by the node it repartitions and the
+    /// topic: a stream repartitioned twice through one topic (two aggregations of a
+    /// grouped stream named by `Grouped`) is written and read once, as in Kafka Streams.
+    repartitions: RefCell<HashMap<(usize, String), usize>>,
+    /// The source of the last repartition made for a join of each stream (by its node):
+    /// a join without a `Joined` name reads it, as in Kafka Streams, whatever its topic.
+    join_repartitions: RefCell<HashMap<usize, usize>>,
 }
 
 /// Where a repartition topic's records go and how: its serdes, partitioner and
-/// partition count.
+/// partition count, and the names of the nodes that write and read it.
 pub(crate) struct RepartitionSpec<K, V> {
-    /// The topic is `<application.id>-<base>-repartition`.
-    pub(crate) base: String,
+    /// The topic, without the application id: `<name>-repartition`.
+    pub(crate) topic: String,
+    pub(crate) names: RepartitionNames,
     pub(crate) keys: SerdeRef<K>,
     pub(crate) values: SerdeRef<V>,
     pub(crate) partitioner: Option<Partitioner<K, V>>,
@@ -48,6 +62,34 @@ struct SinkWriter<K, V> {
     values: SerdeRef<V>,
     partitioner: Option<Partitioner<K, V>>,
     null_keys: Option<Arc<AtomicBool>>,
+}
+
+/// The nodes of a repartition: the processor in front of the sink (Kafka Streams' filter
+/// of a stream's repartition; a table's grouping has none), the sink and the source.
+pub(crate) struct RepartitionNames {
+    pub(crate) filter: Option<String>,
+    pub(crate) sink: String,
+    pub(crate) source: String,
+}
+
+/// Where a sink writes: one topic, or the topic an extractor picks per record.
+pub(crate) enum SinkTarget<K, V> {
+    Topic(TopicName),
+    Extractor(TopicNameExtractor<K, V>),
+}
+
+/// The suffix of every repartition topic.
+const REPARTITION_SUFFIX: &str = "-repartition";
+
+/// Whether `name` is one Kafka Streams generated for an operator
+/// (`KSTREAM.*-[0-9]{10}`): a repartition topic named after it gets generated node
+/// names too, one named by the user gets `<topic>-sink`, `-filter`, `-source`.
+fn is_generated(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("KSTREAM") else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    b.len() >= 11 && b[b.len() - 11] == b'-' && b[b.len() - 10..].iter().all(u8::is_ascii_digit)
 }
 
 impl Dsl {
@@ -73,9 +115,58 @@ impl Dsl {
         self.null_key_routes.borrow_mut().add_taker(id);
     }
 
-    /// `named`, or a fresh name in Kafka Streams' style (`KSTREAM-FILTER-0000000003`).
+    /// A fresh name in Kafka Streams' style (`KSTREAM-FILTER-0000000003`): the
+    /// topology's one counter moves on.
+    pub(crate) fn fresh(&self, prefix: &str) -> String {
+        self.graph.borrow_mut().name(prefix)
+    }
+
+    /// `named`, or a fresh name starting with `prefix`. The counter moves on either way,
+    /// as in Kafka Streams, so that naming one operator leaves the generated names of
+    /// the others as they were.
     pub(crate) fn name(&self, named: Option<String>, prefix: &str) -> String {
-        named.unwrap_or_else(|| self.graph.borrow_mut().name(prefix))
+        let fresh = self.fresh(prefix);
+        named.unwrap_or(fresh)
+    }
+
+    /// `<named><suffix>`, or a fresh name starting with `prefix`; the counter moves on
+    /// either way.
+    pub(crate) fn suffixed(&self, named: Option<&str>, suffix: &str, prefix: &str) -> String {
+        let fresh = self.fresh(prefix);
+        named.map_or(fresh, |n| format!("{n}{suffix}"))
+    }
+
+    /// A fresh store name in Kafka Streams' style: `<prefix>-STATE-STORE-0000000004`.
+    pub(crate) fn store_name(&self, prefix: &str) -> String {
+        self.fresh(&format!("{prefix}-STATE-STORE"))
+    }
+
+    /// The repartition topic Kafka Streams names after `prefix`
+    /// (`<prefix>-repartition`) and the names of its filter, sink and source: three
+    /// fresh names, or, when `prefix` was given by the user, names after the topic.
+    pub(crate) fn repartition_names(&self, prefix: &str) -> (String, RepartitionNames) {
+        let topic = if prefix.ends_with(REPARTITION_SUFFIX) {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}{REPARTITION_SUFFIX}")
+        };
+        let sink = self.fresh("KSTREAM-SINK");
+        let filter = self.fresh("KSTREAM-FILTER");
+        let source = self.fresh("KSTREAM-SOURCE");
+        let names = if is_generated(prefix) {
+            RepartitionNames {
+                filter: Some(filter),
+                sink,
+                source,
+            }
+        } else {
+            RepartitionNames {
+                filter: Some(format!("{topic}-filter")),
+                sink: format!("{topic}-sink"),
+                source: format!("{topic}-source"),
+            }
+        };
+        (topic, names)
     }
 
     /// The name of node `id`.
@@ -105,13 +196,32 @@ impl Dsl {
         stores: Vec<String>,
         factory: Factory,
     ) -> usize {
-        if self.graph.borrow().nodes.iter().any(|n| n.name == name) {
+        if self.name_taken(&name) {
             self.fail(format!("the processor name `{name}` is used twice"));
         }
         let mut g = self.graph.borrow_mut();
         let id = g.add(name, kind, parents, factory);
         g.nodes[id].stores = stores;
         id
+    }
+
+    /// The source of the last repartition made for a join of the stream of `node`.
+    pub(crate) fn join_repartition(&self, node: usize) -> Option<usize> {
+        self.join_repartitions.borrow().get(&node).copied()
+    }
+
+    /// Records `source` as the last repartition made for a join of the stream of `node`.
+    pub(crate) fn set_join_repartition(&self, node: usize, source: usize) {
+        self.join_repartitions.borrow_mut().insert(node, source);
+    }
+
+    /// Whether a node (or a global table's node) is named `name` already.
+    pub(crate) fn name_taken(&self, name: &str) -> bool {
+        let g = self.graph.borrow();
+        g.nodes.iter().any(|n| n.name == name)
+            || g.global_tables
+                .iter()
+                .any(|t| t.source == name || t.processor == name)
     }
 
     /// Adds a processor under `parents`, connected to `stores`: for each task, `make`
@@ -158,6 +268,58 @@ impl Dsl {
         self.add(name, NodeKind::Processor, parents, stores, Box::new(factory))
     }
 
+    /// Adds a table processor (a table filter, value mapper, join) under `parents`: as
+    /// [`operator`](Self::operator), and once [`materialize_in_place`] gave the node a
+    /// store, each change it emits goes into that store before its children, as Kafka
+    /// Streams' materialized `filter`, `mapValues` and joins keep their result.
+    ///
+    /// [`materialize_in_place`]: Self::materialize_in_place
+    pub(crate) fn table_operator<K, V, K2, V2, N>(
+        &self,
+        name: String,
+        parents: Vec<usize>,
+        stores: Vec<String>,
+        make: impl Fn(Fanout<K2, Change<V2>>) -> N + Send + Sync + 'static,
+    ) -> usize
+    where
+        K: 'static,
+        V: 'static,
+        K2: Clone + 'static,
+        V2: Clone + 'static,
+        N: Node<K, V> + 'static,
+    {
+        let factory = move |inst: &mut Instantiation<'_>, id: usize| -> Result<Erased> {
+            let mut out = inst.children::<K2, Change<V2>>(id)?;
+            let node = &inst.graph.nodes[id];
+            if let Materialization::Store(store) = &node.materialized {
+                let keep: NodeRef<K2, Change<V2>> = Rc::new(RefCell::new(Materialize {
+                    store: StoreSlot::new(store, &node.name),
+                    out,
+                }));
+                inst.register(keep.clone());
+                out = Fanout(vec![keep]);
+            }
+            let node: NodeRef<K, V> = Rc::new(RefCell::new(make(out)));
+            Ok(Box::new(node))
+        };
+        let id = self.add(name, NodeKind::Processor, parents, stores, Box::new(factory));
+        self.graph.borrow_mut().nodes[id].materialized = Materialization::Unmaterialized;
+        id
+    }
+
+    /// Makes table processor `id` keep its table in `store` (declared already), if it
+    /// is a table processor without a store: returns whether it did.
+    pub(crate) fn materialize_in_place(&self, id: usize, store: &str) -> bool {
+        let mut g = self.graph.borrow_mut();
+        let node = &mut g.nodes[id];
+        if node.materialized != Materialization::Unmaterialized {
+            return false;
+        }
+        node.materialized = Materialization::Store(store.to_owned());
+        node.stores.push(store.to_owned());
+        true
+    }
+
     /// Adds a stateless step under `parents`.
     pub(crate) fn step<K, V, K2, V2>(
         &self,
@@ -184,7 +346,7 @@ impl Dsl {
         name: String,
         parents: Vec<usize>,
     ) -> usize {
-        self.step::<K, V, K, V>(name, parents, |ctx, k, v, out| out.forward(ctx, k, v))
+        self.operator::<K, V, K, V, _>(name, parents, Vec::new(), |out| PassThrough { out })
     }
 
     /// Adds a source of `topics`.
@@ -271,12 +433,12 @@ impl Dsl {
         }
     }
 
-    /// Adds a sink to `topic` under `parent`.
+    /// Adds a sink under `parent`, writing where `target` says.
     pub(crate) fn sink<K: 'static, V: 'static>(
         &self,
         name: String,
         parent: usize,
-        topic: TopicName,
+        target: SinkTarget<K, V>,
         keys: SerdeRef<K>,
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
@@ -287,7 +449,7 @@ impl Dsl {
             partitioner,
             null_keys: None,
         };
-        self.sink_node(name, vec![parent], topic, writer)
+        self.sink_node(name, vec![parent], target, writer)
     }
 
     /// Adds a sink to `topic` under every one of `parents`.
@@ -306,15 +468,15 @@ impl Dsl {
             partitioner,
             null_keys: None,
         };
-        self.sink_node(name, parents, topic, writer)
+        self.sink_node(name, parents, SinkTarget::Topic(topic), writer)
     }
 
-    /// Adds a sink writing as `writer` says.
+    /// Adds a sink writing where `target` says, as `writer` says.
     fn sink_node<K: 'static, V: 'static>(
         &self,
         name: String,
         parents: Vec<usize>,
-        topic: TopicName,
+        target: SinkTarget<K, V>,
         writer: SinkWriter<K, V>,
     ) -> usize {
         let SinkWriter {
@@ -325,12 +487,22 @@ impl Dsl {
         } = writer;
         self.learn(&keys);
         self.learn(&values);
-        let target = topic.clone();
-        let sink_name = name.clone();
+        let kind = NodeKind::Sink(match &target {
+            SinkTarget::Topic(t) => Some(t.clone()),
+            SinkTarget::Extractor(_) => None,
+        });
+        let sink = Arc::<str>::from(name.as_str());
         let factory = move |inst: &mut Instantiation<'_>, _id: usize| -> Result<Erased> {
+            let topic = match &target {
+                SinkTarget::Topic(t) => SinkTopic::Fixed(Arc::from(inst.topic(t))),
+                SinkTarget::Extractor(extractor) => SinkTopic::Dynamic {
+                    sink: sink.clone(),
+                    extractor: extractor.clone(),
+                },
+            };
             let node: NodeRef<K, V> = Rc::new(RefCell::new(SinkNode {
-                name: sink_name.clone(),
-                topic: Arc::from(inst.topic(&target)),
+                name: sink.to_string(),
+                topic,
                 keys: keys.clone(),
                 values: values.clone(),
                 partitioner: partitioner.clone(),
@@ -338,30 +510,37 @@ impl Dsl {
             }));
             Ok(Box::new(node))
         };
-        self.add(
-            name,
-            NodeKind::Sink(topic),
-            parents,
-            Vec::new(),
-            Box::new(factory),
-        )
+        self.add(name, kind, parents, Vec::new(), Box::new(factory))
     }
 
-    /// Writes what `parent` emits to the internal topic of `spec` and reads it back:
-    /// returns the source reading it.
+    /// Writes what `parent` emits to the internal topic of `spec` (through its filter
+    /// node, when it has one) and reads it back: returns the source reading it. A
+    /// `shared` repartition of `parent` through a topic it was repartitioned through
+    /// already is that one (as Kafka Streams reuses the repartition of a grouped stream
+    /// for its next aggregation); an explicit `repartition` is never shared. The sink
+    /// drops records with a null key unless a left join downstream takes them.
     pub(crate) fn repartition<K: Clone + 'static, V: Clone + 'static>(
         &self,
         parent: usize,
         spec: RepartitionSpec<K, V>,
+        shared: bool,
     ) -> usize {
-        let topic = TopicName::Internal(format!("{}-repartition", spec.base));
+        let reuse = (parent, spec.topic.clone());
+        if shared && let Some(&source) = self.repartitions.borrow().get(&reuse) {
+            return source;
+        }
+        let topic = TopicName::Internal(spec.topic);
         if let Some(count) = spec.partitions {
             self.graph
                 .borrow_mut()
                 .internal_partitions
                 .insert(topic.clone(), count);
         }
-        let sink = self.name(None, "KSTREAM-SINK");
+        let RepartitionNames { filter, sink, source } = spec.names;
+        let into_sink = match filter {
+            Some(filter) => self.pass_through::<K, V>(filter, vec![parent]),
+            None => parent,
+        };
         // The flag is settled by `finish`, once every node downstream is known.
         let passes_null_keys = Arc::new(AtomicBool::new(false));
         let writer = SinkWriter {
@@ -370,33 +549,41 @@ impl Dsl {
             partitioner: spec.partitioner,
             null_keys: Some(passes_null_keys.clone()),
         };
-        let sink = self.sink_node(sink, vec![parent], topic.clone(), writer);
-        let source = self.name(None, "KSTREAM-SOURCE");
+        let sink = self.sink_node(sink, vec![into_sink], SinkTarget::Topic(topic.clone()), writer);
         let source = self.source(source, vec![topic], spec.keys, spec.values, None);
         self.null_key_routes
             .borrow_mut()
             .add_route(sink, source, passes_null_keys);
+        if shared {
+            self.repartitions.borrow_mut().insert(reuse, source);
+        }
         source
     }
 
-    /// Declares the timestamped store of a DSL operation; its name comes from `m` or
-    /// from `prefix`.
+    /// Declares the timestamped store of a DSL operation; its name comes from `m`, or
+    /// is a fresh one after `prefix` (`<prefix>-STATE-STORE-0000000004`).
     pub(crate) fn store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
-        self.learn(&m.keys);
-        self.learn(&m.values);
-        let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
+        let name = m.name.clone().unwrap_or_else(|| self.store_name(prefix));
+        self.store_named(&name, m)
+    }
+
+    /// Declares the timestamped store of a DSL operation under `name`.
+    pub(crate) fn store_named<K: 'static, V: 'static>(&self, name: &str, m: &Materialized<K, V>) -> String {
         if m.history.is_some() {
             self.fail(format!(
                 "store `{name}` is declared versioned: a versioned store is a processor API store \
                  (StreamsBuilder::add_state_store); tables and aggregations keep timestamped stores"
             ));
         }
-        self.declare_store(StoreSpec::of(&name, m, ValueLayout::Timestamped))
+        self.learn(&m.keys);
+        self.learn(&m.values);
+        self.declare_store(StoreSpec::of(name, m, ValueLayout::Timestamped))
     }
 
-    /// Declares a processor API store, timestamped when `m` asks for it.
+    /// Declares a processor API store, timestamped when `m` asks for it; its name comes
+    /// from `m`, or is a fresh one after `prefix`.
     pub(crate) fn user_store<K: 'static, V: 'static>(&self, m: &Materialized<K, V>, prefix: &str) -> String {
-        let name = m.name.clone().unwrap_or_else(|| self.name(None, prefix));
+        let name = m.name.clone().unwrap_or_else(|| self.fresh(prefix));
         let layout = if m.history.is_some() {
             ValueLayout::Versioned
         } else if m.timestamped {
@@ -448,12 +635,24 @@ impl Dsl {
             .map(|spec| spec.name.clone())
     }
 
-    /// Registers a global table: every instance reads all of `topic` into `store`.
-    pub(crate) fn add_global(&self, topic: &str, store: &str) {
-        self.graph
-            .borrow_mut()
-            .globals
-            .push((topic.to_owned(), store.to_owned()));
+    /// Registers a global table: every instance reads all of `topic` into `store`;
+    /// `describe()` shows it as the source `source` and the processor `processor`.
+    pub(crate) fn add_global(&self, topic: &str, store: &str, source: String, processor: String) {
+        for name in [&source, &processor] {
+            if self.name_taken(name) {
+                self.fail(format!("the processor name `{name}` is used twice"));
+            }
+        }
+        let mut g = self.graph.borrow_mut();
+        g.globals.push((topic.to_owned(), store.to_owned()));
+        let position = g.nodes.len();
+        g.global_tables.push(GlobalTableNodes {
+            source,
+            processor,
+            topic: topic.to_owned(),
+            store: store.to_owned(),
+            position,
+        });
     }
 
     /// The names of the nodes and the stores so far, for `Debug`.

@@ -49,16 +49,17 @@ pub(crate) fn global_table<'b, K: 'static, V: 'static>(
     consumed: Consumed<K, V>,
     store: Option<&str>,
 ) -> GlobalKTable<'b, K, V> {
-    let name = store
-        .map(str::to_owned)
-        .unwrap_or_else(|| dsl.name(None, &format!("{topic}-GLOBAL-STORE")));
+    let name = store.map(str::to_owned).unwrap_or_else(|| dsl.store_name(topic));
+    // Kafka Streams' names: `<Consumed name>-source` and `<Consumed name>`, or fresh ones.
+    let source = dsl.suffixed(consumed.name.as_deref(), "-source", "KSTREAM-SOURCE");
+    let processor = dsl.name(consumed.name.clone(), "KTABLE-SOURCE");
     dsl.learn(&consumed.keys.serde);
     dsl.learn(&consumed.values.serde);
     let (spec, handle) = StoreSpec::global(&name, consumed.keys.serde, consumed.values.serde);
     let declared = !dsl.has_store(&spec.name);
     let name = dsl.declare_store(spec);
     if declared {
-        dsl.add_global(topic, &name);
+        dsl.add_global(topic, &name, source, processor);
     }
     GlobalKTable {
         dsl,

@@ -3,20 +3,36 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::cogrouped::CogroupedKStream;
 use super::kstream::KStream;
 use super::ktable::KTable;
 use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{Aggregate, AggregateStep, Change, StoreSlot};
-use super::options::Named;
+use super::options::{Grouped, Named};
 use crate::serdes::SerdeRef;
 use crate::store::Materialized;
 
-/// A stream grouped by its key (records with equal keys are in one task).
+/// A stream grouped by its key (records with equal keys are in one task). When the
+/// key was changed, each aggregation repartitions the stream first, through
+/// `<application.id>-<name>-repartition`: the `Grouped` name, or the aggregation's store
+/// name (as Kafka Streams names it).
 pub struct KGroupedStream<'b, K, V> {
-    stream: KStream<'b, K, V>,
-    /// Null keys and values, as the grouping's serdes tell them: aggregations skip them.
-    keys: NullCheck<K>,
-    values: NullCheck<V>,
+    pub(crate) stream: KStream<'b, K, V>,
+    pub(crate) keys: SerdeRef<K>,
+    pub(crate) values: SerdeRef<V>,
+    /// The `Grouped` name: the repartition topic's.
+    pub(crate) name: Option<String>,
+}
+
+impl<K, V> Clone for KGroupedStream<'_, K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            stream: self.stream,
+            keys: self.keys.clone(),
+            values: self.values.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 impl<K, V> fmt::Debug for KGroupedStream<'_, K, V> {
@@ -28,13 +44,34 @@ impl<K, V> fmt::Debug for KGroupedStream<'_, K, V> {
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
-    /// `stream` grouped with serdes `keys` and `values`.
-    pub(crate) fn new(stream: KStream<'b, K, V>, keys: &SerdeRef<K>, values: &SerdeRef<V>) -> Self {
+    pub(crate) fn new(stream: KStream<'b, K, V>, grouped: Grouped<K, V>) -> Self {
         Self {
             stream,
-            keys: NullCheck::of(keys),
-            values: NullCheck::of(values),
+            keys: grouped.keys.serde,
+            values: grouped.values.serde,
+            name: grouped.name,
         }
+    }
+
+    /// The stream an aggregation into store `store` reads: this one, or when its key
+    /// was changed, this one through its repartition topic.
+    pub(crate) fn partitioned(&self, store: &str) -> KStream<'b, K, V> {
+        if !self.stream.repartition {
+            return self.stream;
+        }
+        let prefix = self.name.as_deref().unwrap_or(store);
+        self.stream
+            .repartitioned_as(prefix, self.keys.clone(), self.values.clone(), true)
+    }
+
+    /// Starts a cogroup (Kafka Streams' `cogroup`): this stream, whose values
+    /// `aggregator` folds into an aggregate of type `A`, aggregated together with the
+    /// grouped streams added by [`CogroupedKStream::cogroup`] into one table.
+    pub fn cogroup<A: Clone + 'static>(
+        &self,
+        aggregator: impl Fn(&K, V, A) -> A + Send + Sync + 'static,
+    ) -> CogroupedKStream<'b, K, A> {
+        CogroupedKStream::first(self, aggregator)
     }
 
     /// The number of records per key, in a store of `m`.
@@ -48,7 +85,11 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
     }
 
     fn count_step(&self, m: Materialized<K, i64>, named: Option<Named>) -> KTable<'b, K, i64> {
-        self.aggregate_node(m, named, "KSTREAM-COUNT", |_, _, n: Option<i64>| {
+        // Kafka Streams burns one store name more for a count with an unnamed store.
+        if m.name.is_none() {
+            self.stream.dsl.store_name("KSTREAM-AGGREGATE");
+        }
+        self.aggregate_node(m, named, "KSTREAM-AGGREGATE", |_, _, n: Option<i64>| {
             n.unwrap_or(0) + 1
         })
     }
@@ -126,22 +167,22 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
         step: impl Fn(&K, V, Option<A>) -> A + Send + Sync + 'static,
     ) -> KTable<'b, K, A> {
         let dsl = self.stream.dsl;
+        let store = m.name.clone().unwrap_or_else(|| dsl.store_name(prefix));
         let name = self.stream.name_of(named, prefix);
-        let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
+        let input = self.partitioned(&store);
+        let store = dsl.store_named(&store, &m);
         let step: AggregateStep<K, V, A> = Arc::new(step);
-        let (keys, values) = (self.keys.clone(), self.values.clone());
+        let (keys, values) = (NullCheck::of(&self.keys), NullCheck::of(&self.values));
         let slot = (store.clone(), name.clone());
-        let node = dsl.operator::<K, V, K, Change<A>, _>(
-            name,
-            vec![self.stream.node],
-            vec![store.clone()],
-            move |out| Aggregate {
-                nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
-                store: StoreSlot::new(&slot.0, &slot.1),
-                step: step.clone(),
-                out,
-            },
-        );
-        KTable::new(dsl, node, Some(store))
+        let node =
+            dsl.operator::<K, V, K, Change<A>, _>(name, vec![input.node], vec![store.clone()], move |out| {
+                Aggregate {
+                    nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
+                    store: StoreSlot::new(&slot.0, &slot.1),
+                    step: step.clone(),
+                    out,
+                }
+            });
+        KTable::stored(dsl, node, store)
     }
 }

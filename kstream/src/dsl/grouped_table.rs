@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::building::RepartitionSpec;
+use super::building::{RepartitionNames, RepartitionSpec};
 use super::kstream::KStream;
 use super::ktable::KTable;
 use super::nulls::{NullCheck, RecordNulls};
@@ -15,13 +15,18 @@ use super::ops::{
     AggregateStep, Change, ChangeSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
 };
 use super::options::{Grouped, Named};
-use crate::processor::TaskCtx;
+use crate::processor::{Fanout, TaskCtx};
 use crate::serdes::SerdeRef;
 use crate::store::Materialized;
 
 /// A table grouped by a new key, to aggregate with an adder and a subtractor.
 pub struct KGroupedTable<'b, K, V> {
+    /// The re-keyed rows' changes, before the repartition topic.
     changes: KStream<'b, K, Change<V>>,
+    keys: SerdeRef<K>,
+    values: SerdeRef<Change<V>>,
+    /// The `Grouped` name: the repartition topic's.
+    name: Option<String>,
 }
 
 impl<K, V> fmt::Debug for KGroupedTable<'_, K, V> {
@@ -46,7 +51,8 @@ where
     V2: Clone + 'static,
 {
     let dsl = table.dsl;
-    let name = dsl.name(None, "KTABLE-SELECT");
+    // Named by `Grouped` (or `KTABLE-SELECT-…`), as Kafka Streams names it.
+    let name = dsl.name(grouped.name.clone(), "KTABLE-SELECT");
     let processor = name.clone();
     dsl.learn(&grouped.keys.serde);
     dsl.learn(&grouped.values.serde);
@@ -71,20 +77,11 @@ where
             Ok(())
         });
     table.need_old_values();
-    let base = dsl.name(grouped.name, "KTABLE-AGGREGATE");
-    let changes: SerdeRef<Change<V2>> = Arc::new(ChangeSerde(grouped.values.serde));
-    let source = dsl.repartition(
-        select,
-        RepartitionSpec {
-            base,
-            keys: grouped.keys.serde,
-            values: changes,
-            partitioner: None,
-            partitions: None,
-        },
-    );
     KGroupedTable {
-        changes: KStream::new(dsl, source, false),
+        changes: KStream::new(dsl, select, true),
+        keys: grouped.keys.serde,
+        values: Arc::new(ChangeSerde(grouped.values.serde)),
+        name: grouped.name,
     }
 }
 
@@ -168,7 +165,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         )
     }
 
-    /// The aggregation node: `adder` gets `None` for a key without an aggregate yet.
+    /// The aggregation node, named as Kafka Streams names it (its store
+    /// `KTABLE-AGGREGATE-STATE-STORE-…` unless `m` names it; the repartition sink and
+    /// source `<name>-sink` and `<name>-source` or fresh ones; the processor `<name>` or
+    /// a fresh one after `prefix`), under the repartition of the rows' changes through
+    /// `<Grouped name or store name>-repartition`. `adder` gets `None` for a key
+    /// without an aggregate yet.
     fn table_aggregate<A: Clone + 'static>(
         &self,
         adder: AggregateStep<K, V, A>,
@@ -178,21 +180,45 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
         prefix: &str,
     ) -> KTable<'b, K, A> {
         let dsl = self.changes.dsl;
-        let name = self.changes.name_of(named, prefix);
-        let store = dsl.store(&m, &format!("{name}-STATE-STORE"));
+        let store = m
+            .name
+            .clone()
+            .unwrap_or_else(|| dsl.store_name("KTABLE-AGGREGATE"));
+        let named = named.map(Named::into_string);
+        let sink = dsl.suffixed(named.as_deref(), "-sink", "KSTREAM-SINK");
+        let source = dsl.suffixed(named.as_deref(), "-source", "KSTREAM-SOURCE");
+        let name = dsl.name(named, prefix);
+        let topic = format!("{}-repartition", self.name.as_deref().unwrap_or(&store));
+        let source = dsl.repartition(
+            self.changes.node,
+            RepartitionSpec {
+                topic,
+                names: RepartitionNames {
+                    filter: None,
+                    sink,
+                    source,
+                },
+                keys: self.keys.clone(),
+                values: self.values.clone(),
+                partitioner: None,
+                partitions: None,
+            },
+            true,
+        );
+        let store = dsl.store_named(&store, &m);
         let slot = (store.clone(), name.clone());
         let node = dsl.operator::<K, Change<V>, K, Change<A>, _>(
             name,
-            vec![self.changes.node],
+            vec![source],
             vec![store.clone()],
-            move |out| TableAggregate {
+            move |out: Fanout<K, Change<A>>| TableAggregate {
                 store: StoreSlot::new(&slot.0, &slot.1),
                 adder: adder.clone(),
                 subtractor: subtractor.clone(),
                 out,
             },
         );
-        KTable::new(dsl, node, Some(store))
+        KTable::stored(dsl, node, store)
     }
 
     /// Combines rows: `adder(aggregate, new)`, `subtractor(aggregate, old)`.

@@ -3,6 +3,7 @@
 
 mod builder;
 mod building;
+mod cogrouped;
 mod global;
 mod grouped_stream;
 mod grouped_table;
@@ -13,10 +14,11 @@ mod ops;
 mod options;
 
 pub use builder::{StreamsBuilder, Topology};
+pub use cogrouped::CogroupedKStream;
 pub use global::GlobalKTable;
 pub use grouped_stream::KGroupedStream;
 pub use grouped_table::KGroupedTable;
 pub use kstream::{BranchedKStream, KStream};
 pub use ktable::KTable;
-pub use ops::Partitioner;
+pub use ops::{Partitioner, TopicNameExtractor};
 pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned, TableJoined};

@@ -98,6 +98,12 @@ impl<'g> Instantiation<'g> {
         Ok(node)
     }
 
+    /// Registers a node made inside another node's factory (not a node of the graph),
+    /// for init and punctuation.
+    pub(crate) fn register<K: 'static, V: 'static>(&mut self, node: NodeRef<K, V>) {
+        self.nodes.push(Box::new(Handle(node)));
+    }
+
     /// Registers a source's instance for its topics.
     pub(crate) fn register_source(&mut self, topics: &[TopicName], source: Rc<RefCell<dyn RawSource>>) {
         for t in topics {

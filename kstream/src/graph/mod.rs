@@ -7,7 +7,7 @@ mod instantiate;
 use std::any::Any;
 use std::collections::BTreeMap;
 
-pub use describe::TopologyDescription;
+pub use describe::{GlobalStore, Node, NodeDescription, Subtopology, TopologyDescription};
 pub(crate) use instantiate::{Instantiation, Lifecycle, RawSource};
 
 use crate::error::Result;
@@ -44,8 +44,19 @@ pub(crate) enum NodeKind {
     Source(Vec<TopicName>),
     /// Transforms records.
     Processor,
-    /// Writes records to a topic.
-    Sink(TopicName),
+    /// Writes records to a topic (`None`: a topic chosen per record).
+    Sink(Option<TopicName>),
+}
+
+/// Whether a node keeps the table it emits in a store of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Materialization {
+    /// Not a table processor that can take a store.
+    NotApplicable,
+    /// A table processor (a table filter, value mapper, join) without a store.
+    Unmaterialized,
+    /// A table processor keeping its table in this store.
+    Store(String),
 }
 
 /// A node of the topology.
@@ -54,7 +65,20 @@ pub(crate) struct GraphNode {
     pub(crate) kind: NodeKind,
     pub(crate) parents: Vec<usize>,
     pub(crate) stores: Vec<String>,
+    pub(crate) materialized: Materialization,
     pub(crate) factory: Factory,
+}
+
+/// The nodes of a global table as `describe()` shows them: a source reading the topic
+/// and a processor writing the store, in a sub-topology of their own.
+pub(crate) struct GlobalTableNodes {
+    pub(crate) source: String,
+    pub(crate) processor: String,
+    pub(crate) topic: String,
+    pub(crate) store: String,
+    /// How many nodes the graph had when the table was added: the table's place in the
+    /// numbering of sub-topologies.
+    pub(crate) position: usize,
 }
 
 /// The whole topology: nodes in the order they were added, and the stores.
@@ -65,6 +89,8 @@ pub(crate) struct Graph {
     /// Global tables: (topic, store). Every instance reads all of the topic's
     /// partitions into the store; tasks only read it.
     pub(crate) globals: Vec<(String, String)>,
+    /// The names Kafka Streams gives the nodes of each global table, for `describe()`.
+    pub(crate) global_tables: Vec<GlobalTableNodes>,
     /// Partition counts asked for internal topics (`Repartitioned::partitions`); the
     /// others get as many partitions as the input topics read with them, or else as
     /// the largest input topic.
@@ -93,6 +119,7 @@ impl Graph {
             kind,
             parents,
             stores: Vec::new(),
+            materialized: Materialization::NotApplicable,
             factory,
         });
         self.nodes.len() - 1
@@ -177,7 +204,7 @@ impl Graph {
             .nodes
             .iter()
             .filter_map(|n| match &n.kind {
-                NodeKind::Sink(t @ TopicName::Internal(_)) => Some(t.clone()),
+                NodeKind::Sink(Some(t @ TopicName::Internal(_))) => Some(t.clone()),
                 _ => None,
             })
             .collect();

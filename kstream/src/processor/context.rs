@@ -108,11 +108,17 @@ pub(crate) struct TaskCtx {
     pub(crate) wall_time: i64,
     /// Partition counts of sink topics, for partitioners.
     pub(crate) partition_counts: HashMap<String, i32>,
+    /// Asks the log for the partition count of a topic not in `partition_counts` (a
+    /// topic chosen per record); without it such a topic counts one partition.
+    pub(crate) partition_lookup: Option<PartitionLookup>,
     /// The handlers for records that fail, and the timestamp extractor.
     pub(crate) handling: RecordHandling,
     /// How serde calls are retried while a dependency is unavailable.
     pub(crate) unavailable: UnavailableRetry,
 }
+
+/// The partition count of a topic, asked of the log.
+pub(crate) type PartitionLookup = Arc<dyn Fn(&str) -> Result<i32> + Send + Sync>;
 
 /// Where a record failed, which picks the handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +178,20 @@ impl TaskCtx {
         Ok(())
     }
 
+    /// The partition count of sink topic `topic`: known from the start, or asked of the
+    /// log once (a topic picked per record) and kept.
+    pub(crate) fn partition_count(&mut self, topic: &str) -> Result<i32> {
+        if let Some(&n) = self.partition_counts.get(topic) {
+            return Ok(n);
+        }
+        let n = match &self.partition_lookup {
+            Some(lookup) => lookup(topic)?,
+            None => 1,
+        };
+        self.partition_counts.insert(topic.to_owned(), n);
+        Ok(n)
+    }
+
     /// The timestamped store `name` for one of the topology's own nodes, `asker`, which
     /// knows the store's types: a store missing, or holding other types, is a topology
     /// the builder should not have accepted.
@@ -219,6 +239,45 @@ fn with_causes(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The record being processed, as a [`TopicNameExtractor`](crate::TopicNameExtractor)
+/// sees it (Kafka Streams' `RecordContext`): where it was read from, its timestamp and
+/// its headers.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordContext<'a> {
+    meta: &'a RecordMeta,
+}
+
+impl<'a> RecordContext<'a> {
+    pub(crate) fn of(meta: &'a RecordMeta) -> Self {
+        Self { meta }
+    }
+
+    /// The topic the record was read from.
+    pub fn topic(&self) -> &'a str {
+        &self.meta.topic
+    }
+
+    /// Its partition.
+    pub fn partition(&self) -> i32 {
+        self.meta.partition
+    }
+
+    /// Its offset.
+    pub fn offset(&self) -> i64 {
+        self.meta.offset
+    }
+
+    /// Its timestamp in epoch milliseconds.
+    pub fn timestamp(&self) -> i64 {
+        self.meta.timestamp
+    }
+
+    /// Its headers (as processors upstream left them).
+    pub fn headers(&self) -> &'a Headers {
+        &self.meta.headers
+    }
 }
 
 /// The context of a [`Processor`](super::Processor) call.

@@ -1,13 +1,16 @@
 //! The processor API: [`Processor`]s with a [`ProcessorContext`] that forwards records,
 //! opens the stores the processor was connected to, shows the record's metadata and
-//! headers, and schedules punctuations on stream time or wall-clock time.
+//! headers, and schedules punctuations on stream time or wall-clock time; and
+//! [`FixedKeyProcessor`]s, which cannot change a record's key.
 
 mod context;
+mod fixed_key;
 mod node;
 mod skipped;
 
 pub(crate) use context::{Failed, RecordMeta, TaskCtx, TaskStore};
-pub use context::{ProcessorContext, PunctuationType};
+pub use context::{ProcessorContext, PunctuationType, RecordContext};
+pub use fixed_key::{FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord};
 pub(crate) use node::{Fanout, Node, NodeRef};
 pub(crate) use skipped::{Null, count_null_skip};
 

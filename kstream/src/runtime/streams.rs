@@ -140,7 +140,7 @@ impl KafkaStreams {
             }
         }
         for node in &graph.nodes {
-            if let crate::graph::NodeKind::Sink(TopicName::User(t)) = &node.kind
+            if let crate::graph::NodeKind::Sink(Some(TopicName::User(t))) = &node.kind
                 && let Ok(n) = admin.partition_count(t)
             {
                 partition_counts.insert(t.clone(), n);

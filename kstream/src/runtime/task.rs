@@ -17,7 +17,10 @@ use crate::store::{KeyValueBackend, StateStore, StoreSpec};
 /// Which sub-topology and partition a task runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId {
-    /// The sub-topology (as numbered by `describe()`).
+    /// The sub-topology: its place among the sub-topologies that make tasks, in the
+    /// order of `describe()`. `describe()` numbers global stores too, as Kafka Streams
+    /// does, so its ids are larger than this when a global table comes first; the task
+    /// ids keep this numbering, which names the tasks' state directories.
     pub subtopology: usize,
     /// The partition of its source topics.
     pub partition: i32,

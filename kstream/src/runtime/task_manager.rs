@@ -165,6 +165,12 @@ impl TaskManager {
             &shared.global_stores,
         )?;
         task.ctx.partition_counts = shared.partition_counts.clone();
+        // A topic picked per record (`to_dynamic`) with a partitioner: its partition
+        // count is asked of the log when the task first writes to it.
+        let cluster = shared.cluster.clone();
+        task.ctx.partition_lookup = Some(Arc::new(move |topic: &str| {
+            Ok(cluster.admin()?.partition_count(topic)?)
+        }));
         // A record waiting for an unavailable serde dependency stops waiting when the
         // application closes.
         let closing = self.shared.clone();

@@ -1,5 +1,6 @@
-//! Old values: which table operations forward a row's previous value, and what a filter
-//! forwards without them (`OldValueTopologies.java`). The table source `in` is stored (store
+//! Old values: which table operations forward a row's previous value, what a filter
+//! forwards without them, and joins reading through derived tables to sources without a
+//! store (`OldValueTopologies.java`). The table source `in` is stored (store
 //! `source`) or not (`table_unmaterialized`); rows to keep start with "keep".
 
 use kstream::{Grouped, I64Serde, KTable, Materialized, Produced, StreamsBuilder, StringSerde, Topology};
@@ -18,6 +19,14 @@ pub fn register(c: &mut Catalogue) {
     c.add("table_map_values_filter_unmaterialized", || {
         map_values_filter(false)
     });
+    c.add("stream_join_filtered_unmaterialized", stream_join_filtered);
+    c.add("table_join_filtered_unmaterialized", || {
+        table_join_filtered(false)
+    });
+    c.add("table_join_filtered_unmaterialized_then_filtered", || {
+        table_join_filtered(true)
+    });
+    c.add("table_outer_join_filtered_unmaterialized", outer_join_filtered);
 }
 
 fn input(b: &StreamsBuilder, stored: bool) -> KTable<'_, String, String> {
@@ -114,5 +123,60 @@ fn map_values_filter(stored: bool) -> kstream::Result<Topology> {
         .filter(|_, v| v.starts_with("KEEP"))
         .to_stream()
         .to("out", to_optional_strings());
+    b.build()
+}
+
+/// The drivers to keep: a filter of a table source without a store of its own.
+fn kept_drivers(b: &StreamsBuilder) -> KTable<'_, String, String> {
+    b.table_unmaterialized("drivers", strings())
+        .filter(|_, v| keep(v))
+}
+
+/// The shifts labelled: `map_values` of a table source without a store of its own.
+fn labelled_shifts(b: &StreamsBuilder) -> KTable<'_, String, String> {
+    b.table_unmaterialized("shifts", strings())
+        .map_values(|v: &String| format!("shift {v}"))
+}
+
+fn stream_join_filtered() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let kept = kept_drivers(&b);
+    let events = b.stream("events", strings());
+    events
+        .join(&kept, |e: String, d: &String| format!("{e}/{d}"))
+        .to("joined", Produced::with(StringSerde, StringSerde));
+    events
+        .left_join(&kept, |e: String, d: Option<&String>| {
+            format!("{e}/{}", d.map_or("-", String::as_str))
+        })
+        .to("left-joined", Produced::with(StringSerde, StringSerde));
+    kept.to_stream().to("kept", to_optional_strings());
+    b.build()
+}
+
+fn table_join_filtered(filtered: bool) -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let kept = kept_drivers(&b);
+    let rota = kept.join(&labelled_shifts(&b), |d, s| format!("{d} on {s}"));
+    rota.to_stream().to("rota", to_optional_strings());
+    if filtered {
+        rota.filter(|_, v| !v.ends_with("night"))
+            .to_stream()
+            .to("on-duty", to_optional_strings());
+    }
+    kept.to_stream().to("kept", to_optional_strings());
+    b.build()
+}
+
+fn outer_join_filtered() -> kstream::Result<Topology> {
+    let b = StreamsBuilder::new();
+    let kept = kept_drivers(&b);
+    kept.outer_join(&labelled_shifts(&b), |d, s| {
+        let or_dash = |v: Option<&String>| v.map_or("-", String::as_str).to_owned();
+        format!("{} on {}", or_dash(d), or_dash(s))
+    })
+    .to_stream()
+    .to("rota", to_optional_strings());
+    kept.to_stream().to("kept", to_optional_strings());
     b.build()
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use kstream::{StreamsConfig, TEST_APPLICATION_ID, TopologyTestDriver};
+use kstream::description::{Node, NodeDescription};
+use kstream::{StreamsConfig, TEST_APPLICATION_ID, TopologyDescription, TopologyTestDriver};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -145,6 +146,8 @@ pub struct StoreEntry {
 /// What a scenario produced.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
+    /// The topology's description, normalized ([`describe_lines`]).
+    pub describe: Vec<String>,
     pub records: Vec<OutRecord>,
     /// Each store's entries in the store's order, stores in the scenario's order.
     pub stores: Vec<(String, Vec<StoreEntry>)>,
@@ -161,6 +164,13 @@ impl Outcome {
     pub fn parse(text: &str) -> Result<Outcome, String> {
         let root: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut outcome = Outcome::default();
+        for line in field(&root, "describe")?
+            .as_array()
+            .ok_or("`describe` is not a list")?
+        {
+            let line = line.as_str().ok_or("a `describe` line is not a string")?;
+            outcome.describe.push(line.to_owned());
+        }
         for r in field(&root, "records")?
             .as_array()
             .ok_or("`records` is not a list")?
@@ -207,6 +217,13 @@ impl Outcome {
         let mut out = String::from("{\n");
         out += &format!("  \"scenario\": {},\n", s(scenario));
         out += &format!("  \"topology\": {},\n", s(topology));
+        out += "  \"describe\": [\n";
+        let lines: Vec<String> = self.describe.iter().map(|l| format!("    {}", s(l))).collect();
+        out += &lines.join(",\n");
+        if !lines.is_empty() {
+            out += "\n";
+        }
+        out += "  ],\n";
         if self.records.is_empty() {
             out += "  \"records\": [],\n";
         } else {
@@ -265,6 +282,66 @@ impl Outcome {
     }
 }
 
+/// A topology's description in the normal form the Java side writes
+/// (`TopologyLines.java`): the sub-topologies (global stores among them) by id, one line
+/// per node, nodes by name, their topics, stores and neighbours sorted.
+pub fn describe_lines(description: &TopologyDescription) -> Vec<String> {
+    fn names(names: &[String]) -> String {
+        let mut names = names.to_vec();
+        names.sort();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    }
+    fn node(n: &Node) -> String {
+        let (to, from) = (names(n.successors()), names(n.predecessors()));
+        match n.kind() {
+            NodeDescription::Source { topics } => {
+                let mut topics = topics.clone();
+                topics.sort();
+                format!("Source: {} (topics: [{}]) --> {to}", n.name(), topics.join(", "))
+            }
+            NodeDescription::Processor { stores } => {
+                let mut stores = stores.clone();
+                stores.sort();
+                format!(
+                    "Processor: {} (stores: [{}]) --> {to} <-- {from}",
+                    n.name(),
+                    stores.join(", ")
+                )
+            }
+            NodeDescription::Sink { topic: Some(topic) } => {
+                format!("Sink: {} (topic: {topic}) <-- {from}", n.name())
+            }
+            NodeDescription::Sink { topic: None } => {
+                format!("Sink: {} (topic extractor) <-- {from}", n.name())
+            }
+            other => panic!("a node the normal form does not know: {other:?}"),
+        }
+    }
+    let mut by_id: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for s in description.subtopologies() {
+        let mut nodes: Vec<&Node> = s.nodes().iter().collect();
+        nodes.sort_by(|a, b| a.name().cmp(b.name()));
+        let mut lines = vec![format!("Sub-topology: {}", s.id())];
+        lines.extend(nodes.into_iter().map(|n| format!("  {}", node(n))));
+        by_id.insert(s.id(), lines);
+    }
+    for g in description.global_stores() {
+        by_id.insert(
+            g.id(),
+            vec![
+                format!("Sub-topology: {} for global store", g.id()),
+                format!("  {}", node(g.source())),
+                format!("  {}", node(g.processor())),
+            ],
+        );
+    }
+    by_id.into_values().flatten().collect()
+}
+
 /// Bytes as the scenario says to show them; null stays null. `place` (a topic or a
 /// store) names where they come from in errors.
 fn decode(kind: Kind, bytes: Option<&Bytes>, place: &str) -> Result<Value, String> {
@@ -295,6 +372,7 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
         )
     })?;
     let topology = build().map_err(|e| format!("building the topology: {e}"))?;
+    let described = describe_lines(&topology.describe());
     let mut config = StreamsConfig::new(TEST_APPLICATION_ID);
     for (key, value) in &scenario.config {
         if NOT_MODELLED.contains(&key.as_str()) {
@@ -304,7 +382,10 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
     }
     let driver = TopologyTestDriver::with_config(topology, &config)
         .map_err(|e| format!("starting the driver (config {config:?}): {e}"))?;
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        describe: described,
+        ..Outcome::default()
+    };
     for (i, step) in scenario.steps.iter().enumerate() {
         let result = match step {
             Step::Advance {
@@ -418,6 +499,15 @@ fn first_difference_of(expected: &Outcome, actual: &Outcome, en: &str, an: &str)
     }
     if expected.stores.len() != actual.stores.len() {
         return format!("{an} dumps other stores than {en}");
+    }
+    let n = expected.describe.len().max(actual.describe.len());
+    if let Some(i) = (0..n).find(|&i| expected.describe.get(i) != actual.describe.get(i)) {
+        let line = |d: &[String]| d.get(i).cloned().unwrap_or_else(|| "(none)".to_owned());
+        return format!(
+            "the records and stores agree; the topologies differ at description line {i}:\n  {en}: {}\n  {an}: {}",
+            line(&expected.describe),
+            line(&actual.describe)
+        );
     }
     format!(
         "the records and stores agree; the run ended with {en}: {:?}, {an}: {:?}",

@@ -30,7 +30,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         self.global_join(
             table,
             None,
-            "KSTREAM-GLOBAL-JOIN",
+            "KSTREAM-LEFTJOIN",
             key_mapper,
             inner(move |_: &K, v, g| joiner(v, g)),
         )
@@ -48,7 +48,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(table, None, "KSTREAM-GLOBAL-JOIN", key_mapper, inner(joiner))
+        self.global_join(table, None, "KSTREAM-LEFTJOIN", key_mapper, inner(joiner))
     }
 
     /// [`join_global`](Self::join_global), naming the processor.
@@ -65,7 +65,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VR: Clone + 'static,
     {
         let joiner = inner(move |_: &K, v, g| joiner(v, g));
-        self.global_join(table, Some(named), "KSTREAM-GLOBAL-JOIN", key_mapper, joiner)
+        self.global_join(table, Some(named), "KSTREAM-LEFTJOIN", key_mapper, joiner)
     }
 
     /// [`join_global_with_key`](Self::join_global_with_key), naming the processor.
@@ -81,13 +81,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(
-            table,
-            Some(named),
-            "KSTREAM-GLOBAL-JOIN",
-            key_mapper,
-            inner(joiner),
-        )
+        self.global_join(table, Some(named), "KSTREAM-LEFTJOIN", key_mapper, inner(joiner))
     }
 
     /// Left join with a global table: every record emits, with `None` when the mapped
@@ -105,7 +99,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VR: Clone + 'static,
     {
         let joiner = left(move |_: &K, v, g| joiner(v, g));
-        self.global_join(table, None, "KSTREAM-GLOBAL-LEFTJOIN", key_mapper, joiner)
+        self.global_join(table, None, "KSTREAM-LEFTJOIN", key_mapper, joiner)
     }
 
     /// [`left_join_global`](Self::left_join_global) with a joiner that also gets the
@@ -121,7 +115,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(table, None, "KSTREAM-GLOBAL-LEFTJOIN", key_mapper, left(joiner))
+        self.global_join(table, None, "KSTREAM-LEFTJOIN", key_mapper, left(joiner))
     }
 
     /// [`left_join_global`](Self::left_join_global), naming the processor.
@@ -138,7 +132,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VR: Clone + 'static,
     {
         let joiner = left(move |_: &K, v, g| joiner(v, g));
-        self.global_join(table, Some(named), "KSTREAM-GLOBAL-LEFTJOIN", key_mapper, joiner)
+        self.global_join(table, Some(named), "KSTREAM-LEFTJOIN", key_mapper, joiner)
     }
 
     /// [`left_join_global_with_key`](Self::left_join_global_with_key), naming the
@@ -155,13 +149,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         VG: 'static,
         VR: Clone + 'static,
     {
-        self.global_join(
-            table,
-            Some(named),
-            "KSTREAM-GLOBAL-LEFTJOIN",
-            key_mapper,
-            left(joiner),
-        )
+        self.global_join(table, Some(named), "KSTREAM-LEFTJOIN", key_mapper, left(joiner))
     }
 
     fn global_join<KG, VG, VR>(

@@ -3,7 +3,8 @@
 use super::KStream;
 use crate::dsl::building::RepartitionSpec;
 use crate::dsl::grouped_stream::KGroupedStream;
-use crate::dsl::options::{Grouped, Repartitioned};
+use crate::dsl::options::{Grouped, Named, Repartitioned};
+use crate::serdes::SerdeRef;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// Writes the stream to an internal topic `<application.id>-<name>-repartition`
@@ -11,64 +12,68 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     /// whose key is null (by `repartitioned`'s key serde) is dropped and counted, unless
     /// a left join downstream takes it (see the [DSL reference](crate::dsl_reference#nulls)).
     pub fn repartition(&self, repartitioned: Repartitioned<K, V>) -> KStream<'b, K, V> {
-        let base = self.dsl.name(repartitioned.name, "KSTREAM-REPARTITION");
+        // A name given is used as it is; only a generated one moves the counter on.
+        let prefix = (repartitioned.name).unwrap_or_else(|| self.dsl.fresh("KSTREAM-REPARTITION"));
+        let (topic, names) = self.dsl.repartition_names(&prefix);
         let source = self.dsl.repartition(
             self.node,
             RepartitionSpec {
-                base,
+                topic,
+                names,
                 keys: repartitioned.keys.serde,
                 values: repartitioned.values.serde,
                 partitioner: repartitioned.partitioner,
                 partitions: repartitioned.partitions,
             },
+            false,
         );
         KStream::new(self.dsl, source, false)
     }
 
-    /// This stream, or when its key was changed, this stream through the repartition
-    /// topic named after `name` (or a fresh name), written with these serdes.
-    pub(crate) fn partitioned(
+    /// This stream through the repartition topic `<prefix>-repartition`, written with
+    /// these serdes; when `shared`, the one repartition of this stream through that
+    /// topic, if there is one already.
+    pub(crate) fn repartitioned_as(
         &self,
-        name: Option<String>,
-        serdes: impl FnOnce() -> (crate::serdes::SerdeRef<K>, crate::serdes::SerdeRef<V>),
+        prefix: &str,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+        shared: bool,
     ) -> KStream<'b, K, V> {
-        if !self.repartition {
-            return *self;
-        }
-        let (keys, values) = serdes();
-        let base = self.dsl.name(name, "KSTREAM-REPARTITION");
+        let (topic, names) = self.dsl.repartition_names(prefix);
         let source = self.dsl.repartition(
             self.node,
             RepartitionSpec {
-                base,
+                topic,
+                names,
                 keys,
                 values,
                 partitioner: None,
                 partitions: None,
             },
+            shared,
         );
         KStream::new(self.dsl, source, false)
     }
 
-    /// Groups by the current key, repartitioning first if the key was changed. The
-    /// aggregations skip records with a null key or value (as `grouped`'s serdes tell
-    /// them, [`Serde::is_null`](crate::Serde::is_null)).
+    /// Groups by the current key. When the key was changed, the aggregation
+    /// repartitions first, through `<application.id>-<name>-repartition`: the
+    /// `Grouped` name, or the name of the aggregation's store. The aggregations skip
+    /// records with a null key or value (as `grouped`'s serdes tell them,
+    /// [`Serde::is_null`](crate::Serde::is_null)).
     pub fn group_by_key(&self, grouped: Grouped<K, V>) -> KGroupedStream<'b, K, V> {
-        let Grouped { keys, values, name } = grouped;
-        let (key_serde, value_serde) = (keys.serde.clone(), values.serde.clone());
-        self.dsl.learn(&key_serde);
-        self.dsl.learn(&value_serde);
-        let stream = self.partitioned(name, || (keys.serde, values.serde));
-        KGroupedStream::new(stream, &key_serde, &value_serde)
+        KGroupedStream::new(*self, grouped)
     }
 
     /// Groups by a new key (always through a repartition topic); a `None` key drops
-    /// the record, as Kafka drops a null key here.
+    /// the record, as Kafka drops a null key here. The key-selecting processor takes the
+    /// `Grouped` name, as in Kafka Streams.
     pub fn group_by<K2: Clone + 'static>(
         &self,
         key_mapper: impl Fn(&K, &V) -> Option<K2> + Send + Sync + 'static,
         grouped: Grouped<K2, V>,
     ) -> KGroupedStream<'b, K2, V> {
-        self.select_key_step(None, key_mapper).group_by_key(grouped)
+        let named = grouped.name.clone().map(Named::checked_already);
+        self.select_key_step(named, key_mapper).group_by_key(grouped)
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::KStream;
 use crate::dsl::ktable::KTable;
 use crate::dsl::nulls::RecordNulls;
-use crate::dsl::ops::{StoreSlot, StreamTableJoin, StreamTableJoiner};
+use crate::dsl::ops::{StreamTableJoin, StreamTableJoiner};
 use crate::dsl::options::Joined;
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
@@ -174,8 +174,21 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         let stream = match (self.repartition, keys, values) {
             (false, ..) => *self,
             (true, Some(keys), Some(values)) => {
-                let base = name.clone().unwrap_or_else(|| self.dsl.node_name(self.node));
-                self.partitioned(Some(base), || (keys.serde, values.serde))
+                // Through `<Joined name or this stream's processor>-repartition`. As in
+                // Kafka Streams, a join without a name reads the repartition made for the
+                // last join of this stream, if there is one (the names are taken anyway).
+                let prefix = name.clone().unwrap_or_else(|| self.dsl.node_name(self.node));
+                match self.dsl.join_repartition(self.node).filter(|_| name.is_none()) {
+                    Some(source) => {
+                        self.dsl.repartition_names(&prefix);
+                        KStream::new(self.dsl, source, false)
+                    }
+                    None => {
+                        let stream = self.repartitioned_as(&prefix, keys.serde, values.serde, false);
+                        self.dsl.set_join_repartition(self.node, stream.node);
+                        stream
+                    }
+                }
             }
             (true, ..) => {
                 self.dsl.fail(format!(
@@ -190,21 +203,22 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         if !self.dsl.same(table.dsl, &name) {
             return KStream::new(self.dsl, self.node, self.repartition);
         }
-        let Some(store) = table.lookup_store() else {
-            self.dsl.fail(format!("{name}: the table is not materialized"));
-            return KStream::new(self.dsl, self.node, self.repartition);
-        };
-        let slot = (store.clone(), name.clone());
+        // The table is read from its store, or through the tables it was derived from
+        // (a table source without a store is given one, as Kafka Streams gives it).
+        let getter = table.value_getter();
+        let reader = name.clone();
         let is_left = joiner.left;
         let (keys, values) = (self.dsl.nulls::<K>(), self.dsl.nulls::<V>());
-        let node = self
-            .dsl
-            .operator::<K, V, K, VR, _>(name, vec![stream.node], vec![store], move |out| StreamTableJoin {
-                table: StoreSlot::new(&slot.0, &slot.1),
-                joiner: joiner.clone(),
-                nulls: RecordNulls::new(&slot.1, keys.resolve(), values.resolve()),
-                out,
-            });
+        let node =
+            self.dsl
+                .operator::<K, V, K, VR, _>(name, vec![stream.node], getter.stores.clone(), move |out| {
+                    StreamTableJoin {
+                        table: getter.make(&reader),
+                        joiner: joiner.clone(),
+                        nulls: RecordNulls::new(&reader, keys.resolve(), values.resolve()),
+                        out,
+                    }
+                });
         if is_left {
             self.dsl.takes_null_keys(node);
         }

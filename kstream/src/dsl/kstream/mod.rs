@@ -1,26 +1,28 @@
 //! [`KStream`]: a stream of records, each an independent fact.
 //!
-//! The operations are split by concept: record-at-a-time steps here, new keys and
-//! values in `mapping`, grouping and repartitioning in `grouping`, joins with tables in
-//! `joins` and `global_joins`, and `split` in `split`.
+//! The operations are split by concept: record-at-a-time steps and sinks here, new keys
+//! and values in `mapping`, grouping and repartitioning in `grouping`, joins with tables
+//! in `joins` and `global_joins`, `split` in `split`, the processor API in
+//! `processing`, and `to_table` in `to_table`.
 
 mod global_joins;
 mod grouping;
 mod joins;
 mod mapping;
+mod processing;
 mod split;
+mod to_table;
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 pub use split::BranchedKStream;
 
-use super::building::Dsl;
-use super::ops::ProcessorNode;
+use super::building::{Dsl, SinkTarget};
 use super::options::{Named, Produced};
 use crate::graph::TopicName;
-use crate::processor::{Fanout, Processor, TaskCtx};
-use crate::store::AnyStoreHandle;
+use crate::processor::{Fanout, RecordContext, TaskCtx};
 
 /// A record stream, typed by its key `K` and value `V`, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`.
@@ -198,53 +200,47 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
 
     /// Writes the stream to `topic`.
     pub fn to(&self, topic: &str, produced: Produced<K, V>) {
+        self.sink_to(SinkTarget::Topic(TopicName::User(topic.to_owned())), produced);
+    }
+
+    /// Writes each record to the topic `extractor` picks from its key, its value and
+    /// the context of the record being processed (its topic, partition, offset,
+    /// timestamp and headers): Kafka Streams' `to(TopicNameExtractor, Produced)`. A
+    /// name that is not a legal topic name stops the task with
+    /// [`Error::ExtractedTopic`](crate::Error::ExtractedTopic).
+    ///
+    /// ```
+    /// use kstream::prelude::*;
+    /// let builder = StreamsBuilder::new();
+    /// builder
+    ///     .stream("events", Consumed::with(StringSerde, StringSerde))
+    ///     .to_dynamic(
+    ///         |_, event: &String, _| format!("events-{}", event.split(':').next().unwrap_or("other")),
+    ///         Produced::with(StringSerde, StringSerde),
+    ///     );
+    /// let driver = TopologyTestDriver::new(builder.build()?)?;
+    /// driver.input_topic("events", StringSerde, StringSerde).pipe_input("k".into(), "click:42".into())?;
+    /// let clicks = driver.output_topic("events-click", StringSerde, StringSerde);
+    /// assert_eq!(clicks.read_key_values()?, vec![("k".to_string(), "click:42".to_string())]);
+    /// # Ok::<(), kstream::Error>(())
+    /// ```
+    pub fn to_dynamic(
+        &self,
+        extractor: impl Fn(&K, &V, &RecordContext<'_>) -> String + Send + Sync + 'static,
+        produced: Produced<K, V>,
+    ) {
+        self.sink_to(SinkTarget::Extractor(Arc::new(extractor)), produced);
+    }
+
+    fn sink_to(&self, target: SinkTarget<K, V>, produced: Produced<K, V>) {
         let name = self.dsl.name(produced.name, "KSTREAM-SINK");
         self.dsl.sink(
             name,
             self.node,
-            TopicName::User(topic.to_owned()),
+            target,
             produced.keys.serde,
             produced.values.serde,
             produced.partitioner,
         );
-    }
-
-    /// Runs a [`Processor`] of the user's (one made by `supplier` per task), connected
-    /// to the stores of `stores`: handles from
-    /// [`StreamsBuilder::add_state_store`](crate::StreamsBuilder::add_state_store), or
-    /// of this builder's tables. The processor opens them with
-    /// [`ProcessorContext::store`](crate::ProcessorContext::store).
-    pub fn process<KOut, VOut, P>(
-        &self,
-        supplier: impl Fn() -> P + Send + Sync + 'static,
-        stores: &[&dyn AnyStoreHandle],
-    ) -> KStream<'b, KOut, VOut>
-    where
-        KOut: Clone + 'static,
-        VOut: Clone + 'static,
-        P: Processor<K, V, KOut, VOut>,
-    {
-        let name = self.dsl.name(None, "KSTREAM-PROCESSOR");
-        let mut names = Vec::with_capacity(stores.len());
-        for handle in stores {
-            match self.dsl.declared_store(*handle) {
-                Some(store) => names.push(store),
-                None => self.dsl.fail(format!(
-                    "processor `{name}` is connected to store `{}`, which was never added to this builder",
-                    handle.store_name().unwrap_or("(unnamed)")
-                )),
-            }
-        }
-        let stores = names;
-        let (connected, node_name) = (stores.clone(), name.clone());
-        let node = self
-            .dsl
-            .operator::<K, V, KOut, VOut, _>(name, vec![self.node], stores, move |out| ProcessorNode {
-                name: node_name.clone(),
-                stores: connected.clone(),
-                processor: supplier(),
-                out,
-            });
-        KStream::new(self.dsl, node, true)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::KStream;
 use crate::dsl::ops::{BranchPredicate, SplitNode};
@@ -42,33 +42,49 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
     }
 
     fn split_step(&self, named: Option<Named>) -> BranchedKStream<'b, K, V> {
+        // The split's processor is added now and each branch's as it is added, so the
+        // counter of generated names moves as in Kafka Streams.
+        let name = self.name_of(named, "KSTREAM-BRANCH");
+        let predicates: SharedPredicates<K, V> = Arc::default();
+        let shared = predicates.clone();
+        let node =
+            self.dsl
+                .operator::<K, V, K, V, _>(name.clone(), vec![self.node], Vec::new(), move |out| SplitNode {
+                    predicates: shared.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+                    branches: out.0,
+                });
         BranchedKStream {
             stream: *self,
-            name: self.name_of(named, "KSTREAM-BRANCH"),
-            branches: Vec::new(),
+            node,
+            name,
+            predicates,
+            branches: BTreeMap::new(),
         }
     }
 }
+
+/// The predicates of a split, added one by one as its branches are.
+type SharedPredicates<K, V> = Arc<Mutex<Vec<BranchPredicate<K, V>>>>;
 
 /// A stream being split (Kafka Streams' `BranchedKStream`), made by
 /// [`KStream::split`]. Finishing it returns the branches by name: `<split
 /// name><branch name>`, where an unnamed branch is numbered from 1 in the order it was
 /// added and the default branch is `0` (as in Kafka Streams).
-#[must_use = "the branches are added when the split is finished with `default_branch` or `no_default_branch`"]
+#[must_use = "the branches are returned when the split is finished with `default_branch` or `no_default_branch`"]
 pub struct BranchedKStream<'b, K, V> {
     stream: KStream<'b, K, V>,
+    /// The split's processor.
+    node: usize,
     name: String,
-    branches: Vec<(String, BranchPredicate<K, V>)>,
+    predicates: SharedPredicates<K, V>,
+    branches: BTreeMap<String, KStream<'b, K, V>>,
 }
 
 impl<K, V> fmt::Debug for BranchedKStream<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BranchedKStream")
             .field("name", &self.name)
-            .field(
-                "branches",
-                &self.branches.iter().map(|(name, _)| name).collect::<Vec<_>>(),
-            )
+            .field("branches", &self.branches.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -86,8 +102,12 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> BranchedKStream<'b, K, V> {
         predicate: impl Fn(&K, &V) -> bool + Send + Sync + 'static,
         branched: Branched,
     ) -> Self {
-        let name = self.branch_name(branched, self.branches.len() + 1);
-        self.branches.push((name, Box::new(predicate)));
+        let index = {
+            let mut predicates = self.predicates.lock().unwrap_or_else(PoisonError::into_inner);
+            predicates.push(Arc::new(predicate));
+            predicates.len()
+        };
+        self.add_branch(branched, index);
         self
     }
 
@@ -98,42 +118,28 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> BranchedKStream<'b, K, V> {
     }
 
     /// [`default_branch`](Self::default_branch), naming the default branch.
-    pub fn default_branch_with(self, branched: Branched) -> BTreeMap<String, KStream<'b, K, V>> {
-        let name = self.branch_name(branched, 0);
-        self.finish(Some(name))
+    pub fn default_branch_with(mut self, branched: Branched) -> BTreeMap<String, KStream<'b, K, V>> {
+        self.add_branch(branched, 0);
+        self.branches
     }
 
     /// Finishes the split without a default branch: records no predicate took are
     /// dropped. Returns every branch by name.
     pub fn no_default_branch(self) -> BTreeMap<String, KStream<'b, K, V>> {
-        self.finish(None)
+        self.branches
     }
 
-    fn branch_name(&self, branched: Branched, index: usize) -> String {
+    /// Adds the processor of branch `index` (0: the default branch), named
+    /// `<split name><branch name or index>`.
+    fn add_branch(&mut self, branched: Branched, index: usize) {
         let suffix = branched.name.unwrap_or_else(|| index.to_string());
-        format!("{}{suffix}", self.name)
-    }
-
-    fn finish(self, default: Option<String>) -> BTreeMap<String, KStream<'b, K, V>> {
-        let Self {
-            stream,
-            name,
-            branches,
-        } = self;
-        let dsl = stream.dsl;
-        let (names, predicates): (Vec<String>, Vec<BranchPredicate<K, V>>) = branches.into_iter().unzip();
-        let predicates: Arc<[BranchPredicate<K, V>]> = predicates.into();
-        let split =
-            dsl.operator::<K, V, K, V, _>(name, vec![stream.node], Vec::new(), move |out| SplitNode {
-                predicates: predicates.clone(),
-                branches: out.0,
-            });
-        let mut streams = BTreeMap::new();
-        for branch in names.into_iter().chain(default) {
-            // A branch name used twice is a processor name used twice: `build` says so.
-            let node = dsl.pass_through::<K, V>(branch.clone(), vec![split]);
-            streams.insert(branch, KStream::new(dsl, node, stream.repartition));
-        }
-        streams
+        let name = format!("{}{suffix}", self.name);
+        let dsl = self.stream.dsl;
+        // Kafka Streams moves the counter for each branch too.
+        dsl.fresh(&name);
+        // A branch name used twice is a processor name used twice: `build` says so.
+        let node = dsl.pass_through::<K, V>(name.clone(), vec![self.node]);
+        self.branches
+            .insert(name, KStream::new(dsl, node, self.stream.repartition));
     }
 }

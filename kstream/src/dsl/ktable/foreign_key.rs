@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::KTable;
+use super::{KTable, OldValues};
+use crate::dsl::building::SinkTarget;
 use crate::dsl::ops::foreign_key::{
     ForeignKeyExtractor, ForeignKeyJoiner, ForeignTableJoin, JoinOutput, PseudoTopics, Response,
     ResponseJoin, ResponseSerde, Subscription, SubscriptionJoin, SubscriptionReceive, SubscriptionSend,
     SubscriptionSerde, SubscriptionStore,
 };
-use crate::dsl::ops::{ArcSerde, Change, Partitioner, StoreSlot};
+use crate::dsl::ops::{ArcSerde, Change, Getter, Partitioner, StoreSlot};
 use crate::dsl::options::TableJoined;
 use crate::graph::TopicName;
 use crate::serdes::{BytesSerde, OptionSerde, SerdeRef};
@@ -168,7 +169,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         } else {
             "join_foreign_key"
         };
-        let unjoined = || KTable::new(dsl, self.node, None);
+        let unjoined = || KTable::derived(dsl, self.node, OldValues::stored(), Getter::empty());
         if !dsl.same(other.dsl, operation) {
             return unjoined();
         }
@@ -229,7 +230,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
             "KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-RESOLVER-PROCESSOR",
         );
         let output_name = name("-result", "KTABLE-FK-JOIN-OUTPUT");
-        let result_store = dsl.store(&materialized, "KTABLE-FK-JOIN-OUTPUT-STATE-STORE");
+        let result_store = dsl.store(&materialized, "KTABLE-FK-JOIN-OUTPUT");
 
         let wiring = Wiring {
             left,
@@ -264,7 +265,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         dsl.sink(
             registration_sink,
             send,
-            wiring.registration.clone(),
+            SinkTarget::Topic(wiring.registration.clone()),
             foreign_keys.clone(),
             subscriptions.clone(),
             options
@@ -383,7 +384,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
                 },
             )
         };
-        KTable::new(dsl, output, Some(result_store))
+        KTable::stored(dsl, output, result_store)
     }
 }
 

@@ -1,12 +1,43 @@
 //! Joins of two tables on their keys: `join`, `left_join`, `outer_join` and their
-//! `…_with` forms. Both tables must be materialized (a table source without a store is
-//! given one); each side's changes look the key up in the other side's store.
+//! `…_with` forms. Each side's changes look the key up in the other side: in its store,
+//! or, for a table without one, through the tables it was derived from (a table source
+//! without a store is given one).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use super::KTable;
-use crate::dsl::ops::{Change, StoreSlot, TableJoinSide, TableJoiner};
+use super::{KTable, OldValues};
+use crate::dsl::ops::{Change, PassThrough, TableJoinSide, TableJoiner};
 use crate::dsl::options::Named;
+
+/// Which sides of a table-table join keep their rows without a row on the other side.
+#[derive(Clone, Copy)]
+enum JoinKind {
+    Inner,
+    Left,
+    Outer,
+}
+
+impl JoinKind {
+    /// The operation's name, for errors.
+    fn prefix(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "KTABLE-JOIN",
+            JoinKind::Left => "KTABLE-LEFTJOIN",
+            JoinKind::Outer => "KTABLE-OUTERJOIN",
+        }
+    }
+
+    /// Whether this (the left) table's rows are kept without the other's.
+    fn left_outer(self) -> bool {
+        !matches!(self, JoinKind::Inner)
+    }
+
+    /// Whether the other (the right) table's rows are kept without this one's.
+    fn right_outer(self) -> bool {
+        matches!(self, JoinKind::Outer)
+    }
+}
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
     /// Inner join of two tables on their keys: a row while both have the key, updated
@@ -23,7 +54,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             None,
-            "KTABLE-JOIN",
+            JoinKind::Inner,
             Arc::new(move |l, r| Some(joiner(l?, r?))),
         )
     }
@@ -44,7 +75,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             Some(named),
-            "KTABLE-JOIN",
+            JoinKind::Inner,
             Arc::new(move |l, r| Some(joiner(l?, r?))),
         )
     }
@@ -62,7 +93,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             None,
-            "KTABLE-LEFTJOIN",
+            JoinKind::Left,
             Arc::new(move |l, r| Some(joiner(l?, r))),
         )
     }
@@ -81,7 +112,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.table_join(
             other,
             Some(named),
-            "KTABLE-LEFTJOIN",
+            JoinKind::Left,
             Arc::new(move |l, r| Some(joiner(l?, r))),
         )
     }
@@ -96,7 +127,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, None, "KTABLE-OUTERJOIN", outer(joiner))
+        self.table_join(other, None, JoinKind::Outer, outer(joiner))
     }
 
     /// [`outer_join`](Self::outer_join), naming the processors.
@@ -110,67 +141,82 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
-        self.table_join(other, Some(named), "KTABLE-OUTERJOIN", outer(joiner))
+        self.table_join(other, Some(named), JoinKind::Outer, outer(joiner))
     }
 
     fn table_join<V2, VR>(
         &self,
         other: &KTable<'b, K, V2>,
         named: Option<Named>,
-        prefix: &str,
+        kind: JoinKind,
         joiner: TableJoiner<V, V2, VR>,
     ) -> KTable<'b, K, VR>
     where
         V2: Clone + 'static,
         VR: Clone + 'static,
     {
+        // Kafka Streams' names: the merge `<name>` (or a fresh `KTABLE-MERGE`), the two
+        // sides `<name>-join-this` and `<name>-join-other` (or fresh ones).
         let base = named.map(Named::into_string);
-        if !self.dsl.same(other.dsl, prefix) {
-            return KTable::new(self.dsl, self.node, None);
+        let merge = self.dsl.name(base.clone(), "KTABLE-MERGE");
+        let old = OldValues::join(&self.old, &other.old);
+        if !self.dsl.same(other.dsl, kind.prefix()) {
+            let getter = self.getter.join(&other.getter, joiner);
+            return KTable::derived(self.dsl, self.node, old, getter);
         }
-        // Each side's changes retract the join results of the old row.
-        self.need_old_values();
-        other.need_old_values();
-        let (Some(left_store), Some(right_store)) = (self.lookup_store(), other.lookup_store()) else {
-            self.dsl
-                .fail(format!("{prefix}: both tables must be materialized"));
-            return KTable::new(self.dsl, self.node, None);
-        };
-        let name_of = |suffix: &str| match &base {
-            Some(base) if suffix == "MERGE" => base.clone(),
-            Some(base) => format!("{base}-join-{}", suffix.to_lowercase()),
-            None => self.dsl.name(None, &format!("{prefix}-{suffix}")),
-        };
-        // One node per side: each looks the key up in the other side's store.
-        let this = name_of("THIS");
-        let (j, slot) = (joiner.clone(), (right_store.clone(), this.clone()));
+        // As Kafka Streams: an outer side's changes retract what its old row joined, so
+        // that side sends old values; every side reads the other through its getter.
+        if kind.left_outer() {
+            self.need_old_values();
+        }
+        if kind.right_outer() {
+            other.need_old_values();
+        }
+        let (mine, theirs) = (self.value_getter(), other.value_getter());
+        let getter = mine.join(&theirs, joiner.clone());
+        let this = self
+            .dsl
+            .suffixed(base.as_deref(), "-join-this", "KTABLE-JOINTHIS");
+        let that = self
+            .dsl
+            .suffixed(base.as_deref(), "-join-other", "KTABLE-JOINOTHER");
+        // One node per side: each looks the key up in the other side.
+        let send_old = old.sends();
+        let (j, reader, other_getter, sends) = (joiner.clone(), this.clone(), theirs, send_old.clone());
+        let outer = kind.left_outer();
         let left = self.dsl.operator::<K, Change<V>, K, Change<VR>, _>(
             this,
             vec![self.node],
-            vec![right_store],
+            other_getter.stores.clone(),
             move |out| TableJoinSide {
-                other: StoreSlot::<K, V2>::new(&slot.0, &slot.1),
+                other: other_getter.make(&reader),
                 join: j.clone(),
+                outer,
+                send_old: sends.load(Ordering::Relaxed),
                 out,
             },
         );
-        let that = name_of("OTHER");
-        let slot = (left_store.clone(), that.clone());
+        let reader = that.clone();
         let swapped: TableJoiner<V2, V, VR> = Arc::new(move |mine, theirs| joiner(theirs, mine));
+        let outer = kind.right_outer();
         let right = self.dsl.operator::<K, Change<V2>, K, Change<VR>, _>(
             that,
             vec![other.node],
-            vec![left_store],
+            mine.stores.clone(),
             move |out| TableJoinSide {
-                other: StoreSlot::<K, V>::new(&slot.0, &slot.1),
+                other: mine.make(&reader),
                 join: swapped.clone(),
+                outer,
+                send_old: send_old.load(Ordering::Relaxed),
                 out,
             },
         );
-        let merged = self
-            .dsl
-            .pass_through::<K, Change<VR>>(name_of("MERGE"), vec![left, right]);
-        KTable::new(self.dsl, merged, None)
+        let merged =
+            self.dsl
+                .table_operator::<K, Change<VR>, K, VR, _>(merge, vec![left, right], Vec::new(), |out| {
+                    PassThrough { out }
+                });
+        KTable::derived(self.dsl, merged, old, getter)
     }
 }
 

@@ -14,7 +14,9 @@ use std::sync::atomic::Ordering;
 use super::building::Dsl;
 use super::grouped_table::{self, KGroupedTable};
 use super::kstream::KStream;
-use super::ops::{ArcSerde, Change, Materialize, StoreSlot, TableSource};
+use super::ops::{
+    ArcSerde, Change, Getter, Materialize, RowMapper, StepFn, StepNode, StoreSlot, TableSource,
+};
 use super::options::{Consumed, Grouped, Named};
 use crate::graph::TopicName;
 use crate::serdes::{OptionSerde, SerdeRef};
@@ -23,9 +25,14 @@ pub(crate) use old_values::OldValues;
 
 /// A table, typed by its key `K` and value `V`, borrowing the
 /// [`StreamsBuilder`](crate::StreamsBuilder) it was made from for `'b`. Where an
-/// operation downstream needs it (`group_by`, joins, `filter` over a stored table), an
-/// update carries the old value too, so that what was emitted before can be retracted.
-/// A table's values live in its store: functions borrow them.
+/// operation downstream needs it (`group_by`, left and outer joins, `filter` over a stored
+/// table), an update carries the old value too, so that what was emitted before can be
+/// retracted. A table's values live in its store: functions borrow them.
+///
+/// A table derived from another (`filter`, `map_values`, a join) has no store of its
+/// own unless [`materialize`](KTable::materialize)d; joining it reads through to the
+/// stores of the tables it comes from, applying the derivation on read, as Kafka
+/// Streams' value getters do (a table source without a store is given one then).
 pub struct KTable<'b, K, V> {
     pub(crate) dsl: &'b Dsl,
     /// The node that emits the table's changes.
@@ -34,6 +41,8 @@ pub struct KTable<'b, K, V> {
     pub(crate) store: Option<String>,
     /// Whether the node sends old values.
     pub(crate) old: OldValues,
+    /// How a join reads the table's current values (through [`KTable::value_getter`]).
+    getter: Getter<K, V>,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
@@ -44,6 +53,7 @@ impl<K, V> Clone for KTable<'_, K, V> {
             node: self.node,
             store: self.store.clone(),
             old: self.old.clone(),
+            getter: self.getter.clone(),
             _types: PhantomData,
         }
     }
@@ -71,10 +81,9 @@ where
     K: Clone + 'static,
     V: Clone + 'static,
 {
-    let prefix = format!("{topic}-STATE-STORE");
     let store = match &m {
-        Some(m) => dsl.store(m, &prefix),
-        None => dsl.name(None, &prefix),
+        Some(m) => dsl.store(m, topic),
+        None => dsl.store_name(topic),
     };
     let on_demand = m.is_none().then(|| {
         let m = Materialized::with(
@@ -85,7 +94,9 @@ where
     });
     dsl.learn(&consumed.values.serde);
     let values: SerdeRef<Option<V>> = Arc::new(OptionSerde(ArcSerde(consumed.values.serde)));
-    let source_name = dsl.name(consumed.name, "KSTREAM-SOURCE");
+    // Kafka Streams' names: `<Consumed name>-source` and `<Consumed name>`, or fresh ones.
+    let source_name = dsl.suffixed(consumed.name.as_deref(), "-source", "KSTREAM-SOURCE");
+    let name = dsl.name(consumed.name, "KTABLE-SOURCE");
     let source = dsl.table_source(
         source_name,
         vec![TopicName::User(topic.to_owned())],
@@ -93,8 +104,7 @@ where
         values,
         consumed.extractor,
     );
-    let name = dsl.name(None, "KTABLE-SOURCE");
-    let old = OldValues::source(&store, m.is_some());
+    let old = OldValues::source(m.is_some());
     let (stored, send_old) = (old.keeps_store(), old.sends());
     let slot = (store.clone(), name.clone());
     let stores = if m.is_some() {
@@ -113,35 +123,60 @@ where
     if let Some(spec) = on_demand {
         old.on_demand(node, spec);
     }
-    KTable::with_old(dsl, node, m.is_some().then_some(store), old)
+    let getter = Getter::store(&store);
+    KTable::with(dsl, node, m.is_some().then_some(store), old, getter)
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
-    /// A stored result (an aggregation, a join, a materialized table), which always
-    /// sends old values.
-    pub(crate) fn new(dsl: &'b Dsl, node: usize, store: Option<String>) -> Self {
-        Self::with_old(dsl, node, store, OldValues::stored())
+    /// A stored result (an aggregation, a materialized table) kept in `store`, emitted by
+    /// `node`: it always sends old values, and is read from its store.
+    pub(crate) fn stored(dsl: &'b Dsl, node: usize, store: String) -> Self {
+        let getter = Getter::store(&store);
+        Self::with(dsl, node, Some(store), OldValues::stored(), getter)
     }
 
-    /// A table whose node stands on old values as `old` says.
-    pub(crate) fn with_old(dsl: &'b Dsl, node: usize, store: Option<String>, old: OldValues) -> Self {
+    /// A table kept in `store` by the table source `node` (as `KStream::to_table`
+    /// makes it), which sends old values once asked, as `old` says.
+    pub(crate) fn stored_source(dsl: &'b Dsl, node: usize, store: String, old: OldValues) -> Self {
+        let getter = Getter::store(&store);
+        Self::with(dsl, node, Some(store), old, getter)
+    }
+
+    /// A table without a store, emitted by `node`, sending old values as `old` says and
+    /// read through `getter`.
+    pub(crate) fn derived(dsl: &'b Dsl, node: usize, old: OldValues, getter: Getter<K, V>) -> Self {
+        Self::with(dsl, node, None, old, getter)
+    }
+
+    fn with(dsl: &'b Dsl, node: usize, store: Option<String>, old: OldValues, getter: Getter<K, V>) -> Self {
         Self {
             dsl,
             node,
             store,
             old,
+            getter,
             _types: PhantomData,
         }
     }
 
-    /// The store to look the table's rows up in: its own, or for a source without one,
-    /// the store it is now given (Kafka Streams stores a source a join reads).
+    /// How to read the table's current values, for a join (Kafka Streams'
+    /// `valueGetterSupplier()`): from its store, or through the tables it was derived
+    /// from. A table source without a store that the reads reach is given one now.
+    pub(crate) fn value_getter(&self) -> Getter<K, V> {
+        self.old.readable(self.dsl);
+        self.getter.clone()
+    }
+
+    /// The store the table's rows are kept in, when there is one (a stored table, or a
+    /// source, given its store now when it had none): what a foreign-key join reads and
+    /// writes through. `None` for a table derived without a store.
     pub(crate) fn lookup_store(&self) -> Option<String> {
-        self.store.clone().or_else(|| self.old.source_store(self.dsl))
+        self.value_getter().direct
     }
 
     /// Asks the table to send old values, and to keep a store for them if it is a
-    /// source without one: for an operation that needs them (`group_by`, joins).
+    /// source without one: for an operation that needs them (`group_by`, the outer sides
+    /// of a join).
     pub(crate) fn need_old_values(&self) {
         self.old.enable(self.dsl, true);
     }
@@ -157,9 +192,10 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         self.dsl.store_handle(self.store.as_deref()?)
     }
 
-    /// A row-by-row step: `f` maps the new value of each change, and the old one when
-    /// the step sends old values. A filter asks its parent for old values when it is
-    /// made, and passes on no change that has neither value when it has them.
+    /// A row-by-row step: `f` maps the new value of each change, the old one when the
+    /// step sends old values, and the values a join reads. A filter asks its parent for
+    /// old values when it is made, and passes on no change that has neither value when
+    /// it has them.
     fn then<V2: Clone + 'static>(
         &self,
         named: Option<Named>,
@@ -173,20 +209,27 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         }
         let send_old = old.sends();
         let name = self.dsl.name(named.map(Named::into_string), prefix);
-        let node = self.dsl.step::<K, Change<V>, K, Change<V2>>(
+        let f: RowMapper<K, V, V2> = Arc::new(f);
+        let getter = self.getter.map(f.clone());
+        let step: StepFn<K, Change<V>, K, Change<V2>> = Arc::new(move |ctx, k, change, out| {
+            let send_old = send_old.load(Ordering::Relaxed);
+            let new = f(&k, change.new);
+            let old = if send_old { f(&k, change.old) } else { None };
+            if filter && send_old && new.is_none() && old.is_none() {
+                return Ok(());
+            }
+            out.forward(ctx, k, Change { new, old })
+        });
+        let node = self.dsl.table_operator::<K, Change<V>, K, V2, _>(
             name,
             vec![self.node],
-            move |ctx, k, change, out| {
-                let send_old = send_old.load(Ordering::Relaxed);
-                let new = f(&k, change.new);
-                let old = if send_old { f(&k, change.old) } else { None };
-                if filter && send_old && new.is_none() && old.is_none() {
-                    return Ok(());
-                }
-                out.forward(ctx, k, Change { new, old })
+            Vec::new(),
+            move |out| StepNode {
+                step: step.clone(),
+                out,
             },
         );
-        KTable::with_old(self.dsl, node, None, old)
+        KTable::derived(self.dsl, node, old, getter)
     }
 
     /// Keeps the rows for which `predicate` holds; a row that stops matching is deleted
@@ -305,10 +348,29 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         grouped_table::group(self, selector, grouped)
     }
 
-    /// Stores the table (to join it again or query it).
+    /// Stores the table (to query it, or so that joins read it from its own store). A
+    /// table derived by `filter`, `map_values` or a join keeps its rows in the store
+    /// itself, as Kafka Streams' operation given a `Materialized` does; any other table
+    /// (one with a store already) is copied into the store by a processor of its own.
     pub fn materialize(&self, m: Materialized<K, V>) -> KTable<'b, K, V> {
-        let store = self.dsl.store(&m, "KTABLE-MATERIALIZE-STATE-STORE");
-        let name = self.dsl.name(None, "KTABLE-MATERIALIZE");
+        if self.store.is_none() {
+            let store = m
+                .name
+                .clone()
+                .unwrap_or_else(|| self.dsl.store_name("KTABLE-MATERIALIZE"));
+            let store = self.dsl.store_named(&store, &m);
+            if self.dsl.materialize_in_place(self.node, &store) {
+                return KTable::stored(self.dsl, self.node, store);
+            }
+            return self.materialize_into(store);
+        }
+        let store = self.dsl.store(&m, "KTABLE-MATERIALIZE");
+        self.materialize_into(store)
+    }
+
+    /// A processor of its own copying the table into `store`.
+    fn materialize_into(&self, store: String) -> KTable<'b, K, V> {
+        let name = self.dsl.fresh("KTABLE-MATERIALIZE");
         let slot = (store.clone(), name.clone());
         let node = self.dsl.operator::<K, Change<V>, K, Change<V>, _>(
             name,
@@ -319,6 +381,6 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
                 out,
             },
         );
-        KTable::new(self.dsl, node, Some(store))
+        KTable::stored(self.dsl, node, store)
     }
 }

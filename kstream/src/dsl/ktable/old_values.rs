@@ -3,13 +3,19 @@
 //! (`KTableImpl.enableSendingOldValues`).
 //!
 //! A table sends old values only where an operation downstream asks for them:
-//! `group_by` and the table-table joins ask and insist (a source without a store is
-//! then given one), and `filter` asks, when it is made, whether they come without a
-//! store. Results that are stored (a source with a store, `materialize`, aggregations,
-//! joins) always have them; a row-by-row step (`filter`, `map_values`) has them when
-//! its parent has. What this changes downstream: a `filter` without old values cannot
-//! tell a rejected update of a row it passed before from one of a row it never passed,
-//! so it forwards a deletion for every rejected update, as Kafka's does.
+//! `group_by`, a left join (of its left side) and an outer join (of both sides) ask and
+//! insist (a source without a store is then given one), and `filter` asks, when it is
+//! made, whether they come without a store. A source with a store has them once asked;
+//! stored results (`materialize`, aggregations) always have them; a row-by-row step
+//! (`filter`, `map_values`) has them when its parent has; a join of two tables has them
+//! once asked, and then asks both its sides, insisting. What this changes downstream: a
+//! `filter` without old values cannot tell a rejected update of a row it passed before
+//! from one of a row it never passed, so it forwards a deletion for every rejected
+//! update, as Kafka's does, and a join passes that deletion on.
+//!
+//! Reading a table through its value getter (a join does) gives the table sources the
+//! reads reach a store, if they have none, but asks nothing of old values: a filter
+//! made before such a join keeps forwarding deletions of rows it never passed.
 //!
 //! Processors read their flag when a task makes them, after `build`: every question
 //! asked while building has been answered by then.
@@ -33,12 +39,15 @@ struct Node {
 }
 
 enum Kind {
-    /// A stored result: the old value is at hand, and always sent.
+    /// A stored result (a materialized table, an aggregation): the old value is at
+    /// hand, and always sent.
     Stored,
     /// A table source, stored now or once something needs its store.
     Source(Source),
     /// A row-by-row step: it has old values when its parent has.
     Step(OldValues),
+    /// A join of two tables: it has old values once asked, and then asks both sides.
+    Join(OldValues, OldValues),
 }
 
 struct Source {
@@ -46,8 +55,6 @@ struct Source {
     stored: Arc<AtomicBool>,
     /// The store to declare and the source's node, for a source stored on demand.
     on_demand: RefCell<Option<(usize, StoreSpec)>>,
-    /// The store's name.
-    store: String,
 }
 
 impl OldValues {
@@ -58,21 +65,20 @@ impl OldValues {
         }))
     }
 
-    /// A stored result (a materialized table, an aggregation, a join), which always
-    /// sends old values.
+    /// A stored result (a materialized table, an aggregation), which always sends old
+    /// values.
     pub(crate) fn stored() -> Self {
         Self::of(true, Kind::Stored)
     }
 
-    /// A table source whose store is `store`, kept from the start when `stored`, or else
-    /// declared (as [`on_demand`](Self::on_demand) gives it) once something needs it.
-    pub(crate) fn source(store: &str, stored: bool) -> Self {
+    /// A table source whose store is kept from the start when `stored`, or else declared
+    /// (as [`on_demand`](Self::on_demand) gives it) once something needs it.
+    pub(crate) fn source(stored: bool) -> Self {
         Self::of(
             false,
             Kind::Source(Source {
                 stored: Arc::new(AtomicBool::new(stored)),
                 on_demand: RefCell::new(None),
-                store: store.to_owned(),
             }),
         )
     }
@@ -80,6 +86,11 @@ impl OldValues {
     /// A row-by-row step under `parent`, which sends old values once asked to.
     pub(crate) fn step(parent: &OldValues) -> Self {
         Self::of(false, Kind::Step(parent.clone()))
+    }
+
+    /// A join of the tables `this` and `other`, which sends old values once asked to.
+    pub(crate) fn join(this: &OldValues, other: &OldValues) -> Self {
+        Self::of(false, Kind::Join(this.clone(), other.clone()))
     }
 
     /// For a source stored on demand: the declaration of its store, to connect to the
@@ -116,6 +127,12 @@ impl OldValues {
                 source.stored.load(Ordering::Relaxed)
             }
             Kind::Step(parent) => parent.enable(dsl, force),
+            Kind::Join(this, other) => {
+                // A join's old values need the old values of both sides.
+                this.enable(dsl, true);
+                other.enable(dsl, true);
+                true
+            }
         };
         if send {
             self.0.send.store(true, Ordering::Relaxed);
@@ -123,15 +140,15 @@ impl OldValues {
         self.0.send.load(Ordering::Relaxed)
     }
 
-    /// The store of a source, which is given one now if it had none (a join looks rows
-    /// up in it); `None` for a table that is not a source.
-    pub(crate) fn source_store(&self, dsl: &Dsl) -> Option<String> {
+    /// Makes the table readable through its value getter (Kafka's
+    /// `valueGetterSupplier()`): a source without a store is given one, a row-by-row
+    /// step reads its parent. A stored result reads its own store, and a join read its
+    /// two sides' getters when it was made.
+    pub(crate) fn readable(&self, dsl: &Dsl) {
         match &self.0.kind {
-            Kind::Source(source) => {
-                source.store(dsl);
-                Some(source.store.clone())
-            }
-            _ => None,
+            Kind::Source(source) => source.store(dsl),
+            Kind::Step(parent) => parent.readable(dsl),
+            Kind::Stored | Kind::Join(..) => {}
         }
     }
 }

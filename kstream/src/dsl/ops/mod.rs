@@ -21,6 +21,7 @@ mod stream_table_join;
 mod table_aggregate;
 mod table_join;
 mod table_source;
+mod value_getter;
 
 use std::sync::Arc;
 
@@ -28,15 +29,17 @@ pub(crate) use aggregate::{Aggregate, AggregateStep};
 pub(crate) use change_serde::ChangeSerde;
 pub(crate) use global_join::{GlobalJoin, GlobalJoiner};
 pub(crate) use materialize::Materialize;
-pub(crate) use processor::ProcessorNode;
-pub(crate) use sink::SinkNode;
+pub(crate) use processor::{FixedKeyProcessorNode, ProcessorNode};
+pub use sink::TopicNameExtractor;
+pub(crate) use sink::{SinkNode, SinkTopic};
 pub(crate) use source::SourceNode;
 pub(crate) use split::{BranchPredicate, SplitNode};
-pub(crate) use step::StepNode;
+pub(crate) use step::{PassThrough, StepFn, StepNode};
 pub(crate) use stream_table_join::{StreamTableJoin, StreamTableJoiner};
 pub(crate) use table_aggregate::{TableAggregate, TableAggregator};
 pub(crate) use table_join::{TableJoinSide, TableJoiner};
-pub(crate) use table_source::TableSource;
+pub(crate) use table_source::{StreamToTable, TableSource};
+pub(crate) use value_getter::{Getter, RowMapper, ValueGetter};
 
 use crate::error::{Error, Result};
 use crate::processor::{Null, TaskCtx};

@@ -6,12 +6,12 @@ use crate::error::Result;
 use crate::processor::{Node, NodeRef, TaskCtx};
 
 /// A branch's predicate.
-pub(crate) type BranchPredicate<K, V> = Box<dyn Fn(&K, &V) -> bool + Send + Sync>;
+pub(crate) type BranchPredicate<K, V> = Arc<dyn Fn(&K, &V) -> bool + Send + Sync>;
 
 /// Sends each record to the branch of the first predicate that holds, or to the
 /// default branch (the one after the last predicate) when there is one.
 pub(crate) struct SplitNode<K, V> {
-    pub(crate) predicates: Arc<[BranchPredicate<K, V>]>,
+    pub(crate) predicates: Vec<BranchPredicate<K, V>>,
     /// One per predicate, then the default branch if there is one.
     pub(crate) branches: Vec<NodeRef<K, V>>,
 }

@@ -21,3 +21,15 @@ impl<K, V, K2, V2> Node<K, V> for StepNode<K, V, K2, V2> {
         (self.step)(ctx, key, value, &self.out)
     }
 }
+
+/// Passes every record on (a merge, a branch of a split, a filter in front of a
+/// repartition topic).
+pub(crate) struct PassThrough<K, V> {
+    pub(crate) out: Fanout<K, V>,
+}
+
+impl<K: Clone, V: Clone> Node<K, V> for PassThrough<K, V> {
+    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
+        self.out.forward(ctx, key, value)
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::StoreSlot;
+use super::ValueGetter;
 use crate::dsl::nulls::RecordNulls;
 use crate::error::Result;
 use crate::processor::{Fanout, Node, Null, TaskCtx};
@@ -32,7 +32,7 @@ impl<K, V, VT, VR> Clone for StreamTableJoiner<K, V, VT, VR> {
 /// value is skipped; one with a null key is skipped by an inner join, and joined with no
 /// table value by a left join (Kafka Streams' KIP-962).
 pub(crate) struct StreamTableJoin<K, V, VT, VR> {
-    pub(crate) table: StoreSlot<K, VT>,
+    pub(crate) table: Box<dyn ValueGetter<K, VT>>,
     pub(crate) joiner: StreamTableJoiner<K, V, VT, VR>,
     pub(crate) nulls: RecordNulls<K, V>,
     pub(crate) out: Fanout<K, VR>,
@@ -40,7 +40,7 @@ pub(crate) struct StreamTableJoin<K, V, VT, VR> {
 
 impl<K: Clone + 'static, V: 'static, VT: 'static, VR: Clone> Node<K, V> for StreamTableJoin<K, V, VT, VR> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.table.open(ctx)
+        self.table.init(ctx)
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
         if self.nulls.value_is_null(&value) {
@@ -48,7 +48,7 @@ impl<K: Clone + 'static, V: 'static, VT: 'static, VR: Clone> Node<K, V> for Stre
             return Ok(());
         }
         let other = if !self.nulls.key_is_null(&key) {
-            self.table.get()?.get(&key)?.map(|row| row.value)
+            self.table.get(&key)?.map(|row| row.value)
         } else if self.joiner.left {
             None
         } else {

@@ -43,3 +43,15 @@ impl<K: Clone + 'static, V: Clone + 'static> Node<K, Option<V>> for TableSource<
         self.out.forward(ctx, key, Change { new: value, old })
     }
 }
+
+/// A stream read as a table (`KStream::to_table`): each record is the key's new value.
+pub(crate) struct StreamToTable<K, V>(pub(crate) TableSource<K, V>);
+
+impl<K: Clone + 'static, V: Clone + 'static> Node<K, V> for StreamToTable<K, V> {
+    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
+        self.0.init(ctx)
+    }
+    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
+        self.0.process(ctx, key, Some(value))
+    }
+}

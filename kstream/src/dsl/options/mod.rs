@@ -22,7 +22,7 @@ use std::sync::Arc;
 pub use branched::Branched;
 pub use joined::Joined;
 pub use named::Named;
-pub(crate) use named::checked;
+pub(crate) use named::{checked, topic_name_problem};
 pub use repartitioned::Repartitioned;
 pub use table_joined::TableJoined;
 

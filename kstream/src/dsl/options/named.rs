@@ -35,6 +35,11 @@ impl Named {
         &self.0
     }
 
+    /// A name another option checked already (a `Grouped` name naming a processor).
+    pub(crate) fn checked_already(name: String) -> Self {
+        Named(name)
+    }
+
     pub(crate) fn into_string(self) -> String {
         self.0
     }
@@ -46,25 +51,33 @@ impl std::fmt::Display for Named {
     }
 }
 
-/// `name` if Kafka accepts it as the name given by `option`.
-pub(crate) fn checked(option: &'static str, name: String) -> Result<String> {
-    let reason = if name.is_empty() {
-        "a name cannot be empty"
+/// What is wrong with `name` as the name of a topic (or of anything a topic is named
+/// after), by Kafka's rule; `None` when Kafka accepts it.
+pub(crate) fn topic_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("a name cannot be empty")
     } else if name.len() > MAX_NAME_LENGTH {
-        "a name cannot be longer than 249 characters"
+        Some("a name cannot be longer than 249 characters")
     } else if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
     {
-        "a name may only contain ASCII letters, digits, '.', '_' and '-'"
+        Some("a name may only contain ASCII letters, digits, '.', '_' and '-'")
     } else {
-        return Ok(name);
-    };
-    Err(Error::InvalidOption {
-        option,
-        value: name,
-        reason,
-    })
+        None
+    }
+}
+
+/// `name` if Kafka accepts it as the name given by `option`.
+pub(crate) fn checked(option: &'static str, name: String) -> Result<String> {
+    match topic_name_problem(&name) {
+        None => Ok(name),
+        Some(reason) => Err(Error::InvalidOption {
+            option,
+            value: name,
+            reason,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * Writes an outcome as a golden file: one output record per line, then the stores, so a diff
- * between two runs (or between Kafka's golden and kstream's recorded output) reads line by line.
+ * Writes an outcome as a golden file: the topology's description one node per line, one output
+ * record per line, then the stores, so a diff between two runs (or between Kafka's golden and
+ * kstream's recorded output) reads line by line.
  * The Rust test writes its recorded outputs in exactly this layout.
  */
 final class GoldenWriter {
@@ -22,6 +23,12 @@ final class GoldenWriter {
     out.append("{\n");
     out.append("  \"scenario\": ").append(json(scenario.name())).append(",\n");
     out.append("  \"topology\": ").append(json(scenario.topology())).append(",\n");
+    List<String> describe = outcome.describe();
+    out.append("  \"describe\": [\n");
+    for (int i = 0; i < describe.size(); i++) {
+      out.append("    ").append(json(describe.get(i))).append(i + 1 < describe.size() ? ",\n" : "\n");
+    }
+    out.append("  ],\n");
     List<ScenarioRunner.Output> records = outcome.records();
     if (records.isEmpty()) {
       out.append("  \"records\": [],\n");

@@ -19,10 +19,11 @@ import org.apache.kafka.streams.kstream.KTable;
 
 /**
  * Old values: a table operation forwards a row's previous value only where an operation
- * downstream asks for it (groupBy and joins insist, filter asks whether they come without a
- * store), and a filter without them forwards a deletion for every update it rejects. The table
- * source `in` is stored (store `source`) or not (builder.table(topic, consumed)); rows to keep
- * start with "keep".
+ * downstream asks for it (groupBy and the outer sides of left and outer joins insist, filter
+ * asks whether they come without a store), and a filter without them forwards a deletion for
+ * every update it rejects. A join reads a table without a store through the tables it comes
+ * from, giving the sources it reaches a store. The table source `in` is stored (store `source`)
+ * or not (builder.table(topic, consumed)); rows to keep start with "keep".
  */
 final class OldValueTopologies {
   private OldValueTopologies() {}
@@ -37,6 +38,10 @@ final class OldValueTopologies {
     add(into, "table_map_values_unmaterialized", OldValueTopologies::mapValues);
     add(into, "table_map_values_filter", () -> mapValuesFilter(true));
     add(into, "table_map_values_filter_unmaterialized", () -> mapValuesFilter(false));
+    add(into, "stream_join_filtered_unmaterialized", OldValueTopologies::streamJoinFiltered);
+    add(into, "table_join_filtered_unmaterialized", () -> tableJoinFiltered(false));
+    add(into, "table_join_filtered_unmaterialized_then_filtered", () -> tableJoinFiltered(true));
+    add(into, "table_outer_join_filtered_unmaterialized", OldValueTopologies::outerJoinFiltered);
   }
 
   private static KTable<String, String> in(StreamsBuilder b, boolean stored) {
@@ -124,6 +129,64 @@ final class OldValueTopologies {
         .filter((k, v) -> v.startsWith("KEEP"))
         .toStream()
         .to("out", toStrings());
+    return b.build();
+  }
+
+  /** The drivers to keep: a filter of a table source without a store of its own. */
+  private static KTable<String, String> keptDrivers(StreamsBuilder b) {
+    return b.table("drivers", strings()).filter((k, v) -> keep(v));
+  }
+
+  /** The shifts labelled: mapValues of a table source without a store of its own. */
+  private static KTable<String, String> labelledShifts(StreamsBuilder b) {
+    return b.table("shifts", strings()).mapValues(v -> "shift " + v);
+  }
+
+  /**
+   * Events joined (inner and left) with the drivers to keep: the joins read through the filter
+   * to the store they give the source; the filter, made while the source had no store, has no
+   * old values and deletes every key whose update it rejects.
+   */
+  static Topology streamJoinFiltered() {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> kept = keptDrivers(b);
+    KStream<String, String> events = b.stream("events", strings());
+    events.join(kept, (e, d) -> e + "/" + d).to("joined", toStrings());
+    events.leftJoin(kept, (e, d) -> e + "/" + (d == null ? "-" : d)).to("left-joined", toStrings());
+    kept.toStream().to("kept", toStrings());
+    return b.build();
+  }
+
+  /**
+   * The drivers to keep joined with the labelled shifts, both derived from sources without a
+   * store: the join gives both sources a store and reads through the derivations. An inner join
+   * asks no old values of its sides, so the filter's deletions of keys it never passed go
+   * through the join; with `filtered`, the join's result is filtered (`on-duty`), which asks the
+   * join, and so both sides, for old values.
+   */
+  static Topology tableJoinFiltered(boolean filtered) {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> kept = keptDrivers(b);
+    KTable<String, String> rota = kept.join(labelledShifts(b), (d, s) -> d + " on " + s);
+    rota.toStream().to("rota", toStrings());
+    if (filtered) {
+      rota.filter((k, v) -> !v.endsWith("night")).toStream().to("on-duty", toStrings());
+    }
+    kept.toStream().to("kept", toStrings());
+    return b.build();
+  }
+
+  /**
+   * The drivers to keep outer-joined with the labelled shifts, both derived from sources without
+   * a store: an outer join asks both sides for old values, so both sources get a store.
+   */
+  static Topology outerJoinFiltered() {
+    StreamsBuilder b = new StreamsBuilder();
+    KTable<String, String> kept = keptDrivers(b);
+    kept.outerJoin(labelledShifts(b), (d, s) -> (d == null ? "-" : d) + " on " + (s == null ? "-" : s))
+        .toStream()
+        .to("rota", toStrings());
+    kept.toStream().to("kept", toStrings());
     return b.build();
   }
 }

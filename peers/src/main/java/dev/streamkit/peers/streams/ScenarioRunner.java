@@ -32,8 +32,14 @@ final class ScenarioRunner {
   /** One record read from an output topic, and the step that caused it. */
   record Output(int step, String topic, Object key, Object value, long timestamp) {}
 
-  /** What a scenario produced: the output records in order, then each store's entries. */
-  record Outcome(List<Output> records, Map<String, List<KeyValue<Object, Object>>> stores) {}
+  /**
+   * What a scenario produced: the topology's description (normalized, see {@link
+   * TopologyLines}), the output records in order, then each store's entries.
+   */
+  record Outcome(
+      List<String> describe,
+      List<Output> records,
+      Map<String, List<KeyValue<Object, Object>>> stores) {}
 
   static Outcome run(Scenario scenario, Map<String, Supplier<Topology>> catalogue, Path stateDir) {
     Supplier<Topology> topology = catalogue.get(scenario.topology());
@@ -48,10 +54,11 @@ final class ScenarioRunner {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.putAll(scenario.config());
 
+    Topology built = topology.get();
+    List<String> describe = TopologyLines.of(built.describe());
     List<Output> records = new ArrayList<>();
     Map<String, List<KeyValue<Object, Object>>> stores = new LinkedHashMap<>();
-    try (TopologyTestDriver driver =
-        new TopologyTestDriver(topology.get(), props, Instant.ofEpochMilli(0))) {
+    try (TopologyTestDriver driver = new TopologyTestDriver(built, props, Instant.ofEpochMilli(0))) {
       Map<String, TestInputTopic<String, String>> inputs = new HashMap<>();
       Map<String, TestOutputTopic<byte[], byte[]>> outputs = new LinkedHashMap<>();
       for (Scenario.Output o : scenario.outputs()) {
@@ -90,7 +97,7 @@ final class ScenarioRunner {
         stores.put(s.name(), dump(driver, s));
       }
     }
-    return new Outcome(records, stores);
+    return new Outcome(describe, records, stores);
   }
 
   /** Bytes as the scenario says to show them; null stays null. */

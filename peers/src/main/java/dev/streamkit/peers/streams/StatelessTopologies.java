@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -94,18 +95,20 @@ final class StatelessTopologies {
     return b.build();
   }
 
-  /** Values starting with "a", else with "a" or "b", else the rest (nulls included). */
+  /**
+   * Values starting with "a", else with "a" or "b", else the rest (nulls included): each branch
+   * to the topic of its name, branches in the order of their names.
+   */
   static Topology split() {
     StreamsBuilder b = new StreamsBuilder();
-    b.stream("in", strings())
-        .split(Named.as("split-"))
-        .branch(
-            (k, v) -> v != null && v.startsWith("a"),
-            Branched.withConsumer(s -> s.to("a", toStrings())))
-        .branch(
-            (k, v) -> v != null && (v.startsWith("a") || v.startsWith("b")),
-            Branched.withConsumer(s -> s.to("b", toStrings())))
-        .defaultBranch(Branched.withConsumer(s -> s.to("other", toStrings())));
+    Map<String, KStream<String, String>> branches =
+        b.stream("in", strings())
+            .split(Named.as("split-"))
+            .branch((k, v) -> v != null && v.startsWith("a"), Branched.as("a"))
+            .branch((k, v) -> v != null && (v.startsWith("a") || v.startsWith("b")), Branched.as("b"))
+            .defaultBranch(Branched.as("other"));
+    new TreeMap<>(branches)
+        .forEach((name, branch) -> branch.to(name.substring("split-".length()), toStrings()));
     return b.build();
   }
 
