@@ -38,6 +38,9 @@ pub type DeserializationHandler = ErrorHandler;
 /// (`default.production.exception.handler`).
 pub type ProductionHandler = ErrorHandler;
 
+/// Kafka Streams' default `statestore.cache.max.bytes`: 10 MiB.
+pub(crate) const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
+
 /// How a task treats records: the two handlers, the timestamp extractor, and how long
 /// a record may wait for a serde's unavailable dependency.
 #[derive(Debug, Clone)]
@@ -226,6 +229,17 @@ impl StreamsConfig {
         self.set("auto.offset.reset", reset.as_str())
     }
 
+    /// `statestore.cache.max.bytes` (Kafka Streams' default, 10 MiB): the record cache
+    /// of the stream threads, shared out evenly among them. With caching on, a stored
+    /// table's or aggregation's updates to one key between two commits are forwarded
+    /// downstream once, with the last update's record context; `0` turns caching off,
+    /// and every update is forwarded as it happens. A store opts out with
+    /// [`Materialized::with_caching_disabled`](crate::Materialized::with_caching_disabled).
+    /// The deprecated `cache.max.bytes.buffering` is read too, when this key is not set.
+    pub fn cache_max_bytes(self, bytes: usize) -> Self {
+        self.set("statestore.cache.max.bytes", bytes.to_string())
+    }
+
     /// `statestore.cache.max.records`: a task commits early when a store's cache
     /// holds more keys.
     pub fn cache_max_records(self, records: usize) -> Self {
@@ -277,11 +291,13 @@ impl StreamsConfig {
             production_handler: ErrorHandler::Fail,
             timestamp_extractor: self.timestamp_extractor.clone(),
             cache_max_records: 10_000,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             default_store: StoreKind::InMemory,
             client: ClientConfig::new(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
         };
         let mut dead_letter_topic = None;
+        let mut buffering = None;
         let (mut deserialization, mut production) = (None, None);
         for (key, value) in self.iter() {
             let bad = |reason: &str| Error::InvalidConfig {
@@ -310,6 +326,12 @@ impl StreamsConfig {
                         .parse()
                         .map(Duration::from_millis)
                         .map_err(|_| bad("expected a number of milliseconds"))?
+                }
+                "statestore.cache.max.bytes" => {
+                    settings.cache_max_bytes = value.parse().map_err(|_| bad("expected a number of bytes"))?
+                }
+                "cache.max.bytes.buffering" => {
+                    buffering = Some(value.parse().map_err(|_| bad("expected a number of bytes"))?)
                 }
                 "statestore.cache.max.records" => {
                     settings.cache_max_records = value.parse().map_err(|_| bad("expected a number"))?
@@ -364,6 +386,9 @@ impl StreamsConfig {
                 k if is_streams_key(k) => return Err(Error::UnknownConfig { key: k.to_owned() }),
                 _ => settings.client.insert(key, value),
             }
+        }
+        if let Some(bytes) = buffering.filter(|_| self.get("statestore.cache.max.bytes").is_none()) {
+            settings.cache_max_bytes = bytes;
         }
         // A dead letter topic applies to the handlers not set explicitly.
         let default =
@@ -461,6 +486,8 @@ pub(crate) struct StreamsSettings {
     timestamp_extractor: TimestampExtractor,
     /// `statestore.cache.max.records`.
     pub(crate) cache_max_records: usize,
+    /// `statestore.cache.max.bytes`.
+    pub(crate) cache_max_bytes: usize,
     /// `default.dsl.store`.
     pub(crate) default_store: StoreKind,
     /// The properties passed to the log's clients.

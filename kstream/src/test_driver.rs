@@ -16,10 +16,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use streamlog::{Headers, ProducerRecord, Record, Timestamp};
 
-use crate::config::{DeserializationHandler, RecordHandling, StreamsConfig};
+use crate::config::{DEFAULT_CACHE_MAX_BYTES, DeserializationHandler, RecordHandling, StreamsConfig};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
-use crate::processor::{Null, TaskStore, count_null_skip};
+use crate::processor::{CacheBudget, Null, TaskStore, count_null_skip};
 use crate::runtime::{Task, TaskId};
 use crate::serdes::Serde;
 use crate::store::{
@@ -82,20 +82,27 @@ impl TopologyTestDriver {
                 deserialization: handler,
                 ..RecordHandling::default()
             },
+            DEFAULT_CACHE_MAX_BYTES,
         )
     }
 
-    /// A driver with the handlers, timestamp extractor and `task.timeout.ms` of
-    /// `config`, once every key of it is checked (an error names the first key whose
-    /// value does not fit). As in a stream thread, a serde whose dependency is
+    /// A driver with the handlers, timestamp extractor, `task.timeout.ms` and
+    /// `statestore.cache.max.bytes` of `config`, once every key of it is checked (an
+    /// error names the first key whose value does not fit). As in a stream thread, a serde whose dependency is
     /// unavailable is retried on the same record (the pipe call waits), and past
     /// `task.timeout.ms` the pipe call returns [`Error::SerdeUnavailable`] with the
     /// record unprocessed.
     pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
-        Self::build(topology, RecordHandling::of(config)?)
+        let settings = config.resolve()?;
+        Self::build(topology, settings.record_handling(), settings.cache_max_bytes)
     }
 
-    fn build(topology: Topology, handling: RecordHandling) -> Result<Self> {
+    fn build(topology: Topology, handling: RecordHandling, cache_max_bytes: usize) -> Result<Self> {
+        // One record cache for every task, as one stream thread has.
+        let cache = CacheBudget {
+            max_bytes: cache_max_bytes,
+            used: Default::default(),
+        };
         let mut tasks = Vec::new();
         let mut readers = HashMap::new();
         let mut global_stores = HashMap::new();
@@ -126,6 +133,7 @@ impl TopologyTestDriver {
                 &backend,
                 &global_stores,
             )?;
+            task.ctx.cache = cache.clone();
             task.init(0)?;
             for topic in task.topics() {
                 readers.insert(topic.to_owned(), tasks.len());
@@ -197,7 +205,7 @@ impl TopologyTestDriver {
             let wall = inner.wall;
             let task = &mut inner.tasks[t];
             task.process(&record, wall)?;
-            task.flush_stores(true)?;
+            task.commit_state(true)?;
             let produced = task.take_output();
             for r in produced {
                 if inner.readers.contains_key(&*r.topic) {
@@ -225,7 +233,7 @@ impl TopologyTestDriver {
         let mut produced = Vec::new();
         for task in &mut inner.tasks {
             task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
-            task.flush_stores(true)?;
+            task.commit_state(true)?;
             produced.extend(task.take_output());
         }
         for r in produced {

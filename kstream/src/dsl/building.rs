@@ -292,10 +292,10 @@ impl Dsl {
             let mut out = inst.children::<K2, Change<V2>>(id)?;
             let node = &inst.graph.nodes[id];
             if let Materialization::Store(store) = &node.materialized {
-                let keep: NodeRef<K2, Change<V2>> = Rc::new(RefCell::new(Materialize {
-                    store: StoreSlot::new(store, &node.name),
+                let keep: NodeRef<K2, Change<V2>> = Rc::new(RefCell::new(Materialize::new(
+                    StoreSlot::new(store, &node.name),
                     out,
-                }));
+                )));
                 inst.register(keep.clone());
                 out = Fanout(vec![keep]);
             }

@@ -9,7 +9,7 @@ use super::building::Dsl;
 use super::grouped_stream::KGroupedStream;
 use super::ktable::KTable;
 use super::nulls::{NullCheck, RecordNulls};
-use super::ops::{Aggregate, AggregateStep, Change, StoreSlot, TableAggregator};
+use super::ops::{Aggregate, AggregateStep, Change, Emitter, StoreSlot, TableAggregator};
 use super::options::Named;
 use crate::store::Materialized;
 
@@ -64,7 +64,7 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> CogroupInput<K,
                 nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
                 store: StoreSlot::new(&slot.0, &slot.1),
                 step: step.clone(),
-                out,
+                out: Emitter::new(out, true),
             },
         )
     }

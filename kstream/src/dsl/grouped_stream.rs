@@ -7,7 +7,7 @@ use super::cogrouped::CogroupedKStream;
 use super::kstream::KStream;
 use super::ktable::KTable;
 use super::nulls::{NullCheck, RecordNulls};
-use super::ops::{Aggregate, AggregateStep, Change, StoreSlot};
+use super::ops::{Aggregate, AggregateStep, Change, Emitter, StoreSlot};
 use super::options::{Grouped, Named};
 use crate::serdes::SerdeRef;
 use crate::store::Materialized;
@@ -180,7 +180,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
                     nulls: RecordNulls::new(&slot.1, keys.clone(), values.clone()),
                     store: StoreSlot::new(&slot.0, &slot.1),
                     step: step.clone(),
-                    out,
+                    out: Emitter::new(out, true),
                 }
             });
         KTable::stored(dsl, node, store)

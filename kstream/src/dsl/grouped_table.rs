@@ -12,7 +12,7 @@ use super::kstream::KStream;
 use super::ktable::KTable;
 use super::nulls::{NullCheck, RecordNulls};
 use super::ops::{
-    AggregateStep, Change, ChangeSerde, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
+    AggregateStep, Change, ChangeSerde, Emitter, StoreSlot, TableAggregate, TableAggregator, drop_null_key,
 };
 use super::options::{Grouped, Named};
 use crate::processor::{Fanout, TaskCtx};
@@ -215,7 +215,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedTable<'b, K, V> {
                 store: StoreSlot::new(&slot.0, &slot.1),
                 adder: adder.clone(),
                 subtractor: subtractor.clone(),
-                out,
+                out: Emitter::new(out, true),
             },
         );
         KTable::stored(dsl, node, store)

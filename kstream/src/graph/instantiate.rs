@@ -21,6 +21,7 @@ pub(crate) trait RawSource {
 pub(crate) trait Lifecycle {
     fn init(&self, ctx: &mut TaskCtx) -> Result<()>;
     fn punctuate(&self, ctx: &mut TaskCtx, kind: PunctuationType, now: i64) -> Result<()>;
+    fn flush_cache(&self, ctx: &mut TaskCtx) -> Result<()>;
 }
 
 struct Handle<K, V>(NodeRef<K, V>);
@@ -32,6 +33,9 @@ impl<K, V> Lifecycle for Handle<K, V> {
     fn punctuate(&self, ctx: &mut TaskCtx, kind: PunctuationType, now: i64) -> Result<()> {
         self.0.borrow_mut().punctuate(ctx, kind, now)
     }
+    fn flush_cache(&self, ctx: &mut TaskCtx) -> Result<()> {
+        self.0.borrow_mut().flush_cache(ctx)
+    }
 }
 
 /// One task's instances, made from a group of the graph's nodes.
@@ -39,7 +43,8 @@ pub(crate) struct Instantiation<'g> {
     pub(crate) graph: &'g Graph,
     pub(crate) application_id: &'g str,
     memo: HashMap<usize, Erased>,
-    /// Every processor instance, for init and punctuation.
+    /// Every processor instance, for init, punctuation and cache flushes; a node comes
+    /// after the nodes it forwards to.
     pub(crate) nodes: Vec<Box<dyn Lifecycle>>,
     /// Sources by (resolved) topic.
     pub(crate) sources: HashMap<String, Rc<RefCell<dyn RawSource>>>,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -54,6 +55,8 @@ pub(crate) struct TaskStore {
     pub(crate) handle: ErasedHandle,
     /// A versioned store's history retention (milliseconds).
     pub(crate) history_ms: i64,
+    /// Whether the table kept in it goes through the record cache.
+    pub(crate) caching: bool,
 }
 
 impl TaskStore {
@@ -94,6 +97,15 @@ impl TaskStore {
     }
 }
 
+/// The record cache of the stream thread a task runs on: its share of
+/// `statestore.cache.max.bytes`, and how much of it the thread's caches hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CacheBudget {
+    /// Zero: caching is off.
+    pub(crate) max_bytes: usize,
+    pub(crate) used: Arc<AtomicUsize>,
+}
+
 /// The state of one task that every node reaches while it processes.
 #[derive(Default)]
 pub(crate) struct TaskCtx {
@@ -115,6 +127,8 @@ pub(crate) struct TaskCtx {
     pub(crate) handling: RecordHandling,
     /// How serde calls are retried while a dependency is unavailable.
     pub(crate) unavailable: UnavailableRetry,
+    /// The record cache's budget (shared by the tasks of a stream thread).
+    pub(crate) cache: CacheBudget,
 }
 
 /// The partition count of a topic, asked of the log.
@@ -204,6 +218,12 @@ impl TaskCtx {
         store
             .open_timestamped(&handle)
             .ok_or_else(|| unknown_store(name, asker))?
+    }
+
+    /// Whether the updates of the table kept in store `name` go through the record
+    /// cache: the store allows it and the thread has a cache.
+    pub(crate) fn caches(&self, name: &str) -> bool {
+        self.cache.max_bytes > 0 && self.stores.get(name).is_some_and(|s| s.caching)
     }
 
     fn declared<K: 'static, V: 'static>(

@@ -17,6 +17,10 @@ pub(crate) trait Node<K, V> {
     fn punctuate(&mut self, _ctx: &mut TaskCtx, _kind: PunctuationType, _now: i64) -> Result<()> {
         Ok(())
     }
+    /// Forwards what the node's record cache holds (at a commit).
+    fn flush_cache(&mut self, _ctx: &mut TaskCtx) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A shared node: a node with several parents (after `merge`) is one instance.

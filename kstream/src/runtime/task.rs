@@ -207,8 +207,19 @@ impl Task {
             .map(|((t, p), o)| (TopicPartition::new(&**t, *p), *o))
     }
 
+    /// Forwards what the operations' record caches hold, upstream operations first (a
+    /// downstream cache takes what an upstream one forwards, then flushes too), and
+    /// applies the stores' write caches, queueing their changelog records: the state
+    /// side of a commit.
+    pub(crate) fn commit_state(&mut self, durable: bool) -> Result<()> {
+        for node in self.nodes.iter().rev() {
+            node.flush_cache(&mut self.ctx)?;
+        }
+        self.flush_stores(durable)
+    }
+
     /// Applies the stores' caches and queues their changelog records.
-    pub(crate) fn flush_stores(&mut self, durable: bool) -> Result<()> {
+    fn flush_stores(&mut self, durable: bool) -> Result<()> {
         for store in &self.stores {
             store.flush(&mut self.ctx.out, durable)?;
         }

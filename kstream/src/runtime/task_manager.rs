@@ -14,6 +14,7 @@ use super::partition_group::PartitionGroup;
 use super::shared::Shared;
 use super::task::{Task, TaskId};
 use crate::error::Result;
+use crate::processor::CacheBudget;
 use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
 
 /// How often persistent stores are made durable and checkpointed (at a commit).
@@ -39,11 +40,17 @@ pub(crate) struct TaskManager {
     last_commit: i64,
     /// When persistent stores were last made durable and checkpointed.
     last_checkpoint: i64,
+    /// The thread's record cache: its share of `statestore.cache.max.bytes`.
+    cache: CacheBudget,
 }
 
 impl TaskManager {
     pub(crate) fn new(shared: Arc<Shared>, thread: String) -> Self {
         let now = shared.now();
+        let cache = CacheBudget {
+            max_bytes: shared.config.cache_max_bytes / shared.config.num_stream_threads.max(1),
+            used: Default::default(),
+        };
         Self {
             changelog_reader: ChangelogReader::new(shared.clone()),
             shared,
@@ -53,6 +60,7 @@ impl TaskManager {
             paused: BTreeSet::new(),
             last_commit: now,
             last_checkpoint: now,
+            cache,
         }
     }
 
@@ -171,6 +179,7 @@ impl TaskManager {
         task.ctx.partition_lookup = Some(Arc::new(move |topic: &str| {
             Ok(cluster.admin()?.partition_count(topic)?)
         }));
+        task.ctx.cache = self.cache.clone();
         // A record waiting for an unavailable serde dependency stops waiting when the
         // application closes.
         let closing = self.shared.clone();
@@ -297,7 +306,7 @@ impl TaskManager {
         let now = self.shared.now();
         let durable = final_commit || now - self.last_checkpoint >= CHECKPOINT_INTERVAL_MS;
         for task in self.tasks.values_mut() {
-            task.flush_stores(durable)?;
+            task.commit_state(durable)?;
         }
         self.send_output(producer)?;
         producer.flush(FLUSH_TIMEOUT)?;

@@ -66,6 +66,8 @@ pub struct Materialized<K, V> {
     pub(crate) timestamped: bool,
     /// For a versioned store, how much history it keeps.
     pub(crate) history: Option<Duration>,
+    /// Whether the table's updates go through the record cache (the default).
+    pub(crate) caching: bool,
 }
 
 impl<K: 'static, V: 'static> Materialized<K, V> {
@@ -81,6 +83,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
             logged: true,
             timestamped: false,
             history: None,
+            caching: true,
         }
     }
 
@@ -122,6 +125,22 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         self
     }
 
+    /// Turns record caching off for this store (Kafka's `withCachingDisabled`): every
+    /// update of the table is forwarded downstream as it happens, whatever
+    /// `statestore.cache.max.bytes` is.
+    pub fn with_caching_disabled(mut self) -> Self {
+        self.caching = false;
+        self
+    }
+
+    /// Turns record caching on for this store, the default (Kafka's
+    /// `withCachingEnabled`): with `statestore.cache.max.bytes` above zero, the table's
+    /// updates of one key between two commits are forwarded once.
+    pub fn with_caching_enabled(mut self) -> Self {
+        self.caching = true;
+        self
+    }
+
     /// Makes a processor API store a versioned store (Kafka's
     /// `Stores.persistentVersionedKeyValueStore`): every value each key had within
     /// `history_retention` of the latest timestamp written, readable as of a time with
@@ -155,6 +174,7 @@ impl<K, V> std::fmt::Debug for Materialized<K, V> {
             .field("logged", &self.logged)
             .field("timestamped", &self.timestamped)
             .field("history", &self.history)
+            .field("caching", &self.caching)
             .finish()
     }
 }
@@ -169,6 +189,8 @@ pub(crate) struct StoreSpec {
     pub(crate) layout: ValueLayout,
     /// A versioned store's history retention in milliseconds (0 for others).
     pub(crate) history_ms: i64,
+    /// Whether the updates of the table kept in it go through the record cache.
+    pub(crate) caching: bool,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
     /// The identity its handles carry.
@@ -189,6 +211,7 @@ impl StoreSpec {
         spec.history_ms = m
             .history
             .map_or(0, |h| i64::try_from(h.as_millis()).unwrap_or(i64::MAX));
+        spec.caching = m.caching;
         spec
     }
 
@@ -227,6 +250,7 @@ impl StoreSpec {
             logged,
             layout,
             history_ms: 0,
+            caching: false,
             global,
             id: handle.id,
             handle: handle.erased(),
@@ -245,6 +269,7 @@ impl StoreSpec {
             id: self.id,
             handle: self.handle.clone(),
             history_ms: self.history_ms,
+            caching: self.caching,
         }
     }
 

@@ -97,7 +97,8 @@ impl<K: 'static, V: 'static> TimestampedKeyValueStore<K, V> {
 
     /// Sets `key` to `value`, written by a record of `timestamp`.
     pub fn put(&self, key: &K, value: &V, timestamp: i64) -> Result<()> {
-        self.put_bytes(key_bytes(&self.store, &self.keys, key)?, value, timestamp)
+        self.put_bytes(key_bytes(&self.store, &self.keys, key)?, value, timestamp)?;
+        Ok(())
     }
 
     /// Removes `key`.
@@ -149,16 +150,18 @@ impl<K: 'static, V: 'static> TimestampedKeyValueStore<K, V> {
         Ok((k, found))
     }
 
-    /// Sets the key with these bytes to `value` at `timestamp`.
-    pub(crate) fn put_bytes(&self, key: Bytes, value: &V, timestamp: i64) -> Result<()> {
+    /// Sets the key with these bytes to `value` at `timestamp`; returns the length of
+    /// the value's bytes.
+    pub(crate) fn put_bytes(&self, key: Bytes, value: &V, timestamp: i64) -> Result<usize> {
         let v = self.values.serialize(self.store.name(), value).map_err(|e| {
             self.store.error(StoreError::Serialize {
                 part: "value",
                 source: e.into(),
             })
         })?;
+        let len = v.as_ref().map_or(0, Bytes::len);
         self.store.put_stamped(key, v, timestamp);
-        Ok(())
+        Ok(len)
     }
 
     /// Removes the key with these bytes.

@@ -13,12 +13,6 @@ use serde_json::Value;
 
 use super::catalogue::Catalogue;
 
-/// Kafka Streams properties a scenario may set that kstream has no counterpart for, and
-/// that the Rust side therefore does not apply. kstream has no record cache: its stores'
-/// write cache only folds changelog writes, downstream operators always see every update
-/// (a known difference, recorded by the scenarios that set this).
-const NOT_MODELLED: &[&str] = &["statestore.cache.max.bytes"];
-
 /// How a topic's key or value bytes are shown.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -375,9 +369,6 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
     let described = describe_lines(&topology.describe());
     let mut config = StreamsConfig::new(TEST_APPLICATION_ID);
     for (key, value) in &scenario.config {
-        if NOT_MODELLED.contains(&key.as_str()) {
-            continue;
-        }
         config = config.set(key, value);
     }
     let driver = TopologyTestDriver::with_config(topology, &config)

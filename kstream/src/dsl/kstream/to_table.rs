@@ -59,11 +59,11 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
             vec![input.node],
             vec![store.clone()],
             move |out| {
-                StreamToTable(TableSource {
-                    store: Some(StoreSlot::new(&slot.0, &slot.1)),
-                    send_old: send_old.load(Ordering::Relaxed),
+                StreamToTable(TableSource::new(
+                    Some(StoreSlot::new(&slot.0, &slot.1)),
+                    send_old.load(Ordering::Relaxed),
                     out,
-                })
+                ))
             },
         );
         KTable::stored_source(self.dsl, node, store, old)

@@ -112,14 +112,15 @@ where
     } else {
         Vec::new()
     };
-    let node =
-        dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], stores, move |out| TableSource {
-            store: stored
+    let node = dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], stores, move |out| {
+        TableSource::new(
+            stored
                 .load(Ordering::Relaxed)
                 .then(|| StoreSlot::new(&slot.0, &slot.1)),
-            send_old: send_old.load(Ordering::Relaxed),
+            send_old.load(Ordering::Relaxed),
             out,
-        });
+        )
+    });
     if let Some(spec) = on_demand {
         old.on_demand(node, spec);
     }
@@ -376,10 +377,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
             name,
             vec![self.node],
             vec![store.clone()],
-            move |out| Materialize {
-                store: StoreSlot::new(&slot.0, &slot.1),
-                out,
-            },
+            move |out| Materialize::new(StoreSlot::new(&slot.0, &slot.1), out),
         );
         KTable::stored(self.dsl, node, store)
     }

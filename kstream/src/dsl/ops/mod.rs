@@ -9,6 +9,7 @@
 
 mod aggregate;
 mod change_serde;
+mod emitter;
 pub(crate) mod foreign_key;
 mod global_join;
 mod materialize;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 pub(crate) use aggregate::{Aggregate, AggregateStep};
 pub(crate) use change_serde::ChangeSerde;
+pub(crate) use emitter::Emitter;
 pub(crate) use global_join::{GlobalJoin, GlobalJoiner};
 pub(crate) use materialize::Materialize;
 pub(crate) use processor::{FixedKeyProcessorNode, ProcessorNode};
@@ -77,6 +79,11 @@ impl<K: 'static, V: 'static> StoreSlot<K, V> {
     pub(crate) fn open(&mut self, ctx: &TaskCtx) -> Result<()> {
         self.store = Some(ctx.timestamped_store(&self.name, &self.processor)?);
         Ok(())
+    }
+
+    /// Whether the table kept in this store goes through the record cache.
+    pub(crate) fn caches(&self, ctx: &TaskCtx) -> bool {
+        ctx.caches(&self.name)
     }
 
     pub(crate) fn get(&self) -> Result<&TimestampedKeyValueStore<K, V>> {

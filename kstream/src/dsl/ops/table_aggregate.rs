@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use super::{AggregateStep, Change, StoreSlot, latest};
+use super::{AggregateStep, Change, Emitter, StoreSlot, latest};
 use crate::error::Result;
-use crate::processor::{Fanout, Node, TaskCtx};
+use crate::processor::{Node, TaskCtx};
 
 /// `(key, row, aggregate)` to the aggregate without the row: a subtractor.
 pub(crate) type TableAggregator<K, V, A> = Arc<dyn Fn(&K, V, A) -> A + Send + Sync>;
@@ -20,12 +20,17 @@ pub(crate) struct TableAggregate<K, V, A> {
     /// starts from its initializer, a reduction from the row).
     pub(crate) adder: AggregateStep<K, V, A>,
     pub(crate) subtractor: TableAggregator<K, V, A>,
-    pub(crate) out: Fanout<K, Change<A>>,
+    pub(crate) out: Emitter<K, A>,
 }
 
 impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Change<V>> for TableAggregate<K, V, A> {
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        self.store.open(ctx)
+        self.store.open(ctx)?;
+        self.out.caching(self.store.caches(ctx));
+        Ok(())
+    }
+    fn flush_cache(&mut self, ctx: &mut TaskCtx) -> Result<()> {
+        self.out.flush(ctx)
     }
     fn process(&mut self, ctx: &mut TaskCtx, key: K, change: Change<V>) -> Result<()> {
         if change.new.is_none() && change.old.is_none() {
@@ -41,16 +46,20 @@ impl<K: Clone + 'static, V, A: Clone + 'static> Node<K, Change<V>> for TableAggr
             _ => old.clone(),
         };
         let new = match change.new {
-            Some(row) => (self.adder)(&key, row, without),
-            None => match without {
-                Some(agg) => agg,
-                // A row taken out of a group without an aggregate: nothing was there and
-                // nothing is, so (as Kafka's record cache) nothing is emitted.
-                None => return Ok(()),
-            },
+            Some(row) => Some((self.adder)(&key, row, without)),
+            // A row taken out of a group without an aggregate leaves none: Kafka Streams
+            // forwards that (no value, no old value) without a record cache, and its
+            // cache (as this one) forwards nothing for it.
+            None => without,
         };
-        store.put_bytes(key_bytes, &new, timestamp)?;
-        self.out
-            .forward_at(ctx, timestamp, key, Change { new: Some(new), old })
+        let len = match &new {
+            Some(new) => store.put_bytes(key_bytes.clone(), new, timestamp)?,
+            None => {
+                store.delete_bytes(key_bytes.clone());
+                0
+            }
+        };
+        let change = Change { new, old };
+        self.out.emit(ctx, &key_bytes, key, change, timestamp, len)
     }
 }

@@ -143,7 +143,8 @@ impl<K: 'static> SubscriptionStore<K> {
                 )
             })?
             .unwrap_or_default();
-        store.put_bytes(key, &value, timestamp)
+        store.put_bytes(key, &value, timestamp)?;
+        Ok(())
     }
 
     fn delete(&self, key: Bytes) -> Result<()> {

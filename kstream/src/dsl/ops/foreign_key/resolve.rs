@@ -60,7 +60,9 @@ impl<K: Clone + 'static, VR: Clone + 'static> Node<K, Option<VR>> for JoinOutput
         let (key_bytes, old) = store.get_with_key(&key)?;
         let old = old.map(|old| old.value);
         match &new {
-            Some(v) => store.put_bytes(key_bytes, v, ctx.meta.timestamp)?,
+            Some(v) => {
+                store.put_bytes(key_bytes, v, ctx.meta.timestamp)?;
+            }
             None => store.delete_bytes(key_bytes),
         }
         self.out.forward(ctx, key, Change { new, old })
