@@ -22,6 +22,7 @@ mod differential {
     pub mod outcome;
     pub mod stateless;
     pub mod tables;
+    pub mod versioned;
 }
 
 use std::collections::BTreeSet;

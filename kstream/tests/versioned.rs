@@ -156,18 +156,36 @@ fn a_store_that_is_not_versioned_is_refused_by_name() {
 }
 
 #[test]
-fn a_table_over_a_versioned_store_fails_the_build_by_name() {
+fn a_versioned_table_is_queried_as_of_a_time_and_a_derived_one_cannot_be_versioned() {
+    let b = StreamsBuilder::new();
+    let m = Materialized::with(StringSerde, I64Serde)
+        .named("prices")
+        .versioned(Duration::from_secs(60));
+    let handle = m.handle();
+    b.table("prices", Consumed::with(StringSerde, I64Serde), m);
+    let driver = TopologyTestDriver::new(b.build().unwrap()).unwrap();
+    let prices = driver.input_topic("prices", StringSerde, I64Serde);
+    prices.pipe_input_at("apple".into(), 10, 1_000).unwrap();
+    prices.pipe_input_at("apple".into(), 12, 2_000).unwrap();
+    let store = driver.versioned_store(&handle).unwrap();
+    let then = store.get_as_of(&"apple".into(), 1_500).unwrap().unwrap();
+    assert_eq!((then.value, then.valid_to), (10, Some(2_000)));
+
     let b = StreamsBuilder::new();
     b.table(
         "prices",
         Consumed::with(StringSerde, I64Serde),
+        Materialized::with(StringSerde, I64Serde),
+    )
+    .filter(|_, p| *p > 0)
+    .materialize(
         Materialized::with(StringSerde, I64Serde)
-            .named("prices")
+            .named("positive")
             .versioned(Duration::from_secs(1)),
     );
     let err = b.build().unwrap_err();
     assert!(
-        err.to_string().contains("store `prices` is declared versioned"),
+        err.to_string().contains("store `positive` is declared versioned"),
         "{err}"
     );
 }

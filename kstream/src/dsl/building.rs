@@ -571,13 +571,27 @@ impl Dsl {
     pub(crate) fn store_named<K: 'static, V: 'static>(&self, name: &str, m: &Materialized<K, V>) -> String {
         if m.history.is_some() {
             self.fail(format!(
-                "store `{name}` is declared versioned: a versioned store is a processor API store \
-                 (StreamsBuilder::add_state_store); tables and aggregations keep timestamped stores"
+                "store `{name}` is declared versioned: only a table read from a topic \
+                 (StreamsBuilder::table) and a processor API store can be versioned; derived tables \
+                 and aggregations keep timestamped stores"
             ));
         }
         self.learn(&m.keys);
         self.learn(&m.values);
         self.declare_store(StoreSpec::of(name, m, ValueLayout::Timestamped))
+    }
+
+    /// Declares the versioned store of a versioned table source; its name comes from
+    /// `m`, or is a fresh one after `prefix`.
+    pub(crate) fn versioned_store<K: 'static, V: 'static>(
+        &self,
+        m: &Materialized<K, V>,
+        prefix: &str,
+    ) -> String {
+        self.learn(&m.keys);
+        self.learn(&m.values);
+        let name = m.name.clone().unwrap_or_else(|| self.store_name(prefix));
+        self.declare_store(StoreSpec::of(&name, m, ValueLayout::Versioned))
     }
 
     /// Declares a processor API store, timestamped when `m` asks for it; its name comes

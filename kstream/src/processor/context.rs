@@ -220,6 +220,19 @@ impl TaskCtx {
             .ok_or_else(|| unknown_store(name, asker))?
     }
 
+    /// The versioned store `name` for one of the topology's own nodes, as
+    /// [`timestamped_store`](Self::timestamped_store).
+    pub(crate) fn versioned_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        asker: &str,
+    ) -> Result<VersionedKeyValueStore<K, V>> {
+        let (store, handle) = self.declared::<K, V>(name, asker)?;
+        store
+            .open_versioned(&handle)
+            .ok_or_else(|| unknown_store(name, asker))?
+    }
+
     /// Whether the updates of the table kept in store `name` go through the record
     /// cache: the store allows it and the thread has a cache.
     pub(crate) fn caches(&self, name: &str) -> bool {

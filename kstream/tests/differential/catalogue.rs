@@ -28,6 +28,7 @@ impl Catalogue {
         super::old_values::register(&mut c);
         super::joins::register(&mut c);
         super::nulls::register(&mut c);
+        super::versioned::register(&mut c);
         super::naming::register(&mut c);
         super::operators::register(&mut c);
         c

@@ -16,6 +16,7 @@ use super::grouped_table::{self, KGroupedTable};
 use super::kstream::KStream;
 use super::ops::{
     ArcSerde, Change, Getter, Materialize, RowMapper, StepFn, StepNode, StoreSlot, TableSource,
+    VersionedSlot, VersionedTableSource,
 };
 use super::options::{Consumed, Grouped, Named};
 use crate::graph::TopicName;
@@ -81,7 +82,9 @@ where
     K: Clone + 'static,
     V: Clone + 'static,
 {
+    let versioned = m.as_ref().is_some_and(|m| m.history.is_some());
     let store = match &m {
+        Some(m) if versioned => dsl.versioned_store(m, topic),
         Some(m) => dsl.store(m, topic),
         None => dsl.store_name(topic),
     };
@@ -105,6 +108,9 @@ where
         consumed.extractor,
     );
     let old = OldValues::source(m.is_some());
+    if versioned {
+        return versioned_source(dsl, name, source, store, old);
+    }
     let (stored, send_old) = (old.keeps_store(), old.sends());
     let slot = (store.clone(), name.clone());
     let stores = if m.is_some() {
@@ -126,6 +132,34 @@ where
     }
     let getter = Getter::store(&store);
     KTable::with(dsl, node, m.is_some().then_some(store), old, getter)
+}
+
+/// The processor of a table source kept in a versioned store: out-of-order records go
+/// into the store's history without being forwarded, and joins read the table as of the
+/// stream record's time.
+fn versioned_source<'b, K, V>(
+    dsl: &'b Dsl,
+    name: String,
+    source: usize,
+    store: String,
+    old: OldValues,
+) -> KTable<'b, K, V>
+where
+    K: Clone + 'static,
+    V: Clone + 'static,
+{
+    let send_old = old.sends();
+    let slot = (store.clone(), name.clone());
+    let node =
+        dsl.operator::<K, Option<V>, K, Change<V>, _>(name, vec![source], vec![store.clone()], move |out| {
+            VersionedTableSource {
+                store: VersionedSlot::new(&slot.0, &slot.1),
+                send_old: send_old.load(Ordering::Relaxed),
+                out,
+            }
+        });
+    let getter = Getter::versioned(&store);
+    KTable::with(dsl, node, Some(store), old, getter)
 }
 
 impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {

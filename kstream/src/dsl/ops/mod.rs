@@ -23,6 +23,7 @@ mod table_aggregate;
 mod table_join;
 mod table_source;
 mod value_getter;
+mod versioned_source;
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub(crate) use table_aggregate::{TableAggregate, TableAggregator};
 pub(crate) use table_join::{TableJoinSide, TableJoiner};
 pub(crate) use table_source::{StreamToTable, TableSource};
 pub(crate) use value_getter::{Getter, RowMapper, ValueGetter};
+pub(crate) use versioned_source::{VersionedSlot, VersionedTableSource};
 
 use crate::error::{Error, Result};
 use crate::processor::{Null, TaskCtx};

@@ -48,7 +48,10 @@ impl<K: Clone + 'static, V: 'static, VT: 'static, VR: Clone> Node<K, V> for Stre
             return Ok(());
         }
         let other = if !self.nulls.key_is_null(&key) {
-            self.table.get(&key)?.map(|row| row.value)
+            // A versioned table is read as of the stream record's time.
+            self.table
+                .get_as_of(&key, ctx.meta.timestamp)?
+                .map(|row| row.value)
         } else if self.joiner.left {
             None
         } else {

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{StoreSlot, TableJoiner};
+use super::{StoreSlot, TableJoiner, VersionedSlot};
 use crate::error::Result;
 use crate::processor::TaskCtx;
 use crate::store::{NO_TIMESTAMP, ValueAndTimestamp};
@@ -17,6 +17,12 @@ pub(crate) trait ValueGetter<K, V> {
     fn init(&mut self, ctx: &TaskCtx) -> Result<()>;
     /// The table's current value of `key`, with the timestamp of the row it comes from.
     fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<V>>>;
+    /// The table's value of `key` as of `as_of`: a versioned table's version valid
+    /// then; any other table's current value.
+    fn get_as_of(&self, key: &K, as_of: i64) -> Result<Option<ValueAndTimestamp<V>>> {
+        let _ = as_of;
+        self.get(key)
+    }
 }
 
 /// Maps a row (`None`: no row) of a table to a row of the table derived from it.
@@ -52,6 +58,16 @@ impl<K: 'static, V: 'static> Getter<K, V> {
             stores: vec![name.clone()],
             direct: Some(name.clone()),
             make: Arc::new(move |processor| Box::new(StoreGetter(StoreSlot::new(&name, processor)))),
+        }
+    }
+
+    /// Reads versioned store `store`: the latest version, or the one valid at a time.
+    pub(crate) fn versioned(store: &str) -> Self {
+        let name = store.to_owned();
+        Self {
+            stores: vec![name.clone()],
+            direct: None,
+            make: Arc::new(move |processor| Box::new(VersionedGetter(VersionedSlot::new(&name, processor)))),
         }
     }
 
@@ -116,6 +132,22 @@ impl<K, V> ValueGetter<K, V> for EmptyGetter {
     }
     fn get(&self, _key: &K) -> Result<Option<ValueAndTimestamp<V>>> {
         Ok(None)
+    }
+}
+
+struct VersionedGetter<K, V>(VersionedSlot<K, V>);
+
+impl<K: 'static, V: 'static> ValueGetter<K, V> for VersionedGetter<K, V> {
+    fn init(&mut self, ctx: &TaskCtx) -> Result<()> {
+        self.0.open(ctx)
+    }
+    fn get(&self, key: &K) -> Result<Option<ValueAndTimestamp<V>>> {
+        let latest = self.0.get()?.get(key)?;
+        Ok(latest.map(|r| ValueAndTimestamp::new(r.value, r.timestamp)))
+    }
+    fn get_as_of(&self, key: &K, as_of: i64) -> Result<Option<ValueAndTimestamp<V>>> {
+        let then = self.0.get()?.get_as_of(key, as_of)?;
+        Ok(then.map(|r| ValueAndTimestamp::new(r.value, r.timestamp)))
     }
 }
 

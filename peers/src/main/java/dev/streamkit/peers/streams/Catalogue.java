@@ -33,6 +33,7 @@ public final class Catalogue {
     OldValueTopologies.register(all);
     JoinTopologies.register(all);
     NullTopologies.register(all);
+    VersionedTopologies.register(all);
     NamingTopologies.register(all);
     OperatorTopologies.register(all);
     return all;
