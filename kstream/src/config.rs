@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::serdes::retry::DEFAULT_TASK_TIMEOUT;
 use crate::store::StoreKind;
 
+/// `statestore.cache.max.records` unless set.
+pub(crate) const DEFAULT_CACHE_MAX_RECORDS: usize = 10_000;
+
 /// What to do with a record that cannot be handled: as [`DeserializationHandler`], a
 /// consumed record whose key or value does not deserialize; as [`ProductionHandler`], a
 /// record the topology produces whose key or value does not serialize.
@@ -290,7 +293,7 @@ impl StreamsConfig {
             deserialization_handler: ErrorHandler::Fail,
             production_handler: ErrorHandler::Fail,
             timestamp_extractor: self.timestamp_extractor.clone(),
-            cache_max_records: 10_000,
+            cache_max_records: DEFAULT_CACHE_MAX_RECORDS,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             default_store: StoreKind::InMemory,
             client: ClientConfig::new(),

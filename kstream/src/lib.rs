@@ -86,7 +86,9 @@ pub use store::{
     StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
 };
 pub use store::{PutOutcome, VersionedKeyValueStore, VersionedRecord};
-pub use test_driver::{TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver};
+pub use test_driver::{
+    DriverCommit, TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver,
+};
 
 /// The log clients a topology runs on, and the records' headers, from `streamlog`: an
 /// application that embeds a topology needs them from `kstream` alone.
@@ -104,15 +106,15 @@ pub mod prelude {
     #[cfg(feature = "avro")]
     pub use crate::serdes::AvroSerde;
     pub use crate::{
-        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, CogroupedKStream, Consumed, F64Serde,
-        FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, GlobalKTable, Grouped, I32Serde,
-        I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable, KafkaStreams,
-        KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext, ProcessorError,
-        Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
-        RecordContext, Repartitioned, Serde, StoreHandle, StoreKind, StreamsBuilder, StreamsConfig,
-        StreamsState, StringSerde, TableJoined, TestInputTopic, TestOutputTopic, TestRecord,
-        TimestampedKeyValueStore, TopicConfig, TopicPartition, Topology, TopologyTestDriver, UnitSerde,
-        ValueAndTimestamp,
+        Branched, BranchedKStream, BytesSerde, ClientConfig, Cluster, CogroupedKStream, Consumed,
+        DriverCommit, F64Serde, FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, GlobalKTable,
+        Grouped, I32Serde, I64Serde, Joined, JsonSerde, KGroupedStream, KGroupedTable, KStream, KTable,
+        KafkaStreams, KeyValueStore, Materialized, Named, OptionSerde, Processor, ProcessorContext,
+        ProcessorError, Produced, ProducerRecord, PunctuationType, ReadOnlyKeyValueStore,
+        ReadOnlyTimestampedKeyValueStore, RecordContext, Repartitioned, Serde, StoreHandle, StoreKind,
+        StreamsBuilder, StreamsConfig, StreamsState, StringSerde, TableJoined, TestInputTopic,
+        TestOutputTopic, TestRecord, TimestampedKeyValueStore, TopicConfig, TopicPartition, Topology,
+        TopologyTestDriver, UnitSerde, ValueAndTimestamp,
     };
 }
 

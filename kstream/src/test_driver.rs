@@ -1,8 +1,10 @@
 //! [`TopologyTestDriver`]: runs a topology synchronously, record by record, with no
 //! threads and no log, like Kafka Streams' driver of the same name. Records go in
 //! through [`TestInputTopic`]s and come out of [`TestOutputTopic`]s, typed by serdes, or
-//! as [`TestRecord`]s with their timestamps and headers.
+//! as [`TestRecord`]s with their timestamps and headers. [`DriverCommit`] says when the
+//! driver commits.
 
+mod commit;
 mod record;
 mod topics;
 
@@ -16,7 +18,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use streamlog::{Headers, ProducerRecord, Record, Timestamp};
 
-use crate::config::{DEFAULT_CACHE_MAX_BYTES, DeserializationHandler, RecordHandling, StreamsConfig};
+use crate::config::{
+    DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_RECORDS, DeserializationHandler, RecordHandling, StreamsConfig,
+};
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
 use crate::processor::{CacheBudget, Null, TaskStore, count_null_skip};
@@ -27,6 +31,7 @@ use crate::store::{
     VersionedKeyValueStore,
 };
 
+pub use commit::DriverCommit;
 pub use record::TestRecord;
 pub use topics::{TestInputTopic, TestOutputTopic};
 
@@ -41,11 +46,22 @@ struct Inner {
     read: HashMap<String, i64>,
     offsets: HashMap<String, i64>,
     wall: i64,
+    /// When the tasks commit.
+    commit: DriverCommit,
+    /// `statestore.cache.max.records`: with [`DriverCommit::Manual`], a store caching
+    /// more keys makes the driver commit.
+    cache_max_records: usize,
 }
+
+/// A record on its way to the task that reads its topic: topic, key, value, timestamp,
+/// headers.
+type Pending = (String, Option<Bytes>, Option<Bytes>, i64, Headers);
 
 /// Runs a topology in the calling thread. Every sub-topology is one task (partition 0);
 /// records written to a topic another sub-topology reads (repartition topics) are
-/// processed at once.
+/// processed at once. Like Kafka Streams' driver it commits after every record, unless
+/// it was made with [`DriverCommit::Manual`] ([`with_commit`](Self::with_commit)); then
+/// the test commits with [`commit`](Self::commit).
 ///
 /// ```
 /// use kstream::{Consumed, Produced, StreamsBuilder, StringSerde, TopologyTestDriver};
@@ -82,6 +98,8 @@ impl TopologyTestDriver {
                 deserialization: handler,
                 ..RecordHandling::default()
             },
+            DriverCommit::AfterEachRecord,
+            DEFAULT_CACHE_MAX_RECORDS,
             DEFAULT_CACHE_MAX_BYTES,
         )
     }
@@ -93,11 +111,31 @@ impl TopologyTestDriver {
     /// `task.timeout.ms` the pipe call returns [`Error::SerdeUnavailable`] with the
     /// record unprocessed.
     pub fn with_config(topology: Topology, config: &StreamsConfig) -> Result<Self> {
-        let settings = config.resolve()?;
-        Self::build(topology, settings.record_handling(), settings.cache_max_bytes)
+        Self::with_commit(topology, config, DriverCommit::AfterEachRecord)
     }
 
-    fn build(topology: Topology, handling: RecordHandling, cache_max_bytes: usize) -> Result<Self> {
+    /// [`with_config`](Self::with_config), committing as `commit` says: with
+    /// [`DriverCommit::Manual`] the driver commits only when [`commit`](Self::commit) is
+    /// called, and when a record leaves more than `statestore.cache.max.records` (from
+    /// `config`) keys in a store's cache, as a stream thread does.
+    pub fn with_commit(topology: Topology, config: &StreamsConfig, commit: DriverCommit) -> Result<Self> {
+        let settings = config.resolve()?;
+        Self::build(
+            topology,
+            settings.record_handling(),
+            commit,
+            settings.cache_max_records,
+            settings.cache_max_bytes,
+        )
+    }
+
+    fn build(
+        topology: Topology,
+        handling: RecordHandling,
+        commit: DriverCommit,
+        cache_max_records: usize,
+        cache_max_bytes: usize,
+    ) -> Result<Self> {
         // One record cache for every task, as one stream thread has.
         let cache = CacheBudget {
             max_bytes: cache_max_bytes,
@@ -148,6 +186,8 @@ impl TopologyTestDriver {
             read: HashMap::new(),
             offsets: HashMap::new(),
             wall: 0,
+            commit,
+            cache_max_records,
         };
         Ok(Self {
             inner: Rc::new(RefCell::new(inner)),
@@ -175,52 +215,30 @@ impl TopologyTestDriver {
         timestamp_ms: i64,
         headers: Headers,
     ) -> Result<()> {
-        let mut queue = VecDeque::from([(topic.to_owned(), key, value, timestamp_ms, headers)]);
         let mut inner = self.inner.borrow_mut();
-        while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
-            if let Some(store) = inner.globals.get(&topic) {
-                match &key {
-                    Some(key) => store.restore(key, value.as_deref(), timestamp)?,
-                    None => count_null_skip(Null::Key),
-                }
-                continue;
-            }
-            let Some(&t) = inner.readers.get(&topic) else {
-                return Err(Error::Topology(format!("no source reads topic `{topic}`")));
-            };
-            let offset = {
-                let o = inner.offsets.entry(topic.clone()).or_insert(0);
-                *o += 1;
-                *o - 1
-            };
-            let record = Record {
-                topic: Arc::from(topic.as_str()),
-                partition: 0,
-                offset,
-                timestamp: Timestamp::CreateTime(timestamp),
-                key,
-                value,
-                headers,
-            };
-            let wall = inner.wall;
-            let task = &mut inner.tasks[t];
-            task.process(&record, wall)?;
-            task.commit_state(true)?;
-            let produced = task.take_output();
-            for r in produced {
-                if inner.readers.contains_key(&*r.topic) {
-                    queue.push_back((
-                        r.topic.to_string(),
-                        r.key.clone(),
-                        r.value.clone(),
-                        r.timestamp.unwrap_or(timestamp),
-                        r.headers.clone(),
-                    ));
-                }
-                inner.outputs.entry(r.topic.to_string()).or_default().push_back(r);
+        inner.process(VecDeque::from([(
+            topic.to_owned(),
+            key,
+            value,
+            timestamp_ms,
+            headers,
+        )]))?;
+        if inner.commit == DriverCommit::Manual {
+            let max = inner.cache_max_records;
+            if inner.tasks.iter().any(|task| task.cache_full(max)) {
+                inner.commit()?;
             }
         }
         Ok(())
+    }
+
+    /// Commits every task now, as a stream thread does every `commit.interval.ms` and
+    /// when it closes: each store's pending writes go to the store and to its changelog,
+    /// and whatever this writes to a topic the topology reads is processed and committed
+    /// in turn, until nothing is pending. A driver that commits after each record
+    /// ([`DriverCommit::AfterEachRecord`], the default) finds nothing to do.
+    pub fn commit(&self) -> Result<()> {
+        self.inner.borrow_mut().commit()
     }
 
     /// Moves the wall clock forward by `by` (in whole milliseconds, as Kafka's clock
@@ -231,9 +249,12 @@ impl TopologyTestDriver {
         inner.wall = inner.wall.saturating_add(millis);
         let wall = inner.wall;
         let mut produced = Vec::new();
+        let commit = inner.commit == DriverCommit::AfterEachRecord;
         for task in &mut inner.tasks {
             task.punctuate(crate::processor::PunctuationType::WallClockTime, wall)?;
-            task.commit_state(true)?;
+            if commit {
+                task.commit_state(true)?;
+            }
             produced.extend(task.take_output());
         }
         for r in produced {
@@ -358,6 +379,90 @@ impl TopologyTestDriver {
 }
 
 impl Inner {
+    /// Processes `queue` and everything it causes: each record by the task that reads its
+    /// topic (or into the global store of its topic), the records that task writes to a
+    /// topic the topology reads queued in turn. With [`DriverCommit::AfterEachRecord`]
+    /// the task commits after each record.
+    fn process(&mut self, mut queue: VecDeque<Pending>) -> Result<()> {
+        while let Some((topic, key, value, timestamp, headers)) = queue.pop_front() {
+            if let Some(store) = self.globals.get(&topic) {
+                match &key {
+                    Some(key) => store.restore(key, value.as_deref(), timestamp)?,
+                    None => count_null_skip(Null::Key),
+                }
+                continue;
+            }
+            let Some(&t) = self.readers.get(&topic) else {
+                return Err(Error::Topology(format!("no source reads topic `{topic}`")));
+            };
+            let offset = {
+                let o = self.offsets.entry(topic.clone()).or_insert(0);
+                *o += 1;
+                *o - 1
+            };
+            let record = Record {
+                topic: Arc::from(topic.as_str()),
+                partition: 0,
+                offset,
+                timestamp: Timestamp::CreateTime(timestamp),
+                key,
+                value,
+                headers,
+            };
+            let wall = self.wall;
+            let task = &mut self.tasks[t];
+            task.process(&record, wall)?;
+            if self.commit == DriverCommit::AfterEachRecord {
+                task.commit_state(true)?;
+            }
+            let produced = task.take_output();
+            queue.extend(self.deliver(produced, timestamp));
+        }
+        Ok(())
+    }
+
+    /// Puts `produced` in the output queues, and returns the records among them that a
+    /// task reads (a record without a timestamp takes `timestamp`).
+    fn deliver(&mut self, produced: Vec<ProducerRecord>, timestamp: i64) -> Vec<Pending> {
+        let mut read = Vec::new();
+        for r in produced {
+            if self.readers.contains_key(&*r.topic) {
+                read.push((
+                    r.topic.to_string(),
+                    r.key.clone(),
+                    r.value.clone(),
+                    r.timestamp.unwrap_or(timestamp),
+                    r.headers.clone(),
+                ));
+            }
+            self.outputs.entry(r.topic.to_string()).or_default().push_back(r);
+        }
+        read
+    }
+
+    /// Flushes every task's stores and processes what that writes to topics the
+    /// topology reads, pass after pass, until a pass writes nothing to them: then every
+    /// task's stores were flushed after the last record it processed.
+    fn commit(&mut self) -> Result<()> {
+        loop {
+            let mut quiet = true;
+            for t in 0..self.tasks.len() {
+                let task = &mut self.tasks[t];
+                task.commit_state(true)?;
+                let produced = task.take_output();
+                let stream_time = task.ctx.stream_time;
+                let read = self.deliver(produced, stream_time);
+                if !read.is_empty() {
+                    quiet = false;
+                    self.process(read.into())?;
+                }
+            }
+            if quiet {
+                return Ok(());
+            }
+        }
+    }
+
     /// Store `name` of the task that has it (global stores are in the tasks that read
     /// them).
     fn task_store(&self, name: &str) -> Option<&TaskStore> {
@@ -384,6 +489,7 @@ impl std::fmt::Debug for TopologyTestDriver {
                     .field("input_topics", &topics)
                     .field("stores", &stores)
                     .field("wall_clock_ms", &inner.wall)
+                    .field("commit", &inner.commit)
             }
             Err(_) => debug.field("state", &"(processing)"),
         };

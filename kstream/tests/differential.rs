@@ -4,6 +4,10 @@
 //! and what comes out is compared record by record with what Kafka Streams 4.4's own
 //! `TopologyTestDriver` produced for the same scenario (`tests/differential/golden/`).
 //!
+//! A scenario of `"runner": "broker"` was run by the Java side in a real `KafkaStreams`
+//! application on a broker, committing once at its close (so record caching shows); here
+//! it runs on the driver with `DriverCommit::Manual` and one commit after the last step.
+//!
 //! A scenario with a `known_difference` is one where kstream is known to differ from Kafka
 //! (a parity gap on the project's list): its output must then equal the one recorded in
 //! `tests/differential/known/` exactly, so a change either way fails. Re-record those files
@@ -29,7 +33,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use differential::catalogue::Catalogue;
-use differential::outcome::{Outcome, Scenario, diff_lines, first_difference, run};
+use differential::outcome::{Outcome, Runner, Scenario, diff_lines, first_difference, run};
 
 fn suite_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential")
@@ -254,4 +258,38 @@ fn a_changed_record_is_reported_with_its_index_and_a_line_diff() {
     changed.records.pop();
     let message = first_difference(&expected, &changed, "Kafka", "kstream");
     assert!(message.contains("at record 2"), "{message}");
+}
+
+#[test]
+fn a_broker_scenario_that_dumps_stores_or_advances_the_wall_clock_is_refused() {
+    let dir = std::env::temp_dir().join(format!("kstream-differential-runner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let head = r#"{"description": "d", "topology": "stream_reduce", "runner": "broker", "outputs": [{"topic": "out"}], "#;
+    let record = r#"{"topic": "in", "key": "a", "value": "x", "timestamp": 1}"#;
+    let cases = [
+        ("fine", format!(r#""steps": [{record}]}}"#), None),
+        (
+            "stores",
+            format!(r#""stores": [{{"name": "reduced"}}], "steps": [{record}]}}"#),
+            Some("cannot dump stores"),
+        ),
+        (
+            "advance",
+            format!(r#""steps": [{record}, {{"advance_wall_clock_ms": 5}}]}}"#),
+            Some("step 1: a scenario with \"runner\": \"broker\" cannot advance the wall clock"),
+        ),
+    ];
+    for (name, tail, refused) in cases {
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, format!("{head}{tail}")).expect("writing a scenario");
+        let read = Scenario::read(&path);
+        match refused {
+            None => assert_eq!(read.expect("a broker scenario").runner, Runner::Broker),
+            Some(message) => {
+                let error = read.expect_err(name);
+                assert!(error.contains(message), "{name}: {error}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).expect("removing the temp dir");
 }

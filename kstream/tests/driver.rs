@@ -1,13 +1,14 @@
 //! The test driver's records: `TestRecord`s with null keys or values, timestamps and
 //! headers piped in and read out, as Kafka Streams' `TestInputTopic`,
-//! `TestOutputTopic` and `TestRecord` have them.
+//! `TestOutputTopic` and `TestRecord` have them; and when the driver commits
+//! (`DriverCommit`).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use kstream::prelude::*;
 use kstream::serdes::{SerdeError, SerdeResult};
-use kstream::{Error, Headers};
+use kstream::{DriverCommit, Error, Headers, StreamsConfig, TEST_APPLICATION_ID, changelog_topic};
 
 type Text = Option<String>;
 
@@ -281,4 +282,120 @@ fn pairs_are_read_as_before_and_offsets_continue_across_reads() {
         .read_key_values()
         .unwrap();
     assert_eq!(text, vec![(Some(s("c")), None)]);
+}
+
+/// Counts per key of `in` (one sub-topology) and per value through repartition topic
+/// `by-value` (a second one), each count in its own logged store.
+fn counting(config: &StreamsConfig, commit: DriverCommit) -> TopologyTestDriver {
+    let b = StreamsBuilder::new();
+    let lines = b.stream("in", Consumed::with(StringSerde, StringSerde));
+    lines
+        .clone()
+        .group_by_key(Grouped::with(StringSerde, StringSerde))
+        .count(Materialized::with(StringSerde, I64Serde).named("by-key"))
+        .to_stream()
+        .to("keys-out", Produced::with(StringSerde, OptionSerde(I64Serde)));
+    lines
+        .group_by(
+            |_, v: &String| Some(v.clone()),
+            Grouped::with(StringSerde, StringSerde).named("by-value").unwrap(),
+        )
+        .count(Materialized::with(StringSerde, I64Serde).named("by-value"))
+        .to_stream()
+        .to("values-out", Produced::with(StringSerde, OptionSerde(I64Serde)));
+    TopologyTestDriver::with_commit(b.build().unwrap(), config, commit).unwrap()
+}
+
+/// The keys and values (counts) written to store `store`'s changelog and not read yet.
+fn logged(d: &TopologyTestDriver, store: &str) -> Vec<(String, i64)> {
+    d.read_raw(&changelog_topic(TEST_APPLICATION_ID, store))
+        .into_iter()
+        .map(|r| {
+            let key = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
+            let count = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
+            (key, count)
+        })
+        .collect()
+}
+
+#[test]
+fn by_default_the_driver_commits_after_every_record() {
+    let d = counting(&StreamsConfig::new("app"), DriverCommit::default());
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    input.pipe_input_at(s("a"), s("x"), 1).unwrap();
+    input.pipe_input_at(s("a"), s("x"), 2).unwrap();
+    assert_eq!(logged(&d, "by-key"), vec![(s("a"), 1), (s("a"), 2)]);
+    assert_eq!(logged(&d, "by-value"), vec![(s("x"), 1), (s("x"), 2)]);
+    d.commit().unwrap();
+    assert!(logged(&d, "by-key").is_empty(), "nothing left to commit");
+}
+
+#[test]
+fn a_manual_driver_commits_every_store_when_told_and_never_on_its_own() {
+    // Without record caching, so that every update is forwarded before the commit.
+    let d = counting(
+        &StreamsConfig::new("app").cache_max_bytes(0),
+        DriverCommit::Manual,
+    );
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    let keys = d.output_topic("keys-out", StringSerde, OptionSerde(I64Serde));
+    let values = d.output_topic("values-out", StringSerde, OptionSerde(I64Serde));
+    input.pipe_input_at(s("a"), s("x"), 1).unwrap();
+    input.pipe_input_at(s("b"), s("x"), 2).unwrap();
+    input.pipe_input_at(s("a"), s("y"), 3).unwrap();
+    d.advance_wall_clock(Duration::from_secs(60)).unwrap();
+    assert!(logged(&d, "by-key").is_empty() && logged(&d, "by-value").is_empty());
+    // Processing does not wait for the commit, through the repartition topic too.
+    assert_eq!(
+        keys.read_key_values().unwrap(),
+        vec![(s("a"), Some(1)), (s("b"), Some(1)), (s("a"), Some(2))]
+    );
+    assert_eq!(
+        values.read_key_values().unwrap(),
+        vec![(s("x"), Some(1)), (s("x"), Some(2)), (s("y"), Some(1))]
+    );
+    // The stores hold their latest values already.
+    let by_key: Vec<(Bytes, Bytes)> = d.raw_store("by-key").unwrap();
+    assert_eq!(by_key.len(), 2);
+
+    d.commit().unwrap();
+    let mut by_key = logged(&d, "by-key");
+    by_key.sort();
+    assert_eq!(by_key, vec![(s("a"), 2), (s("b"), 1)], "one record per key");
+    let mut by_value = logged(&d, "by-value");
+    by_value.sort();
+    assert_eq!(by_value, vec![(s("x"), 2), (s("y"), 1)]);
+    d.commit().unwrap();
+    assert!(logged(&d, "by-key").is_empty(), "nothing left to commit");
+}
+
+#[test]
+fn a_manual_driver_commits_when_a_store_caches_more_than_its_maximum_of_keys() {
+    let config = StreamsConfig::new("app").cache_max_records(2);
+    let d = counting(&config, DriverCommit::Manual);
+    let input = d.input_topic("in", StringSerde, StringSerde);
+    input.pipe_input_at(s("a"), s("x"), 1).unwrap();
+    input.pipe_input_at(s("b"), s("x"), 2).unwrap();
+    input.pipe_input_at(s("a"), s("x"), 3).unwrap();
+    assert!(logged(&d, "by-key").is_empty(), "two keys are not more than two");
+    input.pipe_input_at(s("c"), s("x"), 4).unwrap();
+    let mut by_key = logged(&d, "by-key");
+    by_key.sort();
+    assert_eq!(by_key, vec![(s("a"), 2), (s("b"), 1), (s("c"), 1)]);
+    // A commit is of every store: the other one's single key too.
+    assert_eq!(logged(&d, "by-value"), vec![(s("x"), 4)]);
+}
+
+#[test]
+fn a_driver_with_a_bad_config_is_an_error_naming_the_key() {
+    let b = StreamsBuilder::new();
+    b.stream("in", Consumed::with(StringSerde, StringSerde))
+        .to("out", Produced::with(StringSerde, StringSerde));
+    let config = StreamsConfig::new("app").set("statestore.cache.max.records", "many");
+    let error =
+        TopologyTestDriver::with_commit(b.build().unwrap(), &config, DriverCommit::Manual).unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidConfig { key, .. } if key == "statestore.cache.max.records"),
+        "{error:?}"
+    );
 }

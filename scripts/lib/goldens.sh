@@ -1,8 +1,12 @@
 # The golden files of the Kafka Streams differential suite (kstream/tests/differential/):
-# what Kafka Streams' own TopologyTestDriver outputs for each scenario, written by the Java
-# side (peers/, dev.streamkit.peers.streams.GenerateGoldens). `cargo test` compares kstream
-# with the committed files; these functions keep those files honest. Sourced after
-# common.sh and peers.sh.
+# what Kafka Streams outputs for each scenario, written by the Java side (peers/,
+# dev.streamkit.peers.streams.GenerateGoldens): through its own TopologyTestDriver, or, for
+# a scenario of "runner": "broker", as a real KafkaStreams application on the broker of
+# KAFKA_BOOTSTRAP_SERVERS (kafka_start in kafka.sh exports it; scripts/test starts the
+# broker before the goldens step; in a shell, scripts/services starts one). Without that
+# variable the broker scenarios fail, each named. `cargo test` compares kstream with the
+# committed files; these functions keep those files honest. Sourced after common.sh and
+# peers.sh.
 #   goldens_check    (needs STREAMKIT_PEERS_CLASSPATH, from peers_build) regenerates every
 #                    golden into a temp dir and fails, printing a diff, when one differs from
 #                    the committed files. Skipped when peers/pom.xml, peers/src, the scenarios

@@ -1,13 +1,19 @@
 //! Scenario files, running one on kstream's `TopologyTestDriver`, and the outcome: the
 //! output records and store contents, parsed from a golden file or rendered in the same
 //! layout as the Java side writes (one record per line), and compared.
+//!
+//! A scenario's `runner` says how Kafka ran it: through its `TopologyTestDriver`, which
+//! commits after every record (`driver`, the default), or as a real `KafkaStreams`
+//! application on a broker that commits once, when it closes (`broker`). kstream's
+//! driver runs the first with a commit after every record, the second with
+//! [`DriverCommit::Manual`] and one commit after the last step.
 
 use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
 use kstream::description::{Node, NodeDescription};
-use kstream::{StreamsConfig, TEST_APPLICATION_ID, TopologyDescription, TopologyTestDriver};
+use kstream::{DriverCommit, StreamsConfig, TEST_APPLICATION_ID, TopologyDescription, TopologyTestDriver};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -22,6 +28,20 @@ pub enum Kind {
     String,
     /// Kafka's 8-byte big-endian long.
     Long,
+}
+
+/// What ran the scenario on Kafka's side.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Runner {
+    /// Kafka Streams' `TopologyTestDriver`: a commit after every record, the outputs
+    /// read after every step.
+    #[default]
+    Driver,
+    /// A `KafkaStreams` application on a broker: every record produced before it
+    /// starts, one commit when it closes, the outputs read at the end (tagged with the
+    /// last step).
+    Broker,
 }
 
 /// A topic read after every step.
@@ -65,6 +85,8 @@ struct ScenarioFile {
     description: String,
     topology: Option<String>,
     #[serde(default)]
+    runner: Runner,
+    #[serde(default)]
     config: serde_json::Map<String, Value>,
     known_difference: Option<String>,
     outputs: Vec<OutputSpec>,
@@ -80,6 +102,7 @@ pub struct Scenario {
     pub name: String,
     /// The catalogue entry it runs (the name unless the file says otherwise).
     pub topology: String,
+    pub runner: Runner,
     pub description: String,
     pub config: Vec<(String, String)>,
     pub known_difference: Option<String>,
@@ -105,8 +128,26 @@ impl Scenario {
                 other => Err(format!("config `{k}` must be a string, not {other}")),
             })
             .collect::<Result<_, _>>()?;
+        if file.runner == Runner::Broker {
+            // As the Java side: a closed application has no stores to read, and runs on
+            // the real clock.
+            if !file.stores.is_empty() {
+                return Err(
+                    "a scenario with \"runner\": \"broker\" cannot dump stores (the application is \
+                     closed when its outputs are read); remove `stores`"
+                        .to_owned(),
+                );
+            }
+            if let Some(i) = file.steps.iter().position(|s| matches!(s, Step::Advance { .. })) {
+                return Err(format!(
+                    "step {i}: a scenario with \"runner\": \"broker\" cannot advance the wall clock \
+                     (KafkaStreams runs on the real one)"
+                ));
+            }
+        }
         Ok(Scenario {
             topology: file.topology.unwrap_or_else(|| name.clone()),
+            runner: file.runner,
             name,
             description: file.description,
             config,
@@ -357,7 +398,9 @@ fn decode(kind: Kind, bytes: Option<&Bytes>, place: &str) -> Result<Value, Strin
 }
 
 /// Runs a scenario on kstream. An error inside the topology ends the run and is part of
-/// the outcome; a malformed scenario or an unknown topology is `Err`.
+/// the outcome; a malformed scenario or an unknown topology is `Err`. A driver scenario
+/// commits after every record and reads the outputs after every step; a broker scenario
+/// commits once, after the last step, and reads them then.
 pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String> {
     let build = catalogue.get(&scenario.topology).ok_or_else(|| {
         format!(
@@ -371,12 +414,17 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
     for (key, value) in &scenario.config {
         config = config.set(key, value);
     }
-    let driver = TopologyTestDriver::with_config(topology, &config)
+    let commit = match scenario.runner {
+        Runner::Driver => DriverCommit::AfterEachRecord,
+        Runner::Broker => DriverCommit::Manual,
+    };
+    let driver = TopologyTestDriver::with_commit(topology, &config, commit)
         .map_err(|e| format!("starting the driver (config {config:?}): {e}"))?;
     let mut outcome = Outcome {
         describe: described,
         ..Outcome::default()
     };
+    let last = scenario.steps.len().saturating_sub(1);
     for (i, step) in scenario.steps.iter().enumerate() {
         let result = match step {
             Step::Advance {
@@ -397,28 +445,48 @@ pub fn run(scenario: &Scenario, catalogue: &Catalogue) -> Result<Outcome, String
                 *timestamp,
             ),
         };
+        // A broker run ends with the application's close: its final commit.
+        let result = result.and_then(|()| match scenario.runner {
+            Runner::Broker if i == last => driver.commit(),
+            _ => Ok(()),
+        });
         if let Err(e) = result {
             outcome.error = Some(format!("step {i}: {}", with_causes(&e)));
             return Ok(outcome);
         }
-        for o in &scenario.outputs {
-            for r in driver.read_raw(&o.topic) {
-                outcome.records.push(OutRecord {
-                    step: i as u64,
-                    topic: o.topic.clone(),
-                    key: decode(o.key, r.key.as_ref(), &format!("topic `{}`", o.topic))?,
-                    value: decode(o.value, r.value.as_ref(), &format!("topic `{}`", o.topic))?,
-                    timestamp: r
-                        .timestamp
-                        .ok_or_else(|| format!("step {i}: a record on `{}` without a timestamp", o.topic))?,
-                });
-            }
+        if scenario.runner == Runner::Driver || i == last {
+            read_outputs(&driver, scenario, i, &mut outcome.records)?;
         }
     }
     for store in &scenario.stores {
         outcome.stores.push((store.name.clone(), dump(&driver, store)?));
     }
     Ok(outcome)
+}
+
+/// The records written to the scenario's outputs and not read yet, topic by topic, tagged
+/// with `step`.
+fn read_outputs(
+    driver: &TopologyTestDriver,
+    scenario: &Scenario,
+    step: usize,
+    into: &mut Vec<OutRecord>,
+) -> Result<(), String> {
+    for o in &scenario.outputs {
+        let place = format!("topic `{}`", o.topic);
+        for r in driver.read_raw(&o.topic) {
+            into.push(OutRecord {
+                step: step as u64,
+                topic: o.topic.clone(),
+                key: decode(o.key, r.key.as_ref(), &place)?,
+                value: decode(o.value, r.value.as_ref(), &place)?,
+                timestamp: r
+                    .timestamp
+                    .ok_or_else(|| format!("step {step}: a record on `{}` without a timestamp", o.topic))?,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A store's entries, keys as text and values as the scenario says, in the store's

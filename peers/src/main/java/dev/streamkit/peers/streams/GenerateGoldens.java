@@ -14,13 +14,15 @@ import java.util.stream.Stream;
 import org.apache.kafka.streams.Topology;
 
 /**
- * Runs every scenario of the differential suite through Kafka Streams' TopologyTestDriver and
- * writes what Kafka outputs as golden files.
+ * Runs every scenario of the differential suite through Kafka Streams and writes what Kafka
+ * outputs as golden files: through its TopologyTestDriver ({@link ScenarioRunner}), or, for a
+ * scenario of {@code "runner": "broker"}, as a real KafkaStreams application on the broker named
+ * by {@code KAFKA_BOOTSTRAP_SERVERS} ({@link BrokerRunner}).
  *
  * <p>Usage: {@code GenerateGoldens <scenarios dir> <golden dir> [scenario name ...]}. Each
  * {@code <scenarios dir>/<name>.json} becomes {@code <golden dir>/<name>.json}. Exits with 1
  * naming the scenario when one cannot be run (an unknown topology, a malformed file, an error
- * inside Kafka Streams).
+ * inside Kafka Streams, a broker scenario without a broker).
  */
 public final class GenerateGoldens {
   private GenerateGoldens() {}
@@ -47,6 +49,7 @@ public final class GenerateGoldens {
     long start = System.nanoTime();
     int written = 0;
     List<String> failed = new ArrayList<>();
+    BrokerRunner broker = null;
     try {
       for (Path file : files) {
         String name = file.getFileName().toString().replaceFirst("\\.json$", "");
@@ -55,7 +58,16 @@ public final class GenerateGoldens {
         }
         try {
           Scenario scenario = Scenario.read(file);
-          ScenarioRunner.Outcome outcome = ScenarioRunner.run(scenario, catalogue, stateDir);
+          ScenarioRunner.Outcome outcome;
+          if (scenario.runner() == Scenario.Runner.BROKER) {
+            if (broker == null) {
+              broker = BrokerRunner.fromEnvironment(name);
+            }
+            outcome =
+                broker.run(scenario, ScenarioRunner.topology(scenario, catalogue), stateDir);
+          } else {
+            outcome = ScenarioRunner.run(scenario, catalogue, stateDir);
+          }
           Files.writeString(
               golden.resolve(name + ".json"),
               GoldenWriter.write(scenario, outcome),
@@ -70,6 +82,9 @@ public final class GenerateGoldens {
         }
       }
     } finally {
+      if (broker != null) {
+        broker.close();
+      }
       deleteTree(stateDir);
     }
     long millis = (System.nanoTime() - start) / 1_000_000;

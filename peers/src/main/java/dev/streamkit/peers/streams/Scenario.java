@@ -12,12 +12,13 @@ import java.util.Map;
 
 /**
  * One scenario file of the differential suite (format: kstream/tests/differential/README.md):
- * the topology to run, extra Streams properties, the input steps, the topics to read after each
- * step and the stores to dump at the end.
+ * the topology to run, what runs it, extra Streams properties, the input steps, the topics to
+ * read after each step and the stores to dump at the end.
  */
 public record Scenario(
     String name,
     String topology,
+    Runner runner,
     Map<String, String> config,
     List<Output> outputs,
     List<Store> stores,
@@ -33,6 +34,29 @@ public record Scenario(
   public record Step(String topic, String key, String value, long timestamp, Long advanceMs) {
     boolean isAdvance() {
       return advanceMs != null;
+    }
+  }
+
+  /**
+   * What runs the topology: Kafka Streams' TopologyTestDriver, which commits after every record,
+   * or a real KafkaStreams application on a broker, which commits once, when it closes (so its
+   * record caches show).
+   */
+  public enum Runner {
+    DRIVER,
+    BROKER;
+
+    static Runner parse(JsonNode root, String where) {
+      JsonNode v = root.get("runner");
+      if (v == null) {
+        return DRIVER;
+      }
+      return switch (v.asText()) {
+        case "driver" -> DRIVER;
+        case "broker" -> BROKER;
+        default -> throw new IllegalArgumentException(
+            where + ": `runner` must be \"driver\" or \"broker\", not " + v);
+      };
     }
   }
 
@@ -61,6 +85,7 @@ public record Scenario(
     JsonNode root = new ObjectMapper().readTree(file.toFile());
     String where = file.toString();
     String topology = root.hasNonNull("topology") ? root.get("topology").asText() : name;
+    Runner runner = Runner.parse(root, where);
 
     Map<String, String> config = new LinkedHashMap<>();
     JsonNode cfg = root.get("config");
@@ -104,7 +129,23 @@ public record Scenario(
                 null));
       }
     }
-    return new Scenario(name, topology, config, outputs, stores, steps);
+    if (runner == Runner.BROKER) {
+      // A broker run ends with KafkaStreams closed: there are no stores left to read, and the
+      // application runs on its own clock.
+      if (!stores.isEmpty()) {
+        throw new IllegalArgumentException(
+            where + ": a scenario with \"runner\": \"broker\" cannot dump stores (the"
+                + " application is closed when its outputs are read); remove `stores`");
+      }
+      for (int s = 0; s < steps.size(); s++) {
+        if (steps.get(s).isAdvance()) {
+          throw new IllegalArgumentException(
+              where + " step " + s + ": a scenario with \"runner\": \"broker\" cannot advance"
+                  + " the wall clock (KafkaStreams runs on the real one)");
+        }
+      }
+    }
+    return new Scenario(name, topology, runner, config, outputs, stores, steps);
   }
 
   private static JsonNode required(JsonNode node, String field, String where) {

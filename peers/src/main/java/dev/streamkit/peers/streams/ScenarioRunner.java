@@ -25,7 +25,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.test.TestRecord;
 
-/** Runs one scenario through Kafka Streams' TopologyTestDriver and collects what it outputs. */
+/**
+ * Runs one scenario through Kafka Streams' TopologyTestDriver and collects what it outputs (the
+ * scenarios of {@code "runner": "driver"}, the default; {@link BrokerRunner} runs the others).
+ */
 final class ScenarioRunner {
   private ScenarioRunner() {}
 
@@ -41,13 +44,19 @@ final class ScenarioRunner {
       List<Output> records,
       Map<String, List<KeyValue<Object, Object>>> stores) {}
 
-  static Outcome run(Scenario scenario, Map<String, Supplier<Topology>> catalogue, Path stateDir) {
+  /** The scenario's topology from the catalogue; an error naming both when it is not there. */
+  static Supplier<Topology> topology(Scenario scenario, Map<String, Supplier<Topology>> catalogue) {
     Supplier<Topology> topology = catalogue.get(scenario.topology());
     if (topology == null) {
       throw new IllegalArgumentException(
           "scenario `" + scenario.name() + "`: no topology `" + scenario.topology()
               + "` in the catalogue (" + String.join(", ", catalogue.keySet()) + ")");
     }
+    return topology;
+  }
+
+  static Outcome run(Scenario scenario, Map<String, Supplier<Topology>> catalogue, Path stateDir) {
+    Supplier<Topology> topology = topology(scenario, catalogue);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "differential-" + scenario.name());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
