@@ -312,12 +312,7 @@ impl TopologyTestDriver {
     /// The store of `handle`, to read or change it between records. A handle of
     /// another topology's store is [`Error::NoSuchStore`].
     pub fn store<K: 'static, V: 'static>(&self, handle: &StoreHandle<K, V>) -> Result<KeyValueStore<K, V>> {
-        let inner = self.inner.borrow();
-        handle
-            .name()
-            .and_then(|name| inner.task_store(name))
-            .and_then(|store| store.open(handle))
-            .ok_or_else(|| Error::NoSuchStore(handle.label()))
+        self.opened(handle, |store| store.open(handle))
     }
 
     /// The store of `handle` with each value's timestamp (Kafka's
@@ -328,12 +323,7 @@ impl TopologyTestDriver {
         &self,
         handle: &StoreHandle<K, V>,
     ) -> Result<TimestampedKeyValueStore<K, V>> {
-        let inner = self.inner.borrow();
-        handle
-            .name()
-            .and_then(|name| inner.task_store(name))
-            .and_then(|store| store.open_timestamped(handle))
-            .ok_or_else(|| Error::NoSuchStore(handle.label()))?
+        self.opened(handle, |store| store.open_timestamped(handle))?
     }
 
     /// The versioned store of `handle` (Kafka's `getVersionedKeyValueStore`): a
@@ -343,12 +333,22 @@ impl TopologyTestDriver {
         &self,
         handle: &StoreHandle<K, V>,
     ) -> Result<VersionedKeyValueStore<K, V>> {
+        self.opened(handle, |store| store.open_versioned(handle))?
+    }
+
+    /// What `open` gives for the task's instance of the store of `handle`;
+    /// [`Error::NoSuchStore`] for a handle of another topology's store.
+    fn opened<K, V, T>(
+        &self,
+        handle: &StoreHandle<K, V>,
+        open: impl FnOnce(&TaskStore) -> Option<T>,
+    ) -> Result<T> {
         let inner = self.inner.borrow();
         handle
             .name()
             .and_then(|name| inner.task_store(name))
-            .and_then(|store| store.open_versioned(handle))
-            .ok_or_else(|| Error::NoSuchStore(handle.label()))?
+            .and_then(open)
+            .ok_or_else(|| Error::NoSuchStore(handle.label()))
     }
 
     /// The entries of store `name` as bytes, in key order: a read of any store

@@ -64,6 +64,18 @@ struct SinkWriter<K, V> {
     null_keys: Option<Arc<AtomicBool>>,
 }
 
+impl<K, V> SinkWriter<K, V> {
+    /// A writer to a topic that writes every record as it comes (a user topic).
+    fn plain(keys: SerdeRef<K>, values: SerdeRef<V>, partitioner: Option<Partitioner<K, V>>) -> Self {
+        Self {
+            keys,
+            values,
+            partitioner,
+            null_keys: None,
+        }
+    }
+}
+
 /// The nodes of a repartition: the processor in front of the sink (Kafka Streams' filter
 /// of a stream's repartition; a table's grouping has none), the sink and the source.
 pub(crate) struct RepartitionNames {
@@ -443,13 +455,12 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
-        let writer = SinkWriter {
-            keys,
-            values,
-            partitioner,
-            null_keys: None,
-        };
-        self.sink_node(name, vec![parent], target, writer)
+        self.sink_node(
+            name,
+            vec![parent],
+            target,
+            SinkWriter::plain(keys, values, partitioner),
+        )
     }
 
     /// Adds a sink to `topic` under every one of `parents`.
@@ -462,12 +473,7 @@ impl Dsl {
         values: SerdeRef<V>,
         partitioner: Option<Partitioner<K, V>>,
     ) -> usize {
-        let writer = SinkWriter {
-            keys,
-            values,
-            partitioner,
-            null_keys: None,
-        };
+        let writer = SinkWriter::plain(keys, values, partitioner);
         self.sink_node(name, parents, SinkTarget::Topic(topic), writer)
     }
 

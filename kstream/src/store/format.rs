@@ -283,7 +283,7 @@ mod tests {
         )
         .unwrap();
         let err = prepare("s", &mut backend, dir.path(), ValueLayout::Plain).unwrap_err();
-        assert!(err.to_string().contains('s'), "{err}");
+        assert!(err.to_string().contains("`s`"), "{err}");
         let source = std::error::Error::source(&err).unwrap().to_string();
         assert!(source.contains("newer release (format 9)"), "{source}");
         std::fs::write(dir.path().join(MARKER_FILE), "hello\n").unwrap();

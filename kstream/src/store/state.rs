@@ -459,6 +459,6 @@ mod tests {
                 ..
             }
         ));
-        assert!(format!("{err}").contains("`s`") || format!("{err}").contains('s'));
+        assert!(err.to_string().contains("`s`"), "{err}");
     }
 }

@@ -170,11 +170,19 @@ impl<K: 'static, V: 'static> VersionedKeyValueStore<K, V> {
             }
             None => Bytes::from_static(&[TOMBSTONE]),
         };
-        let versions = self.versions(&k)?;
-        let next = versions.iter().map(|(t, _)| *t).find(|t| *t > timestamp);
+        // The key's versions with this one in place, read once for the outcome and
+        // for what expires.
+        let mut versions = self.versions(&k)?;
+        let at = versions.partition_point(|(t, _)| *t < timestamp);
+        let next = versions[at..].iter().map(|(t, _)| *t).find(|t| *t > timestamp);
+        let value = (entry[0] == VALUE).then(|| entry.slice(1..));
+        match versions.get_mut(at) {
+            Some(same) if same.0 == timestamp => same.1 = value,
+            _ => versions.insert(at, (timestamp, value)),
+        }
         self.store
             .put_stamped(version_key(&k, timestamp), Some(entry), timestamp);
-        self.expire(&k)?;
+        self.expire(&k, &versions);
         Ok(match next {
             Some(valid_to) => PutOutcome::ValidTo(valid_to),
             None => PutOutcome::Latest,
@@ -247,11 +255,11 @@ impl<K: 'static, V: 'static> VersionedKeyValueStore<K, V> {
             .collect()
     }
 
-    /// Deletes the key's versions no read within the history retention can see: those
-    /// replaced before the horizon, and a tombstone older than it.
-    fn expire(&self, k: &[u8]) -> Result<()> {
+    /// Deletes those of the key's `versions` (oldest first) no read within the history
+    /// retention can see: those replaced before the horizon, and a tombstone older
+    /// than it.
+    fn expire(&self, k: &[u8], versions: &[Version]) {
         let horizon = self.horizon();
-        let versions = self.versions(k)?;
         for (i, (timestamp, value)) in versions.iter().enumerate() {
             let replaced_before_horizon = versions.get(i + 1).is_some_and(|(next, _)| *next <= horizon);
             let last = i + 1 == versions.len();
@@ -260,7 +268,6 @@ impl<K: 'static, V: 'static> VersionedKeyValueStore<K, V> {
                 self.store.put(version_key(k, *timestamp), None);
             }
         }
-        Ok(())
     }
 }
 

@@ -72,15 +72,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         VO: Clone + 'static,
         VR: Clone + 'static,
     {
-        let joiner: ForeignKeyJoiner<V, VO, VR> = Arc::new(move |v, vo| Some(joiner(v, vo?)));
-        self.foreign_key_join(
-            other,
-            Arc::new(foreign_key),
-            joiner,
-            materialized,
-            TableJoined::new(),
-            false,
-        )
+        self.join_foreign_key_with(other, foreign_key, joiner, materialized, TableJoined::new())
     }
 
     /// [`join_foreign_key`](Self::join_foreign_key) with [`TableJoined`]: the name of
@@ -119,15 +111,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KTable<'b, K, V> {
         VO: Clone + 'static,
         VR: Clone + 'static,
     {
-        let joiner: ForeignKeyJoiner<V, VO, VR> = Arc::new(move |v, vo| Some(joiner(v, vo)));
-        self.foreign_key_join(
-            other,
-            Arc::new(foreign_key),
-            joiner,
-            materialized,
-            TableJoined::new(),
-            true,
-        )
+        self.left_join_foreign_key_with(other, foreign_key, joiner, materialized, TableJoined::new())
     }
 
     /// [`left_join_foreign_key`](Self::left_join_foreign_key) with [`TableJoined`].
