@@ -10,14 +10,18 @@ pub enum Rule {
     CreateHasAfter,
     /// A create has no `before`.
     CreateHasNoBefore,
-    /// A delete carries the old row in `before`.
-    DeleteHasBefore,
-    /// A delete has no `after`.
+    /// A delete has no `after`. (Its `before` may be the old row, only its key columns,
+    /// or absent, as PostgreSQL sends for tables without `REPLICA IDENTITY FULL`; the
+    /// record key names the row then.)
     DeleteHasNoAfter,
     /// An update carries the new row in `after`.
     UpdateHasAfter,
     /// A snapshot read carries the row in `after`.
     ReadHasAfter,
+    /// A logical decoding message event carries its `message`.
+    MessageHasMessage,
+    /// Only a logical decoding message event has a `message`.
+    OnlyMessageHasMessage,
 }
 
 impl std::fmt::Display for Rule {
@@ -25,10 +29,11 @@ impl std::fmt::Display for Rule {
         f.write_str(match self {
             Rule::CreateHasAfter => "a create has an `after` row",
             Rule::CreateHasNoBefore => "a create has no `before` row",
-            Rule::DeleteHasBefore => "a delete has a `before` row",
             Rule::DeleteHasNoAfter => "a delete has no `after` row",
             Rule::UpdateHasAfter => "an update has an `after` row",
             Rule::ReadHasAfter => "a snapshot read has an `after` row",
+            Rule::MessageHasMessage => "a logical decoding message has a `message` block",
+            Rule::OnlyMessageHasMessage => "only a logical decoding message has a `message` block",
         })
     }
 }

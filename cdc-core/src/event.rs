@@ -1,5 +1,7 @@
 //! The change event: what happened to which row, where, and when.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result, Rule};
@@ -18,7 +20,8 @@ pub enum Operation {
     Read,
     /// The table was truncated (`t`).
     Truncate,
-    /// A logical decoding message (`m`).
+    /// A logical decoding message (`m`): a [`LogicalMessage`] written to the log, not a
+    /// row change.
     Message,
 }
 
@@ -129,12 +132,25 @@ pub struct Transaction {
     pub data_collection_order: Option<i64>,
 }
 
+/// A logical decoding message: what PostgreSQL's `pg_logical_emit_message` wrote to the
+/// log, which Debezium sends as an [`Operation::Message`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogicalMessage {
+    /// The prefix the message was written with (`prefix`).
+    pub prefix: String,
+    /// Its content (`content`, base64 in JSON).
+    pub content: Vec<u8>,
+}
+
 /// A change to one row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeEvent {
     /// What happened.
     pub op: Operation,
-    /// The row before the change (updates and deletes, when the database sends it).
+    /// The row before the change (updates and deletes, when the database sends it). A
+    /// delete from a PostgreSQL table without `REPLICA IDENTITY FULL` has only the key
+    /// columns here, or no row at all; [`before_or_key`](Self::before_or_key) completes
+    /// it from the record key.
     pub before: Option<Row>,
     /// The row after the change (creates, updates, reads).
     pub after: Option<Row>,
@@ -146,6 +162,15 @@ pub struct ChangeEvent {
     pub key: Option<Row>,
     /// When the connector processed it, milliseconds since the epoch.
     pub ts_ms: Option<i64>,
+    /// The same instant in microseconds since the epoch (`ts_us`, sent since Debezium 2.6).
+    pub ts_us: Option<i64>,
+    /// The same instant in nanoseconds since the epoch (`ts_ns`, sent since Debezium 2.6).
+    pub ts_ns: Option<i64>,
+    /// The message of an [`Operation::Message`] event; `None` for every other operation.
+    pub message: Option<LogicalMessage>,
+    /// Top-level fields of the envelope this crate does not model (added by a transform,
+    /// say), kept so re-encoding loses nothing.
+    pub extra: Map<String, Json>,
 }
 
 impl ChangeEvent {
@@ -159,15 +184,66 @@ impl ChangeEvent {
             transaction: None,
             key: None,
             ts_ms: None,
+            ts_us: None,
+            ts_ns: None,
+            message: None,
+            extra: Map::new(),
         };
         event.check()?;
         Ok(event)
     }
 
-    /// Checks the rules: a create has `after` and no `before`; a delete has `before`
-    /// and no `after`; an update and a snapshot read have `after`.
+    /// A logical decoding message event ([`Operation::Message`]): no rows, the message.
+    pub fn new_message(message: LogicalMessage, source: Source) -> Self {
+        ChangeEvent {
+            op: Operation::Message,
+            before: None,
+            after: None,
+            source,
+            transaction: None,
+            key: None,
+            ts_ms: None,
+            ts_us: None,
+            ts_ns: None,
+            message: Some(message),
+            extra: Map::new(),
+        }
+    }
+
+    /// Checks the rules: a create has `after` and no `before`; a delete has no `after`
+    /// (its `before` is the old row, only its key columns, or absent); an update and a
+    /// snapshot read have `after`; a logical decoding message, and only it, has a
+    /// `message`.
     pub fn check(&self) -> Result<()> {
-        check_rows(self.op, self.before.is_some(), self.after.is_some())
+        check_rows(self.op, self.before.is_some(), self.after.is_some())?;
+        check_message(self.op, self.message.is_some())
+    }
+
+    /// The row as it was before the change, as far as the event tells: `before`, with
+    /// the record key's columns it lacks added from [`key`](Self::key); for an update or
+    /// a delete without `before`, the record key alone. Debezium sends a key change as a
+    /// delete and a create, so an update's key is the row's key before the change too.
+    /// `None` for creates, reads, truncates and messages, and when neither is known.
+    pub fn before_or_key(&self) -> Option<Cow<'_, Row>> {
+        if !matches!(self.op, Operation::Update | Operation::Delete) {
+            return None;
+        }
+        match (&self.before, &self.key) {
+            (None, key) => key.as_ref().map(Cow::Borrowed),
+            (Some(before), None) => Some(Cow::Borrowed(before)),
+            (Some(before), Some(key)) => {
+                let missing = key.iter().filter(|(column, _)| before.get(column).is_none());
+                let mut missing = missing.peekable();
+                if missing.peek().is_none() {
+                    return Some(Cow::Borrowed(before));
+                }
+                let mut row = before.clone();
+                for (column, value) in missing {
+                    row.push(column, value.clone());
+                }
+                Some(Cow::Owned(row))
+            }
+        }
     }
 
     /// The value of `column` after the change (`None` without an `after` row or column).
@@ -203,10 +279,24 @@ pub(crate) fn check_rows(op: Operation, has_before: bool, has_after: bool) -> Re
     match op {
         Operation::Create if !has_after => broken(Rule::CreateHasAfter),
         Operation::Create if has_before => broken(Rule::CreateHasNoBefore),
-        Operation::Delete if !has_before => broken(Rule::DeleteHasBefore),
         Operation::Delete if has_after => broken(Rule::DeleteHasNoAfter),
         Operation::Update if !has_after => broken(Rule::UpdateHasAfter),
         Operation::Read if !has_after => broken(Rule::ReadHasAfter),
+        _ => Ok(()),
+    }
+}
+
+/// The [`Rule`]s on the `message` block: a logical decoding message has one, and only it.
+pub(crate) fn check_message(op: Operation, has_message: bool) -> Result<()> {
+    match (op, has_message) {
+        (Operation::Message, false) => Err(Error::Rule {
+            op,
+            rule: Rule::MessageHasMessage,
+        }),
+        (op, true) if op != Operation::Message => Err(Error::Rule {
+            op,
+            rule: Rule::OnlyMessageHasMessage,
+        }),
         _ => Ok(()),
     }
 }

@@ -68,7 +68,7 @@ pub mod view;
 pub use debezium::{DebeziumAvro, DebeziumJson, DebeziumRecord};
 pub use decode::{Decode, Decoded};
 pub use error::{Error, Result, Rule};
-pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
+pub use event::{ChangeEvent, LogicalMessage, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;

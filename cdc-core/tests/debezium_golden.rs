@@ -109,14 +109,15 @@ fn the_tombstone_after_a_delete_is_none() {
 
 #[test]
 fn the_seeds_insert_marked_as_delete_breaks_a_rule() {
-    // Seed 002 shows an insert (before null, after set) with "op": "d".
+    // Seed 002 shows an insert (before null, after set) with "op": "d": a delete without
+    // `before` is fine, but not one with `after`.
     let err = decode(Some(&golden("seed_002_insert_marked_delete.json"))).unwrap_err();
     assert!(
         matches!(
             err,
             Error::Rule {
                 op: Operation::Delete,
-                rule: Rule::DeleteHasBefore
+                rule: Rule::DeleteHasNoAfter
             }
         ),
         "{err}"

@@ -2,8 +2,8 @@
 //! Debezium -> Replicate keeps every field both formats carry.
 
 use cdc_core::{
-    ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Decoded, Operation, Position, ReplicateJson,
-    ReplicateRecord, Row, Source, Transaction, Value,
+    ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Decoded, LogicalMessage, Operation, Position,
+    ReplicateJson, ReplicateRecord, Row, Source, Transaction, Value,
 };
 use proptest::prelude::*;
 
@@ -95,9 +95,10 @@ fn debezium_source() -> impl Strategy<Value = Source> {
         text(),
         any::<Option<u32>>(),
         proptest::option::of(prop_oneof![Just("true"), Just("last"), Just("incremental")]),
+        proptest::option::of(any::<(i64, i64)>()),
     )
         .prop_map(
-            |((connector, position), name, db, schema, table, ts, snapshot)| Source {
+            |((connector, position), name, db, schema, table, ts, snapshot, fine_ts)| Source {
                 connector: Some(connector.to_owned()),
                 name: Some(name),
                 db: Some(db),
@@ -106,9 +107,33 @@ fn debezium_source() -> impl Strategy<Value = Source> {
                 ts_ms: ts.map(i64::from),
                 snapshot: snapshot.map(str::to_owned),
                 position,
-                extra: Default::default(),
+                // Debezium 2.6 and later send the source time in finer units too.
+                extra: fine_ts
+                    .map(|(us, ns)| [("ts_us".to_owned(), us.into()), ("ts_ns".to_owned(), ns.into())])
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             },
         )
+}
+
+/// JSON values of fields the model does not hold.
+fn json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        "[a-z \\\\\"]{0,6}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(2, 6, 3, |inner| {
+        proptest::collection::vec(("[a-z]{1,4}", inner), 0..3)
+            .prop_map(|fields| serde_json::Value::Object(fields.into_iter().collect()))
+    })
+}
+
+/// Top-level fields a transform may add to the envelope: none of Debezium's names.
+fn extra_fields() -> impl Strategy<Value = serde_json::Map<String, serde_json::Value>> {
+    proptest::collection::vec(("x_[a-z]{1,6}", json()), 0..3).prop_map(|fields| fields.into_iter().collect())
 }
 
 /// Before and after rows that obey the rules for `op`.
@@ -118,10 +143,13 @@ fn rows_for(op: Operation) -> BoxedStrategy<(Option<Row>, Option<Row>)> {
         Operation::Update => (proptest::option::of(row()), row())
             .prop_map(|(b, a)| (b, Some(a)))
             .boxed(),
-        _ => row().prop_map(|r| (Some(r), None)).boxed(),
+        // A delete without the old row: a PostgreSQL table without full replica identity.
+        Operation::Delete => proptest::option::of(row()).prop_map(|b| (b, None)).boxed(),
+        Operation::Truncate | Operation::Message => Just((None, None)).boxed(),
     }
 }
 
+/// The row operations both envelopes have.
 fn op() -> impl Strategy<Value = Operation> {
     prop_oneof![
         Just(Operation::Create),
@@ -131,8 +159,27 @@ fn op() -> impl Strategy<Value = Operation> {
     ]
 }
 
+/// Every Debezium operation.
+fn debezium_op() -> impl Strategy<Value = Operation> {
+    prop_oneof![
+        4 => op(),
+        1 => Just(Operation::Truncate),
+        1 => Just(Operation::Message),
+    ]
+}
+
+/// The message of a logical decoding message event.
+fn message_for(op: Operation) -> BoxedStrategy<Option<LogicalMessage>> {
+    match op {
+        Operation::Message => ("[a-z:\\\\\"]{0,8}", proptest::collection::vec(any::<u8>(), 0..12))
+            .prop_map(|(prefix, content)| Some(LogicalMessage { prefix, content }))
+            .boxed(),
+        _ => Just(None).boxed(),
+    }
+}
+
 fn debezium_event() -> impl Strategy<Value = ChangeEvent> {
-    op().prop_flat_map(|op| {
+    debezium_op().prop_flat_map(|op| {
         (
             rows_for(op),
             debezium_source(),
@@ -141,21 +188,29 @@ fn debezium_event() -> impl Strategy<Value = ChangeEvent> {
                 proptest::option::of(0i64..1000),
                 proptest::option::of(0i64..1000),
             )),
-            any::<Option<u32>>(),
+            (any::<Option<u32>>(), any::<Option<i64>>(), any::<Option<i64>>()),
+            message_for(op),
+            extra_fields(),
         )
-            .prop_map(move |((before, after), source, tx, ts)| ChangeEvent {
-                op,
-                before,
-                after,
-                source,
-                transaction: tx.map(|(id, total_order, data_collection_order)| Transaction {
-                    id,
-                    total_order,
-                    data_collection_order,
-                }),
-                key: None,
-                ts_ms: ts.map(i64::from),
-            })
+            .prop_map(
+                move |((before, after), source, tx, (ts, ts_us, ts_ns), message, extra)| ChangeEvent {
+                    op,
+                    before,
+                    after,
+                    source,
+                    transaction: tx.map(|(id, total_order, data_collection_order)| Transaction {
+                        id,
+                        total_order,
+                        data_collection_order,
+                    }),
+                    key: None,
+                    ts_ms: ts.map(i64::from),
+                    ts_us,
+                    ts_ns,
+                    message,
+                    extra,
+                },
+            )
     })
 }
 
@@ -189,6 +244,10 @@ fn replicate_event() -> impl Strategy<Value = ChangeEvent> {
                     }),
                     key: None,
                     ts_ms: None,
+                    ts_us: None,
+                    ts_ns: None,
+                    message: None,
+                    extra: Default::default(),
                 },
             )
     })
@@ -337,26 +396,41 @@ mod avro_forms {
             Operation::Update => (proptest::option::of(typed_row()), typed_row())
                 .prop_map(|(b, a)| (b, Some(a)))
                 .boxed(),
-            _ => typed_row().prop_map(|r| (Some(r), None)).boxed(),
+            Operation::Delete => proptest::option::of(typed_row()).prop_map(|b| (b, None)).boxed(),
+            Operation::Truncate | Operation::Message => Just((None, None)).boxed(),
         }
     }
 
     proptest! {
         #[test]
         fn debezium_avro_round_trips(
-            (op, rows) in op().prop_flat_map(|op| (Just(op), typed_rows_for(op))),
+            (op, rows, message) in debezium_op().prop_flat_map(|op| (Just(op), typed_rows_for(op), message_for(op))),
             source in debezium_source(),
-            ts in any::<Option<u32>>(),
+            (ts, ts_us, ts_ns) in any::<(Option<u32>, Option<i64>, Option<i64>)>(),
         ) {
             let codec = DebeziumAvro::new("db.inventory.t", table("Value")).unwrap();
-            let event = ChangeEvent { op, before: rows.0, after: rows.1, source, transaction: None, key: None, ts_ms: ts.map(i64::from) };
+            let event = ChangeEvent {
+                op,
+                before: rows.0,
+                after: rows.1,
+                source,
+                transaction: None,
+                key: None,
+                ts_ms: ts.map(i64::from),
+                ts_us,
+                ts_ns,
+                message,
+                extra: Default::default(),
+            };
             let bytes = codec.encode_binary(&event).unwrap();
             prop_assert_eq!(codec.decode(None, Some(&bytes)).unwrap(), Decoded::Change(event));
         }
 
         #[test]
         fn replicate_avro_round_trips(
-            (op, rows) in op().prop_flat_map(|op| (Just(op), typed_rows_for(op))),
+            // Replicate's Avro `data` is not nullable: a delete carries its row there.
+            (op, rows) in op().prop_flat_map(|op| (Just(op), typed_rows_for(op)))
+                .prop_filter("a delete has its row", |(op, (before, _))| *op != Operation::Delete || before.is_some()),
             seq in text(),
             tx in proptest::option::of((text(), proptest::option::of(0i64..1000))),
         ) {
@@ -374,6 +448,10 @@ mod avro_forms {
                 transaction: tx.map(|(id, total_order)| Transaction { id, total_order, data_collection_order: None }),
                 key: None,
                 ts_ms: None,
+                ts_us: None,
+                ts_ns: None,
+                message: None,
+                extra: Default::default(),
             };
             let bytes = codec.encode_binary(&event).unwrap();
             prop_assert_eq!(codec.decode(None, Some(&bytes)).unwrap(), Decoded::Change(event.clone()));

@@ -10,7 +10,7 @@ use crate::avro::{
 };
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
-use crate::event::{ChangeEvent, Operation, Transaction};
+use crate::event::{ChangeEvent, LogicalMessage, Operation, Transaction};
 use crate::json::Fields;
 use crate::row::Row;
 
@@ -21,6 +21,8 @@ const SOURCE_FIELDS: &[(&str, &str)] = &[
     ("connector", "string"),
     ("name", "string"),
     ("ts_ms", "long"),
+    ("ts_us", "long"),
+    ("ts_ns", "long"),
     ("snapshot", "string"),
     ("db", "string"),
     ("schema", "string"),
@@ -42,6 +44,12 @@ const SOURCE_FIELDS: &[(&str, &str)] = &[
 /// The Debezium Avro codec for one table's rows. It decodes Avro binary (without the
 /// registry's framing) through [`Decode`]; a record's key is read when the codec holds
 /// the key's columns ([`with_key`](Self::with_key)), else left out of the event.
+///
+/// The envelope's schema has Debezium's fields (`before`, `after`, `source`, `op`,
+/// `ts_ms`, `transaction`, `ts_us`, `ts_ns`) and a `message` for logical decoding
+/// messages. Its `source` has the common fields and every connector's position; other
+/// source fields and the event's [`extra`](ChangeEvent::extra) top-level fields have no
+/// place in it and are not written.
 ///
 /// ```
 /// use cdc_core::avro::{RowSchema, ColumnType};
@@ -118,6 +126,12 @@ impl DebeziumAvro {
                     {"name": "id", "type": "string"},
                     {"name": "total_order", "type": ["null", "long"], "default": null},
                     {"name": "data_collection_order", "type": ["null", "long"], "default": null}
+                ]}], "default": null},
+                {"name": "ts_us", "type": ["null", "long"], "default": null},
+                {"name": "ts_ns", "type": ["null", "long"], "default": null},
+                {"name": "message", "type": ["null", {"type": "record", "name": "Message", "namespace": "io.debezium.connector.postgresql", "fields": [
+                    {"name": "prefix", "type": "string"},
+                    {"name": "content", "type": "bytes"}
                 ]}], "default": null}
             ]
         })
@@ -164,6 +178,16 @@ impl DebeziumAvro {
                 ])),
             ),
         };
+        let message = match &event.message {
+            None => Avro::Union(0, Box::new(Avro::Null)),
+            Some(m) => Avro::Union(
+                1,
+                Box::new(Avro::Record(vec![
+                    ("prefix".into(), Avro::String(m.prefix.clone())),
+                    ("content".into(), Avro::Bytes(m.content.clone())),
+                ])),
+            ),
+        };
         Ok(Avro::Record(vec![
             ("before".into(), row(&event.before, "before")?),
             ("after".into(), row(&event.after, "after")?),
@@ -171,6 +195,9 @@ impl DebeziumAvro {
             ("op".into(), Avro::String(event.op.debezium_code().into())),
             ("ts_ms".into(), opt_long(event.ts_ms)),
             ("transaction".into(), transaction),
+            ("ts_us".into(), opt_long(event.ts_us)),
+            ("ts_ns".into(), opt_long(event.ts_ns)),
+            ("message".into(), message),
         ]))
     }
 
@@ -231,6 +258,22 @@ impl DebeziumAvro {
             }
             _ => None,
         };
+        let message = match get("message")? {
+            Avro::Record(m) => {
+                let field = |n: &str| m.iter().find(|(k, _)| k == n).map_or(&Avro::Null, |(_, v)| v);
+                Some(LogicalMessage {
+                    prefix: match field("prefix") {
+                        Avro::String(prefix) => prefix.clone(),
+                        other => return Err(wrong(FORMAT, "message.prefix", "a string", other)),
+                    },
+                    content: match field("content") {
+                        Avro::Bytes(content) => content.clone(),
+                        other => return Err(wrong(FORMAT, "message.content", "bytes", other)),
+                    },
+                })
+            }
+            _ => None,
+        };
         let event = ChangeEvent {
             op,
             before: row("before")?,
@@ -239,6 +282,10 @@ impl DebeziumAvro {
             transaction,
             key: None,
             ts_ms: long(get("ts_ms")?),
+            ts_us: long(get("ts_us")?),
+            ts_ns: long(get("ts_ns")?),
+            message,
+            extra: Map::new(),
         };
         event.check()?;
         Ok(event)

@@ -2,13 +2,15 @@
 //! envelope (`schemas.enable=true`) or the plain payload, and the tombstone (a record
 //! without value) that follows a delete.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value as Json};
 
 use super::view::DebeziumRef;
 use super::{schema, source};
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
-use crate::event::{ChangeEvent, Operation, Transaction};
+use crate::event::{ChangeEvent, LogicalMessage, Operation, Transaction};
 use crate::json::{Fields, parse_object};
 use crate::row::Row;
 
@@ -161,6 +163,26 @@ impl DebeziumJson {
                 })
             }
         };
+        let message = match op {
+            Operation::Message => f
+                .opt_object(payload, "message")?
+                .map(|block| {
+                    message(
+                        block,
+                        &Fields {
+                            format: FORMAT,
+                            prefix: &f.path("message"),
+                        },
+                    )
+                })
+                .transpose()?,
+            _ => None,
+        };
+        let extra = payload
+            .iter()
+            .filter(|(k, _)| !is_envelope_field(op, k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let event = ChangeEvent {
             op,
             before: row("before")?,
@@ -169,6 +191,10 @@ impl DebeziumJson {
             transaction,
             key: None,
             ts_ms: f.opt_i64(payload, "ts_ms")?,
+            ts_us: f.opt_i64(payload, "ts_us")?,
+            ts_ns: f.opt_i64(payload, "ts_ns")?,
+            message,
+            extra,
         };
         event.check()?;
         Ok(Some(DebeziumRecord { event, schema }))
@@ -246,12 +272,17 @@ impl DebeziumJson {
                     .collect(),
             )
         };
+        // Debezium's fields, in its order: a logical decoding message has no rows; the
+        // microsecond and nanosecond times are left out by versions before 2.6.
         let mut payload = Map::new();
-        payload.insert("before".into(), row(&event.before, "before"));
-        payload.insert("after".into(), row(&event.after, "after"));
+        let rows = event.op != Operation::Message;
+        if rows || event.before.is_some() {
+            payload.insert("before".into(), row(&event.before, "before"));
+        }
+        if rows || event.after.is_some() {
+            payload.insert("after".into(), row(&event.after, "after"));
+        }
         payload.insert("source".into(), source::encode(&event.source));
-        payload.insert("op".into(), Json::String(event.op.debezium_code().into()));
-        payload.insert("ts_ms".into(), event.ts_ms.map_or(Json::Null, Json::from));
         payload.insert(
             "transaction".into(),
             event.transaction.as_ref().map_or(Json::Null, |t| {
@@ -262,6 +293,85 @@ impl DebeziumJson {
                 })
             }),
         );
+        payload.insert("op".into(), Json::String(event.op.debezium_code().into()));
+        payload.insert("ts_ms".into(), event.ts_ms.map_or(Json::Null, Json::from));
+        if let Some(ts_us) = event.ts_us {
+            payload.insert("ts_us".into(), Json::from(ts_us));
+        }
+        if let Some(ts_ns) = event.ts_ns {
+            payload.insert("ts_ns".into(), Json::from(ts_ns));
+        }
+        if let Some(m) = &event.message {
+            payload.insert(
+                "message".into(),
+                serde_json::json!({"prefix": m.prefix, "content": STANDARD.encode(&m.content)}),
+            );
+        }
+        for (k, v) in &event.extra {
+            payload.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        if let Some(schema) = schema_json {
+            fit_to_schema(&mut payload, schema);
+        }
         Json::Object(payload)
+    }
+}
+
+/// The envelope fields the model holds (`message` only in a logical decoding message);
+/// any other top-level field goes to [`ChangeEvent::extra`].
+pub(super) fn is_envelope_field(op: Operation, field: &str) -> bool {
+    matches!(
+        field,
+        "before" | "after" | "source" | "transaction" | "op" | "ts_ms" | "ts_us" | "ts_ns"
+    ) || (op == Operation::Message && field == "message")
+}
+
+/// The `message` block of a logical decoding message: `prefix` and the base64 `content`,
+/// nothing else.
+fn message(block: &Map<String, Json>, f: &Fields<'_>) -> Result<LogicalMessage> {
+    if let Some(unknown) = block.keys().find(|k| !matches!(k.as_str(), "prefix" | "content")) {
+        return Err(Error::InvalidValue {
+            format: FORMAT,
+            field: f.path(unknown),
+            reason: "not a field of a logical decoding message".into(),
+        });
+    }
+    let content = f.str(block, "content")?;
+    Ok(LogicalMessage {
+        prefix: f.str(block, "prefix")?,
+        content: STANDARD.decode(&content).map_err(|e| Error::InvalidValue {
+            format: FORMAT,
+            field: f.path("content"),
+            reason: format!("not base64: {e}"),
+        })?,
+    })
+}
+
+/// The envelope fields the encoder sets on its own, which the record's Connect schema
+/// decides: Debezium's converter writes every field of the schema (`null` when unset)
+/// and no other.
+const SCHEMA_DECIDES: &[&str] = &["before", "after", "transaction", "ts_ms", "ts_us", "ts_ns"];
+
+/// `payload` with the fields of [`SCHEMA_DECIDES`] as the schema's `fields` list them:
+/// unset ones it does not list left out, unset ones it lists written as `null`.
+fn fit_to_schema(payload: &mut Map<String, Json>, schema: &Json) {
+    let Some(fields) = schema.get("fields").and_then(Json::as_array) else {
+        return;
+    };
+    let listed = |name: &str| {
+        fields
+            .iter()
+            .any(|f| f.get("field").and_then(Json::as_str) == Some(name))
+    };
+    for name in SCHEMA_DECIDES {
+        match payload.get(*name) {
+            Some(Json::Null) if !listed(name) => {
+                payload.shift_remove(*name);
+            }
+            None if listed(name) => {
+                payload.insert((*name).to_owned(), Json::Null);
+            }
+            _ => {}
+        }
     }
 }

@@ -9,12 +9,14 @@
 
 use std::borrow::Cow;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
-use crate::event::{ChangeEvent, Operation, Source, Transaction, check_rows};
+use crate::event::{ChangeEvent, LogicalMessage, Operation, Source, Transaction, check_message, check_rows};
 use crate::row::Row;
-use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
+use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json, whole};
 
 /// A Debezium event whose rows and strings borrow from the message bytes. Built by
 /// [`DebeziumJson::decode_view`](super::DebeziumJson::decode_view); the rules on which
@@ -31,33 +33,60 @@ pub struct DebeziumRef<'a> {
     pub source: DebeziumSourceRef<'a>,
     /// The transaction block.
     pub transaction: Option<DebeziumTransactionRef<'a>>,
-    /// When the connector processed the event.
+    /// When the connector processed the event, in milliseconds.
     pub ts_ms: Option<i64>,
+    /// The same in microseconds (`ts_us`).
+    pub ts_us: Option<i64>,
+    /// The same in nanoseconds (`ts_ns`).
+    pub ts_ns: Option<i64>,
+    /// The message of a logical decoding message event.
+    pub message: Option<DebeziumMessageRef<'a>>,
+    fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
-impl DebeziumRef<'_> {
+impl<'a> DebeziumRef<'a> {
+    /// Another top-level field (one [`ChangeEvent::extra`] keeps) as raw JSON text.
+    pub fn field(&self, name: &str) -> Option<&'a str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+
     /// The owned event. Fails only on a source position field of the wrong type
     /// (`source.lsn` that is not an integer ...), naming it.
     pub fn to_event(&self) -> Result<ChangeEvent> {
         event(
             self.op,
-            self.before.as_ref().map(RowRef::to_row),
-            self.after.as_ref().map(RowRef::to_row),
+            (
+                self.before.as_ref().map(RowRef::to_row),
+                self.after.as_ref().map(RowRef::to_row),
+            ),
             &self.source,
             self.transaction.as_ref(),
-            self.ts_ms,
+            [self.ts_ms, self.ts_us, self.ts_ns],
+            self.message.as_ref(),
+            &self.fields,
         )
     }
+}
+
+/// The message of a logical decoding message event: the prefix borrowed, the content
+/// decoded from base64.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebeziumMessageRef<'a> {
+    /// `prefix`.
+    pub prefix: Cow<'a, str>,
+    /// `content`, decoded.
+    pub content: Vec<u8>,
 }
 
 /// The owned event of a payload's parts.
 fn event(
     op: Operation,
-    before: Option<Row>,
-    after: Option<Row>,
+    (before, after): (Option<Row>, Option<Row>),
     source: &DebeziumSourceRef<'_>,
     transaction: Option<&DebeziumTransactionRef<'_>>,
-    ts_ms: Option<i64>,
+    [ts_ms, ts_us, ts_ns]: [Option<i64>; 3],
+    message: Option<&DebeziumMessageRef<'_>>,
+    fields: &[(Cow<'_, str>, &str)],
 ) -> Result<ChangeEvent> {
     Ok(ChangeEvent {
         op,
@@ -71,6 +100,16 @@ fn event(
         }),
         key: None,
         ts_ms,
+        ts_us,
+        ts_ns,
+        message: message.map(|m| LogicalMessage {
+            prefix: m.prefix.as_ref().to_owned(),
+            content: m.content.clone(),
+        }),
+        extra: fields
+            .iter()
+            .map(|(k, raw)| (k.as_ref().to_owned(), raw_json(raw)))
+            .collect::<Map<String, Json>>(),
     })
 }
 
@@ -154,6 +193,10 @@ pub(super) fn decode(bytes: &[u8]) -> Option<DebeziumRef<'_>> {
         source: p.source.unwrap_or_default(),
         transaction: p.transaction,
         ts_ms: p.ts_ms,
+        ts_us: p.ts_us,
+        ts_ns: p.ts_ns,
+        message: p.message,
+        fields: p.fields,
     })
 }
 
@@ -163,11 +206,12 @@ pub(super) fn decode_owned(bytes: &[u8]) -> Option<Result<ChangeEvent>> {
     let (op, p) = read::<OwnedRow>(bytes)?;
     Some(event(
         op,
-        p.before.map(OwnedRow::into_row),
-        p.after.map(OwnedRow::into_row),
+        (p.before.map(OwnedRow::into_row), p.after.map(OwnedRow::into_row)),
         &p.source.unwrap_or_default(),
         p.transaction.as_ref(),
-        p.ts_ms,
+        [p.ts_ms, p.ts_us, p.ts_ns],
+        p.message.as_ref(),
+        &p.fields,
     ))
 }
 
@@ -185,12 +229,21 @@ fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<(Operation, Fields<'a, R
             "source" => Field::Source,
             "op" => Field::Op,
             "ts_ms" => Field::TsMs,
+            "ts_us" => Field::TsUs,
+            "ts_ns" => Field::TsNs,
             "transaction" => Field::Transaction,
-            // Only in the schema envelope: the reference decoder reads it.
-            "schema" | "payload" => return s.null().then_some(()),
-            _ => return s.raw().map(drop),
+            // Any other field is kept as raw text, the last of a repeated one; `message`
+            // is read once the operation is known.
+            _ => {
+                let raw = s.raw()?;
+                match fields.fields.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => *v = raw,
+                    None => fields.fields.push((key, raw)),
+                }
+                return Some(());
+            }
         };
-        // A repeated field is refused, as serde refuses it.
+        // A repeated field is refused: the reference decoder reads it.
         fields.first_time(field)?;
         match field {
             Field::Before => fields.before = s.opt_row()?,
@@ -198,17 +251,31 @@ fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<(Operation, Fields<'a, R
             Field::Source => fields.source = source(s)?,
             Field::Op => fields.op = Some(s.string()?),
             Field::TsMs => fields.ts_ms = s.opt_i64()?,
+            Field::TsUs => fields.ts_us = s.opt_i64()?,
+            Field::TsNs => fields.ts_ns = s.opt_i64()?,
             Field::Transaction => fields.transaction = transaction(s)?,
         }
         Some(())
     })?;
     scan.finish()?;
+    // With both `schema` and `payload` it is the schema envelope: the reference decoder
+    // reads it.
+    let named = |name: &str| fields.fields.iter().any(|(k, _)| k == name);
+    if named("schema") && named("payload") {
+        return None;
+    }
     let op = Operation::from_debezium(fields.op.as_deref()?)?;
+    if op == Operation::Message {
+        if let Some(at) = fields.fields.iter().position(|(k, _)| k == "message") {
+            fields.message = whole(fields.fields.remove(at).1, message)?;
+        }
+    }
     check_rows(op, fields.before.is_some(), fields.after.is_some()).ok()?;
+    check_message(op, fields.message.is_some()).ok()?;
     Some((op, fields))
 }
 
-/// The payload's fields.
+/// The payload's fields the view reads itself.
 #[derive(Clone, Copy)]
 enum Field {
     Before,
@@ -216,18 +283,25 @@ enum Field {
     Source,
     Op,
     TsMs,
+    TsUs,
+    TsNs,
     Transaction,
 }
 
 /// The payload's fields as read, and which were seen.
 struct Fields<'a, R> {
-    seen: u8,
+    seen: u16,
     before: Option<R>,
     after: Option<R>,
     source: Option<DebeziumSourceRef<'a>>,
     op: Option<Cow<'a, str>>,
     ts_ms: Option<i64>,
+    ts_us: Option<i64>,
+    ts_ns: Option<i64>,
     transaction: Option<DebeziumTransactionRef<'a>>,
+    message: Option<DebeziumMessageRef<'a>>,
+    /// Every other field, as raw text.
+    fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<R> Default for Fields<'_, R> {
@@ -239,18 +313,43 @@ impl<R> Default for Fields<'_, R> {
             source: None,
             op: None,
             ts_ms: None,
+            ts_us: None,
+            ts_ns: None,
             transaction: None,
+            message: None,
+            fields: Vec::new(),
         }
     }
 }
 
 impl<R> Fields<'_, R> {
     fn first_time(&mut self, field: Field) -> Option<()> {
-        let bit = 1 << field as u8;
+        let bit = 1 << field as u16;
         let first = self.seen & bit == 0;
         self.seen |= bit;
         first.then_some(())
     }
+}
+
+/// `null`, or the `message` block: `prefix` and the base64 `content`, nothing else.
+fn message<'a>(s: &mut Scan<'a>) -> Option<Option<DebeziumMessageRef<'a>>> {
+    if s.null() {
+        return Some(None);
+    }
+    let (mut prefix, mut content) = (None, None);
+    s.object(|s, key| {
+        match key.as_ref() {
+            "prefix" => prefix = Some(s.string()?),
+            "content" => content = Some(s.string()?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    let content = STANDARD.decode(content?.as_bytes()).ok()?;
+    Some(Some(DebeziumMessageRef {
+        prefix: prefix?,
+        content,
+    }))
 }
 
 /// `null`, or the transaction block: `id` required, repeated fields refused.

@@ -166,7 +166,7 @@ impl ReplicateAvro {
             ),
         ]);
         Ok(Avro::Record(vec![
-            ("data".into(), self.rows.encode_row(data, "data", FORMAT)?),
+            ("data".into(), self.rows.encode_row(&data, "data", FORMAT)?),
             (
                 "beforeData".into(),
                 match before {

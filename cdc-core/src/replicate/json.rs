@@ -177,7 +177,7 @@ fn decode_record(record: &Map<String, Json>, prefix: &str) -> Result<ChangeEvent
 fn encode_record(event: &ChangeEvent) -> Json {
     let (data, before_data) = data_rows(event);
     let mut record = Map::new();
-    record.insert("data".into(), data.map_or(Json::Null, Row::to_json));
+    record.insert("data".into(), data.map_or(Json::Null, |row| row.to_json()));
     record.insert("beforeData".into(), before_data.map_or(Json::Null, Row::to_json));
     record.insert("headers".into(), Json::Object(encode_headers(event)));
     Json::Object(record)

@@ -1,6 +1,8 @@
 //! What Replicate's JSON and Avro forms share: the operation codes, the headers, and
 //! the event a record's rows and headers make.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
@@ -120,6 +122,10 @@ pub(super) fn replicate_event(
         transaction,
         key: None,
         ts_ms: None,
+        ts_us: None,
+        ts_ns: None,
+        message: None,
+        extra: Map::new(),
     }
 }
 
@@ -150,10 +156,11 @@ pub(super) fn encode_headers(event: &ChangeEvent) -> Map<String, Json> {
     headers
 }
 
-/// Which rows go in `data` and `beforeData`.
-pub(super) fn data_rows(event: &ChangeEvent) -> (Option<&Row>, Option<&Row>) {
+/// Which rows go in `data` and `beforeData`: a delete's `data` is the deleted row, or as
+/// much of it as the event knows ([`ChangeEvent::before_or_key`]).
+pub(super) fn data_rows(event: &ChangeEvent) -> (Option<Cow<'_, Row>>, Option<&Row>) {
     match event.op {
-        Operation::Delete => (event.before.as_ref(), None),
-        _ => (event.after.as_ref(), event.before.as_ref()),
+        Operation::Delete => (event.before_or_key(), None),
+        _ => (event.after.as_ref().map(Cow::Borrowed), event.before.as_ref()),
     }
 }

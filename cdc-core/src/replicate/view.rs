@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use super::record::{KEPT_HEADERS, operation, replicate_event};
 use crate::event::{ChangeEvent, Operation, Transaction, check_rows};
 use crate::row::Row;
-use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json};
+use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json, whole};
 
 /// A Replicate event whose rows and strings borrow from the message bytes. Built by
 /// [`ReplicateJson::decode_view`](super::ReplicateJson::decode_view). As in the owned
@@ -164,13 +164,6 @@ struct RawHeaders<'a> {
     headers: ReplicateHeadersRef<'a>,
     /// `transactionEventCounter` as raw text: it is read only with a `transactionId`.
     counter: Option<&'a str>,
-}
-
-/// Reads all of `raw` with `read`.
-fn whole<'a, T>(raw: &'a str, read: impl FnOnce(&mut Scan<'a>) -> Option<T>) -> Option<T> {
-    let mut scan = Scan::new(raw);
-    let value = read(&mut scan)?;
-    scan.finish().map(|()| value)
 }
 
 /// The headers object; `changeSequence` is required. A repeated header keeps its last

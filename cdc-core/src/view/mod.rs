@@ -19,7 +19,7 @@ mod scan;
 
 pub(crate) use row::{OwnedRow, RowBuild};
 pub use row::{RowRef, ValueRef};
-pub(crate) use scan::{Scan, raw_json};
+pub(crate) use scan::{Scan, raw_json, whole};
 
-pub use crate::debezium::view::{DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef};
+pub use crate::debezium::view::{DebeziumMessageRef, DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef};
 pub use crate::replicate::view::{ReplicateHeadersRef, ReplicateRef};

@@ -417,6 +417,13 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Reads all of `raw` (a value's text, as [`Scan::raw`] gives it) with `read`.
+pub(crate) fn whole<'a, T>(raw: &'a str, read: impl FnOnce(&mut Scan<'a>) -> Option<T>) -> Option<T> {
+    let mut scan = Scan::new(raw);
+    let value = read(&mut scan)?;
+    scan.finish().map(|()| value)
+}
+
 /// A value's raw text (as [`Scan::raw`] gives it) as a JSON tree: strings and integers
 /// read here, the rest by `serde_json`, as the reference decoders read them.
 pub(crate) fn raw_json(raw: &str) -> serde_json::Value {
