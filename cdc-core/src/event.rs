@@ -138,8 +138,35 @@ pub struct Transaction {
 pub struct LogicalMessage {
     /// The prefix the message was written with (`prefix`).
     pub prefix: String,
-    /// Its content (`content`, base64 in JSON).
-    pub content: Vec<u8>,
+    /// Its content (`content`).
+    pub content: MessageContent,
+}
+
+/// The content of a [`LogicalMessage`], as the connector's `binary.handling.mode` sends
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageContent {
+    /// The bytes (`bytes`, the default mode; base64 in JSON).
+    Bytes(Vec<u8>),
+    /// The bytes as the text another mode makes of them (`base64`, `base64-url-safe` or
+    /// `hex`), as sent.
+    Text(String),
+}
+
+impl Default for MessageContent {
+    fn default() -> Self {
+        MessageContent::Bytes(Vec::new())
+    }
+}
+
+impl MessageContent {
+    /// The bytes, when the content came as bytes.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            MessageContent::Bytes(bytes) => Some(bytes),
+            MessageContent::Text(_) => None,
+        }
+    }
 }
 
 /// A change to one row.

@@ -65,10 +65,12 @@ mod unwrap;
 mod value;
 pub mod view;
 
-pub use debezium::{DebeziumAvro, DebeziumJson, DebeziumRecord};
+pub use debezium::{
+    DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, SchemaChangeRecord,
+};
 pub use decode::{Decode, Decoded};
 pub use error::{Error, Result, Rule};
-pub use event::{ChangeEvent, LogicalMessage, Operation, Position, Source, Transaction};
+pub use event::{ChangeEvent, LogicalMessage, MessageContent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;

@@ -3,14 +3,16 @@
 //! sent between them. Checked when this file compiles.
 
 use cdc_core::avro::{ColumnType, RowSchema};
+use cdc_core::debezium::{ColumnDefinition, SchemaChange, TableChange, TableChangeType, TableDefinition};
 use cdc_core::view::{
-    DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef, ReplicateHeadersRef, ReplicateRef, RowRef,
-    ValueRef,
+    DebeziumMessageRef, DebeziumRef, DebeziumSourceRef, DebeziumTransactionRef, ReplicateHeadersRef,
+    ReplicateRef, RowRef, ValueRef,
 };
 use cdc_core::{
-    ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, Decoded, DeleteHandling, Error, MetadataField,
-    Operation, Position, ReplicateAvro, ReplicateJson, ReplicateRecord, Row, Rule, Source, Transaction,
-    Unwrap, Unwrapped, Value,
+    ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, Decoded,
+    DeleteHandling, Error, LogicalMessage, MessageContent, MetadataField, Operation, Position, ReplicateAvro,
+    ReplicateJson, ReplicateRecord, Row, Rule, SchemaChangeRecord, Source, Transaction, Unwrap, Unwrapped,
+    Value,
 };
 
 const fn send_sync<T: Send + Sync>() {}
@@ -24,6 +26,7 @@ const _: () = {
     send_sync::<ReplicateJson>();
     send_sync::<DebeziumAvro>();
     send_sync::<ReplicateAvro>();
+    send_sync::<DebeziumSchemaChangeJson>();
     send_sync::<RowSchema>();
     send_sync::<ColumnType>();
     send_sync::<Unwrap>();
@@ -42,6 +45,15 @@ const _: () = {
     send_sync::<Position>();
     send_sync::<Source>();
     send_sync::<Transaction>();
+    send_sync::<LogicalMessage>();
+    send_sync::<MessageContent>();
+    send_sync::<SchemaChangeRecord>();
+    send_sync::<Decoded<SchemaChangeRecord>>();
+    send_sync::<SchemaChange>();
+    send_sync::<TableChange>();
+    send_sync::<TableChangeType>();
+    send_sync::<TableDefinition>();
+    send_sync::<ColumnDefinition>();
     send_sync::<Row>();
     send_sync::<Value>();
     send_sync::<Unwrapped>();
@@ -52,6 +64,7 @@ const _: () = {
     send_sync::<DebeziumRef<'static>>();
     send_sync::<DebeziumSourceRef<'static>>();
     send_sync::<DebeziumTransactionRef<'static>>();
+    send_sync::<DebeziumMessageRef<'static>>();
     send_sync::<ReplicateRef<'static>>();
     send_sync::<ReplicateHeadersRef<'static>>();
     send_sync::<RowRef<'static>>();

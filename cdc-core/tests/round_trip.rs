@@ -2,8 +2,8 @@
 //! Debezium -> Replicate keeps every field both formats carry.
 
 use cdc_core::{
-    ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Decoded, LogicalMessage, Operation, Position,
-    ReplicateJson, ReplicateRecord, Row, Source, Transaction, Value,
+    ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Decoded, LogicalMessage, MessageContent, Operation,
+    Position, ReplicateJson, ReplicateRecord, Row, Source, Transaction, Value,
 };
 use proptest::prelude::*;
 
@@ -171,9 +171,22 @@ fn debezium_op() -> impl Strategy<Value = Operation> {
 /// The message of a logical decoding message event.
 fn message_for(op: Operation) -> BoxedStrategy<Option<LogicalMessage>> {
     match op {
-        Operation::Message => ("[a-z:\\\\\"]{0,8}", proptest::collection::vec(any::<u8>(), 0..12))
-            .prop_map(|(prefix, content)| Some(LogicalMessage { prefix, content }))
-            .boxed(),
+        Operation::Message => {
+            // Bytes, or the hex text of `binary.handling.mode=hex` (of an odd number of
+            // bytes, so that it is not base64 too: plain JSON reads base64 as bytes).
+            let content = prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..12).prop_map(MessageContent::Bytes),
+                proptest::collection::vec(any::<u8>(), 0..6).prop_map(|mut bytes| {
+                    if bytes.len() % 2 == 0 {
+                        bytes.push(0xab);
+                    }
+                    MessageContent::Text(bytes.iter().map(|b| format!("{b:02x}")).collect())
+                }),
+            ];
+            ("[a-z:\\\\\"]{0,8}", content)
+                .prop_map(|(prefix, content)| Some(LogicalMessage { prefix, content }))
+                .boxed()
+        }
         _ => Just(None).boxed(),
     }
 }

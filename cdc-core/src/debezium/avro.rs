@@ -10,7 +10,7 @@ use crate::avro::{
 };
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
-use crate::event::{ChangeEvent, LogicalMessage, Operation, Transaction};
+use crate::event::{ChangeEvent, LogicalMessage, MessageContent, Operation, Transaction};
 use crate::json::Fields;
 use crate::row::Row;
 
@@ -131,7 +131,7 @@ impl DebeziumAvro {
                 {"name": "ts_ns", "type": ["null", "long"], "default": null},
                 {"name": "message", "type": ["null", {"type": "record", "name": "Message", "namespace": "io.debezium.connector.postgresql", "fields": [
                     {"name": "prefix", "type": "string"},
-                    {"name": "content", "type": "bytes"}
+                    {"name": "content", "type": ["bytes", "string"]}
                 ]}], "default": null}
             ]
         })
@@ -184,7 +184,17 @@ impl DebeziumAvro {
                 1,
                 Box::new(Avro::Record(vec![
                     ("prefix".into(), Avro::String(m.prefix.clone())),
-                    ("content".into(), Avro::Bytes(m.content.clone())),
+                    (
+                        "content".into(),
+                        match &m.content {
+                            MessageContent::Bytes(bytes) => {
+                                Avro::Union(0, Box::new(Avro::Bytes(bytes.clone())))
+                            }
+                            MessageContent::Text(text) => {
+                                Avro::Union(1, Box::new(Avro::String(text.clone())))
+                            }
+                        },
+                    ),
                 ])),
             ),
         };
@@ -266,9 +276,10 @@ impl DebeziumAvro {
                         Avro::String(prefix) => prefix.clone(),
                         other => return Err(wrong(FORMAT, "message.prefix", "a string", other)),
                     },
-                    content: match field("content") {
-                        Avro::Bytes(content) => content.clone(),
-                        other => return Err(wrong(FORMAT, "message.content", "bytes", other)),
+                    content: match unwrap_union(field("content")) {
+                        Avro::Bytes(bytes) => MessageContent::Bytes(bytes.clone()),
+                        Avro::String(text) => MessageContent::Text(text.clone()),
+                        other => return Err(wrong(FORMAT, "message.content", "bytes or a string", other)),
                     },
                 })
             }

@@ -10,7 +10,7 @@ use super::view::DebeziumRef;
 use super::{schema, source};
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
-use crate::event::{ChangeEvent, LogicalMessage, Operation, Transaction};
+use crate::event::{ChangeEvent, LogicalMessage, MessageContent, Operation, Transaction};
 use crate::json::{Fields, parse_object};
 use crate::row::Row;
 
@@ -169,6 +169,7 @@ impl DebeziumJson {
                 .map(|block| {
                     message(
                         block,
+                        schema.as_ref(),
                         &Fields {
                             format: FORMAT,
                             prefix: &f.path("message"),
@@ -202,7 +203,7 @@ impl DebeziumJson {
 
     /// Decodes a record key: the primary-key columns as a JSON object, with or without
     /// the schema envelope.
-    fn decode_key(key: &[u8]) -> Result<Row> {
+    pub(super) fn decode_key(key: &[u8]) -> Result<Row> {
         let root = parse_object(FORMAT, "(key)", key)?;
         let f = Fields {
             format: FORMAT,
@@ -304,7 +305,7 @@ impl DebeziumJson {
         if let Some(m) = &event.message {
             payload.insert(
                 "message".into(),
-                serde_json::json!({"prefix": m.prefix, "content": STANDARD.encode(&m.content)}),
+                serde_json::json!({"prefix": m.prefix, "content": content_text(&m.content)}),
             );
         }
         for (k, v) in &event.extra {
@@ -326,9 +327,10 @@ pub(super) fn is_envelope_field(op: Operation, field: &str) -> bool {
     ) || (op == Operation::Message && field == "message")
 }
 
-/// The `message` block of a logical decoding message: `prefix` and the base64 `content`,
-/// nothing else.
-fn message(block: &Map<String, Json>, f: &Fields<'_>) -> Result<LogicalMessage> {
+/// The `message` block of a logical decoding message: `prefix` and `content`, nothing
+/// else. `schema` is the record's Connect schema, which tells whether the content is
+/// bytes or text.
+fn message(block: &Map<String, Json>, schema: Option<&Json>, f: &Fields<'_>) -> Result<LogicalMessage> {
     if let Some(unknown) = block.keys().find(|k| !matches!(k.as_str(), "prefix" | "content")) {
         return Err(Error::InvalidValue {
             format: FORMAT,
@@ -336,15 +338,56 @@ fn message(block: &Map<String, Json>, f: &Fields<'_>) -> Result<LogicalMessage> 
             reason: "not a field of a logical decoding message".into(),
         });
     }
-    let content = f.str(block, "content")?;
-    Ok(LogicalMessage {
-        prefix: f.str(block, "prefix")?,
-        content: STANDARD.decode(&content).map_err(|e| Error::InvalidValue {
+    let text = f.str(block, "content")?;
+    let content = match schema.and_then(content_is_bytes) {
+        // Without a schema: bytes when the text is base64, as the default mode sends them.
+        None => content_of_text(text),
+        Some(false) => MessageContent::Text(text),
+        Some(true) => MessageContent::Bytes(STANDARD.decode(&text).map_err(|e| Error::InvalidValue {
             format: FORMAT,
             field: f.path("content"),
-            reason: format!("not base64: {e}"),
-        })?,
+            reason: format!("bytes that are not base64: {e}"),
+        })?),
+    };
+    Ok(LogicalMessage {
+        prefix: f.str(block, "prefix")?,
+        content,
     })
+}
+
+/// Whether the Connect schema of a message record types `message.content` as bytes (the
+/// default `binary.handling.mode`) rather than text; `None` when it does not say.
+fn content_is_bytes(schema: &Json) -> Option<bool> {
+    let field = |s: &'_ Json, name: &str| -> Option<Json> {
+        s.get("fields")?
+            .as_array()?
+            .iter()
+            .find(|f| f.get("field").and_then(Json::as_str) == Some(name))
+            .cloned()
+    };
+    let content = field(schema, "message").and_then(|m| field(&m, "content"))?;
+    match content.get("type").and_then(Json::as_str)? {
+        "bytes" => Some(true),
+        "string" => Some(false),
+        _ => None,
+    }
+}
+
+/// The content of a plain payload's `content` text: the bytes when it is base64 (what
+/// the default `binary.handling.mode` sends), else the text as sent.
+pub(super) fn content_of_text(text: String) -> MessageContent {
+    match STANDARD.decode(&text) {
+        Ok(bytes) => MessageContent::Bytes(bytes),
+        Err(_) => MessageContent::Text(text),
+    }
+}
+
+/// The JSON text of a message's content.
+fn content_text(content: &MessageContent) -> String {
+    match content {
+        MessageContent::Bytes(bytes) => STANDARD.encode(bytes),
+        MessageContent::Text(text) => text.clone(),
+    }
 }
 
 /// The envelope fields the encoder sets on its own, which the record's Connect schema

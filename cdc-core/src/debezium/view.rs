@@ -9,12 +9,13 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value as Json};
 
+use super::json::content_of_text;
 use crate::error::Result;
-use crate::event::{ChangeEvent, LogicalMessage, Operation, Source, Transaction, check_message, check_rows};
+use crate::event::{
+    ChangeEvent, LogicalMessage, MessageContent, Operation, Source, Transaction, check_message, check_rows,
+};
 use crate::row::Row;
 use crate::view::{OwnedRow, RowBuild, RowRef, Scan, raw_json, whole};
 
@@ -69,13 +70,13 @@ impl<'a> DebeziumRef<'a> {
 }
 
 /// The message of a logical decoding message event: the prefix borrowed, the content
-/// decoded from base64.
+/// as [`ChangeEvent`]'s (bytes when the text is base64).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DebeziumMessageRef<'a> {
     /// `prefix`.
     pub prefix: Cow<'a, str>,
-    /// `content`, decoded.
-    pub content: Vec<u8>,
+    /// `content`.
+    pub content: MessageContent,
 }
 
 /// The owned event of a payload's parts.
@@ -265,10 +266,9 @@ fn read<'a, R: RowBuild<'a>>(bytes: &'a [u8]) -> Option<(Operation, Fields<'a, R
         return None;
     }
     let op = Operation::from_debezium(fields.op.as_deref()?)?;
-    if op == Operation::Message {
-        if let Some(at) = fields.fields.iter().position(|(k, _)| k == "message") {
-            fields.message = whole(fields.fields.remove(at).1, message)?;
-        }
+    let message_at = fields.fields.iter().position(|(k, _)| k == "message");
+    if let (Operation::Message, Some(at)) = (op, message_at) {
+        fields.message = whole(fields.fields.remove(at).1, message)?;
     }
     check_rows(op, fields.before.is_some(), fields.after.is_some()).ok()?;
     check_message(op, fields.message.is_some()).ok()?;
@@ -331,7 +331,7 @@ impl<R> Fields<'_, R> {
     }
 }
 
-/// `null`, or the `message` block: `prefix` and the base64 `content`, nothing else.
+/// `null`, or the `message` block: `prefix` and `content`, nothing else.
 fn message<'a>(s: &mut Scan<'a>) -> Option<Option<DebeziumMessageRef<'a>>> {
     if s.null() {
         return Some(None);
@@ -345,10 +345,9 @@ fn message<'a>(s: &mut Scan<'a>) -> Option<Option<DebeziumMessageRef<'a>>> {
         }
         Some(())
     })?;
-    let content = STANDARD.decode(content?.as_bytes()).ok()?;
     Some(Some(DebeziumMessageRef {
         prefix: prefix?,
-        content,
+        content: content_of_text(content?.into_owned()),
     }))
 }
 
