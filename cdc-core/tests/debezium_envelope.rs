@@ -18,6 +18,10 @@
 //! schema 3.6.1 writes for messages (`io.debezium.connector.postgresql.MessageValue`:
 //! `op`, `ts_ms`, `source`, `transaction`, `message`, as its `PostgresSchemaFactory`
 //! builds it), whose payload so has no `ts_us` and `ts_ns`.
+//!
+//! `pg_message_captured_plain.json` and `pg_message_hex_captured_with_schema.json` are
+//! messages captured from Debezium 3.6.1's PostgreSQL connector by the corpus runner
+//! (`peers/debezium`, normalised), the second with `binary.handling.mode=hex`.
 
 use cdc_core::{
     ChangeEvent, DebeziumJson, DebeziumRecord, Decode, Error, LogicalMessage, MessageContent, Operation, Row,
@@ -195,6 +199,40 @@ fn logical_decoding_messages_keep_their_prefix_and_content() {
         .unwrap()
         .unwrap();
     assert_eq!(back.event, built);
+}
+
+#[test]
+fn captured_messages_keep_their_content_in_either_binary_mode() {
+    let record = round_trips(
+        Some(br#"{"prefix":"corpus"}"#),
+        &golden("pg_message_captured_plain.json"),
+    );
+    let message = record.event.message.unwrap();
+    assert_eq!(message.prefix, "corpus");
+    assert_eq!(message.content.as_bytes(), Some(&b"inside a transaction"[..]));
+    // A transactional message carries its transaction block.
+    assert!(record.event.transaction.is_some());
+    // With `binary.handling.mode=hex` the schema types the content as a string: its text
+    // is kept as sent, not read as base64.
+    let hex = round_trips(None, &golden("pg_message_hex_captured_with_schema.json")).event;
+    let message = hex.message.unwrap();
+    assert_eq!(
+        (message.prefix.as_str(), message.content),
+        ("corpus-bytes", MessageContent::Text("00ff0a".into()))
+    );
+    // Without a schema, text that is not base64 is kept as text too.
+    let plain = br#"{"op":"m","ts_ms":1,"source":{},"transaction":null,
+        "message":{"prefix":"corpus","content":"7472616e73616374696f6e616c"}}"#;
+    let message = DebeziumJson::decode_reference(plain)
+        .unwrap()
+        .unwrap()
+        .event
+        .message
+        .unwrap();
+    assert_eq!(
+        message.content,
+        MessageContent::Text("7472616e73616374696f6e616c".into())
+    );
 }
 
 #[test]
