@@ -320,7 +320,7 @@ impl DebeziumJson {
 
 /// The envelope fields the model holds (`message` only in a logical decoding message);
 /// any other top-level field goes to [`ChangeEvent::extra`].
-pub(super) fn is_envelope_field(op: Operation, field: &str) -> bool {
+fn is_envelope_field(op: Operation, field: &str) -> bool {
     matches!(
         field,
         "before" | "after" | "source" | "transaction" | "op" | "ts_ms" | "ts_us" | "ts_ns"
