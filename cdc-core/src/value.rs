@@ -1,8 +1,10 @@
 //! Column values as databases send them.
 
 mod json_text;
+mod wide_decimal;
 
 pub use json_text::JsonText;
+pub use wide_decimal::WideDecimal;
 
 use crate::row::Row;
 
@@ -22,7 +24,7 @@ use crate::row::Row;
 /// | `boolean` | [`Bool`](Value::Bool) |
 /// | `int8` ... `int64`, `io.debezium.time.Year` | [`Int`](Value::Int) |
 /// | `float`, `double` (also `"NaN"`, `"Infinity"`, `"-Infinity"`) | [`Float`](Value::Float) |
-/// | `org.apache.kafka.connect.data.Decimal`, `io.debezium.data.VariableScaleDecimal` | [`Decimal`](Value::Decimal) |
+/// | `org.apache.kafka.connect.data.Decimal`, `io.debezium.data.VariableScaleDecimal` | [`Decimal`](Value::Decimal), or [`WideDecimal`](Value::WideDecimal) past 128 bits |
 /// | `string`: text, `Enum`, `EnumSet`, `Xml`, `Ltree`, ranges, `decimal.handling.mode=string` | [`String`](Value::String) |
 /// | `bytes` | [`Bytes`](Value::Bytes) |
 /// | `io.debezium.data.Bits` | [`Bits`](Value::Bits) |
@@ -103,6 +105,8 @@ pub enum Value {
     /// A structure of named fields, in order (Kafka Connect's `struct`: PostGIS and
     /// PostgreSQL geometry, `{x, y, wkb, srid}` or `{wkb, srid}` ...).
     Struct(Row),
+    /// An exact decimal too wide for [`Value::Decimal`] (boxed: it is rare).
+    WideDecimal(Box<WideDecimal>),
 }
 
 /// The marker Debezium sends for a value it does not have.
@@ -168,6 +172,7 @@ impl Value {
             Value::TimeNanos(i) | Value::TimestampNanos(i) | Value::Duration(i) => J::from(*i),
             Value::Float(f) => float_json(*f),
             Value::Decimal { unscaled, scale } => J::String(decimal_text(*unscaled, *scale)),
+            Value::WideDecimal(wide) => J::String(wide.to_string()),
             Value::String(s) | Value::TimestampTz(s) | Value::TimeTz(s) | Value::Interval(s) => {
                 J::String(s.clone())
             }
@@ -291,8 +296,12 @@ pub(crate) fn parse_uuid(text: &str) -> Option<u128> {
 
 /// `unscaled * 10^-scale` as decimal text: `12345, 2` is `123.45`.
 pub fn decimal_text(unscaled: i128, scale: u32) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let sign = if unscaled < 0 { "-" } else { "" };
+    place_point(unscaled < 0, &unscaled.unsigned_abs().to_string(), scale)
+}
+
+/// Decimal text of a sign, the digits of the unscaled magnitude, and a scale.
+fn place_point(negative: bool, digits: &str, scale: u32) -> String {
+    let sign = if negative { "-" } else { "" };
     let scale = scale as usize;
     if scale == 0 {
         return format!("{sign}{digits}");
@@ -300,6 +309,24 @@ pub fn decimal_text(unscaled: i128, scale: u32) -> String {
     let padded = format!("{digits:0>width$}", width = scale + 1);
     let (int, frac) = padded.split_at(padded.len() - scale);
     format!("{sign}{int}.{frac}")
+}
+
+/// The decimal of big-endian two's complement `bytes` and `scale`: a
+/// [`Value::Decimal`] when it fits 128 bits, else a [`Value::WideDecimal`].
+pub(crate) fn decimal(bytes: &[u8], scale: u32) -> Value {
+    match unscaled(bytes) {
+        Some(unscaled) => Value::Decimal { unscaled, scale },
+        None => Value::WideDecimal(Box::new(WideDecimal::new(bytes.to_vec(), scale))),
+    }
+}
+
+/// The unscaled bytes (big-endian two's complement) and scale of a decimal value.
+pub(crate) fn decimal_parts(value: &Value) -> Option<(Vec<u8>, u32)> {
+    match value {
+        Value::Decimal { unscaled, scale } => Some((unscaled_bytes(*unscaled), *scale)),
+        Value::WideDecimal(wide) => Some((wide.unscaled_bytes().to_vec(), wide.scale())),
+        _ => None,
+    }
 }
 
 /// Big-endian two's complement bytes as an integer.

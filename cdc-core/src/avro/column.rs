@@ -8,7 +8,7 @@ use super::datum::{unwrap_union, wrong};
 use super::unavailable;
 use crate::error::{Error, Result, not_json};
 use crate::row::Row;
-use crate::value::{JsonText, Value, parse_uuid, unscaled, unscaled_bytes, uuid_text};
+use crate::value::{JsonText, Value, decimal, decimal_parts, parse_uuid, uuid_text};
 
 /// The Avro type of a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,10 @@ impl ColumnType {
             Value::Decimal { scale, .. } => ColumnType::Decimal {
                 precision: 38,
                 scale: *scale,
+            },
+            Value::WideDecimal(wide) => ColumnType::Decimal {
+                precision: u32::try_from(wide.digits()).unwrap_or(u32::MAX).max(38),
+                scale: wide.scale(),
             },
             Value::Bytes(_) => ColumnType::Bytes,
             Value::Date(_) => ColumnType::Date,
@@ -235,16 +239,22 @@ pub(crate) fn encode_value(v: &Value, t: &ColumnType, field: &str, format: &'sta
         | (Value::TimeNanos(i), ColumnType::TimeNanos)
         | (Value::Duration(i), ColumnType::Duration) => Avro::Long(*i),
         (Value::Float(f), ColumnType::Double) => Avro::Double(*f),
-        (Value::Decimal { unscaled, scale }, ColumnType::Decimal { scale: s, .. }) if scale == s => {
-            Avro::Decimal(apache_avro::Decimal::from(unscaled_bytes(*unscaled)))
+        (Value::Decimal { .. } | Value::WideDecimal(_), ColumnType::Decimal { scale: s, .. }) => {
+            match decimal_parts(v) {
+                Some((bytes, scale)) if scale == *s => Avro::Decimal(apache_avro::Decimal::from(bytes)),
+                _ => return Err(mismatch()),
+            }
         }
-        (Value::Decimal { unscaled, scale }, ColumnType::VariableDecimal) => Avro::Record(vec![
-            (
-                "scale".into(),
-                Avro::Int(i32::try_from(*scale).map_err(|_| mismatch())?),
-            ),
-            ("value".into(), Avro::Bytes(unscaled_bytes(*unscaled))),
-        ]),
+        (Value::Decimal { .. } | Value::WideDecimal(_), ColumnType::VariableDecimal) => {
+            let (bytes, scale) = decimal_parts(v).ok_or_else(mismatch)?;
+            Avro::Record(vec![
+                (
+                    "scale".into(),
+                    Avro::Int(i32::try_from(scale).map_err(|_| mismatch())?),
+                ),
+                ("value".into(), Avro::Bytes(bytes)),
+            ])
+        }
         (Value::String(s), ColumnType::String | ColumnType::Uuid)
         | (Value::TimestampTz(s), ColumnType::TimestampTz)
         | (Value::TimeTz(s), ColumnType::TimeTz)
@@ -308,7 +318,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
                 offset: None,
                 source,
             })?;
-            decimal(&bytes, *scale).ok_or_else(|| invalid("decimal wider than 128 bits"))?
+            decimal(&bytes, *scale)
         }
         (Avro::Record(parts), ColumnType::VariableDecimal) => {
             let part = |name: &str| parts.iter().find(|(n, _)| n == name).map(|(_, v)| v);
@@ -316,7 +326,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
                 (Some(Avro::Int(scale)), Some(Avro::Bytes(bytes))) => {
                     let scale =
                         u32::try_from(*scale).map_err(|_| invalid("a negative scale is not supported"))?;
-                    decimal(bytes, scale).ok_or_else(|| invalid("decimal wider than 128 bits"))?
+                    decimal(bytes, scale)
                 }
                 _ => return Err(wrong(format, field, "a record of `scale` and `value`", v)),
             }
@@ -360,12 +370,5 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
             Value::Struct(decode_fields(record, fields, field, format)?)
         }
         (other, _) => return Err(wrong(format, field, "a value of the column's type", other)),
-    })
-}
-
-fn decimal(bytes: &[u8], scale: u32) -> Option<Value> {
-    Some(Value::Decimal {
-        unscaled: unscaled(bytes)?,
-        scale,
     })
 }

@@ -112,7 +112,7 @@ pub(super) fn decode(json: &Json, schema: &Json, path: &str) -> Result<Value> {
         (Some("org.apache.kafka.connect.data.Decimal"), _) => {
             let scale =
                 decimal_scale(schema).ok_or_else(|| invalid("decimal schema has no `scale` parameter"))?;
-            decimal(&base64()?, scale, path)?
+            crate::value::decimal(&base64()?, scale)
         }
         (Some("io.debezium.data.VariableScaleDecimal"), "struct") => variable_scale_decimal(json, path)?,
         (_, "int8" | "int16" | "int32" | "int64") => Value::Int(int()?),
@@ -241,8 +241,9 @@ pub(super) fn encode(value: &Value, schema: &Json) -> Json {
         Value::TimeNanos(nanos) | Value::TimestampNanos(nanos) => in_unit(i128::from(*nanos), name, value),
         Value::Float(f) => float_json(*f),
         Value::Json(text) if literal == "string" => Json::String(text.as_str().to_owned()),
-        Value::Decimal { unscaled, scale } => {
-            let bytes = || Json::String(STANDARD.encode(crate::value::unscaled_bytes(*unscaled)));
+        Value::Decimal { .. } | Value::WideDecimal(_) => {
+            let (bytes, scale) = crate::value::decimal_parts(value).unwrap_or_default();
+            let bytes = || Json::String(STANDARD.encode(&bytes));
             match (name, literal) {
                 (Some("io.debezium.data.VariableScaleDecimal"), _) => {
                     serde_json::json!({"scale": scale, "value": bytes()})
