@@ -232,13 +232,18 @@ pub(crate) fn float_from_text(text: &str) -> Option<f64> {
 }
 
 /// A map's entries as JSON the way Kafka's JSON converter writes a map: an object when
-/// every key is text, else an array of `[key, value]` pairs; `json` gives each part.
+/// every key is text (and none repeats), else an array of `[key, value]` pairs; `json`
+/// gives each part.
 pub(crate) fn map_json(
     entries: &[(Value, Value)],
     mut json: impl FnMut(&Value) -> serde_json::Value,
 ) -> serde_json::Value {
     use serde_json::Value as J;
-    if entries.iter().all(|(k, _)| matches!(k, Value::String(_))) {
+    let mut keys = std::collections::HashSet::new();
+    if entries
+        .iter()
+        .all(|(k, _)| matches!(k, Value::String(s) if keys.insert(s.as_str())))
+    {
         J::Object(
             entries
                 .iter()

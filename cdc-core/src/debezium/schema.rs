@@ -159,23 +159,18 @@ fn decode_fields(object: &Map<String, Json>, schema: &Json, path: &str) -> Resul
         .collect()
 }
 
-/// A Connect map: a JSON object when its keys are text, else `[key, value]` pairs.
+/// A Connect map as Kafka's JSON converter writes it: a JSON object when its keys are
+/// text, else `[key, value]` pairs.
 fn decode_map(json: &Json, schema: &Json, path: &str) -> Result<Value> {
     let keys = schema.get("keys").unwrap_or(&Json::Null);
     let values = schema.get("values").unwrap_or(&Json::Null);
     let entry = |key: Value, json: &Json, at: String| Ok((key, decode(json, values, &at)?));
-    let entries = match json {
-        Json::Object(object) => object
+    let entries = match (kind(keys), json) {
+        ("string" | "", Json::Object(object)) => object
             .iter()
-            .map(|(k, v)| {
-                let key = match kind(keys) {
-                    "string" | "" => Value::String(k.clone()),
-                    _ => decode(&Json::String(k.clone()), keys, &format!("{path}.{k}"))?,
-                };
-                entry(key, v, format!("{path}.{k}"))
-            })
+            .map(|(k, v)| entry(Value::String(k.clone()), v, format!("{path}.{k}")))
             .collect::<Result<_>>()?,
-        Json::Array(pairs) => pairs
+        (literal, Json::Array(pairs)) if literal != "string" => pairs
             .iter()
             .enumerate()
             .map(|(i, pair)| match pair.as_array().map(Vec::as_slice) {
@@ -187,7 +182,13 @@ fn decode_map(json: &Json, schema: &Json, path: &str) -> Result<Value> {
                 _ => Err(invalid(&format!("{path}[{i}]"), "expected a [key, value] pair")),
             })
             .collect::<Result<_>>()?,
-        _ => return Err(invalid(path, "expected an object or [key, value] pairs")),
+        ("string", _) => return Err(invalid(path, "expected an object (a map with text keys)")),
+        _ => {
+            return Err(invalid(
+                path,
+                "expected [key, value] pairs (a map whose keys are not text)",
+            ));
+        }
     };
     Ok(Value::Map(entries))
 }
@@ -211,16 +212,7 @@ fn variable_scale_decimal(json: &Json, path: &str) -> Result<Value> {
     let bytes = STANDARD
         .decode(value)
         .map_err(|e| invalid(&at("value"), &format!("bytes are not base64: {e}")))?;
-    decimal(&bytes, scale, path)
-}
-
-/// A decimal of big-endian two's complement bytes and a scale.
-fn decimal(bytes: &[u8], scale: u32, path: &str) -> Result<Value> {
-    Ok(Value::Decimal {
-        unscaled: crate::value::unscaled(bytes)
-            .ok_or_else(|| invalid(path, "decimal wider than 128 bits"))?,
-        scale,
-    })
+    Ok(crate::value::decimal(&bytes, scale))
 }
 
 fn invalid(path: &str, reason: &str) -> Error {
