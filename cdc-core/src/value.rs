@@ -28,8 +28,8 @@ use crate::row::Row;
 /// | `string`: text, `Enum`, `EnumSet`, `Xml`, `Ltree`, ranges, `decimal.handling.mode=string` | [`String`](Value::String) |
 /// | `bytes` | [`Bytes`](Value::Bytes) |
 /// | `io.debezium.data.Bits` | [`Bits`](Value::Bits) |
-/// | `io.debezium.data.Uuid` | [`Uuid`](Value::Uuid) |
-/// | `io.debezium.data.Json` | [`Json`](Value::Json) |
+/// | `io.debezium.data.Uuid` | [`Uuid`](Value::Uuid) (text in another form than Java's stays a `String`) |
+/// | `io.debezium.data.Json` (also `hstore` in `json` mode) | [`Json`](Value::Json) |
 /// | `io.debezium.time.Date`, Connect `Date` | [`Date`](Value::Date) |
 /// | `io.debezium.time.Time`, `MicroTime`, Connect `Time` | [`Time`](Value::Time) |
 /// | `io.debezium.time.NanoTime` | [`TimeNanos`](Value::TimeNanos) |
@@ -79,7 +79,10 @@ pub enum Value {
     Json(JsonText),
     /// An array.
     Array(Vec<Value>),
-    /// A column whose value was not sent (PostgreSQL's unchanged TOAST column).
+    /// A column whose value was not sent (PostgreSQL's unchanged TOAST column): Debezium's
+    /// placeholder, in whichever form the column's type gives it (the marker text, its
+    /// bytes, `[marker]`, its bytes as numbers in an integer array, a one-entry map ...).
+    /// Written back in the same form; see also [`Value::is_unavailable`].
     Unavailable,
     /// A time of day, nanoseconds since midnight (Debezium's `NanoTime`).
     TimeNanos(i64),

@@ -110,8 +110,8 @@ pub(super) fn decode(json: &Json, schema: &Json, path: &str) -> Result<Value> {
         }
         (Some("io.debezium.data.Bits"), _) => Value::Bits(base64()?),
         (Some("org.apache.kafka.connect.data.Decimal"), _) => {
-            let scale =
-                decimal_scale(schema).ok_or_else(|| invalid("decimal schema has no `scale` parameter"))?;
+            let scale = decimal_scale(schema)
+                .ok_or_else(|| invalid("the decimal schema has no `scale` parameter of 0 or more"))?;
             crate::value::decimal(&base64()?, scale)
         }
         (Some("io.debezium.data.VariableScaleDecimal"), "struct") => variable_scale_decimal(json, path)?,

@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn a_mariadb_decimal_65_30() {
-        // From the corpus of real MariaDB events: DECIMAL(65,30) 12345678901234567890123456789012345.123456789012345678901234567890.
+        // What Debezium 3.5's MariaDB connector sent for a DECIMAL(65,30) column holding
+        // 12345678901234567890123456789012345.123456789012345678901234567890.
         let bytes = base64::Engine::decode(
             &base64::engine::general_purpose::STANDARD,
             "HgK8HpeFi9xsuVBY80JNfTp/7HsD4maOPwrS",
