@@ -73,8 +73,9 @@ pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
-pub use value::{JsonText, WideDecimal};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
+
+pub use value::{JsonText, WideDecimal};
 
 /// The README, whose example runs with the doctests.
 #[doc = include_str!("../README.md")]
