@@ -132,14 +132,40 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// Whether the database did not send this value: [`Value::Unavailable`], or the JSON
-    /// text Debezium sends for an unchanged `hstore` column in `json` mode (kept as
-    /// text, since its schema does not tell it from a `jsonb` column, where the marker
-    /// is plain text).
+    /// Whether the database did not send this value: [`Value::Unavailable`], or one of
+    /// the forms Debezium gives its placeholder as they read without a schema, or where
+    /// the schema does not tell them (`schemas.enable=false`): the marker's bytes in
+    /// base64 (`bytea`), `[marker]` (text and JSON arrays), its bytes as numbers
+    /// (`int[]`, `bigint[]`, `date[]`), the UUID of its bytes (`uuid[]`), and the
+    /// one-entry `hstore` map or its JSON text (an `hstore` in `json` mode has the schema
+    /// of a `jsonb` column, where the marker is plain text).
     pub fn is_unavailable(&self) -> bool {
+        let marker = UNAVAILABLE_MARKER.as_bytes();
+        let is_marker = |v: &Value| match v {
+            Value::Unavailable => true,
+            Value::String(s) => s == UNAVAILABLE_MARKER,
+            _ => false,
+        };
         match self {
             Value::Unavailable => true,
+            Value::String(s) => s == UNAVAILABLE_BASE64,
+            Value::Bytes(b) => b == marker,
             Value::Json(text) => text.as_str() == UNAVAILABLE_HSTORE_JSON,
+            Value::Map(entries) => matches!(entries.as_slice(), [(k, v)] if is_marker(k) && is_marker(v)),
+            Value::Array(items) => match items.as_slice() {
+                [Value::String(s)] => s == UNAVAILABLE_BASE64 || s == UNAVAILABLE_UUID,
+                [Value::Uuid(u)] => uuid_text(*u) == UNAVAILABLE_UUID,
+                [Value::Bytes(b)] => b == marker,
+                [item] => is_marker(item),
+                items => {
+                    items.len() == marker.len()
+                        && items.iter().zip(marker).all(|(v, b)| match v {
+                            Value::Int(i) => *i == i64::from(*b),
+                            Value::Date(d) => *d == i32::from(*b),
+                            _ => false,
+                        })
+                }
+            },
             _ => false,
         }
     }
@@ -431,10 +457,41 @@ mod tests {
     }
 
     #[test]
-    fn the_hstore_marker_text_is_unavailable() {
-        let hstore = Value::Json(JsonText::new(UNAVAILABLE_HSTORE_JSON).unwrap());
-        assert!(hstore.is_unavailable());
-        assert!(Value::Unavailable.is_unavailable());
-        assert!(!Value::Json(JsonText::new("{}").unwrap()).is_unavailable());
+    fn every_form_of_the_placeholder_is_unavailable() {
+        let marker = || Value::String(UNAVAILABLE_MARKER.into());
+        let forms = [
+            Value::Unavailable,
+            Value::String(UNAVAILABLE_BASE64.into()),
+            Value::Bytes(UNAVAILABLE_MARKER.as_bytes().to_vec()),
+            Value::Json(JsonText::new(UNAVAILABLE_HSTORE_JSON).unwrap()),
+            Value::Map(vec![(marker(), marker())]),
+            Value::Array(vec![Value::Unavailable]),
+            Value::Array(vec![Value::String(UNAVAILABLE_BASE64.into())]),
+            Value::Array(vec![Value::String(UNAVAILABLE_UUID.into())]),
+            Value::Array(vec![Value::Uuid(parse_uuid(UNAVAILABLE_UUID).unwrap())]),
+            Value::Array(UNAVAILABLE_MARKER.bytes().map(|b| Value::Int(b.into())).collect()),
+            Value::Array(
+                UNAVAILABLE_MARKER
+                    .bytes()
+                    .map(|b| Value::Date(b.into()))
+                    .collect(),
+            ),
+            // The schema-less reading of `{"<marker>": "<marker>"}`.
+            Value::from_json(&serde_json::json!({ UNAVAILABLE_MARKER: UNAVAILABLE_MARKER })),
+        ];
+        for form in forms {
+            assert!(form.is_unavailable(), "{form:?}");
+        }
+        let values = [
+            Value::Null,
+            marker(),
+            Value::Json(JsonText::new("{}").unwrap()),
+            Value::Array(vec![]),
+            Value::Array(vec![Value::Int(95)]),
+            Value::Array(vec![Value::Unavailable, Value::Unavailable]),
+        ];
+        for value in values {
+            assert!(!value.is_unavailable(), "{value:?}");
+        }
     }
 }
