@@ -77,6 +77,8 @@ pub use row::Row;
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
 
+pub use value::{JsonText, WideDecimal};
+
 /// The README, whose example runs with the doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -391,7 +391,7 @@ mod avro_forms {
                 nullable((0i64..86_400_000_000).prop_map(Value::Time)),
                 nullable(any::<i64>().prop_map(Value::Timestamp)),
                 nullable(Just(Value::TimestampTz("2026-01-31T10:00:00Z".into()))),
-                nullable(any::<i32>().prop_map(|n| Value::Json(Box::new(serde_json::json!({"n": n}))))),
+                nullable(any::<i32>().prop_map(|n| Value::Json(serde_json::json!({"n": n}).into()))),
                 nullable(
                     proptest::collection::vec(any::<i64>().prop_map(Value::Int), 0..3).prop_map(Value::Array),
                 ),

@@ -19,9 +19,16 @@ fuzz_target!(|data: &[u8]| {
             let reference = DebeziumJson::decode_reference(data).expect("the reference decoder accepts it too");
             assert_eq!(Some(&record), reference.as_ref());
         }
+        let encoded = DebeziumJson::encode(&record);
         let again = DebeziumJson
-            .decode(None, Some(&DebeziumJson::encode(&record)))
-            .expect("re-decodes");
-        assert_eq!(again.into_change().map(|r| r.event), Some(record.event));
+            .decode(None, Some(&encoded))
+            .expect("re-decodes")
+            .into_change()
+            .expect("a change re-decodes to a change");
+        // A float that is not a number (`"NaN"` under a float schema) is not equal to
+        // itself: such events are compared as what they write.
+        if again.event != record.event {
+            assert_eq!(DebeziumJson::encode(&again), encoded);
+        }
     }
 });

@@ -254,6 +254,27 @@ impl DebeziumJson {
         serde_json::to_vec(&Self::payload(event, None)).unwrap_or_default()
     }
 
+    /// Encodes a record as the plain payload (`schemas.enable=false`) Debezium would have
+    /// written for it: its values in the forms the record's schema gives them (a decimal
+    /// as its bytes, a time in its schema's unit, a JSON column as text, the unavailable
+    /// placeholder in its column's form), without the `schema`/`payload` envelope.
+    ///
+    /// ```
+    /// use cdc_core::{DebeziumJson, Decode};
+    /// let value = br#"{"schema": {"type": "struct", "fields": [
+    ///     {"field": "after", "type": "struct", "optional": true, "fields": [
+    ///       {"field": "price", "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "parameters": {"scale": "2"}},
+    ///       {"field": "at", "type": "int64", "name": "io.debezium.time.Timestamp"}]}]},
+    ///   "payload": {"before": null, "after": {"price": "MDk=", "at": 1700000000123}, "op": "c"}}"#;
+    /// let record = DebeziumJson.decode(None, Some(value))?.into_change().expect("a change");
+    /// let plain: serde_json::Value = serde_json::from_slice(&DebeziumJson::encode_schemaless(&record)).unwrap();
+    /// assert_eq!(plain["after"], serde_json::json!({"price": "MDk=", "at": 1700000000123_i64}));
+    /// # Ok::<(), cdc_core::Error>(())
+    /// ```
+    pub fn encode_schemaless(record: &DebeziumRecord) -> Vec<u8> {
+        serde_json::to_vec(&Self::payload(&record.event, record.schema.as_ref())).unwrap_or_default()
+    }
+
     fn payload(event: &ChangeEvent, schema_json: Option<&Json>) -> Json {
         let row = |row: &Option<Row>, side: &str| -> Json {
             let Some(row) = row else { return Json::Null };

@@ -41,7 +41,7 @@ impl ValueRef<'_> {
             ValueRef::Float(x) => Value::Float(*x),
             ValueRef::Str(s) => Value::String(s.as_ref().to_owned()),
             ValueRef::Array(items) => Value::Array(items.iter().map(ValueRef::to_value).collect()),
-            ValueRef::Json(json) => Value::Json(json.clone()),
+            ValueRef::Json(json) => Value::Json(crate::value::JsonText::from(&**json)),
             ValueRef::Unavailable => Value::Unavailable,
         }
     }
@@ -51,7 +51,6 @@ impl ValueRef<'_> {
         match self {
             ValueRef::Str(s) => Value::String(s.into_owned()),
             ValueRef::Array(items) => Value::Array(items.into_iter().map(ValueRef::into_value).collect()),
-            ValueRef::Json(json) => Value::Json(json),
             other => other.to_value(),
         }
     }
