@@ -133,7 +133,10 @@ mod tests {
             decode("columnMask", "00FFFF", 16).unwrap(),
             (0..16).collect::<BTreeSet<_>>()
         );
-        assert_eq!(decode("changeMask", "008080", 16).unwrap(), BTreeSet::from([7, 15]));
+        assert_eq!(
+            decode("changeMask", "008080", 16).unwrap(),
+            BTreeSet::from([7, 15])
+        );
         // Any number of digits, odd counts, lowercase, leading zeros.
         assert_eq!(decode("changeMask", "B", 4).unwrap(), BTreeSet::from([0, 1, 3]));
         assert_eq!(decode("changeMask", "100", 9).unwrap(), BTreeSet::from([8]));
@@ -181,7 +184,10 @@ mod tests {
         let err = decode("changeMask", "FF0100", 10).unwrap_err();
         assert!(matches!(err, Error::MaskOutOfRange { ordinal: 16, .. }), "{err}");
         let err = decode("changeMask", "ZZ", 4).unwrap_err().to_string();
-        assert!(err.contains("headers.changeMask") && err.contains("not hexadecimal"), "{err}");
+        assert!(
+            err.contains("headers.changeMask") && err.contains("not hexadecimal"),
+            "{err}"
+        );
     }
 
     /// The naive model: a set of ordinals is the sum of `2^ordinal`.
