@@ -8,9 +8,9 @@ use cdc_core::view::{
     ValueRef,
 };
 use cdc_core::{
-    ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, Decoded, DeleteHandling, Error, MetadataField,
-    Operation, Position, ReplicateAvro, ReplicateJson, ReplicateRecord, Row, Rule, Source, Transaction,
-    Unwrap, Unwrapped, Value,
+    ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, Decoded, DeleteHandling, Error, Flattened,
+    MetadataField, Operation, Position, ReplicateAvro, ReplicateJson, ReplicateRecord, Row, Rule, Source,
+    Transaction, Unwrap, Unwrapped, Value,
 };
 
 const fn send_sync<T: Send + Sync>() {}
@@ -45,6 +45,7 @@ const _: () = {
     send_sync::<Row>();
     send_sync::<Value>();
     send_sync::<Unwrapped>();
+    send_sync::<Flattened>();
 };
 
 // Views, borrowing from the message bytes.
