@@ -74,7 +74,7 @@ pub use event::{ChangeEvent, LogicalMessage, MessageContent, Operation, Position
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
-pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
+pub use unwrap::{DeleteHandling, Flattened, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
 
 pub use value::{JsonText, WideDecimal};

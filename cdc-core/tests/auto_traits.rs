@@ -10,7 +10,7 @@ use cdc_core::view::{
 };
 use cdc_core::{
     ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, Decoded,
-    DeleteHandling, Error, LogicalMessage, MessageContent, MetadataField, Operation, Position, ReplicateAvro,
+    DeleteHandling, Error, Flattened, LogicalMessage, MessageContent, MetadataField, Operation, Position, ReplicateAvro,
     ReplicateJson, ReplicateRecord, Row, Rule, SchemaChangeRecord, Source, Transaction, Unwrap, Unwrapped,
     Value,
 };
@@ -57,6 +57,7 @@ const _: () = {
     send_sync::<Row>();
     send_sync::<Value>();
     send_sync::<Unwrapped>();
+    send_sync::<Flattened>();
 };
 
 // Views, borrowing from the message bytes.

@@ -275,7 +275,7 @@ impl DebeziumJson {
         serde_json::to_vec(&Self::payload(&record.event, record.schema.as_ref())).unwrap_or_default()
     }
 
-    fn payload(event: &ChangeEvent, schema_json: Option<&Json>) -> Json {
+    pub(crate) fn payload(event: &ChangeEvent, schema_json: Option<&Json>) -> Json {
         let row = |row: &Option<Row>, side: &str| -> Json {
             let Some(row) = row else { return Json::Null };
             let fields = schema_json.and_then(|s| schema::row_fields(s, side));

@@ -279,6 +279,11 @@ impl ReplicateAvro {
                 });
             }
         }
+        let kind = match field("type") {
+            Some(Avro::String(kind)) => Some(kind.as_str()),
+            _ => None,
+        };
+        super::record::check_data_message(FORMAT, kind)?;
         let Some(Avro::Bytes(message)) = field("message") else {
             return Err(Error::MissingField {
                 format: FORMAT,

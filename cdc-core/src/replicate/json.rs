@@ -118,6 +118,7 @@ impl ReplicateJson {
                     reason: format!("expected `{MAGIC}`, found `{magic}`"),
                 });
             }
+            super::record::check_data_message(FORMAT, top.opt_str(&root, "type")?.as_deref())?;
             let message = top.object(&root, "message")?;
             let envelope = root
                 .iter()

@@ -23,6 +23,26 @@ pub(super) const KEPT_HEADERS: &[&str] = &[
     "externalSchemaId",
 ];
 
+/// Checks an envelope's `type`: `DT` (a data message) or absent. A metadata message
+/// (`MD`) describes a table, not a change, and is refused with an error naming `type`.
+pub(super) fn check_data_message(format: &'static str, kind: Option<&str>) -> Result<()> {
+    match kind {
+        None | Some("DT") => Ok(()),
+        Some(other) => Err(Error::InvalidValue {
+            format,
+            field: "type".into(),
+            reason: format!(
+                "`{other}` is not a data message (`DT`){}",
+                if other == "MD" {
+                    ": a metadata message describes a table, not a change"
+                } else {
+                    ""
+                }
+            ),
+        }),
+    }
+}
+
 pub(super) fn operation(code: &str) -> Option<Operation> {
     Some(match code {
         "INSERT" => Operation::Create,
