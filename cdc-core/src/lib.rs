@@ -65,8 +65,11 @@ mod unwrap;
 mod value;
 pub mod view;
 
-pub use debezium::{DebeziumAvro, DebeziumJson, DebeziumRecord};
-pub use decode::{Decode, Decoded};
+pub use debezium::{
+    DataCollectionCount, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumTransactionJson, TransactionBoundary,
+    TransactionMetadata, TransactionMetadataRecord,
+};
+pub use decode::{Decode, DecodeChange, Decoded};
 pub use error::{Error, Result, Rule};
 pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
