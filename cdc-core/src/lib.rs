@@ -61,13 +61,14 @@ mod json;
 mod ops;
 pub mod replicate;
 mod row;
+pub mod transaction;
 mod unwrap;
 mod value;
 pub mod view;
 
 pub use debezium::{
-    DataCollectionCount, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumTransactionJson, TransactionBoundary,
-    TransactionMetadata, TransactionMetadataRecord,
+    DataCollectionCount, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumTransactionJson,
+    TransactionBoundary, TransactionMetadata, TransactionMetadataRecord,
 };
 pub use decode::{Decode, DecodeChange, Decoded};
 pub use error::{Error, Result, Rule};
@@ -75,6 +76,7 @@ pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
+pub use transaction::{TransactionAssembler, Unit};
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
 

@@ -1,0 +1,543 @@
+//! The assembler: change events and transaction metadata in, whole transactions out, in
+//! source order.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use super::checkpoint::Checkpoint;
+use super::config::AssemblerConfig;
+use super::info::EventInfo;
+use super::memory::{EmittedTransaction, Memory};
+use super::open::{End, HeldEvent, Open, check_new};
+use super::position::EventKey;
+use super::problem::TransactionProblem;
+use super::unit::{Chunk, Unit, UnitTransaction};
+use crate::debezium::{TransactionBoundary, TransactionMetadata};
+use crate::error::{Error, Result};
+use crate::event::ChangeEvent;
+
+/// What became of a pushed input.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum Pushed<T> {
+    /// Taken: the payload comes back in a [`Unit`] (or from
+    /// [`take_released`](TransactionAssembler::take_released)).
+    Held,
+    /// A duplicate of an input taken before: dropped, the payload given back.
+    Duplicate(T),
+    /// Nothing the assembler needs (a `BEGIN` event): the payload given back.
+    Ignored(T),
+}
+
+/// A place in the output order.
+#[derive(Debug)]
+enum Slot<T> {
+    /// A transaction, by key: emitted once complete.
+    Transaction(String),
+    /// An event outside any transaction.
+    Single {
+        payload: T,
+        key: Option<EventKey>,
+        bytes: usize,
+    },
+}
+
+/// Assembles change events into the transactions of their source: see the
+/// [module](super) docs for what it guarantees. `T` is the payload each input carries
+/// (the decoded event, its Kafka record ...), given back in the [`Unit`]s.
+///
+/// ```
+/// use cdc_core::transaction::{AssemblerConfig, Pushed, TransactionAssembler, TransactionSource};
+/// use cdc_core::{DebeziumJson, Decode, TransactionMetadata};
+///
+/// let mut assembler = TransactionAssembler::new(AssemblerConfig::new(TransactionSource::DebeziumPostgres));
+/// let event = |table: &str, lsn: u64, order: u64| {
+///     let value = format!(
+///         r#"{{"before":null,"after":{{"id":{order}}},"op":"c","ts_ms":1,
+///             "source":{{"connector":"postgresql","name":"shop","db":"test","schema":"s","table":"{table}",
+///                        "lsn":{lsn},"txId":571,"sequence":"[\"100\",\"{lsn}\"]"}},
+///             "transaction":{{"id":"571:{lsn}","total_order":{order},"data_collection_order":1}}}}"#
+///     );
+///     DebeziumJson.decode(None, Some(value.as_bytes())).unwrap().into_change().unwrap().event
+/// };
+/// // The END arrives first (another topic), then the two events, in reverse order.
+/// let end = TransactionMetadata::end("571:230", [("s.a", 1), ("s.b", 1)]);
+/// assert_eq!(assembler.push_metadata(&end, event("s", 0, 0))?, Pushed::Held);
+/// assert_eq!(assembler.push(event("b", 220, 2))?, Pushed::Held);
+/// assert!(assembler.pop().is_none(), "one event is still missing");
+/// assert_eq!(assembler.push(event("a", 210, 1))?, Pushed::Held);
+/// let unit = assembler.pop().expect("the transaction is complete");
+/// assert!(unit.is_whole());
+/// let tables: Vec<_> = unit.events.iter().map(|e| e.source.table.clone().unwrap()).collect();
+/// assert_eq!(tables, ["a", "b"]);
+/// // A duplicate of an emitted event is dropped.
+/// assert!(matches!(assembler.push(event("a", 210, 1))?, Pushed::Duplicate(_)));
+/// # Ok::<(), cdc_core::Error>(())
+/// ```
+pub struct TransactionAssembler<T> {
+    config: AssemblerConfig,
+    open: BTreeMap<String, Open<T>>,
+    queue: VecDeque<Slot<T>>,
+    ready: VecDeque<Unit<T>>,
+    released: Vec<T>,
+    memory: Memory,
+    held_events: usize,
+    held_bytes: usize,
+    arrivals: u64,
+}
+
+impl<T> std::fmt::Debug for TransactionAssembler<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionAssembler")
+            .field("config", &self.config)
+            .field("open_transactions", &self.open.len())
+            .field("queued", &self.queue.len())
+            .field("ready", &self.ready.len())
+            .field("held_events", &self.held_events)
+            .field("held_bytes", &self.held_bytes)
+            .field("watermark", &self.memory.watermark)
+            .finish()
+    }
+}
+
+impl TransactionAssembler<ChangeEvent> {
+    /// Pushes a decoded change event as its own payload.
+    pub fn push(&mut self, event: ChangeEvent) -> Result<Pushed<ChangeEvent>> {
+        let info = EventInfo::of(&event);
+        self.push_event(info, event)
+    }
+}
+
+impl<T> TransactionAssembler<T> {
+    /// An assembler holding nothing, remembering nothing.
+    pub fn new(config: AssemblerConfig) -> Self {
+        Self {
+            memory: Memory::new(config.remembered),
+            config,
+            open: BTreeMap::new(),
+            queue: VecDeque::new(),
+            ready: VecDeque::new(),
+            released: Vec::new(),
+            held_events: 0,
+            held_bytes: 0,
+            arrivals: 0,
+        }
+    }
+
+    /// An assembler started again from `checkpoint`: it remembers what was emitted
+    /// before; the records it held then are to be pushed again.
+    pub fn restore(config: AssemblerConfig, checkpoint: Checkpoint) -> Self {
+        let mut assembler = Self::new(config);
+        assembler.memory = Memory::restore(
+            assembler.config.remembered,
+            (checkpoint.watermark, checkpoint.end_watermark),
+            checkpoint.emitted,
+            checkpoint.singles,
+        );
+        for spilled in checkpoint.spilled {
+            let key = spilled.key.clone();
+            assembler.open.insert(key.clone(), Open::restore(spilled));
+            if !assembler.config.source.ends_order() {
+                assembler.reposition(&key);
+            }
+        }
+        assembler
+    }
+
+    /// The state to persist with the units popped so far: see [`Checkpoint`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        let (emitted, singles) = self.memory.parts();
+        Checkpoint {
+            watermark: self.memory.watermark.clone(),
+            end_watermark: self.memory.end_watermark,
+            emitted,
+            singles,
+            spilled: self.open.iter().filter_map(|(k, o)| o.spilled_part(k)).collect(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AssemblerConfig {
+        &self.config
+    }
+
+    /// Change events held (in open transactions, and single events waiting their turn).
+    pub fn held_events(&self) -> usize {
+        self.held_events
+    }
+
+    /// Their bytes, as given by [`EventInfo::bytes`].
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// Transactions seen and not yet emitted in full.
+    pub fn open_transactions(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Pushes a change event with what it tells ([`EventInfo::of`] reads it from a
+    /// [`ChangeEvent`]). An event without transaction is a unit of its own.
+    ///
+    /// Errors ([`Error::Transaction`]) for an event the transaction cannot take (see
+    /// [`TransactionProblem`]); the assembler is then as it was.
+    pub fn push_event(&mut self, info: EventInfo, payload: T) -> Result<Pushed<T>> {
+        let Some(tx) = info.transaction.as_ref() else {
+            return Ok(self.push_single(info, payload));
+        };
+        let refuse = |problem| Error::Transaction {
+            id: tx.id.clone(),
+            problem,
+        };
+        let source = self.config.source;
+        let key = source.transaction_key(&tx.id).to_owned();
+        let collection = info.data_collection.as_deref();
+        let event_key = match (&info.position, tx.order) {
+            (Some(position), _) => EventKey::at(position, collection),
+            (None, Some(order)) => EventKey::by_order(order, collection),
+            (None, None) => return Err(refuse(TransactionProblem::NoPosition)),
+        };
+        if source.ends_order() {
+            let below = info
+                .position
+                .as_ref()
+                .is_some_and(|p| self.memory.below_watermark(p));
+            if below || self.memory.knows_transaction(source, &key, None) {
+                self.emitted_again(&key);
+                return Ok(Pushed::Duplicate(payload));
+            }
+        }
+        let new_late = match self.open.get(&key) {
+            Some(open) if open.has(&event_key) => return Ok(Pushed::Duplicate(payload)),
+            Some(open) => {
+                open.check_event(tx, collection).map_err(refuse)?;
+                false
+            }
+            None => {
+                if self
+                    .memory
+                    .knows_transaction(source, &key, info.position.as_ref())
+                {
+                    return Ok(Pushed::Duplicate(payload));
+                }
+                check_new(tx).map_err(refuse)?;
+                !source.ends_order()
+                    && info
+                        .position
+                        .as_ref()
+                        .is_some_and(|p| self.memory.below_watermark(p))
+            }
+        };
+        self.arrivals += 1;
+        let held = HeldEvent {
+            payload,
+            key: event_key,
+            bytes: info.bytes,
+            last: tx.last,
+        };
+        let open = self
+            .open
+            .entry(key.clone())
+            .or_insert_with(|| Open::new(tx.id.clone(), new_late));
+        let first_before = open.first.clone();
+        open.add(held, tx, info.position.as_ref(), collection, self.arrivals);
+        let moved = open.first != first_before || !open.queued;
+        self.held_events += 1;
+        self.held_bytes += info.bytes;
+        if !source.ends_order() && moved {
+            self.reposition(&key);
+        }
+        self.relieve();
+        Ok(Pushed::Held)
+    }
+
+    /// Pushes a Debezium transaction metadata event. `BEGIN` is [`Pushed::Ignored`]:
+    /// the `END` tells all the assembler needs, and its arrival gives the transaction
+    /// its place in the output order.
+    ///
+    /// Errors ([`Error::Transaction`]) for an `END` that contradicts what was taken
+    /// (see [`TransactionProblem`]), and for any metadata given to an assembler of
+    /// Replicate events; the assembler is then as it was.
+    pub fn push_metadata(&mut self, metadata: &TransactionMetadata, payload: T) -> Result<Pushed<T>> {
+        let refuse = |problem| Error::Transaction {
+            id: metadata.id.clone(),
+            problem,
+        };
+        let source = self.config.source;
+        if !source.ends_order() {
+            return Err(refuse(TransactionProblem::UnexpectedMetadata));
+        }
+        let TransactionBoundary::End {
+            event_count,
+            data_collections,
+        } = &metadata.boundary
+        else {
+            return Ok(Pushed::Ignored(payload));
+        };
+        let event_count = *event_count;
+        let mut collections = BTreeMap::new();
+        for c in data_collections {
+            *collections.entry(c.data_collection.clone()).or_insert(0) += c.event_count;
+        }
+        let sum: u64 = collections.values().sum();
+        if !collections.is_empty() && sum != event_count {
+            return Err(refuse(TransactionProblem::EndCountsDisagree { event_count, sum }));
+        }
+        if source
+            .end_lsn(&metadata.id)
+            .is_some_and(|lsn| self.memory.end_emitted(lsn))
+        {
+            return Ok(Pushed::Duplicate(payload));
+        }
+        let key = source.transaction_key(&metadata.id).to_owned();
+        match self.open.get(&key) {
+            Some(Open { end: Some(end), .. }) => {
+                return if end.event_count == event_count && end.collections == collections {
+                    Ok(Pushed::Duplicate(payload))
+                } else {
+                    Err(refuse(TransactionProblem::ConflictingEnd {
+                        first: end.event_count,
+                        second: event_count,
+                    }))
+                };
+            }
+            Some(open) => open.check_end(event_count, &collections).map_err(refuse)?,
+            None if self.memory.knows_transaction(source, &key, None) => {
+                return Ok(Pushed::Duplicate(payload));
+            }
+            None => {}
+        }
+        let open = self
+            .open
+            .entry(key.clone())
+            .or_insert_with(|| Open::new(metadata.id.clone(), false));
+        open.id = metadata.id.clone();
+        open.end = Some(End {
+            event_count,
+            collections,
+            payload,
+        });
+        open.queued = true;
+        self.queue.push_back(Slot::Transaction(key));
+        self.relieve();
+        Ok(Pushed::Held)
+    }
+
+    /// The next unit ready: a chunk the bound forced out, else the next transaction or
+    /// single event in source order once complete.
+    pub fn pop(&mut self) -> Option<Unit<T>> {
+        self.advance();
+        self.ready.pop_front()
+    }
+
+    /// Payloads the assembler held and gives back outside any unit: the `END` of a
+    /// transaction found, after its `END` arrived, to have been emitted before (its
+    /// events came again below the watermark). A caller that keeps held payloads
+    /// elsewhere (a state store, offsets to replay from) lets these go too.
+    pub fn take_released(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.released)
+    }
+
+    fn push_single(&mut self, info: EventInfo, payload: T) -> Pushed<T> {
+        let key = match (&info.position, info.snapshot) {
+            (Some(position), false) => Some(EventKey::at(position, info.data_collection.as_deref())),
+            _ => None,
+        };
+        if let Some(k) = &key {
+            let queued = self
+                .queue
+                .iter()
+                .any(|s| matches!(s, Slot::Single { key: Some(q), .. } if q == k));
+            if queued || self.memory.knows_single(k) {
+                return Pushed::Duplicate(payload);
+            }
+        }
+        self.held_events += 1;
+        self.held_bytes += info.bytes;
+        self.queue.push_back(Slot::Single {
+            payload,
+            key,
+            bytes: info.bytes,
+        });
+        self.relieve();
+        Pushed::Held
+    }
+
+    /// A Debezium transaction found emitted before: remembered, and an entry its
+    /// re-sent `END` made dropped (the `END` released).
+    fn emitted_again(&mut self, key: &str) {
+        if !self.memory.knows_transaction(self.config.source, key, None) {
+            self.memory.remember_transaction(EmittedTransaction {
+                key: key.to_owned(),
+                first: None,
+                last: None,
+            });
+        }
+        if self.open.get(key).is_some_and(Open::untouched)
+            && let Some(open) = self.open.remove(key)
+        {
+            self.queue
+                .retain(|s| !matches!(s, Slot::Transaction(k) if k == key));
+            self.released.extend(open.end.map(|e| e.payload));
+        }
+    }
+
+    /// Moves the complete units at the head of the order to the ready queue.
+    fn advance(&mut self) {
+        loop {
+            match self.queue.front() {
+                None => return,
+                Some(Slot::Transaction(key)) => {
+                    if !self.open.get(key).is_some_and(|o| o.complete(self.config.source)) {
+                        return;
+                    }
+                    if let Some(Slot::Transaction(key)) = self.queue.pop_front()
+                        && let Some(open) = self.open.remove(&key)
+                    {
+                        self.emit_last(key, open);
+                    }
+                }
+                Some(Slot::Single { .. }) => {
+                    if let Some(single) = self.queue.pop_front() {
+                        self.emit_single(single);
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit_single(&mut self, slot: Slot<T>) {
+        if let Slot::Single { payload, key, bytes } = slot {
+            self.held_events -= 1;
+            self.held_bytes -= bytes;
+            if let Some(k) = key {
+                self.memory.remember_single(k);
+            }
+            self.ready.push_back(Unit::single(payload));
+        }
+    }
+
+    /// Emits a complete transaction's last (or only) chunk.
+    fn emit_last(&mut self, key: String, mut open: Open<T>) {
+        let index = open.chunks;
+        let event_count = open.event_count();
+        let (events, bytes) = open.take_chunk();
+        self.held_events -= events.len();
+        self.held_bytes -= bytes;
+        if let Some(highest) = open.highest() {
+            self.memory.raise_watermark(highest);
+        }
+        if let Some(lsn) = self.config.source.end_lsn(&open.id) {
+            self.memory.raise_end_watermark(lsn);
+        }
+        self.memory.remember_transaction(open.emitted(&key));
+        self.ready.push_back(Unit {
+            transaction: Some(UnitTransaction {
+                id: open.id,
+                key,
+                event_count,
+                late: open.late,
+            }),
+            events,
+            end: open.end.map(|e| e.payload),
+            chunk: Chunk { index, last: true },
+        });
+    }
+
+    /// Emits what is complete, then chunks while over the bound: the transaction
+    /// holding the most events (the earliest in the order among equals), or when no
+    /// transaction holds any, the earliest single event.
+    fn relieve(&mut self) {
+        self.advance();
+        while self.over_bound() {
+            let rank: HashMap<&str, usize> = self
+                .queue
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s {
+                    Slot::Transaction(k) => Some((k.as_str(), i)),
+                    Slot::Single { .. } => None,
+                })
+                .collect();
+            let victim = self
+                .open
+                .iter()
+                .filter(|(_, o)| o.held() > 0)
+                .min_by_key(|(k, o)| {
+                    (
+                        std::cmp::Reverse(o.held()),
+                        rank.get(k.as_str()).copied().unwrap_or(usize::MAX),
+                    )
+                })
+                .map(|(k, _)| k.clone());
+            if let Some(key) = victim {
+                self.spill(key);
+            } else if let Some(i) = self.queue.iter().position(|s| matches!(s, Slot::Single { .. })) {
+                if let Some(single) = self.queue.remove(i) {
+                    self.emit_single(single);
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn over_bound(&self) -> bool {
+        self.config.max_events.is_some_and(|m| self.held_events > m)
+            || self.config.max_bytes.is_some_and(|m| self.held_bytes > m)
+    }
+
+    /// Emits the held events of transaction `key` as its next chunk.
+    fn spill(&mut self, key: String) {
+        let Some(open) = self.open.get_mut(&key) else {
+            return;
+        };
+        let index = open.chunks;
+        let (events, bytes) = open.take_chunk();
+        self.held_events -= events.len();
+        self.held_bytes -= bytes;
+        self.ready.push_back(Unit {
+            transaction: Some(UnitTransaction {
+                id: open.id.clone(),
+                key,
+                event_count: open.event_count(),
+                late: open.late,
+            }),
+            events,
+            end: None,
+            chunk: Chunk { index, last: false },
+        });
+    }
+
+    /// Puts Replicate transaction `key` at its place in the order: before the first
+    /// transaction whose first change sequence is higher.
+    fn reposition(&mut self, key: &str) {
+        if let Some(i) = self
+            .queue
+            .iter()
+            .position(|s| matches!(s, Slot::Transaction(k) if k == key))
+        {
+            self.queue.remove(i);
+        }
+        let Some(open) = self.open.get_mut(key) else {
+            return;
+        };
+        open.queued = true;
+        let first = open.first.clone();
+        let at = first.and_then(|first| {
+            self.queue.iter().position(|s| match s {
+                Slot::Transaction(k) => self
+                    .open
+                    .get(k)
+                    .and_then(|o| o.first.as_ref())
+                    .and_then(|f| f.stream_cmp(&first))
+                    .is_some_and(|o| o == std::cmp::Ordering::Greater),
+                Slot::Single { .. } => false,
+            })
+        });
+        let slot = Slot::Transaction(key.to_owned());
+        match at {
+            Some(i) => self.queue.insert(i, slot),
+            None => self.queue.push_back(slot),
+        }
+    }
+}
