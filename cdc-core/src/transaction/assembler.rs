@@ -1,7 +1,7 @@
 //! The assembler: change events and transaction metadata in, whole transactions out, in
 //! source order.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use super::checkpoint::Checkpoint;
 use super::config::AssemblerConfig;
@@ -10,7 +10,7 @@ use super::memory::{EmittedTransaction, Memory};
 use super::open::{End, HeldEvent, Open, check_new};
 use super::position::EventKey;
 use super::problem::TransactionProblem;
-use super::unit::{Chunk, Unit, UnitTransaction};
+use super::unit::Unit;
 use crate::debezium::{TransactionBoundary, TransactionMetadata};
 use crate::error::{Error, Result};
 use crate::event::ChangeEvent;
@@ -30,7 +30,7 @@ pub enum Pushed<T> {
 
 /// A place in the output order.
 #[derive(Debug)]
-enum Slot<T> {
+pub(super) enum Slot<T> {
     /// A transaction, by key: emitted once complete.
     Transaction(String),
     /// An event outside any transaction.
@@ -74,15 +74,15 @@ enum Slot<T> {
 /// # Ok::<(), cdc_core::Error>(())
 /// ```
 pub struct TransactionAssembler<T> {
-    config: AssemblerConfig,
-    open: BTreeMap<String, Open<T>>,
-    queue: VecDeque<Slot<T>>,
-    ready: VecDeque<Unit<T>>,
-    released: Vec<T>,
-    memory: Memory,
-    held_events: usize,
-    held_bytes: usize,
-    arrivals: u64,
+    pub(super) config: AssemblerConfig,
+    pub(super) open: BTreeMap<String, Open<T>>,
+    pub(super) queue: VecDeque<Slot<T>>,
+    pub(super) ready: VecDeque<Unit<T>>,
+    pub(super) released: Vec<T>,
+    pub(super) memory: Memory,
+    pub(super) held_events: usize,
+    pub(super) held_bytes: usize,
+    pub(super) arrivals: u64,
 }
 
 impl<T> std::fmt::Debug for TransactionAssembler<T> {
@@ -378,166 +378,6 @@ impl<T> TransactionAssembler<T> {
             self.queue
                 .retain(|s| !matches!(s, Slot::Transaction(k) if k == key));
             self.released.extend(open.end.map(|e| e.payload));
-        }
-    }
-
-    /// Moves the complete units at the head of the order to the ready queue.
-    fn advance(&mut self) {
-        loop {
-            match self.queue.front() {
-                None => return,
-                Some(Slot::Transaction(key)) => {
-                    if !self.open.get(key).is_some_and(|o| o.complete(self.config.source)) {
-                        return;
-                    }
-                    if let Some(Slot::Transaction(key)) = self.queue.pop_front()
-                        && let Some(open) = self.open.remove(&key)
-                    {
-                        self.emit_last(key, open);
-                    }
-                }
-                Some(Slot::Single { .. }) => {
-                    if let Some(single) = self.queue.pop_front() {
-                        self.emit_single(single);
-                    }
-                }
-            }
-        }
-    }
-
-    fn emit_single(&mut self, slot: Slot<T>) {
-        if let Slot::Single { payload, key, bytes } = slot {
-            self.held_events -= 1;
-            self.held_bytes -= bytes;
-            if let Some(k) = key {
-                self.memory.remember_single(k);
-            }
-            self.ready.push_back(Unit::single(payload));
-        }
-    }
-
-    /// Emits a complete transaction's last (or only) chunk.
-    fn emit_last(&mut self, key: String, mut open: Open<T>) {
-        let index = open.chunks;
-        let event_count = open.event_count();
-        let (events, bytes) = open.take_chunk();
-        self.held_events -= events.len();
-        self.held_bytes -= bytes;
-        if let Some(highest) = open.highest() {
-            self.memory.raise_watermark(highest);
-        }
-        if let Some(lsn) = self.config.source.end_lsn(&open.id) {
-            self.memory.raise_end_watermark(lsn);
-        }
-        self.memory.remember_transaction(open.emitted(&key));
-        self.ready.push_back(Unit {
-            transaction: Some(UnitTransaction {
-                id: open.id,
-                key,
-                event_count,
-                late: open.late,
-            }),
-            events,
-            end: open.end.map(|e| e.payload),
-            chunk: Chunk { index, last: true },
-        });
-    }
-
-    /// Emits what is complete, then chunks while over the bound: the transaction
-    /// holding the most events (the earliest in the order among equals), or when no
-    /// transaction holds any, the earliest single event.
-    fn relieve(&mut self) {
-        self.advance();
-        while self.over_bound() {
-            let rank: HashMap<&str, usize> = self
-                .queue
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| match s {
-                    Slot::Transaction(k) => Some((k.as_str(), i)),
-                    Slot::Single { .. } => None,
-                })
-                .collect();
-            let victim = self
-                .open
-                .iter()
-                .filter(|(_, o)| o.held() > 0)
-                .min_by_key(|(k, o)| {
-                    (
-                        std::cmp::Reverse(o.held()),
-                        rank.get(k.as_str()).copied().unwrap_or(usize::MAX),
-                    )
-                })
-                .map(|(k, _)| k.clone());
-            if let Some(key) = victim {
-                self.spill(key);
-            } else if let Some(i) = self.queue.iter().position(|s| matches!(s, Slot::Single { .. })) {
-                if let Some(single) = self.queue.remove(i) {
-                    self.emit_single(single);
-                }
-            } else {
-                return;
-            }
-        }
-    }
-
-    fn over_bound(&self) -> bool {
-        self.config.max_events.is_some_and(|m| self.held_events > m)
-            || self.config.max_bytes.is_some_and(|m| self.held_bytes > m)
-    }
-
-    /// Emits the held events of transaction `key` as its next chunk.
-    fn spill(&mut self, key: String) {
-        let Some(open) = self.open.get_mut(&key) else {
-            return;
-        };
-        let index = open.chunks;
-        let (events, bytes) = open.take_chunk();
-        self.held_events -= events.len();
-        self.held_bytes -= bytes;
-        self.ready.push_back(Unit {
-            transaction: Some(UnitTransaction {
-                id: open.id.clone(),
-                key,
-                event_count: open.event_count(),
-                late: open.late,
-            }),
-            events,
-            end: None,
-            chunk: Chunk { index, last: false },
-        });
-    }
-
-    /// Puts Replicate transaction `key` at its place in the order: before the first
-    /// transaction whose first change sequence is higher.
-    fn reposition(&mut self, key: &str) {
-        if let Some(i) = self
-            .queue
-            .iter()
-            .position(|s| matches!(s, Slot::Transaction(k) if k == key))
-        {
-            self.queue.remove(i);
-        }
-        let Some(open) = self.open.get_mut(key) else {
-            return;
-        };
-        open.queued = true;
-        let first = open.first.clone();
-        let at = first.and_then(|first| {
-            self.queue.iter().position(|s| match s {
-                Slot::Transaction(k) => self
-                    .open
-                    .get(k)
-                    .and_then(|o| o.first.as_ref())
-                    .and_then(|f| f.stream_cmp(&first))
-                    .is_some_and(|o| o == std::cmp::Ordering::Greater),
-                Slot::Single { .. } => false,
-            })
-        });
-        let slot = Slot::Transaction(key.to_owned());
-        match at {
-            Some(i) => self.queue.insert(i, slot),
-            None => self.queue.push_back(slot),
         }
     }
 }

@@ -118,6 +118,7 @@ mod config;
 mod info;
 mod memory;
 mod open;
+mod output;
 mod position;
 mod problem;
 mod replay;
