@@ -4,7 +4,8 @@
 //! transaction topic; part of it is sent twice (the connector restarting). A consumer
 //! reads the topics in a random interleaving, feeds the assembler, and may crash and
 //! start again from its last commit, keeping the held records in its inputs (committing
-//! `ReplayOffsets`) or in a store. Whatever the interleaving, duplicates, crash and
+//! `ReplayOffsets`) or in a store, its commits falling between any two units it
+//! writes. Whatever the interleaving, duplicates, crash and
 //! memory bound, the output holds every transaction of the history once, whole or in
 //! chunks that add up to it, in source order, and every event outside transactions
 //! once.
@@ -285,13 +286,6 @@ impl Consumer<'_> {
                 self.stored.insert(at, self.seq);
             }
         }
-        while let Some(unit) = self.assembler.pop() {
-            unit.events
-                .iter()
-                .chain(&unit.end)
-                .for_each(|&at| self.let_go(at));
-            self.outputs.push(unit);
-        }
         for at in self.assembler.take_released() {
             self.let_go(at);
         }
@@ -299,6 +293,19 @@ impl Consumer<'_> {
             assert!(self.assembler.held_events() <= max, "the bound holds");
         }
         pushed
+    }
+
+    /// Pops and writes one unit, if one is ready.
+    fn pop(&mut self) -> bool {
+        let Some(unit) = self.assembler.pop() else {
+            return false;
+        };
+        unit.events
+            .iter()
+            .chain(&unit.end)
+            .for_each(|&at| self.let_go(at));
+        self.outputs.push(unit);
+        true
     }
 
     fn let_go(&mut self, at: At) {
@@ -338,6 +345,7 @@ impl Consumer<'_> {
         for at in self.store.values().copied().collect::<Vec<_>>() {
             let _ = self.push(at, true);
         }
+        while self.pop() {}
     }
 }
 
@@ -381,17 +389,8 @@ fn run(plan: &Plan, history: &History) -> Vec<Unit<At>> {
     let mut last_commit = c.commit();
     let mut crash = plan.crash;
     let mut step = 0;
-    loop {
-        let unread: Vec<usize> = (0..history.topics.len())
-            .filter(|&t| c.positions[t] < history.topics[t].len())
-            .collect();
-        if unread.is_empty() {
-            return c.outputs;
-        }
-        let topic = unread[rng.below(unread.len())];
-        let at = (topic, c.positions[topic]);
-        c.positions[topic] += 1;
-        let _ = c.push(at, false);
+    // After each push and each pop: a commit every so many steps, the crash at its step.
+    let mut tick = |c: &mut Consumer<'_>| {
         step += 1;
         if let Some((every, at_step, _)) = crash {
             if step % every == 0 {
@@ -401,6 +400,23 @@ fn run(plan: &Plan, history: &History) -> Vec<Unit<At>> {
                 crash = None;
                 c.restart(last_commit.clone());
             }
+        }
+    };
+    loop {
+        let unread: Vec<usize> = (0..history.topics.len())
+            .filter(|&t| c.positions[t] < history.topics[t].len())
+            .collect();
+        if unread.is_empty() {
+            while c.pop() {}
+            return c.outputs;
+        }
+        let topic = unread[rng.below(unread.len())];
+        let at = (topic, c.positions[topic]);
+        c.positions[topic] += 1;
+        let _ = c.push(at, false);
+        tick(&mut c);
+        while c.pop() {
+            tick(&mut c);
         }
     }
 }

@@ -7,7 +7,8 @@ use super::checkpoint::Checkpoint;
 use super::config::AssemblerConfig;
 use super::info::EventInfo;
 use super::memory::{EmittedTransaction, Memory};
-use super::open::{End, HeldEvent, Open, check_new};
+use super::open::{End, HeldEvent, Open, Spilled, check_new};
+use super::output::Ready;
 use super::position::EventKey;
 use super::problem::TransactionProblem;
 use super::unit::Unit;
@@ -77,9 +78,14 @@ pub struct TransactionAssembler<T> {
     pub(super) config: AssemblerConfig,
     pub(super) open: BTreeMap<String, Open<T>>,
     pub(super) queue: VecDeque<Slot<T>>,
-    pub(super) ready: VecDeque<Unit<T>>,
+    pub(super) ready: VecDeque<Ready<T>>,
     pub(super) released: Vec<T>,
+    /// What tells duplicates: everything made ready.
     pub(super) memory: Memory,
+    /// What the checkpoint says: everything popped.
+    pub(super) popped: Memory,
+    /// The chunks popped of transactions still open, for the checkpoint.
+    pub(super) popped_chunks: BTreeMap<String, Spilled>,
     pub(super) held_events: usize,
     pub(super) held_bytes: usize,
     pub(super) arrivals: u64,
@@ -112,6 +118,8 @@ impl<T> TransactionAssembler<T> {
     pub fn new(config: AssemblerConfig) -> Self {
         Self {
             memory: Memory::new(config.remembered),
+            popped: Memory::new(config.remembered),
+            popped_chunks: BTreeMap::new(),
             config,
             open: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -133,8 +141,10 @@ impl<T> TransactionAssembler<T> {
             checkpoint.emitted,
             checkpoint.singles,
         );
+        assembler.popped = assembler.memory.clone();
         for spilled in checkpoint.spilled {
             let key = spilled.key.clone();
+            assembler.popped_chunks.insert(key.clone(), spilled.clone());
             assembler.open.insert(key.clone(), Open::restore(spilled));
             if !assembler.config.source.ends_order() {
                 assembler.reposition(&key);
@@ -143,15 +153,16 @@ impl<T> TransactionAssembler<T> {
         assembler
     }
 
-    /// The state to persist with the units popped so far: see [`Checkpoint`].
+    /// The state to persist with the units popped so far (and only those: units made
+    /// ready and not yet popped are not in it): see [`Checkpoint`].
     pub fn checkpoint(&self) -> Checkpoint {
-        let (emitted, singles) = self.memory.parts();
+        let (emitted, singles) = self.popped.parts();
         Checkpoint {
-            watermark: self.memory.watermark.clone(),
-            end_watermark: self.memory.end_watermark,
+            watermark: self.popped.watermark.clone(),
+            end_watermark: self.popped.end_watermark,
             emitted,
             singles,
-            spilled: self.open.iter().filter_map(|(k, o)| o.spilled_part(k)).collect(),
+            spilled: self.popped_chunks.values().cloned().collect(),
         }
     }
 
@@ -326,7 +337,9 @@ impl<T> TransactionAssembler<T> {
     /// single event in source order once complete.
     pub fn pop(&mut self) -> Option<Unit<T>> {
         self.advance();
-        self.ready.pop_front()
+        let Ready { unit, effect } = self.ready.pop_front()?;
+        self.apply(effect);
+        Some(unit)
     }
 
     /// Payloads the assembler held and gives back outside any unit: the `END` of a
@@ -366,11 +379,13 @@ impl<T> TransactionAssembler<T> {
     /// re-sent `END` made dropped (the `END` released).
     fn emitted_again(&mut self, key: &str) {
         if !self.memory.knows_transaction(self.config.source, key, None) {
-            self.memory.remember_transaction(EmittedTransaction {
+            let emitted = EmittedTransaction {
                 key: key.to_owned(),
                 first: None,
                 last: None,
-            });
+            };
+            self.memory.remember_transaction(emitted.clone());
+            self.popped.remember_transaction(emitted);
         }
         if self.open.get(key).is_some_and(Open::untouched)
             && let Some(open) = self.open.remove(key)

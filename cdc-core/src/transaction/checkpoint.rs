@@ -18,7 +18,8 @@ const FORMAT: &str = "transaction-checkpoint";
 /// [`to_json`](Self::to_json) and [`from_json`](Self::from_json).
 ///
 /// Take it with [`TransactionAssembler::checkpoint`](super::TransactionAssembler::checkpoint)
-/// after the units popped so far are written, and persist it with them atomically;
+/// after the units popped so far are written (it covers exactly those), and persist it
+/// with them atomically;
 /// start again with [`TransactionAssembler::restore`](super::TransactionAssembler::restore)
 /// and feed the records the assembler held then (see the [module](super) docs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -82,9 +82,11 @@
 //!
 //! # After a crash
 //!
-//! The state is the [`Checkpoint`] (small) plus the held records. The caller persists
-//! the checkpoint atomically with the units it wrote, and keeps the held records in one
-//! of two ways:
+//! The state is the [`Checkpoint`] (small) plus the held records. The checkpoint covers
+//! exactly the units popped so far (units made ready but not yet popped are not in it),
+//! so the caller may persist one after any unit: atomically with the units it wrote
+//! since the last (one Kafka transaction per unit, say). It keeps the held records,
+//! and those of units not yet popped, in one of two ways:
 //!
 //! - **In its inputs**: it commits, per input partition, the lowest offset of a record
 //!   still held ([`ReplayOffsets`]). After a crash it restores the assembler from the

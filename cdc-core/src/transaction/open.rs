@@ -53,6 +53,23 @@ pub(crate) struct Spilled {
     pub(crate) late: bool,
 }
 
+impl Spilled {
+    /// Adds what a later chunk of the transaction gave out.
+    pub(crate) fn merge(&mut self, later: Spilled) {
+        self.id = later.id;
+        self.chunks += later.chunks;
+        self.count += later.count;
+        for (c, n) in later.per_collection {
+            *self.per_collection.entry(c).or_default() += n;
+        }
+        self.emitted.extend(later.emitted);
+        self.last = later.last.or(self.last);
+        self.first = later.first.or(self.first.take());
+        self.highest = later.highest.or(self.highest.take());
+        self.late = later.late;
+    }
+}
+
 /// An open transaction.
 #[derive(Debug)]
 pub(crate) struct Open<T> {
@@ -66,10 +83,6 @@ pub(crate) struct Open<T> {
     /// Distinct events taken: held and emitted in chunks.
     count: u64,
     per_collection: BTreeMap<String, u64>,
-    /// What the events emitted in chunks alone count.
-    spilled_count: u64,
-    spilled_per_collection: BTreeMap<String, u64>,
-    spilled_last: Option<Last>,
     pub(crate) end: Option<End<T>>,
     last: Option<Last>,
     /// The lowest and highest positions of its events, in stream order.
@@ -91,9 +104,6 @@ impl<T> Open<T> {
             chunks: 0,
             count: 0,
             per_collection: BTreeMap::new(),
-            spilled_count: 0,
-            spilled_per_collection: BTreeMap::new(),
-            spilled_last: None,
             end: None,
             last: None,
             first: None,
@@ -109,31 +119,12 @@ impl<T> Open<T> {
         let mut open = Self::new(spilled.id, spilled.late);
         open.chunks = spilled.chunks;
         open.count = spilled.count;
-        open.spilled_count = spilled.count;
-        open.per_collection = spilled.per_collection.clone();
-        open.spilled_per_collection = spilled.per_collection;
+        open.per_collection = spilled.per_collection;
         open.spilled = spilled.emitted;
         open.last = spilled.last;
-        open.spilled_last = spilled.last;
         open.first = spilled.first;
         open.highest = spilled.highest;
         open
-    }
-
-    /// Its checkpointed part, if it emitted chunks.
-    pub(crate) fn spilled_part(&self, key: &str) -> Option<Spilled> {
-        (self.chunks > 0).then(|| Spilled {
-            key: key.to_owned(),
-            id: self.id.clone(),
-            chunks: self.chunks,
-            count: self.spilled_count,
-            per_collection: self.spilled_per_collection.clone(),
-            emitted: self.spilled.clone(),
-            last: self.spilled_last,
-            first: self.first.clone(),
-            highest: self.highest.clone(),
-            late: self.late,
-        })
     }
 
     pub(crate) fn held(&self) -> usize {
@@ -283,27 +274,41 @@ impl<T> Open<T> {
     }
 
     /// Gives out the held events, in order, as the next chunk; they are remembered as
-    /// emitted. Returns the events and their bytes.
-    pub(crate) fn take_chunk(&mut self) -> (Vec<T>, usize) {
+    /// emitted. Returns the events, their bytes, and what the chunk adds to the
+    /// transaction's checkpointed part once given out.
+    pub(crate) fn take_chunk(&mut self, key: &str) -> (Vec<T>, usize, Spilled) {
         let held = std::mem::take(&mut self.events);
         self.keys.clear();
         let bytes = std::mem::take(&mut self.held_bytes);
+        let mut part = Spilled {
+            key: key.to_owned(),
+            id: self.id.clone(),
+            chunks: 1,
+            count: 0,
+            per_collection: BTreeMap::new(),
+            emitted: BTreeSet::new(),
+            last: None,
+            first: self.first.clone(),
+            highest: self.highest.clone(),
+            late: self.late,
+        };
         let payloads = held
             .into_values()
             .map(|e| {
-                self.spilled_count += 1;
+                part.count += 1;
                 if let Some(c) = e.key.data_collection() {
-                    *self.spilled_per_collection.entry(c.to_owned()).or_default() += 1;
+                    *part.per_collection.entry(c.to_owned()).or_default() += 1;
                 }
                 if e.last {
-                    self.spilled_last = self.last;
+                    part.last = self.last;
                 }
-                self.spilled.insert(e.key);
+                self.spilled.insert(e.key.clone());
+                part.emitted.insert(e.key);
                 e.payload
             })
             .collect();
         self.chunks += 1;
-        (payloads, bytes)
+        (payloads, bytes, part)
     }
 
     /// What the transaction is remembered by once emitted.

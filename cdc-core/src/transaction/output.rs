@@ -1,11 +1,36 @@
 //! The output order of the assembler: complete units leave the head of the queue;
-//! past the bound, chunks leave at once.
+//! past the bound, chunks leave at once. A unit made ready changes what the assembler
+//! takes for a duplicate at once, and what its checkpoint says only once popped.
 
 use std::collections::HashMap;
 
 use super::assembler::{Slot, TransactionAssembler};
-use super::open::Open;
+use super::memory::EmittedTransaction;
+use super::open::{Open, Spilled};
+use super::position::{EventKey, SourcePosition};
 use super::unit::{Chunk, Unit, UnitTransaction};
+
+/// A unit ready to be popped, and what popping it adds to the checkpoint.
+#[derive(Debug)]
+pub(super) struct Ready<T> {
+    pub(super) unit: Unit<T>,
+    pub(super) effect: Effect,
+}
+
+/// What a popped unit adds to the checkpoint.
+#[derive(Debug)]
+pub(super) enum Effect {
+    /// A single event, remembered by its key.
+    Single(Option<EventKey>),
+    /// A chunk of an open transaction.
+    Chunk(Spilled),
+    /// A transaction's last chunk.
+    Last {
+        emitted: EmittedTransaction,
+        highest: Option<SourcePosition>,
+        end_lsn: Option<i64>,
+    },
+}
 
 impl<T> TransactionAssembler<T> {
     /// Moves the complete units at the head of the order to the ready queue.
@@ -36,10 +61,13 @@ impl<T> TransactionAssembler<T> {
         if let Slot::Single { payload, key, bytes } = slot {
             self.held_events -= 1;
             self.held_bytes -= bytes;
-            if let Some(k) = key {
-                self.memory.remember_single(k);
+            if let Some(k) = &key {
+                self.memory.remember_single(k.clone());
             }
-            self.ready.push_back(Unit::single(payload));
+            self.ready.push_back(Ready {
+                unit: Unit::single(payload),
+                effect: Effect::Single(key),
+            });
         }
     }
 
@@ -47,17 +75,14 @@ impl<T> TransactionAssembler<T> {
     fn emit_last(&mut self, key: String, mut open: Open<T>) {
         let index = open.chunks;
         let event_count = open.event_count();
-        let (events, bytes) = open.take_chunk();
+        let (events, bytes, _) = open.take_chunk(&key);
         self.held_events -= events.len();
         self.held_bytes -= bytes;
-        if let Some(highest) = open.highest() {
-            self.memory.raise_watermark(highest);
-        }
-        if let Some(lsn) = self.config.source.end_lsn(&open.id) {
-            self.memory.raise_end_watermark(lsn);
-        }
-        self.memory.remember_transaction(open.emitted(&key));
-        self.ready.push_back(Unit {
+        let highest = open.highest().cloned();
+        let end_lsn = self.config.source.end_lsn(&open.id);
+        let emitted = open.emitted(&key);
+        apply_last(&mut self.memory, &emitted, highest.as_ref(), end_lsn);
+        let unit = Unit {
             transaction: Some(UnitTransaction {
                 id: open.id,
                 key,
@@ -67,6 +92,14 @@ impl<T> TransactionAssembler<T> {
             events,
             end: open.end.map(|e| e.payload),
             chunk: Chunk { index, last: true },
+        };
+        self.ready.push_back(Ready {
+            unit,
+            effect: Effect::Last {
+                emitted,
+                highest,
+                end_lsn,
+            },
         });
     }
 
@@ -119,10 +152,10 @@ impl<T> TransactionAssembler<T> {
             return;
         };
         let index = open.chunks;
-        let (events, bytes) = open.take_chunk();
+        let (events, bytes, part) = open.take_chunk(&key);
         self.held_events -= events.len();
         self.held_bytes -= bytes;
-        self.ready.push_back(Unit {
+        let unit = Unit {
             transaction: Some(UnitTransaction {
                 id: open.id.clone(),
                 key,
@@ -132,6 +165,10 @@ impl<T> TransactionAssembler<T> {
             events,
             end: None,
             chunk: Chunk { index, last: false },
+        };
+        self.ready.push_back(Ready {
+            unit,
+            effect: Effect::Chunk(part),
         });
     }
 
@@ -167,4 +204,46 @@ impl<T> TransactionAssembler<T> {
             None => self.queue.push_back(slot),
         }
     }
+
+    /// Adds a popped unit's effect to what the checkpoint says.
+    pub(super) fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::Single(key) => {
+                if let Some(k) = key {
+                    self.popped.remember_single(k);
+                }
+            }
+            Effect::Chunk(part) => match self.popped_chunks.get_mut(&part.key) {
+                Some(earlier) => earlier.merge(part),
+                None => {
+                    self.popped_chunks.insert(part.key.clone(), part);
+                }
+            },
+            Effect::Last {
+                emitted,
+                highest,
+                end_lsn,
+            } => {
+                self.popped_chunks.remove(&emitted.key);
+                apply_last(&mut self.popped, &emitted, highest.as_ref(), end_lsn);
+            }
+        }
+    }
+}
+
+/// Remembers an emitted transaction: its key and span, its highest position, its
+/// `END`'s commit LSN.
+fn apply_last(
+    memory: &mut super::memory::Memory,
+    emitted: &EmittedTransaction,
+    highest: Option<&SourcePosition>,
+    end_lsn: Option<i64>,
+) {
+    if let Some(h) = highest {
+        memory.raise_watermark(h);
+    }
+    if let Some(lsn) = end_lsn {
+        memory.raise_end_watermark(lsn);
+    }
+    memory.remember_transaction(emitted.clone());
 }
