@@ -22,7 +22,10 @@ pub struct Unit<T> {
 /// The transaction of a [`Unit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitTransaction {
-    /// The transaction's id: its `END`'s for Debezium, else its first event's.
+    /// The transaction's id: its `END`'s for Debezium, else its first event's (a chunk
+    /// given out before the `END` arrived has its first event's id, which for
+    /// PostgreSQL differs from the `END`'s in the LSN part: chunks of one transaction
+    /// share its [`key`](Self::key)).
     pub id: String,
     /// What the assembler groups events by: the id, or for PostgreSQL its `txId` part.
     pub key: String,
