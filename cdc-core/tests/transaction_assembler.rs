@@ -534,3 +534,48 @@ fn a_checkpoint_survives_json_and_restores_what_was_emitted() {
     let error = Checkpoint::from_json(b"{\"watermark\": 7}").unwrap_err();
     assert!(error.to_string().contains("transaction-checkpoint"), "{error}");
 }
+
+/// The checkpoint of a fixed history, as this crate wrote it in version 1 of the format
+/// (tests/golden/transaction/checkpoint_v1.json): it still reads, it is what the same
+/// history gives now, and it restores an assembler that goes on from it. A version
+/// this crate does not know is refused.
+#[test]
+fn a_version_1_checkpoint_reads_and_restores() {
+    let mut a = postgres(Some(1));
+    held(a.push_metadata(&end("1", &[("s.a", 1)]), "end1"));
+    held(a.push_event(pg("1", 100, 1, "s.a"), "a1"));
+    held(a.push_event(pg("2", 200, 1, "s.a"), "b1"));
+    held(a.push_event(pg("2", 210, 2, "s.a"), "b2"));
+    assert_eq!(drain(&mut a).len(), 2);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/transaction/checkpoint_v1.json"
+    );
+    let written = std::fs::read(path).unwrap();
+    let checkpoint = Checkpoint::from_json(&written).unwrap();
+    assert_eq!(
+        checkpoint,
+        a.checkpoint(),
+        "the same history gives the same checkpoint"
+    );
+    let mut b = TransactionAssembler::restore(a.config().clone(), checkpoint);
+    assert!(matches!(
+        b.push_event(pg("2", 210, 2, "s.a"), "b2"),
+        Ok(Pushed::Duplicate(_))
+    ));
+    held(b.push_event(pg("2", 220, 3, "s.a"), "b3"));
+    held(b.push_metadata(&end("2", &[("s.a", 3)]), "end2"));
+    let last = b.pop().unwrap();
+    assert_eq!(
+        (last.chunk, last.events),
+        (Chunk { index: 1, last: true }, vec!["b3"])
+    );
+
+    let mut newer: Json = serde_json::from_slice(&written).unwrap();
+    newer["version"] = Json::from(2);
+    let error = Checkpoint::from_json(&serde_json::to_vec(&newer).unwrap()).unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidValue { field, .. } if field == "version"),
+        "{error}"
+    );
+}

@@ -158,6 +158,7 @@ impl<T> TransactionAssembler<T> {
     pub fn checkpoint(&self) -> Checkpoint {
         let (emitted, singles) = self.popped.parts();
         Checkpoint {
+            version: super::checkpoint::CHECKPOINT_VERSION,
             watermark: self.popped.watermark.clone(),
             end_watermark: self.popped.end_watermark,
             emitted,

@@ -127,7 +127,7 @@ mod replay;
 mod unit;
 
 pub use assembler::{Pushed, TransactionAssembler};
-pub use checkpoint::Checkpoint;
+pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
 pub use config::{AssemblerConfig, TransactionSource};
 pub use info::{EventInfo, EventTransaction};
 pub use position::{EventKey, SourcePosition};

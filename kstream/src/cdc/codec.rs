@@ -151,6 +151,19 @@ mod tests {
                 "{cut}"
             );
         }
+        // Version 1, as written to repartition topics and stores: kept readable.
+        let v1: Vec<u8> = [
+            &[1, 1][..],
+            &2_i32.to_be_bytes(),
+            &77_i64.to_be_bytes(),
+            &(-1_i64).to_be_bytes(),
+            &[1, 0, 0, 0, 16],
+            b"shop.transaction",
+            &[0, 1, 0, 0, 0, 18],
+            b"{\"status\":\"BEGIN\"}",
+        ]
+        .concat();
+        assert_eq!(bytes.to_vec(), v1);
         let mut longer = bytes.to_vec();
         longer.push(0);
         assert!(CdcInputSerde.deserialize("t", Some(&longer)).is_err());
