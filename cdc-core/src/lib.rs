@@ -76,7 +76,7 @@ pub use event::{ChangeEvent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
-pub use transaction::{TransactionAssembler, Unit};
+pub use transaction::TransactionAssembler;
 pub use unwrap::{DeleteHandling, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
 
