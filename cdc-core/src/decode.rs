@@ -67,27 +67,26 @@ impl<T> Decoded<T> {
     }
 }
 
-/// A codec that decodes Kafka records of change events: Debezium and Replicate, JSON
+/// A codec that decodes Kafka records: change events of Debezium and Replicate, JSON
 /// ([`DebeziumJson`](crate::DebeziumJson), [`ReplicateJson`](crate::ReplicateJson)) and
 /// Avro ([`DebeziumAvro`](crate::DebeziumAvro), [`ReplicateAvro`](crate::ReplicateAvro)),
-/// and of Debezium's schema changes
-/// ([`DebeziumSchemaChangeJson`](crate::DebeziumSchemaChangeJson)).
+/// Debezium's schema changes
+/// ([`DebeziumSchemaChangeJson`](crate::DebeziumSchemaChangeJson)) and its transaction
+/// metadata events ([`DebeziumTransactionJson`](crate::DebeziumTransactionJson)).
 ///
 /// A codec takes the record's key and value as Kafka has them, either possibly absent,
 /// and holds whatever else it needs (an Avro codec holds its schemas). A record without
 /// a value is a [`Decoded::Tombstone`], the same for every codec; anything else is a
 /// [`Decoded::Change`] or an [`Error`](crate::Error) naming what was wrong.
 ///
-/// Code written against the trait reads every change-event format alike:
+/// Code written against [`DecodeChange`], the codecs of change events, reads every
+/// envelope alike:
 ///
 /// ```
-/// use cdc_core::{DebeziumJson, Decode, Decoded, ReplicateJson};
+/// use cdc_core::{DebeziumJson, DecodeChange, Decoded, ReplicateJson};
 ///
 /// /// The new `status` of a change; `None` for a tombstone or a row without one.
-/// fn new_status<C: Decode>(codec: &C, key: Option<&[u8]>, value: Option<&[u8]>) -> cdc_core::Result<Option<String>>
-/// where
-///     C::Output: AsRef<cdc_core::ChangeEvent>,
-/// {
+/// fn new_status<C: DecodeChange>(codec: &C, key: Option<&[u8]>, value: Option<&[u8]>) -> cdc_core::Result<Option<String>> {
 ///     Ok(match codec.decode(key, value)? {
 ///         Decoded::Change(record) => record.as_ref().after_value("status").and_then(|v| v.as_str()).map(str::to_owned),
 ///         Decoded::Tombstone { .. } => None,
@@ -103,12 +102,18 @@ impl<T> Decoded<T> {
 /// # Ok::<(), cdc_core::Error>(())
 /// ```
 pub trait Decode {
-    /// What a change decodes to. For the change-event codecs: the event, with what the
-    /// format keeps beside it to write the same message back (a Connect schema,
-    /// Replicate's envelope), as `AsRef<ChangeEvent> + Into<ChangeEvent>`; for
-    /// [`DebeziumSchemaChangeJson`](crate::DebeziumSchemaChangeJson), a schema change.
+    /// What a record decodes to: for change events, the event with what the format keeps
+    /// beside it to write the same message back (a Connect schema, Replicate's
+    /// envelope); for schema changes and transaction metadata, their typed event.
     type Output;
 
     /// Decodes one record from its key and value.
     fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<Self::Output>>;
 }
+
+/// A [`Decode`] of change events: its output is, or holds, a [`ChangeEvent`]. Every
+/// change-event codec is one; generic code over change events takes `C: DecodeChange`
+/// and reaches the event with `as_ref()` or `into()`.
+pub trait DecodeChange: Decode<Output: AsRef<ChangeEvent> + Into<ChangeEvent>> {}
+
+impl<C> DecodeChange for C where C: Decode<Output: AsRef<ChangeEvent> + Into<ChangeEvent>> + ?Sized {}

@@ -150,6 +150,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// Input the [`TransactionAssembler`](crate::TransactionAssembler) cannot reconcile
+    /// with what it took before.
+    #[error("transaction `{id}`: {problem}")]
+    Transaction {
+        /// The transaction's id.
+        id: String,
+        /// What is inconsistent.
+        problem: crate::transaction::TransactionProblem,
+    },
 }
 
 /// ` at byte N` when the offset is known, for error messages.

@@ -61,19 +61,23 @@ mod json;
 mod ops;
 pub mod replicate;
 mod row;
+pub mod transaction;
 mod unwrap;
 mod value;
 pub mod view;
 
 pub use debezium::{
-    DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, SchemaChangeRecord,
+    DataCollectionCount, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson,
+    DebeziumTransactionJson, SchemaChangeRecord, TransactionBoundary, TransactionMetadata,
+    TransactionMetadataRecord,
 };
-pub use decode::{Decode, Decoded};
+pub use decode::{Decode, DecodeChange, Decoded};
 pub use error::{Error, Result, Rule};
 pub use event::{ChangeEvent, LogicalMessage, MessageContent, Operation, Position, Source, Transaction};
 pub use ops::{changed_columns, column_changed, topic_name, upsert};
 pub use replicate::{ReplicateAvro, ReplicateJson, ReplicateRecord};
 pub use row::Row;
+pub use transaction::TransactionAssembler;
 pub use unwrap::{DeleteHandling, Flattened, MetadataField, Unwrap, Unwrapped};
 pub use value::{UNAVAILABLE_MARKER, Value, decimal_text};
 

@@ -44,6 +44,8 @@
 
 #![warn(unreachable_pub)]
 
+#[cfg(feature = "cdc")]
+pub mod cdc;
 pub mod config;
 mod dsl;
 mod error;

@@ -1,12 +1,14 @@
 //! Debezium's change-event envelope: as the JSON converter writes it
-//! ([`DebeziumJson`]) and in Avro form ([`DebeziumAvro`]); and the events of its schema
-//! change topic ([`DebeziumSchemaChangeJson`]).
+//! ([`DebeziumJson`]) and in Avro form ([`DebeziumAvro`]); the events of its schema
+//! change topic ([`DebeziumSchemaChangeJson`]) and its transaction metadata events
+//! ([`DebeziumTransactionJson`]).
 
 mod avro;
 mod json;
 mod schema;
 mod schema_change;
 mod source;
+pub mod transaction;
 pub(crate) mod view;
 
 pub use avro::DebeziumAvro;
@@ -31,3 +33,7 @@ pub(crate) fn column_value(
 pub(crate) fn column_json(value: &crate::Value, schema: &serde_json::Value) -> serde_json::Value {
     schema::encode(value, schema)
 }
+pub use transaction::{
+    DataCollectionCount, DebeziumTransactionJson, TransactionBoundary, TransactionMetadata,
+    TransactionMetadataRecord,
+};
