@@ -119,9 +119,7 @@ public final class CorpusRunner {
             long start = System.nanoTime();
             List<SourceRecord> records = capture(run);
             write(raw, run.name(), records);
-            Normaliser normaliser = new Normaliser();
-            records.forEach(normaliser::collect);
-            records.forEach(normaliser::apply);
+            Normaliser.normalise(records);
             write(out, run.name(), records);
             System.err.printf("%s: %d records in %.1fs%n", run.name(), records.size(),
                     (System.nanoTime() - start) / 1e9);

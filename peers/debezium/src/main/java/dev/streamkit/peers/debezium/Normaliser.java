@@ -1,12 +1,14 @@
 package dev.streamkit.peers.debezium;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,13 +24,18 @@ import org.apache.kafka.connect.source.SourceRecord;
  * block and the transaction and schema-change events) become one fixed instant,
  * {@link #TS_MS} in the field's unit;</li>
  * <li>positions and ids become their rank (1, 2, ...) among the distinct values of their
- * kind in the run, so order and equality survive: LSNs (the source's {@code lsn}, the
- * numbers in {@code sequence} and in PostgreSQL transaction ids), transaction ids
- * ({@code txId}, {@code xmin}), binlog file numbers (the name keeps its prefix), binlog
- * positions (ranked by file, then position), GTID sequence numbers, thread ids.</li>
+ * kind in the run, so order and equality survive: transaction ids ({@code txId},
+ * {@code xmin}), binlog file numbers (the name keeps its prefix), binlog positions
+ * (ranked by file, then position), GTID sequence numbers, thread ids;</li>
+ * <li>LSNs (the source's {@code lsn}, the numbers in {@code sequence} and in PostgreSQL
+ * transaction ids) become {@code txRank * 1000 + rank} with their rank among the LSNs of
+ * their own transaction (0 for none): order and equality survive within a transaction,
+ * and the last commit LSN of {@code sequence} is the END's LSN of the transaction it
+ * committed.</li>
  * </ul>
- * Debezium's own run id (header {@value #RUN_ID_HEADER}) becomes {@link #RUN_ID}, and an
- * identity hash in a transaction event's data-collection name becomes {@code @0}.
+ * Debezium's own run id (header {@value #RUN_ID_HEADER}) becomes {@link #RUN_ID}; in a
+ * transaction END event, an identity hash in a data-collection name becomes {@code @0} and
+ * the data collections are sorted by name (Debezium lists them in hash-map order).
  * <p>
  * Transaction ids ({@code transaction.id}, the transaction topic's key and value) are
  * rewritten from the same ranks: PostgreSQL's {@code txId:lsn}, MariaDB's GTID
@@ -36,7 +43,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * Server ids (the source's {@code server_id}, a GTID's middle part) stay: they are the
  * test MariaDB's configured {@code server-id}, not a property of the run.
  * <p>
- * Use: {@link #collect} every record of a run, then {@link #apply} to every record.
+ * Use: {@link #normalise} the records of one run.
  */
 final class Normaliser {
     /** The instant every timestamp becomes, in milliseconds since the epoch. */
@@ -54,7 +61,11 @@ final class Normaliser {
     private static final Pattern GTID = Pattern.compile("^(\\d+)-(\\d+)-(\\d+)$");
     private static final Pattern BINLOG_TX = Pattern.compile("^(.*\\.\\d+):(\\d+)$");
 
-    private final Ranks<Long> lsns = new Ranks<>();
+    /** Per transaction id (NO_TX for none), the LSNs seen with it. */
+    private final Map<Long, Ranks<Long>> lsns = new HashMap<>();
+    /** The commit LSN of each transaction (from its END event), to its transaction id. */
+    private final Map<Long, Long> commits = new HashMap<>();
+    private static final long NO_TX = -1;
     private final Ranks<Long> txIds = new Ranks<>();
     private final Ranks<String> files = new Ranks<>();
     private final Ranks<String> positions = new Ranks<>();
@@ -64,14 +75,24 @@ final class Normaliser {
     /** The structs already rewritten: Debezium shares some (a source block) between records. */
     private final Set<Struct> done = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    void collect(SourceRecord record) {
-        applying = false;
-        visit(record);
+    /** Normalises the records of one run, in place. */
+    static void normalise(List<SourceRecord> records) {
+        Normaliser n = new Normaliser();
+        records.forEach(n::learnCommit);
+        records.forEach(n::visit);
+        n.applying = true;
+        records.forEach(n::visit);
     }
 
-    void apply(SourceRecord record) {
-        applying = true;
-        visit(record);
+    /** Notes the commit LSN of a PostgreSQL transaction's END event. */
+    private void learnCommit(SourceRecord record) {
+        if (record.value() instanceof Struct v && v.schema().field("status") != null
+                && "END".equals(v.getString("status")) && v.get("id") instanceof String id) {
+            Matcher pg = PG_TX.matcher(id);
+            if (pg.matches()) {
+                commits.put(Long.parseLong(pg.group(2)), Long.parseLong(pg.group(1)));
+            }
+        }
     }
 
     private void visit(SourceRecord record) {
@@ -115,12 +136,17 @@ final class Normaliser {
                 }
                 case "data_collections" -> {
                     // PostgreSQL's logical messages are counted under the default
-                    // toString of an object, which names its identity hash.
-                    for (Object item : (java.util.List<?>) v) {
+                    // toString of an object, which names its identity hash; the list's
+                    // order is that of a hash map keyed by such objects.
+                    List<Struct> sorted = new ArrayList<>();
+                    for (Object item : (List<?>) v) {
                         Struct c = (Struct) item;
                         String name = c.getString("data_collection");
                         set(c, c.schema().field("data_collection"), IDENTITY_HASH.matcher(name).replaceAll("@0"));
+                        sorted.add(c);
                     }
+                    sorted.sort(Comparator.comparing((Struct c) -> c.getString("data_collection")));
+                    set(s, f, sorted);
                 }
                 default -> { }
             }
@@ -132,6 +158,8 @@ final class Normaliser {
             return;
         }
         String file = s.schema().field("file") != null ? s.getString("file") : null;
+        Long tx = s.schema().field("txId") != null ? s.getInt64("txId") : null;
+        long context = tx == null ? NO_TX : tx;
         for (Field f : s.schema().fields()) {
             Object v = s.get(f);
             if (v == null) {
@@ -139,9 +167,9 @@ final class Normaliser {
             }
             switch (f.name()) {
                 case "ts_ms", "ts_us", "ts_ns" -> set(s, f, timestamp(f.name()));
-                case "lsn" -> set(s, f, lsns.map((Long) v, applying));
+                case "lsn" -> set(s, f, lsn(context, (Long) v));
                 case "txId", "xmin" -> set(s, f, txIds.map((Long) v, applying));
-                case "sequence" -> set(s, f, replaceDigits((String) v, d -> lsns.map(d, applying)));
+                case "sequence" -> set(s, f, sequence((String) v, context));
                 case "file" -> set(s, f, binlogFile((String) v));
                 case "pos" -> {
                     String key = String.format("%s/%020d", file, (Long) v);
@@ -174,8 +202,8 @@ final class Normaliser {
     private String transactionId(String id) {
         Matcher pg = PG_TX.matcher(id);
         if (pg.matches()) {
-            return txIds.map(Long.parseLong(pg.group(1)), applying) + ":"
-                    + lsns.map(Long.parseLong(pg.group(2)), applying);
+            long tx = Long.parseLong(pg.group(1));
+            return txIds.map(tx, applying) + ":" + lsn(tx, Long.parseLong(pg.group(2)));
         }
         Matcher gtid = GTID.matcher(id);
         if (gtid.matches()) {
@@ -191,11 +219,30 @@ final class Normaliser {
         throw new IllegalArgumentException("a transaction id of no known form: " + id);
     }
 
-    private static String replaceDigits(String text, Function<Long, Long> f) {
+    /**
+     * An LSN seen in transaction tx: txRank * 1000 + its rank among the LSNs of tx. LSNs
+     * are ranked within their transaction because equalities across transactions (one's
+     * commit LSN against the next one's first LSN) depend on what else the server wrote
+     * to its WAL in between, which other clients change from run to run.
+     */
+    private long lsn(long tx, long lsn) {
+        long txRank = tx == NO_TX ? 0 : txIds.map(tx, applying);
+        return txRank * 1000 + lsns.computeIfAbsent(tx, t -> new Ranks<>()).map(lsn, applying);
+    }
+
+    /**
+     * PostgreSQL's source sequence, ["lastCommitLsn","lsn"]: the last commit LSN is ranked
+     * in the transaction it committed, when this run saw that transaction's END.
+     */
+    private String sequence(String text, long context) {
         Matcher m = DIGITS.matcher(text);
         StringBuilder b = new StringBuilder();
+        boolean first = !text.startsWith("[null");
         while (m.find()) {
-            m.appendReplacement(b, Long.toString(f.apply(Long.parseLong(m.group()))));
+            long lsn = Long.parseLong(m.group());
+            Long committed = first ? commits.get(lsn) : null;
+            m.appendReplacement(b, Long.toString(lsn(committed != null ? committed : context, lsn)));
+            first = false;
         }
         m.appendTail(b);
         return b.toString();
