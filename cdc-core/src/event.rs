@@ -66,7 +66,7 @@ pub enum Position {
         /// `txId`.
         tx_id: Option<i64>,
     },
-    /// MySQL: the binlog coordinates.
+    /// MySQL and MariaDB: the binlog coordinates.
     MySql {
         /// `file`.
         file: String,

@@ -10,9 +10,9 @@ use cdc_core::view::{
 };
 use cdc_core::{
     ChangeEvent, DebeziumAvro, DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, Decoded,
-    DeleteHandling, Error, Flattened, LogicalMessage, MessageContent, MetadataField, Operation, Position, ReplicateAvro,
-    ReplicateJson, ReplicateRecord, Row, Rule, SchemaChangeRecord, Source, Transaction, Unwrap, Unwrapped,
-    Value,
+    DeleteHandling, Error, Flattened, LogicalMessage, MessageContent, MetadataField, Operation, Position,
+    ReplicateAvro, ReplicateJson, ReplicateRecord, Row, Rule, SchemaChangeRecord, Source, Transaction,
+    Unwrap, Unwrapped, Value,
 };
 
 const fn send_sync<T: Send + Sync>() {}

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use cdc_core::{
-    DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, DebeziumTransactionJson, Decode, Decoded, Operation,
-    TransactionBoundary, UNAVAILABLE_MARKER, Value,
+    DebeziumJson, DebeziumRecord, DebeziumSchemaChangeJson, DebeziumTransactionJson, Decode, Decoded,
+    Operation, Position, TransactionBoundary, UNAVAILABLE_MARKER, Value,
 };
 use serde_json::Value as Json;
 
@@ -348,11 +348,18 @@ fn check_other(kind: Kind, record: &Record, failures: &mut Failures) {
                     }
                 };
                 if m.id.is_empty() || !counts_add_up || m.ts_ms.is_none() {
-                    failures.add("a transaction event of unexpected content", record, format!("{m:?}"));
+                    failures.add(
+                        "a transaction event of unexpected content",
+                        record,
+                        format!("{m:?}"),
+                    );
                 }
                 (
                     DebeziumTransactionJson::encode(&r),
-                    record.key.as_ref().map(|_| DebeziumTransactionJson::encode_key(&r)),
+                    record
+                        .key
+                        .as_ref()
+                        .map(|_| DebeziumTransactionJson::encode_key(&r)),
                 )
             }
             Ok(Decoded::Tombstone { .. }) => {
@@ -366,9 +373,17 @@ fn check_other(kind: Kind, record: &Record, failures: &mut Failures) {
         },
         Kind::SchemaChange => match DebeziumSchemaChangeJson.decode(key.as_deref(), value.as_deref()) {
             Ok(Decoded::Change(r)) => {
-                let key_db = r.key.as_ref().and_then(|k| k.get("databaseName")).and_then(Value::as_str);
+                let key_db = r
+                    .key
+                    .as_ref()
+                    .and_then(|k| k.get("databaseName"))
+                    .and_then(Value::as_str);
                 if r.change.ddl.is_none() || key_db != r.change.database_name.as_deref() {
-                    failures.add("a schema-change event of unexpected content", record, format!("{:?}", r.change));
+                    failures.add(
+                        "a schema-change event of unexpected content",
+                        record,
+                        format!("{:?}", r.change),
+                    );
                 }
                 (DebeziumSchemaChangeJson::encode(&r), None)
             }
@@ -390,7 +405,11 @@ fn check_other(kind: Kind, record: &Record, failures: &mut Failures) {
     if let (Some(want), Some(got)) = (&record.key, again_key) {
         let got: Json = serde_json::from_slice(&got).expect("encode_key writes JSON");
         for (path, what) in differences(want, &got) {
-            failures.add(format!("{kind:?} key re-encode differs at key{path}"), record, what);
+            failures.add(
+                format!("{kind:?} key re-encode differs at key{path}"),
+                record,
+                what,
+            );
         }
     }
 }
@@ -482,4 +501,31 @@ fn every_corpus_record_decodes_and_round_trips() {
         "{count} records read; {}",
         failures.report()
     );
+}
+
+#[test]
+fn mariadb_changes_carry_their_binlog_position() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/debezium/mariadb.schema.jsonl");
+    let mut positions = 0;
+    for record in read_file(&path, "corpus") {
+        if kind(&record) != Kind::Change || record.value.is_none() {
+            continue;
+        }
+        let value = bytes(&record.value);
+        let decoded = DebeziumJson.decode(bytes(&record.key).as_deref(), value.as_deref());
+        let Ok(Decoded::Change(change)) = decoded else {
+            panic!("{}: decodes", record.at);
+        };
+        let source = &payload(record.value.as_ref().unwrap())["source"];
+        match &change.event.source.position {
+            Position::MySql { file, pos, row, .. } => {
+                assert_eq!(Some(file.as_str()), source["file"].as_str(), "{}", record.at);
+                assert_eq!(Some(*pos), source["pos"].as_i64(), "{}", record.at);
+                assert_eq!(Some(*row), source["row"].as_i64(), "{}", record.at);
+                positions += 1;
+            }
+            other => panic!("{}: a binlog position, not {other:?}", record.at),
+        }
+    }
+    assert!(positions > 40, "{positions} MariaDB changes read");
 }

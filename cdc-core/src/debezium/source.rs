@@ -50,7 +50,7 @@ pub(super) fn snapshot(v: &Json) -> Option<Option<String>> {
 pub(super) fn positional_fields(connector: Option<&str>) -> &'static [&'static str] {
     match connector {
         Some("postgresql") => &["lsn", "txId"],
-        Some("mysql") => &["file", "pos", "row", "gtid", "server_id"],
+        Some("mysql" | "mariadb") => &["file", "pos", "row", "gtid", "server_id"],
         Some("sqlserver") => &["change_lsn", "commit_lsn", "event_serial_no"],
         Some("replicate") => &["change_sequence", "stream_position"],
         _ => &[],
@@ -69,7 +69,7 @@ pub(super) fn position(
             lsn: f.opt_i64(fields, "lsn")?,
             tx_id: f.opt_i64(fields, "txId")?,
         },
-        Some("mysql") => Position::MySql {
+        Some("mysql" | "mariadb") => Position::MySql {
             file: f.opt_str(fields, "file")?.unwrap_or_default(),
             pos: f.opt_i64(fields, "pos")?.unwrap_or_default(),
             row: f.opt_i64(fields, "row")?.unwrap_or_default(),

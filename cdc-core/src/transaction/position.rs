@@ -97,16 +97,7 @@ impl SourcePosition {
                 change_sequence: change_sequence.clone(),
             });
         }
-        // Connectors whose positions the event model keeps as plain source fields (the
-        // MariaDB connector's binlog coordinates).
-        let file = source.extra.get("file").and_then(Json::as_str)?;
-        let pos = source.extra.get("pos").and_then(Json::as_i64)?;
-        let row = source.extra.get("row").and_then(Json::as_i64).unwrap_or(0);
-        Some(SourcePosition::Binlog {
-            file: file.to_owned(),
-            pos,
-            row,
-        })
+        None
     }
 
     /// The order of two positions in the source's change stream; `None` when the
