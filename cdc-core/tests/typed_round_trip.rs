@@ -314,7 +314,11 @@ proptest! {
         let row: Row = columns.iter().enumerate().map(|(i, (_, v))| (format!("c{i}"), v.clone())).collect();
         let (schema, after) = envelope(&columns);
         let event = ChangeEvent::new(Operation::Create, None, Some(row.clone()), Source::default()).unwrap();
-        let record = DebeziumRecord { event, schema: Some(schema) };
+        let record = DebeziumRecord {
+            event,
+            schema: Some(schema),
+            key_schema: None,
+        };
         let bytes = DebeziumJson::encode(&record);
         let back = DebeziumJson.decode(None, Some(&bytes)).unwrap().into_change().unwrap();
         prop_assert_eq!(back.event.after.as_ref(), Some(&row), "{}", String::from_utf8_lossy(&bytes));

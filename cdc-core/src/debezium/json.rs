@@ -24,6 +24,8 @@ pub struct DebeziumRecord {
     pub event: ChangeEvent,
     /// The `schema` half of the envelope, if the message had one.
     pub schema: Option<Json>,
+    /// The `schema` half of the key's envelope, if the record's key had one.
+    pub key_schema: Option<Json>,
 }
 
 impl AsRef<ChangeEvent> for DebeziumRecord {
@@ -70,8 +72,12 @@ impl Decode for DebeziumJson {
     /// tombstone. Errors name the field at fault, in the key or the value.
     fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<DebeziumRecord>> {
         let record = value.map(Self::decode_value).transpose()?.flatten();
-        let key = key.map(Self::decode_key).transpose()?;
-        Ok(Decoded::keyed(record, key, |record| &mut record.event))
+        let (key, key_schema) = match key.map(Self::decode_key_enveloped).transpose()? {
+            Some((row, schema)) => (Some(row), schema),
+            None => (None, None),
+        };
+        Ok(Decoded::keyed(record, key, |record| &mut record.event)
+            .map(|record| DebeziumRecord { key_schema, ..record }))
     }
 }
 
@@ -80,7 +86,11 @@ impl DebeziumJson {
     /// decoder; `None` for an enveloped tombstone.
     fn decode_value(bytes: &[u8]) -> Result<Option<DebeziumRecord>> {
         if let Some(Ok(event)) = super::view::decode_owned(bytes) {
-            return Ok(Some(DebeziumRecord { event, schema: None }));
+            return Ok(Some(DebeziumRecord {
+                event,
+                schema: None,
+                key_schema: None,
+            }));
         }
         Self::decode_reference(bytes)
     }
@@ -198,27 +208,37 @@ impl DebeziumJson {
             extra,
         };
         event.check()?;
-        Ok(Some(DebeziumRecord { event, schema }))
+        Ok(Some(DebeziumRecord {
+            event,
+            schema,
+            key_schema: None,
+        }))
     }
 
     /// Decodes a record key: the primary-key columns as a JSON object, with or without
     /// the schema envelope.
     pub(super) fn decode_key(key: &[u8]) -> Result<Row> {
+        Ok(Self::decode_key_enveloped(key)?.0)
+    }
+
+    /// A record key's columns and the `schema` half of its envelope, if it has one.
+    fn decode_key_enveloped(key: &[u8]) -> Result<(Row, Option<Json>)> {
         let root = parse_object(FORMAT, "(key)", key)?;
         let f = Fields {
             format: FORMAT,
             prefix: "key",
         };
-        let (columns, fields) = if root.contains_key("payload") && root.contains_key("schema") {
-            let fields = root
-                .get("schema")
-                .and_then(|s| s.get("fields"))
-                .and_then(Json::as_array);
-            (f.object(&root, "payload")?, fields)
-        } else {
-            (&root, None)
+        let key_schema = (root.contains_key("payload") && root.contains_key("schema"))
+            .then(|| root.get("schema").cloned())
+            .flatten();
+        let (columns, fields) = match &key_schema {
+            Some(schema) => (
+                f.object(&root, "payload")?,
+                schema.get("fields").and_then(Json::as_array),
+            ),
+            None => (&root, None),
         };
-        columns
+        let row = columns
             .iter()
             .map(|(column, json)| {
                 let schema = fields.and_then(|fs| {
@@ -231,7 +251,51 @@ impl DebeziumJson {
                 };
                 Ok((column.clone(), value))
             })
-            .collect()
+            .collect::<Result<Row>>()?;
+        Ok((row, key_schema))
+    }
+
+    /// Encodes the record's key, the event's [`key`](ChangeEvent::key) columns, as
+    /// Debezium's key converter wrote it: with the key's schema envelope if the decoded
+    /// key had one, else the plain object (its values in the forms the value's schema
+    /// gives its columns, when the record has one). `None` when the event has no key.
+    ///
+    /// ```
+    /// use cdc_core::{DebeziumJson, Decode};
+    /// let key = br#"{"schema": {"type": "struct", "name": "shop.public.orders.Key", "optional": false,
+    ///     "fields": [{"field": "id", "type": "int64", "optional": false}]}, "payload": {"id": 7}}"#;
+    /// let value = br#"{"before": null, "after": {"id": 7}, "op": "c"}"#;
+    /// let record = DebeziumJson.decode(Some(key), Some(value))?.into_change().expect("a change");
+    /// let again: serde_json::Value = serde_json::from_slice(&DebeziumJson::encode_key(&record).unwrap()).unwrap();
+    /// assert_eq!(again, serde_json::from_slice::<serde_json::Value>(key).unwrap());
+    /// # Ok::<(), cdc_core::Error>(())
+    /// ```
+    pub fn encode_key(record: &DebeziumRecord) -> Option<Vec<u8>> {
+        let key = record.event.key.as_ref()?;
+        let fields = match (&record.key_schema, &record.schema) {
+            (Some(key_schema), _) => Some(schema::struct_fields(key_schema)),
+            (None, Some(value_schema)) => schema::row_fields(value_schema, "after")
+                .or_else(|| schema::row_fields(value_schema, "before")),
+            (None, None) => None,
+        };
+        let payload: Map<String, Json> = key
+            .iter()
+            .map(|(column, value)| {
+                let column_schema = fields
+                    .as_ref()
+                    .and_then(|f| f.iter().find(|(n, _)| *n == column).map(|(_, s)| *s));
+                let json = match column_schema {
+                    Some(s) => schema::encode(value, s),
+                    None => value.to_json(),
+                };
+                (column.to_owned(), json)
+            })
+            .collect();
+        let json = match &record.key_schema {
+            Some(schema) => serde_json::json!({"schema": schema, "payload": payload}),
+            None => Json::Object(payload),
+        };
+        Some(serde_json::to_vec(&json).unwrap_or_default())
     }
 
     /// Encodes a record: with its schema envelope if it has one, else the plain payload.

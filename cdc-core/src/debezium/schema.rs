@@ -40,6 +40,11 @@ fn field<'s>(schema: &'s Json, field: &str) -> Option<&'s Json> {
     fields(schema).find(|(n, _)| *n == field).map(|(_, s)| s)
 }
 
+/// The fields of a struct schema (a record key's), by name.
+pub(super) fn struct_fields(schema: &Json) -> Vec<(&str, &Json)> {
+    fields(schema).collect()
+}
+
 /// The Connect schema of each column of `before` or `after`.
 pub(super) fn row_fields<'s>(envelope: &'s Json, side: &str) -> Option<Vec<(&'s str, &'s Json)>> {
     let row = field(envelope, side)?;
