@@ -313,7 +313,11 @@ impl DebeziumJson {
         serde_json::to_vec(&json).unwrap_or_default()
     }
 
-    /// Encodes an event as a plain payload (`schemas.enable=false`).
+    /// Encodes an event as a plain payload (`schemas.enable=false`), each value in its
+    /// own JSON form ([`Value::to_json`](crate::Value::to_json): decimals as text, times
+    /// as this crate holds them). An event built here has no schema to say otherwise;
+    /// for a decoded record, [`encode`](Self::encode) and
+    /// [`encode_schemaless`](Self::encode_schemaless) give the forms Debezium wrote.
     pub fn encode_event(event: &ChangeEvent) -> Vec<u8> {
         serde_json::to_vec(&Self::payload(event, None)).unwrap_or_default()
     }
