@@ -201,6 +201,28 @@ pub(crate) fn encode_fields(
         .map(Avro::Record)
 }
 
+/// Where a value being decoded is, for errors: made into text only when one is
+/// reported (decoding a row names no field unless something is wrong).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// The row or record itself (`after`, `key` ...).
+    Root(&'a str),
+    /// A field of a record.
+    Field(&'a At<'a>, &'a str),
+    /// An item of an array or a map.
+    Item(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root(path) => f.write_str(path),
+            At::Field(parent, name) => write!(f, "{parent}.{name}"),
+            At::Item(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 /// A struct value (or row) of an Avro record of `fields`.
 pub(crate) fn decode_fields(
     record: &Avro,
@@ -208,16 +230,30 @@ pub(crate) fn decode_fields(
     path: &str,
     format: &'static str,
 ) -> Result<Row> {
+    fields_at(record, fields, &At::Root(path), format)
+}
+
+fn fields_at(
+    record: &Avro,
+    fields: &[(String, ColumnType)],
+    at: &At<'_>,
+    format: &'static str,
+) -> Result<Row> {
     let Avro::Record(values) = record else {
-        return Err(wrong(format, path, "a record", record));
+        return Err(wrong(format, &at.to_string(), "a record", record));
     };
     fields
         .iter()
         .map(|(f, t)| {
-            let field = format!("{path}.{f}");
+            let field = At::Field(at, f);
             let value = match values.iter().find(|(n, _)| n == f) {
-                None => return Err(Error::MissingField { format, field }),
-                Some((_, v)) => decode_value(unwrap_union(v), t, &field, format)?,
+                None => {
+                    return Err(Error::MissingField {
+                        format,
+                        field: field.to_string(),
+                    });
+                }
+                Some((_, v)) => value_at(unwrap_union(v), t, &field, format)?,
             };
             Ok((f.clone(), value))
         })
@@ -290,15 +326,15 @@ pub(crate) fn encode_value(v: &Value, t: &ColumnType, field: &str, format: &'sta
     })
 }
 
-/// The value of Avro `v` of column type `t`; errors name `format` and `field`.
-pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'static str) -> Result<Value> {
+/// The value of Avro `v` of column type `t` at `here`; errors name `format` and where.
+fn value_at(v: &Avro, t: &ColumnType, here: &At<'_>, format: &'static str) -> Result<Value> {
     if unavailable::is_placeholder(v, t) {
         return Ok(Value::Unavailable);
     }
-    let at = |i: usize| format!("{field}[{i}]");
+    let field = || here.to_string();
     let invalid = |reason: &str| Error::InvalidValue {
         format,
-        field: field.to_owned(),
+        field: field(),
         reason: reason.to_owned(),
     };
     Ok(match (v, t) {
@@ -314,7 +350,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
         (Avro::Decimal(d), ColumnType::Decimal { scale, .. }) => {
             let bytes = Vec::<u8>::try_from(d).map_err(|source| Error::Avro {
                 format,
-                field: field.to_owned(),
+                field: field(),
                 offset: None,
                 source,
             })?;
@@ -328,7 +364,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
                         u32::try_from(*scale).map_err(|_| invalid("a negative scale is not supported"))?;
                     decimal(bytes, scale)
                 }
-                _ => return Err(wrong(format, field, "a record of `scale` and `value`", v)),
+                _ => return Err(wrong(format, &field(), "a record of `scale` and `value`", v)),
             }
         }
         (Avro::String(s), ColumnType::TimestampTz) => Value::TimestampTz(s.clone()),
@@ -338,7 +374,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
             parse_uuid(s).map_or_else(|| Value::String(s.clone()), Value::Uuid)
         }
         (Avro::String(s), ColumnType::Json) => Value::Json(
-            JsonText::new(s.as_str()).map_err(|source| not_json(format, field, s.as_bytes(), source))?,
+            JsonText::new(s.as_str()).map_err(|source| not_json(format, &field(), s.as_bytes(), source))?,
         ),
         (Avro::String(s), _) => Value::String(s.clone()),
         (Avro::Bytes(b), ColumnType::Bits) => Value::Bits(b.clone()),
@@ -350,7 +386,7 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| decode_value(unwrap_union(v), item, &at(i), format))
+                .map(|(i, v)| value_at(unwrap_union(v), item, &At::Item(here, i), format))
                 .collect::<Result<_>>()?,
         ),
         (Avro::Array(entries), ColumnType::Map(keys, values)) => Value::Map(
@@ -359,16 +395,21 @@ pub(crate) fn decode_value(v: &Avro, t: &ColumnType, field: &str, format: &'stat
                 .enumerate()
                 .map(|(i, entry)| match entry {
                     Avro::Record(parts) if parts.len() == 2 => Ok((
-                        decode_value(unwrap_union(&parts[0].1), keys, &at(i), format)?,
-                        decode_value(unwrap_union(&parts[1].1), values, &at(i), format)?,
+                        value_at(unwrap_union(&parts[0].1), keys, &At::Item(here, i), format)?,
+                        value_at(unwrap_union(&parts[1].1), values, &At::Item(here, i), format)?,
                     )),
-                    other => Err(wrong(format, &at(i), "a `key`/`value` record", other)),
+                    other => Err(wrong(
+                        format,
+                        &At::Item(here, i).to_string(),
+                        "a `key`/`value` record",
+                        other,
+                    )),
                 })
                 .collect::<Result<_>>()?,
         ),
         (record @ Avro::Record(_), ColumnType::Struct(fields)) => {
-            Value::Struct(decode_fields(record, fields, field, format)?)
+            Value::Struct(fields_at(record, fields, here, format)?)
         }
-        (other, _) => return Err(wrong(format, field, "a value of the column's type", other)),
+        (other, _) => return Err(wrong(format, &field(), "a value of the column's type", other)),
     })
 }

@@ -1,6 +1,10 @@
 //! Avro binary in and out, and reading the fields of decoded records.
 
+use std::sync::Arc;
+
+use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value as Avro;
+use apache_avro::writer::datum::GenericDatumWriter;
 use serde_json::Value as Json;
 
 use super::FORMAT;
@@ -97,6 +101,86 @@ pub(crate) fn write_datum(
             offset: None,
             source,
         })
+}
+
+/// A parsed Avro schema with the names it refers to resolved once, for reading and
+/// writing many values with it (resolving them for each value costs about as much as
+/// decoding a small record). Clones share it.
+#[derive(Clone)]
+pub(crate) struct CompiledSchema(Arc<Compiled>);
+
+#[ouroboros::self_referencing]
+struct Compiled {
+    schema: apache_avro::Schema,
+    #[borrows(schema)]
+    #[covariant]
+    reader: GenericDatumReader<'this>,
+    #[borrows(schema)]
+    #[covariant]
+    writer: GenericDatumWriter<'this>,
+}
+
+impl CompiledSchema {
+    /// The schema of its JSON form (the codecs' own schemas), compiled.
+    pub(crate) fn parse(json: &Json, format: &'static str) -> Result<Self> {
+        Self::new(parse_schema(json, format)?, format)
+    }
+
+    /// `schema`, compiled; an error when a name it refers to is not defined in it.
+    pub(crate) fn new(schema: apache_avro::Schema, format: &'static str) -> Result<Self> {
+        let compiled = CompiledTryBuilder {
+            schema,
+            reader_builder: |schema| GenericDatumReader::builder(schema).build(),
+            writer_builder: |schema| GenericDatumWriter::builder(schema).build(),
+        }
+        .try_build()
+        .map_err(|source| Error::Avro {
+            format,
+            field: "(schema)".into(),
+            offset: None,
+            source,
+        })?;
+        Ok(Self(Arc::new(compiled)))
+    }
+
+    /// The schema.
+    pub(crate) fn schema(&self) -> &apache_avro::Schema {
+        self.0.borrow_schema()
+    }
+
+    /// Decodes `bytes`, the part `field` of a `format` record: truncated or malformed
+    /// input is an error naming how far the reader got, never a panic.
+    pub(crate) fn read(&self, bytes: &[u8], format: &'static str, field: &str) -> Result<Avro> {
+        let mut rest = bytes;
+        self.0
+            .borrow_reader()
+            .read_value(&mut rest)
+            .map_err(|source| Error::Avro {
+                format,
+                field: field.to_owned(),
+                offset: Some(bytes.len() - rest.len()),
+                source,
+            })
+    }
+
+    /// Encodes `value`, the part `field` of a `format` record.
+    pub(crate) fn write(&self, value: Avro, format: &'static str, field: &str) -> Result<Vec<u8>> {
+        self.0
+            .borrow_writer()
+            .write_value_to_vec(value)
+            .map_err(|source| Error::Avro {
+                format,
+                field: field.to_owned(),
+                offset: None,
+                source,
+            })
+    }
+}
+
+impl std::fmt::Debug for CompiledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CompiledSchema").field(self.schema()).finish()
+    }
 }
 
 /// The Avro schema of its JSON form (the codecs' own schemas).

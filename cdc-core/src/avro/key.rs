@@ -1,6 +1,6 @@
 //! The key of an Avro codec's records: a record of the primary-key columns.
 
-use super::datum::{parse_schema, read_datum, write_datum};
+use super::datum::CompiledSchema;
 use super::rows::RowSchema;
 use crate::error::{Error, Result};
 use crate::row::Row;
@@ -9,30 +9,26 @@ use crate::row::Row;
 #[derive(Debug, Clone)]
 pub(crate) struct KeySchema {
     rows: RowSchema,
-    schema: apache_avro::Schema,
+    schema: CompiledSchema,
 }
 
 impl KeySchema {
     /// The key of `rows`' columns, for the codec of `format`.
     pub(crate) fn new(rows: RowSchema, format: &'static str) -> Result<Self> {
-        let schema = parse_schema(&rows.to_json(), format)?;
+        let schema = CompiledSchema::parse(&rows.to_json(), format)?;
         Ok(Self { rows, schema })
     }
 
     /// The key columns of `key` as Avro binary.
     pub(crate) fn encode(&self, key: &Row, format: &'static str) -> Result<Vec<u8>> {
-        write_datum(
-            &self.schema,
-            self.rows.encode_row(key, "key", format)?,
-            format,
-            "(key)",
-        )
+        self.schema
+            .write(self.rows.encode_row(key, "key", format)?, format, "(key)")
     }
 
     /// The key columns of Avro binary.
     pub(crate) fn decode(&self, bytes: &[u8], format: &'static str) -> Result<Row> {
         self.rows
-            .decode_row(&read_datum(&self.schema, bytes, format, "(key)")?, "key", format)
+            .decode_row(&self.schema.read(bytes, format, "(key)")?, "key", format)
     }
 }
 

@@ -15,8 +15,8 @@ mod rows;
 mod unavailable;
 
 pub use column::ColumnType;
+pub(crate) use datum::{CompiledSchema, field, parse_schema, read_datum, to_json, unwrap_union, wrong};
 pub use datum::{decode_datum, encode_datum};
-pub(crate) use datum::{field, parse_schema, read_datum, to_json, unwrap_union, write_datum, wrong};
 pub(crate) use key::{KeySchema, decode_key, encode_key};
 pub use rows::RowSchema;
 

@@ -5,8 +5,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::source;
 use crate::avro::{
-    KeySchema, RowSchema, decode_key, encode_key, field, parse_schema, read_datum, to_json, unwrap_union,
-    write_datum, wrong,
+    CompiledSchema, KeySchema, RowSchema, decode_key, encode_key, field, to_json, unwrap_union, wrong,
 };
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
@@ -68,7 +67,7 @@ const SOURCE_FIELDS: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct DebeziumAvro {
     rows: RowSchema,
-    schema: apache_avro::Schema,
+    schema: CompiledSchema,
     key: Option<KeySchema>,
 }
 
@@ -87,7 +86,7 @@ impl Decode for DebeziumAvro {
 impl DebeziumAvro {
     /// The codec of a table whose rows have `rows`, in Avro namespace `namespace`.
     pub fn new(namespace: &str, rows: RowSchema) -> Result<Self> {
-        let schema = parse_schema(&Self::schema_json(namespace, &rows), FORMAT)?;
+        let schema = CompiledSchema::parse(&Self::schema_json(namespace, &rows), FORMAT)?;
         Ok(Self {
             rows,
             schema,
@@ -106,7 +105,7 @@ impl DebeziumAvro {
 
     /// The envelope's Avro schema.
     pub fn schema(&self) -> &apache_avro::Schema {
-        &self.schema
+        self.schema.schema()
     }
 
     fn schema_json(namespace: &str, rows: &RowSchema) -> Json {
@@ -232,9 +231,14 @@ impl DebeziumAvro {
                 record => self.rows.decode_row(record, side, FORMAT).map(Some),
             }
         };
-        let source = match to_json(get("source")?) {
-            Json::Object(map) => {
-                let map: Map<String, Json> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        let source = match get("source")? {
+            Avro::Record(fields) => {
+                // The block's fields that are set, as the JSON reader reads them.
+                let map: Map<String, Json> = fields
+                    .iter()
+                    .filter(|(_, v)| !matches!(unwrap_union(v), Avro::Null))
+                    .map(|(k, v)| (k.clone(), to_json(v)))
+                    .collect();
                 source::decode(
                     &map,
                     &Fields {
@@ -304,7 +308,7 @@ impl DebeziumAvro {
 
     /// The event as Avro binary (no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        write_datum(&self.schema, self.to_avro(event)?, FORMAT, "(value)")
+        self.schema.write(self.to_avro(event)?, FORMAT, "(value)")
     }
 
     /// A record key as Avro binary: the columns of [`with_key`](Self::with_key) taken
@@ -315,6 +319,6 @@ impl DebeziumAvro {
 
     /// The event of Avro binary (no registry framing); truncated input is an error.
     fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.from_avro(&read_datum(&self.schema, bytes, FORMAT, "(value)")?)
+        self.from_avro(&self.schema.read(bytes, FORMAT, "(value)")?)
     }
 }

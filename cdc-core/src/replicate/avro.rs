@@ -6,8 +6,8 @@ use serde_json::{Map, Value as Json, json};
 use super::mask;
 use super::record::{MAGIC, assemble, data_rows, encode_headers};
 use crate::avro::{
-    KeySchema, RowSchema, decode_key, encode_key, field, parse_schema, read_datum, to_json, unwrap_union,
-    write_datum, wrong,
+    CompiledSchema, KeySchema, RowSchema, decode_key, encode_key, field, parse_schema, read_datum, to_json,
+    unwrap_union, wrong,
 };
 use crate::decode::{Decode, Decoded};
 use crate::error::{Error, Result};
@@ -39,7 +39,8 @@ const OPERATIONS: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REFRESH"];
 #[derive(Debug, Clone)]
 pub struct ReplicateAvro {
     rows: RowSchema,
-    schema: apache_avro::Schema,
+    schema: CompiledSchema,
+    envelope: CompiledSchema,
     key: Option<KeySchema>,
 }
 
@@ -66,7 +67,7 @@ impl ReplicateAvro {
     /// The codec of a table whose `data` rows have `rows` (record name `Data` in
     /// Replicate's schemas).
     pub fn new(rows: RowSchema) -> Result<Self> {
-        let schema = parse_schema(
+        let schema = CompiledSchema::parse(
             &json!({
                 "type": "record", "name": "DataRecord",
                 "fields": [
@@ -91,6 +92,7 @@ impl ReplicateAvro {
         Ok(Self {
             rows,
             schema,
+            envelope: CompiledSchema::new(Self::envelope_schema()?, FORMAT)?,
             key: None,
         })
     }
@@ -106,7 +108,7 @@ impl ReplicateAvro {
 
     /// The `DataRecord` schema.
     pub fn schema(&self) -> &apache_avro::Schema {
-        &self.schema
+        self.schema.schema()
     }
 
     /// The event as an Avro `DataRecord`.
@@ -240,24 +242,24 @@ impl ReplicateAvro {
                 // The full schema: the canonical form drops logical types (decimals, dates).
                 Avro::Union(
                     1,
-                    Box::new(Avro::String(serde_json::to_string(&self.schema).map_err(
-                        |source| Error::WriteJson {
+                    Box::new(Avro::String(
+                        serde_json::to_string(self.schema.schema()).map_err(|source| Error::WriteJson {
                             format: FORMAT,
                             field: "messageSchema".into(),
                             source,
-                        },
-                    )?)),
+                        })?,
+                    )),
                 ),
             ),
             ("message".into(), Avro::Bytes(self.encode_binary(event)?)),
         ]);
-        write_datum(&Self::envelope_schema()?, envelope, FORMAT, "(value)")
+        self.envelope.write(envelope, FORMAT, "(value)")
     }
 
     /// The event of a binary `MessageEnvelope`. The message is read with the schema the
     /// envelope carries (when it carries one), and its columns are taken by name.
     fn decode_envelope(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        let Avro::Record(fields) = read_datum(&Self::envelope_schema()?, bytes, FORMAT, "(value)")? else {
+        let Avro::Record(fields) = self.envelope.read(bytes, FORMAT, "(value)")? else {
             return Err(Error::MissingField {
                 format: FORMAT,
                 field: "(envelope)".into(),
@@ -302,14 +304,14 @@ impl ReplicateAvro {
                 // (columns the writer adds are ignored, a missing one is an error).
                 read_datum(&writer, message, FORMAT, "message")?
             }
-            _ => read_datum(&self.schema, message, FORMAT, "message")?,
+            _ => self.schema.read(message, FORMAT, "message")?,
         };
         self.from_avro(&record)
     }
 
     /// The event as Avro binary (no envelope, no registry framing).
     pub fn encode_binary(&self, event: &ChangeEvent) -> Result<Vec<u8>> {
-        write_datum(&self.schema, self.to_avro(event)?, FORMAT, "(value)")
+        self.schema.write(self.to_avro(event)?, FORMAT, "(value)")
     }
 
     /// A record key as Avro binary: the columns of [`with_key`](Self::with_key) taken
@@ -320,6 +322,6 @@ impl ReplicateAvro {
 
     /// The event of a bare `DataRecord` as Avro binary; truncated input is an error.
     fn decode_binary(&self, bytes: &[u8]) -> Result<ChangeEvent> {
-        self.from_avro(&read_datum(&self.schema, bytes, FORMAT, "(value)")?)
+        self.from_avro(&self.schema.read(bytes, FORMAT, "(value)")?)
     }
 }
