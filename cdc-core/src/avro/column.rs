@@ -374,7 +374,7 @@ fn value_at(v: &Avro, t: &ColumnType, here: &At<'_>, format: &'static str) -> Re
             parse_uuid(s).map_or_else(|| Value::String(s.clone()), Value::Uuid)
         }
         (Avro::String(s), ColumnType::Json) => Value::Json(
-            JsonText::new(s.as_str()).map_err(|source| not_json(format, &field(), s.as_bytes(), source))?,
+            JsonText::new(s.as_str()).map_err(|source| not_json(format, field(), s.as_bytes(), source))?,
         ),
         (Avro::String(s), _) => Value::String(s.clone()),
         (Avro::Bytes(b), ColumnType::Bits) => Value::Bits(b.clone()),
