@@ -8,22 +8,14 @@
 #   benches/scripts/ab_criterion.sh BASE BENCH [criterion filter]
 #   e.g. RUNS=3 benches/scripts/ab_criterion.sh HEAD~5 cdc_decode
 #
-# Both builds use $CARGO_TARGET_DIR (default ~/.cache/streamkit/target), one after the
-# other, so dependencies are compiled once.
+# Both builds share one target directory (see ab_common.sh).
 set -euo pipefail
 base=${1:?usage: ab_criterion.sh BASE BENCH [filter]}
 bench=${2:?usage: ab_criterion.sh BASE BENCH [filter]}
 filter=${3:-}
 runs=${RUNS:-3}
 floor=${FLOOR:-floor_serde_json_ignored_any}
-root=$(git rev-parse --show-toplevel)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/streamkit/target}
-work=$(mktemp -d)
-cleanup() {
-  git -C "$root" worktree remove --force "$work/base" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/ab_common.sh"
 
 build() { # build DIR OUT
   local exe
@@ -35,15 +27,11 @@ for line in sys.stdin:
         print(m["executable"])' | tail -1)
   cp "$exe" "$2"
 }
-git -C "$root" worktree add --quiet --detach "$work/base" "$base"
-echo "building $bench at $base ($(git -C "$root" rev-parse --short "$base"))"
-build "$work/base" "$work/bench-base"
-echo "building $bench at the working tree ($(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ', with changes'))"
-build "$root" "$work/bench-head"
+ab_build_both "$bench" build
 
 for i in $(seq "$runs"); do
   for side in base head; do
-    out=$( { /usr/bin/time -f "cpu %U %S" "$work/bench-$side" --bench --noplot \
+    out=$( { /usr/bin/time -f "cpu %U %S" "$work/$bench-$side" --bench --noplot \
       --warm-up-time 1 --measurement-time 4 $filter; } 2>&1 )
     cpu=$(echo "$out" | awk '/^cpu /{print $2 + $3}')
     # Criterion prints a name (alone on its line when long), then `time: [low unit

@@ -6,30 +6,18 @@
 #   benches/scripts/ab_kstream.sh BASE [kstream_bench arguments...]
 #   e.g. RUNS=5 benches/scripts/ab_kstream.sh HEAD~3 --only join,count --records 1000000
 #
-# Both builds use $CARGO_TARGET_DIR (default ~/.cache/streamkit/target), one after the
-# other, so dependencies are compiled once.
+# Both builds share one target directory (see ab_common.sh).
 set -euo pipefail
 base=${1:?usage: ab_kstream.sh BASE [kstream_bench arguments...]}
 shift
 runs=${RUNS:-5}
-root=$(git rev-parse --show-toplevel)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/streamkit/target}
-work=$(mktemp -d)
-cleanup() {
-  git -C "$root" worktree remove --force "$work/base" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/ab_common.sh"
 
 build() { # build DIR OUT
   (cd "$1" && cargo build --quiet --release -p streamkit-benches --features rocksdb --bin kstream_bench)
   cp "$CARGO_TARGET_DIR/release/kstream_bench" "$2"
 }
-git -C "$root" worktree add --quiet --detach "$work/base" "$base"
-echo "building kstream_bench at $base ($(git -C "$root" rev-parse --short "$base"))"
-build "$work/base" "$work/kstream_bench-base"
-echo "building kstream_bench at the working tree ($(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ', with changes'))"
-build "$root" "$work/kstream_bench-head"
+ab_build_both kstream_bench build
 
 for i in $(seq "$runs"); do
   for side in base head; do

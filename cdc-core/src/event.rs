@@ -203,7 +203,22 @@ pub struct ChangeEvent {
 impl ChangeEvent {
     /// An event, checked against the [`Rule`]s.
     pub fn new(op: Operation, before: Option<Row>, after: Option<Row>, source: Source) -> Result<Self> {
-        let event = ChangeEvent {
+        let event = Self::unchecked(op, before, after, source);
+        event.check()?;
+        Ok(event)
+    }
+
+    /// A logical decoding message event ([`Operation::Message`]): no rows, the message.
+    pub fn new_message(message: LogicalMessage, source: Source) -> Self {
+        ChangeEvent {
+            message: Some(message),
+            ..Self::unchecked(Operation::Message, None, None, source)
+        }
+    }
+
+    /// An event of these parts and nothing else, not checked.
+    fn unchecked(op: Operation, before: Option<Row>, after: Option<Row>, source: Source) -> Self {
+        ChangeEvent {
             op,
             before,
             after,
@@ -214,25 +229,6 @@ impl ChangeEvent {
             ts_us: None,
             ts_ns: None,
             message: None,
-            extra: Map::new(),
-        };
-        event.check()?;
-        Ok(event)
-    }
-
-    /// A logical decoding message event ([`Operation::Message`]): no rows, the message.
-    pub fn new_message(message: LogicalMessage, source: Source) -> Self {
-        ChangeEvent {
-            op: Operation::Message,
-            before: None,
-            after: None,
-            source,
-            transaction: None,
-            key: None,
-            ts_ms: None,
-            ts_us: None,
-            ts_ns: None,
-            message: Some(message),
             extra: Map::new(),
         }
     }

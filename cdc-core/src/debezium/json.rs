@@ -278,19 +278,7 @@ impl DebeziumJson {
                 .or_else(|| schema::row_fields(value_schema, "before")),
             (None, None) => None,
         };
-        let payload: Map<String, Json> = key
-            .iter()
-            .map(|(column, value)| {
-                let column_schema = fields
-                    .as_ref()
-                    .and_then(|f| f.iter().find(|(n, _)| *n == column).map(|(_, s)| *s));
-                let json = match column_schema {
-                    Some(s) => schema::encode(value, s),
-                    None => value.to_json(),
-                };
-                (column.to_owned(), json)
-            })
-            .collect();
+        let payload = encode_columns(key, fields.as_deref());
         let json = match &record.key_schema {
             Some(schema) => serde_json::json!({"schema": schema, "payload": payload}),
             None => Json::Object(payload),
@@ -347,20 +335,7 @@ impl DebeziumJson {
         let row = |row: &Option<Row>, side: &str| -> Json {
             let Some(row) = row else { return Json::Null };
             let fields = schema_json.and_then(|s| schema::row_fields(s, side));
-            Json::Object(
-                row.iter()
-                    .map(|(c, v)| {
-                        let column_schema = fields
-                            .as_ref()
-                            .and_then(|f| f.iter().find(|(n, _)| *n == c).map(|(_, s)| *s));
-                        let json = match column_schema {
-                            Some(s) => schema::encode(v, s),
-                            None => v.to_json(),
-                        };
-                        (c.to_owned(), json)
-                    })
-                    .collect(),
-            )
+            Json::Object(encode_columns(row, fields.as_deref()))
         };
         // Debezium's fields, in its order: a logical decoding message has no rows; the
         // microsecond and nanosecond times are left out by versions before 2.6.
@@ -405,6 +380,21 @@ impl DebeziumJson {
         }
         Json::Object(payload)
     }
+}
+
+/// A row's columns as JSON: each in the form its Connect schema among `fields` gives it,
+/// a column without one in its own JSON form.
+fn encode_columns(row: &Row, fields: Option<&[(&str, &Json)]>) -> Map<String, Json> {
+    row.iter()
+        .map(|(column, value)| {
+            let column_schema = fields.and_then(|f| f.iter().find(|(n, _)| *n == column).map(|(_, s)| *s));
+            let json = match column_schema {
+                Some(s) => schema::encode(value, s),
+                None => value.to_json(),
+            };
+            (column.to_owned(), json)
+        })
+        .collect()
 }
 
 /// The envelope fields the model holds (`message` only in a logical decoding message);
