@@ -71,13 +71,17 @@ impl Decode for DebeziumJson {
     /// Decodes a record: `None` for the value (or an enveloped `null` payload) is a
     /// tombstone. Errors name the field at fault, in the key or the value.
     fn decode(&self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<Decoded<DebeziumRecord>> {
-        let record = value.map(Self::decode_value).transpose()?.flatten();
+        let mut record = value.map(Self::decode_value).transpose()?.flatten();
         let (key, key_schema) = match key.map(Self::decode_key_enveloped).transpose()? {
             Some((row, schema)) => (Some(row), schema),
             None => (None, None),
         };
-        Ok(Decoded::keyed(record, key, |record| &mut record.event)
-            .map(|record| DebeziumRecord { key_schema, ..record }))
+        // Set in place: a record is large, and moving it costs more than its decoding's
+        // small steps.
+        if let Some(record) = record.as_mut() {
+            record.key_schema = key_schema;
+        }
+        Ok(Decoded::keyed(record, key, |record| &mut record.event))
     }
 }
 

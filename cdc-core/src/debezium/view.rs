@@ -107,10 +107,14 @@ fn event(
             prefix: m.prefix.as_ref().to_owned(),
             content: m.content.clone(),
         }),
-        extra: fields
-            .iter()
-            .map(|(k, raw)| (k.as_ref().to_owned(), raw_json(raw)))
-            .collect::<Map<String, Json>>(),
+        // Most events have no other field: an empty map costs nothing to make.
+        extra: match fields {
+            [] => Map::new(),
+            _ => fields
+                .iter()
+                .map(|(k, raw)| (k.as_ref().to_owned(), raw_json(raw)))
+                .collect(),
+        },
     })
 }
 
