@@ -2,7 +2,7 @@
 //! directory, run it again over the rest. The stores must equal those of an
 //! uninterrupted run (computed here by a plain loop), and every expected output must be
 //! there (at-least-once may repeat, never lose). On the embedded log, librdkafka's
-//! mock cluster and, in CI, a real broker.
+//! mock cluster and, in CI, a real broker (also over SASL_SSL).
 
 mod backends;
 
@@ -196,6 +196,16 @@ fn restart_on_the_mock_cluster() {
 #[test]
 fn restart_on_the_broker() {
     if let Some(broker) = backends::broker() {
+        restart_loses_nothing(&broker);
+    }
+}
+
+/// Every client of the application (consumers, producers, admin, changelogs) over
+/// SASL_SSL with SCRAM-SHA-512.
+#[cfg(feature = "kafka")]
+#[test]
+fn restart_on_the_broker_over_sasl_ssl() {
+    if let Some(broker) = backends::sasl_ssl_broker() {
         restart_loses_nothing(&broker);
     }
 }

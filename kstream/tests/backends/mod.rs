@@ -55,6 +55,13 @@ pub fn broker() -> Option<Log> {
     streamlog::test_util::ci_broker().map(Log)
 }
 
+/// The CI broker over its SASL_SSL listener (SCRAM-SHA-512), or `None` (skipped)
+/// outside CI when it is not configured.
+#[cfg(feature = "kafka")]
+pub fn sasl_ssl_broker() -> Option<Log> {
+    streamlog::test_util::ci_secured_broker(streamlog::test_util::SecuredListener::SaslScram).map(Log)
+}
+
 /// A name no earlier run used (topics outlive a test on a real broker).
 pub fn unique(prefix: &str) -> String {
     streamlog::test_util::unique_name(prefix)

@@ -185,6 +185,22 @@ pub enum Error {
         /// The value.
         what: &'static str,
     },
+    /// The broker refused the client's credentials (SASL: a wrong password, an unknown
+    /// user, a mechanism the listener does not enable). Trying again does not help.
+    #[error("authentication failed: {reason}")]
+    Authentication {
+        /// The Kafka client library's account of it, naming the broker.
+        reason: String,
+    },
+    /// The TLS handshake with a broker failed: a broker certificate the configured CA does
+    /// not sign, a certificate not issued for the host connected to, a client
+    /// certificate the broker does not trust, unreadable key or certificate files.
+    /// Trying again does not help.
+    #[error("TLS handshake failed: {reason}")]
+    Tls {
+        /// The Kafka client library's account of it, naming the broker.
+        reason: String,
+    },
     /// An error of the Kafka backend that none of the variants above describes.
     #[error("kafka error during {operation}: {source}")]
     Kafka {
@@ -235,6 +251,8 @@ impl Error {
             | Error::NotAssigned { .. }
             | Error::NoGroupId
             | Error::Closed { .. }
+            | Error::Authentication { .. }
+            | Error::Tls { .. }
             | Error::BackendMismatch { .. } => false,
         }
     }

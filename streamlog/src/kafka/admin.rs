@@ -5,18 +5,20 @@ use std::time::Duration;
 
 use futures::executor::block_on;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::producer::{BaseProducer, Producer as _};
 
+use super::security::WatchContext;
 use super::{api_timeout, committed_offsets, map_error, rd_config, retry_transient, unreachable, wrap};
 use crate::client::{Admin, Watermarks};
 use crate::config::{ClientConfig, TopicConfig};
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
+use crate::time::Deadline;
 
 pub(super) struct KafkaAdmin {
-    client: AdminClient<DefaultClientContext>,
+    client: AdminClient<WatchContext>,
     config: ClientConfig,
     timeout: Duration,
 }
@@ -36,13 +38,34 @@ impl KafkaAdmin {
         // Admin clients are producer-type in librdkafka, which would create topics on
         // metadata requests; asking about a topic must not create it.
         rd.set("allow.auto.create.topics", "false");
-        let client: AdminClient<DefaultClientContext> = rd
-            .create()
+        // Connected first through a producer-type probe with the same configuration:
+        // the admin client never serves librdkafka's error events (rdkafka polls only
+        // its results), the probe serves its own, so a refused login or TLS handshake
+        // ends the wait when it happens.
+        let probe: BaseProducer<WatchContext> = rd
+            .create_with_context(WatchContext::default())
             .map_err(|e| map_error("creating the admin client", None, e))?;
-        client
-            .inner()
-            .fetch_metadata(None, timeout)
-            .map_err(|e| unreachable(config, timeout, e))?;
+        let deadline = Deadline::after(timeout);
+        loop {
+            let wait = deadline.remaining().min(Duration::from_millis(250));
+            let asked = std::time::Instant::now();
+            let answer = probe.client().fetch_metadata(None, wait);
+            probe.poll(Duration::ZERO);
+            if let Some(failure) = probe.context().watch.failure() {
+                return Err(failure);
+            }
+            match answer {
+                Ok(_) => break,
+                Err(e) if deadline.has_passed() => return Err(unreachable(config, timeout, e)),
+                // An answer without waiting (no broker up yet) is asked again after
+                // the rest of the wait, not in a busy loop.
+                Err(_) => std::thread::sleep(wait.saturating_sub(asked.elapsed()).min(deadline.remaining())),
+            }
+        }
+        drop(probe);
+        let client: AdminClient<WatchContext> = rd
+            .create_with_context(WatchContext::default())
+            .map_err(|e| map_error("creating the admin client", None, e))?;
         Ok(Self {
             client,
             config: config.clone(),

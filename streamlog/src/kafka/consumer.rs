@@ -73,6 +73,7 @@ impl KafkaConsumer {
                 cooperative: config
                     .get("partition.assignment.strategy")
                     .is_some_and(|s| s.contains("cooperative")),
+                watch: Default::default(),
             })
             .map_err(|e| map_error("creating the consumer", None, e))?;
         Ok(Self {
@@ -193,7 +194,7 @@ impl KafkaConsumer {
         let mut runs: Vec<(String, i32, i64)> = Vec::new();
         loop {
             let wait = if seen == 0 {
-                deadline.remaining()
+                deadline.remaining().min(Duration::from_millis(250))
             } else {
                 Duration::ZERO
             };
@@ -215,15 +216,24 @@ impl KafkaConsumer {
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => {}
                 Some(Err(e)) => {
-                    let e = map_error("poll", None, e);
+                    let e = inner
+                        .context()
+                        .watch
+                        .failure()
+                        .unwrap_or_else(|| map_error("poll", None, e));
                     if seen == 0 {
                         return Err(e);
                     }
                     self.pending_error = Some(e);
                     break;
                 }
-                // A rebalance event was served, or the wait ran out.
-                None if seen == 0 && !deadline.has_passed() => {}
+                // A rebalance event was served, or the wait ran out; a refused login or
+                // TLS handshake ends the wait.
+                None if seen == 0 && !deadline.has_passed() => {
+                    if let Some(failure) = inner.context().watch.failure() {
+                        return Err(failure);
+                    }
+                }
                 None => break,
             }
         }

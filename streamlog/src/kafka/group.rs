@@ -29,6 +29,7 @@ pub(super) struct GroupContext {
     /// for it on every rebalance, and that request never returns when the rebalance
     /// runs while the consumer is being closed (a hang seen in the conformance suite).
     pub(super) cooperative: bool,
+    pub(super) watch: super::security::SecurityWatch,
 }
 
 impl GroupContext {
@@ -50,7 +51,11 @@ impl GroupContext {
     }
 }
 
-impl ClientContext for GroupContext {}
+impl ClientContext for GroupContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.watch.observe(&error, reason);
+    }
+}
 
 pub(super) fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
     tpl.elements()

@@ -21,6 +21,7 @@ mod consumer;
 mod errors;
 mod group;
 mod producer;
+mod security;
 
 use std::fmt;
 use std::sync::Arc;

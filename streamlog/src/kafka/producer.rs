@@ -12,6 +12,7 @@ use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, TopicPartitionList};
 
+use super::security::SecurityWatch;
 use super::{map_error, rd_config, wrap};
 use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataInner, Producer};
 use crate::config::ClientConfig;
@@ -31,6 +32,7 @@ struct DeliveryReports {
     next_id: AtomicUsize,
     /// The topic name of the previous report, shared by the reports that follow.
     last_topic: Mutex<Option<Arc<str>>>,
+    watch: SecurityWatch,
 }
 
 impl DeliveryReports {
@@ -50,7 +52,11 @@ impl DeliveryReports {
     }
 }
 
-impl ClientContext for DeliveryReports {}
+impl ClientContext for DeliveryReports {
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.watch.observe(&error, reason);
+    }
+}
 
 impl ProducerContext for DeliveryReports {
     type DeliveryOpaque = usize;
@@ -125,6 +131,7 @@ impl KafkaProducer {
                 pending: Mutex::new(HashMap::new()),
                 next_id: AtomicUsize::new(1),
                 last_topic: Mutex::new(None),
+                watch: SecurityWatch::default(),
             })
             .map_err(|e| map_error("creating the producer", None, e))?;
         Ok(Self {
@@ -136,7 +143,13 @@ impl KafkaProducer {
     }
 
     fn txn_error(&self, operation: &'static str, e: KafkaError) -> Error {
-        map_error(operation, self.transactional_id.as_deref(), e)
+        self.security_failure()
+            .unwrap_or_else(|| map_error(operation, self.transactional_id.as_deref(), e))
+    }
+
+    /// The authentication or TLS failure that keeps this producer from its brokers.
+    fn security_failure(&self) -> Option<Error> {
+        self.inner.context().watch.failure()
     }
 
     /// Hands a record to librdkafka with delivery opaque `id`, waiting up to
@@ -224,13 +237,31 @@ impl Producer for KafkaProducer {
     }
 
     fn flush(&self, timeout: Duration) -> Result<()> {
-        self.inner.flush(timeout).map_err(|e| match e {
-            KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
-                operation: "flush".into(),
-                timeout,
-            },
-            other => map_error("flush", None, other),
-        })?;
+        // In short waits, so that a refused login or TLS handshake ends the wait.
+        let deadline = Deadline::after(timeout);
+        loop {
+            match self
+                .inner
+                .flush(deadline.remaining().min(Duration::from_millis(250)))
+            {
+                Ok(()) => break,
+                Err(e) => {
+                    if let Some(failure) = self.security_failure() {
+                        return Err(failure);
+                    }
+                    match e {
+                        KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut) if !deadline.has_passed() => {}
+                        KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut) => {
+                            return Err(Error::Timeout {
+                                operation: "flush".into(),
+                                timeout,
+                            });
+                        }
+                        other => return Err(map_error("flush", None, other)),
+                    }
+                }
+            }
+        }
         match self.inner.context().first_failure.lock().take() {
             Some(failure) => Err(failure),
             None => Ok(()),

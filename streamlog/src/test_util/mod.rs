@@ -5,7 +5,8 @@
 //!   environment variable; `None` (the test skips, saying why) outside CI, a panic under
 //!   `CI=true`, where a missing service must fail the run rather than pass it quietly;
 //! - [`ci_broker`]: a [`Cluster`] on the broker at `KAFKA_BOOTSTRAP_SERVERS` (feature
-//!   `kafka`), by the same rule;
+//!   `kafka`), by the same rule; [`secured_config`] and [`ci_secured_broker`] reach the
+//!   same broker over one of its [`SecuredListener`]s;
 //! - [`unique_name`]: topic, group and application names no earlier run used (topics
 //!   outlive a test on a real broker);
 //! - [`MockCluster`]: librdkafka's in-process mock cluster (feature `kafka`), for Kafka
@@ -92,5 +93,72 @@ pub fn ci_broker() -> Option<Cluster> {
     match Cluster::kafka(config) {
         Ok(cluster) => Some(cluster.with_base(test_client_base())),
         Err(e) => panic!("the broker at KAFKA_BOOTSTRAP_SERVERS={servers} does not answer: {e}"),
+    }
+}
+
+/// A secured listener of the test broker `scripts/test` starts (see
+/// `scripts/lib/kafka.sh`): its address, CA and users come from the environment.
+#[cfg(feature = "kafka")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecuredListener {
+    /// `SSL` with a client certificate (`KAFKA_SSL_BOOTSTRAP_SERVERS`).
+    Ssl,
+    /// `SASL_SSL` with SCRAM-SHA-512 (`KAFKA_SASL_SSL_BOOTSTRAP_SERVERS`, user
+    /// `KAFKA_SCRAM_USER`, password `KAFKA_SCRAM_PASSWORD`).
+    SaslScram,
+    /// `SASL_SSL` with PLAIN (`KAFKA_SASL_SSL_BOOTSTRAP_SERVERS`, user
+    /// `KAFKA_PLAIN_USER`, password `KAFKA_PLAIN_PASSWORD`).
+    SaslPlain,
+}
+
+/// The client properties that reach the test broker over `listener`: its address,
+/// `security.protocol`, the CA in `KAFKA_TLS_DIR`, and the client certificate or the
+/// SASL user; `None` (skipped) outside CI when the variables are unset.
+///
+/// # Panics
+///
+/// Under `CI=true` when a variable is unset.
+#[cfg(feature = "kafka")]
+pub fn secured_config(listener: SecuredListener) -> Option<ClientConfig> {
+    let what = "the test broker's secured listeners (scripts/lib/kafka.sh)";
+    let tls = required_service("KAFKA_TLS_DIR", what)?;
+    let pem = |name: &str| format!("{tls}/{name}");
+    let config = ClientConfig::new()
+        .default_api_timeout(std::time::Duration::from_secs(15))
+        .set("ssl.ca.location", pem("ca.pem"));
+    Some(match listener {
+        SecuredListener::Ssl => config
+            .bootstrap_servers(required_service("KAFKA_SSL_BOOTSTRAP_SERVERS", what)?)
+            .set("security.protocol", "SSL")
+            .set("ssl.certificate.location", pem("client.pem"))
+            .set("ssl.key.location", pem("client.key")),
+        SecuredListener::SaslScram | SecuredListener::SaslPlain => {
+            let (mechanism, user, password) = match listener {
+                SecuredListener::SaslScram => ("SCRAM-SHA-512", "KAFKA_SCRAM_USER", "KAFKA_SCRAM_PASSWORD"),
+                _ => ("PLAIN", "KAFKA_PLAIN_USER", "KAFKA_PLAIN_PASSWORD"),
+            };
+            config
+                .bootstrap_servers(required_service("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS", what)?)
+                .set("security.protocol", "SASL_SSL")
+                .set("sasl.mechanism", mechanism)
+                .set("sasl.username", required_service(user, what)?)
+                .set("sasl.password", required_service(password, what)?)
+        }
+    })
+}
+
+/// A cluster on the test broker over `listener` (see [`secured_config`]), with
+/// [`test_client_base`] under every client.
+///
+/// # Panics
+///
+/// Under `CI=true` when a variable is unset; anywhere when they are set and the broker
+/// does not answer there.
+#[cfg(feature = "kafka")]
+pub fn ci_secured_broker(listener: SecuredListener) -> Option<Cluster> {
+    let config = secured_config(listener)?;
+    match Cluster::kafka(config.clone()) {
+        Ok(cluster) => Some(cluster.with_base(test_client_base())),
+        Err(e) => panic!("the test broker's {listener:?} listener does not answer: {e}"),
     }
 }
