@@ -140,6 +140,27 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// The TLS handshake with the registry failed: a certificate that no trusted CA
+    /// signed or that was not issued for the host, or a client certificate the
+    /// registry refused. Trying again does not help.
+    #[error("TLS handshake with the schema registry at {url} failed: {reason}")]
+    Tls {
+        /// The URL asked.
+        url: String,
+        /// What the TLS library said.
+        reason: String,
+    },
+    /// The registry refused the request's credentials (HTTP 401: none, an unknown user,
+    /// a wrong password) or the user's rights (403).
+    #[error("the schema registry at {url} refused the credentials: HTTP {status}: {message}")]
+    Unauthorized {
+        /// The URL asked.
+        url: String,
+        /// 401 or 403.
+        status: u16,
+        /// The registry's message.
+        message: String,
+    },
     /// The registry answered with a body this client cannot read.
     #[error("the schema registry at {url} answered {status} with a body that does not parse: {reason}")]
     InvalidResponse {

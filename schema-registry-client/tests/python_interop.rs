@@ -1,7 +1,8 @@
 //! A client nobody in this project wrote: Python's `confluent-kafka`
 //! (`SchemaRegistryClient`, `AvroSerializer`, `AvroDeserializer`) against this crate's
 //! registry server. Python registers and serializes, Rust deserializes; Rust registers
-//! and serializes, Python deserializes.
+//! and serializes, Python deserializes: over HTTP, and over HTTPS with basic
+//! authentication.
 //!
 //! The interpreter is `$STREAMKIT_PYTHON` (the test command installs
 //! `confluent-kafka[avro,schemaregistry]` into a virtualenv and sets it), else
@@ -9,13 +10,17 @@
 //! it fails.
 #![cfg(feature = "server")]
 
+mod tls;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
+use schema_registry_client::server::{ServerSecurity, Users};
 use schema_registry_client::{
     AvroDeserializer, AvroSerializer, MemoryRegistry, ReadOptions, SchemaRegistry, SerdeConfig, Version,
-    registry_from_url,
+    registry_from_properties, registry_from_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -101,10 +106,11 @@ fn python() -> Option<String> {
     }
 }
 
-fn run(interpreter: &str, args: &[&str]) -> String {
+fn run(interpreter: &str, env: &[(String, String)], args: &[&str]) -> String {
     let out = Command::new(interpreter)
         .arg(script())
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap();
     assert!(
@@ -123,13 +129,53 @@ async fn confluent_python_and_rust_read_each_others_payloads() {
         .await
         .unwrap();
     let client = registry_from_url(&url).unwrap();
+    exchange(interpreter, registry, url, client, Vec::new()).await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_over_https_with_basic_auth() {
+    let Some(interpreter) = python() else { return };
+    let material = tls::make();
+    let security = ServerSecurity::default()
+        .with_tls(&material.path("server.pem"), &material.path("server.key"), None)
+        .unwrap()
+        .with_users(Users::parse("python: py-Pw-3e8a\n").unwrap());
+    let registry = Arc::new(MemoryRegistry::new());
+    let url = schema_registry_client::server::spawn_secured(registry.clone(), "127.0.0.1:0", security)
+        .await
+        .unwrap();
+    let ca = material.path("ca.pem").display().to_string();
+    let client = registry_from_properties(&HashMap::from([
+        ("schema.registry.url".to_owned(), url.clone()),
+        ("basic.auth.credentials.source".to_owned(), "USER_INFO".to_owned()),
+        ("basic.auth.user.info".to_owned(), "python:py-Pw-3e8a".to_owned()),
+        ("schema.registry.ssl.ca.location".to_owned(), ca.clone()),
+    ]))
+    .unwrap();
+    let env = vec![
+        ("REGISTRY_CA".to_owned(), ca),
+        ("REGISTRY_USER_INFO".to_owned(), "python:py-Pw-3e8a".to_owned()),
+    ];
+    exchange(interpreter, registry, url, client, env).await;
+}
+
+/// Python registers and serializes, Rust reads; Rust registers and serializes, Python
+/// reads; both through the server at `url`.
+async fn exchange(
+    interpreter: String,
+    registry: Arc<MemoryRegistry>,
+    url: String,
+    client: Arc<dyn SchemaRegistry>,
+    env: Vec<(String, String)>,
+) {
     // Python registers and serializes; Rust reads.
     let py = interpreter.clone();
     let url_for_python = url.clone();
-    let written = tokio::task::spawn_blocking(move || run(&py, &["produce", &url_for_python, "members"]))
-        .await
-        .unwrap();
+    let py_env = env.clone();
+    let written =
+        tokio::task::spawn_blocking(move || run(&py, &py_env, &["produce", &url_for_python, "members"]))
+            .await
+            .unwrap();
     let python_id = registry
         .version("members-value", Version::Latest, ReadOptions::default())
         .await
@@ -170,7 +216,7 @@ async fn confluent_python_and_rust_read_each_others_payloads() {
     let py = interpreter.clone();
     let file_arg = file.display().to_string();
     let printed =
-        tokio::task::spawn_blocking(move || run(&py, &["consume", &url, "members-rust", &file_arg]))
+        tokio::task::spawn_blocking(move || run(&py, &env, &["consume", &url, "members-rust", &file_arg]))
             .await
             .unwrap();
     let decoded: Vec<serde_json::Value> = printed

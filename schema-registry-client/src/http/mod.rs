@@ -135,10 +135,7 @@ impl HttpRegistry {
                 .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
                 .body(body.to_string());
         }
-        let unreachable = |e: reqwest::Error| Error::Unreachable {
-            url: url.to_string(),
-            reason: e.to_string(),
-        };
+        let unreachable = |e: reqwest::Error| transport_error(&url, &e);
         // The exchange runs on the crate's background runtime, whichever runtime the
         // caller is on: pooled connections then always live on a running runtime.
         let exchange = async move {
@@ -154,6 +151,17 @@ impl HttpRegistry {
                 url: url.to_string(),
                 status: status.as_u16(),
                 reason: e.to_string(),
+            });
+        }
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            let message = match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(body) => body.message,
+                Err(_) => String::from_utf8_lossy(&bytes).chars().take(500).collect(),
+            };
+            return Err(Error::Unauthorized {
+                url: url.to_string(),
+                status: status.as_u16(),
+                message,
             });
         }
         Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
@@ -199,6 +207,32 @@ impl HttpRegistry {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(self.config.retry_max_backoff);
         }
+    }
+}
+
+/// The error of a request that got no answer: [`Error::Tls`] when the TLS handshake
+/// failed, else [`Error::Unreachable`]. reqwest says which only in its error's sources.
+fn transport_error(url: &Url, e: &reqwest::Error) -> Error {
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        reason.push_str(": ");
+        reason.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let tls = [
+        "invalid peer certificate",
+        "certificate",
+        "tls handshake",
+        "received fatal alert",
+        "peer sent no certificates",
+    ]
+    .iter()
+    .any(|mark| reason.to_ascii_lowercase().contains(mark));
+    let url = url.to_string();
+    match tls {
+        true => Error::Tls { url, reason },
+        false => Error::Unreachable { url, reason },
     }
 }
 

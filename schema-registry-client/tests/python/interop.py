@@ -4,9 +4,13 @@
     interop.py consume URL TOPIC FILE
                                    reads hex payloads (one a line) and prints each value
                                    as JSON with sorted keys
+
+Over HTTPS, REGISTRY_CA names the CA file to trust; REGISTRY_USER_INFO (user:password)
+turns on basic authentication.
 """
 
 import json
+import os
 import sys
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -38,7 +42,12 @@ RECORDS = [
 
 def main():
     mode, url, topic = sys.argv[1], sys.argv[2], sys.argv[3]
-    client = SchemaRegistryClient({"url": url})
+    config = {"url": url}
+    if os.environ.get("REGISTRY_CA"):
+        config["ssl.ca.location"] = os.environ["REGISTRY_CA"]
+    if os.environ.get("REGISTRY_USER_INFO"):
+        config["basic.auth.user.info"] = os.environ["REGISTRY_USER_INFO"]
+    client = SchemaRegistryClient(config)
     context = SerializationContext(topic, MessageField.VALUE)
     if mode == "produce":
         serializer = AvroSerializer(client, SCHEMA)
