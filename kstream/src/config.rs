@@ -305,7 +305,7 @@ impl StreamsConfig {
         for (key, value) in self.iter() {
             let bad = |reason: &str| Error::InvalidConfig {
                 key: key.to_owned(),
-                value: value.to_owned(),
+                value: ClientConfig::shown(key, value).into_owned(),
                 reason: reason.to_owned(),
             };
             match key {
@@ -404,6 +404,12 @@ impl StreamsConfig {
 
 /// Kafka Streams' own property names (not passed to clients).
 fn is_streams_key(key: &str) -> bool {
+    // Client properties under Kafka Streams' prefixes, passed to the clients as Kafka
+    // Streams passes them.
+    const CLIENT: &[&str] = &["default.api.timeout.ms"];
+    if CLIENT.contains(&key) {
+        return false;
+    }
     const STREAMS: &[&str] = &[
         "application.",
         "num.",
@@ -423,35 +429,26 @@ fn is_streams_key(key: &str) -> bool {
     STREAMS.iter().any(|p| key.starts_with(p))
 }
 
-/// Whether a property's value is a secret (a password, a key, credentials), which
-/// `Debug` does not show.
-fn is_secret(key: &str) -> bool {
-    const SECRET: &[&str] = &[
-        "password",
-        "secret",
-        "jaas",
-        "token",
-        "user.info",
-        "credential",
-        "key.pem",
-    ];
-    let key = key.to_ascii_lowercase();
-    SECRET.iter().any(|s| key.contains(s)) || key.ends_with(".key")
+impl std::fmt::Debug for StreamsConfig {
+    /// The properties, with secret values (passwords, keys, credentials, URL passwords)
+    /// hidden as `streamlog`'s [`ClientConfig::shown`] hides them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(k, v)| (k, ClientConfig::shown(k, v))))
+            .finish()
+    }
 }
 
-impl std::fmt::Debug for StreamsConfig {
-    /// The properties, with secret values (passwords, keys, credentials) as
-    /// `[hidden]`.
+/// One `key=value` line per property, secret values hidden as in `Debug`.
+impl std::fmt::Display for StreamsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut map = f.debug_map();
-        for (key, value) in self.iter() {
-            if is_secret(key) {
-                map.entry(&key, &format_args!("[hidden]"));
-            } else {
-                map.entry(&key, &value);
+        for (i, (k, v)) in self.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
             }
+            write!(f, "{k}={}", ClientConfig::shown(k, v))?;
         }
-        map.finish()
+        Ok(())
     }
 }
 
@@ -656,11 +653,12 @@ mod tests {
             .set("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----")
             .set("basic.auth.user.info", "user:s3cret")
             .set("security.protocol", "SASL_SSL");
-        let shown = format!("{config:?}");
+        let shown = format!("{config:?}\n{config}");
         for secret in ["hunter2", "p4ss", "k3y", "PRIVATE KEY", "s3cret"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("\"sasl.password\": [hidden]"), "{shown}");
+        assert!(shown.contains("sasl.password=[hidden]"), "{shown}");
+        assert!(shown.contains("\"sasl.password\": \"[hidden]\""), "{shown}");
         assert!(
             shown.contains("SASL_SSL") && shown.contains("\"application.id\": \"app\""),
             "{shown}"

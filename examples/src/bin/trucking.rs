@@ -38,6 +38,11 @@ struct Args {
     /// Run on Kafka at these servers instead of the embedded log.
     #[arg(long)]
     bootstrap_servers: Option<String>,
+    /// Kafka client properties for every client, from a Java properties file (as
+    /// Kafka's tools take them): `security.protocol`, `sasl.*`, `ssl.*` for a secured
+    /// cluster.
+    #[arg(long, requires = "bootstrap_servers")]
+    command_config: Option<PathBuf>,
     /// Partitions of each topic.
     #[arg(long, default_value_t = 4)]
     partitions: i32,
@@ -73,7 +78,13 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let cluster = match &args.bootstrap_servers {
-        Some(servers) => Cluster::connect(ClientConfig::new().bootstrap_servers(servers.as_str()))?,
+        Some(servers) => {
+            let properties = match &args.command_config {
+                Some(path) => ClientConfig::from_properties_file(path)?,
+                None => ClientConfig::new(),
+            };
+            Cluster::connect(properties.bootstrap_servers(servers.as_str()))?
+        }
         None => Cluster::embedded(),
     };
     println!(

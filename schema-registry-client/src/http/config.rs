@@ -88,10 +88,12 @@ impl HttpConfig {
         let mut auth = Auth::None;
         let mut parsed = Vec::new();
         for text in urls.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            let mut url = Url::parse(text).map_err(|e| bad(format!("`{text}` is not a URL: {e}")))?;
+            let mut url =
+                Url::parse(text).map_err(|e| bad(format!("`{}` is not a URL: {e}", shown_url(text))))?;
             if url.scheme() != "http" && url.scheme() != "https" {
                 return Err(bad(format!(
-                    "`{text}`: only http and https URLs (or mock://scope)"
+                    "`{}`: only http and https URLs (or mock://scope)",
+                    shown_url(text)
                 )));
             }
             if !url.username().is_empty() {
@@ -211,8 +213,38 @@ impl HttpConfig {
     }
 }
 
+/// A URL's text as an error message may show it: a password in it hidden.
+fn shown_url(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) if !user_info.contains('/') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}{user}:[hidden]@{host}")
+        }
+        _ => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bad_url_is_shown_without_its_password() {
+        let err = HttpConfig::from_urls("ftp://fred:pw-1@host")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ftp://fred:[hidden]@host") && !err.contains("pw-1"),
+            "{err}"
+        );
+        let err = HttpConfig::from_urls("fred:pw-2@host:8081")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("pw-2"), "{err}");
+    }
+
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> HashMap<String, String> {

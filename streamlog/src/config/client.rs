@@ -65,9 +65,11 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "password",
     "secret",
     "token",
-    "sasl.jaas.config",
+    "credential",
+    "jaas",
     "sasl.oauthbearer.config",
     "ssl.key",
+    "key.pem",
     "user.info",
 ];
 
@@ -110,7 +112,64 @@ impl ClientConfig {
     /// ```
     pub fn is_secret(key: &str) -> bool {
         let key = key.to_ascii_lowercase();
-        SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
+        SECRET_KEY_PARTS.iter().any(|part| key.contains(part)) || key.ends_with(".key")
+    }
+
+    /// `value` of property `key` as a log, an error message or `Debug` may show it:
+    /// `[hidden]` for a secret key ([`ClientConfig::is_secret`]), and any URL's password
+    /// (`https://user:password@host`) hidden in the others. Every crate of the
+    /// workspace that prints Kafka properties goes through this.
+    ///
+    /// ```
+    /// use streamlog::ClientConfig;
+    /// assert_eq!(ClientConfig::shown("sasl.password", "s3cret"), "[hidden]");
+    /// assert_eq!(
+    ///     ClientConfig::shown("schema.registry.url", "https://fred:s3cret@registry:8081"),
+    ///     "https://fred:[hidden]@registry:8081"
+    /// );
+    /// assert_eq!(ClientConfig::shown("group.id", "billing"), "billing");
+    /// ```
+    pub fn shown<'a>(key: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+        if Self::is_secret(key) {
+            std::borrow::Cow::Borrowed(HIDDEN)
+        } else {
+            hide_url_passwords(value)
+        }
+    }
+
+    /// The properties of a Java properties file (`key=value` or `key: value` a line,
+    /// `#` and `!` comments), as Kafka's tools read with `--command-config`: how a
+    /// secured cluster's settings (`security.protocol`, `sasl.*`, `ssl.*`) reach a
+    /// program without appearing on its command line. A bad line is named by its
+    /// number, its text not shown (it may hold a password).
+    pub fn from_properties_file(path: &std::path::Path) -> Result<Self> {
+        let at = |line: Option<usize>| match line {
+            Some(n) => format!("{}:{n}", path.display()),
+            None => path.display().to_string(),
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidConfig {
+            key: at(None),
+            value: String::new(),
+            reason: format!("cannot read the properties file: {e}"),
+        })?;
+        let mut config = ClientConfig::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            match line.split_once(['=', ':']) {
+                Some((key, value)) if !key.trim().is_empty() => config.insert(key.trim(), value.trim()),
+                _ => {
+                    return Err(Error::InvalidConfig {
+                        key: at(Some(n + 1)),
+                        value: HIDDEN.to_owned(),
+                        reason: "expected `key=value`".into(),
+                    });
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// A property's value.
@@ -253,6 +312,38 @@ impl ClientConfig {
     }
 }
 
+/// The password of every `scheme://user:password@host` in `text` replaced by `[hidden]`.
+fn hide_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        // The authority ends at the first `/`, `?`, `#`, `,` or whitespace.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | ',') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority
+            .rfind('@')
+            .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+        {
+            Some((colon, at)) => {
+                out.push_str(&authority[..=colon]);
+                out.push_str(HIDDEN);
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         /// The properties, secret values hidden.
@@ -261,11 +352,7 @@ impl fmt::Debug for ClientConfig {
         impl fmt::Debug for Shown<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
-                    .entries(
-                        self.0
-                            .iter()
-                            .map(|(k, v)| (k, if ClientConfig::is_secret(k) { HIDDEN } else { v })),
-                    )
+                    .entries(self.0.iter().map(|(k, v)| (k, ClientConfig::shown(k, v))))
                     .finish()
             }
         }
@@ -273,6 +360,20 @@ impl fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("properties", &Shown(self))
             .finish()
+    }
+}
+
+/// One `key=value` line per property, as a Java properties file has them, with secret
+/// values hidden as in `Debug`.
+impl fmt::Display for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (k, v)) in self.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{k}={}", ClientConfig::shown(k, v))?;
+        }
+        Ok(())
     }
 }
 
@@ -316,6 +417,48 @@ mod tests {
         assert!(err.contains("max.poll.records") && err.contains("lots"), "{err}");
         let err = config.isolation_level_value().unwrap_err().to_string();
         assert!(err.contains("isolation.level") && err.contains("dirty"), "{err}");
+    }
+
+    #[test]
+    fn a_properties_file_is_read_and_a_bad_line_named_not_shown() {
+        let dir = std::env::temp_dir().join(format!("streamlog-props-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("client.properties");
+        std::fs::write(
+            &good,
+            "# secured\nsecurity.protocol=SASL_SSL\n! also a comment\nsasl.password : pw=1\n\n",
+        )
+        .unwrap();
+        let config = ClientConfig::from_properties_file(&good).unwrap();
+        assert_eq!(config.get("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(config.get("sasl.password"), Some("pw=1"));
+        let bad = dir.join("bad.properties");
+        std::fs::write(&bad, "a=1\nsecret-line-without-separator\n").unwrap();
+        let err = ClientConfig::from_properties_file(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.properties:2") && !err.contains("secret-line"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_wherever_they_are() {
+        assert_eq!(
+            hide_url_passwords("http://a:pw1@h1:8081,https://b:pw2@h2/x?y=1"),
+            "http://a:[hidden]@h1:8081,https://b:[hidden]@h2/x?y=1"
+        );
+        assert_eq!(hide_url_passwords("https://user@host"), "https://user@host");
+        assert_eq!(hide_url_passwords("mailto:x@y and a://b"), "mailto:x@y and a://b");
+        let config = ClientConfig::new()
+            .set("sasl.password", "pw-1")
+            .set("schema.registry.url", "https://fred:pw-2@registry");
+        let shown = format!("{config}\n{config:?}");
+        assert!(!shown.contains("pw-1") && !shown.contains("pw-2"), "{shown}");
+        assert!(
+            shown.contains("schema.registry.url=https://fred:[hidden]@registry"),
+            "{shown}"
+        );
     }
 
     #[test]

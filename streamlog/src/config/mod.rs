@@ -4,18 +4,18 @@
 mod client;
 mod topic;
 
-pub use client::{AutoOffsetReset, ClientConfig, IsolationLevel};
 #[cfg(feature = "kafka")]
-pub(crate) use client::{HIDDEN, STREAMLOG_KEYS};
+pub(crate) use client::STREAMLOG_KEYS;
+pub use client::{AutoOffsetReset, ClientConfig, IsolationLevel};
 pub use topic::{CleanupPolicy, TimestampType, TopicConfig, TopicSettings};
 
 use crate::error::{Error, Result};
 
-/// Parses `value` of `key`, or names both in the error.
+/// Parses `value` of `key`, or names both in the error (a secret value hidden).
 pub(crate) fn parse_value<T: std::str::FromStr>(key: &str, value: &str, expected: &str) -> Result<T> {
     value.trim().parse().map_err(|_| Error::InvalidConfig {
         key: key.to_owned(),
-        value: value.to_owned(),
+        value: ClientConfig::shown(key, value).into_owned(),
         reason: format!("expected {expected}"),
     })
 }
@@ -27,7 +27,7 @@ pub(crate) fn parse_bool(key: &str, value: &str) -> Result<bool> {
         "false" => Ok(false),
         _ => Err(Error::InvalidConfig {
             key: key.to_owned(),
-            value: value.to_owned(),
+            value: ClientConfig::shown(key, value).into_owned(),
             reason: "expected `true` or `false`".to_owned(),
         }),
     }

@@ -3,7 +3,7 @@
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode as Code};
 use rdkafka_sys::types::RDKafkaConfRes;
 
-use crate::config::{ClientConfig, HIDDEN};
+use crate::config::ClientConfig;
 use crate::error::{Error, KafkaError, KafkaErrorCode};
 
 /// Maps a librdkafka error met during `operation` on `topic` (or, for transactional
@@ -15,11 +15,7 @@ pub(crate) fn map_error(operation: &'static str, topic: Option<&str>, err: RdErr
             RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN => Error::UnknownConfig { key: key.clone() },
             _ => Error::InvalidConfig {
                 key: key.clone(),
-                value: if ClientConfig::is_secret(key) {
-                    HIDDEN.to_owned()
-                } else {
-                    value.clone()
-                },
+                value: ClientConfig::shown(key, value).into_owned(),
                 reason: description.clone(),
             },
         },

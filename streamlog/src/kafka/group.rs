@@ -52,6 +52,9 @@ impl GroupContext {
 }
 
 impl ClientContext for GroupContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
+        super::security::log_to_tracing(level, facility, message);
+    }
     fn error(&self, error: KafkaError, reason: &str) {
         self.watch.observe(&error, reason);
     }

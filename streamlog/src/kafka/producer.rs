@@ -53,6 +53,9 @@ impl DeliveryReports {
 }
 
 impl ClientContext for DeliveryReports {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
+        super::security::log_to_tracing(level, facility, message);
+    }
     fn error(&self, error: KafkaError, reason: &str) {
         self.watch.observe(&error, reason);
     }
