@@ -6,39 +6,11 @@
 
 mod conformance;
 
-use std::time::Duration;
-
-use conformance::{Caps, Harness};
+use conformance::RealBroker;
 use streamlog::test_util::ci_broker;
-use streamlog::{Cluster, TopicConfig};
 
-struct Broker {
-    cluster: Cluster,
-}
-
-fn broker() -> Option<Broker> {
-    ci_broker().map(|cluster| Broker { cluster })
-}
-
-impl Harness for Broker {
-    fn cluster(&self) -> &Cluster {
-        &self.cluster
-    }
-    fn caps(&self) -> Caps {
-        Caps::ALL
-    }
-    /// Kafka never cleans a log's active segment: segments roll after 100 ms, the
-    /// cleaner takes any dirt at all, and compacted records are looked for until
-    /// patience runs out (the broker checks every `log.cleaner.backoff.ms`).
-    fn compacted_topic(&self, config: TopicConfig) -> TopicConfig {
-        config
-            .set("segment.ms", "100")
-            .set("min.cleanable.dirty.ratio", "0.001")
-            .set("min.compaction.lag.ms", "0")
-    }
-    fn segment_roll(&self) -> Duration {
-        Duration::from_millis(300)
-    }
+fn broker() -> Option<RealBroker> {
+    ci_broker().map(|cluster| RealBroker { cluster })
 }
 
 conformance_tests!(broker());

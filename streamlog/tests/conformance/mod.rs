@@ -81,6 +81,34 @@ pub trait Harness {
     }
 }
 
+/// A real Kafka broker (any listener): every capability; compaction on topics with
+/// short segments.
+pub struct RealBroker {
+    /// A cluster on the broker.
+    pub cluster: Cluster,
+}
+
+impl Harness for RealBroker {
+    fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+    fn caps(&self) -> Caps {
+        Caps::ALL
+    }
+    /// Kafka never cleans a log's active segment: segments roll after 100 ms, the
+    /// cleaner takes any dirt at all, and compacted records are looked for until
+    /// patience runs out (the broker checks every `log.cleaner.backoff.ms`).
+    fn compacted_topic(&self, config: TopicConfig) -> TopicConfig {
+        config
+            .set("segment.ms", "100")
+            .set("min.cleanable.dirty.ratio", "0.001")
+            .set("min.compaction.lag.ms", "0")
+    }
+    fn segment_roll(&self) -> Duration {
+        Duration::from_millis(300)
+    }
+}
+
 /// A topic name no other test uses, on this backend or a shared broker.
 pub fn unique(name: &str) -> String {
     streamlog::test_util::unique_name(name)
