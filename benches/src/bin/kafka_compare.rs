@@ -4,6 +4,9 @@
 //!
 //! `cargo run --release -p streamkit-benches --features kafka --bin kafka_compare -- \
 //!    --bootstrap-servers 127.0.0.1:9092 --records 200000 --rounds 3`
+//!
+//! With `--command-config FILE` (Kafka client properties: `security.protocol`, `sasl.*`,
+//! `ssl.*`) both sides run over a secured listener.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +39,33 @@ struct Args {
     /// Partitions per topic.
     #[arg(long, default_value_t = 4)]
     partitions: i32,
+    /// Client properties for both sides (a secured listener's), from a Java
+    /// properties file.
+    #[arg(long)]
+    command_config: Option<std::path::PathBuf>,
+}
+
+impl Args {
+    /// The `--command-config` properties, empty without one.
+    fn properties(&self) -> ClientConfig {
+        match &self.command_config {
+            Some(path) => ClientConfig::from_properties_file(path).unwrap_or_else(|e| {
+                eprintln!("kafka_compare: {}", error_report::report(&e));
+                std::process::exit(1)
+            }),
+            None => ClientConfig::new(),
+        }
+    }
+
+    /// A bare rdkafka configuration: the broker and the `--command-config` properties.
+    fn rd_config(&self) -> RdConfig {
+        let mut c = RdConfig::new();
+        c.set("bootstrap.servers", &self.bootstrap_servers);
+        for (k, v) in self.properties().iter() {
+            c.set(k, v);
+        }
+        c
+    }
 }
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -45,17 +75,14 @@ const WAIT: Duration = Duration::from_secs(60);
 /// under-reports high watermarks), which hides the client's own cost.
 const FETCH_WAIT_MS: &str = "10";
 
-fn producer_config(servers: &str) -> RdConfig {
-    let mut c = RdConfig::new();
-    c.set("bootstrap.servers", servers)
-        .set("partitioner", "murmur2_random")
-        .set("linger.ms", "5");
+fn producer_config(args: &Args) -> RdConfig {
+    let mut c = args.rd_config();
+    c.set("partitioner", "murmur2_random").set("linger.ms", "5");
     c
 }
 
 fn bare_produce(args: &Args, topic: &str) -> Duration {
-    let producer: ThreadedProducer<DefaultProducerContext> =
-        producer_config(&args.bootstrap_servers).create().unwrap();
+    let producer: ThreadedProducer<DefaultProducerContext> = producer_config(args).create().unwrap();
     let value = vec![b'x'; args.value_size];
     let started = Instant::now();
     for i in 0..args.records as u64 {
@@ -111,8 +138,8 @@ enum Reads {
 }
 
 fn bare_consume(args: &Args, topic: &str, reads: Reads) -> Duration {
-    let consumer: BaseConsumer = RdConfig::new()
-        .set("bootstrap.servers", &args.bootstrap_servers)
+    let consumer: BaseConsumer = args
+        .rd_config()
         .set("group.id", format!("bare-{topic}"))
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", FETCH_WAIT_MS)
@@ -240,7 +267,7 @@ fn rate(records: usize, d: Duration) -> f64 {
 
 fn main() {
     let args = Args::parse();
-    let cluster = match Cluster::kafka(ClientConfig::new().bootstrap_servers(&args.bootstrap_servers)) {
+    let cluster = match Cluster::kafka(args.properties().bootstrap_servers(&args.bootstrap_servers)) {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("kafka_compare: {}", error_report::report(&e));
@@ -306,8 +333,13 @@ fn main() {
     };
     let rates = times.clone().map(|t| rate(n, median(t)));
     println!(
-        "{} records of {} bytes, {} partitions, median of {} rounds, broker {}",
-        n, args.value_size, args.partitions, args.rounds, args.bootstrap_servers
+        "{} records of {} bytes, {} partitions, median of {} rounds, broker {} ({})",
+        n,
+        args.value_size,
+        args.partitions,
+        args.rounds,
+        args.bootstrap_servers,
+        args.properties().get("security.protocol").unwrap_or("PLAINTEXT")
     );
     let row = |what: &str, ours: usize, bare: usize| {
         println!(
