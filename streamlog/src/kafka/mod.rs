@@ -1,14 +1,14 @@
 //! The Kafka backend, on librdkafka through `rdkafka` (feature `kafka`).
 //!
 //! Every librdkafka property passes through (`security.protocol`, `sasl.*`, `ssl.*`
-//! ...); librdkafka refuses unknown ones and we name the key. A login the broker
-//! refuses is [`Error::Authentication`](crate::Error::Authentication) and a failed TLS
-//! handshake [`Error::Tls`](crate::Error::Tls), returned by the waiting call as soon as
-//! librdkafka reports them; librdkafka's log lines become `tracing` events of target
-//! `librdkafka`. A few Java-client names
+//! ...); librdkafka refuses unknown ones and we name the key. A few Java-client names
 //! that librdkafka lacks are read by `streamlog` itself: `max.poll.records`,
 //! `default.api.timeout.ms` (how long blocking calls wait, default 30 s) and
 //! `max.block.ms` (how long `send` waits for room in a full queue, default 60 s).
+//!
+//! A login the broker refuses is [`Error::Authentication`] and a failed TLS handshake
+//! [`Error::Tls`], returned by the waiting call as soon as librdkafka reports them.
+//! librdkafka's log lines become `tracing` events of target `librdkafka`.
 //!
 //! librdkafka's default partitioner is CRC32-based; this backend sets
 //! `partitioner=murmur2_random` unless told otherwise, so keys land where the Java
