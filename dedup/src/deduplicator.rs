@@ -1,0 +1,227 @@
+//! The deduplicator: ids kept in time segments, expired a segment at a time.
+
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+
+use crate::error::Result;
+use crate::id::{IdSource, Message};
+use crate::store::{CompactIds, ExactIds, SeenIds};
+use crate::verdict::Verdict;
+use crate::window::{TimeBasis, Window};
+
+/// How ids are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Storage {
+    /// 56-bit fingerprints, 10 to 20 bytes an id ([`CompactIds`]; read its collision
+    /// probability).
+    #[default]
+    Compact,
+    /// Whole ids, never confused ([`ExactIds`]).
+    Exact,
+}
+
+/// What the deduplicator has done, since it was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Records checked.
+    pub checked: u64,
+    /// Records found new.
+    pub new: u64,
+    /// Records found duplicate.
+    pub duplicates: u64,
+    /// New records older than the window, passed on and not remembered.
+    pub late: u64,
+    /// Segments forgotten because the window moved past them.
+    pub expired_segments: u64,
+    /// Segments forgotten early to keep within the space bound.
+    pub evicted_segments: u64,
+}
+
+/// Drops repeated ids inside a time window.
+///
+/// Each new id is remembered in the segment of the window its time falls in, and
+/// forgotten with the whole segment once the segment is older than the window (see
+/// [`Window`]). With a space bound ([`Deduplicator::max_ids`]), the oldest segments
+/// are forgotten early when the ids would exceed it, counted in
+/// [`Stats::evicted_segments`] and the metric `dedup_segments_evicted_total`.
+///
+/// ```
+/// use std::time::Duration;
+/// use dedup::{Deduplicator, IdSource, Message, TimeBasis, Verdict, Window};
+///
+/// let window = Window::new(Duration::from_secs(60), 6)?;
+/// let mut dedup = Deduplicator::new(IdSource::json_field("id"), window, TimeBasis::EventTime);
+/// let first = Message { value: Some(br#"{"id":"a"}"#), timestamp: 1_000, ..Message::default() };
+/// let again = Message { timestamp: 30_000, ..first };
+/// let much_later = Message { timestamp: 200_000, ..first };
+/// assert_eq!(dedup.check(&first)?, Verdict::New);
+/// assert_eq!(dedup.check(&again)?, Verdict::Duplicate { segment_start: 0 });
+/// assert_eq!(dedup.check(&much_later)?, Verdict::New); // the window has moved on
+/// # Ok::<(), dedup::Error>(())
+/// ```
+pub struct Deduplicator {
+    ids: IdSource,
+    window: Window,
+    basis: TimeBasis,
+    store: Box<dyn SeenIds>,
+    hasher: foldhash::quality::FixedState,
+    max_ids: Option<usize>,
+    /// How many ids each live segment holds.
+    segments: BTreeMap<i64, usize>,
+    /// The newest time seen (event time) or read from the clock.
+    now: Option<i64>,
+    first_live: i64,
+    stats: Stats,
+}
+
+impl std::fmt::Debug for Deduplicator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deduplicator")
+            .field("ids", &self.ids)
+            .field("window", &self.window)
+            .field("basis", &self.basis)
+            .field("held", &self.store.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The seed of the id hash: fixed, so a hash means the same across runs and processes.
+const SEED: u64 = 0x5EED_D0D0_CAFE_F00D;
+
+impl Deduplicator {
+    /// A deduplicator reading ids from `ids`, over `window`, in `basis` time, storing
+    /// ids compactly.
+    pub fn new(ids: IdSource, window: Window, basis: TimeBasis) -> Self {
+        Self::with_storage(ids, window, basis, Storage::Compact)
+    }
+
+    /// [`Deduplicator::new`] with the storage chosen.
+    pub fn with_storage(ids: IdSource, window: Window, basis: TimeBasis, storage: Storage) -> Self {
+        let store: Box<dyn SeenIds> = match storage {
+            Storage::Compact => Box::new(CompactIds::new()),
+            Storage::Exact => Box::new(ExactIds::new()),
+        };
+        Deduplicator {
+            ids,
+            window,
+            basis,
+            store,
+            hasher: foldhash::quality::FixedState::with_seed(SEED),
+            max_ids: None,
+            segments: BTreeMap::new(),
+            now: None,
+            first_live: i64::MIN,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Keeps at most `max` ids, forgetting the oldest segments first when more would be
+    /// held.
+    pub fn max_ids(mut self, max: usize) -> Self {
+        self.max_ids = Some(max.max(1));
+        self
+    }
+
+    /// The verdict on `message`, its id remembered when new;
+    /// [`Error::MissingId`](crate::Error::MissingId) when it has none.
+    pub fn check(&mut self, message: &Message<'_>) -> Result<Verdict> {
+        let id = self.ids.id(message)?;
+        Ok(self.check_id(&id, message.timestamp))
+    }
+
+    /// The verdict on `id` at event time `timestamp` (ignored in processing time), the
+    /// id remembered when new.
+    pub fn check_id(&mut self, id: &[u8], timestamp: i64) -> Verdict {
+        let time = match &self.basis {
+            TimeBasis::EventTime => timestamp,
+            TimeBasis::ProcessingTime(clock) => clock.now_ms(),
+        };
+        self.advance(time);
+        self.stats.checked += 1;
+        let segment = self.window.segment_of(time);
+        let insert_into = (segment >= self.first_live).then_some(segment);
+        let hash = self.hasher.hash_one(id);
+        match self.store.check_and_insert(id, hash, insert_into) {
+            Some(seen) => {
+                self.stats.duplicates += 1;
+                Verdict::Duplicate {
+                    segment_start: self.window.segment_start(seen),
+                }
+            }
+            None => {
+                self.stats.new += 1;
+                match insert_into {
+                    Some(segment) => {
+                        *self.segments.entry(segment).or_default() += 1;
+                        self.keep_within_bound();
+                    }
+                    None => self.stats.late += 1,
+                }
+                Verdict::New
+            }
+        }
+    }
+
+    /// Moves the window to `time` if it is the newest seen, forgetting the segments it
+    /// leaves.
+    fn advance(&mut self, time: i64) {
+        if self.now.is_some_and(|now| now >= time) {
+            return;
+        }
+        self.now = Some(time);
+        let first_live = self.window.first_live(time);
+        if first_live > self.first_live {
+            let expired = self.segments.range(..first_live).count() as u64;
+            self.forget_before(first_live);
+            self.stats.expired_segments += expired;
+            if expired > 0 {
+                metrics::counter!("dedup_segments_expired_total").increment(expired);
+            }
+        }
+    }
+
+    /// Forgets the oldest segments while more than `max_ids` ids are held.
+    fn keep_within_bound(&mut self) {
+        let Some(max) = self.max_ids else { return };
+        while self.store.len() > max {
+            let Some((&oldest, _)) = self.segments.first_key_value() else {
+                return;
+            };
+            self.forget_before(oldest + 1);
+            self.stats.evicted_segments += 1;
+            metrics::counter!("dedup_segments_evicted_total").increment(1);
+        }
+    }
+
+    fn forget_before(&mut self, first_live: i64) {
+        self.first_live = self.first_live.max(first_live);
+        self.store.expire(self.first_live);
+        self.segments = self.segments.split_off(&self.first_live);
+    }
+
+    /// What it has done so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// How many ids are remembered.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether no id is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// The memory the remembered ids take, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.store.bytes()
+    }
+
+    /// The window.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+}

@@ -1,0 +1,163 @@
+//! The deduplicator against a naive reference (a map of id to the segment it was first
+//! seen in, expired by scanning it), over random streams with repeated ids, times out
+//! of order and jumps, for both storages, both time bases, with and without a space
+//! bound.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dedup::{Deduplicator, IdSource, ManualClock, Storage, TimeBasis, Verdict, Window};
+use proptest::prelude::*;
+
+struct Reference {
+    window: Window,
+    max_ids: Option<usize>,
+    seen: HashMap<Vec<u8>, i64>,
+    now: Option<i64>,
+    first_live: i64,
+}
+
+impl Reference {
+    fn forget_before(&mut self, first_live: i64) {
+        self.first_live = self.first_live.max(first_live);
+        let keep = self.first_live;
+        self.seen.retain(|_, segment| *segment >= keep);
+    }
+
+    fn check(&mut self, id: &[u8], time: i64) -> Verdict {
+        if self.now.is_none_or(|now| now < time) {
+            self.now = Some(time);
+            self.forget_before(self.window.first_live(time));
+        }
+        if let Some(segment) = self.seen.get(id) {
+            return Verdict::Duplicate {
+                segment_start: self.window.segment_start(*segment),
+            };
+        }
+        let segment = self.window.segment_of(time);
+        if segment >= self.first_live {
+            self.seen.insert(id.to_vec(), segment);
+            if let Some(max) = self.max_ids {
+                while self.seen.len() > max {
+                    let oldest = *self.seen.values().min().unwrap();
+                    self.forget_before(oldest + 1);
+                }
+            }
+        }
+        Verdict::New
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    window_ms: u64,
+    segments: u32,
+    max_ids: Option<usize>,
+    exact: bool,
+    processing_time: bool,
+    /// (id, time step): the step moves the event time, or the clock.
+    steps: Vec<(u8, i64)>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        1u64..200,
+        1u32..10,
+        prop::option::of(1usize..30),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(
+            (
+                0u8..40,
+                prop_oneof![8 => -30i64..60, 1 => -2000i64..2000, 1 => Just(0i64)],
+            ),
+            1..400,
+        ),
+    )
+        .prop_map(
+            |(window_ms, segments, max_ids, exact, processing_time, steps)| Case {
+                window_ms,
+                segments,
+                max_ids,
+                exact,
+                processing_time,
+                steps,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn verdicts_equal_the_reference(case in case()) {
+        let window = Window::new(Duration::from_millis(case.window_ms), case.segments).unwrap();
+        let clock = Arc::new(ManualClock::at(1_000_000));
+        let basis = if case.processing_time {
+            TimeBasis::ProcessingTime(clock.clone())
+        } else {
+            TimeBasis::EventTime
+        };
+        let storage = if case.exact { Storage::Exact } else { Storage::Compact };
+        let mut dedup = Deduplicator::with_storage(IdSource::Key, window, basis, storage);
+        if let Some(max) = case.max_ids {
+            dedup = dedup.max_ids(max);
+        }
+        let mut reference = Reference {
+            window,
+            max_ids: case.max_ids,
+            seen: HashMap::new(),
+            now: None,
+            first_live: i64::MIN,
+        };
+        let mut event_time = 1_000_000i64;
+        for (i, (id, step)) in case.steps.iter().enumerate() {
+            event_time += step;
+            clock.advance(*step);
+            let id = format!("id-{id}");
+            // In processing time the record's own timestamp is not read: it gets one
+            // far from the clock's.
+            let (time, timestamp) = match case.processing_time {
+                true => (dedup::Clock::now_ms(&*clock), event_time - 5_000_000),
+                false => (event_time, event_time),
+            };
+            let expected = reference.check(id.as_bytes(), time);
+            let got = dedup.check_id(id.as_bytes(), timestamp);
+            prop_assert_eq!(got, expected, "step {} (id {}, time {})", i, id, time);
+            prop_assert_eq!(dedup.len(), reference.seen.len(), "ids held after step {}", i);
+        }
+        let stats = dedup.stats();
+        prop_assert_eq!(stats.checked, case.steps.len() as u64);
+        prop_assert_eq!(stats.new + stats.duplicates, stats.checked);
+    }
+}
+
+#[test]
+fn a_space_bound_forgets_the_oldest_segment_first() {
+    let window = Window::new(Duration::from_secs(10), 10).unwrap();
+    let mut dedup = Deduplicator::new(IdSource::Key, window, TimeBasis::EventTime).max_ids(3);
+    for (id, t) in [("a", 0), ("b", 1_000), ("c", 2_000), ("d", 3_000)] {
+        assert!(dedup.check_id(id.as_bytes(), t).is_new());
+    }
+    assert_eq!(dedup.stats().evicted_segments, 1);
+    assert!(dedup.check_id(b"a", 3_000).is_new(), "a's segment was evicted");
+    assert_eq!(
+        dedup.check_id(b"c", 3_000),
+        Verdict::Duplicate { segment_start: 2_000 }
+    );
+}
+
+#[test]
+fn a_record_without_an_id_is_a_typed_error() {
+    let window = Window::new(Duration::from_secs(10), 10).unwrap();
+    let mut dedup = Deduplicator::new(IdSource::json_field("order.id"), window, TimeBasis::EventTime);
+    let err = dedup
+        .check(&dedup::Message {
+            value: Some(br#"{"order":{}}"#),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, dedup::Error::MissingId { .. }));
+    assert!(err.to_string().contains("order.id"), "{err}");
+}
