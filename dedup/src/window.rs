@@ -19,8 +19,9 @@ pub struct Window {
 }
 
 /// The most segments a window has: the compact store tags each id with its segment in
-/// 8 bits, and the live segments (the window's and the current one) must all differ.
-pub const MAX_SEGMENTS: u32 = 254;
+/// 8 bits, and the live segments (the window's and the current one) must all differ,
+/// with room for expired ones to read as expired until they are swept.
+pub const MAX_SEGMENTS: u32 = 126;
 
 impl Window {
     /// A window of `length` in `segments` segments (1 to [`MAX_SEGMENTS`]); the segment

@@ -63,7 +63,7 @@ struct Case {
 fn case() -> impl Strategy<Value = Case> {
     (
         1u64..200,
-        1u32..10,
+        prop_oneof![1u32..10, 100u32..=dedup::MAX_SEGMENTS],
         prop::option::of(1usize..30),
         any::<bool>(),
         any::<bool>(),

@@ -1,10 +1,17 @@
 //! Ids as 56-bit fingerprints in one open-addressing table of 8-byte slots.
 
+use std::collections::BTreeMap;
+
 use super::SeenIds;
 
 /// Seen ids in 8 bytes each: 56 bits of the id's 64-bit hash and an 8-bit tag of its
 /// segment, in one table probed linearly from a position taken from the stored hash
-/// bits. The table is kept between 40 % and 80 % full, so an id costs 10 to 20 bytes.
+/// bits. The table is kept at most 80 % full and grows by doubling, so an id costs 10
+/// to 20 bytes.
+///
+/// Expiring a segment costs nothing at once: its slots are dead from then on, skipped
+/// by lookups and reused by inserts, and swept out together when dead slots fill a
+/// quarter of the table or before their tags could be read as live again.
 ///
 /// Two different ids are taken for the same one when their hashes agree in the 56
 /// stored bits. With `n` ids held, a new id is wrongly called a duplicate with
@@ -14,13 +21,25 @@ use super::SeenIds;
 #[derive(Debug)]
 pub struct CompactIds {
     slots: Vec<u64>,
-    len: usize,
+    /// Slots not empty, live or dead.
+    occupied: usize,
+    /// Live ids by segment.
+    per_segment: BTreeMap<i64, usize>,
+    live: usize,
     first_live: i64,
+    /// The newest segment an id was put in: tags read as segments up to it.
+    newest: i64,
+    /// `first_live` at the last sweep: dead tags are swept before they could alias.
+    swept_at: i64,
 }
 
 const EMPTY: u64 = 0;
 const TAG_BITS: u32 = 8;
 const TAG: u64 = (1 << TAG_BITS) - 1;
+const TAGS: i64 = 1 << TAG_BITS;
+/// How far the live range may move between sweeps: a dead slot's tag reads as a
+/// segment past the newest (so, dead) until the range has moved `TAGS - width`.
+const SWEEP_EVERY: i64 = TAGS / 2;
 const MIN_CAPACITY: usize = 1024;
 
 impl Default for CompactIds {
@@ -34,8 +53,12 @@ impl CompactIds {
     pub fn new() -> Self {
         CompactIds {
             slots: vec![EMPTY; MIN_CAPACITY],
-            len: 0,
-            first_live: i64::MIN,
+            occupied: 0,
+            per_segment: BTreeMap::new(),
+            live: 0,
+            first_live: i64::MIN / 2,
+            newest: i64::MIN / 2,
+            swept_at: i64::MIN / 2,
         }
     }
 
@@ -54,13 +77,14 @@ impl CompactIds {
         ((fingerprint >> TAG_BITS) as usize) & self.mask()
     }
 
-    /// The segment a slot's tag stands for: the one in the live range with those low
-    /// bits (the live range is narrower than 2^8 segments, and a segment's slots are
-    /// removed when it expires).
-    fn segment(&self, slot: u64) -> i64 {
+    /// The live segment a slot holds an id of, or `None` for a dead slot. A tag reads
+    /// as the segment at or after `first_live` with those low bits; a dead slot's reads
+    /// past `newest` until the live range has moved [`SWEEP_EVERY`], and sweeps come
+    /// sooner.
+    fn live_segment(&self, slot: u64) -> Option<i64> {
         let tag = (slot & TAG) as i64;
-        let base = self.first_live.max(i64::MIN + (TAG as i64 + 1));
-        base + (tag - base).rem_euclid(TAG as i64 + 1)
+        let segment = self.first_live + (tag - self.first_live).rem_euclid(TAGS);
+        (segment <= self.newest).then_some(segment)
     }
 
     fn put(&mut self, slot: u64) {
@@ -71,12 +95,43 @@ impl CompactIds {
         self.slots[at] = slot;
     }
 
-    fn grow(&mut self) {
-        let capacity = self.slots.len() * 2;
+    /// Whether a slot holds an id of a segment at or after `cutoff` (read in the
+    /// current live range).
+    fn keeps(&self, slot: u64, cutoff: i64) -> bool {
+        slot != EMPTY && self.live_segment(slot).is_some_and(|segment| segment >= cutoff)
+    }
+
+    /// Rebuilds the table at `capacity` with the live slots only.
+    fn rebuild(&mut self, capacity: usize) {
         let old = std::mem::replace(&mut self.slots, vec![EMPTY; capacity]);
-        for slot in old.into_iter().filter(|s| *s != EMPTY) {
-            self.put(slot);
+        for slot in old {
+            if self.keeps(slot, self.first_live) {
+                self.put(slot);
+            }
         }
+        self.occupied = self.live;
+        self.swept_at = self.first_live;
+    }
+
+    /// Sweeps out in place every slot of a segment before `cutoff` (and every dead
+    /// one): empties them, then puts every slot back where a lookup finds it, going
+    /// once around from an empty slot.
+    fn sweep(&mut self, cutoff: i64) {
+        for i in 0..self.slots.len() {
+            if !self.keeps(self.slots[i], cutoff) {
+                self.slots[i] = EMPTY;
+            }
+        }
+        let start = self.slots.iter().position(|s| *s == EMPTY).unwrap_or(0);
+        for k in 1..=self.slots.len() {
+            let i = (start + k) & self.mask();
+            let slot = std::mem::replace(&mut self.slots[i], EMPTY);
+            if slot != EMPTY {
+                self.put(slot);
+            }
+        }
+        self.occupied = self.live;
+        self.swept_at = cutoff;
     }
 }
 
@@ -84,21 +139,39 @@ impl SeenIds for CompactIds {
     fn check_and_insert(&mut self, _id: &[u8], hash: u64, insert_into: Option<i64>) -> Option<i64> {
         let fingerprint = Self::fingerprint(hash);
         let mut at = self.home(fingerprint);
+        let mut reusable = None;
         loop {
             let slot = self.slots[at];
             if slot == EMPTY {
                 break;
             }
-            if slot & !TAG == fingerprint {
-                return Some(self.segment(slot));
+            match self.live_segment(slot) {
+                Some(segment) if slot & !TAG == fingerprint => return Some(segment),
+                Some(_) => {}
+                None => {
+                    reusable.get_or_insert(at);
+                }
             }
             at = (at + 1) & self.mask();
         }
-        if let Some(segment) = insert_into {
-            self.slots[at] = fingerprint | (segment as u64 & TAG);
-            self.len += 1;
-            if self.len * 5 > self.slots.len() * 4 {
-                self.grow();
+        let segment = insert_into?;
+        self.newest = self.newest.max(segment);
+        let tagged = fingerprint | (segment as u64 & TAG);
+        match reusable {
+            Some(dead) => self.slots[dead] = tagged,
+            None => {
+                self.slots[at] = tagged;
+                self.occupied += 1;
+            }
+        }
+        self.live += 1;
+        *self.per_segment.entry(segment).or_default() += 1;
+        if self.occupied * 5 > self.slots.len() * 4 {
+            // Mostly dead: sweep; mostly live: grow.
+            if (self.occupied - self.live) * 4 >= self.occupied {
+                self.sweep(self.first_live);
+            } else {
+                self.rebuild(self.slots.len() * 2);
             }
         }
         None
@@ -108,34 +181,21 @@ impl SeenIds for CompactIds {
         if first_live <= self.first_live {
             return;
         }
-        // Decided with the old live range, where the tags still read right.
-        let mut removed = 0;
-        for i in 0..self.slots.len() {
-            let slot = self.slots[i];
-            if slot != EMPTY && self.segment(slot) < first_live {
-                self.slots[i] = EMPTY;
-                removed += 1;
-            }
+        let kept = self.per_segment.split_off(&first_live);
+        let expired: usize = self.per_segment.values().sum();
+        self.per_segment = kept;
+        self.live -= expired;
+        // A dead slot reads as dead while the live range has moved at most
+        // `SWEEP_EVERY` since the last sweep: past that, sweep now, reading the tags
+        // in the range they were written in.
+        if first_live - self.swept_at > SWEEP_EVERY {
+            self.sweep(first_live);
         }
         self.first_live = first_live;
-        if removed == 0 {
-            return;
-        }
-        self.len -= removed;
-        // Holes break probe runs: every slot is put back where a lookup finds it, going
-        // once around the table from an empty slot (each lands at or before its place).
-        let start = self.slots.iter().position(|s| *s == EMPTY).unwrap_or(0);
-        for k in 1..=self.slots.len() {
-            let i = (start + k) & self.mask();
-            let slot = std::mem::replace(&mut self.slots[i], EMPTY);
-            if slot != EMPTY {
-                self.put(slot);
-            }
-        }
     }
 
     fn len(&self) -> usize {
-        self.len
+        self.live
     }
 
     fn bytes(&self) -> usize {
