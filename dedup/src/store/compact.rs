@@ -167,8 +167,8 @@ impl SeenIds for CompactIds {
         self.live += 1;
         *self.per_segment.entry(segment).or_default() += 1;
         if self.occupied * 5 > self.slots.len() * 4 {
-            // Mostly dead: sweep; mostly live: grow.
-            if (self.occupied - self.live) * 4 >= self.occupied {
+            // Sweeping the dead leaves the table at most 65 % full: sweep; else grow.
+            if self.live * 100 <= self.slots.len() * 65 {
                 self.sweep(self.first_live);
             } else {
                 self.rebuild(self.slots.len() * 2);
