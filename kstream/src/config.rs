@@ -439,16 +439,11 @@ impl std::fmt::Debug for StreamsConfig {
     }
 }
 
-/// One `key=value` line per property, secret values hidden as in `Debug`.
+/// One `key=value` line per property, secret values hidden as in `Debug` (as
+/// [`ClientConfig`]'s `Display` writes them).
 impl std::fmt::Display for StreamsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, (k, v)) in self.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{k}={}", ClientConfig::shown(k, v))?;
-        }
-        Ok(())
+        std::fmt::Display::fmt(&self.iter().collect::<ClientConfig>(), f)
     }
 }
 
