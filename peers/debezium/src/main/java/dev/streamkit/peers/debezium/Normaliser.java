@@ -29,9 +29,10 @@ import org.apache.kafka.connect.source.SourceRecord;
  * (ranked by file, then position), GTID sequence numbers, thread ids;</li>
  * <li>LSNs (the source's {@code lsn}, the numbers in {@code sequence} and in PostgreSQL
  * transaction ids) become {@code txRank * 1000 + rank} with their rank among the LSNs of
- * their own transaction (0 for none): order and equality survive within a transaction,
- * and the last commit LSN of {@code sequence} is the END's LSN of the transaction it
- * committed.</li>
+ * their own transaction (0 for none): order and equality survive within a transaction.
+ * The LSNs of transaction ids and the last commit LSN of {@code sequence} are ranked
+ * apart, from 500: the last commit LSN of {@code sequence} is the END's LSN of the
+ * transaction it committed.</li>
  * </ul>
  * Debezium's own run id (header {@value #RUN_ID_HEADER}) becomes {@link #RUN_ID}; in a
  * transaction END event, an identity hash in a data-collection name becomes {@code @0} and
@@ -63,6 +64,8 @@ final class Normaliser {
 
     /** Per transaction id (NO_TX for none), the LSNs seen with it. */
     private final Map<Long, Ranks<Long>> lsns = new HashMap<>();
+    /** Per transaction id, the LSNs of its transaction ids and commits. */
+    private final Map<Long, Ranks<Long>> txLsns = new HashMap<>();
     /** The commit LSN of each transaction (from its END event), to its transaction id. */
     private final Map<Long, Long> commits = new HashMap<>();
     private static final long NO_TX = -1;
@@ -203,7 +206,7 @@ final class Normaliser {
         Matcher pg = PG_TX.matcher(id);
         if (pg.matches()) {
             long tx = Long.parseLong(pg.group(1));
-            return txIds.map(tx, applying) + ":" + lsn(tx, Long.parseLong(pg.group(2)));
+            return txIds.map(tx, applying) + ":" + txLsn(tx, Long.parseLong(pg.group(2)));
         }
         Matcher gtid = GTID.matcher(id);
         if (gtid.matches()) {
@@ -231,8 +234,20 @@ final class Normaliser {
     }
 
     /**
+     * An LSN in a PostgreSQL transaction id (txId:lsn), or a commit LSN:
+     * txRank * 1000 + 500 + its rank among such LSNs of tx. They are ranked apart from the
+     * changes' LSNs: whether a commit LSN equals the last change's depends on what else
+     * the server wrote to its WAL in between.
+     */
+    private long txLsn(long tx, long lsn) {
+        long txRank = txIds.map(tx, applying);
+        return txRank * 1000 + 500 + txLsns.computeIfAbsent(tx, t -> new Ranks<>()).map(lsn, applying);
+    }
+
+    /**
      * PostgreSQL's source sequence, ["lastCommitLsn","lsn"]: the last commit LSN is ranked
-     * in the transaction it committed, when this run saw that transaction's END.
+     * with the transaction ids' LSNs of the transaction it committed, when this run saw
+     * that transaction's END.
      */
     private String sequence(String text, long context) {
         Matcher m = DIGITS.matcher(text);
@@ -241,7 +256,8 @@ final class Normaliser {
         while (m.find()) {
             long lsn = Long.parseLong(m.group());
             Long committed = first ? commits.get(lsn) : null;
-            m.appendReplacement(b, Long.toString(lsn(committed != null ? committed : context, lsn)));
+            long normalised = committed != null ? txLsn(committed, lsn) : lsn(context, lsn);
+            m.appendReplacement(b, Long.toString(normalised));
             first = false;
         }
         m.appendTail(b);
