@@ -196,8 +196,9 @@ impl Deduplicator {
 
     fn forget_before(&mut self, first_live: i64) {
         self.first_live = self.first_live.max(first_live);
-        self.store.expire(self.first_live);
-        self.segments = self.segments.split_off(&self.first_live);
+        let kept = self.segments.split_off(&self.first_live);
+        let forgotten = std::mem::replace(&mut self.segments, kept);
+        self.store.expire(self.first_live, forgotten.values().sum());
     }
 
     /// What it has done so far.

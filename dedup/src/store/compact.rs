@@ -1,7 +1,5 @@
 //! Ids as 56-bit fingerprints in one open-addressing table of 8-byte slots.
 
-use std::collections::BTreeMap;
-
 use super::SeenIds;
 
 /// Seen ids in 8 bytes each: 56 bits of the id's 64-bit hash and an 8-bit tag of its
@@ -23,8 +21,6 @@ pub struct CompactIds {
     slots: Vec<u64>,
     /// Slots not empty, live or dead.
     occupied: usize,
-    /// Live ids by segment.
-    per_segment: BTreeMap<i64, usize>,
     live: usize,
     first_live: i64,
     /// The newest segment an id was put in: tags read as segments up to it.
@@ -54,7 +50,6 @@ impl CompactIds {
         CompactIds {
             slots: vec![EMPTY; MIN_CAPACITY],
             occupied: 0,
-            per_segment: BTreeMap::new(),
             live: 0,
             first_live: i64::MIN / 2,
             newest: i64::MIN / 2,
@@ -165,7 +160,6 @@ impl SeenIds for CompactIds {
             }
         }
         self.live += 1;
-        *self.per_segment.entry(segment).or_default() += 1;
         if self.occupied * 5 > self.slots.len() * 4 {
             // Sweeping the dead leaves the table at most 65 % full: sweep; else grow.
             if self.live * 100 <= self.slots.len() * 65 {
@@ -177,14 +171,11 @@ impl SeenIds for CompactIds {
         None
     }
 
-    fn expire(&mut self, first_live: i64) {
+    fn expire(&mut self, first_live: i64, ids: usize) {
         if first_live <= self.first_live {
             return;
         }
-        let kept = self.per_segment.split_off(&first_live);
-        let expired: usize = self.per_segment.values().sum();
-        self.per_segment = kept;
-        self.live -= expired;
+        self.live -= ids;
         // A dead slot reads as dead while the live range has moved at most
         // `SWEEP_EVERY` since the last sweep: past that, sweep now, reading the tags
         // in the range they were written in.

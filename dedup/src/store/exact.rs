@@ -71,7 +71,7 @@ impl SeenIds for ExactIds {
         None
     }
 
-    fn expire(&mut self, first_live: i64) {
+    fn expire(&mut self, first_live: i64, _ids: usize) {
         self.ids.retain(|_, segment| *segment >= first_live);
     }
 

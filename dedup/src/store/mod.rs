@@ -16,9 +16,9 @@ pub trait SeenIds: Send {
     /// is held; else, with `insert_into`, remembers it in that segment.
     fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Option<i64>;
 
-    /// Forgets every id of the segments below `first_live`; later calls never pass a
-    /// smaller `first_live`.
-    fn expire(&mut self, first_live: i64);
+    /// Forgets every id of the segments below `first_live`, `ids` of them (the caller
+    /// counts ids per segment); later calls never pass a smaller `first_live`.
+    fn expire(&mut self, first_live: i64, ids: usize);
 
     /// How many ids are held.
     fn len(&self) -> usize;
