@@ -49,8 +49,13 @@ fn produce(producer: &dyn Producer, topic: &str, n: u64, keys: u64) {
     producer.flush(Duration::from_secs(60)).unwrap();
 }
 
+/// Where the applications keep their stores; removed when the harness ends.
+fn state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("kstream-bench-{}", std::process::id()))
+}
+
 fn start(cluster: &Cluster, app: &str, topology: Topology) -> KafkaStreams {
-    let state = std::env::temp_dir().join(format!("kstream-bench-{}", std::process::id()));
+    let state = state_dir();
     let config = StreamsConfig::new(app)
         .commit_interval(Duration::from_millis(100))
         .state_dir(&state);
@@ -217,4 +222,5 @@ fn main() {
             args.count_keys
         );
     }
+    let _ = std::fs::remove_dir_all(state_dir());
 }
