@@ -133,10 +133,36 @@ impl Deduplicator {
     /// The verdict on `id` at event time `timestamp` (ignored in processing time), the
     /// id remembered when new.
     pub fn check_id(&mut self, id: &[u8], timestamp: i64) -> Verdict {
-        let time = match &self.basis {
+        let time = self.time_of(timestamp);
+        self.check_at(id, time)
+    }
+
+    /// The time that places a record of event time `timestamp` in the window: the
+    /// timestamp itself, or the clock's time in processing time.
+    pub fn time_of(&self, timestamp: i64) -> i64 {
+        match &self.basis {
             TimeBasis::EventTime => timestamp,
             TimeBasis::ProcessingTime(clock) => clock.now_ms(),
+        }
+    }
+
+    /// Remembers `id` as seen at `time` (whatever the time basis), as a changelog
+    /// replays it: no verdict, and not counted in [`Stats`]. An id already held keeps
+    /// its segment; one older than the window is not kept.
+    pub fn remember(&mut self, id: &[u8], time: i64) {
+        let stats = self.stats;
+        self.check_at(id, time);
+        let kept = self.stats;
+        self.stats = Stats {
+            expired_segments: kept.expired_segments,
+            evicted_segments: kept.evicted_segments,
+            ..stats
         };
+    }
+
+    /// The verdict on `id` seen at `time` (already placed by [`Deduplicator::time_of`]),
+    /// the id remembered when new.
+    pub fn check_at(&mut self, id: &[u8], time: i64) -> Verdict {
         self.advance(time);
         self.stats.checked += 1;
         let segment = self.window.segment_of(time);

@@ -58,6 +58,11 @@ impl IdSource {
         IdSource::JsonField(path.split('.').map(str::to_owned).collect())
     }
 
+    /// Whether finding the id may read the headers (a header, or a closure).
+    pub fn reads_headers(&self) -> bool {
+        matches!(self, IdSource::Header(_) | IdSource::Custom(_))
+    }
+
     /// The id of `message`, or [`Error::MissingId`] saying where it was looked for.
     pub fn id<'m>(&self, message: &Message<'m>) -> Result<Cow<'m, [u8]>> {
         let missing = |reason: String| Error::MissingId { reason };

@@ -18,6 +18,9 @@
 //!   one is [`Error::MissingId`].
 //! - [`Window`] and [`TimeBasis`]: how long ids are remembered, by event time or by a
 //!   [`Clock`].
+//! - [`OnMissingId`]: what happens to a record without an id (fail, pass, dead letter).
+//! - `pipeline` (feature `pipeline`): the standalone topic-to-topic pipeline over
+//!   `streamlog`, and the `dedup` binary (feature `cli`).
 //! - [`Storage`]: compact 56-bit fingerprints (10 to 20 bytes an id) or exact ids.
 
 #[doc = include_str!("../README.md")]
@@ -27,6 +30,9 @@ pub struct ReadmeDoctests;
 mod deduplicator;
 mod error;
 mod id;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
+mod policy;
 pub mod store;
 mod verdict;
 mod window;
@@ -34,5 +40,6 @@ mod window;
 pub use deduplicator::{Deduplicator, Stats, Storage};
 pub use error::{Error, Result};
 pub use id::{IdFn, IdSource, Message};
+pub use policy::{OnMissingId, dead_letter_headers};
 pub use verdict::Verdict;
 pub use window::{Clock, MAX_SEGMENTS, ManualClock, SystemClock, TimeBasis, Window};

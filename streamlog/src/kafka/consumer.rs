@@ -276,7 +276,21 @@ impl std::fmt::Debug for KafkaConsumer {
 
 impl OffsetCommitter for KafkaConsumer {
     fn position(&self, tp: &TopicPartition) -> Option<i64> {
-        self.positions.lock().get(tp).copied()
+        let read = self.positions.lock().get(tp).copied();
+        // librdkafka's own position also moves past transaction markers and aborted
+        // records, which no record shows; a seek makes it unknown until the next
+        // record or marker, so it is never behind a seek's target.
+        let skipped = self.inner.as_ref().and_then(|inner| {
+            let list = inner.position().ok()?;
+            match list.find_partition(&tp.topic, tp.partition)?.offset() {
+                RdOffset::Offset(o) => Some(o),
+                _ => None,
+            }
+        });
+        match (read, skipped) {
+            (Some(r), Some(s)) => Some(r.max(s)),
+            (r, s) => r.or(s),
+        }
     }
 
     fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {

@@ -1,0 +1,470 @@
+//! The standalone pipeline (feature `pipeline`): consume a topic, drop the duplicates,
+//! produce the rest to another topic, commit; over any [`streamlog`] backend.
+//!
+//! Each input partition has its own [`Deduplicator`], so the pipeline scales out
+//! through its consumer group like any consumer: a partition's ids move with it. Every
+//! new id is also written to a changelog topic (partition for partition), which
+//! rebuilds a partition's ids when the pipeline restarts or the partition moves in; so
+//! no id seen inside the window passes twice, whatever happened to the instance that
+//! saw it. See [`Guarantee`] for what a crash between producing and committing does.
+//!
+//! ```
+//! use std::time::Duration;
+//! use dedup::pipeline::{DedupPipeline, PipelineConfig};
+//! use dedup::{IdSource, Window};
+//! use streamlog::{Cluster, ProducerRecord, TopicConfig};
+//!
+//! let cluster = Cluster::embedded();
+//! let admin = cluster.admin()?;
+//! admin.create_topic("orders", &TopicConfig::new(2))?;
+//! admin.create_topic("orders-once", &TopicConfig::new(2))?;
+//! let producer = cluster.producer(&Default::default())?;
+//! for id in ["a", "b", "a", "c", "b"] {
+//!     producer.send(ProducerRecord::new("orders").key(id).value(format!(r#"{{"id":"{id}"}}"#)))?;
+//! }
+//! producer.flush(Duration::from_secs(5))?;
+//!
+//! let window = Window::new(Duration::from_secs(3600), 12)?;
+//! let config = PipelineConfig::new("dedup-orders", "orders", "orders-once", IdSource::json_field("id"), window);
+//! let mut pipeline = DedupPipeline::new(&cluster, config)?;
+//! while pipeline.stats().consumed < 5 {
+//!     pipeline.step()?;
+//! }
+//! assert_eq!(pipeline.stats().passed, 3);
+//! assert_eq!(pipeline.stats().duplicates, 2);
+//! # Ok::<(), dedup::Error>(())
+//! ```
+
+mod changelog;
+mod config;
+mod moves;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use streamlog::{
+    AutoOffsetReset, Cluster, Consumer, GroupMetadata, Offset, Producer, ProducerRecord, Record,
+    TopicPartition,
+};
+
+pub use config::{Guarantee, PipelineConfig};
+
+use crate::deduplicator::Deduplicator;
+use crate::error::{Error, Result};
+use crate::id::Message;
+use crate::policy::{OnMissingId, dead_letter_headers};
+use crate::verdict::Verdict;
+use changelog::Restorer;
+use moves::{Moves, MovesListener};
+
+/// How much longer than the window the changelog keeps ids (by their timestamps), as
+/// Kafka Streams keeps its window stores' changelogs a day longer: for clocks that
+/// disagree, and late records.
+const CHANGELOG_EXTRA_RETENTION_MS: i64 = 24 * 3_600_000;
+
+/// How long producing, flushing and committing may take before a step fails.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a pipeline has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// Input records read and committed (records of a failed step are not counted).
+    pub consumed: u64,
+    /// Records produced to the output: new ids, and records without an id passed on.
+    pub passed: u64,
+    /// Records dropped as duplicates.
+    pub duplicates: u64,
+    /// Records without an id, whatever the policy did with them.
+    pub missing_ids: u64,
+    /// Records without an id sent to the dead letter topic.
+    pub dead_letters: u64,
+    /// Partitions whose ids were rebuilt from the changelog.
+    pub restores: u64,
+    /// Ids read back from the changelog.
+    pub restored_ids: u64,
+    /// Batches committed.
+    pub commits: u64,
+}
+
+/// A running deduplication pipeline: call [`step`](DedupPipeline::step) in a loop, or
+/// [`run`](DedupPipeline::run) until told to stop.
+pub struct DedupPipeline {
+    config: PipelineConfig,
+    changelog: String,
+    consumer: Box<dyn Consumer>,
+    producer: Box<dyn Producer>,
+    restorer: Restorer,
+    group: GroupMetadata,
+    partitions: HashMap<i32, Deduplicator>,
+    moves: Arc<Moves>,
+    stats: PipelineStats,
+    /// A failed step left the consumer past what was committed.
+    must_rewind: bool,
+}
+
+impl std::fmt::Debug for DedupPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DedupPipeline")
+            .field("input", &self.config.input)
+            .field("output", &self.config.output)
+            .field("partitions", &self.partitions.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DedupPipeline {
+    /// Checks the topics (making the changelog when missing), starts the producer
+    /// (under exactly-once, fencing a crashed instance of the same id) and joins the
+    /// group.
+    pub fn new(cluster: &Cluster, config: PipelineConfig) -> Result<Self> {
+        let admin = cluster.admin()?;
+        let partitions = admin.partition_count(&config.input)?;
+        admin.partition_count(&config.output)?;
+        if let OnMissingId::DeadLetter(topic) = &config.on_missing_id {
+            admin.partition_count(topic)?;
+        }
+        let changelog = config.changelog_topic();
+        let window = config.window;
+        let retention = window
+            .segment_ms()
+            .saturating_mul(i64::from(window.segments()) + 1)
+            .saturating_add(CHANGELOG_EXTRA_RETENTION_MS);
+        changelog::ensure_topic(&*admin, &changelog, partitions, retention)?;
+
+        let exactly_once = config.guarantee == Guarantee::ExactlyOnce;
+        let mut producer_config = config.client.clone();
+        if exactly_once {
+            producer_config = producer_config
+                .transactional_id(config.transactional_id())
+                .set("transaction.timeout.ms", "10000");
+        }
+        let producer = cluster.producer(&producer_config)?;
+        if exactly_once {
+            producer.init_transactions(DELIVERY_TIMEOUT)?;
+        }
+        let restorer = Restorer::new(
+            cluster,
+            &config.client,
+            changelog.clone(),
+            exactly_once,
+            config.restore_timeout,
+        )?;
+        let consumer_config = config
+            .client
+            .clone()
+            .group_id(config.group.as_str())
+            .enable_auto_commit(false);
+        let consumer_config = if consumer_config.get("auto.offset.reset").is_none() {
+            consumer_config.auto_offset_reset(AutoOffsetReset::Earliest)
+        } else {
+            consumer_config
+        };
+        let mut consumer = cluster.consumer(&consumer_config)?;
+        let moves = Arc::new(Moves::default());
+        consumer.subscribe_with_listener(&[config.input.as_str()], Box::new(MovesListener(moves.clone())))?;
+        let group = consumer.group_metadata().ok_or_else(|| Error::Config {
+            setting: "group",
+            reason: "the consumer has no group metadata".into(),
+        })?;
+        Ok(DedupPipeline {
+            config,
+            changelog,
+            consumer,
+            producer,
+            restorer,
+            group,
+            partitions: HashMap::new(),
+            moves,
+            stats: PipelineStats::default(),
+            must_rewind: false,
+        })
+    }
+
+    /// Polls once and handles what came: drops the duplicates, produces the rest,
+    /// writes the new ids to the changelog and commits, as the [`Guarantee`] says.
+    /// Returns how many input records it handled.
+    ///
+    /// After an error nothing of the batch is committed: the pipeline forgets its ids
+    /// (rebuilt from the changelog when needed) and reads again from the committed
+    /// offsets at the next step, so calling `step` again retries the batch.
+    pub fn step(&mut self) -> Result<usize> {
+        if self.must_rewind {
+            self.rewind()?;
+        }
+        let mut records = self.consumer.poll(self.config.poll_timeout)?;
+        let moved = self.moves.take();
+        if !moved.is_empty() {
+            // Records of a partition that moved during the poll may predate the move:
+            // they are read again from the committed offset, with the ids rebuilt.
+            records.retain(|r| !moved.contains(&r.partition));
+            for partition in &moved {
+                self.partitions.remove(partition);
+            }
+            self.rewind_partitions(&moved)?;
+        }
+        if records.is_empty() {
+            return Ok(0);
+        }
+        match self.handle(&records) {
+            Ok(()) => {
+                self.stats.consumed += records.len() as u64;
+                self.stats.commits += 1;
+                Ok(records.len())
+            }
+            Err(e @ Error::Abandoned { .. }) => Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "a batch failed: its ids are forgotten and it will be read again");
+                if self.config.guarantee == Guarantee::ExactlyOnce {
+                    let _ = self.producer.abort_transaction(DELIVERY_TIMEOUT);
+                }
+                self.partitions.clear();
+                self.must_rewind = true;
+                let _ = self.rewind();
+                Err(e)
+            }
+        }
+    }
+
+    /// Steps until `stop` is set or a step fails.
+    pub fn run(&mut self, stop: &AtomicBool) -> Result<()> {
+        while !stop.load(Ordering::Relaxed) {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// What it has done so far.
+    pub fn stats(&self) -> PipelineStats {
+        self.stats
+    }
+
+    /// The changelog topic.
+    pub fn changelog_topic(&self) -> &str {
+        &self.changelog
+    }
+
+    /// The input partitions the group has given this instance.
+    pub fn assignment(&self) -> Vec<i32> {
+        let mut assigned: Vec<i32> = self.consumer.assignment().iter().map(|tp| tp.partition).collect();
+        assigned.sort_unstable();
+        assigned
+    }
+
+    /// The input partitions this instance holds ids of.
+    pub fn partitions(&self) -> Vec<i32> {
+        let mut held: Vec<i32> = self.partitions.keys().copied().collect();
+        held.sort_unstable();
+        held
+    }
+
+    /// Leaves the group (its partitions go to the other instances at once).
+    pub fn close(mut self) -> Result<()> {
+        self.consumer.close()?;
+        Ok(())
+    }
+
+    /// Seeks every assigned partition back to its committed offset.
+    fn rewind(&mut self) -> Result<()> {
+        let assigned = self.consumer.assignment();
+        self.seek_committed(&assigned)?;
+        self.must_rewind = false;
+        Ok(())
+    }
+
+    /// Seeks those of `partitions` still assigned back to their committed offsets.
+    fn rewind_partitions(&mut self, partitions: &[i32]) -> Result<()> {
+        let assigned: Vec<TopicPartition> = self
+            .consumer
+            .assignment()
+            .into_iter()
+            .filter(|tp| partitions.contains(&tp.partition))
+            .collect();
+        self.seek_committed(&assigned)
+    }
+
+    fn seek_committed(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        if partitions.is_empty() {
+            return Ok(());
+        }
+        let committed = self.consumer.committed(partitions)?;
+        for (tp, offset) in partitions.iter().zip(committed) {
+            let to = offset.map_or(Offset::Beginning, Offset::At);
+            self.consumer.seek(tp, to)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, records: &[Record]) -> Result<()> {
+        let exactly_once = self.config.guarantee == Guarantee::ExactlyOnce;
+        if exactly_once {
+            self.producer.begin_transaction()?;
+        }
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        let mut offsets = BTreeMap::new();
+        let mut batch = BatchStats::default();
+        let reads_headers = self.config.ids.reads_headers();
+        let mut headers: Vec<(&str, &[u8])> = Vec::new();
+        for r in records {
+            offsets.insert(r.partition, r.offset + 1);
+            let dedup = match self.partitions.entry(r.partition) {
+                std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+                std::collections::hash_map::Entry::Vacant(missing) => {
+                    let mut dedup = new_deduplicator(&self.config);
+                    batch.restored_ids += self.restorer.restore(r.partition, &mut dedup)?;
+                    batch.restores += 1;
+                    missing.insert(dedup)
+                }
+            };
+            headers.clear();
+            if reads_headers {
+                headers.extend(
+                    r.headers
+                        .iter()
+                        .filter_map(|h| Some((h.key.as_str(), h.value.as_deref()?))),
+                );
+            }
+            let timestamp = r.timestamp.millis().unwrap_or(0);
+            let message = Message {
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: &headers,
+                timestamp,
+            };
+            match self.config.ids.id(&message) {
+                Ok(id) => {
+                    let time = dedup.time_of(timestamp);
+                    match dedup.check_at(&id, time) {
+                        Verdict::New => {
+                            batch.passed += 1;
+                            out.push(forward(r, &self.config.output));
+                            seen.push(
+                                ProducerRecord::new(self.changelog.as_str())
+                                    .partition(r.partition)
+                                    .key(id.into_owned())
+                                    .timestamp(time),
+                            );
+                        }
+                        Verdict::Duplicate { .. } => batch.duplicates += 1,
+                    }
+                }
+                Err(Error::MissingId { reason }) => {
+                    batch.missing_ids += 1;
+                    match &self.config.on_missing_id {
+                        OnMissingId::Fail => {
+                            return Err(Error::MissingIdAt {
+                                topic: r.topic.to_string(),
+                                partition: r.partition,
+                                offset: r.offset,
+                                reason,
+                            });
+                        }
+                        OnMissingId::Pass => {
+                            batch.passed += 1;
+                            out.push(forward(r, &self.config.output));
+                        }
+                        OnMissingId::DeadLetter(topic) => {
+                            batch.dead_letters += 1;
+                            out.push(dead_letter(r, topic, &reason));
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let offsets: Vec<(TopicPartition, i64)> = offsets
+            .into_iter()
+            .map(|(p, o)| (TopicPartition::new(self.config.input.as_str(), p), o))
+            .collect();
+        if exactly_once {
+            out.append(&mut seen);
+            self.producer.send_batch(out)?;
+            self.producer
+                .send_offsets_to_transaction(&offsets, &self.group, DELIVERY_TIMEOUT)?;
+            self.crash_here()?;
+            self.producer.commit_transaction(DELIVERY_TIMEOUT)?;
+        } else {
+            // The output first: an id in the changelog whose record was lost would
+            // never pass.
+            self.producer.send_batch(out)?;
+            self.producer.flush(DELIVERY_TIMEOUT)?;
+            self.producer.send_batch(seen)?;
+            self.producer.flush(DELIVERY_TIMEOUT)?;
+            self.crash_here()?;
+            self.consumer.commit_offsets(&offsets)?;
+        }
+        batch.add_to(&mut self.stats);
+        Ok(())
+    }
+}
+
+impl DedupPipeline {
+    /// The crash tests' stop (see [`PipelineConfig::crash_before_commit`]).
+    fn crash_here(&self) -> Result<()> {
+        let batch = self.stats.commits + 1;
+        match self.config.crash_before_commit {
+            Some(crash) if crash == batch => Err(Error::Abandoned { batch }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A step's counts, added to the pipeline's once the step has committed.
+#[derive(Default)]
+struct BatchStats {
+    passed: u64,
+    duplicates: u64,
+    missing_ids: u64,
+    dead_letters: u64,
+    restores: u64,
+    restored_ids: u64,
+}
+
+impl BatchStats {
+    fn add_to(&self, stats: &mut PipelineStats) {
+        stats.passed += self.passed;
+        stats.duplicates += self.duplicates;
+        stats.missing_ids += self.missing_ids;
+        stats.dead_letters += self.dead_letters;
+        stats.restores += self.restores;
+        stats.restored_ids += self.restored_ids;
+        metrics::counter!("dedup_records_total", "verdict" => "new").increment(self.passed);
+        metrics::counter!("dedup_records_total", "verdict" => "duplicate").increment(self.duplicates);
+        metrics::counter!("dedup_records_total", "verdict" => "missing_id").increment(self.missing_ids);
+    }
+}
+
+fn new_deduplicator(config: &PipelineConfig) -> Deduplicator {
+    let dedup = Deduplicator::with_storage(
+        config.ids.clone(),
+        config.window,
+        config.basis.clone(),
+        config.storage,
+    );
+    match config.max_ids {
+        Some(max) => dedup.max_ids(max),
+        None => dedup,
+    }
+}
+
+/// `record` as it goes to `topic`: key, value, timestamp and headers kept.
+fn forward(record: &Record, topic: &str) -> ProducerRecord {
+    let mut out = ProducerRecord::new(topic);
+    out.key = record.key.clone();
+    out.value = record.value.clone();
+    out.timestamp = record.timestamp.millis();
+    out.headers = record.headers.clone();
+    out
+}
+
+/// `record` as a dead letter in `topic`, with why and whence in its headers.
+fn dead_letter(record: &Record, topic: &str, reason: &str) -> ProducerRecord {
+    forward(record, topic)
+        .header(dead_letter_headers::REASON, reason.to_owned())
+        .header(dead_letter_headers::TOPIC, record.topic.to_string())
+        .header(dead_letter_headers::PARTITION, record.partition.to_string())
+        .header(dead_letter_headers::OFFSET, record.offset.to_string())
+}
