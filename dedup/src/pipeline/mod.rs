@@ -8,6 +8,11 @@
 //! no id seen inside the window passes twice, whatever happened to the instance that
 //! saw it. See [`Guarantee`] for what a crash between producing and committing does.
 //!
+//! Repeats are found within a partition: the input must put every copy of an id in
+//! the same partition (keyed by the id, or by anything the id follows from), as in
+//! Segment's deduplication. A copy in another partition is checked against that
+//! partition's ids only.
+//!
 //! ```
 //! use std::time::Duration;
 //! use dedup::pipeline::{DedupPipeline, PipelineConfig};
