@@ -61,9 +61,9 @@ pub use config::{
     StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
-    Branched, BranchedKStream, CogroupedKStream, Consumed, GlobalKTable, Grouped, Joined, KGroupedStream,
-    KGroupedTable, KStream, KTable, Named, Partitioner, Produced, Repartitioned, StreamsBuilder, TableJoined,
-    TopicNameExtractor, Topology,
+    Branched, BranchedKStream, CogroupedKStream, Consumed, Deduplication, GlobalKTable, Grouped, Joined,
+    KGroupedStream, KGroupedTable, KStream, KTable, Named, Partitioner, Produced, Repartitioned,
+    StreamsBuilder, TableJoined, TopicNameExtractor, Topology,
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
@@ -82,7 +82,7 @@ pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, Tas
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };
-pub use store::{AnyStoreHandle, StoreError, StoreHandle};
+pub use store::{AnyStoreHandle, SegmentedStore, StoreError, StoreHandle};
 pub use store::{
     KeyValueStore, Materialized, NO_TIMESTAMP, ReadOnlyKeyValueStore, ReadOnlyTimestampedKeyValueStore,
     StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,

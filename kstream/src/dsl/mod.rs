@@ -18,7 +18,7 @@ pub use cogrouped::CogroupedKStream;
 pub use global::GlobalKTable;
 pub use grouped_stream::KGroupedStream;
 pub use grouped_table::KGroupedTable;
-pub use kstream::{BranchedKStream, KStream};
+pub use kstream::{BranchedKStream, Deduplication, KStream};
 pub use ktable::KTable;
 pub use ops::{Partitioner, TopicNameExtractor};
 pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned, TableJoined};

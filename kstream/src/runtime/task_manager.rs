@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{Consumer, Producer, ProducerRecord, Record, TopicPartition};
+use streamlog::{Consumer, OffsetCommitter, Producer, ProducerRecord, Record, TopicPartition};
 
 use super::changelog_reader::ChangelogReader;
 use super::checkpoint::OffsetCheckpoint;
@@ -107,10 +107,10 @@ impl TaskManager {
             .filter_map(|tp| self.task_of_partition(tp))
             .filter(|id| !wanted.contains(id))
             .collect();
-        // The partitions are gone already, so their offsets cannot be committed here:
-        // the tasks go with what they did since the last commit (neither its store
-        // updates nor its offsets were committed), and the next owner processes those
-        // records again from the changelogs' state at that commit.
+        // The rebalance listener committed every task before the partitions went; if
+        // that commit failed, the tasks go with what they did since the last commit,
+        // and the next owner processes those records again from the changelogs' state
+        // at that commit.
         for id in gone {
             self.close_task(id);
         }
@@ -299,7 +299,7 @@ impl TaskManager {
     /// from the older checkpoint, and replaying values already on disk changes nothing.
     pub(crate) fn commit(
         &mut self,
-        consumer: &mut dyn Consumer,
+        consumer: &mut dyn OffsetCommitter,
         producer: &dyn Producer,
         final_commit: bool,
     ) -> Result<()> {

@@ -3,7 +3,9 @@
 //! with full buffers, punctuates, and commits at each interval. Its
 //! [`TaskManager`] creates and closes the tasks as the group moves partitions.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -33,7 +35,15 @@ struct Changes {
     assignment_received: bool,
 }
 
-#[derive(Debug)]
+thread_local! {
+    /// The tasks and producer of the stream thread running on this OS thread, for its
+    /// rebalance listener: the backends call it inside the thread's own `poll`.
+    static RUNNING: RefCell<Option<(Rc<RefCell<TaskManager>>, Arc<dyn Producer>)>> = const { RefCell::new(None) };
+}
+
+/// Hears the group's rebalances: records the changes for the loop, and commits every
+/// task before partitions go (as Kafka Streams does on revocation), so that their next
+/// owner starts where this thread stopped rather than at the last interval's commit.
 struct Listener(Arc<Mutex<Changes>>);
 
 impl RebalanceListener for Listener {
@@ -42,8 +52,23 @@ impl RebalanceListener for Listener {
         changes.assigned.extend_from_slice(partitions);
         changes.assignment_received = true;
     }
-    fn on_partitions_revoked(&mut self, _: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
+    fn on_partitions_revoked(&mut self, consumer: &mut dyn OffsetCommitter, partitions: &[TopicPartition]) {
         self.0.lock().revoked.extend_from_slice(partitions);
+        RUNNING.with(|running| {
+            let running = running.borrow();
+            // The loop never holds the tasks while it polls.
+            let Some((tasks, producer)) = running.as_ref() else {
+                return;
+            };
+            let Ok(mut tasks) = tasks.try_borrow_mut() else {
+                return;
+            };
+            if let Err(e) = tasks.commit(consumer, &**producer, false) {
+                // The next owner redoes the records since the last commit (at least
+                // once).
+                tracing::warn!(error = %e, "committing before the partitions go failed");
+            }
+        });
     }
 }
 
@@ -155,9 +180,11 @@ pub(crate) struct StreamThread {
     shared: Arc<Shared>,
     name: String,
     consumer: Box<dyn Consumer>,
-    producer: Box<dyn Producer>,
+    producer: Arc<dyn Producer>,
     changes: Arc<Mutex<Changes>>,
-    tasks: TaskManager,
+    /// Shared with the rebalance listener, which commits them; never held across a
+    /// poll.
+    tasks: Rc<RefCell<TaskManager>>,
     /// The last end offset seen per input partition.
     ends: HashMap<TopicPartition, i64>,
     admin: Box<dyn Admin>,
@@ -188,15 +215,19 @@ impl StreamThread {
             consumer_config.insert("auto.offset.reset", "earliest");
         }
         let mut consumer = shared.cluster.consumer(&consumer_config)?;
-        let producer = shared
-            .cluster
-            .producer(&shared.config.client.clone().client_id(format!("{name}-producer")))?;
+        let producer: Arc<dyn Producer> = Arc::from(
+            shared
+                .cluster
+                .producer(&shared.config.client.clone().client_id(format!("{name}-producer")))?,
+        );
         let changes = Arc::new(Mutex::new(Changes::default()));
         let admin = shared.cluster.admin()?;
         let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
+        let tasks = Rc::new(RefCell::new(TaskManager::new(shared.clone(), name.clone())));
+        RUNNING.with(|running| *running.borrow_mut() = Some((tasks.clone(), producer.clone())));
         consumer.subscribe_with_listener(&topics, Box::new(Listener(changes.clone())))?;
         Ok(Self {
-            tasks: TaskManager::new(shared.clone(), name.clone()),
+            tasks,
             shared,
             name,
             consumer,
@@ -212,8 +243,9 @@ impl StreamThread {
     /// group, so the tasks' next owner starts from the last commit.
     pub(crate) fn run(mut self) -> Result<()> {
         let result = self.run_loop();
+        RUNNING.with(|running| running.borrow_mut().take());
         if result.is_err() {
-            self.tasks.close_all();
+            self.tasks.borrow_mut().close_all();
             if let Err(e) = self.consumer.close() {
                 tracing::warn!(thread = %self.name, error = %e, "closing the consumer of a failed thread");
             }
@@ -227,22 +259,31 @@ impl StreamThread {
             self.apply_rebalance()?;
             let wall = self.shared.now();
             for record in records {
-                self.tasks.add_record(record, wall)?;
+                self.tasks.borrow_mut().add_record(record, wall)?;
             }
-            self.tasks.pause_full_partitions(&mut *self.consumer)?;
+            self.tasks
+                .borrow_mut()
+                .pause_full_partitions(&mut *self.consumer)?;
             let mut commit_now = false;
-            for id in self.tasks.task_ids() {
+            let ids = self.tasks.borrow_mut().task_ids();
+            for id in ids {
                 let lagging = self.lagging(id)?;
-                commit_now |= self.tasks.process_queued(id, &lagging, MAX_TASK_IDLE_MS, wall)?;
+                commit_now |= self
+                    .tasks
+                    .borrow_mut()
+                    .process_queued(id, &lagging, MAX_TASK_IDLE_MS, wall)?;
             }
-            self.tasks.punctuate_wall_clock(wall)?;
-            self.tasks.send_output(&*self.producer)?;
-            if commit_now || self.tasks.commit_due(self.shared.now()) {
-                self.tasks.commit(&mut *self.consumer, &*self.producer, false)?;
+            let mut tasks = self.tasks.borrow_mut();
+            tasks.punctuate_wall_clock(wall)?;
+            tasks.send_output(&*self.producer)?;
+            if commit_now || tasks.commit_due(self.shared.now()) {
+                tasks.commit(&mut *self.consumer, &*self.producer, false)?;
             }
         }
-        self.tasks.commit(&mut *self.consumer, &*self.producer, true)?;
-        self.tasks.close_all();
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.commit(&mut *self.consumer, &*self.producer, true)?;
+        tasks.close_all();
+        drop(tasks);
         self.consumer.close()?;
         Ok(())
     }
@@ -261,7 +302,7 @@ impl StreamThread {
         self.shared
             .lifecycle
             .stream_thread_is(&self.name, ThreadState::Rebalancing);
-        self.tasks.handle_rebalance(&assigned, &revoked)?;
+        self.tasks.borrow_mut().handle_rebalance(&assigned, &revoked)?;
         if assignment_received {
             self.shared
                 .lifecycle
@@ -274,10 +315,14 @@ impl StreamThread {
     /// waits for one of them once its buffer is empty.
     fn lagging(&mut self, id: TaskId) -> Result<BTreeSet<TopicPartition>> {
         let mut lagging = BTreeSet::new();
-        let Some(partitions) = self.tasks.partitions_of(id) else {
+        let Some(partitions) = self
+            .tasks
+            .borrow_mut()
+            .partitions_of(id)
+            .map(|p| p.cloned().collect::<Vec<TopicPartition>>())
+        else {
             return Ok(lagging);
         };
-        let partitions: Vec<&TopicPartition> = partitions.collect();
         if partitions.len() < 2 {
             // One partition: there is no order across partitions to wait for.
             return Ok(lagging);
@@ -287,7 +332,7 @@ impl StreamThread {
         // fetch, is short of the log's end), and the task must then wait for it rather
         // than run ahead on the others. The log is asked for an end only when the end
         // last seen is reached.
-        for tp in partitions {
+        for tp in &partitions {
             // Nothing fetched yet: the position is the log's start.
             let position = self.consumer.position(tp).unwrap_or(0);
             let known = self.ends.get(tp).copied().unwrap_or(0);

@@ -10,6 +10,7 @@ mod format;
 mod handle;
 #[cfg(feature = "rocksdb")]
 mod rocks;
+mod segmented;
 mod state;
 mod timestamped;
 mod typed;
@@ -28,6 +29,7 @@ pub use handle::{AnyStoreHandle, StoreHandle};
 pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksDbBackend;
+pub use segmented::SegmentedStore;
 pub use state::StateStore;
 pub use timestamped::{ReadOnlyTimestampedKeyValueStore, TimestampedKeyValueStore, ValueAndTimestamp};
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};

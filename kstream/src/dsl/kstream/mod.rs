@@ -3,8 +3,9 @@
 //! The operations are split by concept: record-at-a-time steps and sinks here, new keys
 //! and values in `mapping`, grouping and repartitioning in `grouping`, joins with tables
 //! in `joins` and `global_joins`, `split` in `split`, the processor API in
-//! `processing`, and `to_table` in `to_table`.
+//! `processing`, `to_table` in `to_table`, and `deduplicate` in `deduplicate`.
 
+mod deduplicate;
 mod global_joins;
 mod grouping;
 mod joins;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+pub use deduplicate::Deduplication;
 pub use split::BranchedKStream;
 
 use super::building::{Dsl, SinkTarget};

@@ -127,7 +127,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         self.process_values_step(named.into_string(), supplier, stores)
     }
 
-    fn process_values_step<VOut, P>(
+    pub(super) fn process_values_step<VOut, P>(
         &self,
         name: String,
         supplier: impl Fn() -> P + Send + Sync + 'static,
