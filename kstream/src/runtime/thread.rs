@@ -35,10 +35,13 @@ struct Changes {
     assignment_received: bool,
 }
 
+/// A running stream thread's tasks and producer.
+type Running = (Rc<RefCell<TaskManager>>, Arc<dyn Producer>);
+
 thread_local! {
     /// The tasks and producer of the stream thread running on this OS thread, for its
     /// rebalance listener: the backends call it inside the thread's own `poll`.
-    static RUNNING: RefCell<Option<(Rc<RefCell<TaskManager>>, Arc<dyn Producer>)>> = const { RefCell::new(None) };
+    static RUNNING: RefCell<Option<Running>> = const { RefCell::new(None) };
 }
 
 /// Hears the group's rebalances: records the changes for the loop, and commits every
