@@ -21,7 +21,7 @@ pub fn filled(storage: Storage, ids: u64) -> Deduplicator {
     let window = Window::new(Duration::from_millis(ids), 24).expect("a window");
     let mut dedup = Deduplicator::with_storage(IdSource::Key, window, TimeBasis::EventTime, storage);
     for n in 0..ids {
-        dedup.check_id(&id(n), n as i64);
+        dedup.check_id(&id(n), n as i64).unwrap();
     }
     dedup
 }

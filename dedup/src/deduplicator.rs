@@ -102,6 +102,12 @@ impl Deduplicator {
             Storage::Compact => Box::new(CompactIds::new()),
             Storage::Exact => Box::new(ExactIds::new()),
         };
+        Self::with_store(ids, window, basis, store)
+    }
+
+    /// [`Deduplicator::new`] over a store of the caller's (such as a
+    /// [`RocksIds`](crate::store::RocksIds), feature `rocksdb`), which must be empty.
+    pub fn with_store(ids: IdSource, window: Window, basis: TimeBasis, store: Box<dyn SeenIds>) -> Self {
         Deduplicator {
             ids,
             window,
@@ -127,12 +133,12 @@ impl Deduplicator {
     /// [`Error::MissingId`](crate::Error::MissingId) when it has none.
     pub fn check(&mut self, message: &Message<'_>) -> Result<Verdict> {
         let id = self.ids.id(message)?;
-        Ok(self.check_id(&id, message.timestamp))
+        self.check_id(&id, message.timestamp)
     }
 
     /// The verdict on `id` at event time `timestamp` (ignored in processing time), the
     /// id remembered when new.
-    pub fn check_id(&mut self, id: &[u8], timestamp: i64) -> Verdict {
+    pub fn check_id(&mut self, id: &[u8], timestamp: i64) -> Result<Verdict> {
         let time = self.time_of(timestamp);
         self.check_at(id, time)
     }
@@ -149,26 +155,27 @@ impl Deduplicator {
     /// Remembers `id` as seen at `time` (whatever the time basis), as a changelog
     /// replays it: no verdict, and not counted in [`Stats`]. An id already held keeps
     /// its segment; one older than the window is not kept.
-    pub fn remember(&mut self, id: &[u8], time: i64) {
+    pub fn remember(&mut self, id: &[u8], time: i64) -> Result<()> {
         let stats = self.stats;
-        self.check_at(id, time);
+        self.check_at(id, time)?;
         let kept = self.stats;
         self.stats = Stats {
             expired_segments: kept.expired_segments,
             evicted_segments: kept.evicted_segments,
             ..stats
         };
+        Ok(())
     }
 
     /// The verdict on `id` seen at `time` (already placed by [`Deduplicator::time_of`]),
     /// the id remembered when new.
-    pub fn check_at(&mut self, id: &[u8], time: i64) -> Verdict {
-        self.advance(time);
+    pub fn check_at(&mut self, id: &[u8], time: i64) -> Result<Verdict> {
+        self.advance(time)?;
         self.stats.checked += 1;
         let segment = self.window.segment_of(time);
         let insert_into = (segment >= self.first_live).then_some(segment);
         let hash = self.hasher.hash_one(id);
-        match self.store.check_and_insert(id, hash, insert_into) {
+        Ok(match self.store.check_and_insert(id, hash, insert_into)? {
             Some(seen) => {
                 self.stats.duplicates += 1;
                 Verdict::Duplicate {
@@ -180,51 +187,53 @@ impl Deduplicator {
                 match insert_into {
                     Some(segment) => {
                         *self.segments.entry(segment).or_default() += 1;
-                        self.keep_within_bound();
+                        self.keep_within_bound()?;
                     }
                     None => self.stats.late += 1,
                 }
                 Verdict::New
             }
-        }
+        })
     }
 
     /// Moves the window to `time` if it is the newest seen, forgetting the segments it
     /// leaves.
-    fn advance(&mut self, time: i64) {
+    fn advance(&mut self, time: i64) -> Result<()> {
         if self.now.is_some_and(|now| now >= time) {
-            return;
+            return Ok(());
         }
         self.now = Some(time);
         let first_live = self.window.first_live(time);
         if first_live > self.first_live {
             let expired = self.segments.range(..first_live).count() as u64;
-            self.forget_before(first_live);
+            self.forget_before(first_live)?;
             self.stats.expired_segments += expired;
             if expired > 0 {
                 metrics::counter!("dedup_segments_expired_total").increment(expired);
             }
         }
+        Ok(())
     }
 
     /// Forgets the oldest segments while more than `max_ids` ids are held.
-    fn keep_within_bound(&mut self) {
-        let Some(max) = self.max_ids else { return };
+    fn keep_within_bound(&mut self) -> Result<()> {
+        let Some(max) = self.max_ids else { return Ok(()) };
         while self.store.len() > max {
             let Some((&oldest, _)) = self.segments.first_key_value() else {
-                return;
+                return Ok(());
             };
-            self.forget_before(oldest + 1);
+            self.forget_before(oldest + 1)?;
             self.stats.evicted_segments += 1;
             metrics::counter!("dedup_segments_evicted_total").increment(1);
         }
+        Ok(())
     }
 
-    fn forget_before(&mut self, first_live: i64) {
+    fn forget_before(&mut self, first_live: i64) -> Result<()> {
         self.first_live = self.first_live.max(first_live);
         let kept = self.segments.split_off(&self.first_live);
         let forgotten = std::mem::replace(&mut self.segments, kept);
-        self.store.expire(self.first_live, forgotten.values().sum());
+        self.store.expire(self.first_live, forgotten.values().sum())
     }
 
     /// What it has done so far.

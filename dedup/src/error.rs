@@ -35,6 +35,14 @@ pub enum Error {
         /// Where the partition ended when the rebuild began.
         end: i64,
     },
+    /// The store on disk failed (feature `rocksdb`).
+    #[error("the id store in {path} failed: {reason}")]
+    Store {
+        /// Its directory.
+        path: std::path::PathBuf,
+        /// What failed, and why.
+        reason: String,
+    },
     /// A crash test's pipeline stopped before committing, as asked.
     #[doc(hidden)]
     #[error("abandoned before committing batch {batch}, as the crash test asked")]

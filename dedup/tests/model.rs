@@ -87,49 +87,78 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
+/// Runs `case` against the reference, on `store` when given (else the storage the
+/// case names).
+fn run_case(case: &Case, store: Option<Box<dyn dedup::store::SeenIds>>) -> Result<(), TestCaseError> {
+    let window = Window::new(Duration::from_millis(case.window_ms), case.segments).unwrap();
+    let clock = Arc::new(ManualClock::at(1_000_000));
+    let basis = if case.processing_time {
+        TimeBasis::ProcessingTime(clock.clone())
+    } else {
+        TimeBasis::EventTime
+    };
+    let mut dedup = match store {
+        Some(store) => Deduplicator::with_store(IdSource::Key, window, basis, store),
+        None => {
+            let storage = if case.exact {
+                Storage::Exact
+            } else {
+                Storage::Compact
+            };
+            Deduplicator::with_storage(IdSource::Key, window, basis, storage)
+        }
+    };
+    if let Some(max) = case.max_ids {
+        dedup = dedup.max_ids(max);
+    }
+    let mut reference = Reference {
+        window,
+        max_ids: case.max_ids,
+        seen: HashMap::new(),
+        now: None,
+        first_live: i64::MIN,
+    };
+    let mut event_time = 1_000_000i64;
+    for (i, (id, step)) in case.steps.iter().enumerate() {
+        event_time += step;
+        clock.advance(*step);
+        let id = format!("id-{id}");
+        // In processing time the record's own timestamp is not read: it gets one
+        // far from the clock's.
+        let (time, timestamp) = match case.processing_time {
+            true => (dedup::Clock::now_ms(&*clock), event_time - 5_000_000),
+            false => (event_time, event_time),
+        };
+        let expected = reference.check(id.as_bytes(), time);
+        let got = dedup.check_id(id.as_bytes(), timestamp).unwrap();
+        prop_assert_eq!(got, expected, "step {} (id {}, time {})", i, id, time);
+        prop_assert_eq!(dedup.len(), reference.seen.len(), "ids held after step {}", i);
+    }
+    let stats = dedup.stats();
+    prop_assert_eq!(stats.checked, case.steps.len() as u64);
+    prop_assert_eq!(stats.new + stats.duplicates, stats.checked);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
     fn verdicts_equal_the_reference(case in case()) {
-        let window = Window::new(Duration::from_millis(case.window_ms), case.segments).unwrap();
-        let clock = Arc::new(ManualClock::at(1_000_000));
-        let basis = if case.processing_time {
-            TimeBasis::ProcessingTime(clock.clone())
-        } else {
-            TimeBasis::EventTime
-        };
-        let storage = if case.exact { Storage::Exact } else { Storage::Compact };
-        let mut dedup = Deduplicator::with_storage(IdSource::Key, window, basis, storage);
-        if let Some(max) = case.max_ids {
-            dedup = dedup.max_ids(max);
-        }
-        let mut reference = Reference {
-            window,
-            max_ids: case.max_ids,
-            seen: HashMap::new(),
-            now: None,
-            first_live: i64::MIN,
-        };
-        let mut event_time = 1_000_000i64;
-        for (i, (id, step)) in case.steps.iter().enumerate() {
-            event_time += step;
-            clock.advance(*step);
-            let id = format!("id-{id}");
-            // In processing time the record's own timestamp is not read: it gets one
-            // far from the clock's.
-            let (time, timestamp) = match case.processing_time {
-                true => (dedup::Clock::now_ms(&*clock), event_time - 5_000_000),
-                false => (event_time, event_time),
-            };
-            let expected = reference.check(id.as_bytes(), time);
-            let got = dedup.check_id(id.as_bytes(), timestamp);
-            prop_assert_eq!(got, expected, "step {} (id {}, time {})", i, id, time);
-            prop_assert_eq!(dedup.len(), reference.seen.len(), "ids held after step {}", i);
-        }
-        let stats = dedup.stats();
-        prop_assert_eq!(stats.checked, case.steps.len() as u64);
-        prop_assert_eq!(stats.new + stats.duplicates, stats.checked);
+        run_case(&case, None)?;
+    }
+}
+
+#[cfg(feature = "rocksdb")]
+proptest! {
+    // Each segment is a column family: fewer cases, as each costs milliseconds.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn rocksdb_verdicts_equal_the_reference(case in case()) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dedup::store::RocksIds::open(dir.path().join("ids")).unwrap().expected_ids_per_segment(8);
+        run_case(&case, Some(Box::new(store)))?;
     }
 }
 
@@ -138,12 +167,15 @@ fn a_space_bound_forgets_the_oldest_segment_first() {
     let window = Window::new(Duration::from_secs(10), 10).unwrap();
     let mut dedup = Deduplicator::new(IdSource::Key, window, TimeBasis::EventTime).max_ids(3);
     for (id, t) in [("a", 0), ("b", 1_000), ("c", 2_000), ("d", 3_000)] {
-        assert!(dedup.check_id(id.as_bytes(), t).is_new());
+        assert!(dedup.check_id(id.as_bytes(), t).unwrap().is_new());
     }
     assert_eq!(dedup.stats().evicted_segments, 1);
-    assert!(dedup.check_id(b"a", 3_000).is_new(), "a's segment was evicted");
+    assert!(
+        dedup.check_id(b"a", 3_000).unwrap().is_new(),
+        "a's segment was evicted"
+    );
     assert_eq!(
-        dedup.check_id(b"c", 3_000),
+        dedup.check_id(b"c", 3_000).unwrap(),
         Verdict::Duplicate { segment_start: 2_000 }
     );
 }

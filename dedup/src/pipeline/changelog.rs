@@ -91,7 +91,7 @@ impl Restorer {
             let batch = self.consumer.poll(Duration::from_millis(100))?;
             for r in &batch {
                 if let Some(id) = &r.key {
-                    dedup.remember(id, r.timestamp.millis().unwrap_or(0));
+                    dedup.remember(id, r.timestamp.millis().unwrap_or(0))?;
                     read += 1;
                 }
                 position = r.offset + 1;

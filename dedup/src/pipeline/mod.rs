@@ -342,7 +342,7 @@ impl DedupPipeline {
             match self.config.ids.id(&message) {
                 Ok(id) => {
                     let time = dedup.time_of(timestamp);
-                    match dedup.check_at(&id, time) {
+                    match dedup.check_at(&id, time)? {
                         Verdict::New => {
                             batch.passed += 1;
                             out.push(forward(r, &self.config.output));

@@ -1,6 +1,7 @@
 //! Ids as 56-bit fingerprints in one open-addressing table of 8-byte slots.
 
 use super::SeenIds;
+use crate::error::Result;
 
 /// Seen ids in 8 bytes each: 56 bits of the id's 64-bit hash and an 8-bit tag of its
 /// segment, in one table probed linearly from a position taken from the stored hash
@@ -131,7 +132,7 @@ impl CompactIds {
 }
 
 impl SeenIds for CompactIds {
-    fn check_and_insert(&mut self, _id: &[u8], hash: u64, insert_into: Option<i64>) -> Option<i64> {
+    fn check_and_insert(&mut self, _id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
         let fingerprint = Self::fingerprint(hash);
         let mut at = self.home(fingerprint);
         let mut reusable = None;
@@ -141,7 +142,7 @@ impl SeenIds for CompactIds {
                 break;
             }
             match self.live_segment(slot) {
-                Some(segment) if slot & !TAG == fingerprint => return Some(segment),
+                Some(segment) if slot & !TAG == fingerprint => return Ok(Some(segment)),
                 Some(_) => {}
                 None => {
                     reusable.get_or_insert(at);
@@ -149,7 +150,9 @@ impl SeenIds for CompactIds {
             }
             at = (at + 1) & self.mask();
         }
-        let segment = insert_into?;
+        let Some(segment) = insert_into else {
+            return Ok(None);
+        };
         self.newest = self.newest.max(segment);
         let tagged = fingerprint | (segment as u64 & TAG);
         match reusable {
@@ -168,12 +171,12 @@ impl SeenIds for CompactIds {
                 self.rebuild(self.slots.len() * 2);
             }
         }
-        None
+        Ok(None)
     }
 
-    fn expire(&mut self, first_live: i64, ids: usize) {
+    fn expire(&mut self, first_live: i64, ids: usize) -> Result<()> {
         if first_live <= self.first_live {
-            return;
+            return Ok(());
         }
         self.live -= ids;
         // A dead slot reads as dead while the live range has moved at most
@@ -183,6 +186,7 @@ impl SeenIds for CompactIds {
             self.sweep(first_live);
         }
         self.first_live = first_live;
+        Ok(())
     }
 
     fn len(&self) -> usize {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::SeenIds;
+use crate::error::Result;
 
 /// The deduplicator has already hashed the id: the map uses that hash as is.
 #[derive(Default)]
@@ -60,19 +61,20 @@ impl ExactIds {
 }
 
 impl SeenIds for ExactIds {
-    fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Option<i64> {
+    fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
         let key = Key { hash, id: id.into() };
         if let Some(segment) = self.ids.get(&key) {
-            return Some(*segment);
+            return Ok(Some(*segment));
         }
         if let Some(segment) = insert_into {
             self.ids.insert(key, segment);
         }
-        None
+        Ok(None)
     }
 
-    fn expire(&mut self, first_live: i64, _ids: usize) {
+    fn expire(&mut self, first_live: i64, _ids: usize) -> Result<()> {
         self.ids.retain(|_, segment| *segment >= first_live);
+        Ok(())
     }
 
     fn len(&self) -> usize {
