@@ -2,7 +2,11 @@
 //! traffic, the window moving and expiring as it goes) and of duplicates, compact and
 //! exact, next to a naive `HashMap<String, Instant>` deduplicator in the same run.
 //!
-//! `cargo bench -p streamkit-benches --bench dedup` (`DEDUP_IDS` sets the window's ids)
+//! With feature `rocksdb`, the RocksDB store with 50 million ids, next to a plain
+//! RocksDB get/put loop over the same ids.
+//!
+//! `cargo bench -p streamkit-benches --bench dedup [--features rocksdb]` (`DEDUP_IDS`
+//! and `DEDUP_ROCKS_IDS` set the window's ids)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -18,11 +22,80 @@ use dedup_load::{NaiveDedup, filled, id, naive_id};
 /// The window's ids: `DEDUP_IDS`, else 10 million when benchmarking and 100,000 when
 /// `cargo test` runs the bench once as a test.
 fn ids() -> u64 {
+    ids_from("DEDUP_IDS", 10_000_000)
+}
+
+/// `var`, else `benching` when benchmarking and 100,000 under `cargo test`.
+fn ids_from(var: &str, benching: u64) -> u64 {
     let benchmarking = std::env::args().any(|a| a == "--bench");
-    std::env::var("DEDUP_IDS")
+    std::env::var(var)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if benchmarking { 10_000_000 } else { 100_000 })
+        .unwrap_or(if benchmarking { benching } else { 100_000 })
+}
+
+/// The RocksDB store with `DEDUP_ROCKS_IDS` ids (50 million when benchmarking), next
+/// to the loop a user writes first on RocksDB: `get` the id, `put` it when absent.
+#[cfg(feature = "rocksdb")]
+fn rocks_checks(c: &mut Criterion) {
+    let n = ids_from("DEDUP_ROCKS_IDS", 50_000_000);
+    let dir = std::env::temp_dir().join(format!("dedup-bench-{}", std::process::id()));
+    let mut group = c.benchmark_group("dedup");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    {
+        let mut dedup = dedup_load::filled_rocks(&dir.join("store"), n);
+        let mut next = n;
+        group.bench_function(format!("rocksdb_new_{n}_ids"), |b| {
+            b.iter(|| {
+                let verdict = dedup.check_id(black_box(&id(next)), next as i64).unwrap();
+                next += 1;
+                verdict
+            })
+        });
+        let mut k = 0u64;
+        group.bench_function(format!("rocksdb_duplicate_{n}_ids"), |b| {
+            b.iter(|| {
+                k = (k + 7_919) % (n / 2);
+                let seen = next - n / 2 + k;
+                dedup.check_id(black_box(&id(seen)), next as i64).unwrap()
+            })
+        });
+    }
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        let mut table = rocksdb::BlockBasedOptions::default();
+        table.set_bloom_filter(10.0, false);
+        options.set_block_based_table_factory(&table);
+        let db = rocksdb::DB::open(&options, dir.join("plain")).unwrap();
+        let mut write = rocksdb::WriteOptions::default();
+        write.disable_wal(true);
+        for i in 0..n {
+            db.put_opt(id(i), [], &write).unwrap();
+        }
+        let mut next = n;
+        group.bench_function(format!("plain_rocksdb_get_put_new_{n}_ids"), |b| {
+            b.iter(|| {
+                let key = id(next);
+                next += 1;
+                let absent = db.get_pinned(black_box(key)).unwrap().is_none();
+                if absent {
+                    db.put_opt(key, [], &write).unwrap();
+                }
+                absent
+            })
+        });
+        let mut k = 0u64;
+        group.bench_function(format!("plain_rocksdb_get_duplicate_{n}_ids"), |b| {
+            b.iter(|| {
+                k = (k + 7_919) % (n / 2);
+                db.get_pinned(black_box(id(next - n / 2 + k))).unwrap().is_some()
+            })
+        });
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn checks(c: &mut Criterion) {
@@ -51,6 +124,41 @@ fn checks(c: &mut Criterion) {
             })
         });
     }
+    // Many at once: a run of ids looked up ahead, their memory fetched together.
+    const BATCH: u64 = 64;
+    group.throughput(Throughput::Elements(BATCH));
+    {
+        let name = "compact";
+        let mut dedup = filled(Storage::Compact, n);
+        let mut next = n;
+        let mut verdicts = Vec::with_capacity(BATCH as usize);
+        group.bench_function(format!("{name}_new_batched_{n}_ids"), |b| {
+            b.iter(|| {
+                let ids: Vec<([u8; 16], i64)> = (next..next + BATCH).map(|i| (id(i), i as i64)).collect();
+                let ids: Vec<(&[u8], i64)> = ids.iter().map(|(id, t)| (&id[..], *t)).collect();
+                verdicts.clear();
+                dedup.check_many_at(black_box(&ids), &mut verdicts).unwrap();
+                next += BATCH;
+                verdicts.len()
+            })
+        });
+        let mut k = 0u64;
+        group.bench_function(format!("{name}_duplicate_batched_{n}_ids"), |b| {
+            b.iter(|| {
+                let ids: Vec<([u8; 16], i64)> = (0..BATCH)
+                    .map(|_| {
+                        k = (k + 7_919) % (n / 2);
+                        (id(next - n / 2 + k), next as i64)
+                    })
+                    .collect();
+                let ids: Vec<(&[u8], i64)> = ids.iter().map(|(id, t)| (&id[..], *t)).collect();
+                verdicts.clear();
+                dedup.check_many_at(black_box(&ids), &mut verdicts).unwrap();
+                verdicts.len()
+            })
+        });
+    }
+    group.throughput(Throughput::Elements(1));
     // The naive deduplicator over the same ids, one a millisecond of a simulated clock.
     let start = Instant::now();
     let mut naive = NaiveDedup::new(Duration::from_millis(n));
@@ -90,5 +198,8 @@ fn write_hex(text: &mut String, n: u64) {
     *text = String::from_utf8(bytes).expect("hex digits");
 }
 
+#[cfg(feature = "rocksdb")]
+criterion_group!(benches, checks, rocks_checks);
+#[cfg(not(feature = "rocksdb"))]
 criterion_group!(benches, checks);
 criterion_main!(benches);

@@ -41,7 +41,8 @@ pub struct Stats {
 ///
 /// Each new id is remembered in the segment of the window its time falls in, and
 /// forgotten with the whole segment once the segment is older than the window (see
-/// [`Window`]). With a space bound ([`Deduplicator::max_ids`]), the oldest segments
+/// [`Window`]). With a space bound ([`Deduplicator::max_ids`],
+/// [`Deduplicator::max_bytes`]), the oldest segments
 /// are forgotten early when the ids would exceed it, counted in
 /// [`Stats::evicted_segments`] and the metric `dedup_segments_evicted_total`.
 ///
@@ -66,6 +67,7 @@ pub struct Deduplicator {
     store: Box<dyn SeenIds>,
     hasher: foldhash::quality::FixedState,
     max_ids: Option<usize>,
+    max_bytes: Option<usize>,
     /// How many ids each live segment holds.
     segments: BTreeMap<i64, usize>,
     /// The newest time seen (event time) or read from the clock.
@@ -115,6 +117,7 @@ impl Deduplicator {
             store,
             hasher: foldhash::quality::FixedState::with_seed(SEED),
             max_ids: None,
+            max_bytes: None,
             segments: BTreeMap::new(),
             now: None,
             first_live: i64::MIN,
@@ -126,6 +129,14 @@ impl Deduplicator {
     /// held.
     pub fn max_ids(mut self, max: usize) -> Self {
         self.max_ids = Some(max.max(1));
+        self
+    }
+
+    /// Keeps the ids within `max` bytes of memory ([`Deduplicator::bytes`]), forgetting
+    /// the oldest segments first when they would take more; a table may pass the bound
+    /// while it grows, and is shrunk back at once.
+    pub fn max_bytes(mut self, max: usize) -> Self {
+        self.max_bytes = Some(max);
         self
     }
 
@@ -170,11 +181,36 @@ impl Deduplicator {
     /// The verdict on `id` seen at `time` (already placed by [`Deduplicator::time_of`]),
     /// the id remembered when new.
     pub fn check_at(&mut self, id: &[u8], time: i64) -> Result<Verdict> {
+        let hash = self.hasher.hash_one(id);
+        self.check_hashed(id, hash, time)
+    }
+
+    /// The verdicts on many ids, each with its time (placed by
+    /// [`Deduplicator::time_of`]), appended to `verdicts` in order: the same verdicts
+    /// as [`Deduplicator::check_at`] one after the other, faster when the ids are many,
+    /// as the store looks a run of them up ahead, each lookup's memory fetched while
+    /// the others' are.
+    pub fn check_many_at(&mut self, ids: &[(&[u8], i64)], verdicts: &mut Vec<Verdict>) -> Result<()> {
+        const AHEAD: usize = 16;
+        verdicts.reserve(ids.len());
+        let mut hashes = [0u64; AHEAD];
+        for run in ids.chunks(AHEAD) {
+            for (hash, (id, _)) in hashes.iter_mut().zip(run) {
+                *hash = self.hasher.hash_one(id);
+                self.store.look_ahead(*hash);
+            }
+            for ((id, time), hash) in run.iter().zip(hashes) {
+                verdicts.push(self.check_hashed(id, hash, *time)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_hashed(&mut self, id: &[u8], hash: u64, time: i64) -> Result<Verdict> {
         self.advance(time)?;
         self.stats.checked += 1;
         let segment = self.window.segment_of(time);
         let insert_into = (segment >= self.first_live).then_some(segment);
-        let hash = self.hasher.hash_one(id);
         Ok(match self.store.check_and_insert(id, hash, insert_into)? {
             Some(seen) => {
                 self.stats.duplicates += 1;
@@ -215,17 +251,30 @@ impl Deduplicator {
         Ok(())
     }
 
-    /// Forgets the oldest segments while more than `max_ids` ids are held.
+    /// Forgets the oldest segments while more than `max_ids` ids are held, or more
+    /// than `max_bytes` bytes.
     fn keep_within_bound(&mut self) -> Result<()> {
-        let Some(max) = self.max_ids else { return Ok(()) };
-        while self.store.len() > max {
-            let Some((&oldest, _)) = self.segments.first_key_value() else {
-                return Ok(());
-            };
-            self.forget_before(oldest + 1)?;
-            self.stats.evicted_segments += 1;
-            metrics::counter!("dedup_segments_evicted_total").increment(1);
+        if let Some(max) = self.max_bytes {
+            while self.store.bytes() > max && !self.segments.is_empty() {
+                self.evict_oldest()?;
+                self.store.shrink_to_fit();
+            }
         }
+        let Some(max) = self.max_ids else { return Ok(()) };
+        while self.store.len() > max && !self.segments.is_empty() {
+            self.evict_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the oldest segment, counted as evicted.
+    fn evict_oldest(&mut self) -> Result<()> {
+        let Some((&oldest, _)) = self.segments.first_key_value() else {
+            return Ok(());
+        };
+        self.forget_before(oldest + 1)?;
+        self.stats.evicted_segments += 1;
+        metrics::counter!("dedup_segments_evicted_total").increment(1);
         Ok(())
     }
 

@@ -149,6 +149,36 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Checking ids many at once gives the verdicts of checking them one at a time.
+    #[test]
+    fn many_at_once_equals_one_at_a_time(
+        steps in prop::collection::vec((0u8..50, -30i64..60), 1..300),
+        exact in any::<bool>(),
+    ) {
+        let window = Window::new(Duration::from_millis(200), 5).unwrap();
+        let storage = if exact { Storage::Exact } else { Storage::Compact };
+        let mut one = Deduplicator::with_storage(IdSource::Key, window, TimeBasis::EventTime, storage);
+        let mut many = Deduplicator::with_storage(IdSource::Key, window, TimeBasis::EventTime, storage);
+        let mut time = 1_000i64;
+        let ids: Vec<(Vec<u8>, i64)> = steps
+            .iter()
+            .map(|(id, step)| {
+                time += step;
+                (vec![*id], time)
+            })
+            .collect();
+        let expected: Vec<Verdict> = ids.iter().map(|(id, t)| one.check_at(id, *t).unwrap()).collect();
+        let borrowed: Vec<(&[u8], i64)> = ids.iter().map(|(id, t)| (id.as_slice(), *t)).collect();
+        let mut got = Vec::new();
+        many.check_many_at(&borrowed, &mut got).unwrap();
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!(many.stats(), one.stats());
+    }
+}
+
 #[cfg(feature = "rocksdb")]
 proptest! {
     // Each segment is a column family: fewer cases, as each costs milliseconds.
@@ -178,6 +208,32 @@ fn a_space_bound_forgets_the_oldest_segment_first() {
         dedup.check_id(b"c", 3_000).unwrap(),
         Verdict::Duplicate { segment_start: 2_000 }
     );
+}
+
+#[test]
+fn a_byte_bound_keeps_memory_under_it_forgetting_the_oldest_segments() {
+    for storage in [Storage::Compact, Storage::Exact] {
+        let window = Window::new(Duration::from_secs(100), 100).unwrap();
+        let max = 64 * 1024;
+        let mut dedup =
+            Deduplicator::with_storage(IdSource::Key, window, TimeBasis::EventTime, storage).max_bytes(max);
+        // 20,000 ids over 100 segments: far more than 64 KiB holds.
+        for n in 0..20_000i64 {
+            dedup.check_id(&n.to_be_bytes(), n / 200 * 1_000).unwrap();
+            assert!(
+                dedup.bytes() <= max,
+                "{storage:?}: {} bytes after id {n}",
+                dedup.bytes()
+            );
+        }
+        let stats = dedup.stats();
+        assert!(stats.evicted_segments > 0, "{storage:?}: {stats:?}");
+        // Exact ids take about 80 bytes each, compact ones 8 to 16.
+        assert!(dedup.len() > 400, "{storage:?}: only {} ids kept", dedup.len());
+        // The newest ids are still there; the oldest were forgotten.
+        assert!(!dedup.check_id(&19_999i64.to_be_bytes(), 99_000).unwrap().is_new());
+        assert!(dedup.check_id(&0i64.to_be_bytes(), 99_000).unwrap().is_new());
+    }
 }
 
 #[test]

@@ -202,6 +202,32 @@ fn drops_repeats_across_batches_and_restarts() {
     }
 }
 
+/// The ids in RocksDB: a restart with the directory wiped rebuilds them from the
+/// changelog.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn rocksdb_ids_are_rebuilt_after_the_directory_is_wiped() {
+    let cluster = Cluster::embedded();
+    let dir = tempfile::tempdir().unwrap();
+    let t = topics(&cluster, "dedup-rocks");
+    let (first, mut expected) = with_repeats("r", 100);
+    produce(&cluster, &t.input, &first, hours_ago(8));
+    let config = || config(&t, Guarantee::ExactlyOnce).rocksdb_dir(dir.path());
+    let mut pipeline = DedupPipeline::new(&cluster, config()).unwrap();
+    run_to(&mut pipeline, first.len() as u64);
+    pipeline.close().unwrap();
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    let (second, more) = with_repeats("s", 30);
+    let resent: Vec<String> = expected.iter().take(50).cloned().chain(second).collect();
+    produce(&cluster, &t.input, &resent, hours_ago(5));
+    expected.extend(more);
+    let mut pipeline = DedupPipeline::new(&cluster, config()).unwrap();
+    run_to(&mut pipeline, resent.len() as u64);
+    assert!(pipeline.stats().restored_ids >= 100, "{:?}", pipeline.stats());
+    pipeline.close().unwrap();
+    each_once(&id_counts(&read_all(&cluster, &t.output)), &expected, "rocksdb");
+}
+
 #[test]
 fn an_abandoned_pipeline_loses_nothing_and_exactly_once_repeats_nothing() {
     let cluster = Cluster::embedded();

@@ -43,6 +43,8 @@ pub struct PipelineConfig {
     pub(crate) poll_timeout: Duration,
     pub(crate) restore_timeout: Duration,
     pub(crate) crash_before_commit: Option<u64>,
+    #[cfg(feature = "rocksdb")]
+    pub(crate) rocksdb_dir: Option<std::path::PathBuf>,
 }
 
 impl PipelineConfig {
@@ -73,6 +75,8 @@ impl PipelineConfig {
             poll_timeout: Duration::from_millis(100),
             restore_timeout: Duration::from_secs(120),
             crash_before_commit: None,
+            #[cfg(feature = "rocksdb")]
+            rocksdb_dir: None,
         }
     }
 
@@ -91,6 +95,16 @@ impl PipelineConfig {
     /// How ids are stored (compact by default).
     pub fn storage(mut self, storage: Storage) -> Self {
         self.storage = storage;
+        self
+    }
+
+    /// Keeps each partition's ids in RocksDB under `dir/partition-N` (a
+    /// [`RocksIds`](crate::store::RocksIds); feature `rocksdb`) rather than in memory,
+    /// for windows that hold more ids than memory. Each is rebuilt from the changelog
+    /// when its partition comes, like the in-memory stores.
+    #[cfg(feature = "rocksdb")]
+    pub fn rocksdb_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.rocksdb_dir = Some(dir.into());
         self
     }
 

@@ -318,7 +318,7 @@ impl DedupPipeline {
             let dedup = match self.partitions.entry(r.partition) {
                 std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
                 std::collections::hash_map::Entry::Vacant(missing) => {
-                    let mut dedup = new_deduplicator(&self.config);
+                    let mut dedup = new_deduplicator(&self.config, r.partition)?;
                     batch.restored_ids += self.restorer.restore(r.partition, &mut dedup)?;
                     batch.restores += 1;
                     missing.insert(dedup)
@@ -442,17 +442,26 @@ impl BatchStats {
     }
 }
 
-fn new_deduplicator(config: &PipelineConfig) -> Deduplicator {
-    let dedup = Deduplicator::with_storage(
-        config.ids.clone(),
-        config.window,
-        config.basis.clone(),
-        config.storage,
-    );
-    match config.max_ids {
+/// An empty deduplicator for input partition `partition`.
+fn new_deduplicator(config: &PipelineConfig, partition: i32) -> Result<Deduplicator> {
+    let (ids, window, basis) = (config.ids.clone(), config.window, config.basis.clone());
+    #[cfg(feature = "rocksdb")]
+    let dedup = match &config.rocksdb_dir {
+        Some(dir) => {
+            let store = crate::store::RocksIds::open(dir.join(format!("partition-{partition}")))?;
+            Deduplicator::with_store(ids, window, basis, Box::new(store))
+        }
+        None => Deduplicator::with_storage(ids, window, basis, config.storage),
+    };
+    #[cfg(not(feature = "rocksdb"))]
+    let dedup = {
+        let _ = partition;
+        Deduplicator::with_storage(ids, window, basis, config.storage)
+    };
+    Ok(match config.max_ids {
         Some(max) => dedup.max_ids(max),
         None => dedup,
-    }
+    })
 }
 
 /// `record` as it goes to `topic`: key, value, timestamp and headers kept.

@@ -196,4 +196,17 @@ impl SeenIds for CompactIds {
     fn bytes(&self) -> usize {
         self.slots.len() * std::mem::size_of::<u64>() + std::mem::size_of::<Self>()
     }
+
+    fn look_ahead(&self, hash: u64) {
+        // A load nothing waits for: the CPU fetches the lines of several at once.
+        std::hint::black_box(self.slots[self.home(Self::fingerprint(hash))]);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        // The smallest table that holds the live ids at most 65 % full.
+        let needed = (self.live * 100 / 65 + 1).next_power_of_two().max(MIN_CAPACITY);
+        if needed < self.slots.len() {
+            self.rebuild(needed);
+        }
+    }
 }

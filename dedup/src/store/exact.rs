@@ -45,6 +45,8 @@ impl std::hash::Hash for Key {
 #[derive(Default)]
 pub struct ExactIds {
     ids: HashMap<Key, i64, BuildHasherDefault<Prehashed>>,
+    /// The bytes of the ids held.
+    id_bytes: usize,
 }
 
 impl std::fmt::Debug for ExactIds {
@@ -67,13 +69,22 @@ impl SeenIds for ExactIds {
             return Ok(Some(*segment));
         }
         if let Some(segment) = insert_into {
+            self.id_bytes += key.id.len();
             self.ids.insert(key, segment);
         }
         Ok(None)
     }
 
     fn expire(&mut self, first_live: i64, _ids: usize) -> Result<()> {
-        self.ids.retain(|_, segment| *segment >= first_live);
+        let mut freed = 0;
+        self.ids.retain(|key, segment| {
+            let keep = *segment >= first_live;
+            if !keep {
+                freed += key.id.len();
+            }
+            keep
+        });
+        self.id_bytes -= freed;
         Ok(())
     }
 
@@ -82,8 +93,11 @@ impl SeenIds for ExactIds {
     }
 
     fn bytes(&self) -> usize {
-        let ids: usize = self.ids.keys().map(|k| k.id.len()).sum();
         // Each bucket: the key (hash, boxed slice), the segment, a control byte.
-        self.ids.capacity() * (std::mem::size_of::<(Key, i64)>() + 1) + ids
+        self.ids.capacity() * (std::mem::size_of::<(Key, i64)>() + 1) + self.id_bytes
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
     }
 }

@@ -40,4 +40,14 @@ pub trait SeenIds: Send {
 
     /// The memory the set holds, in bytes (its tables' capacity, not only what is used).
     fn bytes(&self) -> usize;
+
+    /// Reads the memory a check of `hash` will read, so that its fetch overlaps those of
+    /// the other ids of a batch ([`Deduplicator::check_many_at`](crate::Deduplicator::check_many_at)).
+    fn look_ahead(&self, hash: u64) {
+        let _ = hash;
+    }
+
+    /// Gives back the memory that the ids held no longer need (after segments were
+    /// forgotten to keep within a space bound).
+    fn shrink_to_fit(&mut self) {}
 }
