@@ -34,6 +34,25 @@ fn ids_from(var: &str, benching: u64) -> u64 {
         .unwrap_or(if benchmarking { benching } else { 100_000 })
 }
 
+/// `filled` on a RocksDB store in `dir`, its bloom filters sized for the window.
+#[cfg(feature = "rocksdb")]
+fn filled_rocks(dir: &std::path::Path, ids: u64) -> dedup::Deduplicator {
+    let window = dedup::Window::new(Duration::from_millis(ids), 24).expect("a window");
+    let store = dedup::store::RocksIds::open(dir)
+        .expect("a RocksDB store")
+        .expected_ids_per_segment((ids / 24 + 1) as usize);
+    let mut dedup = dedup::Deduplicator::with_store(
+        dedup::IdSource::Key,
+        window,
+        dedup::TimeBasis::EventTime,
+        Box::new(store),
+    );
+    for n in 0..ids {
+        dedup.check_id(&id(n), n as i64).unwrap();
+    }
+    dedup
+}
+
 /// The RocksDB store with `DEDUP_ROCKS_IDS` ids (50 million when benchmarking), next
 /// to the loop a user writes first on RocksDB: `get` the id, `put` it when absent.
 #[cfg(feature = "rocksdb")]
@@ -44,7 +63,7 @@ fn rocks_checks(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
     {
-        let mut dedup = dedup_load::filled_rocks(&dir.join("store"), n);
+        let mut dedup = filled_rocks(&dir.join("store"), n);
         let mut next = n;
         group.bench_function(format!("rocksdb_new_{n}_ids"), |b| {
             b.iter(|| {

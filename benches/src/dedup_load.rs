@@ -26,20 +26,6 @@ pub fn filled(storage: Storage, ids: u64) -> Deduplicator {
     dedup
 }
 
-/// [`filled`] on a RocksDB store in `dir`, its bloom filters sized for the window.
-#[cfg(feature = "rocksdb")]
-pub fn filled_rocks(dir: &std::path::Path, ids: u64) -> Deduplicator {
-    let window = Window::new(Duration::from_millis(ids), 24).expect("a window");
-    let store = dedup::store::RocksIds::open(dir)
-        .expect("a RocksDB store")
-        .expected_ids_per_segment((ids / 24 + 1) as usize);
-    let mut dedup = Deduplicator::with_store(IdSource::Key, window, TimeBasis::EventTime, Box::new(store));
-    for n in 0..ids {
-        dedup.check_id(&id(n), n as i64).unwrap();
-    }
-    dedup
-}
-
 /// The deduplicator a user writes first: ids as strings with the time they were seen,
 /// expired by a scan every `window / 24`.
 pub struct NaiveDedup {
