@@ -14,7 +14,7 @@ mod rocks;
 pub use compact::CompactIds;
 pub use exact::ExactIds;
 #[cfg(feature = "rocksdb")]
-pub use rocks::RocksIds;
+pub use rocks::{RocksIds, WRITE_BATCH};
 
 use crate::error::Result;
 

@@ -1,10 +1,10 @@
 //! Ids on disk: a RocksDB column family per segment, each with a bloom filter in
 //! memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rocksdb::{BlockBasedOptions, DB, Options, WriteOptions};
+use rocksdb::{BlockBasedOptions, DB, Options, WriteBatch, WriteOptions};
 
 use super::SeenIds;
 use super::bloom::Bloom;
@@ -19,8 +19,11 @@ use crate::error::{Error, Result};
 /// removed): the ids are a cache of what the changelog holds, rebuilt from it by the
 /// pipeline, and are written without RocksDB's write-ahead log.
 ///
-/// Memory: the bloom filters, 10 bits an id (about 1 % of new ids read RocksDB),
-/// and RocksDB's memtables and block cache.
+/// New ids are written in batches of [`WRITE_BATCH`] (held in memory until then, and
+/// found there).
+///
+/// Memory: the bloom filters, 16 bits an id (a new id reads RocksDB with probability
+/// about 0.2 % a live segment), and RocksDB's memtables and block cache.
 pub struct RocksIds {
     db: DB,
     path: PathBuf,
@@ -29,7 +32,13 @@ pub struct RocksIds {
     first_live: i64,
     held: usize,
     expected_per_segment: usize,
+    /// New ids not written yet, with their segments.
+    pending: HashMap<Box<[u8]>, i64>,
+    batch: WriteBatch,
 }
+
+/// How many new ids are written to RocksDB at once.
+pub const WRITE_BATCH: usize = 4096;
 
 struct Segment {
     name: String,
@@ -72,6 +81,8 @@ impl RocksIds {
             first_live: i64::MIN,
             held: 0,
             expected_per_segment: 1 << 20,
+            pending: HashMap::new(),
+            batch: WriteBatch::default(),
         })
     }
 
@@ -91,6 +102,19 @@ impl RocksIds {
         options
     }
 
+    /// Writes the pending ids.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.db
+            .write_opt(batch, &self.write)
+            .map_err(|e| failed(&self.path, "writing ids", e))?;
+        self.pending.clear();
+        Ok(())
+    }
+
     fn column_family(&self, segment: &Segment) -> Result<&rocksdb::ColumnFamily> {
         self.db.cf_handle(&segment.name).ok_or_else(|| {
             failed(
@@ -104,6 +128,11 @@ impl RocksIds {
 
 impl SeenIds for RocksIds {
     fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
+        if let Some(&segment) = self.pending.get(id)
+            && segment >= self.first_live
+        {
+            return Ok(Some(segment));
+        }
         for (number, segment) in self.segments.range(self.first_live..) {
             if segment.bloom.may_contain(hash) {
                 let cf = self.column_family(segment)?;
@@ -128,18 +157,27 @@ impl SeenIds for RocksIds {
             self.segments.insert(number, Segment { name, bloom });
         }
         let segment = &self.segments[&number];
-        let cf = self.column_family(segment)?;
-        self.db
-            .put_cf_opt(cf, id, [], &self.write)
-            .map_err(|e| failed(&self.path, "writing an id", e))?;
+        let cf = self.db.cf_handle(&segment.name).ok_or_else(|| {
+            failed(
+                &self.path,
+                "writing an id",
+                format!("column family `{}` is missing", segment.name),
+            )
+        })?;
+        self.batch.put_cf(cf, id, []);
+        self.pending.insert(id.into(), number);
         if let Some(segment) = self.segments.get_mut(&number) {
             segment.bloom.insert(hash);
         }
         self.held += 1;
+        if self.pending.len() >= WRITE_BATCH {
+            self.flush()?;
+        }
         Ok(None)
     }
 
     fn expire(&mut self, first_live: i64, ids: usize) -> Result<()> {
+        self.flush()?;
         self.first_live = self.first_live.max(first_live);
         let kept = self.segments.split_off(&self.first_live);
         for (_, segment) in std::mem::replace(&mut self.segments, kept) {
