@@ -109,7 +109,8 @@ impl Deduplicator {
 
     /// [`Deduplicator::new`] over a store of the caller's (such as a
     /// [`RocksIds`](crate::store::RocksIds), feature `rocksdb`), which must be empty.
-    pub fn with_store(ids: IdSource, window: Window, basis: TimeBasis, store: Box<dyn SeenIds>) -> Self {
+    pub fn with_store(ids: IdSource, window: Window, basis: TimeBasis, mut store: Box<dyn SeenIds>) -> Self {
+        store.prepare(&window);
         Deduplicator {
             ids,
             window,

@@ -249,3 +249,36 @@ fn a_record_without_an_id_is_a_typed_error() {
     assert!(matches!(err, dedup::Error::MissingId { .. }));
     assert!(err.to_string().contains("order.id"), "{err}");
 }
+
+/// A RocksDB store whose segments outgrow their bloom filters rebuilds them larger from
+/// the stored hashes, and still finds every id.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn rocksdb_filters_grow_and_keep_every_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dedup::store::RocksIds::open(dir.path().join("ids"))
+        .unwrap()
+        .expected_ids_per_segment(1);
+    let window = Window::new(Duration::from_secs(100), 4).unwrap();
+    let mut dedup = Deduplicator::with_store(IdSource::Key, window, TimeBasis::EventTime, Box::new(store));
+    let before = dedup.bytes();
+    for n in 0..20_000u32 {
+        assert!(
+            dedup
+                .check_id(&n.to_be_bytes(), i64::from(n % 4) * 25_000)
+                .unwrap()
+                .is_new()
+        );
+    }
+    assert!(
+        dedup.bytes() > before,
+        "the filters did not grow: {} bytes",
+        dedup.bytes()
+    );
+    for n in 0..20_000u32 {
+        assert!(
+            !dedup.check_id(&n.to_be_bytes(), 80_000).unwrap().is_new(),
+            "id {n} was lost"
+        );
+    }
+}

@@ -1,44 +1,52 @@
-//! A blocked bloom filter: each id sets and tests bits in one 64-byte block, so a test
-//! costs one cache line.
+//! Bloom filters of the live segments, interleaved: the filters of every segment for a
+//! hash sit side by side, so testing an id against all of them reads one run of
+//! memory rather than one distant cache line (and page) per segment.
 
-/// Bits of one block.
+/// Bits of one block: a filter tests and sets bits in one block per id.
 const BLOCK_BITS: u64 = 512;
 /// Bits set per id: with 16 bits an id, about 0.2 % false positives (a blocked
 /// filter's are above a plain one's 0.05 %).
 const PROBES: u32 = 11;
-/// Bits of filter per id it is sized for: each segment's filter is tested for every
-/// new id, so its false positives add up over the segments.
+/// Bits of filter per id a segment's filter is sized for: each segment's filter is
+/// tested for every new id, so its false positives add up over the segments.
 const BITS_PER_ID: u64 = 16;
 
-/// A bloom filter of ids by their 64-bit hashes, growing by layers: when a layer holds
-/// what it was sized for, a layer four times larger starts.
+/// One bloom filter per segment slot (a segment's number modulo the slots), block `b`
+/// of every slot stored together.
 #[derive(Debug, Clone)]
-pub(crate) struct Bloom {
-    layers: Vec<Layer>,
-}
-
-#[derive(Debug, Clone)]
-struct Layer {
+pub(crate) struct SegmentFilters {
+    slots: usize,
+    blocks_per_slot: usize,
+    /// Block `b` of slot `s` at `b * slots + s`.
     blocks: Vec<[u64; 8]>,
+    /// Ids put in each slot since it was cleared.
+    held: Vec<usize>,
+    /// The ids a slot's filter is sized for.
     capacity: usize,
-    held: usize,
 }
 
-impl Layer {
-    fn new(capacity: usize) -> Self {
-        let blocks = (capacity as u64 * BITS_PER_ID).div_ceil(BLOCK_BITS).max(1);
-        Layer {
-            blocks: vec![[0; 8]; blocks as usize],
+impl SegmentFilters {
+    /// Filters for `slots` live segments, each sized for `capacity` ids.
+    pub(crate) fn new(slots: usize, capacity: usize) -> Self {
+        let slots = slots.max(1);
+        let capacity = capacity.max(1024);
+        let blocks_per_slot = (capacity as u64 * BITS_PER_ID).div_ceil(BLOCK_BITS) as usize;
+        SegmentFilters {
+            slots,
+            blocks_per_slot,
+            blocks: vec![[0; 8]; blocks_per_slot * slots],
+            held: vec![0; slots],
             capacity,
-            held: 0,
         }
     }
 
-    /// The block of `hash`, and the bits in it (from the hash's other bits).
-    fn probes(&self, hash: u64) -> (usize, impl Iterator<Item = (usize, u64)> + use<>) {
-        // The block from the high half, the bits from the low half, each probe moving
-        // by a second hash taken from it.
-        let block = (((hash >> 32) * self.blocks.len() as u64) >> 32) as usize;
+    fn slot(&self, segment: i64) -> usize {
+        segment.rem_euclid(self.slots as i64) as usize
+    }
+
+    /// The block of `hash` in `slot`, and the bits in it (from the hash's other bits).
+    fn probes(&self, hash: u64, slot: usize) -> (usize, impl Iterator<Item = (usize, u64)> + use<>) {
+        let block = (((hash >> 32) * self.blocks_per_slot as u64) >> 32) as usize;
         let mut h = hash as u32;
         let step = (hash.rotate_left(17) as u32) | 1;
         let bits = (0..PROBES).map(move |_| {
@@ -46,50 +54,54 @@ impl Layer {
             h = h.wrapping_add(step);
             ((bit / 64) as usize, 1u64 << (bit % 64))
         });
-        (block, bits)
+        (block * self.slots + slot, bits)
     }
 
-    fn insert(&mut self, hash: u64) {
-        let (block, bits) = self.probes(hash);
+    /// Puts `hash` in `segment`'s filter.
+    pub(crate) fn insert(&mut self, segment: i64, hash: u64) {
+        let slot = self.slot(segment);
+        let (block, bits) = self.probes(hash, slot);
         for (word, bit) in bits {
             self.blocks[block][word] |= bit;
         }
-        self.held += 1;
+        self.held[slot] += 1;
     }
 
-    fn may_contain(&self, hash: u64) -> bool {
-        let (block, mut bits) = self.probes(hash);
+    /// Whether `hash` may be in `segment`: never `false` for one that was put there.
+    pub(crate) fn may_contain(&self, segment: i64, hash: u64) -> bool {
+        let (block, mut bits) = self.probes(hash, self.slot(segment));
         let words = &self.blocks[block];
         bits.all(|(word, bit)| words[word] & bit != 0)
     }
-}
 
-impl Bloom {
-    /// A filter sized for `expected` ids at first.
-    pub(crate) fn new(expected: usize) -> Self {
-        Bloom {
-            layers: vec![Layer::new(expected.max(1024))],
+    /// Empties `segment`'s filter, for the segment that will take its slot.
+    pub(crate) fn clear(&mut self, segment: i64) {
+        let slot = self.slot(segment);
+        for block in self.blocks.iter_mut().skip(slot).step_by(self.slots) {
+            *block = [0; 8];
         }
+        self.held[slot] = 0;
     }
 
-    pub(crate) fn insert(&mut self, hash: u64) {
-        let last = self.layers.len() - 1;
-        if self.layers[last].held >= self.layers[last].capacity {
-            let capacity = self.layers[last].capacity * 4;
-            self.layers.push(Layer::new(capacity));
-        }
-        let last = self.layers.len() - 1;
-        self.layers[last].insert(hash);
+    /// Whether a slot holds twice the ids its filter is sized for (its false
+    /// positives are then about ten times as many).
+    pub(crate) fn overfull(&self) -> bool {
+        self.held.iter().any(|held| *held > 2 * self.capacity)
     }
 
-    /// Whether `hash` may have been inserted: never `false` for one that was.
-    pub(crate) fn may_contain(&self, hash: u64) -> bool {
-        self.layers.iter().any(|l| l.may_contain(hash))
+    /// The most ids a slot holds.
+    pub(crate) fn fullest(&self) -> usize {
+        self.held.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The slots.
+    pub(crate) fn slots(&self) -> usize {
+        self.slots
     }
 
     /// The bytes its bits take.
     pub(crate) fn bytes(&self) -> usize {
-        self.layers.iter().map(|l| l.blocks.len() * 64).sum()
+        self.blocks.len() * 64
     }
 }
 
@@ -102,15 +114,20 @@ mod tests {
     #[test]
     fn no_false_negatives_and_few_false_positives() {
         let hasher = foldhash::quality::FixedState::with_seed(7);
-        let mut bloom = Bloom::new(10_000);
-        for i in 0..50_000u64 {
-            bloom.insert(hasher.hash_one(i));
+        let mut filters = SegmentFilters::new(4, 20_000);
+        for i in 0..20_000u64 {
+            filters.insert(3, hasher.hash_one(i));
+            filters.insert(5, hasher.hash_one(i + 1_000_000));
         }
-        assert!((0..50_000u64).all(|i| bloom.may_contain(hasher.hash_one(i))));
-        let false_positives = (50_000..150_000u64)
-            .filter(|i| bloom.may_contain(hasher.hash_one(i)))
+        assert!((0..20_000u64).all(|i| filters.may_contain(3, hasher.hash_one(i))));
+        let false_positives = (100_000..200_000u64)
+            .filter(|i| filters.may_contain(3, hasher.hash_one(i)))
             .count();
-        // Three layers, each near 0.2 %.
-        assert!(false_positives < 1_000, "{false_positives} in 100,000");
+        assert!(false_positives < 400, "{false_positives} in 100,000");
+        // Segment 7 shares segment 3's slot: cleared for it first.
+        filters.clear(7);
+        assert!((0..20_000u64).all(|i| !filters.may_contain(7, hasher.hash_one(i))));
+        assert!((0..20_000u64).all(|i| filters.may_contain(5, hasher.hash_one(i + 1_000_000))));
+        assert!(!filters.overfull());
     }
 }

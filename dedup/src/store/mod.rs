@@ -41,6 +41,12 @@ pub trait SeenIds: Send {
     /// The memory the set holds, in bytes (its tables' capacity, not only what is used).
     fn bytes(&self) -> usize;
 
+    /// Learns the window it serves, before its first id (a store sizing itself by the
+    /// segments).
+    fn prepare(&mut self, window: &crate::Window) {
+        let _ = window;
+    }
+
     /// Reads the memory a check of `hash` will read, so that its fetch overlaps those of
     /// the other ids of a batch ([`Deduplicator::check_many_at`](crate::Deduplicator::check_many_at)).
     fn look_ahead(&self, hash: u64) {

@@ -1,48 +1,46 @@
-//! Ids on disk: a RocksDB column family per segment, each with a bloom filter in
-//! memory.
+//! Ids on disk: a RocksDB column family per segment, with bloom filters in memory.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rocksdb::{BlockBasedOptions, DB, Options, WriteBatch, WriteOptions};
+use rocksdb::{BlockBasedOptions, DB, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::SeenIds;
-use super::bloom::Bloom;
+use super::bloom::SegmentFilters;
 use crate::error::{Error, Result};
+use crate::window::{MAX_SEGMENTS, Window};
+
+/// How many new ids are written to RocksDB at once.
+pub const WRITE_BATCH: usize = 4096;
 
 /// Seen ids kept whole in RocksDB under a directory, for windows that hold more ids
 /// than memory: each segment is a column family (forgetting a segment drops it, files
 /// and all), with a bloom filter in memory that most new ids stop at, so they never
-/// touch the disk; RocksDB's own bloom filters guard its files too.
+/// touch the disk; RocksDB's own bloom filters guard its files too. The segments'
+/// filters are interleaved, so testing an id against all of them reads one run of
+/// memory.
 ///
 /// The directory is the store's alone and starts empty (whatever was there is
 /// removed): the ids are a cache of what the changelog holds, rebuilt from it by the
-/// pipeline, and are written without RocksDB's write-ahead log.
-///
-/// New ids are written in batches of [`WRITE_BATCH`] (held in memory until then, and
-/// found there).
+/// pipeline, and are written without RocksDB's write-ahead log, [`WRITE_BATCH`] at a
+/// time (found in memory until then).
 ///
 /// Memory: the bloom filters, 16 bits an id (a new id reads RocksDB with probability
-/// about 0.2 % a live segment), and RocksDB's memtables and block cache.
+/// about 0.2 % a live segment; a filter holding twice the ids it was sized for is
+/// rebuilt twice as large), and RocksDB's memtables and block cache.
 pub struct RocksIds {
     db: DB,
     path: PathBuf,
     write: WriteOptions,
-    segments: BTreeMap<i64, Segment>,
+    /// The live segments' column families, by segment.
+    segments: BTreeMap<i64, String>,
+    filters: SegmentFilters,
     first_live: i64,
     held: usize,
     expected_per_segment: usize,
     /// New ids not written yet, with their segments.
     pending: HashMap<Box<[u8]>, i64>,
     batch: WriteBatch,
-}
-
-/// How many new ids are written to RocksDB at once.
-pub const WRITE_BATCH: usize = 4096;
-
-struct Segment {
-    name: String,
-    bloom: Bloom,
 }
 
 impl std::fmt::Debug for RocksIds {
@@ -62,9 +60,29 @@ fn failed(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The column family of `segment`.
+fn column_family<'d>(
+    db: &'d DB,
+    segments: &BTreeMap<i64, String>,
+    path: &Path,
+    segment: i64,
+) -> Result<&'d rocksdb::ColumnFamily> {
+    let name = segments.get(&segment).map_or("", String::as_str);
+    db.cf_handle(name).ok_or_else(|| {
+        failed(
+            path,
+            "reading a segment",
+            format!("the column family of segment {segment} is missing"),
+        )
+    })
+}
+
+/// The ids a segment's filter is sized for unless told.
+const DEFAULT_EXPECTED: usize = 64 * 1024;
+
 impl RocksIds {
-    /// A store in `path`, emptied first; its bloom filters are sized for a million ids
-    /// a segment at first (see [`RocksIds::expected_ids_per_segment`]).
+    /// A store in `path`, emptied first; its bloom filters are sized for 65,536 ids a
+    /// segment at first (see [`RocksIds::expected_ids_per_segment`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if path.exists() {
@@ -78,19 +96,25 @@ impl RocksIds {
             path,
             write,
             segments: BTreeMap::new(),
+            filters: SegmentFilters::new(MAX_SEGMENTS as usize + 1, DEFAULT_EXPECTED),
             first_live: i64::MIN,
             held: 0,
-            expected_per_segment: 1 << 20,
+            expected_per_segment: DEFAULT_EXPECTED,
             pending: HashMap::new(),
             batch: WriteBatch::default(),
         })
     }
 
-    /// Sizes each segment's bloom filter for `ids` at first (it grows past that, each
-    /// growth adding a filter that new ids are also tested against).
+    /// Sizes each segment's bloom filter for `ids` (rebuilt larger when a segment holds
+    /// twice that).
     pub fn expected_ids_per_segment(mut self, ids: usize) -> Self {
         self.expected_per_segment = ids.max(1);
+        self.filters = SegmentFilters::new(self.filters_slots(), self.expected_per_segment);
         self
+    }
+
+    fn filters_slots(&self) -> usize {
+        self.filters.slots()
     }
 
     fn options() -> Options {
@@ -100,6 +124,10 @@ impl RocksIds {
         table.set_bloom_filter(10.0, false);
         options.set_block_based_table_factory(&table);
         options
+    }
+
+    fn column_family(&self, segment: i64) -> Result<&rocksdb::ColumnFamily> {
+        column_family(&self.db, &self.segments, &self.path, segment)
     }
 
     /// Writes the pending ids.
@@ -115,63 +143,72 @@ impl RocksIds {
         Ok(())
     }
 
-    fn column_family(&self, segment: &Segment) -> Result<&rocksdb::ColumnFamily> {
-        self.db.cf_handle(&segment.name).ok_or_else(|| {
-            failed(
-                &self.path,
-                "reading a segment",
-                format!("column family `{}` is missing", segment.name),
-            )
-        })
+    /// Rebuilds the filters twice as large as the fullest segment, from the hashes
+    /// stored with the ids.
+    fn grow_filters(&mut self) -> Result<()> {
+        self.flush()?;
+        self.expected_per_segment = self.filters.fullest() * 2;
+        let mut filters = SegmentFilters::new(self.filters_slots(), self.expected_per_segment);
+        for &segment in self.segments.keys() {
+            let cf = self.column_family(segment)?;
+            for entry in self.db.iterator_cf(cf, IteratorMode::Start) {
+                let (_, value) = entry.map_err(|e| failed(&self.path, "reading ids", e))?;
+                let hash: [u8; 8] = value
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| failed(&self.path, "reading ids", "a stored hash is not 8 bytes"))?;
+                filters.insert(segment, u64::from_be_bytes(hash));
+            }
+        }
+        self.filters = filters;
+        Ok(())
     }
 }
 
 impl SeenIds for RocksIds {
+    fn prepare(&mut self, window: &Window) {
+        // The live segments: those of the window and the current one.
+        self.filters = SegmentFilters::new(window.segments() as usize + 1, self.expected_per_segment);
+    }
+
     fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
         if let Some(&segment) = self.pending.get(id)
             && segment >= self.first_live
         {
             return Ok(Some(segment));
         }
-        for (number, segment) in self.segments.range(self.first_live..) {
-            if segment.bloom.may_contain(hash) {
-                let cf = self.column_family(segment)?;
+        for &segment in self.segments.range(self.first_live..).map(|(s, _)| s) {
+            if self.filters.may_contain(segment, hash) {
                 let found = self
                     .db
-                    .get_pinned_cf(cf, id)
+                    .get_pinned_cf(self.column_family(segment)?, id)
                     .map_err(|e| failed(&self.path, "reading an id", e))?;
                 if found.is_some() {
-                    return Ok(Some(*number));
+                    return Ok(Some(segment));
                 }
             }
         }
-        let Some(number) = insert_into else {
+        let Some(segment) = insert_into else {
             return Ok(None);
         };
-        if !self.segments.contains_key(&number) {
-            let name = format!("segment-{number}");
+        if !self.segments.contains_key(&segment) {
+            let name = format!("segment-{segment}");
             self.db
                 .create_cf(&name, &Self::options())
                 .map_err(|e| failed(&self.path, "making a segment", e))?;
-            let bloom = Bloom::new(self.expected_per_segment);
-            self.segments.insert(number, Segment { name, bloom });
+            self.segments.insert(segment, name);
+            self.filters.clear(segment);
         }
-        let segment = &self.segments[&number];
-        let cf = self.db.cf_handle(&segment.name).ok_or_else(|| {
-            failed(
-                &self.path,
-                "writing an id",
-                format!("column family `{}` is missing", segment.name),
-            )
-        })?;
-        self.batch.put_cf(cf, id, []);
-        self.pending.insert(id.into(), number);
-        if let Some(segment) = self.segments.get_mut(&number) {
-            segment.bloom.insert(hash);
-        }
+        let cf = column_family(&self.db, &self.segments, &self.path, segment)?;
+        self.batch.put_cf(cf, id, hash.to_be_bytes());
+        self.pending.insert(id.into(), segment);
+        self.filters.insert(segment, hash);
         self.held += 1;
         if self.pending.len() >= WRITE_BATCH {
             self.flush()?;
+        }
+        if self.filters.overfull() {
+            self.grow_filters()?;
         }
         Ok(None)
     }
@@ -180,10 +217,11 @@ impl SeenIds for RocksIds {
         self.flush()?;
         self.first_live = self.first_live.max(first_live);
         let kept = self.segments.split_off(&self.first_live);
-        for (_, segment) in std::mem::replace(&mut self.segments, kept) {
+        for (segment, name) in std::mem::replace(&mut self.segments, kept) {
             self.db
-                .drop_cf(&segment.name)
+                .drop_cf(&name)
                 .map_err(|e| failed(&self.path, "dropping a segment", e))?;
+            self.filters.clear(segment);
         }
         self.held -= ids.min(self.held);
         Ok(())
@@ -194,6 +232,6 @@ impl SeenIds for RocksIds {
     }
 
     fn bytes(&self) -> usize {
-        self.segments.values().map(|s| s.bloom.bytes()).sum()
+        self.filters.bytes()
     }
 }
