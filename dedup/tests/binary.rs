@@ -87,36 +87,33 @@ fn the_binary_drops_repeats_and_reports_its_counters() {
     );
 }
 
+/// The binary's error output when run with `args` after the topics, which must fail.
+fn refused(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dedup"))
+        .args([
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--input",
+            "i",
+            "--output",
+            "o",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{args:?} were accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn the_binary_names_what_is_wrong_with_its_arguments() {
-    let out = Command::new(env!("CARGO_BIN_EXE_dedup"))
-        .args([
-            "--bootstrap-servers",
-            "127.0.0.1:1",
-            "--input",
-            "i",
-            "--output",
-            "o",
-        ])
-        .args(["--id-key", "--window", "24 hours"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let text = refused(&["--id-key", "--window", "24 hours"]);
     assert!(text.contains("--window") && text.contains("24 hours"), "{text}");
-    let out = Command::new(env!("CARGO_BIN_EXE_dedup"))
-        .args([
-            "--bootstrap-servers",
-            "127.0.0.1:1",
-            "--input",
-            "i",
-            "--output",
-            "o",
-        ])
-        .args(["--window", "1h"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let text = refused(&["--window", "1h"]);
     assert!(text.contains("--id-field"), "{text}");
+    let text = refused(&["--id-key", "--window", "1h", "--on-missing-id", "drop"]);
+    assert!(
+        text.contains("on-missing-id") && text.contains("dlq:TOPIC"),
+        "{text}"
+    );
 }
