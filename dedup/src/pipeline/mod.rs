@@ -304,26 +304,35 @@ impl DedupPipeline {
 
     fn handle(&mut self, records: &[Record]) -> Result<()> {
         let exactly_once = self.config.guarantee == Guarantee::ExactlyOnce;
+        let mut batch = BatchStats::default();
+        // The ids of partitions new here are rebuilt before a transaction starts: a
+        // long rebuild must not run into the transaction's timeout.
+        for r in records {
+            held_or_restored(
+                &mut self.partitions,
+                &mut self.restorer,
+                &self.config,
+                r.partition,
+                &mut batch,
+            )?;
+        }
         if exactly_once {
             self.producer.begin_transaction()?;
         }
         let mut out = Vec::new();
         let mut seen = Vec::new();
         let mut offsets = BTreeMap::new();
-        let mut batch = BatchStats::default();
         let reads_headers = self.config.ids.reads_headers();
         let mut headers: Vec<(&str, &[u8])> = Vec::new();
         for r in records {
             offsets.insert(r.partition, r.offset + 1);
-            let dedup = match self.partitions.entry(r.partition) {
-                std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
-                std::collections::hash_map::Entry::Vacant(missing) => {
-                    let mut dedup = new_deduplicator(&self.config, r.partition)?;
-                    batch.restored_ids += self.restorer.restore(r.partition, &mut dedup)?;
-                    batch.restores += 1;
-                    missing.insert(dedup)
-                }
-            };
+            let dedup = held_or_restored(
+                &mut self.partitions,
+                &mut self.restorer,
+                &self.config,
+                r.partition,
+                &mut batch,
+            )?;
             headers.clear();
             if reads_headers {
                 headers.extend(
@@ -440,6 +449,26 @@ impl BatchStats {
         metrics::counter!("dedup_records_total", "verdict" => "duplicate").increment(self.duplicates);
         metrics::counter!("dedup_records_total", "verdict" => "missing_id").increment(self.missing_ids);
     }
+}
+
+/// The deduplicator of input partition `partition`: the one held, or a new one with
+/// the ids rebuilt from the changelog.
+fn held_or_restored<'p>(
+    partitions: &'p mut HashMap<i32, Deduplicator>,
+    restorer: &mut Restorer,
+    config: &PipelineConfig,
+    partition: i32,
+    batch: &mut BatchStats,
+) -> Result<&'p mut Deduplicator> {
+    Ok(match partitions.entry(partition) {
+        std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+        std::collections::hash_map::Entry::Vacant(missing) => {
+            let mut dedup = new_deduplicator(config, partition)?;
+            batch.restored_ids += restorer.restore(partition, &mut dedup)?;
+            batch.restores += 1;
+            missing.insert(dedup)
+        }
+    })
 }
 
 /// An empty deduplicator for input partition `partition`.
