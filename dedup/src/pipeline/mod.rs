@@ -307,12 +307,15 @@ impl DedupPipeline {
         let mut batch = BatchStats::default();
         // The ids of partitions new here are rebuilt before a transaction starts: a
         // long rebuild must not run into the transaction's timeout.
-        for r in records {
+        let mut partitions: Vec<i32> = records.iter().map(|r| r.partition).collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        for partition in partitions {
             held_or_restored(
                 &mut self.partitions,
                 &mut self.restorer,
                 &self.config,
-                r.partition,
+                partition,
                 &mut batch,
             )?;
         }

@@ -109,12 +109,8 @@ impl RocksIds {
     /// twice that).
     pub fn expected_ids_per_segment(mut self, ids: usize) -> Self {
         self.expected_per_segment = ids.max(1);
-        self.filters = SegmentFilters::new(self.filters_slots(), self.expected_per_segment);
+        self.filters = SegmentFilters::new(self.filters.slots(), self.expected_per_segment);
         self
-    }
-
-    fn filters_slots(&self) -> usize {
-        self.filters.slots()
     }
 
     fn options() -> Options {
@@ -148,7 +144,7 @@ impl RocksIds {
     fn grow_filters(&mut self) -> Result<()> {
         self.flush()?;
         self.expected_per_segment = self.filters.fullest() * 2;
-        let mut filters = SegmentFilters::new(self.filters_slots(), self.expected_per_segment);
+        let mut filters = SegmentFilters::new(self.filters.slots(), self.expected_per_segment);
         for &segment in self.segments.keys() {
             let cf = self.column_family(segment)?;
             for entry in self.db.iterator_cf(cf, IteratorMode::Start) {
