@@ -11,6 +11,14 @@ const PROBES: u32 = 11;
 /// tested for every new id, so its false positives add up over the segments.
 const BITS_PER_ID: u64 = 16;
 
+/// Where a hash sits in the filters ([`SegmentFilters::probe`]): worked out once and
+/// tested against every segment's filter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    block: usize,
+    mask: [u64; 8],
+}
+
 /// One bloom filter per segment slot (a segment's number modulo the slots), block `b`
 /// of every slot stored together.
 #[derive(Debug, Clone)]
@@ -44,34 +52,39 @@ impl SegmentFilters {
         segment.rem_euclid(self.slots as i64) as usize
     }
 
-    /// The block of `hash` in `slot`, and the bits in it (from the hash's other bits).
-    fn probes(&self, hash: u64, slot: usize) -> (usize, impl Iterator<Item = (usize, u64)> + use<>) {
+    /// Where `hash` sits in every slot's filter: its block, and the bits set in it
+    /// (from the hash's other bits), the same for every slot.
+    pub(crate) fn probe(&self, hash: u64) -> Probe {
         let block = (((hash >> 32) * self.blocks_per_slot as u64) >> 32) as usize;
+        let mut mask = [0u64; 8];
         let mut h = hash as u32;
         let step = (hash.rotate_left(17) as u32) | 1;
-        let bits = (0..PROBES).map(move |_| {
+        for _ in 0..PROBES {
             let bit = u64::from(h) % BLOCK_BITS;
+            mask[(bit / 64) as usize] |= 1 << (bit % 64);
             h = h.wrapping_add(step);
-            ((bit / 64) as usize, 1u64 << (bit % 64))
-        });
-        (block * self.slots + slot, bits)
+        }
+        Probe { block, mask }
     }
 
-    /// Puts `hash` in `segment`'s filter.
-    pub(crate) fn insert(&mut self, segment: i64, hash: u64) {
+    /// Puts `hash` (its [`SegmentFilters::probe`]) in `segment`'s filter.
+    pub(crate) fn insert(&mut self, segment: i64, probe: &Probe) {
         let slot = self.slot(segment);
-        let (block, bits) = self.probes(hash, slot);
-        for (word, bit) in bits {
-            self.blocks[block][word] |= bit;
+        let block = &mut self.blocks[probe.block * self.slots + slot];
+        for (word, bits) in block.iter_mut().zip(probe.mask) {
+            *word |= bits;
         }
         self.held[slot] += 1;
     }
 
-    /// Whether `hash` may be in `segment`: never `false` for one that was put there.
-    pub(crate) fn may_contain(&self, segment: i64, hash: u64) -> bool {
-        let (block, mut bits) = self.probes(hash, self.slot(segment));
-        let words = &self.blocks[block];
-        bits.all(|(word, bit)| words[word] & bit != 0)
+    /// Whether `hash` (its [`SegmentFilters::probe`]) may be in `segment`: never
+    /// `false` for one that was put there.
+    pub(crate) fn may_contain(&self, segment: i64, probe: &Probe) -> bool {
+        let block = &self.blocks[probe.block * self.slots + self.slot(segment)];
+        block
+            .iter()
+            .zip(probe.mask)
+            .all(|(word, bits)| word & bits == bits)
     }
 
     /// Empties `segment`'s filter, for the segment that will take its slot.
@@ -116,18 +129,20 @@ mod tests {
         let hasher = foldhash::quality::FixedState::with_seed(7);
         let mut filters = SegmentFilters::new(4, 20_000);
         for i in 0..20_000u64 {
-            filters.insert(3, hasher.hash_one(i));
-            filters.insert(5, hasher.hash_one(i + 1_000_000));
+            filters.insert(3, &filters.probe(hasher.hash_one(i)));
+            filters.insert(5, &filters.probe(hasher.hash_one(i + 1_000_000)));
         }
-        assert!((0..20_000u64).all(|i| filters.may_contain(3, hasher.hash_one(i))));
+        assert!((0..20_000u64).all(|i| filters.may_contain(3, &filters.probe(hasher.hash_one(i)))));
         let false_positives = (100_000..200_000u64)
-            .filter(|i| filters.may_contain(3, hasher.hash_one(i)))
+            .filter(|i| filters.may_contain(3, &filters.probe(hasher.hash_one(i))))
             .count();
         assert!(false_positives < 400, "{false_positives} in 100,000");
         // Segment 7 shares segment 3's slot: cleared for it first.
         filters.clear(7);
-        assert!((0..20_000u64).all(|i| !filters.may_contain(7, hasher.hash_one(i))));
-        assert!((0..20_000u64).all(|i| filters.may_contain(5, hasher.hash_one(i + 1_000_000))));
+        assert!((0..20_000u64).all(|i| !filters.may_contain(7, &filters.probe(hasher.hash_one(i)))));
+        assert!(
+            (0..20_000u64).all(|i| filters.may_contain(5, &filters.probe(hasher.hash_one(i + 1_000_000))))
+        );
         assert!(!filters.overfull());
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rocksdb::{BlockBasedOptions, DB, IteratorMode, Options, WriteBatch, WriteOptions};
+use rocksdb::{BlockBasedOptions, DB, DBCompressionType, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::SeenIds;
 use super::bloom::SegmentFilters;
@@ -39,7 +39,7 @@ pub struct RocksIds {
     held: usize,
     expected_per_segment: usize,
     /// New ids not written yet, with their segments.
-    pending: HashMap<Box<[u8]>, i64>,
+    pending: HashMap<Box<[u8]>, i64, foldhash::fast::RandomState>,
     batch: WriteBatch,
 }
 
@@ -100,7 +100,7 @@ impl RocksIds {
             first_live: i64::MIN,
             held: 0,
             expected_per_segment: DEFAULT_EXPECTED,
-            pending: HashMap::new(),
+            pending: HashMap::default(),
             batch: WriteBatch::default(),
         })
     }
@@ -113,9 +113,11 @@ impl RocksIds {
         self
     }
 
+    /// Ids are random bytes, not worth compressing.
     fn options() -> Options {
         let mut options = Options::default();
         options.create_if_missing(true);
+        options.set_compression_type(DBCompressionType::None);
         let mut table = BlockBasedOptions::default();
         table.set_bloom_filter(10.0, false);
         options.set_block_based_table_factory(&table);
@@ -153,7 +155,7 @@ impl RocksIds {
                     .as_ref()
                     .try_into()
                     .map_err(|_| failed(&self.path, "reading ids", "a stored hash is not 8 bytes"))?;
-                filters.insert(segment, u64::from_be_bytes(hash));
+                filters.insert(segment, &filters.probe(u64::from_be_bytes(hash)));
             }
         }
         self.filters = filters;
@@ -173,8 +175,9 @@ impl SeenIds for RocksIds {
         {
             return Ok(Some(segment));
         }
+        let probe = self.filters.probe(hash);
         for &segment in self.segments.range(self.first_live..).map(|(s, _)| s) {
-            if self.filters.may_contain(segment, hash) {
+            if self.filters.may_contain(segment, &probe) {
                 let found = self
                     .db
                     .get_pinned_cf(self.column_family(segment)?, id)
@@ -198,7 +201,7 @@ impl SeenIds for RocksIds {
         let cf = column_family(&self.db, &self.segments, &self.path, segment)?;
         self.batch.put_cf(cf, id, hash.to_be_bytes());
         self.pending.insert(id.into(), segment);
-        self.filters.insert(segment, hash);
+        self.filters.insert(segment, &probe);
         self.held += 1;
         if self.pending.len() >= WRITE_BATCH {
             self.flush()?;
