@@ -23,8 +23,8 @@
 //!   `streamlog`, and the `dedup` binary (feature `cli`).
 //! - [`Deduplicator::max_ids`] and [`Deduplicator::max_bytes`]: space bounds that forget
 //!   the oldest segments first; [`Deduplicator::check_many_at`] checks a batch faster.
-//! - [`store::RocksIds`] (feature `rocksdb`): ids on disk, a column family and an
-//!   interleaved bloom filter per segment.
+//! - [`store::RocksIds`] (feature `rocksdb`): ids on disk, a column family per segment
+//!   written as sorted files, and an interleaved bloom filter per segment.
 //! - [`Storage`]: compact 56-bit fingerprints (10 to 20 bytes an id) or exact ids.
 
 #[doc = include_str!("../README.md")]

@@ -48,7 +48,8 @@ impl SegmentFilters {
         }
     }
 
-    fn slot(&self, segment: i64) -> usize {
+    /// The slot whose filter is `segment`'s.
+    pub(crate) fn slot(&self, segment: i64) -> usize {
         segment.rem_euclid(self.slots as i64) as usize
     }
 
@@ -77,6 +78,7 @@ impl SegmentFilters {
         self.held[slot] += 1;
     }
 
+    #[cfg(test)]
     /// Whether `hash` (its [`SegmentFilters::probe`]) may be in `segment`: never
     /// `false` for one that was put there.
     pub(crate) fn may_contain(&self, segment: i64, probe: &Probe) -> bool {
@@ -85,6 +87,18 @@ impl SegmentFilters {
             .iter()
             .zip(probe.mask)
             .all(|(word, bits)| word & bits == bits)
+    }
+
+    /// The slots whose filters may hold `hash` (its [`SegmentFilters::probe`]), one
+    /// bit each: the filters of every slot tested in one pass over their run of memory.
+    pub(crate) fn candidates(&self, probe: &Probe) -> u128 {
+        let start = probe.block * self.slots;
+        let mut found = 0u128;
+        for (slot, block) in self.blocks[start..start + self.slots].iter().enumerate() {
+            let missing = block.iter().zip(probe.mask).fold(0, |acc, (word, bits)| acc | (bits & !word));
+            found |= u128::from(missing == 0) << slot;
+        }
+        found
     }
 
     /// Empties `segment`'s filter, for the segment that will take its slot.
@@ -144,5 +158,14 @@ mod tests {
             (0..20_000u64).all(|i| filters.may_contain(5, &filters.probe(hasher.hash_one(i + 1_000_000))))
         );
         assert!(!filters.overfull());
+        // One pass over every slot says what testing each one says.
+        for i in 0..5_000u64 {
+            let probe = filters.probe(hasher.hash_one(i * 7));
+            let candidates = filters.candidates(&probe);
+            for segment in [3i64, 5, 7, 8] {
+                let bit = candidates >> filters.slot(segment) & 1 == 1;
+                assert_eq!(bit, filters.may_contain(segment, &probe), "id {i}, segment {segment}");
+            }
+        }
     }
 }

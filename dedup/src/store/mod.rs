@@ -14,7 +14,7 @@ mod rocks;
 pub use compact::CompactIds;
 pub use exact::ExactIds;
 #[cfg(feature = "rocksdb")]
-pub use rocks::{RocksIds, WRITE_BATCH};
+pub use rocks::{MAX_IDS_IN_MEMORY, RocksIds};
 
 use crate::error::Result;
 

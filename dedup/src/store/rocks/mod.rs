@@ -1,46 +1,59 @@
-//! Ids on disk: a RocksDB column family per segment, with bloom filters in memory.
+//! Ids on disk: a RocksDB column family per segment, each written as sorted files, with
+//! bloom filters and the newest ids in memory.
 
-use std::collections::{BTreeMap, HashMap};
+mod segment;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rocksdb::{BlockBasedOptions, DB, DBCompressionType, IteratorMode, Options, WriteBatch, WriteOptions};
+use rocksdb::{BlockBasedOptions, DB, DBCompressionType, IteratorMode, Options};
 
 use super::SeenIds;
 use super::bloom::SegmentFilters;
 use crate::error::{Error, Result};
 use crate::window::{MAX_SEGMENTS, Window};
+use segment::Segment;
 
-/// How many new ids are written to RocksDB at once.
-pub const WRITE_BATCH: usize = 4096;
+/// How many ids a segment keeps in memory at most before they are written, unless
+/// told ([`RocksIds::max_ids_in_memory`]).
+pub const MAX_IDS_IN_MEMORY: usize = 1 << 20;
 
 /// Seen ids kept whole in RocksDB under a directory, for windows that hold more ids
-/// than memory: each segment is a column family (forgetting a segment drops it, files
-/// and all), with a bloom filter in memory that most new ids stop at, so they never
+/// than memory.
+///
+/// Each segment is a column family, dropped whole (files and all) when the segment is
+/// forgotten. A segment's new ids are held in memory, then written at once as one
+/// sorted file that RocksDB takes in as it is: when a newer segment starts, or when
+/// the segment holds [`MAX_IDS_IN_MEMORY`]. Ids are never put one by one (no
+/// memtable, no write-ahead log, no compaction of what a segment was written as),
+/// so writing an id costs a sort and a sequential write.
+///
+/// Every segment has a bloom filter in memory that most new ids stop at, so they never
 /// touch the disk; RocksDB's own bloom filters guard its files too. The segments'
 /// filters are interleaved, so testing an id against all of them reads one run of
 /// memory.
 ///
 /// The directory is the store's alone and starts empty (whatever was there is
 /// removed): the ids are a cache of what the changelog holds, rebuilt from it by the
-/// pipeline, and are written without RocksDB's write-ahead log, [`WRITE_BATCH`] at a
-/// time (found in memory until then).
+/// pipeline.
 ///
 /// Memory: the bloom filters, 16 bits an id (a new id reads RocksDB with probability
 /// about 0.2 % a live segment; a filter holding twice the ids it was sized for is
-/// rebuilt twice as large), and RocksDB's memtables and block cache.
+/// rebuilt twice as large), the ids not written yet, and RocksDB's block cache.
 pub struct RocksIds {
     db: DB,
     path: PathBuf,
-    write: WriteOptions,
-    /// The live segments' column families, by segment.
-    segments: BTreeMap<i64, String>,
+    /// The live segments.
+    segments: BTreeMap<i64, Segment>,
     filters: SegmentFilters,
+    /// The live segment whose filter is in each slot of the filters.
+    by_slot: Vec<Option<i64>>,
     first_live: i64,
     held: usize,
     expected_per_segment: usize,
-    /// New ids not written yet, with their segments.
-    pending: HashMap<Box<[u8]>, i64, foldhash::fast::RandomState>,
-    batch: WriteBatch,
+    max_in_memory: usize,
+    /// Files written so far: names the next one.
+    files: u64,
 }
 
 impl std::fmt::Debug for RocksIds {
@@ -53,28 +66,11 @@ impl std::fmt::Debug for RocksIds {
     }
 }
 
-fn failed(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+pub(crate) fn failed(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     Error::Store {
         path: path.to_path_buf(),
         reason: format!("{what}: {e}"),
     }
-}
-
-/// The column family of `segment`.
-fn column_family<'d>(
-    db: &'d DB,
-    segments: &BTreeMap<i64, String>,
-    path: &Path,
-    segment: i64,
-) -> Result<&'d rocksdb::ColumnFamily> {
-    let name = segments.get(&segment).map_or("", String::as_str);
-    db.cf_handle(name).ok_or_else(|| {
-        failed(
-            path,
-            "reading a segment",
-            format!("the column family of segment {segment} is missing"),
-        )
-    })
 }
 
 /// The ids a segment's filter is sized for unless told.
@@ -89,19 +85,17 @@ impl RocksIds {
             std::fs::remove_dir_all(&path).map_err(|e| failed(&path, "emptying the directory", e))?;
         }
         let db = DB::open(&Self::options(), &path).map_err(|e| failed(&path, "opening RocksDB", e))?;
-        let mut write = WriteOptions::default();
-        write.disable_wal(true);
         Ok(RocksIds {
             db,
             path,
-            write,
             segments: BTreeMap::new(),
             filters: SegmentFilters::new(MAX_SEGMENTS as usize + 1, DEFAULT_EXPECTED),
+            by_slot: vec![None; MAX_SEGMENTS as usize + 1],
             first_live: i64::MIN,
             held: 0,
             expected_per_segment: DEFAULT_EXPECTED,
-            pending: HashMap::default(),
-            batch: WriteBatch::default(),
+            max_in_memory: MAX_IDS_IN_MEMORY,
+            files: 0,
         })
     }
 
@@ -110,6 +104,13 @@ impl RocksIds {
     pub fn expected_ids_per_segment(mut self, ids: usize) -> Self {
         self.expected_per_segment = ids.max(1);
         self.filters = SegmentFilters::new(self.filters.slots(), self.expected_per_segment);
+        self
+    }
+
+    /// Writes a segment's ids once it holds `ids` in memory ([`MAX_IDS_IN_MEMORY`]
+    /// unless told): fewer bounds the memory, more makes fewer files.
+    pub fn max_ids_in_memory(mut self, ids: usize) -> Self {
+        self.max_in_memory = ids.max(1);
         self
     }
 
@@ -124,31 +125,28 @@ impl RocksIds {
         options
     }
 
-    fn column_family(&self, segment: i64) -> Result<&rocksdb::ColumnFamily> {
-        column_family(&self.db, &self.segments, &self.path, segment)
-    }
-
-    /// Writes the pending ids.
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
+    /// Writes the ids `segment` holds in memory as one sorted file.
+    fn write_out(&mut self, segment: i64) -> Result<()> {
+        let Some(state) = self.segments.get_mut(&segment) else {
             return Ok(());
-        }
-        let batch = std::mem::take(&mut self.batch);
-        self.db
-            .write_opt(batch, &self.write)
-            .map_err(|e| failed(&self.path, "writing ids", e))?;
-        self.pending.clear();
-        Ok(())
+        };
+        self.files += 1;
+        let file = self.path.join(format!("ids-{}.sst", self.files));
+        state.write_out(&mut self.db, &Self::options(), segment, &file, &self.path)
     }
 
     /// Rebuilds the filters twice as large as the fullest segment, from the hashes
     /// stored with the ids.
     fn grow_filters(&mut self) -> Result<()> {
-        self.flush()?;
         self.expected_per_segment = self.filters.fullest() * 2;
         let mut filters = SegmentFilters::new(self.filters.slots(), self.expected_per_segment);
-        for &segment in self.segments.keys() {
-            let cf = self.column_family(segment)?;
+        for (&segment, state) in &self.segments {
+            for &hash in state.in_memory().values() {
+                filters.insert(segment, &filters.probe(hash));
+            }
+            let Some(cf) = state.column_family(&self.db) else {
+                continue;
+            };
             for entry in self.db.iterator_cf(cf, IteratorMode::Start) {
                 let (_, value) = entry.map_err(|e| failed(&self.path, "reading ids", e))?;
                 let hash: [u8; 8] = value
@@ -167,44 +165,42 @@ impl SeenIds for RocksIds {
     fn prepare(&mut self, window: &Window) {
         // The live segments: those of the window and the current one.
         self.filters = SegmentFilters::new(window.segments() as usize + 1, self.expected_per_segment);
+        self.by_slot = vec![None; self.filters.slots()];
     }
 
     fn check_and_insert(&mut self, id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
-        if let Some(&segment) = self.pending.get(id)
-            && segment >= self.first_live
-        {
-            return Ok(Some(segment));
-        }
         let probe = self.filters.probe(hash);
-        for &segment in self.segments.range(self.first_live..).map(|(s, _)| s) {
-            if self.filters.may_contain(segment, &probe) {
-                let found = self
-                    .db
-                    .get_pinned_cf(self.column_family(segment)?, id)
-                    .map_err(|e| failed(&self.path, "reading an id", e))?;
-                if found.is_some() {
-                    return Ok(Some(segment));
-                }
+        let mut candidates = self.filters.candidates(&probe);
+        while candidates != 0 {
+            let slot = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let Some(segment) = self.by_slot[slot] else { continue };
+            if let Some(state) = self.segments.get(&segment)
+                && state.contains(&self.db, id, &self.path)?
+            {
+                return Ok(Some(segment));
             }
         }
         let Some(segment) = insert_into else {
             return Ok(None);
         };
         if !self.segments.contains_key(&segment) {
-            let name = format!("segment-{segment}");
-            self.db
-                .create_cf(&name, &Self::options())
-                .map_err(|e| failed(&self.path, "making a segment", e))?;
-            self.segments.insert(segment, name);
+            // A newer segment starts: the older ones are written out.
+            let older: Vec<i64> = self.segments.range(..segment).map(|(s, _)| *s).collect();
+            for older in older {
+                self.write_out(older)?;
+            }
+            self.segments.insert(segment, Segment::default());
             self.filters.clear(segment);
+            self.by_slot[self.filters.slot(segment)] = Some(segment);
         }
-        let cf = column_family(&self.db, &self.segments, &self.path, segment)?;
-        self.batch.put_cf(cf, id, hash.to_be_bytes());
-        self.pending.insert(id.into(), segment);
+        let state = self.segments.get_mut(&segment).expect("the segment was just made");
+        state.insert(id, hash);
+        let full = state.in_memory().len() >= self.max_in_memory;
         self.filters.insert(segment, &probe);
         self.held += 1;
-        if self.pending.len() >= WRITE_BATCH {
-            self.flush()?;
+        if full {
+            self.write_out(segment)?;
         }
         if self.filters.overfull() {
             self.grow_filters()?;
@@ -213,14 +209,15 @@ impl SeenIds for RocksIds {
     }
 
     fn expire(&mut self, first_live: i64, ids: usize) -> Result<()> {
-        self.flush()?;
         self.first_live = self.first_live.max(first_live);
         let kept = self.segments.split_off(&self.first_live);
-        for (segment, name) in std::mem::replace(&mut self.segments, kept) {
-            self.db
-                .drop_cf(&name)
-                .map_err(|e| failed(&self.path, "dropping a segment", e))?;
+        for (segment, state) in std::mem::replace(&mut self.segments, kept) {
+            state.drop_from(&mut self.db, &self.path)?;
             self.filters.clear(segment);
+            let slot = self.filters.slot(segment);
+            if self.by_slot[slot] == Some(segment) {
+                self.by_slot[slot] = None;
+            }
         }
         self.held -= ids.min(self.held);
         Ok(())
@@ -231,6 +228,6 @@ impl SeenIds for RocksIds {
     }
 
     fn bytes(&self) -> usize {
-        self.filters.bytes()
+        self.filters.bytes() + self.segments.values().map(Segment::bytes).sum::<usize>()
     }
 }
