@@ -95,7 +95,10 @@ impl SegmentFilters {
         let start = probe.block * self.slots;
         let mut found = 0u128;
         for (slot, block) in self.blocks[start..start + self.slots].iter().enumerate() {
-            let missing = block.iter().zip(probe.mask).fold(0, |acc, (word, bits)| acc | (bits & !word));
+            let missing = block
+                .iter()
+                .zip(probe.mask)
+                .fold(0, |acc, (word, bits)| acc | (bits & !word));
             found |= u128::from(missing == 0) << slot;
         }
         found
@@ -164,7 +167,11 @@ mod tests {
             let candidates = filters.candidates(&probe);
             for segment in [3i64, 5, 7, 8] {
                 let bit = candidates >> filters.slot(segment) & 1 == 1;
-                assert_eq!(bit, filters.may_contain(segment, &probe), "id {i}, segment {segment}");
+                assert_eq!(
+                    bit,
+                    filters.may_contain(segment, &probe),
+                    "id {i}, segment {segment}"
+                );
             }
         }
     }

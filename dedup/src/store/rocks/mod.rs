@@ -119,6 +119,10 @@ impl RocksIds {
         let mut options = Options::default();
         options.create_if_missing(true);
         options.set_compression_type(DBCompressionType::None);
+        // A segment's files are never merged: they go with the segment.
+        options.set_disable_auto_compactions(true);
+        // Files are read mapped: a lookup reads memory, not a system call.
+        options.set_allow_mmap_reads(true);
         let mut table = BlockBasedOptions::default();
         table.set_bloom_filter(10.0, false);
         options.set_block_based_table_factory(&table);
@@ -141,7 +145,7 @@ impl RocksIds {
         self.expected_per_segment = self.filters.fullest() * 2;
         let mut filters = SegmentFilters::new(self.filters.slots(), self.expected_per_segment);
         for (&segment, state) in &self.segments {
-            for &hash in state.in_memory().values() {
+            for hash in state.in_memory().hashes() {
                 filters.insert(segment, &filters.probe(hash));
             }
             let Some(cf) = state.column_family(&self.db) else {
@@ -174,9 +178,11 @@ impl SeenIds for RocksIds {
         while candidates != 0 {
             let slot = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
-            let Some(segment) = self.by_slot[slot] else { continue };
+            let Some(segment) = self.by_slot[slot] else {
+                continue;
+            };
             if let Some(state) = self.segments.get(&segment)
-                && state.contains(&self.db, id, &self.path)?
+                && state.contains(&self.db, id, hash, &self.path)?
             {
                 return Ok(Some(segment));
             }
@@ -194,7 +200,10 @@ impl SeenIds for RocksIds {
             self.filters.clear(segment);
             self.by_slot[self.filters.slot(segment)] = Some(segment);
         }
-        let state = self.segments.get_mut(&segment).expect("the segment was just made");
+        let state = self
+            .segments
+            .get_mut(&segment)
+            .expect("the segment was just made");
         state.insert(id, hash);
         let full = state.in_memory().len() >= self.max_in_memory;
         self.filters.insert(segment, &probe);
