@@ -288,3 +288,22 @@ fn rocksdb_filters_grow_and_keep_every_id() {
         );
     }
 }
+
+/// A segment written out one id at a time holds a file per id (far more than RocksDB
+/// lets a compacted store pile up) and still takes more, and finds every one.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn rocksdb_a_segment_in_hundreds_of_files_keeps_taking_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dedup::store::RocksIds::open(dir.path().join("ids"))
+        .unwrap()
+        .max_ids_in_memory(1);
+    let window = Window::new(Duration::from_secs(100), 4).unwrap();
+    let mut dedup = Deduplicator::with_store(IdSource::Key, window, TimeBasis::EventTime, Box::new(store));
+    for n in 0..300u32 {
+        assert!(dedup.check_id(&n.to_be_bytes(), 1_000).unwrap().is_new());
+    }
+    for n in 0..300u32 {
+        assert!(!dedup.check_id(&n.to_be_bytes(), 1_000).unwrap().is_new(), "id {n}");
+    }
+}
