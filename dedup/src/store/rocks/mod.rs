@@ -121,8 +121,6 @@ impl RocksIds {
         options.set_compression_type(DBCompressionType::None);
         // A segment's files are never merged: they go with the segment.
         options.set_disable_auto_compactions(true);
-        // Files are read mapped: a lookup reads memory, not a system call.
-        options.set_allow_mmap_reads(true);
         let mut table = BlockBasedOptions::default();
         table.set_bloom_filter(10.0, false);
         options.set_block_based_table_factory(&table);
