@@ -1,0 +1,82 @@
+//! The crate's one error type.
+
+/// What went wrong, naming the config key, field or record it was about.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration is invalid (Kafka's `ConfigException`): the key, and Kafka's
+    /// message naming it and why.
+    #[error("{message}")]
+    Config {
+        /// The config key.
+        key: String,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A required configuration is missing (Kafka's `ConfigException`).
+    #[error("Missing required configuration \"{key}\" which has no default value.")]
+    MissingConfig {
+        /// The config key.
+        key: String,
+    },
+    /// A value does not fit its schema, or a record is not what a transform or converter
+    /// expects (Kafka's `DataException`).
+    #[error("{0}")]
+    Data(String),
+    /// An argument a transform cannot work with, such as a field its record's schema
+    /// lacks (Kafka's `IllegalArgumentException`).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Bytes that are not what a converter reads: the topic and why.
+    #[error(
+        "Converting byte[] to Kafka Connect data failed due to serialization error: topic {topic}: {reason}"
+    )]
+    Deserialize {
+        /// The topic the bytes came from.
+        topic: String,
+        /// Why they cannot be read.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A [`Error::Data`] with `message`.
+    pub fn data(message: impl Into<String>) -> Self {
+        Error::Data(message.into())
+    }
+
+    /// A [`Error::Config`] for `key` set to `value`, refused for `reason`: "Invalid value
+    /// VALUE for configuration KEY: REASON", as Kafka words it.
+    pub fn config(
+        key: impl Into<String>,
+        value: impl std::fmt::Display,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        let key = key.into();
+        Error::Config {
+            message: format!("Invalid value {value} for configuration {key}: {reason}"),
+            key,
+        }
+    }
+
+    /// A [`Error::Config`] for `key` with a message of its own.
+    pub fn config_message(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The name of the Kafka exception this error stands for (`ConfigException`,
+    /// `DataException`), as a Kafka Connect user would see it.
+    pub fn kafka_class(&self) -> &'static str {
+        match self {
+            Error::Config { .. } | Error::MissingConfig { .. } => "ConfigException",
+            Error::Data(_) | Error::Deserialize { .. } => "DataException",
+            Error::InvalidArgument(_) => "IllegalArgumentException",
+        }
+    }
+}
+
+/// The crate's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,47 @@
+//! Kafka Connect's model in Rust: schemas and values, records, converters chosen by
+//! their Java class names, and single message transforms with Kafka's config keys.
+//!
+//! ```
+//! use connect_sdk::config::Properties;
+//! use connect_sdk::convert::{Converter, JsonConverter};
+//! use connect_sdk::record::ConnectRecord;
+//! use connect_sdk::transforms::TransformChain;
+//!
+//! // Seed 003: the card number is masked before the record leaves.
+//! let config = Properties::from([
+//!     ("transforms".into(), "mask".into()),
+//!     ("transforms.mask.type".into(), "org.apache.kafka.connect.transforms.MaskField$Value".into()),
+//!     ("transforms.mask.fields".into(), "cc".into()),
+//! ]);
+//! let mut chain = TransformChain::from_properties(&config)?;
+//! let mut json = JsonConverter::new(true);
+//! let bytes = br#"{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"user"},
+//!     {"type":"string","optional":true,"field":"cc"}],"optional":false},
+//!     "payload":{"user":"ann","cc":"4111-1111-1111-1111"}}"#;
+//! let (schema, value) = json.decode("pageviews", Some(bytes))?;
+//! let record = chain.apply(ConnectRecord::new("pageviews", schema, value))?.unwrap();
+//! let out = json.encode("pageviews", record.value_schema.as_ref(), &record.value)?.unwrap();
+//! assert!(String::from_utf8(out).unwrap().ends_with(r#""payload":{"user":"ann","cc":""}}"#));
+//! # Ok::<(), connect_sdk::Error>(())
+//! ```
+//!
+//! - [`data`]: schemas, values, structs and the logical types (Decimal, Date, Time,
+//!   Timestamp).
+//! - [`record`]: Connect records, source records and sink records.
+//! - [`convert`]: `JsonConverter` (its bytes are Kafka's), `StringConverter`,
+//!   `ByteArrayConverter`, the number converters.
+//! - [`transforms`]: single message transforms and the chain a config declares.
+//! - [`config`]: properties read with Kafka's parsing rules.
+
+pub mod config;
+pub mod convert;
+pub mod data;
+mod error;
+pub mod record;
+pub mod transforms;
+
+pub use error::{Error, Result};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,214 @@
+//! Single message transforms, by Kafka Connect's class names and config keys, and the
+//! chain a connector config declares (`transforms=a,b`, `transforms.a.type=...`).
+//!
+//! ```
+//! use connect_sdk::config::Properties;
+//! use connect_sdk::data::Value;
+//! use connect_sdk::record::ConnectRecord;
+//! use connect_sdk::transforms::TransformChain;
+//!
+//! // Seed 001's chain: the value's `id` becomes the key, then the key is that field.
+//! let config = Properties::from([
+//!     ("transforms".into(), "createKey,extractInt".into()),
+//!     ("transforms.createKey.type".into(), "org.apache.kafka.connect.transforms.ValueToKey".into()),
+//!     ("transforms.createKey.fields".into(), "id".into()),
+//!     ("transforms.extractInt.type".into(), "org.apache.kafka.connect.transforms.ExtractField$Key".into()),
+//!     ("transforms.extractInt.field".into(), "id".into()),
+//! ]);
+//! let mut chain = TransformChain::from_properties(&config)?;
+//! let value = Value::Map(vec![("id".into(), Value::Int64(7)), ("name".into(), "a".into())]);
+//! let out = chain.apply(ConnectRecord::new("t", None, value))?.unwrap();
+//! assert_eq!(out.key, Value::Int64(7));
+//! # Ok::<(), connect_sdk::Error>(())
+//! ```
+
+mod extract_field;
+mod mask_field;
+mod value_to_key;
+
+pub use extract_field::ExtractField;
+pub use mask_field::MaskField;
+pub use value_to_key::ValueToKey;
+
+use crate::config::{ConfigReader, Properties};
+use crate::data::{Schema, Struct, Value};
+use crate::error::{Error, Result};
+use crate::record::ConnectRecord;
+
+/// A single message transform: a record in, a record (or none, to drop it) out.
+/// Implement it to write your own.
+pub trait Transform: Send {
+    /// The record `record` becomes, or `None` to drop it.
+    fn apply(&mut self, record: ConnectRecord) -> Result<Option<ConnectRecord>>;
+}
+
+/// Which part of a record a `$Key`/`$Value` transform works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The key (`$Key`).
+    Key,
+    /// The value (`$Value`).
+    Value,
+}
+
+impl Part {
+    /// The part's schema and value in `record`.
+    pub fn of(self, record: &ConnectRecord) -> (Option<&Schema>, &Value) {
+        match self {
+            Part::Key => (record.key_schema.as_ref(), &record.key),
+            Part::Value => (record.value_schema.as_ref(), &record.value),
+        }
+    }
+
+    /// `record` with this part replaced.
+    pub fn replace(self, mut record: ConnectRecord, schema: Option<Schema>, value: Value) -> ConnectRecord {
+        match self {
+            Part::Key => {
+                record.key_schema = schema;
+                record.key = value;
+            }
+            Part::Value => {
+                record.value_schema = schema;
+                record.value = value;
+            }
+        }
+        record
+    }
+
+    /// The part a class name's `$Key`/`$Value` suffix names.
+    fn of_class(class: &str) -> Option<(&str, Part)> {
+        if let Some(base) = class.strip_suffix("$Key") {
+            Some((base, Part::Key))
+        } else {
+            class.strip_suffix("$Value").map(|base| (base, Part::Value))
+        }
+    }
+}
+
+/// The Java class name Kafka would name `value` by in a message.
+pub(crate) fn java_class(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Boolean(_) => "java.lang.Boolean",
+        Value::Int8(_) => "java.lang.Byte",
+        Value::Int16(_) => "java.lang.Short",
+        Value::Int32(_) => "java.lang.Integer",
+        Value::Int64(_) => "java.lang.Long",
+        Value::Float32(_) => "java.lang.Float",
+        Value::Float64(_) => "java.lang.Double",
+        Value::String(_) => "java.lang.String",
+        Value::Bytes(_) => "[B",
+        Value::Array(_) => "java.util.ArrayList",
+        Value::Map(_) => "java.util.HashMap",
+        Value::Struct(_) => "org.apache.kafka.connect.data.Struct",
+        Value::Decimal(_) => "java.math.BigDecimal",
+        Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => "java.util.Date",
+    }
+}
+
+/// The entries of a schemaless map, or Kafka's error for anything else.
+pub(crate) fn require_map<'v>(value: &'v Value, purpose: &str) -> Result<&'v [(Value, Value)]> {
+    match value {
+        Value::Map(entries) => Ok(entries),
+        other => Err(Error::data(format!(
+            "Only Map objects supported in absence of schema for [{purpose}], found: {}",
+            java_class(other)
+        ))),
+    }
+}
+
+/// The struct of a schema'd value, or Kafka's error for anything else.
+pub(crate) fn require_struct<'v>(value: &'v Value, purpose: &str) -> Result<&'v Struct> {
+    match value {
+        Value::Struct(s) => Ok(s),
+        other => Err(Error::data(format!(
+            "Only Struct objects supported for [{purpose}], found: {}",
+            java_class(other)
+        ))),
+    }
+}
+
+/// The value at `key` of a schemaless map (null when absent).
+pub(crate) fn map_get<'v>(entries: &'v [(Value, Value)], key: &str) -> &'v Value {
+    entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map_or(&Value::Null, |(_, v)| v)
+}
+
+/// The transform a Java class name stands for, configured by the keys under
+/// `prefix` in `properties` (errors name keys in full).
+pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<Box<dyn Transform>> {
+    const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
+    let config = ConfigReader::with_prefix(properties, prefix);
+    let class = class.trim();
+    let short = class.strip_prefix(PACKAGE).unwrap_or(class);
+    if short == "ValueToKey" {
+        return Ok(Box::new(ValueToKey::configure(&config)?));
+    }
+    match Part::of_class(short) {
+        Some(("ExtractField", part)) => Ok(Box::new(ExtractField::configure(part, &config)?)),
+        Some(("MaskField", part)) => Ok(Box::new(MaskField::configure(part, &config)?)),
+        _ => Err(Error::config(
+            format!("{prefix}type"),
+            class,
+            format!("Class {class} could not be found."),
+        )),
+    }
+}
+
+/// The transforms of a connector config, in order.
+pub struct TransformChain {
+    steps: Vec<(String, Box<dyn Transform>)>,
+}
+
+impl std::fmt::Debug for TransformChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.steps.iter().map(|(alias, _)| alias))
+            .finish()
+    }
+}
+
+impl TransformChain {
+    /// No transforms.
+    pub fn empty() -> Self {
+        TransformChain { steps: Vec::new() }
+    }
+
+    /// The chain `transforms` lists, each alias configured by its
+    /// `transforms.ALIAS.*` keys.
+    pub fn from_properties(properties: &Properties) -> Result<Self> {
+        let config = ConfigReader::new(properties);
+        let mut chain = Self::empty();
+        let aliases = config.list("transforms").unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        for alias in aliases {
+            if !seen.insert(alias.clone()) {
+                return Err(Error::config("transforms", &alias, "Duplicate alias provided."));
+            }
+            let prefix = format!("transforms.{alias}.");
+            let class = config.required_string(&format!("{prefix}type"))?;
+            let transform = transform(class, properties, &prefix)?;
+            chain.steps.push((alias, transform));
+        }
+        Ok(chain)
+    }
+
+    /// Adds a transform of the caller's at the end.
+    pub fn push(&mut self, alias: impl Into<String>, transform: Box<dyn Transform>) {
+        self.steps.push((alias.into(), transform));
+    }
+
+    /// Runs `record` through every transform; `None` once one drops it.
+    pub fn apply(&mut self, record: ConnectRecord) -> Result<Option<ConnectRecord>> {
+        let mut record = record;
+        for (_, step) in &mut self.steps {
+            match step.apply(record)? {
+                Some(next) => record = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(record))
+    }
+}

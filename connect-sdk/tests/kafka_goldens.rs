@@ -1,0 +1,252 @@
+//! connect-sdk against Kafka Connect 4.4 itself: the transforms and JsonConverter of
+//! `tests/golden/outputs.json` (written by Kafka's own classes, see its README) applied
+//! by ours to the same records and configs give the same bytes, and the same errors.
+
+use connect_sdk::config::Properties;
+use connect_sdk::convert::{Converter, DecimalFormat, JsonConverter};
+use connect_sdk::record::ConnectRecord;
+use connect_sdk::transforms::{TransformChain, transform};
+use serde_json::Value as Json;
+
+fn load(name: &str) -> Json {
+    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("a golden file")).expect("JSON")
+}
+
+fn text(json: &Json, key: &str) -> Option<String> {
+    json.get(key).and_then(Json::as_str).map(str::to_owned)
+}
+
+/// Ours equals Kafka's: byte for byte, or as JSON for records whose maps Kafka writes in
+/// `HashMap` order.
+fn same(ours: Option<&str>, kafka: Option<&str>, unordered: bool) -> bool {
+    if ours == kafka {
+        return true;
+    }
+    match (ours, kafka) {
+        (Some(o), Some(k)) if unordered => {
+            serde_json::from_str::<Json>(o).ok() == serde_json::from_str::<Json>(k).ok()
+        }
+        _ => false,
+    }
+}
+
+struct Record {
+    name: String,
+    topic: String,
+    schemas: bool,
+    unordered: bool,
+    key: Option<String>,
+    value: Option<String>,
+}
+
+fn records() -> Vec<Record> {
+    load("records.json")["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| Record {
+            name: text(r, "name").expect("a name"),
+            topic: text(r, "topic").expect("a topic"),
+            schemas: r["schemas"].as_bool().expect("schemas"),
+            unordered: r.get("unordered_maps").and_then(Json::as_bool).unwrap_or(false),
+            key: text(r, "key"),
+            value: text(r, "value"),
+        })
+        .collect()
+}
+
+/// What ours gives where Kafka gave an error: its class and message.
+fn error_of(e: &connect_sdk::Error) -> (String, String) {
+    (e.kafka_class().to_owned(), e.to_string())
+}
+
+fn check_error(what: &str, ours: &connect_sdk::Error, kafka: &Json, failures: &mut Vec<String>) {
+    let (class, message) = error_of(ours);
+    let kafka_class = text(kafka, "class").unwrap_or_default();
+    let kafka_message = text(kafka, "message").unwrap_or_default();
+    // Where Kafka's message stops at its cause ("...error: "), ours goes on to say it.
+    let same_words =
+        message == kafka_message || (kafka_message.ends_with(": ") && message.starts_with(&kafka_message));
+    if class != kafka_class || !same_words {
+        failures.push(format!(
+            "{what}: ours failed with {class}: {message}\n  Kafka's: {kafka_class}: {kafka_message}"
+        ));
+    }
+}
+
+#[test]
+fn json_converter_writes_what_kafka_writes() {
+    let golden = load("outputs.json");
+    let records = records();
+    let mut failures = Vec::new();
+    for expected in golden["converters"].as_array().expect("converters") {
+        let name = text(expected, "record").expect("a record name");
+        let record = records.iter().find(|r| r.name == name).expect("the record");
+        let mut reader = JsonConverter::new(record.schemas);
+        let read = reader.decode(&record.topic, record.value.as_deref().map(str::as_bytes));
+        let (schema, value) = match (read, expected.get("error")) {
+            (Err(e), Some(kafka)) => {
+                check_error(&format!("{name}: reading"), &e, kafka, &mut failures);
+                continue;
+            }
+            (Err(e), None) => {
+                failures.push(format!("{name}: ours failed reading: {e}"));
+                continue;
+            }
+            (Ok(read), _) => read,
+        };
+        let configs = [
+            ("schemas", JsonConverter::new(true)),
+            ("plain", JsonConverter::new(false)),
+            (
+                "numeric",
+                JsonConverter::new(true).decimal_format(DecimalFormat::Numeric),
+            ),
+            (
+                "no_default_replacement",
+                JsonConverter::new(true).replace_null_with_default(false),
+            ),
+        ];
+        for (output, mut writer) in configs {
+            let ours = writer
+                .encode(&record.topic, schema.as_ref(), &value)
+                .map(|b| b.map(|b| String::from_utf8(b).expect("UTF-8")));
+            match (ours, expected.get("error")) {
+                (Ok(ours), None) => {
+                    let kafka = text(expected, output);
+                    if !same(ours.as_deref(), kafka.as_deref(), record.unordered) {
+                        failures.push(format!(
+                            "{name} ({output}):\n  ours:    {ours:?}\n  Kafka's: {kafka:?}"
+                        ));
+                    }
+                }
+                (Err(e), Some(kafka)) => check_error(&format!("{name} ({output})"), &e, kafka, &mut failures),
+                (ours, kafka) => failures.push(format!(
+                    "{name} ({output}): ours {ours:?}, Kafka's error {kafka:?}"
+                )),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A record as a converter wrote it: its topic, key and value.
+type Written = (String, Option<String>, Option<String>);
+
+/// Runs a case's chain over a record: the record Kafka's converter writes back, or the
+/// error.
+fn run(chain: &mut TransformChain, record: &Record) -> connect_sdk::Result<Option<Written>> {
+    let mut converter = JsonConverter::new(record.schemas);
+    let (key_schema, key) = converter.decode(&record.topic, record.key.as_deref().map(str::as_bytes))?;
+    let (value_schema, value) =
+        converter.decode(&record.topic, record.value.as_deref().map(str::as_bytes))?;
+    let input = ConnectRecord::new(record.topic.clone(), value_schema, value).with_key(key_schema, key);
+    let Some(out) = chain.apply(input)? else {
+        return Ok(None);
+    };
+    let text = |b: Option<Vec<u8>>| b.map(|b| String::from_utf8(b).expect("UTF-8"));
+    let key = text(converter.encode(&out.topic, out.key_schema.as_ref(), &out.key)?);
+    let value = text(converter.encode(&out.topic, out.value_schema.as_ref(), &out.value)?);
+    Ok(Some((out.topic, key, value)))
+}
+
+#[test]
+fn transforms_do_what_kafkas_do() {
+    let golden = load("outputs.json");
+    let cases = load("cases.json");
+    let records = records();
+    let mut failures = Vec::new();
+    for (case, expected) in cases["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .zip(golden["cases"].as_array().expect("cases"))
+    {
+        let name = text(case, "name").expect("a case name");
+        assert_eq!(
+            text(expected, "case").as_deref(),
+            Some(name.as_str()),
+            "the goldens follow cases.json"
+        );
+        let mut chain = TransformChain::empty();
+        let mut config_error = None;
+        for (i, step) in case["transforms"]
+            .as_array()
+            .expect("transforms")
+            .iter()
+            .enumerate()
+        {
+            let properties: Properties = step["config"]
+                .as_object()
+                .expect("a config")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
+                .collect();
+            match transform(step["type"].as_str().expect("a type"), &properties, "") {
+                Ok(t) => chain.push(format!("step{i}"), t),
+                Err(e) => {
+                    config_error = Some(e);
+                    break;
+                }
+            }
+        }
+        match (config_error, expected.get("config_error")) {
+            (Some(e), Some(kafka)) => {
+                check_error(&format!("{name}: config"), &e, kafka, &mut failures);
+                continue;
+            }
+            (Some(e), None) => {
+                failures.push(format!("{name}: ours refused the config: {e}"));
+                continue;
+            }
+            (None, Some(kafka)) => {
+                failures.push(format!("{name}: ours took the config Kafka refused: {kafka}"));
+                continue;
+            }
+            (None, None) => {}
+        }
+        for result in expected["results"].as_array().expect("results") {
+            let record_name = text(result, "record").expect("a record");
+            let record = records
+                .iter()
+                .find(|r| r.name == record_name)
+                .expect("the record");
+            let what = format!("{name} / {record_name}");
+            match (run(&mut chain, record), result.get("error")) {
+                (Err(e), Some(kafka)) => check_error(&what, &e, kafka, &mut failures),
+                (Err(e), None) => failures.push(format!("{what}: ours failed: {e}; Kafka's gave {result}")),
+                (Ok(ours), Some(kafka)) => {
+                    failures.push(format!("{what}: ours gave {ours:?}; Kafka's failed: {kafka}"))
+                }
+                (Ok(None), None) => {
+                    if result.get("dropped").is_none() {
+                        failures.push(format!("{what}: ours dropped it"));
+                    }
+                }
+                (Ok(Some((topic, key, value))), None) => {
+                    let ok = Some(topic.as_str()) == result["topic"].as_str()
+                        && same(key.as_deref(), result["key"].as_str(), record.unordered)
+                        && same(value.as_deref(), result["value"].as_str(), record.unordered);
+                    if !ok {
+                        failures.push(format!(
+                            "{what}:\n  ours:    {topic} {key:?} {value:?}\n  Kafka's: {} {} {}",
+                            result["topic"], result["key"], result["value"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

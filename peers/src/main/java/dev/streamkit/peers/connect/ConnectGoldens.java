@@ -1,0 +1,180 @@
+package dev.streamkit.peers.connect;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.transforms.Transformation;
+
+/**
+ * Applies Kafka Connect 4.4's own transforms and JsonConverter to the corpus of
+ * connect-sdk/tests/golden/ and writes what they output: the goldens of connect-sdk's
+ * differential test.
+ *
+ * <p>Arguments: the records file, the cases file, the output file (their shapes are in
+ * connect-sdk/tests/golden/README.md). A record's key and value are JSON text, read with
+ * a JsonConverter (schemas on or off, as the record says) and written back with the same
+ * converter after the transforms, so the output is the exact bytes Kafka writes.
+ */
+public final class ConnectGoldens {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private ConnectGoldens() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: ConnectGoldens <records.json> <cases.json> <output.json>");
+            System.exit(2);
+        }
+        JsonNode records = JSON.readTree(new File(args[0])).get("records");
+        JsonNode cases = JSON.readTree(new File(args[1])).get("cases");
+
+        ObjectNode out = NODES.objectNode();
+        out.put("generated_by", "org.apache.kafka:connect-transforms:4.4.0 and connect-json:4.4.0, "
+                + "through peers (dev.streamkit.peers.connect.ConnectGoldens)");
+        out.set("converters", converterOutputs(records));
+        ArrayNode results = out.putArray("cases");
+        for (JsonNode c : cases) {
+            results.add(runCase(c, records));
+        }
+        JSON.writeValue(new File(args[2]), out);
+    }
+
+    /** Each record read and written again by JsonConverter, in each of its configurations. */
+    private static ArrayNode converterOutputs(JsonNode records) {
+        ArrayNode outputs = NODES.arrayNode();
+        for (JsonNode record : records) {
+            ObjectNode o = outputs.addObject();
+            o.put("record", record.get("name").asText());
+            boolean schemas = record.get("schemas").asBoolean();
+            JsonConverter reader = converter(schemas, Map.of());
+            try {
+                SchemaAndValue value = toConnect(reader, record, "value");
+                o.put("schemas", fromConnect(converter(true, Map.of()), record, value));
+                o.put("plain", fromConnect(converter(false, Map.of()), record, value));
+                o.put("numeric", fromConnect(converter(true, Map.of("decimal.format", "NUMERIC")), record, value));
+                o.put("no_default_replacement",
+                        fromConnect(converter(true, Map.of("replace.null.with.default", "false")), record, value));
+            }
+            catch (RuntimeException e) {
+                o.set("error", describe(e));
+            }
+        }
+        return outputs;
+    }
+
+    private static ObjectNode runCase(JsonNode c, JsonNode records) {
+        ObjectNode result = NODES.objectNode();
+        result.put("case", c.get("name").asText());
+        List<Transformation<SourceRecord>> chain = new ArrayList<>();
+        try {
+            Iterator<JsonNode> steps = c.get("transforms").elements();
+            while (steps.hasNext()) {
+                chain.add(transformation(steps.next()));
+            }
+        }
+        catch (Exception e) {
+            result.set("config_error", describe(e));
+            return result;
+        }
+        ArrayNode outputs = result.putArray("results");
+        for (JsonNode record : records) {
+            ObjectNode o = outputs.addObject();
+            o.put("record", record.get("name").asText());
+            boolean schemas = record.get("schemas").asBoolean();
+            JsonConverter converter = converter(schemas, Map.of());
+            try {
+                String topic = record.get("topic").asText();
+                SchemaAndValue key = toConnect(converter, record, "key");
+                SchemaAndValue value = toConnect(converter, record, "value");
+                SourceRecord current = new SourceRecord(null, null, topic, null, key.schema(), key.value(),
+                        value.schema(), value.value(), null);
+                for (Transformation<SourceRecord> t : chain) {
+                    current = current == null ? null : t.apply(current);
+                }
+                if (current == null) {
+                    o.put("dropped", true);
+                    continue;
+                }
+                o.put("topic", current.topic());
+                o.put("key", text(converter.fromConnectData(current.topic(), current.keySchema(), current.key())));
+                o.put("value",
+                        text(converter.fromConnectData(current.topic(), current.valueSchema(), current.value())));
+            }
+            catch (RuntimeException e) {
+                o.set("error", describe(e));
+            }
+        }
+        for (Transformation<SourceRecord> t : chain) {
+            t.close();
+        }
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Transformation<SourceRecord> transformation(JsonNode step) throws Exception {
+        String type = step.get("type").asText();
+        Transformation<SourceRecord> t = (Transformation<SourceRecord>) Class.forName(type)
+                .getDeclaredConstructor().newInstance();
+        Map<String, String> props = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = step.get("config").fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            props.put(e.getKey(), e.getValue().asText());
+        }
+        t.configure(props);
+        return t;
+    }
+
+    private static JsonConverter converter(boolean schemas, Map<String, String> extra) {
+        JsonConverter converter = new JsonConverter();
+        Map<String, String> config = new HashMap<>(extra);
+        config.put("schemas.enable", Boolean.toString(schemas));
+        converter.configure(config, false);
+        return converter;
+    }
+
+    private static SchemaAndValue toConnect(JsonConverter converter, JsonNode record, String part) {
+        JsonNode text = record.get(part);
+        byte[] bytes = text == null || text.isNull() ? null : text.asText().getBytes(StandardCharsets.UTF_8);
+        return converter.toConnectData(record.get("topic").asText(), bytes);
+    }
+
+    private static String fromConnect(JsonConverter converter, JsonNode record, SchemaAndValue value) {
+        return text(converter.fromConnectData(record.get("topic").asText(), value.schema(), value.value()));
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** The exception's class (a ConfigException, a DataException ...) and message. */
+    private static ObjectNode describe(Exception e) {
+        ObjectNode o = NODES.objectNode();
+        Throwable t = e;
+        if (t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        o.put("class", t instanceof ConfigException ? "ConfigException" : t.getClass().getSimpleName());
+        o.put("message", t.getMessage());
+        return o;
+    }
+}

@@ -1,0 +1,42 @@
+# The golden file of connect-sdk's Kafka Connect differential test
+# (connect-sdk/tests/golden/outputs.json): what Kafka Connect 4.4's own transforms and
+# JsonConverter give for every record of records.json under every case of cases.json,
+# written by the peers (dev.streamkit.peers.connect.ConnectGoldens). `cargo test`
+# compares connect-sdk with the committed file; these functions keep that file honest.
+# Sourced after common.sh and peers.sh.
+#   connect_goldens_check    regenerates the outputs into a temp file and fails, printing
+#                            a diff, when they differ from the committed file.
+#   connect_goldens_update   regenerates the committed file (after a change to the
+#                            records or the cases).
+
+CONNECT_GOLDENS="$STREAMKIT_ROOT/connect-sdk/tests/golden"
+
+# Runs Kafka's transforms and converter over the corpus into file $1.
+connect_goldens_generate() {
+  [[ -n "${STREAMKIT_PEERS_CLASSPATH:-}" ]] || peers_build
+  java -cp "$STREAMKIT_PEERS_CLASSPATH" dev.streamkit.peers.connect.ConnectGoldens \
+    "$CONNECT_GOLDENS/records.json" "$CONNECT_GOLDENS/cases.json" "$1"
+}
+
+connect_goldens_check() {
+  local tmp
+  tmp="$(mktemp)"
+  if ! connect_goldens_generate "$tmp"; then
+    rm -f "$tmp"
+    echo "connect goldens: the Java side failed" >&2
+    return 1
+  fi
+  if ! diff -u "$CONNECT_GOLDENS/outputs.json" "$tmp"; then
+    rm -f "$tmp"
+    echo "connect goldens: Kafka Connect's output (+) differs from the committed file (-)" \
+      "$CONNECT_GOLDENS/outputs.json; if the change is intended, run connect_goldens_update" >&2
+    return 1
+  fi
+  rm -f "$tmp"
+  echo "connect goldens: the committed file is what Kafka Connect's transforms and JsonConverter output"
+}
+
+connect_goldens_update() {
+  connect_goldens_generate "$CONNECT_GOLDENS/outputs.json"
+  echo "connect goldens: $CONNECT_GOLDENS/outputs.json regenerated; run connect-sdk's kafka_goldens test"
+}
