@@ -98,6 +98,18 @@ impl<'p> ConfigReader<'p> {
         }
     }
 
+    /// One of `choices`, exactly as written (Kafka's `ValidString`); the key must be set.
+    pub fn one_of(&self, key: &str, choices: &[&'static str]) -> Result<&'static str> {
+        let value = self.required_string(key)?;
+        choices.iter().find(|c| **c == value).copied().ok_or_else(|| {
+            Error::config(
+                self.full_key(key),
+                value,
+                format!("String must be one of: {}", choices.join(", ")),
+            )
+        })
+    }
+
     /// One of `choices` (compared without case), or `default` when unset.
     pub fn choice(&self, key: &str, choices: &[&'static str], default: &'static str) -> Result<&'static str> {
         let Some(value) = self.string(key) else {

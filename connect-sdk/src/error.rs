@@ -27,6 +27,10 @@ pub enum Error {
     /// lacks (Kafka's `IllegalArgumentException`).
     #[error("{0}")]
     InvalidArgument(String),
+    /// A record a transform cannot work on for reasons Kafka reports as a plain
+    /// `ConnectException`, such as a schema of no timestamp type.
+    #[error("{0}")]
+    Connect(String),
     /// Bytes that are not what a converter reads: the topic and why.
     #[error(
         "Converting byte[] to Kafka Connect data failed due to serialization error: topic {topic}: {reason}"
@@ -74,6 +78,7 @@ impl Error {
             Error::Config { .. } | Error::MissingConfig { .. } => "ConfigException",
             Error::Data(_) | Error::Deserialize { .. } => "DataException",
             Error::InvalidArgument(_) => "IllegalArgumentException",
+            Error::Connect(_) => "ConnectException",
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use connect_sdk::config::Properties;
 use connect_sdk::convert::{Converter, DecimalFormat, JsonConverter};
-use connect_sdk::record::ConnectRecord;
+use connect_sdk::record::{ConnectRecord, Header};
 use connect_sdk::transforms::{TransformChain, transform};
 use serde_json::Value as Json;
 
@@ -38,6 +38,8 @@ struct Record {
     unordered: bool,
     key: Option<String>,
     value: Option<String>,
+    timestamp: Option<i64>,
+    headers: Vec<(String, String)>,
 }
 
 fn records() -> Vec<Record> {
@@ -52,6 +54,19 @@ fn records() -> Vec<Record> {
             unordered: r.get("unordered_maps").and_then(Json::as_bool).unwrap_or(false),
             key: text(r, "key"),
             value: text(r, "value"),
+            timestamp: r.get("timestamp").and_then(Json::as_i64),
+            headers: r
+                .get("headers")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    (
+                        text(h, "key").expect("a header key"),
+                        text(h, "value").expect("a header value"),
+                    )
+                })
+                .collect(),
         })
         .collect()
 }
@@ -65,10 +80,20 @@ fn check_error(what: &str, ours: &connect_sdk::Error, kafka: &Json, failures: &m
     let (class, message) = error_of(ours);
     let kafka_class = text(kafka, "class").unwrap_or_default();
     let kafka_message = text(kafka, "message").unwrap_or_default();
-    // Where Kafka's message stops at its cause ("...error: "), ours goes on to say it.
-    let same_words =
-        message == kafka_message || (kafka_message.ends_with(": ") && message.starts_with(&kafka_message));
-    if class != kafka_class || !same_words {
+    // Where Kafka's message stops at its cause ("...error: ") or goes on with a Java
+    // object's `toString` (`SourceRecord{...`), ours says the same up to there and goes
+    // on its own way.
+    let kafka_words = ["SourceRecord{", "Struct{"]
+        .iter()
+        .filter_map(|dump| kafka_message.find(dump))
+        .min()
+        .map_or(kafka_message.as_str(), |at| &kafka_message[..at]);
+    let cut_short = kafka_words.ends_with(": ") || kafka_words.len() < kafka_message.len();
+    let same_words = message == kafka_message || (cut_short && message.starts_with(kafka_words));
+    // Where Kafka fails on a null pointer (a bug of its own, such as TimestampConverter
+    // reading a string without a `format`), ours fails with an error that says why.
+    let kafka_bug = kafka_class == "NullPointerException";
+    if !kafka_bug && (class != kafka_class || !same_words) {
         failures.push(format!(
             "{what}: ours failed with {class}: {message}\n  Kafka's: {kafka_class}: {kafka_message}"
         ));
@@ -136,8 +161,15 @@ fn json_converter_writes_what_kafka_writes() {
     );
 }
 
-/// A record as a converter wrote it: its topic, key and value.
-type Written = (String, Option<String>, Option<String>);
+/// A record as a converter wrote it: its topic, key and value, timestamp and headers.
+#[derive(Debug)]
+struct Written {
+    topic: String,
+    key: Option<String>,
+    value: Option<String>,
+    timestamp: Option<i64>,
+    headers: Vec<(String, Option<String>)>,
+}
 
 /// Runs a case's chain over a record: the record Kafka's converter writes back, or the
 /// error.
@@ -146,14 +178,36 @@ fn run(chain: &mut TransformChain, record: &Record) -> connect_sdk::Result<Optio
     let (key_schema, key) = converter.decode(&record.topic, record.key.as_deref().map(str::as_bytes))?;
     let (value_schema, value) =
         converter.decode(&record.topic, record.value.as_deref().map(str::as_bytes))?;
-    let input = ConnectRecord::new(record.topic.clone(), value_schema, value).with_key(key_schema, key);
+    let mut input = ConnectRecord::new(record.topic.clone(), value_schema, value).with_key(key_schema, key);
+    input.timestamp = record.timestamp;
+    for (key, text) in &record.headers {
+        let (schema, value) = converter.decode(&record.topic, Some(text.as_bytes()))?;
+        input.headers.push(Header {
+            key: key.clone(),
+            schema,
+            value,
+        });
+    }
     let Some(out) = chain.apply(input)? else {
         return Ok(None);
     };
     let text = |b: Option<Vec<u8>>| b.map(|b| String::from_utf8(b).expect("UTF-8"));
     let key = text(converter.encode(&out.topic, out.key_schema.as_ref(), &out.key)?);
     let value = text(converter.encode(&out.topic, out.value_schema.as_ref(), &out.value)?);
-    Ok(Some((out.topic, key, value)))
+    let mut headers = Vec::new();
+    for h in &out.headers {
+        headers.push((
+            h.key.clone(),
+            text(converter.encode(&out.topic, h.schema.as_ref(), &h.value)?),
+        ));
+    }
+    Ok(Some(Written {
+        topic: out.topic,
+        key,
+        value,
+        timestamp: out.timestamp,
+        headers,
+    }))
 }
 
 #[test]
@@ -229,15 +283,28 @@ fn transforms_do_what_kafkas_do() {
                         failures.push(format!("{what}: ours dropped it"));
                     }
                 }
-                (Ok(Some((topic, key, value))), None) => {
-                    let ok = Some(topic.as_str()) == result["topic"].as_str()
-                        && same(key.as_deref(), result["key"].as_str(), record.unordered)
-                        && same(value.as_deref(), result["value"].as_str(), record.unordered);
+                (Ok(Some(ours)), None) => {
+                    let kafka_headers: Vec<(String, Option<String>)> = result["headers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|h| (text(h, "key").expect("a header key"), text(h, "value")))
+                        .collect();
+                    let headers_same = ours.headers.len() == kafka_headers.len()
+                        && ours
+                            .headers
+                            .iter()
+                            .zip(&kafka_headers)
+                            .all(|((k1, v1), (k2, v2))| {
+                                k1 == k2 && same(v1.as_deref(), v2.as_deref(), record.unordered)
+                            });
+                    let ok = Some(ours.topic.as_str()) == result["topic"].as_str()
+                        && same(ours.key.as_deref(), result["key"].as_str(), record.unordered)
+                        && same(ours.value.as_deref(), result["value"].as_str(), record.unordered)
+                        && ours.timestamp == result.get("timestamp").and_then(Json::as_i64)
+                        && headers_same;
                     if !ok {
-                        failures.push(format!(
-                            "{what}:\n  ours:    {topic} {key:?} {value:?}\n  Kafka's: {} {} {}",
-                            result["topic"], result["key"], result["value"]
-                        ));
+                        failures.push(format!("{what}:\n  ours:    {ours:?}\n  Kafka's: {result}"));
                     }
                 }
             }

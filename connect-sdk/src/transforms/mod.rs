@@ -23,11 +23,26 @@
 //! ```
 
 mod extract_field;
+mod hoist_field;
+mod insert_field;
+mod java_time;
 mod mask_field;
+mod regex_router;
+mod replace_field;
+mod set_schema_metadata;
+mod timestamp_converter;
+mod timestamp_router;
 mod value_to_key;
 
 pub use extract_field::ExtractField;
+pub use hoist_field::HoistField;
+pub use insert_field::InsertField;
 pub use mask_field::MaskField;
+pub use regex_router::RegexRouter;
+pub use replace_field::ReplaceField;
+pub use set_schema_metadata::SetSchemaMetadata;
+pub use timestamp_converter::TimestampConverter;
+pub use timestamp_router::TimestampRouter;
 pub use value_to_key::ValueToKey;
 
 use crate::config::{ConfigReader, Properties};
@@ -143,12 +158,20 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
     let config = ConfigReader::with_prefix(properties, prefix);
     let class = class.trim();
     let short = class.strip_prefix(PACKAGE).unwrap_or(class);
-    if short == "ValueToKey" {
-        return Ok(Box::new(ValueToKey::configure(&config)?));
+    match short {
+        "ValueToKey" => return Ok(Box::new(ValueToKey::configure(&config)?)),
+        "RegexRouter" => return Ok(Box::new(RegexRouter::configure(&config)?)),
+        "TimestampRouter" => return Ok(Box::new(TimestampRouter::configure(&config)?)),
+        _ => {}
     }
     match Part::of_class(short) {
         Some(("ExtractField", part)) => Ok(Box::new(ExtractField::configure(part, &config)?)),
         Some(("MaskField", part)) => Ok(Box::new(MaskField::configure(part, &config)?)),
+        Some(("HoistField", part)) => Ok(Box::new(HoistField::configure(part, &config)?)),
+        Some(("InsertField", part)) => Ok(Box::new(InsertField::configure(part, &config)?)),
+        Some(("ReplaceField", part)) => Ok(Box::new(ReplaceField::configure(part, &config)?)),
+        Some(("SetSchemaMetadata", part)) => Ok(Box::new(SetSchemaMetadata::configure(part, &config)?)),
+        Some(("TimestampConverter", part)) => Ok(Box::new(TimestampConverter::configure(part, &config)?)),
         _ => Err(Error::config(
             format!("{prefix}type"),
             class,

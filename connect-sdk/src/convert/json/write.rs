@@ -31,9 +31,14 @@ impl Writer {
                 "Conversion error: null value for field that is required and has no default value",
             ));
         }
-        let kind = match schema {
-            Some(schema) => schema.kind(),
-            None => value.inferred_type().expect("not null"),
+        let kind = match (schema, value) {
+            (Some(schema), _) => schema.kind(),
+            (None, Value::Date(_) | Value::Time(_) | Value::Timestamp(_)) => {
+                return Err(Error::data(
+                    "Java class class java.util.Date does not have corresponding schema type.",
+                ));
+            }
+            (None, value) => value.inferred_type().expect("not null"),
         };
         let mismatch = || {
             Error::data(format!(

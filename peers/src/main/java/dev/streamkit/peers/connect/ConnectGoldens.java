@@ -17,9 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
 
 /**
  * Applies Kafka Connect 4.4's own transforms and JsonConverter to the corpus of
@@ -105,8 +108,17 @@ public final class ConnectGoldens {
                 String topic = record.get("topic").asText();
                 SchemaAndValue key = toConnect(converter, record, "key");
                 SchemaAndValue value = toConnect(converter, record, "value");
+                Long timestamp = record.hasNonNull("timestamp") ? record.get("timestamp").asLong() : null;
+                ConnectHeaders headers = new ConnectHeaders();
+                if (record.has("headers")) {
+                    for (JsonNode h : record.get("headers")) {
+                        SchemaAndValue hv = converter.toConnectData(topic,
+                                h.get("value").asText().getBytes(StandardCharsets.UTF_8));
+                        headers.add(h.get("key").asText(), hv.value(), hv.schema());
+                    }
+                }
                 SourceRecord current = new SourceRecord(null, null, topic, null, key.schema(), key.value(),
-                        value.schema(), value.value(), null);
+                        value.schema(), value.value(), timestamp, headers);
                 for (Transformation<SourceRecord> t : chain) {
                     current = current == null ? null : t.apply(current);
                 }
@@ -118,6 +130,15 @@ public final class ConnectGoldens {
                 o.put("key", text(converter.fromConnectData(current.topic(), current.keySchema(), current.key())));
                 o.put("value",
                         text(converter.fromConnectData(current.topic(), current.valueSchema(), current.value())));
+                if (current.timestamp() != null) {
+                    o.put("timestamp", current.timestamp());
+                }
+                ArrayNode outHeaders = o.putArray("headers");
+                for (Header h : current.headers()) {
+                    ObjectNode header = outHeaders.addObject();
+                    header.put("key", h.key());
+                    header.put("value", text(converter.fromConnectData(current.topic(), h.schema(), h.value())));
+                }
             }
             catch (RuntimeException e) {
                 o.set("error", describe(e));
@@ -129,19 +150,53 @@ public final class ConnectGoldens {
         return result;
     }
 
+    /** A transform, alone or behind a predicate (with `negate`), as a connector config sets them up. */
     @SuppressWarnings("unchecked")
     private static Transformation<SourceRecord> transformation(JsonNode step) throws Exception {
-        String type = step.get("type").asText();
-        Transformation<SourceRecord> t = (Transformation<SourceRecord>) Class.forName(type)
-                .getDeclaredConstructor().newInstance();
+        Transformation<SourceRecord> t = (Transformation<SourceRecord>) instance(step.get("type").asText());
+        t.configure(props(step.get("config")));
+        if (!step.has("predicate")) {
+            return t;
+        }
+        JsonNode p = step.get("predicate");
+        Predicate<SourceRecord> predicate = (Predicate<SourceRecord>) instance(p.get("type").asText());
+        predicate.configure(props(p.get("config")));
+        boolean negate = step.has("negate") && step.get("negate").asBoolean();
+        return new Transformation<>() {
+            @Override
+            public SourceRecord apply(SourceRecord record) {
+                return predicate.test(record) != negate ? t.apply(record) : record;
+            }
+
+            @Override
+            public org.apache.kafka.common.config.ConfigDef config() {
+                return t.config();
+            }
+
+            @Override
+            public void close() {
+                t.close();
+                predicate.close();
+            }
+
+            @Override
+            public void configure(Map<String, ?> configs) {
+            }
+        };
+    }
+
+    private static Object instance(String type) throws Exception {
+        return Class.forName(type).getDeclaredConstructor().newInstance();
+    }
+
+    private static Map<String, String> props(JsonNode config) {
         Map<String, String> props = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = step.get("config").fields();
+        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             props.put(e.getKey(), e.getValue().asText());
         }
-        t.configure(props);
-        return t;
+        return props;
     }
 
     private static JsonConverter converter(boolean schemas, Map<String, String> extra) {
