@@ -177,7 +177,7 @@ impl TimestampConverter {
     }
 
     /// `millis` as the target kind.
-    fn from_millis(&self, millis: i64) -> Value {
+    fn as_target(&self, millis: i64) -> Value {
         let (per_milli, millis_per) = self.unix_per_milli;
         match self.target {
             Kind::String => Value::String(self.format.as_ref().map(|f| f.format(millis)).unwrap_or_default()),
@@ -192,7 +192,7 @@ impl TimestampConverter {
         if value.is_null() {
             return Ok(Value::Null);
         }
-        Ok(self.from_millis(self.to_millis(kind, value)?))
+        Ok(self.as_target(self.to_millis(kind, value)?))
     }
 }
 
