@@ -5,7 +5,7 @@
 use connect_sdk::config::Properties;
 use connect_sdk::convert::{Converter, DecimalFormat, JsonConverter};
 use connect_sdk::record::{ConnectRecord, Header};
-use connect_sdk::transforms::{TransformChain, transform};
+use connect_sdk::transforms::{Conditional, Transform, TransformChain, predicate, transform};
 use serde_json::Value as Json;
 
 fn load(name: &str) -> Json {
@@ -83,9 +83,14 @@ fn check_error(what: &str, ours: &connect_sdk::Error, kafka: &Json, failures: &m
     // Where Kafka's message stops at its cause ("...error: ") or goes on with a Java
     // object's `toString` (`SourceRecord{...`), ours says the same up to there and goes
     // on its own way.
+    // Java's own regex errors are Java's: ours says the same up to where it quotes them.
+    let quoted_regex_error = kafka_message
+        .find("Invalid regex: ")
+        .map(|at| at + "Invalid regex: ".len());
     let kafka_words = ["SourceRecord{", "Struct{"]
         .iter()
         .filter_map(|dump| kafka_message.find(dump))
+        .chain(quoted_regex_error)
         .min()
         .map_or(kafka_message.as_str(), |at| &kafka_message[..at]);
     let cut_short = kafka_words.ends_with(": ") || kafka_words.len() < kafka_message.len();
@@ -242,7 +247,21 @@ fn transforms_do_what_kafkas_do() {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
                 .collect();
-            match transform(step["type"].as_str().expect("a type"), &properties, "") {
+            let built = transform(step["type"].as_str().expect("a type"), &properties, "").and_then(|t| {
+                let Some(gate) = step.get("predicate") else {
+                    return Ok(t);
+                };
+                let gate_properties: Properties = gate["config"]
+                    .as_object()
+                    .expect("a config")
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
+                    .collect();
+                let p = predicate(gate["type"].as_str().expect("a type"), &gate_properties, "")?;
+                let negate = step.get("negate").and_then(Json::as_bool).unwrap_or(false);
+                Ok(Box::new(Conditional::new(t, p, negate)) as Box<dyn Transform>)
+            });
+            match built {
                 Ok(t) => chain.push(format!("step{i}"), t),
                 Err(e) => {
                     config_error = Some(e);

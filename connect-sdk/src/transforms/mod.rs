@@ -23,10 +23,12 @@
 //! ```
 
 mod extract_field;
+mod headers;
 mod hoist_field;
 mod insert_field;
 mod java_time;
 mod mask_field;
+mod predicates;
 mod regex_router;
 mod replace_field;
 mod set_schema_metadata;
@@ -35,9 +37,13 @@ mod timestamp_router;
 mod value_to_key;
 
 pub use extract_field::ExtractField;
+pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use hoist_field::HoistField;
 pub use insert_field::InsertField;
 pub use mask_field::MaskField;
+pub use predicates::{
+    Conditional, Filter, HasHeaderKey, Predicate, RecordIsTombstone, TopicNameMatches, predicate,
+};
 pub use regex_router::RegexRouter;
 pub use replace_field::ReplaceField;
 pub use set_schema_metadata::SetSchemaMetadata;
@@ -162,6 +168,9 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
         "ValueToKey" => return Ok(Box::new(ValueToKey::configure(&config)?)),
         "RegexRouter" => return Ok(Box::new(RegexRouter::configure(&config)?)),
         "TimestampRouter" => return Ok(Box::new(TimestampRouter::configure(&config)?)),
+        "InsertHeader" => return Ok(Box::new(InsertHeader::configure(&config)?)),
+        "DropHeaders" => return Ok(Box::new(DropHeaders::configure(&config)?)),
+        "Filter" => return Ok(Box::new(Filter)),
         _ => {}
     }
     match Part::of_class(short) {
@@ -172,6 +181,7 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
         Some(("ReplaceField", part)) => Ok(Box::new(ReplaceField::configure(part, &config)?)),
         Some(("SetSchemaMetadata", part)) => Ok(Box::new(SetSchemaMetadata::configure(part, &config)?)),
         Some(("TimestampConverter", part)) => Ok(Box::new(TimestampConverter::configure(part, &config)?)),
+        Some(("HeaderFrom", part)) => Ok(Box::new(HeaderFrom::configure(part, &config)?)),
         _ => Err(Error::config(
             format!("{prefix}type"),
             class,
@@ -200,7 +210,9 @@ impl TransformChain {
     }
 
     /// The chain `transforms` lists, each alias configured by its
-    /// `transforms.ALIAS.*` keys.
+    /// `transforms.ALIAS.*` keys, and gated by the predicate `transforms.ALIAS.predicate`
+    /// names (one of `predicates`, configured by its `predicates.NAME.*` keys) when set,
+    /// negated by `transforms.ALIAS.negate`.
     pub fn from_properties(properties: &Properties) -> Result<Self> {
         let config = ConfigReader::new(properties);
         let mut chain = Self::empty();
@@ -212,8 +224,23 @@ impl TransformChain {
             }
             let prefix = format!("transforms.{alias}.");
             let class = config.required_string(&format!("{prefix}type"))?;
-            let transform = transform(class, properties, &prefix)?;
-            chain.steps.push((alias, transform));
+            let mut step = transform(class, properties, &prefix)?;
+            if let Some(name) = config.string(&format!("{prefix}predicate")) {
+                let predicate_prefix = format!("predicates.{name}.");
+                let declared = config.list("predicates").unwrap_or_default();
+                if !declared.iter().any(|p| p == name) {
+                    return Err(Error::config(
+                        format!("{prefix}predicate"),
+                        name,
+                        "the predicate is not listed in `predicates`",
+                    ));
+                }
+                let class = config.required_string(&format!("{predicate_prefix}type"))?;
+                let gate = predicate(class, properties, &predicate_prefix)?;
+                let negate = config.boolean(&format!("{prefix}negate"), false)?;
+                step = Box::new(Conditional::new(step, gate, negate));
+            }
+            chain.steps.push((alias, step));
         }
         Ok(chain)
     }
