@@ -23,6 +23,7 @@
 //! ```
 
 mod extract_field;
+mod flatten;
 mod headers;
 mod hoist_field;
 mod insert_field;
@@ -37,6 +38,7 @@ mod timestamp_router;
 mod value_to_key;
 
 pub use extract_field::ExtractField;
+pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use hoist_field::HoistField;
 pub use insert_field::InsertField;
@@ -182,6 +184,7 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
         Some(("SetSchemaMetadata", part)) => Ok(Box::new(SetSchemaMetadata::configure(part, &config)?)),
         Some(("TimestampConverter", part)) => Ok(Box::new(TimestampConverter::configure(part, &config)?)),
         Some(("HeaderFrom", part)) => Ok(Box::new(HeaderFrom::configure(part, &config)?)),
+        Some(("Flatten", part)) => Ok(Box::new(Flatten::configure(part, &config)?)),
         _ => Err(Error::config(
             format!("{prefix}type"),
             class,
