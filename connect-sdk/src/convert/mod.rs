@@ -1,7 +1,7 @@
 //! Converters: Connect data to the bytes of a Kafka record and back, chosen by the Java
 //! class names of `key.converter` and `value.converter`.
 
-mod json;
+pub(crate) mod json;
 mod simple;
 
 pub use json::{DecimalFormat, JsonConverter};

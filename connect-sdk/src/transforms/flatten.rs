@@ -40,7 +40,12 @@ impl Flatten {
         }
     }
 
-    fn flatten_map(&self, prefix: &str, entries: &[(Value, Value)], out: &mut Vec<(Value, Value)>) -> Result<()> {
+    fn flatten_map(
+        &self,
+        prefix: &str,
+        entries: &[(Value, Value)],
+        out: &mut Vec<(Value, Value)>,
+    ) -> Result<()> {
         for (key, value) in entries {
             let Value::String(key) = key else {
                 return Err(Error::data(format!(
@@ -62,7 +67,13 @@ impl Flatten {
         Ok(())
     }
 
-    fn flatten_schema(&self, schema: &Schema, prefix: &str, optional: bool, out: &mut SchemaBuilder) -> Result<()> {
+    fn flatten_schema(
+        &self,
+        schema: &Schema,
+        prefix: &str,
+        optional: bool,
+        out: &mut SchemaBuilder,
+    ) -> Result<()> {
         for field in schema.fields() {
             let name = self.name(prefix, field.name());
             let field_optional = optional || field.schema().is_optional();
@@ -84,7 +95,13 @@ impl Flatten {
         Ok(())
     }
 
-    fn flatten_struct(&self, value: Option<&Struct>, schema: &Schema, prefix: &str, out: &mut Struct) -> Result<()> {
+    fn flatten_struct(
+        &self,
+        value: Option<&Struct>,
+        schema: &Schema,
+        prefix: &str,
+        out: &mut Struct,
+    ) -> Result<()> {
         for field in schema.fields() {
             let name = self.name(prefix, field.name());
             let v = match value {
@@ -125,7 +142,8 @@ impl Transform for Flatten {
                 }
                 self.flatten_schema(&schema, "", false, &mut builder)?;
                 let flat = builder.build();
-                self.schemas.insert(schema.address(), (schema.clone(), flat.clone()));
+                self.schemas
+                    .insert(schema.address(), (schema.clone(), flat.clone()));
                 flat
             }
         };
@@ -134,6 +152,10 @@ impl Transform for Flatten {
         };
         let mut flat = Struct::new(flat_schema.clone())?;
         self.flatten_struct(Some(original), &schema, "", &mut flat)?;
-        Ok(Some(self.part.replace(record, Some(flat_schema), Value::Struct(flat))))
+        Ok(Some(self.part.replace(
+            record,
+            Some(flat_schema),
+            Value::Struct(flat),
+        )))
     }
 }

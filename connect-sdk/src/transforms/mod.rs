@@ -22,6 +22,7 @@
 //! # Ok::<(), connect_sdk::Error>(())
 //! ```
 
+mod cast;
 mod extract_field;
 mod flatten;
 mod headers;
@@ -37,6 +38,7 @@ mod timestamp_converter;
 mod timestamp_router;
 mod value_to_key;
 
+pub use cast::Cast;
 pub use extract_field::ExtractField;
 pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
@@ -185,6 +187,7 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
         Some(("TimestampConverter", part)) => Ok(Box::new(TimestampConverter::configure(part, &config)?)),
         Some(("HeaderFrom", part)) => Ok(Box::new(HeaderFrom::configure(part, &config)?)),
         Some(("Flatten", part)) => Ok(Box::new(Flatten::configure(part, &config)?)),
+        Some(("Cast", part)) => Ok(Box::new(Cast::configure(part, &config)?)),
         _ => Err(Error::config(
             format!("{prefix}type"),
             class,
