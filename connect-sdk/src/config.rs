@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config_def::{ConfigDef, ConfigType, ConfigValue};
 use crate::error::{Error, Result};
 
 /// String properties by key, as in a connector's JSON config or a `.properties` file.
@@ -76,26 +77,25 @@ impl<'p> ConfigReader<'p> {
 
     /// A boolean (`true` or `false`, any case), or `default` when unset.
     pub fn boolean(&self, key: &str, default: bool) -> Result<bool> {
-        match self.string(key).map(str::trim) {
-            None => Ok(default),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-            Some(v) => Err(Error::config(
-                self.full_key(key),
-                v,
-                "Expected value to be either true or false",
-            )),
+        match self.typed(key, ConfigType::Boolean)? {
+            Some(ConfigValue::Boolean(v)) => Ok(v),
+            _ => Ok(default),
         }
     }
 
     /// A 32-bit integer, or `default` when unset.
     pub fn int(&self, key: &str, default: i32) -> Result<i32> {
-        match self.string(key).map(str::trim) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| Error::config(self.full_key(key), v, "Not a number of type INT")),
+        match self.typed(key, ConfigType::Int)? {
+            Some(ConfigValue::Int(v)) => Ok(v),
+            _ => Ok(default),
         }
+    }
+
+    /// The value of `key` parsed as `kind`, when set.
+    fn typed(&self, key: &str, kind: ConfigType) -> Result<Option<ConfigValue>> {
+        self.string(key)
+            .map(|text| ConfigDef::parse_value(&self.full_key(key), kind, text))
+            .transpose()
     }
 
     /// One of `choices`, exactly as written (Kafka's `ValidString`); the key must be set.
@@ -123,7 +123,14 @@ impl<'p> ConfigReader<'p> {
                 Error::config(
                     self.full_key(key),
                     value,
-                    format!("String must be one of (case insensitive): {}", choices.join(", ")),
+                    format!(
+                        "String must be one of (case insensitive): {}",
+                        choices
+                            .iter()
+                            .map(|c| c.to_uppercase())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
             })
     }

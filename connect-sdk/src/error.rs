@@ -31,6 +31,15 @@ pub enum Error {
     /// `ConnectException`, such as a schema of no timestamp type.
     #[error("{0}")]
     Connect(String),
+    /// A connector or task failed: what it says, and whether the worker may retry
+    /// (Kafka's `ConnectException` and `RetriableException`).
+    #[error("{message}")]
+    Task {
+        /// What went wrong.
+        message: String,
+        /// Whether trying again may succeed (an outage, not bad data).
+        retriable: bool,
+    },
     /// Bytes that are not what a converter reads: the topic and why.
     #[error(
         "Converting byte[] to Kafka Connect data failed due to serialization error: topic {topic}: {reason}"
@@ -44,6 +53,28 @@ pub enum Error {
 }
 
 impl Error {
+    /// A [`Error::Task`] failure the worker does not retry.
+    pub fn task(message: impl Into<String>) -> Self {
+        Error::Task {
+            message: message.into(),
+            retriable: false,
+        }
+    }
+
+    /// A [`Error::Task`] failure the worker retries (an outage of the system a task
+    /// reads or writes).
+    pub fn retriable(message: impl Into<String>) -> Self {
+        Error::Task {
+            message: message.into(),
+            retriable: true,
+        }
+    }
+
+    /// Whether the worker may retry what failed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, Error::Task { retriable: true, .. })
+    }
+
     /// A [`Error::Data`] with `message`.
     pub fn data(message: impl Into<String>) -> Self {
         Error::Data(message.into())
@@ -78,7 +109,8 @@ impl Error {
             Error::Config { .. } | Error::MissingConfig { .. } => "ConfigException",
             Error::Data(_) | Error::Deserialize { .. } => "DataException",
             Error::InvalidArgument(_) => "IllegalArgumentException",
-            Error::Connect(_) => "ConnectException",
+            Error::Connect(_) | Error::Task { retriable: false, .. } => "ConnectException",
+            Error::Task { retriable: true, .. } => "RetriableException",
         }
     }
 }

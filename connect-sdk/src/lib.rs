@@ -31,12 +31,19 @@
 //! - [`convert`]: `JsonConverter` (its bytes are Kafka's), `StringConverter`,
 //!   `ByteArrayConverter`, the number converters.
 //! - [`transforms`]: single message transforms and the chain a config declares.
-//! - [`config`]: properties read with Kafka's parsing rules.
+//! - [`config`]: properties read with Kafka's parsing rules; [`config_def`]: keys
+//!   declared with types, defaults, validators, importance and docs, as `ConfigDef`.
+//! - [`connector`]: the source and sink connector and task traits a worker runs.
+//! - [`pipeline`]: a connector config's converters and transforms run over records,
+//!   inside a connector's own tests or a worker.
 
 pub mod config;
+pub mod config_def;
+pub mod connector;
 pub mod convert;
 pub mod data;
 mod error;
+pub mod pipeline;
 pub mod record;
 pub mod transforms;
 

@@ -3,6 +3,7 @@
 //! by ours to the same records and configs give the same bytes, and the same errors.
 
 use connect_sdk::config::Properties;
+use connect_sdk::config_def::{ConfigDef, ConfigType, ConfigValue, Importance, Validator};
 use connect_sdk::convert::{Converter, DecimalFormat, JsonConverter};
 use connect_sdk::record::{ConnectRecord, Header};
 use connect_sdk::transforms::{Conditional, Transform, TransformChain, predicate, transform};
@@ -324,6 +325,128 @@ fn transforms_do_what_kafkas_do() {
                         && headers_same;
                     if !ok {
                         failures.push(format!("{what}:\n  ours:    {ours:?}\n  Kafka's: {result}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The ConfigDef the Java runner declares (`ConnectGoldens.testConfigDef`), declared
+/// with ours.
+fn test_config_def() -> ConfigDef {
+    let range = |min: f64, max: Option<f64>| Some(Validator::Range { min: Some(min), max });
+    let one_of = |choices: &[&str]| choices.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    ConfigDef::new()
+        .define(
+            "name",
+            ConfigType::String,
+            None,
+            Some(Validator::NonEmptyString),
+            Importance::High,
+            "The name.",
+        )
+        .define(
+            "tasks.max",
+            ConfigType::Int,
+            Some("1"),
+            range(1.0, None),
+            Importance::High,
+            "Tasks.",
+        )
+        .define(
+            "batch.size",
+            ConfigType::Long,
+            Some("100"),
+            range(1.0, Some(10_000.0)),
+            Importance::Medium,
+            "Batch.",
+        )
+        .define(
+            "ratio",
+            ConfigType::Double,
+            Some("0.5"),
+            range(0.0, Some(1.0)),
+            Importance::Low,
+            "Ratio.",
+        )
+        .define(
+            "enabled",
+            ConfigType::Boolean,
+            Some("true"),
+            None,
+            Importance::Low,
+            "Enabled.",
+        )
+        .define(
+            "topics",
+            ConfigType::List,
+            None,
+            Some(Validator::NonEmptyList),
+            Importance::High,
+            "Topics.",
+        )
+        .define(
+            "mode",
+            ConfigType::String,
+            Some("bulk"),
+            Some(Validator::OneOf(one_of(&["bulk", "incrementing", "timestamp"]))),
+            Importance::High,
+            "Mode.",
+        )
+        .define(
+            "format",
+            ConfigType::String,
+            Some("json"),
+            Some(Validator::OneOfIgnoringCase(one_of(&["json", "avro"]))),
+            Importance::Low,
+            "Format.",
+        )
+        .define_optional("password", ConfigType::Password, Importance::High, "Secret.")
+        .define_optional("optional.text", ConfigType::String, Importance::Low, "Text.")
+}
+
+#[test]
+fn config_definitions_parse_as_kafkas_config_def() {
+    let golden = load("outputs.json");
+    let cases = load("cases.json");
+    let def = test_config_def();
+    let mut failures = Vec::new();
+    let expected = golden["config_def"].as_array().expect("config_def outputs");
+    for (case, kafka) in cases["config_def_cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .zip(expected)
+    {
+        let name = text(case, "name").expect("a name");
+        let properties: Properties = case["properties"]
+            .as_object()
+            .expect("properties")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
+            .collect();
+        match (def.parse(&properties), kafka.get("error")) {
+            (Err(e), Some(err)) => check_error(&name, &e, err, &mut failures),
+            (Err(e), None) => failures.push(format!("{name}: ours refused: {e}; Kafka's parsed {kafka}")),
+            (Ok(values), Some(err)) => {
+                failures.push(format!("{name}: ours parsed {values:?}; Kafka's refused: {err}"))
+            }
+            (Ok(values), None) => {
+                for (key, value) in &values {
+                    let ours = match value {
+                        ConfigValue::Null => None,
+                        v => Some(v.to_string()),
+                    };
+                    let theirs = text(&kafka["values"], key);
+                    if ours != theirs {
+                        failures.push(format!("{name} / {key}: ours {ours:?}, Kafka's {theirs:?}"));
                     }
                 }
             }

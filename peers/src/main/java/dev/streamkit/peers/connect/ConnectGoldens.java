@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.header.ConnectHeaders;
@@ -23,6 +25,7 @@ import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.apache.kafka.connect.transforms.predicates.Predicate;
+import org.apache.kafka.connect.transforms.util.NonEmptyListValidator;
 
 /**
  * Applies Kafka Connect 4.4's own transforms and JsonConverter to the corpus of
@@ -58,7 +61,54 @@ public final class ConnectGoldens {
         for (JsonNode c : cases) {
             results.add(runCase(c, records));
         }
+        out.set("config_def", configDefOutputs(JSON.readTree(new File(args[1])).get("config_def_cases")));
         JSON.writeValue(new File(args[2]), out);
+    }
+
+    /**
+     * The ConfigDef of connect-sdk's differential test (tests/kafka_goldens.rs builds the
+     * same one), parsed by Kafka's AbstractConfig for each case's properties.
+     */
+    private static ConfigDef testConfigDef() {
+        return new ConfigDef()
+                .define("name", ConfigDef.Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                        ConfigDef.Importance.HIGH, "The name.")
+                .define("tasks.max", ConfigDef.Type.INT, 1, ConfigDef.Range.atLeast(1), ConfigDef.Importance.HIGH,
+                        "Tasks.")
+                .define("batch.size", ConfigDef.Type.LONG, 100L, ConfigDef.Range.between(1, 10000),
+                        ConfigDef.Importance.MEDIUM, "Batch.")
+                .define("ratio", ConfigDef.Type.DOUBLE, 0.5, ConfigDef.Range.between(0, 1), ConfigDef.Importance.LOW,
+                        "Ratio.")
+                .define("enabled", ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.LOW, "Enabled.")
+                .define("topics", ConfigDef.Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyListValidator(),
+                        ConfigDef.Importance.HIGH, "Topics.")
+                .define("mode", ConfigDef.Type.STRING, "bulk", ConfigDef.ValidString.in("bulk", "incrementing",
+                        "timestamp"), ConfigDef.Importance.HIGH, "Mode.")
+                .define("format", ConfigDef.Type.STRING, "json",
+                        ConfigDef.CaseInsensitiveValidString.in("json", "avro"), ConfigDef.Importance.LOW, "Format.")
+                .define("password", ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.HIGH, "Secret.")
+                .define("optional.text", ConfigDef.Type.STRING, null, ConfigDef.Importance.LOW, "Text.");
+    }
+
+    private static ArrayNode configDefOutputs(JsonNode cases) {
+        ArrayNode outputs = NODES.arrayNode();
+        ConfigDef def = testConfigDef();
+        for (JsonNode c : cases) {
+            ObjectNode o = outputs.addObject();
+            o.put("case", c.get("name").asText());
+            try {
+                AbstractConfig config = new AbstractConfig(def, props(c.get("properties")), false);
+                ObjectNode values = o.putObject("values");
+                for (String key : def.names()) {
+                    Object v = config.values().get(key);
+                    values.put(key, v == null ? null : v.toString());
+                }
+            }
+            catch (RuntimeException e) {
+                o.set("error", describe(e));
+            }
+        }
+        return outputs;
     }
 
     /** Each record read and written again by JsonConverter, in each of its configurations. */
