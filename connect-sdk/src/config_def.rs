@@ -113,6 +113,9 @@ impl fmt::Display for ConfigValue {
     }
 }
 
+/// A validator of the caller's: `Err(message)` when the value is refused.
+pub type CustomCheck = dyn Fn(&ConfigValue) -> std::result::Result<(), String> + Send + Sync;
+
 /// Checks a parsed value (Kafka's `ConfigDef.Validator`).
 #[derive(Clone)]
 pub enum Validator {
@@ -135,7 +138,7 @@ pub enum Validator {
     /// empty", the words the transforms use).
     NonEmptyValues,
     /// A check of the caller's: the message when the value is refused.
-    Custom(Arc<dyn Fn(&ConfigValue) -> std::result::Result<(), String> + Send + Sync>),
+    Custom(Arc<CustomCheck>),
 }
 
 impl fmt::Debug for Validator {
