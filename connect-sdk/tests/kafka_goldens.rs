@@ -139,6 +139,24 @@ fn json_converter_writes_what_kafka_writes() {
                 JsonConverter::new(true).replace_null_with_default(false),
             ),
         ];
+        // Read keeping nulls too, then written keeping them.
+        let mut keeping = JsonConverter::new(record.schemas).replace_null_with_default(false);
+        if let Ok((kept_schema, kept)) =
+            keeping.decode(&record.topic, record.value.as_deref().map(str::as_bytes))
+        {
+            let ours = JsonConverter::new(true)
+                .replace_null_with_default(false)
+                .encode(&record.topic, kept_schema.as_ref(), &kept)
+                .map(|b| b.map(|b| String::from_utf8(b).expect("UTF-8")));
+            let kafka = text(expected, "read_and_written_without_default_replacement");
+            match ours {
+                Ok(ours) if same(ours.as_deref(), kafka.as_deref(), record.unordered) => {}
+                ours if expected.get("error").is_none() => failures.push(format!(
+                    "{name} (read and written keeping nulls):\n  ours:    {ours:?}\n  Kafka's: {kafka:?}"
+                )),
+                _ => {}
+            }
+        }
         for (output, mut writer) in configs {
             let ours = writer
                 .encode(&record.topic, schema.as_ref(), &value)

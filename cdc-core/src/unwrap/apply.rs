@@ -43,16 +43,21 @@ impl Unwrap {
         if self.delete_handling != DeleteHandling::RewriteWithTombstone {
             return Unwrapped::Dropped;
         }
-        let headers = self
+        let headers: Vec<_> = self
             .headers
             .iter()
             .filter(|f| f.field() == "op")
             .map(|f| (f.name(&self.headers_prefix), Value::String("d".into())))
             .collect();
+        let header_schemas = headers
+            .iter()
+            .map(|_| Some(serde_json::json!({"type": "string", "optional": false})))
+            .collect();
         Unwrapped::Record(Flattened {
             value: None,
             schema: None,
             headers,
+            header_schemas,
             topic: None,
         })
     }
@@ -107,10 +112,19 @@ impl Unwrap {
             schema,
         });
         let mut headers = Vec::with_capacity(self.headers.len());
+        let mut header_schemas = Vec::with_capacity(self.headers.len());
         if let Some(envelope) = &envelope {
             for f in &self.headers {
                 if let Some(found) = envelope.find(f)? {
                     headers.push((f.name(&self.headers_prefix), found.value));
+                    header_schemas.push(found.schema.map(|schema| {
+                        let mut optional = schema.clone();
+                        if let Some(fields) = optional.as_object_mut() {
+                            fields.remove("field");
+                            fields.insert("optional".into(), Json::Bool(true));
+                        }
+                        optional
+                    }));
                 }
             }
         }
@@ -122,7 +136,11 @@ impl Unwrap {
         };
         Ok(match flattened {
             None => Unwrapped::Dropped,
-            Some(flattened) => Unwrapped::Record(Flattened { headers, ..flattened }),
+            Some(flattened) => Unwrapped::Record(Flattened {
+                headers,
+                header_schemas,
+                ..flattened
+            }),
         })
     }
 
@@ -153,6 +171,7 @@ impl Unwrap {
             value: None,
             schema,
             headers: Vec::new(),
+            header_schemas: Vec::new(),
             topic: None,
         };
         let mut flattened = match self.delete_handling {
@@ -332,6 +351,7 @@ impl Out {
             value: Some(self.row),
             schema,
             headers: Vec::new(),
+            header_schemas: Vec::new(),
             topic,
         }
     }

@@ -54,6 +54,11 @@ pub struct Flattened {
     pub schema: Option<Json>,
     /// The headers added (`add.headers`), in order.
     pub headers: Vec<(String, Value)>,
+    /// The Kafka Connect schema of each header of `headers`, as Kafka's JSON converter
+    /// writes it, when the record came with a schema: the envelope field's, made
+    /// optional, as Debezium gives it (a kept tombstone's `op` header: a required
+    /// string).
+    pub header_schemas: Vec<Option<Json>>,
     /// The topic the record is routed to (`route.by.field`); `None` keeps the record's
     /// topic.
     pub topic: Option<String>,

@@ -24,6 +24,7 @@
 
 mod cast;
 mod extract_field;
+mod extract_new_record_state;
 mod flatten;
 mod headers;
 mod hoist_field;
@@ -40,6 +41,7 @@ mod value_to_key;
 
 pub use cast::Cast;
 pub use extract_field::ExtractField;
+pub use extract_new_record_state::ExtractNewRecordState;
 pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use hoist_field::HoistField;
@@ -167,6 +169,9 @@ pub fn transform(class: &str, properties: &Properties, prefix: &str) -> Result<B
     const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
     let config = ConfigReader::with_prefix(properties, prefix);
     let class = class.trim();
+    if class == "io.debezium.transforms.ExtractNewRecordState" {
+        return Ok(Box::new(ExtractNewRecordState::configure(properties, prefix)?));
+    }
     let short = class.strip_prefix(PACKAGE).unwrap_or(class);
     match short {
         "ValueToKey" => return Ok(Box::new(ValueToKey::configure(&config)?)),

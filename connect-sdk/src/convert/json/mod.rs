@@ -157,7 +157,7 @@ impl Converter for JsonConverter {
             reason: e.to_string(),
         })?;
         if !self.schemas_enabled {
-            return Ok((None, read::value(None, &json)?));
+            return Ok((None, read::value(None, &json, self.replace_null_with_default)?));
         }
         let envelope = match &json {
             Json::Object(members)
@@ -178,7 +178,7 @@ impl Converter for JsonConverter {
             ));
         };
         let schema = schema::read(schema)?;
-        let value = read::value(schema.as_ref(), payload)?;
+        let value = read::value(schema.as_ref(), payload, self.replace_null_with_default)?;
         Ok((schema, value))
     }
 }

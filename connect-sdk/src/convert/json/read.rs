@@ -8,13 +8,14 @@ use crate::data::{Decimal, Schema, Struct, Type, Value, logical};
 use crate::error::{Error, Result};
 
 /// The value `json` holds, typed by `schema`, or by the JSON itself without one
-/// (integers as int64, other numbers as float64, objects as maps).
-pub(super) fn value(schema: Option<&Schema>, json: &Json) -> Result<Value> {
+/// (integers as int64, other numbers as float64, objects as maps); a null where the
+/// schema has a default reads as the default when `defaults`.
+pub(super) fn value(schema: Option<&Schema>, json: &Json, defaults: bool) -> Result<Value> {
     let Some(schema) = schema else {
         return schemaless(json);
     };
     if *json == Json::Null {
-        if let Some(default) = schema.default_value() {
+        if let Some(default) = schema.default_value().filter(|_| defaults) {
             return Ok(default.clone());
         }
         if schema.is_optional() {
@@ -74,17 +75,18 @@ pub(super) fn value(schema: Option<&Schema>, json: &Json) -> Result<Value> {
             Value::Array(
                 items
                     .iter()
-                    .map(|j| value(items_schema, j))
+                    .map(|j| value(items_schema, j, defaults))
                     .collect::<Result<_>>()?,
             )
         }
-        (Type::Map, json) => map(schema, json)?,
+        (Type::Map, json) => map(schema, json, defaults)?,
         (Type::Struct, Json::Object(_)) => {
             let mut s = Struct::new(schema.clone())?;
             for field in schema.fields() {
                 let v = value(
                     Some(field.schema()),
                     json.get(field.name()).unwrap_or(&Json::Null),
+                    defaults,
                 )?;
                 s.put_unchecked(field.index(), v);
             }
@@ -100,7 +102,7 @@ pub(super) fn value(schema: Option<&Schema>, json: &Json) -> Result<Value> {
     })
 }
 
-fn map(schema: &Schema, json: &Json) -> Result<Value> {
+fn map(schema: &Schema, json: &Json, defaults: bool) -> Result<Value> {
     let key_schema = schema.key_schema().expect("a map has keys");
     let value_schema = schema.value_schema();
     if key_schema.kind() == Type::String {
@@ -112,7 +114,7 @@ fn map(schema: &Schema, json: &Json) -> Result<Value> {
         };
         let entries = members
             .iter()
-            .map(|(k, v)| Ok((Value::String(k.clone()), value(value_schema, v)?)))
+            .map(|(k, v)| Ok((Value::String(k.clone()), value(value_schema, v, defaults)?)))
             .collect::<Result<_>>()?;
         return Ok(Value::Map(entries));
     }
@@ -136,7 +138,10 @@ fn map(schema: &Schema, json: &Json) -> Result<Value> {
                 kv.len()
             )));
         }
-        entries.push((value(Some(key_schema), &kv[0])?, value(value_schema, &kv[1])?));
+        entries.push((
+            value(Some(key_schema), &kv[0], defaults)?,
+            value(value_schema, &kv[1], defaults)?,
+        ));
     }
     Ok(Value::Map(entries))
 }

@@ -149,7 +149,7 @@ pub(super) fn read(json: &Json) -> Result<Option<Schema>> {
     }
     if let Some(default) = json.get("default") {
         let partial = builder.clone().build();
-        let value = read::value(Some(&partial), default)?;
+        let value = read::value(Some(&partial), default, true)?;
         builder = builder.default_value(value)?;
     }
     Ok(Some(builder.build()))

@@ -126,6 +126,10 @@ public final class ConnectGoldens {
                 o.put("numeric", fromConnect(converter(true, Map.of("decimal.format", "NUMERIC")), record, value));
                 o.put("no_default_replacement",
                         fromConnect(converter(true, Map.of("replace.null.with.default", "false")), record, value));
+                Map<String, String> keepNulls = Map.of("replace.null.with.default", "false");
+                SchemaAndValue readKeepingNulls = toConnect(converter(schemas, keepNulls), record, "value");
+                o.put("read_and_written_without_default_replacement",
+                        fromConnect(converter(true, keepNulls), record, readKeepingNulls));
             }
             catch (RuntimeException e) {
                 o.set("error", describe(e));
