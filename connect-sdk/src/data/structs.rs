@@ -86,6 +86,11 @@ impl Struct {
         self.values[index] = value;
     }
 
+    /// Takes the value of the field at `index` out, leaving null.
+    pub(crate) fn take_at(&mut self, index: usize) -> Value {
+        std::mem::replace(&mut self.values[index], Value::Null)
+    }
+
     /// Checks that every required field without a default is set (Kafka's
     /// `Struct.validate`).
     pub fn validate(&self) -> Result<()> {

@@ -53,18 +53,23 @@ impl Transform for ExtractField {
             };
             return Ok(Some(self.part.replace(record, None, extracted)));
         };
-        let value = match value {
-            Value::Null => None,
-            value => Some(require_struct(value, PURPOSE)?),
-        };
+        if !value.is_null() {
+            require_struct(value, PURPOSE)?;
+        }
         let field = schema
             .field(&self.field)
             .ok_or_else(|| Error::InvalidArgument(format!("Unknown field: {}", self.field)))?;
-        let field_schema = field.schema().clone();
-        let extracted = match value {
-            None => Value::Null,
-            Some(s) if self.replace_null_with_default => s.get_or_default(&self.field)?.clone(),
-            Some(s) => s.get(&self.field)?.clone(),
+        let (field_schema, index) = (field.schema().clone(), field.index());
+        // The struct is the record's own: the field is moved out of it.
+        let mut record = record;
+        let extracted = match self.part.take(&mut record).1 {
+            Value::Struct(mut s) => match s.take_at(index) {
+                Value::Null if self.replace_null_with_default => {
+                    field_schema.default_value().cloned().unwrap_or(Value::Null)
+                }
+                v => v,
+            },
+            _ => Value::Null,
         };
         Ok(Some(self.part.replace(record, Some(field_schema), extracted)))
     }

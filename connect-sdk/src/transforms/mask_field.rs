@@ -3,7 +3,7 @@
 
 use super::{Part, Transform, java_class, require_map, require_struct};
 use crate::config::ConfigReader;
-use crate::data::{Decimal, Struct, Value};
+use crate::data::{Decimal, Value};
 use crate::error::{Error, Result};
 use crate::record::ConnectRecord;
 
@@ -114,16 +114,18 @@ impl Transform for MaskField {
             }
             return Ok(Some(self.part.replace(record, None, Value::Map(masked))));
         };
-        let original = require_struct(value, PURPOSE)?;
-        let mut masked = Struct::new(schema.clone())?;
+        require_struct(value, PURPOSE)?;
+        // The struct is the record's own: its masked fields are replaced in place.
+        let mut record = record;
+        let (_, taken) = self.part.take(&mut record);
+        let Value::Struct(mut masked) = taken else {
+            unreachable!("checked to be a struct")
+        };
         for field in schema.fields() {
-            let v = original.get_at(field.index());
-            let v = if self.fields.iter().any(|f| f == field.name()) {
-                self.masked(v)?
-            } else {
-                v.clone()
-            };
-            masked.put_unchecked(field.index(), v);
+            if self.fields.iter().any(|f| f == field.name()) {
+                let v = masked.take_at(field.index());
+                masked.put_unchecked(field.index(), self.masked(&v)?);
+            }
         }
         Ok(Some(self.part.replace(
             record,

@@ -87,6 +87,20 @@ impl Part {
         }
     }
 
+    /// The part's schema and value taken out of `record` (left null).
+    pub fn take(self, record: &mut ConnectRecord) -> (Option<Schema>, Value) {
+        match self {
+            Part::Key => (
+                record.key_schema.take(),
+                std::mem::replace(&mut record.key, Value::Null),
+            ),
+            Part::Value => (
+                record.value_schema.take(),
+                std::mem::replace(&mut record.value, Value::Null),
+            ),
+        }
+    }
+
     /// `record` with this part replaced.
     pub fn replace(self, mut record: ConnectRecord, schema: Option<Schema>, value: Value) -> ConnectRecord {
         match self {

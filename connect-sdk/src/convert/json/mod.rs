@@ -49,6 +49,10 @@ pub struct JsonConverter {
     cache_size: usize,
     /// Schemas written before, with their JSON, kept alive beside it.
     written: HashMap<usize, (Schema, String)>,
+    /// Schemas read before, by their JSON text.
+    read: HashMap<Vec<u8>, Option<Schema>>,
+    /// The schema read last, with its text.
+    last_read: Option<(Vec<u8>, Option<Schema>)>,
 }
 
 impl JsonConverter {
@@ -60,6 +64,8 @@ impl JsonConverter {
             replace_null_with_default: true,
             cache_size: 1000,
             written: HashMap::new(),
+            read: HashMap::new(),
+            last_read: None,
         }
     }
 
@@ -111,6 +117,31 @@ impl JsonConverter {
         Ok(&self.written[&key].1)
     }
 
+    /// The schema of an envelope's schema text, read once and then found by its text.
+    fn schema_of_text(&mut self, text: &[u8]) -> Result<Option<Schema>> {
+        // Records of a topic mostly repeat the schema of the one before.
+        if let Some((last, schema)) = &self.last_read
+            && last.as_slice() == text
+        {
+            return Ok(schema.clone());
+        }
+        let schema = self.cached_schema_of_text(text)?;
+        self.last_read = Some((text.to_vec(), schema.clone()));
+        Ok(schema)
+    }
+
+    fn cached_schema_of_text(&mut self, text: &[u8]) -> Result<Option<Schema>> {
+        if let Some(schema) = self.read.get(text) {
+            return Ok(schema.clone());
+        }
+        let schema = schema::read(&parse::parse(text)?)?;
+        if self.read.len() >= self.cache_size.max(1) {
+            self.read.clear();
+        }
+        self.read.insert(text.to_vec(), schema.clone());
+        Ok(schema)
+    }
+
     fn writer(&self) -> write::Writer {
         write::Writer {
             decimal_format: self.decimal_format,
@@ -152,6 +183,13 @@ impl Converter for JsonConverter {
         let Some(bytes) = bytes else {
             return Ok((None, Value::Null));
         };
+        if self.schemas_enabled
+            && let Ok(Some((schema_text, payload))) = parse::envelope(bytes)
+        {
+            let schema = self.schema_of_text(schema_text)?;
+            let value = read::value(schema.as_ref(), &payload, self.replace_null_with_default)?;
+            return Ok((schema, value));
+        }
         let json = parse::parse(bytes).map_err(|e| Error::Deserialize {
             topic: topic.to_owned(),
             reason: e.to_string(),

@@ -1,24 +1,27 @@
 //! A JSON reader that keeps numbers as their text, so that a decimal written as a
 //! number reads back with every digit.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 
 /// A JSON document, numbers kept as written.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Json {
+pub(crate) enum Json<'a> {
     Null,
     Bool(bool),
     /// A number's text, checked to be a JSON number.
-    Number(String),
-    String(String),
-    Array(Vec<Json>),
+    Number(&'a str),
+    /// A string, borrowed from the input when it has no escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
     /// Members in the order written; a repeated name's last value counts.
-    Object(Vec<(String, Json)>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
-impl Json {
+impl<'a> Json<'a> {
     /// The member `name` of an object.
-    pub(crate) fn get(&self, name: &str) -> Option<&Json> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Json<'a>> {
         match self {
             Json::Object(members) => members.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v),
             _ => None,
@@ -47,15 +50,58 @@ impl Json {
 const MAX_DEPTH: usize = 512;
 
 /// Reads one JSON document filling all of `input` (surrounding whitespace allowed).
-pub(crate) fn parse(input: &[u8]) -> Result<Json> {
+pub(crate) fn parse(input: &[u8]) -> Result<Json<'_>> {
     let mut reader = Reader { input, at: 0 };
     reader.skip_space();
     let value = reader.value(0)?;
-    reader.skip_space();
-    if reader.at != input.len() {
-        return Err(reader.error("unexpected data after the JSON value"));
-    }
+    reader.end()?;
     Ok(value)
+}
+
+/// A JsonConverter envelope, `{"schema": ..., "payload": ...}` in either order: the
+/// schema's text (to look up schemas read before) and the payload read; `None` when
+/// `input` is not exactly such an object (the caller then reads it whole).
+pub(crate) fn envelope(input: &[u8]) -> Result<Option<(&[u8], Json<'_>)>> {
+    let mut reader = Reader { input, at: 0 };
+    reader.skip_space();
+    if reader.peek() != Some(b'{') {
+        return Ok(None);
+    }
+    reader.at += 1;
+    let (mut schema, mut payload) = (None, None);
+    loop {
+        reader.skip_space();
+        if reader.peek() != Some(b'"') {
+            return Ok(None);
+        }
+        let name = reader.string()?;
+        reader.skip_space();
+        if reader.peek() != Some(b':') {
+            return Ok(None);
+        }
+        reader.at += 1;
+        reader.skip_space();
+        match &*name {
+            "schema" if schema.is_none() => {
+                let start = reader.at;
+                reader.skip_value(0)?;
+                schema = Some(&input[start..reader.at]);
+            }
+            "payload" if payload.is_none() => payload = Some(reader.value(0)?),
+            _ => return Ok(None),
+        }
+        reader.skip_space();
+        match reader.peek() {
+            Some(b',') => reader.at += 1,
+            Some(b'}') => {
+                reader.at += 1;
+                break;
+            }
+            _ => return Ok(None),
+        }
+    }
+    reader.end()?;
+    Ok(schema.zip(payload))
 }
 
 struct Reader<'a> {
@@ -63,7 +109,16 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// Only whitespace may follow.
+    fn end(&mut self) -> Result<()> {
+        self.skip_space();
+        if self.at != self.input.len() {
+            return Err(self.error("unexpected data after the JSON value"));
+        }
+        Ok(())
+    }
+
     fn error(&self, what: &str) -> Error {
         Error::data(format!("Invalid JSON at byte {}: {what}", self.at))
     }
@@ -78,7 +133,7 @@ impl Reader<'_> {
         self.input.get(self.at).copied()
     }
 
-    fn expect(&mut self, literal: &[u8], value: Json) -> Result<Json> {
+    fn expect(&mut self, literal: &[u8], value: Json<'a>) -> Result<Json<'a>> {
         if self.input[self.at..].starts_with(literal) {
             self.at += literal.len();
             Ok(value)
@@ -87,7 +142,7 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json> {
+    fn value(&mut self, depth: usize) -> Result<Json<'a>> {
         if depth > MAX_DEPTH {
             return Err(self.error("nested too deep"));
         }
@@ -156,6 +211,67 @@ impl Reader<'_> {
         }
     }
 
+    /// Steps over one value without building it (its strings and numbers checked as
+    /// [`Reader::value`] checks them).
+    fn skip_value(&mut self, depth: usize) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("nested too deep"));
+        }
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(open @ (b'[' | b'{')) => {
+                let close = if open == b'[' { b']' } else { b'}' };
+                self.at += 1;
+                self.skip_space();
+                if self.peek() == Some(close) {
+                    self.at += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_space();
+                    if open == b'{' {
+                        if self.peek() != Some(b'"') {
+                            return Err(self.error("expected a member name"));
+                        }
+                        self.skip_string()?;
+                        self.skip_space();
+                        if self.peek() != Some(b':') {
+                            return Err(self.error("expected ':'"));
+                        }
+                        self.at += 1;
+                        self.skip_space();
+                    }
+                    self.skip_value(depth + 1)?;
+                    self.skip_space();
+                    match self.peek() {
+                        Some(b',') => self.at += 1,
+                        Some(c) if c == close => {
+                            self.at += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(self.error("expected ',' or a closing bracket")),
+                    }
+                }
+            }
+            _ => self.value(depth).map(|_| ()),
+        }
+    }
+
+    /// Steps over a string (escapes checked when the string is read).
+    fn skip_string(&mut self) -> Result<()> {
+        self.at += 1;
+        while let Some(&b) = self.input.get(self.at) {
+            self.at += 1;
+            match b {
+                b'"' => return Ok(()),
+                b'\\' => self.at += 1,
+                0..0x20 => return Err(self.error("control character in a string")),
+                _ => {}
+            }
+        }
+        Err(self.error("unterminated string"))
+    }
+
     fn digits(&mut self) -> usize {
         let start = self.at;
         while let Some(b'0'..=b'9') = self.peek() {
@@ -164,7 +280,7 @@ impl Reader<'_> {
         self.at - start
     }
 
-    fn number(&mut self) -> Result<Json> {
+    fn number(&mut self) -> Result<Json<'a>> {
         let start = self.at;
         if self.peek() == Some(b'-') {
             self.at += 1;
@@ -189,12 +305,27 @@ impl Reader<'_> {
             }
         }
         let text = std::str::from_utf8(&self.input[start..self.at]).expect("ASCII digits");
-        Ok(Json::Number(text.to_owned()))
+        Ok(Json::Number(text))
     }
 
-    fn string(&mut self) -> Result<String> {
+    fn string(&mut self) -> Result<Cow<'a, str>> {
         self.at += 1;
-        let mut out = Vec::new();
+        // Without escapes the string is the input's own bytes.
+        let start = self.at;
+        while let Some(&b) = self.input.get(self.at) {
+            match b {
+                b'"' => {
+                    let text = std::str::from_utf8(&self.input[start..self.at])
+                        .map_err(|_| self.error("a string is not UTF-8"))?;
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(text));
+                }
+                b'\\' => break,
+                0..0x20 => return Err(self.error("control character in a string")),
+                _ => self.at += 1,
+            }
+        }
+        let mut out = self.input[start..self.at].to_vec();
         loop {
             let Some(b) = self.peek() else {
                 return Err(self.error("unterminated string"));
@@ -226,7 +357,9 @@ impl Reader<'_> {
                 _ => out.push(b),
             }
         }
-        String::from_utf8(out).map_err(|_| self.error("a string is not UTF-8"))
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| self.error("a string is not UTF-8"))
     }
 
     fn hex4(&mut self) -> Result<u32> {
@@ -269,9 +402,9 @@ mod tests {
         assert_eq!(
             json.get("a"),
             Some(&Json::Array(vec![
-                Json::Number("1".into()),
-                Json::Number("-2.50".into()),
-                Json::Number("3e+2".into()),
+                Json::Number("1"),
+                Json::Number("-2.50"),
+                Json::Number("3e+2"),
                 Json::Bool(true),
                 Json::Null
             ]))

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 /// The value `json` holds, typed by `schema`, or by the JSON itself without one
 /// (integers as int64, other numbers as float64, objects as maps); a null where the
 /// schema has a default reads as the default when `defaults`.
-pub(super) fn value(schema: Option<&Schema>, json: &Json, defaults: bool) -> Result<Value> {
+pub(super) fn value(schema: Option<&Schema>, json: &Json<'_>, defaults: bool) -> Result<Value> {
     let Some(schema) = schema else {
         return schemaless(json);
     };
@@ -55,7 +55,7 @@ pub(super) fn value(schema: Option<&Schema>, json: &Json, defaults: bool) -> Res
         }
         (Type::Float32, Json::Number(n)) => Value::Float32(float(n)? as f32),
         (Type::Float64, Json::Number(n)) => Value::Float64(float(n)?),
-        (Type::String, Json::String(s)) => Value::String(s.clone()),
+        (Type::String, Json::String(s)) => Value::String(s.to_string()),
         (Type::Bytes, json @ (Json::String(_) | Json::Number(_))) => {
             if logical == Some(logical::DECIMAL) {
                 let scale = logical::scale_of(schema)?;
@@ -102,7 +102,7 @@ pub(super) fn value(schema: Option<&Schema>, json: &Json, defaults: bool) -> Res
     })
 }
 
-fn map(schema: &Schema, json: &Json, defaults: bool) -> Result<Value> {
+fn map(schema: &Schema, json: &Json<'_>, defaults: bool) -> Result<Value> {
     let key_schema = schema.key_schema().expect("a map has keys");
     let value_schema = schema.value_schema();
     if key_schema.kind() == Type::String {
@@ -114,7 +114,7 @@ fn map(schema: &Schema, json: &Json, defaults: bool) -> Result<Value> {
         };
         let entries = members
             .iter()
-            .map(|(k, v)| Ok((Value::String(k.clone()), value(value_schema, v, defaults)?)))
+            .map(|(k, v)| Ok((Value::String(k.to_string()), value(value_schema, v, defaults)?)))
             .collect::<Result<_>>()?;
         return Ok(Value::Map(entries));
     }
@@ -146,18 +146,18 @@ fn map(schema: &Schema, json: &Json, defaults: bool) -> Result<Value> {
     Ok(Value::Map(entries))
 }
 
-fn schemaless(json: &Json) -> Result<Value> {
+fn schemaless(json: &Json<'_>) -> Result<Value> {
     Ok(match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Boolean(*b),
         Json::Number(n) if json.is_integral() => Value::Int64(integer(n)?),
         Json::Number(n) => Value::Float64(float(n)?),
-        Json::String(s) => Value::String(s.clone()),
+        Json::String(s) => Value::String(s.to_string()),
         Json::Array(items) => Value::Array(items.iter().map(schemaless).collect::<Result<_>>()?),
         Json::Object(members) => Value::Map(
             members
                 .iter()
-                .map(|(k, v)| Ok((Value::String(k.clone()), schemaless(v)?)))
+                .map(|(k, v)| Ok((Value::String(k.to_string()), schemaless(v)?)))
                 .collect::<Result<_>>()?,
         ),
     })

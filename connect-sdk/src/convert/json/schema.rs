@@ -79,7 +79,7 @@ fn write_with_field(out: &mut String, schema: &Schema, field: Option<&str>, writ
 }
 
 /// The schema a JSON schema describes; `None` for a JSON null.
-pub(super) fn read(json: &Json) -> Result<Option<Schema>> {
+pub(super) fn read(json: &Json<'_>) -> Result<Option<Schema>> {
     if *json == Json::Null {
         return Ok(None);
     }
@@ -155,7 +155,7 @@ pub(super) fn read(json: &Json) -> Result<Option<Schema>> {
     Ok(Some(builder.build()))
 }
 
-fn required(json: &Json) -> Result<Schema> {
+fn required(json: &Json<'_>) -> Result<Schema> {
     read(json)?.ok_or_else(|| Error::data("A nested schema is null"))
 }
 
