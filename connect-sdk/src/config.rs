@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config_def::{ConfigDef, ConfigType, ConfigValue};
+use crate::config_def::{ConfigDef, ConfigType, ConfigValue, one_of_ignoring_case_message, one_of_message};
 use crate::error::{Error, Result};
 
 /// String properties by key, as in a connector's JSON config or a `.properties` file.
@@ -101,13 +101,11 @@ impl<'p> ConfigReader<'p> {
     /// One of `choices`, exactly as written (Kafka's `ValidString`); the key must be set.
     pub fn one_of(&self, key: &str, choices: &[&'static str]) -> Result<&'static str> {
         let value = self.required_string(key)?;
-        choices.iter().find(|c| **c == value).copied().ok_or_else(|| {
-            Error::config(
-                self.full_key(key),
-                value,
-                format!("String must be one of: {}", choices.join(", ")),
-            )
-        })
+        choices
+            .iter()
+            .find(|c| **c == value)
+            .copied()
+            .ok_or_else(|| Error::config(self.full_key(key), value, one_of_message(choices)))
     }
 
     /// One of `choices` (compared without case), or `default` when unset.
@@ -119,19 +117,6 @@ impl<'p> ConfigReader<'p> {
             .iter()
             .find(|c| c.eq_ignore_ascii_case(value.trim()))
             .copied()
-            .ok_or_else(|| {
-                Error::config(
-                    self.full_key(key),
-                    value,
-                    format!(
-                        "String must be one of (case insensitive): {}",
-                        choices
-                            .iter()
-                            .map(|c| c.to_uppercase())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })
+            .ok_or_else(|| Error::config(self.full_key(key), value, one_of_ignoring_case_message(choices)))
     }
 }

@@ -155,6 +155,19 @@ impl fmt::Debug for Validator {
     }
 }
 
+/// Kafka's words for a string not among `choices` (`ValidString`).
+pub(crate) fn one_of_message(choices: &[impl AsRef<str>]) -> String {
+    let choices: Vec<&str> = choices.iter().map(AsRef::as_ref).collect();
+    format!("String must be one of: {}", choices.join(", "))
+}
+
+/// Kafka's words for a string not among `choices` in any case
+/// (`CaseInsensitiveValidString`, which shows them upper-cased).
+pub(crate) fn one_of_ignoring_case_message(choices: &[impl AsRef<str>]) -> String {
+    let choices: Vec<String> = choices.iter().map(|c| c.as_ref().to_uppercase()).collect();
+    format!("String must be one of (case insensitive): {}", choices.join(", "))
+}
+
 /// Kafka's number text in validator messages: integral bounds without a fraction.
 fn bound_text(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -194,18 +207,11 @@ impl Validator {
             }
             Validator::OneOf(choices) => match value {
                 ConfigValue::String(s) if choices.contains(s) => Ok(()),
-                _ => Err(format!("String must be one of: {}", choices.join(", "))),
+                _ => Err(one_of_message(choices)),
             },
             Validator::OneOfIgnoringCase(choices) => match value {
                 ConfigValue::String(s) if choices.iter().any(|c| c.eq_ignore_ascii_case(s)) => Ok(()),
-                _ => Err(format!(
-                    "String must be one of (case insensitive): {}",
-                    choices
-                        .iter()
-                        .map(|c| c.to_uppercase())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                _ => Err(one_of_ignoring_case_message(choices)),
             },
             Validator::NonEmptyString => match value {
                 ConfigValue::String(s) if !s.is_empty() => Ok(()),
@@ -248,6 +254,21 @@ pub struct ConfigKey {
     pub importance: Importance,
     /// What it does.
     pub doc: String,
+}
+
+impl ConfigKey {
+    /// A required key without validator.
+    fn new(name: &str, kind: ConfigType, importance: Importance, doc: &str) -> Self {
+        ConfigKey {
+            name: name.to_owned(),
+            kind,
+            default: None,
+            default_null: false,
+            validator: None,
+            importance,
+            doc: doc.to_owned(),
+        }
+    }
 }
 
 /// The keys a connector or transform takes (Kafka's `ConfigDef`).
@@ -298,13 +319,9 @@ impl ConfigDef {
         doc: &str,
     ) -> Self {
         self.keys.push(ConfigKey {
-            name: name.to_owned(),
-            kind,
             default: default.map(str::to_owned),
-            default_null: false,
             validator,
-            importance,
-            doc: doc.to_owned(),
+            ..ConfigKey::new(name, kind, importance, doc)
         });
         self
     }
@@ -318,13 +335,8 @@ impl ConfigDef {
         doc: &str,
     ) -> Self {
         self.keys.push(ConfigKey {
-            name: name.to_owned(),
-            kind,
-            default: None,
             default_null: true,
-            validator: None,
-            importance,
-            doc: doc.to_owned(),
+            ..ConfigKey::new(name, kind, importance, doc)
         });
         self
     }
