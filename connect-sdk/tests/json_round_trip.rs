@@ -108,3 +108,23 @@ proptest! {
         let _ = json.decode("t", Some(&bytes));
     }
 }
+
+/// A container schema built without the schemas of what it holds is an error where it
+/// is used, never a panic.
+#[test]
+fn a_container_schema_without_its_element_schemas_is_an_error() {
+    for kind in [Type::Array, Type::Map] {
+        let schema = SchemaBuilder::new(kind).build();
+        let value = match kind {
+            Type::Array => Value::Array(vec![Value::Int32(1)]),
+            _ => Value::Map(vec![(Value::Int32(1), Value::Int32(2))]),
+        };
+        assert!(value.validate(&schema).is_err(), "{kind:?}");
+        assert!(
+            JsonConverter::new(true)
+                .encode("t", Some(&schema), &value)
+                .is_err(),
+            "{kind:?}"
+        );
+    }
+}

@@ -255,6 +255,20 @@ impl Schema {
         self.0.value.as_ref()
     }
 
+    /// The schema of an array's items: an error for an array schema built without one.
+    pub(crate) fn items(&self) -> Result<&Schema> {
+        self.value_schema()
+            .ok_or_else(|| Error::data("An array schema has no schema for its items"))
+    }
+
+    /// The schemas of a map's keys and values: an error for a map schema built without
+    /// them.
+    pub(crate) fn entries(&self) -> Result<(&Schema, &Schema)> {
+        self.key_schema()
+            .zip(self.value_schema())
+            .ok_or_else(|| Error::data("A map schema has no schema for its keys or values"))
+    }
+
     /// Whether both are the same shared schema (a fast path before `==`).
     pub fn same(&self, other: &Schema) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

@@ -171,14 +171,13 @@ impl Value {
                 s.validate()
             }
             Value::Array(items) => {
-                let items_schema = schema.value_schema().expect("an array schema has items");
+                let items_schema = schema.items()?;
                 items
                     .iter()
                     .try_for_each(|v| v.validate_field(Some("array element"), items_schema))
             }
             Value::Map(entries) => {
-                let key_schema = schema.key_schema().expect("a map schema has keys");
-                let value_schema = schema.value_schema().expect("a map schema has values");
+                let (key_schema, value_schema) = schema.entries()?;
                 entries.iter().try_for_each(|(k, v)| {
                     k.validate_field(Some("map key"), key_schema)?;
                     v.validate_field(Some("map value"), value_schema)

@@ -103,8 +103,8 @@ pub(super) fn value(schema: Option<&Schema>, json: &Json<'_>, defaults: bool) ->
 }
 
 fn map(schema: &Schema, json: &Json<'_>, defaults: bool) -> Result<Value> {
-    let key_schema = schema.key_schema().expect("a map has keys");
-    let value_schema = schema.value_schema();
+    let (key_schema, value_schema) = schema.entries()?;
+    let value_schema = Some(value_schema);
     if key_schema.kind() == Type::String {
         let Json::Object(members) = json else {
             return Err(Error::data(format!(

@@ -20,13 +20,14 @@ fn write_with_field(out: &mut String, schema: &Schema, field: Option<&str>, writ
     match schema.kind() {
         Type::Array => {
             out.push_str(",\"items\":");
-            write(out, schema.value_schema().expect("an array has items"), writer)?;
+            write(out, schema.items()?, writer)?;
         }
         Type::Map => {
             out.push_str(",\"keys\":");
-            write(out, schema.key_schema().expect("a map has keys"), writer)?;
+            let (keys, values) = schema.entries()?;
+            write(out, keys, writer)?;
             out.push_str(",\"values\":");
-            write(out, schema.value_schema().expect("a map has values"), writer)?;
+            write(out, values, writer)?;
         }
         Type::Struct => {
             out.push_str(",\"fields\":[");
