@@ -29,7 +29,7 @@
 //!   Timestamp).
 //! - [`record`]: Connect records, source records and sink records.
 //! - [`convert`]: `JsonConverter` (its bytes are Kafka's), `StringConverter`,
-//!   `ByteArrayConverter`, the number converters.
+//!   `ByteArrayConverter`, the number converters, and `AvroConverter` (feature `avro`).
 //! - [`transforms`]: single message transforms and the chain a config declares.
 //! - [`config`]: properties read with Kafka's parsing rules; [`config_def`]: keys
 //!   declared with types, defaults, validators, importance and docs, as `ConfigDef`.

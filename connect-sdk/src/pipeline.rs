@@ -65,6 +65,14 @@ fn subset(properties: &Properties, prefix: &str) -> Properties {
         .collect()
 }
 
+/// The config of the `part` (`key` or `value`) converter: its `part.converter.*` keys,
+/// and `converter.type` saying which part it converts, as Kafka Connect gives it.
+fn converter_config(properties: &Properties, part: &str) -> Properties {
+    let mut config = subset(properties, &format!("{part}.converter."));
+    config.insert("converter.type".to_owned(), part.to_owned());
+    config
+}
+
 impl RecordPipeline {
     /// The pipeline of a connector config: `key.converter` and `value.converter` (the
     /// JSON converter when unset) configured by their `key.converter.*` and
@@ -74,8 +82,8 @@ impl RecordPipeline {
         let key_class = config.string("key.converter").unwrap_or(DEFAULT_CONVERTER);
         let value_class = config.string("value.converter").unwrap_or(DEFAULT_CONVERTER);
         Ok(RecordPipeline {
-            key_converter: converter(key_class, &subset(properties, "key.converter."))?,
-            value_converter: converter(value_class, &subset(properties, "value.converter."))?,
+            key_converter: converter(key_class, &converter_config(properties, "key"))?,
+            value_converter: converter(value_class, &converter_config(properties, "value"))?,
             transforms: TransformChain::from_properties(properties)?,
         })
     }

@@ -304,6 +304,9 @@ fn rocksdb_a_segment_in_hundreds_of_files_keeps_taking_ids() {
         assert!(dedup.check_id(&n.to_be_bytes(), 1_000).unwrap().is_new());
     }
     for n in 0..300u32 {
-        assert!(!dedup.check_id(&n.to_be_bytes(), 1_000).unwrap().is_new(), "id {n}");
+        assert!(
+            !dedup.check_id(&n.to_be_bytes(), 1_000).unwrap().is_new(),
+            "id {n}"
+        );
     }
 }

@@ -1,9 +1,13 @@
 //! Converters: Connect data to the bytes of a Kafka record and back, chosen by the Java
 //! class names of `key.converter` and `value.converter`.
 
+#[cfg(feature = "avro")]
+mod avro;
 pub(crate) mod json;
 mod simple;
 
+#[cfg(feature = "avro")]
+pub use avro::AvroConverter;
 pub use json::{DecimalFormat, JsonConverter};
 pub use simple::{ByteArrayConverter, NumberConverter, StringConverter};
 
@@ -12,7 +16,7 @@ use crate::data::{Schema, Type, Value};
 use crate::error::{Error, Result};
 
 /// Turns Connect data into record bytes and back (Kafka's `Converter`).
-pub trait Converter: Send {
+pub trait Converter: Send + std::fmt::Debug {
     /// The bytes of `value` (with `schema`) for `topic`; `None` for a null record part
     /// (Kafka's `fromConnectData`).
     fn encode(&mut self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>>;
@@ -52,6 +56,11 @@ pub fn converter(class: &str, properties: &Properties) -> Result<Box<dyn Convert
         "org.apache.kafka.connect.converters.LongConverter" | "LongConverter" => number(Type::Int64),
         "org.apache.kafka.connect.converters.FloatConverter" | "FloatConverter" => number(Type::Float32),
         "org.apache.kafka.connect.converters.DoubleConverter" | "DoubleConverter" => number(Type::Float64),
+        #[cfg(feature = "avro")]
+        "io.confluent.connect.avro.AvroConverter" | "AvroConverter" => {
+            let is_key = properties.get("converter.type").map(String::as_str) == Some("key");
+            Ok(Box::new(AvroConverter::configure(properties, is_key)?))
+        }
         other => Err(Error::config(
             "converter",
             other,
