@@ -183,7 +183,7 @@ impl Transform for HeaderFrom {
                 value: v.clone(),
             });
         }
-        let mut record = if self.moving {
+        let moved = if self.moving {
             let mut builder = copy_basics(&schema);
             for f in schema
                 .fields()
@@ -202,10 +202,13 @@ impl Transform for HeaderFrom {
             for f in moved_schema.fields() {
                 moved.put_unchecked(f.index(), original.get(f.name())?.clone());
             }
-            self.part
-                .replace(record.clone(), Some(moved_schema), Value::Struct(moved))
+            Some((moved_schema, Value::Struct(moved)))
         } else {
-            record.clone()
+            None
+        };
+        let mut record = match moved {
+            Some((schema, value)) => self.part.replace(record, Some(schema), value),
+            None => record,
         };
         record.headers.extend(headers);
         Ok(Some(record))
