@@ -14,6 +14,15 @@ fn load(name: &str) -> Json {
     serde_json::from_str(&std::fs::read_to_string(&path).expect("a golden file")).expect("JSON")
 }
 
+/// A JSON object of strings as connector properties.
+fn properties_of(json: &Json) -> Properties {
+    json.as_object()
+        .expect("an object of properties")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
+        .collect()
+}
+
 fn text(json: &Json, key: &str) -> Option<String> {
     json.get(key).and_then(Json::as_str).map(str::to_owned)
 }
@@ -260,22 +269,12 @@ fn transforms_do_what_kafkas_do() {
             .iter()
             .enumerate()
         {
-            let properties: Properties = step["config"]
-                .as_object()
-                .expect("a config")
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
-                .collect();
+            let properties = properties_of(&step["config"]);
             let built = transform(step["type"].as_str().expect("a type"), &properties, "").and_then(|t| {
                 let Some(gate) = step.get("predicate") else {
                     return Ok(t);
                 };
-                let gate_properties: Properties = gate["config"]
-                    .as_object()
-                    .expect("a config")
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
-                    .collect();
+                let gate_properties = properties_of(&gate["config"]);
                 let p = predicate(gate["type"].as_str().expect("a type"), &gate_properties, "")?;
                 let negate = step.get("negate").and_then(Json::as_bool).unwrap_or(false);
                 Ok(Box::new(Conditional::new(t, p, negate)) as Box<dyn Transform>)
@@ -444,12 +443,7 @@ fn config_definitions_parse_as_kafkas_config_def() {
         .zip(expected)
     {
         let name = text(case, "name").expect("a name");
-        let properties: Properties = case["properties"]
-            .as_object()
-            .expect("properties")
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().expect("a string").to_owned()))
-            .collect();
+        let properties = properties_of(&case["properties"]);
         match (def.parse(&properties), kafka.get("error")) {
             (Err(e), Some(err)) => check_error(&name, &e, err, &mut failures),
             (Err(e), None) => failures.push(format!("{name}: ours refused: {e}; Kafka's parsed {kafka}")),
