@@ -75,3 +75,26 @@ step_summary() {
   printf '%s\n' "${STEP_TIMES[@]}"
   printf '%5ds  total\n' "$(($(date +%s) - RUN_START))"
 }
+
+# Compares a committed golden file with what an original outputs now.
+#   golden_file_check LABEL COMMITTED GENERATE UPDATE WHO
+# runs the function GENERATE with a temp file to write into, and fails, printing a diff,
+# when its output differs from COMMITTED (UPDATE names the function that regenerates it,
+# WHO the original, for the messages).
+golden_file_check() {
+  local label="$1" committed="$2" generate="$3" update="$4" who="$5" tmp
+  tmp="$(mktemp)"
+  if ! "$generate" "$tmp"; then
+    rm -f "$tmp"
+    echo "$label: the Java side failed" >&2
+    return 1
+  fi
+  if ! diff -u "$committed" "$tmp"; then
+    rm -f "$tmp"
+    echo "$label: $who's output (+) differs from the committed file (-) $committed;" \
+      "if the change is intended, run $update" >&2
+    return 1
+  fi
+  rm -f "$tmp"
+  echo "$label: the committed file is what $who outputs"
+}

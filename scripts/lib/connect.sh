@@ -19,24 +19,11 @@ connect_goldens_generate() {
 }
 
 connect_goldens_check() {
-  local tmp
-  tmp="$(mktemp)"
-  if ! connect_goldens_generate "$tmp"; then
-    rm -f "$tmp"
-    echo "connect goldens: the Java side failed" >&2
-    return 1
-  fi
-  if ! diff -u "$CONNECT_GOLDENS/outputs.json" "$tmp"; then
-    rm -f "$tmp"
-    echo "connect goldens: Kafka Connect's output (+) differs from the committed file (-)" \
-      "$CONNECT_GOLDENS/outputs.json; if the change is intended, run connect_goldens_update" >&2
-    return 1
-  fi
-  rm -f "$tmp"
-  echo "connect goldens: the committed file is what Kafka Connect's transforms and JsonConverter output"
+  golden_file_check "connect goldens" "$CONNECT_GOLDENS/outputs.json" connect_goldens_generate \
+    connect_goldens_update "Kafka Connect's transforms, converter and ConfigDef"
 }
 
 connect_goldens_update() {
-  connect_goldens_generate "$CONNECT_GOLDENS/outputs.json"
+  connect_goldens_generate "$CONNECT_GOLDENS/outputs.json" || return 1
   echo "connect goldens: $CONNECT_GOLDENS/outputs.json regenerated; run connect-sdk's kafka_goldens test"
 }

@@ -24,26 +24,13 @@ unwrap_goldens_generate() {
 }
 
 unwrap_goldens_check() {
-  local tmp
   unwrap_peer_build
-  tmp="$(mktemp)"
-  if ! unwrap_goldens_generate "$tmp"; then
-    rm -f "$tmp"
-    echo "unwrap goldens: the Java side failed" >&2
-    return 1
-  fi
-  if ! diff -u "$UNWRAP_GOLDENS/outputs.json" "$tmp"; then
-    rm -f "$tmp"
-    echo "unwrap goldens: Debezium's output (+) differs from the committed file (-)" \
-      "$UNWRAP_GOLDENS/outputs.json; if the change is intended, run unwrap_goldens_update" >&2
-    return 1
-  fi
-  rm -f "$tmp"
-  echo "unwrap goldens: the committed file is what Debezium's ExtractNewRecordState outputs"
+  golden_file_check "unwrap goldens" "$UNWRAP_GOLDENS/outputs.json" unwrap_goldens_generate \
+    unwrap_goldens_update "Debezium's ExtractNewRecordState"
 }
 
 unwrap_goldens_update() {
   unwrap_peer_build
-  unwrap_goldens_generate "$UNWRAP_GOLDENS/outputs.json"
+  unwrap_goldens_generate "$UNWRAP_GOLDENS/outputs.json" || return 1
   echo "unwrap goldens: $UNWRAP_GOLDENS/outputs.json regenerated; run cdc-core's unwrap_golden test"
 }
