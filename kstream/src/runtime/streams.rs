@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
@@ -77,8 +77,8 @@ impl KafkaStreams {
     /// As [`KafkaStreams::new`], with the threads going by `clock` (Kafka Streams'
     /// `Time`): commit and checkpoint intervals, wall-clock punctuation and the time it
     /// passes to punctuators, how long a task waits for a lagging partition, restore and
-    /// bootstrap deadlines, and the timeouts of [`KafkaStreams::wait_until_caught_up`]
-    /// and [`KafkaStreams::close`]. Polls still wait real time.
+    /// and bootstrap deadlines. Calls that block the caller (polls,
+    /// [`KafkaStreams::wait_until_caught_up`], [`KafkaStreams::close`]) wait real time.
     pub fn with_clock(
         topology: Topology,
         cluster: Cluster,
@@ -324,16 +324,13 @@ impl KafkaStreams {
     }
 
     /// Waits until the group has committed every record of every source topic
-    /// (repartition topics included), or fails after `timeout` (on the application's
-    /// clock). Fails at once when a thread's failure stopped the application
+    /// (repartition topics included), or fails after `timeout` (real time, whatever
+    /// the application's clock: the call holds the calling thread). Fails at once when a thread's failure stopped the application
     /// ([`Error::ThreadFailed`]) or when it is not started or closed
     /// ([`Error::InvalidState`]).
     pub fn wait_until_caught_up(&self, timeout: Duration) -> Result<()> {
         let admin = self.shared.cluster.admin()?;
-        let clock = &self.shared.clock;
-        let deadline = clock
-            .now_millis()
-            .saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
+        let started = Instant::now();
         loop {
             match self.state() {
                 StreamsState::Rebalancing | StreamsState::Running => {}
@@ -361,7 +358,7 @@ impl KafkaStreams {
             if lag == 0 {
                 return Ok(());
             }
-            if clock.now_millis() > deadline {
+            if started.elapsed() > timeout {
                 return Err(Error::NotRunning(format!(
                     "still {lag} records behind after {timeout:?}"
                 )));
@@ -372,18 +369,14 @@ impl KafkaStreams {
 
     /// Stops the application (Kafka Streams' `close(Duration)`): `PendingShutdown`,
     /// the stream threads commit and leave the group, then `NotRunning`. `true` when
-    /// every thread stopped within `timeout` (on the application's clock), `false` when
+    /// every thread stopped within `timeout` (real time), `false` when
     /// some still run (they go on stopping; a later `close` waits for them again).
     /// Closing an application that stopped already (`NotRunning`, or `Error` after a
     /// thread's failure) returns `true` at once.
     pub fn close(&self, timeout: Duration) -> bool {
         self.shared.lifecycle.shut_down();
         self.shared.shutdown.store(true, Ordering::SeqCst);
-        if !self
-            .shared
-            .lifecycle
-            .wait_until_stopped(&*self.shared.clock, timeout)
-        {
+        if !self.shared.lifecycle.wait_until_stopped(timeout) {
             return false;
         }
         // Every thread has said it stopped: joining only waits for it to return.

@@ -6,10 +6,9 @@ mod state;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, ReentrantMutex, RwLock};
-use streamlog::time::Clock;
 
 pub use handler::StreamThreadExceptionResponse;
 pub(crate) use handler::{ExceptionHandler, StateListener};
@@ -255,19 +254,17 @@ impl Lifecycle {
     }
 
     /// Waits until the application has stopped for good (`NotRunning` or `Error`);
-    /// `false` when `timeout` (on `clock`) passes first.
-    pub(crate) fn wait_until_stopped(&self, clock: &dyn Clock, timeout: Duration) -> bool {
-        let deadline = clock
-            .now_millis()
-            .saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
+    /// `false` when `timeout` (real time: it holds the calling thread) passes first.
+    pub(crate) fn wait_until_stopped(&self, timeout: Duration) -> bool {
+        let started = Instant::now();
         let mut inner = self.inner.lock();
         while !inner.state.has_completed_shutdown() {
-            if clock.now_millis() >= deadline {
+            let Some(left) = timeout.checked_sub(started.elapsed()) else {
                 return false;
-            }
-            // Woken by each change; the slice bounds the wait when the clock is not
-            // the system's.
-            self.changed.wait_for(&mut inner, Duration::from_millis(10));
+            };
+            // Woken by each change.
+            self.changed
+                .wait_for(&mut inner, left.min(Duration::from_secs(1)));
         }
         true
     }
