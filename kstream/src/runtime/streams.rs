@@ -325,9 +325,9 @@ impl KafkaStreams {
 
     /// Waits until the group has committed every record of every source topic
     /// (repartition topics included), or fails after `timeout` (real time, whatever
-    /// the application's clock: the call holds the calling thread). Fails at once when a thread's failure stopped the application
-    /// ([`Error::ThreadFailed`]) or when it is not started or closed
-    /// ([`Error::InvalidState`]).
+    /// the application's clock: the call holds the calling thread). Fails at once when
+    /// a thread's failure stopped the application ([`Error::ThreadFailed`]) or when it
+    /// is not started or closed ([`Error::InvalidState`]).
     pub fn wait_until_caught_up(&self, timeout: Duration) -> Result<()> {
         let admin = self.shared.cluster.admin()?;
         let started = Instant::now();
