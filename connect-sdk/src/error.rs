@@ -50,6 +50,26 @@ pub enum Error {
         /// Why they cannot be read.
         reason: String,
     },
+    /// A connector, task or plugin the worker does not have (REST status 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A request at odds with the worker's state, such as a connector that exists
+    /// already (REST status 409).
+    #[error("{0}")]
+    Conflict(String),
+    /// A request the worker refuses as it is, such as altering the offsets of a running
+    /// connector (REST status 400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The log (the worker's topics, or Kafka) failed: what the worker was doing.
+    #[error("{context}: {source}")]
+    Log {
+        /// What the worker was doing.
+        context: String,
+        /// The log's error.
+        #[source]
+        source: streamlog::Error,
+    },
 }
 
 impl Error {
@@ -72,7 +92,17 @@ impl Error {
 
     /// Whether the worker may retry what failed.
     pub fn is_retriable(&self) -> bool {
-        matches!(self, Error::Task { retriable: true, .. })
+        match self {
+            Error::Task { retriable, .. } => *retriable,
+            Error::Log { source, .. } => source.is_retriable(),
+            _ => false,
+        }
+    }
+
+    /// A [`Error::Log`] failure while doing `context`.
+    pub fn log(context: impl Into<String>) -> impl FnOnce(streamlog::Error) -> Self {
+        let context = context.into();
+        move |source| Error::Log { context, source }
     }
 
     /// A [`Error::Data`] with `message`.
@@ -111,6 +141,22 @@ impl Error {
             Error::InvalidArgument(_) => "IllegalArgumentException",
             Error::Connect(_) | Error::Task { retriable: false, .. } => "ConnectException",
             Error::Task { retriable: true, .. } => "RetriableException",
+            Error::NotFound(_) => "NotFoundException",
+            Error::Conflict(_) | Error::BadRequest(_) => "ConnectRestException",
+            Error::Log { .. } => "ConnectException",
+        }
+    }
+
+    /// The fully qualified name of the Java exception this error stands for
+    /// (`org.apache.kafka.connect.errors.DataException`), as dead letter headers and task
+    /// traces name it.
+    pub fn java_class(&self) -> &'static str {
+        match self {
+            Error::Config { .. } | Error::MissingConfig { .. } => "org.apache.kafka.common.config.ConfigException",
+            Error::Data(_) | Error::Deserialize { .. } => "org.apache.kafka.connect.errors.DataException",
+            Error::InvalidArgument(_) => "java.lang.IllegalArgumentException",
+            Error::Task { retriable: true, .. } => "org.apache.kafka.connect.errors.RetriableException",
+            _ => "org.apache.kafka.connect.errors.ConnectException",
         }
     }
 }

@@ -34,18 +34,24 @@
 //! - [`config`]: properties read with Kafka's parsing rules; [`config_def`]: keys
 //!   declared with types, defaults, validators, importance and docs, as `ConfigDef`.
 //! - [`connector`]: the source and sink connector and task traits a worker runs.
+//! - [`connectors`]: the built-in connectors: Kafka's `FileStreamSource` and
+//!   `FileStreamSink`, and a data generator (`Datagen`) for demos and benchmarks.
 //! - [`pipeline`]: a connector config's converters and transforms run over records,
 //!   inside a connector's own tests or a worker.
 
 pub mod config;
 pub mod config_def;
 pub mod connector;
+pub mod connectors;
 pub mod convert;
 pub mod data;
 mod error;
 pub mod pipeline;
 pub mod record;
+#[cfg(feature = "rest")]
+pub mod rest;
 pub mod transforms;
+pub mod worker;
 
 pub use error::{Error, Result};
 

@@ -44,9 +44,9 @@ pub struct KafkaBytes {
 /// # Ok::<(), connect_sdk::Error>(())
 /// ```
 pub struct RecordPipeline {
-    key_converter: Box<dyn Converter>,
-    value_converter: Box<dyn Converter>,
-    transforms: TransformChain,
+    pub(crate) key_converter: Box<dyn Converter>,
+    pub(crate) value_converter: Box<dyn Converter>,
+    pub(crate) transforms: TransformChain,
 }
 
 impl std::fmt::Debug for RecordPipeline {
