@@ -116,7 +116,9 @@ impl Worker {
         let configs = TopicLog::open(&cluster, &base, &config.config_topic, 1)?;
         let offsets = TopicLog::open(&cluster, &base, &config.offset_topic, config.offset_partitions)?;
         let statuses = TopicLog::open(&cluster, &base, &config.status_topic, config.status_partitions)?;
-        let worker_id = config.rest_listener().unwrap_or_else(|| "127.0.0.1:8083".to_owned());
+        let worker_id = config
+            .rest_listener()
+            .unwrap_or_else(|| "127.0.0.1:8083".to_owned());
         let providers = providers::ConfigProviders::from_worker(&config.properties)?;
         let launcher = Launcher {
             cluster,
@@ -144,7 +146,9 @@ impl Worker {
     /// Starts the connectors of the config topic.
     fn restore(&self) -> Result<()> {
         let shared = &self.shared;
-        let entries = shared.configs.read_map(&shared.launcher.worker.client_config("consumer."))?;
+        let entries = shared
+            .configs
+            .read_map(&shared.launcher.worker.client_config("consumer."))?;
         let mut targets = BTreeMap::new();
         let mut configs = BTreeMap::new();
         for (key, value) in &entries {
@@ -153,7 +157,11 @@ impl Worker {
             if let Some(name) = key.strip_prefix("connector-") {
                 let props: Properties = json["properties"]
                     .as_object()
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 configs.insert(name.to_owned(), props);
             } else if let Some(name) = key.strip_prefix("target-state-") {
@@ -203,24 +211,32 @@ impl Worker {
 
     fn write_config(&self, name: &str, config: Option<&Properties>) -> Result<()> {
         let value = config.map(|c| json!({"properties": c}).to_string());
-        self.shared
-            .configs
-            .write(format!("connector-{name}").as_bytes(), value.as_deref().map(str::as_bytes))
+        self.shared.configs.write(
+            format!("connector-{name}").as_bytes(),
+            value.as_deref().map(str::as_bytes),
+        )
     }
 
     fn write_target(&self, name: &str, target: Option<TargetState>) -> Result<()> {
         let value = target.map(|t| json!({"state": t.as_str()}).to_string());
-        self.shared
-            .configs
-            .write(format!("target-state-{name}").as_bytes(), value.as_deref().map(str::as_bytes))
+        self.shared.configs.write(
+            format!("target-state-{name}").as_bytes(),
+            value.as_deref().map(str::as_bytes),
+        )
     }
 
     /// Checks a connector config; the errors as Kafka Connect words a refused create.
     fn check_config(&self, config: &Properties) -> Result<Plugin> {
         let class = config.get("connector.class").ok_or_else(|| {
-            Error::BadRequest("Connector config {} contains no connector type".replace("{}", &format!("{config:?}")))
+            Error::BadRequest(
+                "Connector config {} contains no connector type".replace("{}", &format!("{config:?}")),
+            )
         })?;
-        let plugin = self.shared.plugins.find(class).map_err(|e| Error::BadRequest(e.to_string()))?;
+        let plugin = self
+            .shared
+            .plugins
+            .find(class)
+            .map_err(|e| Error::BadRequest(e.to_string()))?;
         let infos = validate::validate(&plugin, config, &self.shared.launcher.providers);
         if infos.error_count > 0 {
             return Err(Error::BadRequest(infos.refusal(plugin.kind())));
@@ -245,7 +261,12 @@ impl Worker {
         self.put_connector(name, config, true)
     }
 
-    fn put_connector(&self, name: &str, mut config: Properties, allow_replace: bool) -> Result<(ConnectorInfo, bool)> {
+    fn put_connector(
+        &self,
+        name: &str,
+        mut config: Properties,
+        allow_replace: bool,
+    ) -> Result<(ConnectorInfo, bool)> {
         if name.trim().is_empty() {
             return Err(Error::BadRequest("Connector name cannot be empty".into()));
         }
@@ -266,6 +287,9 @@ impl Worker {
         config.insert("name".into(), name.to_owned());
         let plugin = self.check_config(&config)?;
         let launcher = &self.shared.launcher;
+        if connectors.get(name).is_some_and(|e| e.config == config) {
+            return Ok((Self::info_of(&connectors[name]), false));
+        }
         let created = match connectors.remove(name) {
             Some(mut old) => {
                 old.stop(launcher);
@@ -291,7 +315,11 @@ impl Worker {
 
     /// Changes some keys of connector `name`'s config (`PATCH /connectors/{name}/config`):
     /// `None` removes a key.
-    pub fn patch_connector_config(&self, name: &str, patch: BTreeMap<String, Option<String>>) -> Result<ConnectorInfo> {
+    pub fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo> {
         let mut config = self.connector_config_raw(name)?;
         for (key, value) in patch {
             match value {
@@ -390,8 +418,13 @@ impl Worker {
 
     /// The counters of task `task` of connector `name`, read with `f`.
     pub fn task_counters<T>(&self, name: &str, task: u32, f: impl FnOnce(&TaskCounters) -> T) -> Result<T> {
-        self.with_entry(name, |e, _| e.tasks.iter().find(|t| t.control.id == task).map(|t| f(&t.control.counters)))?
-            .ok_or_else(|| Error::NotFound(format!("Task {name}-{task} not found")))
+        self.with_entry(name, |e, _| {
+            e.tasks
+                .iter()
+                .find(|t| t.control.id == task)
+                .map(|t| f(&t.control.counters))
+        })?
+        .ok_or_else(|| Error::NotFound(format!("Task {name}-{task} not found")))
     }
 
     /// The tasks of connector `name` and their configs.
@@ -470,9 +503,7 @@ impl Worker {
     /// Forgets connector `name`'s active topics.
     pub fn reset_active_topics(&self, name: &str) -> Result<()> {
         if !self.config().topic_tracking_reset {
-            return Err(Error::BadRequest(
-                "Topic tracking reset is disabled.".into(),
-            ));
+            return Err(Error::BadRequest("Topic tracking reset is disabled.".into()));
         }
         let topics = self.with_entry(name, |e, _| std::mem::take(&mut *e.topics.lock()))?;
         for topic in topics {
@@ -496,7 +527,11 @@ impl Worker {
     /// /connector-plugins/{class}/config/validate`).
     pub fn validate(&self, class: &str, config: &Properties) -> Result<ConfigInfos> {
         let plugin = self.shared.plugins.find(class)?;
-        Ok(validate::validate(plugin, config, &self.shared.launcher.providers))
+        Ok(validate::validate(
+            plugin,
+            config,
+            &self.shared.launcher.providers,
+        ))
     }
 }
 
