@@ -152,7 +152,9 @@ impl Error {
     /// traces name it.
     pub fn java_class(&self) -> &'static str {
         match self {
-            Error::Config { .. } | Error::MissingConfig { .. } => "org.apache.kafka.common.config.ConfigException",
+            Error::Config { .. } | Error::MissingConfig { .. } => {
+                "org.apache.kafka.common.config.ConfigException"
+            }
             Error::Data(_) | Error::Deserialize { .. } => "org.apache.kafka.connect.errors.DataException",
             Error::InvalidArgument(_) => "java.lang.IllegalArgumentException",
             Error::Task { retriable: true, .. } => "org.apache.kafka.connect.errors.RetriableException",

@@ -49,7 +49,8 @@ fn read_properties(path: &Path) -> Result<Properties, Failure> {
 fn read_connector(path: &Path) -> Result<(String, Properties), Failure> {
     let config = if path.extension().is_some_and(|e| e == "json") {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let object = json.get("config").unwrap_or(&json);
         let mut config: Properties = object
             .as_object()
@@ -115,7 +116,10 @@ fn run(args: Args) -> Result<(), Failure> {
         .build()?;
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&rest).await?;
-        eprintln!("connect: worker on {servers}, REST API on http://{}", listener.local_addr()?);
+        eprintln!(
+            "connect: worker on {servers}, REST API on http://{}",
+            listener.local_addr()?
+        );
         connect_sdk::rest::serve(listener, worker.clone(), stop_signal()).await
     });
     eprintln!("connect: stopping");

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{Value as Json_, json};
 
 use crate::config::Properties;
@@ -39,7 +39,9 @@ impl From<Error> for ApiError {
         let status = match &e {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::BadRequest(_) | Error::Config { .. } | Error::MissingConfig { .. } => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::Config { .. } | Error::MissingConfig { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())
@@ -59,10 +61,17 @@ impl IntoResponse for ApiError {
 type Answer = Result<Response, ApiError>;
 
 /// Runs `f` on the blocking pool.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, ApiError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the request's thread failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the request's thread failed: {e}"),
+            )
+        })?
         .map_err(ApiError::from)
 }
 
@@ -88,12 +97,19 @@ fn query_params(query: Option<String>) -> Vec<(String, String)> {
 }
 
 fn flag(params: &[(String, String)], name: &str) -> bool {
-    params.iter().any(|(k, v)| k == name && v.eq_ignore_ascii_case("true"))
+    params
+        .iter()
+        .any(|(k, v)| k == name && v.eq_ignore_ascii_case("true"))
 }
 
 /// A JSON body, or Kafka Connect's answer to one it cannot read.
 fn body_json(body: &Bytes) -> Result<Json_, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("Cannot deserialize the request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Cannot deserialize the request body: {e}"),
+        )
+    })
 }
 
 /// A config object of string values (numbers and booleans taken as written).
@@ -124,12 +140,18 @@ pub(super) async fn root(State(worker): State<Worker>) -> Answer {
 }
 
 pub(super) async fn health() -> Answer {
-    ok(json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}))
+    ok(
+        json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+    )
 }
 
 pub(super) async fn list_connectors(State(worker): State<Worker>, RawQuery(query): RawQuery) -> Answer {
     let params = query_params(query);
-    let expands: Vec<String> = params.iter().filter(|(k, _)| k == "expand").map(|(_, v)| v.clone()).collect();
+    let expands: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k == "expand")
+        .map(|(_, v)| v.clone())
+        .collect();
     let body = blocking(move || {
         let names = worker.connectors();
         if expands.is_empty() {
@@ -170,7 +192,13 @@ pub(super) async fn create_connector(State(worker): State<Worker>, body: Bytes) 
     };
     let name = match (name, config.get("name").cloned()) {
         (Some(n), Some(c)) if n != c => {
-            return Err(ApiError::bad_request("Connector name configuration (" .to_owned() + &c + ") doesn't match connector name in the URL (" + &n + ")"));
+            return Err(ApiError::bad_request(
+                "Connector name configuration (".to_owned()
+                    + &c
+                    + ") doesn't match connector name in the URL ("
+                    + &n
+                    + ")",
+            ));
         }
         (Some(n), _) | (None, Some(n)) => n,
         (None, None) => return Err(ApiError::bad_request("Connector name cannot be null")),
@@ -193,7 +221,11 @@ pub(super) async fn get_config(State(worker): State<Worker>, Path(name): Path<St
     ok(json!(blocking(move || worker.connector_config(&name)).await?))
 }
 
-pub(super) async fn put_config(State(worker): State<Worker>, Path(name): Path<String>, body: Bytes) -> Answer {
+pub(super) async fn put_config(
+    State(worker): State<Worker>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Answer {
     let config = properties(&body_json(&body)?)?;
     if let Some(given) = config.get("name")
         && given != &name
@@ -203,11 +235,19 @@ pub(super) async fn put_config(State(worker): State<Worker>, Path(name): Path<St
         )));
     }
     let (info, created) = blocking(move || worker.put_connector_config(&name, config)).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json(status, info.to_json()))
 }
 
-pub(super) async fn patch_config(State(worker): State<Worker>, Path(name): Path<String>, body: Bytes) -> Answer {
+pub(super) async fn patch_config(
+    State(worker): State<Worker>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Answer {
     let request = body_json(&body)?;
     let object = request
         .as_object()
@@ -228,7 +268,9 @@ pub(super) async fn patch_config(State(worker): State<Worker>, Path(name): Path<
             "Connector name configuration ({given}) doesn't match connector name in the URL ({name})"
         )));
     }
-    ok(blocking(move || worker.patch_connector_config(&name, patch)).await?.to_json())
+    ok(blocking(move || worker.patch_connector_config(&name, patch))
+        .await?
+        .to_json())
 }
 
 pub(super) async fn get_status(State(worker): State<Worker>, Path(name): Path<String>) -> Answer {
@@ -240,12 +282,18 @@ pub(super) async fn get_tasks(State(worker): State<Worker>, Path(name): Path<Str
     ok(json!(tasks.iter().map(|t| t.to_json()).collect::<Vec<_>>()))
 }
 
-pub(super) async fn get_task_status(State(worker): State<Worker>, Path((name, task)): Path<(String, u32)>) -> Answer {
+pub(super) async fn get_task_status(
+    State(worker): State<Worker>,
+    Path((name, task)): Path<(String, u32)>,
+) -> Answer {
     let status = blocking(move || worker.task_status(&name, task)).await?;
     ok(status.task_json(task))
 }
 
-pub(super) async fn restart_task(State(worker): State<Worker>, Path((name, task)): Path<(String, u32)>) -> Answer {
+pub(super) async fn restart_task(
+    State(worker): State<Worker>,
+    Path((name, task)): Path<(String, u32)>,
+) -> Answer {
     blocking(move || worker.restart_task(&name, task)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -265,7 +313,11 @@ pub(super) async fn stop(State(worker): State<Worker>, Path(name): Path<String>)
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-pub(super) async fn restart(State(worker): State<Worker>, Path(name): Path<String>, RawQuery(query): RawQuery) -> Answer {
+pub(super) async fn restart(
+    State(worker): State<Worker>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Answer {
     let params = query_params(query);
     let include_tasks = flag(&params, "includeTasks");
     let only_failed = flag(&params, "onlyFailed");
@@ -289,10 +341,16 @@ pub(super) async fn reset_topics(State(worker): State<Worker>, Path(name): Path<
 
 pub(super) async fn get_offsets(State(worker): State<Worker>, Path(name): Path<String>) -> Answer {
     let offsets = blocking(move || worker.offsets(&name)).await?;
-    ok(json!({"offsets": offsets.iter().map(|o| json!({"partition": o.partition, "offset": o.offset})).collect::<Vec<_>>()}))
+    ok(
+        json!({"offsets": offsets.iter().map(|o| json!({"partition": o.partition, "offset": o.offset})).collect::<Vec<_>>()}),
+    )
 }
 
-pub(super) async fn patch_offsets(State(worker): State<Worker>, Path(name): Path<String>, body: Bytes) -> Answer {
+pub(super) async fn patch_offsets(
+    State(worker): State<Worker>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Answer {
     let request = body_json(&body)?;
     let offsets = request["offsets"]
         .as_array()
@@ -330,7 +388,11 @@ pub(super) async fn plugin_config(State(worker): State<Worker>, Path(plugin): Pa
     ok(json!(infos))
 }
 
-pub(super) async fn validate(State(worker): State<Worker>, Path(plugin): Path<String>, body: Bytes) -> Answer {
+pub(super) async fn validate(
+    State(worker): State<Worker>,
+    Path(plugin): Path<String>,
+    body: Bytes,
+) -> Answer {
     let config = properties(&body_json(&body)?)?;
     let infos = blocking(move || worker.validate(&plugin, &config)).await?;
     ok(infos.to_json())

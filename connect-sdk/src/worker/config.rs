@@ -58,9 +58,18 @@ const KNOWN_PREFIXES: &[&str] = &[
 /// Keys a worker accepts for compatibility with Kafka Connect's files but does not use,
 /// with why; each is named in a warning when set.
 const IGNORED_KEYS: &[(&str, &str)] = &[
-    ("offset.storage.file.filename", "offsets are kept in `offset.storage.topic`"),
-    ("plugin.path", "connectors are Rust types registered in the worker's plugins"),
-    ("plugin.discovery", "connectors are Rust types registered in the worker's plugins"),
+    (
+        "offset.storage.file.filename",
+        "offsets are kept in `offset.storage.topic`",
+    ),
+    (
+        "plugin.path",
+        "connectors are Rust types registered in the worker's plugins",
+    ),
+    (
+        "plugin.discovery",
+        "connectors are Rust types registered in the worker's plugins",
+    ),
     (
         "connector.client.config.override.policy",
         "every `producer.override.*` and `consumer.override.*` key is applied",
@@ -139,7 +148,8 @@ impl WorkerConfig {
     /// prefixes are passed on).
     pub fn from_properties(properties: &Properties) -> Result<Self> {
         for key in properties.keys() {
-            let known = KNOWN_KEYS.contains(&key.as_str()) || KNOWN_PREFIXES.iter().any(|p| key.starts_with(p));
+            let known =
+                KNOWN_KEYS.contains(&key.as_str()) || KNOWN_PREFIXES.iter().any(|p| key.starts_with(p));
             if !known {
                 return Err(Error::config_message(
                     key.clone(),
@@ -161,7 +171,11 @@ impl WorkerConfig {
             }
             Ok(n)
         };
-        let exactly_once_source = match reader.choice("exactly.once.source.support", &["disabled", "enabled", "preparing"], "disabled")? {
+        let exactly_once_source = match reader.choice(
+            "exactly.once.source.support",
+            &["disabled", "enabled", "preparing"],
+            "disabled",
+        )? {
             "enabled" => ExactlyOnceSource::Enabled,
             _ => ExactlyOnceSource::Disabled,
         };
@@ -187,7 +201,11 @@ impl WorkerConfig {
     pub(crate) fn client_base(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         for (key, value) in &self.properties {
-            if key == "bootstrap.servers" || key == "security.protocol" || key.starts_with("sasl.") || key.starts_with("ssl.") {
+            if key == "bootstrap.servers"
+                || key == "security.protocol"
+                || key.starts_with("sasl.")
+                || key.starts_with("ssl.")
+            {
                 config.insert(key.clone(), value.clone());
             }
         }

@@ -23,35 +23,206 @@ const PASSED_PREFIXES: &[&str] = &[
 
 /// The common keys of a connector of `kind`.
 pub(crate) fn common_def(kind: ConnectorType) -> ConfigDef {
-    let at_least = |min: f64| Some(Validator::Range { min: Some(min), max: None });
+    let at_least = |min: f64| {
+        Some(Validator::Range {
+            min: Some(min),
+            max: None,
+        })
+    };
     let def = ConfigDef::new()
-        .define("name", ConfigType::String, None, Some(Validator::NonEmptyString), Importance::High, "A name for the connector, unique in the worker.")
-        .define("connector.class", ConfigType::String, None, None, Importance::High, "The connector's class name or alias.")
-        .define("tasks.max", ConfigType::Int, Some("1"), at_least(1.0), Importance::High, "At most this many tasks run.")
-        .define("tasks.max.enforce", ConfigType::Boolean, Some("true"), None, Importance::Low, "Whether more task configs than tasks.max fail the connector.")
-        .define_optional("key.converter", ConfigType::Class, Importance::Low, "The converter of record keys; the worker's when unset.")
-        .define_optional("value.converter", ConfigType::Class, Importance::Low, "The converter of record values; the worker's when unset.")
-        .define_optional("header.converter", ConfigType::Class, Importance::Low, "The converter of header values; the worker's when unset.")
-        .define("config.action.reload", ConfigType::String, Some("restart"), Some(Validator::OneOfIgnoringCase(vec!["none".into(), "restart".into()])), Importance::Low, "What happens when a config provider's value changes.")
-        .define("transforms", ConfigType::List, Some(""), None, Importance::Low, "Aliases of the transforms applied to each record, in order.")
-        .define("predicates", ConfigType::List, Some(""), None, Importance::Low, "Aliases of the predicates transforms may use.")
-        .define("errors.retry.timeout", ConfigType::Long, Some("0"), None, Importance::Medium, "How long a retriable failure is retried, in ms; -1 forever.")
-        .define("errors.retry.delay.max.ms", ConfigType::Long, Some("60000"), None, Importance::Medium, "The longest wait between retries, in ms.")
-        .define("errors.tolerance", ConfigType::String, Some("none"), Some(Validator::OneOfIgnoringCase(vec!["none".into(), "all".into()])), Importance::Medium, "none: a failed record fails the task; all: it is skipped.")
-        .define("errors.log.enable", ConfigType::Boolean, Some("false"), None, Importance::Medium, "Whether skipped records are logged.")
-        .define("errors.log.include.messages", ConfigType::Boolean, Some("false"), None, Importance::Medium, "Whether the log names the record's topic, partition and offset.");
+        .define(
+            "name",
+            ConfigType::String,
+            None,
+            Some(Validator::NonEmptyString),
+            Importance::High,
+            "A name for the connector, unique in the worker.",
+        )
+        .define(
+            "connector.class",
+            ConfigType::String,
+            None,
+            None,
+            Importance::High,
+            "The connector's class name or alias.",
+        )
+        .define(
+            "tasks.max",
+            ConfigType::Int,
+            Some("1"),
+            at_least(1.0),
+            Importance::High,
+            "At most this many tasks run.",
+        )
+        .define(
+            "tasks.max.enforce",
+            ConfigType::Boolean,
+            Some("true"),
+            None,
+            Importance::Low,
+            "Whether more task configs than tasks.max fail the connector.",
+        )
+        .define_optional(
+            "key.converter",
+            ConfigType::Class,
+            Importance::Low,
+            "The converter of record keys; the worker's when unset.",
+        )
+        .define_optional(
+            "value.converter",
+            ConfigType::Class,
+            Importance::Low,
+            "The converter of record values; the worker's when unset.",
+        )
+        .define_optional(
+            "header.converter",
+            ConfigType::Class,
+            Importance::Low,
+            "The converter of header values; the worker's when unset.",
+        )
+        .define(
+            "config.action.reload",
+            ConfigType::String,
+            Some("restart"),
+            Some(Validator::OneOfIgnoringCase(vec![
+                "none".into(),
+                "restart".into(),
+            ])),
+            Importance::Low,
+            "What happens when a config provider's value changes.",
+        )
+        .define(
+            "transforms",
+            ConfigType::List,
+            Some(""),
+            None,
+            Importance::Low,
+            "Aliases of the transforms applied to each record, in order.",
+        )
+        .define(
+            "predicates",
+            ConfigType::List,
+            Some(""),
+            None,
+            Importance::Low,
+            "Aliases of the predicates transforms may use.",
+        )
+        .define(
+            "errors.retry.timeout",
+            ConfigType::Long,
+            Some("0"),
+            None,
+            Importance::Medium,
+            "How long a retriable failure is retried, in ms; -1 forever.",
+        )
+        .define(
+            "errors.retry.delay.max.ms",
+            ConfigType::Long,
+            Some("60000"),
+            None,
+            Importance::Medium,
+            "The longest wait between retries, in ms.",
+        )
+        .define(
+            "errors.tolerance",
+            ConfigType::String,
+            Some("none"),
+            Some(Validator::OneOfIgnoringCase(vec!["none".into(), "all".into()])),
+            Importance::Medium,
+            "none: a failed record fails the task; all: it is skipped.",
+        )
+        .define(
+            "errors.log.enable",
+            ConfigType::Boolean,
+            Some("false"),
+            None,
+            Importance::Medium,
+            "Whether skipped records are logged.",
+        )
+        .define(
+            "errors.log.include.messages",
+            ConfigType::Boolean,
+            Some("false"),
+            None,
+            Importance::Medium,
+            "Whether the log names the record's topic, partition and offset.",
+        );
     match kind {
         ConnectorType::Sink => def
-            .define("topics", ConfigType::List, Some(""), None, Importance::High, "The topics to read.")
-            .define("topics.regex", ConfigType::String, Some(""), None, Importance::High, "A pattern of the topics to read.")
-            .define("errors.deadletterqueue.topic.name", ConfigType::String, Some(""), None, Importance::Medium, "Where skipped records go; none when empty.")
-            .define("errors.deadletterqueue.topic.replication.factor", ConfigType::Int, Some("3"), None, Importance::Medium, "The dead letter topic's replication factor when it is created.")
-            .define("errors.deadletterqueue.context.headers.enable", ConfigType::Boolean, Some("false"), None, Importance::Medium, "Whether dead letters carry __connect.errors.* headers."),
+            .define(
+                "topics",
+                ConfigType::List,
+                Some(""),
+                None,
+                Importance::High,
+                "The topics to read.",
+            )
+            .define(
+                "topics.regex",
+                ConfigType::String,
+                Some(""),
+                None,
+                Importance::High,
+                "A pattern of the topics to read.",
+            )
+            .define(
+                "errors.deadletterqueue.topic.name",
+                ConfigType::String,
+                Some(""),
+                None,
+                Importance::Medium,
+                "Where skipped records go; none when empty.",
+            )
+            .define(
+                "errors.deadletterqueue.topic.replication.factor",
+                ConfigType::Int,
+                Some("3"),
+                None,
+                Importance::Medium,
+                "The dead letter topic's replication factor when it is created.",
+            )
+            .define(
+                "errors.deadletterqueue.context.headers.enable",
+                ConfigType::Boolean,
+                Some("false"),
+                None,
+                Importance::Medium,
+                "Whether dead letters carry __connect.errors.* headers.",
+            ),
         ConnectorType::Source => def
-            .define("topic.creation.groups", ConfigType::List, Some(""), None, Importance::Low, "Groups of topic creation settings.")
-            .define("exactly.once.support", ConfigType::String, Some("requested"), Some(Validator::OneOfIgnoringCase(vec!["requested".into(), "required".into()])), Importance::Medium, "Whether the connector must run exactly once.")
-            .define("transaction.boundary", ConfigType::String, Some("poll"), Some(Validator::OneOfIgnoringCase(vec!["poll".into()])), Importance::Medium, "Where transactions end: after each poll.")
-            .define_optional("offsets.storage.topic", ConfigType::String, Importance::Low, "Not supported: the worker's offsets topic is used."),
+            .define(
+                "topic.creation.groups",
+                ConfigType::List,
+                Some(""),
+                None,
+                Importance::Low,
+                "Groups of topic creation settings.",
+            )
+            .define(
+                "exactly.once.support",
+                ConfigType::String,
+                Some("requested"),
+                Some(Validator::OneOfIgnoringCase(vec![
+                    "requested".into(),
+                    "required".into(),
+                ])),
+                Importance::Medium,
+                "Whether the connector must run exactly once.",
+            )
+            .define(
+                "transaction.boundary",
+                ConfigType::String,
+                Some("poll"),
+                Some(Validator::OneOfIgnoringCase(vec!["poll".into()])),
+                Importance::Medium,
+                "Where transactions end: after each poll.",
+            )
+            .define_optional(
+                "offsets.storage.topic",
+                ConfigType::String,
+                Importance::Low,
+                "Not supported: the worker's offsets topic is used.",
+            ),
     }
 }
 
@@ -75,7 +246,10 @@ pub(crate) fn extra_errors(kind: ConnectorType, config: &Properties) -> Vec<(Str
         } else if !regex.is_empty()
             && let Err(e) = regex::Regex::new(regex)
         {
-            errors.push(("topics.regex".to_owned(), format!("Invalid value {regex} for configuration topics.regex: {e}")));
+            errors.push((
+                "topics.regex".to_owned(),
+                format!("Invalid value {regex} for configuration topics.regex: {e}"),
+            ));
         }
         if let Some(dlq) = config.get("errors.deadletterqueue.topic.name").map(|d| d.trim())
             && !dlq.is_empty()

@@ -106,7 +106,9 @@ impl ErrorPolicy {
         let retry_delay_max = long_millis(&reader, "errors.retry.delay.max.ms", 60_000)?;
         let dead_letters = match reader.string("errors.deadletterqueue.topic.name").map(str::trim) {
             Some(topic) if sink && !topic.is_empty() => {
-                let admin = cluster.admin().map_err(Error::log("connecting to create the dead letter topic"))?;
+                let admin = cluster
+                    .admin()
+                    .map_err(Error::log("connecting to create the dead letter topic"))?;
                 if !admin
                     .list_topics()
                     .map_err(Error::log("listing topics"))?
@@ -115,17 +117,24 @@ impl ErrorPolicy {
                 {
                     let factor = reader.int("errors.deadletterqueue.topic.replication.factor", 3)?;
                     let mut topic_config = TopicConfig::new(1);
-                    if worker.properties.get("bootstrap.servers").is_some_and(|b| !b.starts_with("embedded")) {
+                    if worker
+                        .properties
+                        .get("bootstrap.servers")
+                        .is_some_and(|b| !b.starts_with("embedded"))
+                    {
                         topic_config = topic_config.replication_factor(i16::try_from(factor).unwrap_or(3));
                     }
                     match admin.create_topic(topic, &topic_config) {
                         Ok(()) | Err(streamlog::Error::TopicAlreadyExists { .. }) => {}
-                        Err(e) => return Err(Error::log(format!("creating the dead letter topic {topic}"))(e)),
+                        Err(e) => {
+                            return Err(Error::log(format!("creating the dead letter topic {topic}"))(e));
+                        }
                     }
                 }
                 Some(DeadLetters {
                     topic: topic.to_owned(),
-                    context_headers: reader.boolean("errors.deadletterqueue.context.headers.enable", false)?,
+                    context_headers: reader
+                        .boolean("errors.deadletterqueue.context.headers.enable", false)?,
                     producer: cluster
                         .producer(&worker.client_config("producer."))
                         .map_err(Error::log("creating the dead letter producer"))?,
@@ -172,9 +181,15 @@ impl ErrorPolicy {
     /// Handles a record that failed: `Ok` when the policy tolerates it (it is skipped,
     /// logged and dead-lettered as configured), the error to fail the task with
     /// otherwise. `record` is the Kafka record a sink task read.
-    pub(crate) fn tolerate(&self, counters: &ErrorCounters, failure: Failure, record: Option<&Record>) -> Result<()> {
+    pub(crate) fn tolerate(
+        &self,
+        counters: &ErrorCounters,
+        failure: Failure,
+        record: Option<&Record>,
+    ) -> Result<()> {
         counters.failed.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("connect_record_failures_total", "connector" => self.connector.clone()).increment(1);
+        metrics::counter!("connect_record_failures_total", "connector" => self.connector.clone())
+            .increment(1);
         if !self.tolerate_all {
             return Err(Error::task(format!(
                 "Tolerance exceeded in error handler: {} failed in stage {} ({}): {}",
@@ -203,7 +218,8 @@ impl ErrorPolicy {
         if let (Some(dlq), Some(record)) = (&self.dead_letters, record) {
             self.dead_letter(dlq, &failure, record)?;
             counters.dead_lettered.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("connect_dead_lettered_total", "connector" => self.connector.clone()).increment(1);
+            metrics::counter!("connect_dead_lettered_total", "connector" => self.connector.clone())
+                .increment(1);
         }
         Ok(())
     }
@@ -230,7 +246,10 @@ impl ErrorPolicy {
                 ("__connect.errors.task.id", self.task.to_string()),
                 ("__connect.errors.stage", failure.stage.as_str().to_owned()),
                 ("__connect.errors.class.name", failure.class.to_owned()),
-                ("__connect.errors.exception.class.name", error.java_class().to_owned()),
+                (
+                    "__connect.errors.exception.class.name",
+                    error.java_class().to_owned(),
+                ),
                 ("__connect.errors.exception.message", error.to_string()),
                 ("__connect.errors.exception.stacktrace", trace),
             ];
@@ -242,9 +261,15 @@ impl ErrorPolicy {
         // the task fails, losing nothing.
         dlq.producer
             .send(out)
-            .map_err(Error::log(format!("writing to the dead letter topic {}", dlq.topic)))?
+            .map_err(Error::log(format!(
+                "writing to the dead letter topic {}",
+                dlq.topic
+            )))?
             .wait(Duration::from_secs(30))
-            .map_err(Error::log(format!("writing to the dead letter topic {}", dlq.topic)))?;
+            .map_err(Error::log(format!(
+                "writing to the dead letter topic {}",
+                dlq.topic
+            )))?;
         Ok(())
     }
 }

@@ -89,7 +89,10 @@ mod tests {
     fn keys_are_kafka_connects() {
         let partition = Value::Map(vec![(Value::from("filename"), Value::from("/tmp/in.txt"))]);
         let key = offset_key("file-source", &partition).unwrap();
-        assert_eq!(String::from_utf8(key.clone()).unwrap(), r#"["file-source",{"filename":"/tmp/in.txt"}]"#);
+        assert_eq!(
+            String::from_utf8(key.clone()).unwrap(),
+            r#"["file-source",{"filename":"/tmp/in.txt"}]"#
+        );
         let (connector, json) = parse_offset_key(&key).unwrap();
         assert_eq!(connector, "file-source");
         assert_eq!(json, serde_json::json!({"filename": "/tmp/in.txt"}));

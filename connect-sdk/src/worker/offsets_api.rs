@@ -2,8 +2,6 @@
 //! `DELETE /connectors/{name}/offsets`): a source's in `offset.storage.topic`, a sink's
 //! in its consumer group.
 
-
-
 use serde_json::{Value as Json, json};
 use streamlog::{AutoOffsetReset, TopicPartition};
 
@@ -55,17 +53,25 @@ impl Worker {
     }
 
     fn sink_offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>> {
-        let admin = self.cluster().admin().map_err(Error::log("reading a sink's offsets"))?;
+        let admin = self
+            .cluster()
+            .admin()
+            .map_err(Error::log("reading a sink's offsets"))?;
         let topics = self.active_topics(name)?;
         let mut out = Vec::new();
         for topic in topics {
             let Ok(count) = admin.partition_count(&topic) else {
                 continue;
             };
-            let partitions: Vec<TopicPartition> = (0..count).map(|p| TopicPartition::new(topic.as_str(), p)).collect();
+            let partitions: Vec<TopicPartition> = (0..count)
+                .map(|p| TopicPartition::new(topic.as_str(), p))
+                .collect();
             let committed = admin
                 .group_offsets(&group_of(name), &partitions)
-                .map_err(Error::log(format!("reading the offsets of group {}", group_of(name))))?;
+                .map_err(Error::log(format!(
+                    "reading the offsets of group {}",
+                    group_of(name)
+                )))?;
             for (p, offset) in partitions.iter().zip(committed) {
                 if let Some(offset) = offset {
                     out.push(ConnectorOffset {
@@ -85,13 +91,17 @@ impl Worker {
             return Err(must_be_stopped(name));
         }
         if offsets.is_empty() {
-            return Err(Error::BadRequest("The offsets to be modified must be specified".into()));
+            return Err(Error::BadRequest(
+                "The offsets to be modified must be specified".into(),
+            ));
         }
         match kind {
             ConnectorType::Source => {
                 for o in offsets {
                     if !o.partition.is_object() {
-                        return Err(Error::BadRequest("Source partitions must be specified as a JSON object".into()));
+                        return Err(Error::BadRequest(
+                            "Source partitions must be specified as a JSON object".into(),
+                        ));
                     }
                     let key = offset_key(name, &from_json(&o.partition)?)?;
                     let value = match &o.offset {
@@ -108,12 +118,16 @@ impl Worker {
                         Error::BadRequest("Failed to alter the offsets: kafka_topic must be a string".into())
                     })?;
                     let partition = o.partition["kafka_partition"].as_i64().ok_or_else(|| {
-                        Error::BadRequest("Failed to alter the offsets: kafka_partition must be an integer".into())
+                        Error::BadRequest(
+                            "Failed to alter the offsets: kafka_partition must be an integer".into(),
+                        )
                     })?;
                     let offset = match &o.offset {
                         Json::Null => 0,
                         offset => offset["kafka_offset"].as_i64().ok_or_else(|| {
-                            Error::BadRequest("Failed to alter the offsets: kafka_offset must be an integer".into())
+                            Error::BadRequest(
+                                "Failed to alter the offsets: kafka_offset must be an integer".into(),
+                            )
                         })?,
                     };
                     commits.push((TopicPartition::new(topic, partition as i32), offset));
@@ -137,10 +151,13 @@ impl Worker {
             .consumer(&config)
             .map_err(Error::log("altering a sink's offsets"))?;
         let partitions: Vec<TopicPartition> = offsets.iter().map(|(p, _)| p.clone()).collect();
-        consumer.assign(&partitions).map_err(Error::log("altering a sink's offsets"))?;
         consumer
-            .commit_offsets(offsets)
-            .map_err(Error::log(format!("committing offsets of group {}", group_of(name))))?;
+            .assign(&partitions)
+            .map_err(Error::log("altering a sink's offsets"))?;
+        consumer.commit_offsets(offsets).map_err(Error::log(format!(
+            "committing offsets of group {}",
+            group_of(name)
+        )))?;
         let _ = consumer.close();
         Ok(())
     }
@@ -160,7 +177,10 @@ impl Worker {
                 }
             }
             ConnectorType::Sink => {
-                let admin = self.cluster().admin().map_err(Error::log("resetting a sink's offsets"))?;
+                let admin = self
+                    .cluster()
+                    .admin()
+                    .map_err(Error::log("resetting a sink's offsets"))?;
                 let mut commits = Vec::new();
                 for o in self.sink_offsets(name)? {
                     let topic = o.partition["kafka_topic"].as_str().unwrap_or_default().to_owned();

@@ -150,12 +150,16 @@ impl Plugins {
     pub fn builtin() -> Self {
         use crate::connectors::{DatagenConnector, FileStreamSinkConnector, FileStreamSourceConnector};
         Plugins::new()
-            .with_source(FileStreamSourceConnector::CLASS, FileStreamSourceConnector::ALIASES, || {
-                Box::new(FileStreamSourceConnector::default())
-            })
-            .with_sink(FileStreamSinkConnector::CLASS, FileStreamSinkConnector::ALIASES, || {
-                Box::new(FileStreamSinkConnector::default())
-            })
+            .with_source(
+                FileStreamSourceConnector::CLASS,
+                FileStreamSourceConnector::ALIASES,
+                || Box::new(FileStreamSourceConnector::default()),
+            )
+            .with_sink(
+                FileStreamSinkConnector::CLASS,
+                FileStreamSinkConnector::ALIASES,
+                || Box::new(FileStreamSinkConnector::default()),
+            )
             .with_source(DatagenConnector::CLASS, DatagenConnector::ALIASES, || {
                 Box::new(DatagenConnector::default())
             })

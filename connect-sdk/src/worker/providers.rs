@@ -36,7 +36,9 @@ impl ConfigProviders {
         };
         for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let key = format!("config.providers.{name}.class");
-            let class = properties.get(&key).ok_or_else(|| Error::MissingConfig { key: key.clone() })?;
+            let class = properties
+                .get(&key)
+                .ok_or_else(|| Error::MissingConfig { key: key.clone() })?;
             let provider = match class.trim() {
                 "org.apache.kafka.common.config.provider.FileConfigProvider" => Provider::File,
                 "org.apache.kafka.common.config.provider.EnvVarConfigProvider" => Provider::Env,
@@ -90,7 +92,12 @@ impl ConfigProviders {
             Some((path, item)) => (path, item),
             None => ("", rest),
         };
-        let missing = |what: String| Error::config_message(key, format!("Could not resolve ${{{reference}}} in {key}: {what}"));
+        let missing = |what: String| {
+            Error::config_message(
+                key,
+                format!("Could not resolve ${{{reference}}} in {key}: {what}"),
+            )
+        };
         match provider {
             Provider::Env => std::env::var(item)
                 .map(Some)
@@ -154,15 +161,24 @@ mod tests {
         ]);
         let resolved = providers().resolve(&config).unwrap();
         assert_eq!(resolved["a"], "s3cret");
-        assert_eq!(resolved["b"], format!("pre-{}-post", std::env::var("PATH").unwrap()));
+        assert_eq!(
+            resolved["b"],
+            format!("pre-{}-post", std::env::var("PATH").unwrap())
+        );
         assert_eq!(resolved["c"], "${vault:x:y} and ${nope");
     }
 
     #[test]
     fn a_missing_key_names_the_config_key() {
-        let config = Properties::from([("conn.password".into(), "${file:/nonexistent/x.properties:k}".into())]);
+        let config = Properties::from([(
+            "conn.password".into(),
+            "${file:/nonexistent/x.properties:k}".into(),
+        )]);
         let err = providers().resolve(&config).unwrap_err();
-        assert!(matches!(&err, Error::Config { key, .. } if key == "conn.password"), "{err}");
+        assert!(
+            matches!(&err, Error::Config { key, .. } if key == "conn.password"),
+            "{err}"
+        );
     }
 
     #[test]

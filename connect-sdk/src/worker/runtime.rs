@@ -164,11 +164,15 @@ impl ConnectorEntry {
         let spawned = match self.plugin.instance() {
             ConnectorInstance::Source(c) => {
                 let task = c.create_task();
-                std::thread::Builder::new().name(thread_name).spawn(move || super::source::run(ctx, task))
+                std::thread::Builder::new()
+                    .name(thread_name)
+                    .spawn(move || super::source::run(ctx, task))
             }
             ConnectorInstance::Sink(c) => {
                 let task = c.create_task();
-                std::thread::Builder::new().name(thread_name).spawn(move || super::sink::run(ctx, task))
+                std::thread::Builder::new()
+                    .name(thread_name)
+                    .spawn(move || super::sink::run(ctx, task))
             }
         };
         let thread = match spawned {
@@ -239,7 +243,12 @@ impl ConnectorEntry {
 
     /// Restarts the connector (and, with `include_tasks`, its tasks; with `only_failed`,
     /// only what failed). What restarts.
-    pub(crate) fn restart(&mut self, launcher: &Launcher, include_tasks: bool, only_failed: bool) -> (bool, Vec<u32>) {
+    pub(crate) fn restart(
+        &mut self,
+        launcher: &Launcher,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> (bool, Vec<u32>) {
         let connector = !only_failed || self.status.state == State::Failed;
         let tasks: Vec<u32> = if include_tasks {
             self.tasks

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use streamlog::{AutoOffsetReset, Consumer, OffsetCommitter, Record, RebalanceListener};
+use streamlog::{AutoOffsetReset, Consumer, OffsetCommitter, RebalanceListener, Record};
 
 use super::errors::{ErrorPolicy, Failure, Stage};
 use super::task::{TaskContext, TaskControl};
@@ -62,7 +62,12 @@ impl Shared {
         let changed: Vec<(streamlog::TopicPartition, i64)> = durable
             .iter()
             .filter(|(tp, o)| self.committed.get(*tp) != Some(*o))
-            .map(|(tp, o)| (streamlog::TopicPartition::new(tp.topic.as_str(), tp.partition), *o))
+            .map(|(tp, o)| {
+                (
+                    streamlog::TopicPartition::new(tp.topic.as_str(), tp.partition),
+                    *o,
+                )
+            })
             .collect();
         if changed.is_empty() {
             return Ok(());
@@ -80,7 +85,11 @@ impl Shared {
 struct Listener(Arc<Mutex<Shared>>);
 
 impl RebalanceListener for Listener {
-    fn on_partitions_assigned(&mut self, _consumer: &mut dyn OffsetCommitter, partitions: &[streamlog::TopicPartition]) {
+    fn on_partitions_assigned(
+        &mut self,
+        _consumer: &mut dyn OffsetCommitter,
+        partitions: &[streamlog::TopicPartition],
+    ) {
         let partitions: Vec<TopicPartition> = partitions.iter().map(ours).collect();
         let mut shared = self.0.lock();
         if let Err(e) = shared.task.open(&partitions) {
@@ -88,7 +97,11 @@ impl RebalanceListener for Listener {
         }
     }
 
-    fn on_partitions_revoked(&mut self, consumer: &mut dyn OffsetCommitter, partitions: &[streamlog::TopicPartition]) {
+    fn on_partitions_revoked(
+        &mut self,
+        consumer: &mut dyn OffsetCommitter,
+        partitions: &[streamlog::TopicPartition],
+    ) {
         let partitions: Vec<TopicPartition> = partitions.iter().map(ours).collect();
         let mut shared = self.0.lock();
         if shared.failure.is_none() {
@@ -133,12 +146,21 @@ pub(crate) fn run(ctx: TaskContext, task: Box<dyn SinkTask>) {
 fn subscribed_topics(ctx: &TaskContext) -> Result<Vec<String>> {
     let config = &ctx.connector_config;
     if let Some(topics) = config.get("topics").filter(|t| !t.trim().is_empty()) {
-        return Ok(topics.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect());
+        return Ok(topics
+            .split(',')
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect());
     }
-    let pattern = config.get("topics.regex").ok_or_else(|| Error::MissingConfig { key: "topics".into() })?;
+    let pattern = config
+        .get("topics.regex")
+        .ok_or_else(|| Error::MissingConfig { key: "topics".into() })?;
     let regex = regex::Regex::new(&format!("^(?:{pattern})$"))
         .map_err(|e| Error::config("topics.regex", pattern, e))?;
-    let admin = ctx.cluster.admin().map_err(Error::log("listing topics for topics.regex"))?;
+    let admin = ctx
+        .cluster
+        .admin()
+        .map_err(Error::log("listing topics for topics.regex"))?;
     Ok(admin
         .list_topics()
         .map_err(Error::log("listing topics for topics.regex"))?
@@ -155,17 +177,19 @@ fn headers_of(record: &Record) -> Vec<Header> {
         .map(|h| Header {
             key: h.key.clone(),
             schema: Some(Schema::optional_string()),
-            value: h
-                .value
-                .as_ref()
-                .map_or(Value::Null, |v| Value::String(String::from_utf8_lossy(v).into_owned())),
+            value: h.value.as_ref().map_or(Value::Null, |v| {
+                Value::String(String::from_utf8_lossy(v).into_owned())
+            }),
         })
         .collect()
 }
 
 /// The sink record of a Kafka record, converted and transformed; `None` when a
 /// transform dropped it.
-fn convert(pipeline: &mut RecordPipeline, record: &Record) -> std::result::Result<Option<SinkRecord>, Failure> {
+fn convert(
+    pipeline: &mut RecordPipeline,
+    record: &Record,
+) -> std::result::Result<Option<SinkRecord>, Failure> {
     let converter_class = "org.apache.kafka.connect.storage.Converter";
     let (key_schema, key) = pipeline
         .key_converter
@@ -175,14 +199,18 @@ fn convert(pipeline: &mut RecordPipeline, record: &Record) -> std::result::Resul
         .value_converter
         .decode(&record.topic, record.value.as_deref())
         .map_err(|e| Failure::new(Stage::ValueConverter, converter_class, e))?;
-    let mut connect = ConnectRecord::new(record.topic.to_string(), value_schema, value).with_key(key_schema, key);
+    let mut connect =
+        ConnectRecord::new(record.topic.to_string(), value_schema, value).with_key(key_schema, key);
     connect.kafka_partition = Some(record.partition);
     connect.timestamp = record.timestamp.millis();
     connect.headers = headers_of(record);
-    let transformed = pipeline
-        .transforms
-        .apply(connect)
-        .map_err(|e| Failure::new(Stage::Transformation, "org.apache.kafka.connect.transforms.Transformation", e))?;
+    let transformed = pipeline.transforms.apply(connect).map_err(|e| {
+        Failure::new(
+            Stage::Transformation,
+            "org.apache.kafka.connect.transforms.Transformation",
+            e,
+        )
+    })?;
     Ok(transformed.map(|record| SinkRecord {
         record,
         kafka_offset: 0,
@@ -197,7 +225,14 @@ fn run_loop(
 ) -> Result<()> {
     let control: &TaskControl = &ctx.control;
     let mut pipeline = RecordPipeline::from_properties(&ctx.connector_config)?;
-    let policy = ErrorPolicy::from_config(&ctx.connector_config, &control.connector, control.id, true, &ctx.cluster, &ctx.worker)?;
+    let policy = ErrorPolicy::from_config(
+        &ctx.connector_config,
+        &control.connector,
+        control.id,
+        true,
+        &ctx.cluster,
+        &ctx.worker,
+    )?;
     let topics = subscribed_topics(ctx)?;
     let consumer_config = ctx
         .client_config("consumer.")
@@ -226,7 +261,9 @@ fn run_loop(
         if control.paused() {
             let assignment = consumer.assignment();
             if paused_partitions != assignment {
-                consumer.pause(&assignment).map_err(Error::log("pausing the sink's partitions"))?;
+                consumer
+                    .pause(&assignment)
+                    .map_err(Error::log("pausing the sink's partitions"))?;
                 paused_partitions = assignment;
             }
         } else if !paused_partitions.is_empty() {
@@ -240,12 +277,17 @@ fn run_loop(
         if let Some(e) = shared.lock().failure.take() {
             return Err(e);
         }
-        control.counters.read.fetch_add(records.len() as u64, Ordering::Relaxed);
+        control
+            .counters
+            .read
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
         let mut batch = Vec::with_capacity(records.len());
         let mut next_offsets = BTreeMap::new();
         for record in &records {
             let stopping = || control.stopping();
-            match policy.retry(&control.counters.errors, &stopping, || convert(&mut pipeline, record)) {
+            match policy.retry(&control.counters.errors, &stopping, || {
+                convert(&mut pipeline, record)
+            }) {
                 Ok(Some(mut sink)) => {
                     sink.kafka_offset = record.offset;
                     batch.push(sink);

@@ -48,30 +48,53 @@ fn header_bytes(value: &Value) -> Result<Option<Vec<u8>>> {
 
 /// The Kafka record of a Connect record, transformed and converted; `None` when a
 /// transform dropped it.
-fn convert(pipeline: &mut RecordPipeline, record: ConnectRecord) -> std::result::Result<Option<ProducerRecord>, Failure> {
-    let Some(record) = pipeline
-        .transforms
-        .apply(record)
-        .map_err(|e| Failure::new(Stage::Transformation, "org.apache.kafka.connect.transforms.Transformation", e))?
+fn convert(
+    pipeline: &mut RecordPipeline,
+    record: ConnectRecord,
+) -> std::result::Result<Option<ProducerRecord>, Failure> {
+    let Some(record) = pipeline.transforms.apply(record).map_err(|e| {
+        Failure::new(
+            Stage::Transformation,
+            "org.apache.kafka.connect.transforms.Transformation",
+            e,
+        )
+    })?
     else {
         return Ok(None);
     };
     let key = pipeline
         .key_converter
         .encode(&record.topic, record.key_schema.as_ref(), &record.key)
-        .map_err(|e| Failure::new(Stage::KeyConverter, "org.apache.kafka.connect.storage.Converter", e))?;
+        .map_err(|e| {
+            Failure::new(
+                Stage::KeyConverter,
+                "org.apache.kafka.connect.storage.Converter",
+                e,
+            )
+        })?;
     let value = pipeline
         .value_converter
         .encode(&record.topic, record.value_schema.as_ref(), &record.value)
-        .map_err(|e| Failure::new(Stage::ValueConverter, "org.apache.kafka.connect.storage.Converter", e))?;
+        .map_err(|e| {
+            Failure::new(
+                Stage::ValueConverter,
+                "org.apache.kafka.connect.storage.Converter",
+                e,
+            )
+        })?;
     let mut out = ProducerRecord::new(record.topic.as_str());
     out.partition = record.kafka_partition;
     out.key = key.map(Into::into);
     out.value = value.map(Into::into);
     out.timestamp = record.timestamp;
     for header in &record.headers {
-        let bytes = header_bytes(&header.value)
-            .map_err(|e| Failure::new(Stage::HeaderConverter, "org.apache.kafka.connect.storage.HeaderConverter", e))?;
+        let bytes = header_bytes(&header.value).map_err(|e| {
+            Failure::new(
+                Stage::HeaderConverter,
+                "org.apache.kafka.connect.storage.HeaderConverter",
+                e,
+            )
+        })?;
         out.headers.push(header.key.clone(), bytes.map(Into::into));
     }
     Ok(Some(out))
@@ -101,8 +124,17 @@ impl SourceLoop<'_> {
         if self.known_topics.contains(topic) {
             return Ok(());
         }
-        let admin = self.ctx.cluster.admin().map_err(Error::log("connecting to check topics"))?;
-        if !admin.list_topics().map_err(Error::log("listing topics"))?.iter().any(|t| t == topic) {
+        let admin = self
+            .ctx
+            .cluster
+            .admin()
+            .map_err(Error::log("connecting to check topics"))?;
+        if !admin
+            .list_topics()
+            .map_err(Error::log("listing topics"))?
+            .iter()
+            .any(|t| t == topic)
+        {
             let partitions = self
                 .ctx
                 .connector_config
@@ -123,7 +155,9 @@ impl SourceLoop<'_> {
     /// its transaction under exactly-once).
     fn send_offsets(&mut self) -> Result<()> {
         for (key, value) in std::mem::take(&mut self.pending) {
-            let record = ProducerRecord::new(self.offsets_topic.as_str()).key(key).value(value);
+            let record = ProducerRecord::new(self.offsets_topic.as_str())
+                .key(key)
+                .value(value);
             self.producer
                 .enqueue(record)
                 .map_err(Error::log("writing source offsets"))?;
@@ -144,7 +178,9 @@ impl SourceLoop<'_> {
             .flush(timeout)
             .map_err(Error::log("writing the task's records to Kafka"))?;
         self.send_offsets()?;
-        self.producer.flush(timeout).map_err(Error::log("committing source offsets"))?;
+        self.producer
+            .flush(timeout)
+            .map_err(Error::log("committing source offsets"))?;
         self.committed(task)
     }
 
@@ -158,17 +194,30 @@ impl SourceLoop<'_> {
 
     /// One poll's records: converted and sent, their offsets pending; under exactly-once
     /// all in one transaction with their offsets.
-    fn write_batch(&mut self, task: &mut dyn SourceTask, records: Vec<SourceRecord>, pipeline: &mut RecordPipeline, policy: &ErrorPolicy) -> Result<()> {
+    fn write_batch(
+        &mut self,
+        task: &mut dyn SourceTask,
+        records: Vec<SourceRecord>,
+        pipeline: &mut RecordPipeline,
+        policy: &ErrorPolicy,
+    ) -> Result<()> {
         let control = &self.ctx.control;
-        control.counters.read.fetch_add(records.len() as u64, Ordering::Relaxed);
+        control
+            .counters
+            .read
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
         if self.exactly_once {
-            self.producer.begin_transaction().map_err(Error::log("beginning a transaction"))?;
+            self.producer
+                .begin_transaction()
+                .map_err(Error::log("beginning a transaction"))?;
         }
         for source in records {
             let key = offset_key(&control.connector, &source.source_partition)?;
             let offset = json_bytes(&source.source_offset)?;
             let stopping = || control.stopping();
-            match policy.retry(&control.counters.errors, &stopping, || convert(pipeline, source.record.clone())) {
+            match policy.retry(&control.counters.errors, &stopping, || {
+                convert(pipeline, source.record.clone())
+            }) {
                 Ok(Some(record)) => {
                     self.ensure_topic(&record.topic)?;
                     self.producer
@@ -189,7 +238,9 @@ impl SourceLoop<'_> {
             let timeout = self.timeout();
             if let Err(e) = self.producer.commit_transaction(timeout) {
                 let _ = self.producer.abort_transaction(timeout);
-                return Err(Error::log("committing a transaction of records and source offsets")(e));
+                return Err(Error::log(
+                    "committing a transaction of records and source offsets",
+                )(e));
             }
             self.last_commit = Instant::now();
             self.committed(task)?;
@@ -225,10 +276,25 @@ fn run_loop(ctx: &TaskContext, task: &mut dyn SourceTask, started: &mut bool) ->
                 control.connector, control.id
             )))?;
     }
-    let offsets_log = TopicLog::open(&ctx.cluster, &ctx.worker.client_base(), &ctx.worker.offset_topic, ctx.worker.offset_partitions)?;
-    let stored = StoredOffsets::new(&control.connector, offsets_log.read_map(&ctx.worker.client_config("consumer."))?);
+    let offsets_log = TopicLog::open(
+        &ctx.cluster,
+        &ctx.worker.client_base(),
+        &ctx.worker.offset_topic,
+        ctx.worker.offset_partitions,
+    )?;
+    let stored = StoredOffsets::new(
+        &control.connector,
+        offsets_log.read_map(&ctx.worker.client_config("consumer."))?,
+    );
     let mut pipeline = RecordPipeline::from_properties(&ctx.connector_config)?;
-    let policy = ErrorPolicy::from_config(&ctx.connector_config, &control.connector, control.id, false, &ctx.cluster, &ctx.worker)?;
+    let policy = ErrorPolicy::from_config(
+        &ctx.connector_config,
+        &control.connector,
+        control.id,
+        false,
+        &ctx.cluster,
+        &ctx.worker,
+    )?;
     task.start(&ctx.task_config, &stored)?;
     *started = true;
     let mut state = SourceLoop {

@@ -28,7 +28,9 @@ pub(crate) type Entry = (Vec<u8>, Option<Vec<u8>>);
 impl TopicLog {
     /// The log on `topic`, created compacted with `partitions` partitions when missing.
     pub(crate) fn open(cluster: &Cluster, base: &ClientConfig, topic: &str, partitions: i32) -> Result<Self> {
-        let admin = cluster.admin().map_err(Error::log(format!("connecting to create {topic}")))?;
+        let admin = cluster
+            .admin()
+            .map_err(Error::log(format!("connecting to create {topic}")))?;
         let topics = admin
             .list_topics()
             .map_err(Error::log(format!("listing topics to find {topic}")))?;
@@ -58,10 +60,14 @@ impl TopicLog {
             .cluster
             .consumer(&base.clone().isolation_level(IsolationLevel::ReadCommitted))
             .map_err(Error::log(context()))?;
-        let partitions: Vec<TopicPartition> = (0..ends.len() as i32).map(|p| TopicPartition::new(self.topic.as_str(), p)).collect();
+        let partitions: Vec<TopicPartition> = (0..ends.len() as i32)
+            .map(|p| TopicPartition::new(self.topic.as_str(), p))
+            .collect();
         consumer.assign(&partitions).map_err(Error::log(context()))?;
         for p in &partitions {
-            consumer.seek(p, Offset::Beginning).map_err(Error::log(context()))?;
+            consumer
+                .seek(p, Offset::Beginning)
+                .map_err(Error::log(context()))?;
         }
         let mut entries = Vec::new();
         let deadline = Instant::now() + LOG_TIMEOUT;
@@ -82,7 +88,10 @@ impl TopicLog {
                     },
                 });
             }
-            for record in consumer.poll(Duration::from_millis(100)).map_err(Error::log(context()))? {
+            for record in consumer
+                .poll(Duration::from_millis(100))
+                .map_err(Error::log(context()))?
+            {
                 if let Some(key) = record.key {
                     entries.push((key.to_vec(), record.value.map(|v| v.to_vec())));
                 }

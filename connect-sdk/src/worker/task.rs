@@ -47,10 +47,10 @@ impl StatusLog {
 
     pub(crate) fn topic(&self, name: &str, topic: &str) {
         let value = serde_json::json!({"topic": {"name": topic, "connector": name, "task": 0, "discoverTimestamp": 0}});
-        if let Err(e) = self
-            .log
-            .write(format!("topic-{topic}-connector-{name}").as_bytes(), Some(value.to_string().as_bytes()))
-        {
+        if let Err(e) = self.log.write(
+            format!("topic-{topic}-connector-{name}").as_bytes(),
+            Some(value.to_string().as_bytes()),
+        ) {
             tracing::warn!("could not record that {name} uses topic {topic}: {e}");
         }
     }
@@ -142,7 +142,11 @@ impl TaskControl {
 
     /// Running or paused, as the switch says.
     pub(crate) fn report_running(&self) {
-        self.report(Status::new(if self.paused() { State::Paused } else { State::Running }));
+        self.report(Status::new(if self.paused() {
+            State::Paused
+        } else {
+            State::Running
+        }));
     }
 
     pub(crate) fn report_failure(&self, error: &crate::Error) {

@@ -30,9 +30,14 @@ impl Served {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let address = listener.local_addr().unwrap();
-        let mut props: Properties = properties.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut props: Properties = properties
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         props.insert("listeners".into(), format!("http://{address}"));
-        props.entry("offset.flush.interval.ms".into()).or_insert_with(|| "200".into());
+        props
+            .entry("offset.flush.interval.ms".into())
+            .or_insert_with(|| "200".into());
         let config = WorkerConfig::from_properties(&props).unwrap();
         let worker = Worker::start(config, cluster, Plugins::builtin()).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -81,7 +86,9 @@ pub fn call(url: &str, method: &str, path: &str, body: Option<Value>) -> (u16, V
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client.request(method, format!("{url}{path}"));
     if let Some(body) = body {
-        request = request.header("Content-Type", "application/json").body(body.to_string());
+        request = request
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
     }
     let response = request.send().unwrap();
     let status = response.status().as_u16();
@@ -103,7 +110,10 @@ pub fn wait_for(url: &str, path: &str, pointer: &str, want: &str) -> Value {
         if body.pointer(pointer).and_then(Value::as_str) == Some(want) {
             return body;
         }
-        assert!(Instant::now() < deadline, "{path}: {pointer} never became {want}; last body {body}");
+        assert!(
+            Instant::now() < deadline,
+            "{path}: {pointer} never became {want}; last body {body}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
