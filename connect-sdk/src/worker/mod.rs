@@ -164,10 +164,10 @@ impl Worker {
                     })
                     .unwrap_or_default();
                 configs.insert(name.to_owned(), props);
-            } else if let Some(name) = key.strip_prefix("target-state-") {
-                if let Some(state) = json["state"].as_str().and_then(TargetState::parse) {
-                    targets.insert(name.to_owned(), state);
-                }
+            } else if let Some(name) = key.strip_prefix("target-state-")
+                && let Some(state) = json["state"].as_str().and_then(TargetState::parse)
+            {
+                targets.insert(name.to_owned(), state);
             }
         }
         let mut connectors = shared.connectors.lock();
@@ -237,7 +237,7 @@ impl Worker {
             .plugins
             .find(class)
             .map_err(|e| Error::BadRequest(e.to_string()))?;
-        let infos = validate::validate(&plugin, config, &self.shared.launcher.providers);
+        let infos = validate::validate(plugin, config, &self.shared.launcher.providers);
         if infos.error_count > 0 {
             return Err(Error::BadRequest(infos.refusal(plugin.kind())));
         }
