@@ -105,7 +105,7 @@ fn pause_resume_stop_and_offsets() {
         body["message"].as_str().unwrap().contains("STOPPED state"),
         "{body}"
     );
-    assert_eq!(served.call("PUT", "/connectors/src/stop", None).0, 202);
+    assert_eq!(served.call("PUT", "/connectors/src/stop", None).0, 204);
     let status = served.wait_for("/connectors/src/status", "/connector/state", "STOPPED");
     assert_eq!(status["tasks"], json!([]));
     let partition = json!({"filename": input.display().to_string()});
@@ -132,7 +132,7 @@ fn pause_resume_stop_and_offsets() {
     eventually("b and c again", || lines(&output) == ["a", "b", "c", "b", "c"]);
 
     // Sink offsets: its group's, per partition.
-    assert_eq!(served.call("PUT", "/connectors/sink/stop", None).0, 202);
+    assert_eq!(served.call("PUT", "/connectors/sink/stop", None).0, 204);
     served.wait_for("/connectors/sink/status", "/connector/state", "STOPPED");
     let (_, offsets) = served.call("GET", "/connectors/sink/offsets", None);
     assert_eq!(

@@ -18,6 +18,14 @@ pub trait OffsetReader {
 pub trait SourceConnector: Connector {
     /// A new task of this connector, to be started with one of its task configs.
     fn create_task(&self) -> Box<dyn SourceTask>;
+
+    /// Checks offsets a user is about to set (`PATCH /connectors/{name}/offsets`, Kafka's
+    /// `SourceConnector.alterOffsets`): each source partition with its new offset
+    /// (`None`: removed). An error refuses them all. By default any are taken.
+    fn alter_offsets(&self, config: &Properties, offsets: &[(Value, Option<Value>)]) -> Result<()> {
+        let _ = (config, offsets);
+        Ok(())
+    }
 }
 
 /// A source task (Kafka's `SourceTask`): polls records from its system.

@@ -12,7 +12,7 @@ use serde_json::{Value as Json_, json};
 
 use crate::config::Properties;
 use crate::error::Error;
-use crate::worker::{ConnectorOffset, Worker};
+use crate::worker::{ConnectorOffset, TargetState, Worker};
 
 /// An error answered as `{"error_code": .., "message": ..}`.
 #[derive(Debug)]
@@ -192,19 +192,25 @@ pub(super) async fn create_connector(State(worker): State<Worker>, body: Bytes) 
     };
     let name = match (name, config.get("name").cloned()) {
         (Some(n), Some(c)) if n != c => {
-            return Err(ApiError::bad_request(
-                "Connector name configuration (".to_owned()
-                    + &c
-                    + ") doesn't match connector name in the URL ("
-                    + &n
-                    + ")",
-            ));
+            return Err(ApiError::bad_request(format!(
+                "Connector name configuration ({c}) doesn't match connector name in the URL ({n})"
+            )));
         }
         (Some(n), _) | (None, Some(n)) => n,
-        (None, None) => return Err(ApiError::bad_request("Connector name cannot be null")),
+        (None, None) => String::new(),
+    };
+    let initial_state = match request.get("initial_state").and_then(|s| s.as_str()) {
+        None | Some("RUNNING") => TargetState::Started,
+        Some("PAUSED") => TargetState::Paused,
+        Some("STOPPED") => TargetState::Stopped,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid initial state {other}: expected RUNNING, PAUSED or STOPPED"
+            )));
+        }
     };
     config.insert("name".into(), name.clone());
-    let info = blocking(move || worker.create_connector(&name, config)).await?;
+    let info = blocking(move || worker.create_connector_in(&name, config, initial_state)).await?;
     Ok(json(StatusCode::CREATED, info.to_json()))
 }
 
@@ -310,7 +316,7 @@ pub(super) async fn resume(State(worker): State<Worker>, Path(name): Path<String
 
 pub(super) async fn stop(State(worker): State<Worker>, Path(name): Path<String>) -> Answer {
     blocking(move || worker.stop(&name)).await?;
-    Ok(StatusCode::ACCEPTED.into_response())
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn restart(
@@ -383,7 +389,7 @@ pub(super) async fn plugin_config(State(worker): State<Worker>, Path(plugin): Pa
     let infos = worker
         .plugins()
         .find(&plugin)
-        .map_err(ApiError::from)?
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("Unknown plugin {plugin}.")))?
         .config_keys();
     ok(json!(infos))
 }

@@ -3,7 +3,7 @@
 //! of a whole connector config before it runs.
 
 use crate::config::Properties;
-use crate::config_def::{ConfigDef, ConfigType, Importance, Validator};
+use crate::config_def::{ConfigDef, ConfigType, ConfigValue, Importance, Validator};
 use crate::transforms::TransformChain;
 
 use super::plugins::ConnectorType;
@@ -21,6 +21,22 @@ const PASSED_PREFIXES: &[&str] = &[
     "topic.creation.",
 ];
 
+/// Kafka's check of a connector name: not empty, no control characters.
+fn non_empty_name() -> Validator {
+    Validator::Custom(std::sync::Arc::new(|value: &ConfigValue| match value {
+        ConfigValue::String(s) if s.is_empty() => Err("String may not be empty".to_owned()),
+        ConfigValue::String(s) if s.chars().any(char::is_control) => Err(format!(
+            "String may not contain control sequences but had the following ASCII chars: {}",
+            s.chars()
+                .filter(|c| c.is_control())
+                .map(|c| (c as u32).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Ok(()),
+    }))
+}
+
 /// The common keys of a connector of `kind`.
 pub(crate) fn common_def(kind: ConnectorType) -> ConfigDef {
     let at_least = |min: f64| {
@@ -34,7 +50,7 @@ pub(crate) fn common_def(kind: ConnectorType) -> ConfigDef {
             "name",
             ConfigType::String,
             None,
-            Some(Validator::NonEmptyString),
+            Some(non_empty_name()),
             Importance::High,
             "A name for the connector, unique in the worker.",
         )
@@ -218,6 +234,12 @@ pub(crate) fn common_def(kind: ConnectorType) -> ConfigDef {
                 "Where transactions end: after each poll.",
             )
             .define_optional(
+                "transaction.boundary.interval.ms",
+                ConfigType::Long,
+                Importance::Low,
+                "Not used: transactions end after each poll.",
+            )
+            .define_optional(
                 "offsets.storage.topic",
                 ConfigType::String,
                 Importance::Low,
@@ -234,10 +256,12 @@ pub(crate) fn extra_errors(kind: ConnectorType, config: &Properties) -> Vec<(Str
         let topics = config.get("topics").map(|t| t.trim()).unwrap_or("");
         let regex = config.get("topics.regex").map(|t| t.trim()).unwrap_or("");
         if topics.is_empty() && regex.is_empty() {
-            errors.push((
-                "topics".to_owned(),
-                "Must configure one of topics or topics.regex".to_owned(),
-            ));
+            for key in ["topics", "topics.regex"] {
+                errors.push((
+                    key.to_owned(),
+                    "Must configure one of topics or topics.regex".to_owned(),
+                ));
+            }
         } else if !topics.is_empty() && !regex.is_empty() {
             errors.push((
                 "topics".to_owned(),

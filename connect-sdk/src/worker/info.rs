@@ -39,12 +39,15 @@ pub struct StateInfo {
     pub status: Status,
     /// The worker's id (`host:port`).
     pub worker_id: String,
+    /// The connector plugin's version.
+    pub version: String,
 }
 
 impl StateInfo {
     fn fields(&self, out: &mut serde_json::Map<String, Json>) {
         out.insert("state".into(), json!(self.status.state.as_str()));
         out.insert("worker_id".into(), json!(self.worker_id));
+        out.insert("version".into(), json!(self.version));
         if let Some(trace) = &self.status.trace {
             out.insert("trace".into(), json!(trace));
         }

@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde_json::{Value as Json, json};
-use streamlog::{ClientConfig, Cluster};
+use streamlog::Cluster;
 
 pub use config::{ExactlyOnceSource, WorkerConfig};
 pub use errors::ErrorCounters;
@@ -83,6 +83,40 @@ fn not_found(name: &str) -> Error {
     Error::NotFound(format!("Connector {name} not found"))
 }
 
+/// Whether a key's name says it holds a secret (`connection.password`, `api.secret`,
+/// `sasl.jaas.config`, `basic.auth.user.info`, `*.token`).
+fn secret_name(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "sasl.jaas.config",
+        "user.info",
+        "credentials",
+    ]
+    .iter()
+    .any(|part| key.contains(part))
+}
+
+/// A task's config as the REST API shows it (Kafka Connect's): a value the connector
+/// copied from its own config shown as written there (config provider references
+/// unresolved), and `task.class` naming the task.
+fn task_config_as_written(task: &Properties, written: &Properties, plugin: &Plugin) -> Properties {
+    let mut shown: Properties = task
+        .iter()
+        .map(|(k, v)| {
+            let value = match written.get(k) {
+                Some(raw) if raw.contains("${") => raw.clone(),
+                _ => v.clone(),
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    shown.insert("task.class".into(), plugin.task_class());
+    shown
+}
+
 /// `value` of `key` as the REST API shows it: secrets (keys the connector declares as
 /// passwords, and keys named like secrets) as `[hidden]`.
 fn shown_config(config: &Properties, plugin: &Plugin) -> Properties {
@@ -91,7 +125,7 @@ fn shown_config(config: &Properties, plugin: &Plugin) -> Properties {
         .iter()
         .map(|(k, v)| {
             let password = def.key(k).is_some_and(|key| key.kind == ConfigType::Password);
-            let value = if password || ClientConfig::is_secret(k) {
+            let value = if password || secret_name(k) {
                 HIDDEN.to_owned()
             } else {
                 v.clone()
@@ -255,6 +289,34 @@ impl Worker {
         self.put_connector(name, config, false).map(|(info, _)| info)
     }
 
+    /// Creates connector `name` in `initial_state` (Kafka Connect's `initial_state` of
+    /// `POST /connectors`): running, paused (no tasks until resumed) or stopped.
+    pub fn create_connector_in(
+        &self,
+        name: &str,
+        config: Properties,
+        initial_state: TargetState,
+    ) -> Result<ConnectorInfo> {
+        if initial_state == TargetState::Started {
+            return self.create_connector(name, config);
+        }
+        let mut connectors = self.shared.connectors.lock();
+        if connectors.contains_key(name) {
+            return Err(Error::Conflict(format!("Connector {name} already exists")));
+        }
+        let mut config = config;
+        config.insert("name".into(), name.to_owned());
+        let plugin = self.check_config(&config)?;
+        self.write_config(name, Some(&config))?;
+        self.write_target(name, Some(initial_state))?;
+        let mut entry = ConnectorEntry::new(name, config, initial_state, plugin);
+        entry.created_paused = initial_state == TargetState::Paused;
+        entry.start(&self.shared.launcher);
+        let info = Self::info_of(&entry);
+        connectors.insert(name.to_owned(), entry);
+        Ok(info)
+    }
+
     /// Creates or replaces connector `name`'s config (`PUT /connectors/{name}/config`);
     /// `true` when it was created. A value of `[hidden]` keeps the stored value.
     pub fn put_connector_config(&self, name: &str, config: Properties) -> Result<(ConnectorInfo, bool)> {
@@ -267,9 +329,6 @@ impl Worker {
         mut config: Properties,
         allow_replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
-        if name.trim().is_empty() {
-            return Err(Error::BadRequest("Connector name cannot be empty".into()));
-        }
         let mut connectors = self.shared.connectors.lock();
         let existing = connectors.get(name);
         if existing.is_some() && !allow_replace {
@@ -382,11 +441,17 @@ impl Worker {
     /// Connector `name`'s state and its tasks'.
     pub fn connector_status(&self, name: &str) -> Result<ConnectorStatus> {
         let worker_id = self.shared.worker_id.clone();
-        self.with_entry(name, |e, _| ConnectorStatus {
+        let mut connectors = self.shared.connectors.lock();
+        let e = connectors
+            .get_mut(name)
+            .ok_or_else(|| Error::NotFound(format!("No status found for connector {name}")))?;
+        let version = e.plugin.version();
+        Ok(ConnectorStatus {
             name: e.name.clone(),
             connector: StateInfo {
                 status: e.status.clone(),
                 worker_id: worker_id.clone(),
+                version: version.clone(),
             },
             tasks: e
                 .tasks
@@ -397,6 +462,7 @@ impl Worker {
                         StateInfo {
                             status: t.control.status(),
                             worker_id: worker_id.clone(),
+                            version: version.clone(),
                         },
                     )
                 })
@@ -407,13 +473,14 @@ impl Worker {
 
     /// The state of task `task` of connector `name`.
     pub fn task_status(&self, name: &str, task: u32) -> Result<StateInfo> {
-        let status = self.connector_status(name)?;
+        let missing = || Error::NotFound(format!("No status found for task {name}-{task}"));
+        let status = self.connector_status(name).map_err(|_| missing())?;
         status
             .tasks
             .into_iter()
             .find(|(id, _)| *id == task)
             .map(|(_, s)| s)
-            .ok_or_else(|| Error::NotFound(format!("No status found for task {name}-{task}")))
+            .ok_or_else(missing)
     }
 
     /// The counters of task `task` of connector `name`, read with `f`.
@@ -436,7 +503,7 @@ impl Worker {
                 .map(|(i, c)| TaskInfo {
                     connector: e.name.clone(),
                     task: i as u32,
-                    config: shown_config(c, &e.plugin),
+                    config: shown_config(&task_config_as_written(c, &e.config, &e.plugin), &e.plugin),
                 })
                 .collect()
         })
@@ -444,7 +511,9 @@ impl Worker {
 
     fn retarget(&self, name: &str, target: TargetState) -> Result<()> {
         let mut connectors = self.shared.connectors.lock();
-        let entry = connectors.get_mut(name).ok_or_else(|| not_found(name))?;
+        let entry = connectors
+            .get_mut(name)
+            .ok_or_else(|| Error::NotFound(format!("Unknown connector {name}")))?;
         self.write_target(name, Some(target))?;
         entry.retarget(&self.shared.launcher, target);
         Ok(())
@@ -470,7 +539,9 @@ impl Worker {
     /// `only_failed`, only those failed). The status after, with what restarts shown as
     /// `RESTARTING`.
     pub fn restart(&self, name: &str, include_tasks: bool, only_failed: bool) -> Result<ConnectorStatus> {
-        let mut before = self.connector_status(name)?;
+        let mut before = self
+            .connector_status(name)
+            .map_err(|_| Error::NotFound(format!("Unknown connector: {name}")))?;
         let (connector, tasks) = self.with_entry(name, |e, l| e.restart(l, include_tasks, only_failed))?;
         if connector {
             before.connector.status = Status::new(State::Restarting);
@@ -497,7 +568,11 @@ impl Worker {
 
     /// The topics connector `name` has used since it was created or its topics reset.
     pub fn active_topics(&self, name: &str) -> Result<BTreeSet<String>> {
-        self.with_entry(name, |e, _| e.topics.lock().clone())
+        let connectors = self.shared.connectors.lock();
+        Ok(connectors
+            .get(name)
+            .map(|e| e.topics.lock().clone())
+            .unwrap_or_default())
     }
 
     /// Forgets connector `name`'s active topics.
@@ -505,7 +580,13 @@ impl Worker {
         if !self.config().topic_tracking_reset {
             return Err(Error::BadRequest("Topic tracking reset is disabled.".into()));
         }
-        let topics = self.with_entry(name, |e, _| std::mem::take(&mut *e.topics.lock()))?;
+        let topics = self
+            .shared
+            .connectors
+            .lock()
+            .get(name)
+            .map(|e| std::mem::take(&mut *e.topics.lock()))
+            .unwrap_or_default();
         for topic in topics {
             self.shared
                 .launcher
@@ -526,7 +607,22 @@ impl Worker {
     /// The validation of `config` for plugin `class` (`PUT
     /// /connector-plugins/{class}/config/validate`).
     pub fn validate(&self, class: &str, config: &Properties) -> Result<ConfigInfos> {
-        let plugin = self.shared.plugins.find(class)?;
+        let plugin = self
+            .shared
+            .plugins
+            .find(class)
+            .map_err(|_| Error::NotFound(format!("Unknown plugin {class}.")))?;
+        let given = config
+            .get("connector.class")
+            .ok_or_else(|| Error::BadRequest("Connector config contains no connector type".into()))?;
+        match self.shared.plugins.find(given) {
+            Ok(p) if p.class() == plugin.class() => {}
+            _ => {
+                return Err(Error::BadRequest(format!(
+                    "Included connector type {given} does not match request type {class}"
+                )));
+            }
+        }
         Ok(validate::validate(
             plugin,
             config,

@@ -92,11 +92,30 @@ impl Worker {
         }
         if offsets.is_empty() {
             return Err(Error::BadRequest(
-                "The offsets to be modified must be specified".into(),
+                "Partitions / offsets need to be provided for an alter offsets request".into(),
             ));
         }
         match kind {
             ConnectorType::Source => {
+                let mut checked = Vec::new();
+                for o in offsets {
+                    let offset = match &o.offset {
+                        Json::Null => None,
+                        offset => Some(from_json(offset)?),
+                    };
+                    checked.push((from_json(&o.partition)?, offset));
+                }
+                let (plugin, config) = {
+                    let connectors = self.shared.connectors.lock();
+                    let entry = connectors.get(name).ok_or_else(|| not_found(name))?;
+                    (entry.plugin.clone(), entry.config.clone())
+                };
+                if let super::plugins::ConnectorInstance::Source(connector) = plugin.instance() {
+                    let config = self.shared.launcher.providers.resolve(&config)?;
+                    connector
+                        .alter_offsets(&config, &checked)
+                        .map_err(|e| Error::BadRequest(e.to_string()))?;
+                }
                 for o in offsets {
                     if !o.partition.is_object() {
                         return Err(Error::BadRequest(

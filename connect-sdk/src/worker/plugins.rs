@@ -95,7 +95,20 @@ impl Plugin {
     /// The definitions of its connector's own keys, as Kafka Connect's REST API lists
     /// them.
     pub fn config_keys(&self) -> Vec<serde_json::Value> {
-        super::validate::definitions(&self.instance().connector().config_def())
+        let mut keys = super::validate::definitions(&self.instance().connector().config_def());
+        keys.extend(super::validate::definitions(
+            &super::connector_config::common_def(self.kind()),
+        ));
+        keys
+    }
+
+    /// The class name its tasks have in their configs (`task.class`): the connector's,
+    /// `Connector` replaced by `Task`.
+    pub fn task_class(&self) -> String {
+        match self.class.strip_suffix("Connector") {
+            Some(stem) => format!("{stem}Task"),
+            None => format!("{}Task", self.class),
+        }
     }
 
     pub(crate) fn instance(&self) -> ConnectorInstance {

@@ -45,6 +45,8 @@ pub(crate) struct ConnectorEntry {
     pub(crate) task_configs: Vec<Properties>,
     pub(crate) tasks: Vec<RunningTask>,
     pub(crate) topics: Arc<Mutex<BTreeSet<String>>>,
+    /// Created paused and not resumed since: it has no tasks yet.
+    pub(crate) created_paused: bool,
 }
 
 impl std::fmt::Debug for ConnectorEntry {
@@ -69,6 +71,7 @@ impl ConnectorEntry {
             task_configs: Vec::new(),
             tasks: Vec::new(),
             topics: Arc::new(Mutex::new(BTreeSet::new())),
+            created_paused: false,
         }
     }
 
@@ -94,6 +97,11 @@ impl ConnectorEntry {
     /// Starts the connector as its target says: running or paused with its tasks, or
     /// stopped without any. A failure shows in its status.
     pub(crate) fn start(&mut self, launcher: &Launcher) {
+        if self.target == TargetState::Paused && self.created_paused {
+            // Created paused (`initial_state`): no tasks until it is resumed, as Kafka.
+            self.set_status(launcher, Status::new(State::Paused));
+            return;
+        }
         if self.target == TargetState::Stopped {
             self.task_configs.clear();
             self.set_status(launcher, Status::new(State::Stopped));
@@ -109,7 +117,7 @@ impl ConnectorEntry {
     }
 
     fn start_connector(&mut self, launcher: &Launcher) -> Result<()> {
-        let config = self.resolved_config(launcher)?;
+        let config = launcher.providers.resolve(&self.config)?;
         let mut instance = self.plugin.instance();
         instance.connector_mut().start(&config)?;
         let max_tasks = ConfigReader::new(&config).int("tasks.max", 1)?.max(1);
@@ -229,6 +237,10 @@ impl ConnectorEntry {
                 self.set_status(launcher, Status::new(State::Stopped));
             }
             (TargetState::Stopped, _) => self.start(launcher),
+            (TargetState::Paused, TargetState::Started) if self.created_paused => {
+                self.created_paused = false;
+                self.start(launcher);
+            }
             (_, paused_or_started) => {
                 let paused = paused_or_started == TargetState::Paused;
                 for task in &self.tasks {

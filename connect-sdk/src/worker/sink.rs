@@ -277,10 +277,6 @@ fn run_loop(
         if let Some(e) = shared.lock().failure.take() {
             return Err(e);
         }
-        control
-            .counters
-            .read
-            .fetch_add(records.len() as u64, Ordering::Relaxed);
         let mut batch = Vec::with_capacity(records.len());
         let mut next_offsets = BTreeMap::new();
         for record in &records {
@@ -305,11 +301,11 @@ fn run_loop(
                 record.offset + 1,
             );
         }
+        let written = batch.len() as u64;
         if !batch.is_empty() {
-            let written = batch.len() as u64;
             put(control, shared, batch)?;
-            control.counters.written.fetch_add(written, Ordering::Relaxed);
         }
+        control.count(records.len() as u64, written);
         shared.lock().offsets.extend(next_offsets);
         if last_commit.elapsed() >= ctx.worker.offset_flush_interval {
             shared.lock().commit(consumer.as_mut(), None)?;

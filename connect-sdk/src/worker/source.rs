@@ -202,10 +202,8 @@ impl SourceLoop<'_> {
         policy: &ErrorPolicy,
     ) -> Result<()> {
         let control = &self.ctx.control;
-        control
-            .counters
-            .read
-            .fetch_add(records.len() as u64, Ordering::Relaxed);
+        let read = records.len() as u64;
+        let mut written = 0;
         if self.exactly_once {
             self.producer
                 .begin_transaction()
@@ -223,7 +221,7 @@ impl SourceLoop<'_> {
                     self.producer
                         .enqueue(record)
                         .map_err(Error::log("writing a record to Kafka"))?;
-                    control.counters.written.fetch_add(1, Ordering::Relaxed);
+                    written += 1;
                 }
                 Ok(None) => {
                     control.counters.filtered.fetch_add(1, Ordering::Relaxed);
@@ -233,6 +231,7 @@ impl SourceLoop<'_> {
             self.pending.insert(key, offset);
             self.uncommitted.push(source);
         }
+        control.count(read, written);
         if self.exactly_once {
             self.send_offsets()?;
             let timeout = self.timeout();

@@ -154,6 +154,20 @@ impl TaskControl {
         self.report(Status::failed(trace_of(error)));
     }
 
+    /// Adds `read` and `written` records to the counters and to the `metrics` facade
+    /// (`connect_records_read_total`, `connect_records_written_total`, labelled by
+    /// connector and task).
+    pub(crate) fn count(&self, read: u64, written: u64) {
+        self.counters.read.fetch_add(read, Ordering::Relaxed);
+        self.counters.written.fetch_add(written, Ordering::Relaxed);
+        let labels = [
+            ("connector", self.connector.clone()),
+            ("task", self.id.to_string()),
+        ];
+        metrics::counter!("connect_records_read_total", &labels).increment(read);
+        metrics::counter!("connect_records_written_total", &labels).increment(written);
+    }
+
     /// The task used `topic` (Kafka Connect's active topics).
     pub(crate) fn used_topic(&self, topic: &str) {
         let mut topics = self.topics.lock();

@@ -163,15 +163,11 @@ impl ConfigInfos {
     /// The message of a create or update refused for these errors.
     pub(crate) fn refusal(&self, kind: ConnectorType) -> String {
         let _ = kind;
-        let errors: Vec<String> = self
-            .configs
-            .iter()
-            .flat_map(|c| c.errors.iter().map(move |e| format!("{}: {e}", c.name)))
-            .collect();
+        let errors: Vec<&String> = self.configs.iter().flat_map(|c| c.errors.iter()).collect();
         format!(
             "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
             errors.len(),
-            errors.join("\n")
+            errors.iter().map(|e| e.as_str()).collect::<Vec<_>>().join("\n")
         )
     }
 

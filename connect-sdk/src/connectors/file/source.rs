@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use super::{
-    DEFAULT_TASK_BATCH_SIZE, FILE_CONFIG, FileStreamSourceTask, TASK_BATCH_SIZE_CONFIG, TOPIC_CONFIG,
+    DEFAULT_TASK_BATCH_SIZE, FILE_CONFIG, FileStreamSourceTask, POSITION_FIELD, TASK_BATCH_SIZE_CONFIG,
+    TOPIC_CONFIG,
 };
 use crate::config::Properties;
 use crate::config_def::{ConfigDef, ConfigType, ConfigValue, Importance, Validator};
 use crate::connector::{Connector, SourceConnector, SourceTask};
 use crate::connectors::parsed::Parsed;
-use crate::error::Result;
+use crate::data::Value;
+use crate::error::{Error, Result};
 
 /// Kafka's `org.apache.kafka.connect.file.FileStreamSourceConnector`: the lines of a
 /// file (or standard input) into one topic, by one task.
@@ -112,5 +114,32 @@ impl Connector for FileStreamSourceConnector {
 impl SourceConnector for FileStreamSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(FileStreamSourceTask::new())
+    }
+
+    /// Offsets set by hand must name a position Kafka's task can seek to: an integer,
+    /// not negative (the checks of Kafka's `FileStreamSourceConnector.alterOffsets`).
+    fn alter_offsets(&self, _config: &Properties, offsets: &[(Value, Option<Value>)]) -> Result<()> {
+        for (_, offset) in offsets {
+            let Some(offset) = offset else { continue };
+            match offset.map_get(POSITION_FIELD) {
+                Some(Value::Int64(p)) if *p < 0 => {
+                    return Err(Error::data(format!(
+                        "The value for the '{POSITION_FIELD}' key in the offset should be a non-negative value"
+                    )));
+                }
+                Some(Value::Int64(_)) => {}
+                Some(_) => {
+                    return Err(Error::data(format!(
+                        "The value for the '{POSITION_FIELD}' key in the offset is expected to be a Long value"
+                    )));
+                }
+                None => {
+                    return Err(Error::data(format!(
+                        "The offset is missing the key '{POSITION_FIELD}', which is required"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 }
