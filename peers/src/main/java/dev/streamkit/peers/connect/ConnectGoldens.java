@@ -283,7 +283,8 @@ public final class ConnectGoldens {
             t = t.getCause();
         }
         o.put("class", t instanceof ConfigException ? "ConfigException" : t.getClass().getSimpleName());
-        o.put("message", t.getMessage());
+        // Java prints a byte array by identity hash, which differs from run to run.
+        o.put("message", t.getMessage() == null ? null : t.getMessage().replaceAll("\\[B@[0-9a-f]+", "[B@<hash>"));
         return o;
     }
 }
