@@ -287,8 +287,8 @@ impl SinkTask for ListSink {
         Ok(())
     }
 
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
-        self.buffered.extend(records);
+    fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        self.buffered.extend_from_slice(records);
         Ok(())
     }
 
@@ -386,7 +386,7 @@ fn a_sink_task_is_given_converted_records_and_commits_what_it_flushed() {
             }
         })
         .collect();
-    task.put(records).unwrap();
+    task.put(&records).unwrap();
     let committable = task.pre_commit(&BTreeMap::from([(tp.clone(), 3)])).unwrap();
     assert_eq!(committable, BTreeMap::from([(tp.clone(), 3)]));
     let rows = rows.lock().unwrap();

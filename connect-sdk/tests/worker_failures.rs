@@ -56,7 +56,7 @@ impl SinkTask for FlakySinkTask {
     fn start(&mut self, _: &Properties) -> Result<()> {
         Ok(())
     }
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+    fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
         if self.0.refused.load(Ordering::SeqCst) < 2 {
             self.0.refused.fetch_add(1, Ordering::SeqCst);
             return Err(Error::retriable("the database is restarting"));

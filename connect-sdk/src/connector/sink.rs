@@ -37,7 +37,7 @@ pub trait SinkTask: Send {
     /// Writes (or buffers) `records`. A retriable error
     /// ([`Error::retriable`](crate::Error::retriable)) makes the worker give the same
     /// records again.
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<()>;
+    fn put(&mut self, records: &[SinkRecord]) -> Result<()>;
 
     /// Makes every record put so far durable, up to `offsets` (the next offset of each
     /// partition).

@@ -278,7 +278,9 @@ fn run_loop(
             return Err(e);
         }
         let mut batch = Vec::with_capacity(records.len());
-        let mut next_offsets = BTreeMap::new();
+        // The next offset of each partition, keyed by the record's shared topic name so
+        // that no name is copied per record.
+        let mut next_offsets: BTreeMap<(&str, i32), i64> = BTreeMap::new();
         for record in &records {
             let stopping = || control.stopping();
             match policy.retry(&control.counters.errors, &stopping, || {
@@ -293,20 +295,25 @@ fn run_loop(
                 }
                 Err(failure) => policy.tolerate(&control.counters.errors, failure, Some(record))?,
             }
-            next_offsets.insert(
-                TopicPartition {
-                    topic: record.topic.to_string(),
-                    partition: record.partition,
-                },
-                record.offset + 1,
-            );
+            next_offsets.insert((&record.topic, record.partition), record.offset + 1);
         }
         let written = batch.len() as u64;
         if !batch.is_empty() {
-            put(control, shared, batch)?;
+            put(control, shared, &batch)?;
         }
         control.count(records.len() as u64, written);
-        shared.lock().offsets.extend(next_offsets);
+        shared
+            .lock()
+            .offsets
+            .extend(next_offsets.into_iter().map(|((topic, partition), offset)| {
+                (
+                    TopicPartition {
+                        topic: topic.to_owned(),
+                        partition,
+                    },
+                    offset,
+                )
+            }));
         if last_commit.elapsed() >= ctx.worker.offset_flush_interval {
             shared.lock().commit(consumer.as_mut(), None)?;
             control.counters.commits.fetch_add(1, Ordering::Relaxed);
@@ -325,9 +332,9 @@ fn run_loop(
 /// Puts `batch` to the task, again and again while it fails with a retriable error
 /// (Kafka Connect's `RetriableException` from `put`), until it takes it or the task
 /// stops.
-fn put(control: &TaskControl, shared: &Arc<Mutex<Shared>>, batch: Vec<SinkRecord>) -> Result<()> {
+fn put(control: &TaskControl, shared: &Arc<Mutex<Shared>>, batch: &[SinkRecord]) -> Result<()> {
     loop {
-        let result = shared.lock().task.put(batch.clone());
+        let result = shared.lock().task.put(batch);
         match result {
             Ok(()) => return Ok(()),
             Err(e) if e.is_retriable() && !control.stopping() => {

@@ -249,7 +249,7 @@ fn file_sink_appends_a_line_a_record_and_flushes() -> Result<()> {
         .build();
     let mut row = Struct::new(schema.clone())?;
     row.put("id", 7i64)?;
-    task.put(vec![
+    task.put(&[
         sink_record(Some(Schema::string()), "first".into(), 0),
         sink_record(None, Value::Null, 1),
         sink_record(Some(Schema::int32()), Value::Int32(42), 2),
@@ -273,7 +273,7 @@ fn file_sink_appends_a_line_a_record_and_flushes() -> Result<()> {
     // A second task appends to what is there.
     let mut again = connector.create_task();
     again.start(&configs[1])?;
-    again.put(vec![sink_record(Some(Schema::string()), "more".into(), 5)])?;
+    again.put(&[sink_record(Some(Schema::string()), "more".into(), 5)])?;
     again.stop()?;
     let text = fs::read_to_string(&path).map_err(|e| Error::task(e.to_string()))?;
     assert!(text.ends_with("Struct{id=7}\nmore\n"), "{text}");

@@ -142,9 +142,9 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+    fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
         self.line.clear();
-        for record in &records {
+        for record in records {
             text::write_line(&mut self.line, &record.record.value);
             self.line.push(b'\n');
         }
