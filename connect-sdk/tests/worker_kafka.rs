@@ -195,6 +195,111 @@ fn a_killed_worker_repeats_no_line_exactly_once() {
     assert_eq!(values.len() as u64, lines_total);
 }
 
+/// A free port on 127.0.0.1 for a worker's REST API.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_worker_at(servers: &str, port: u16, files: &[&Path], log: &Path) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect"));
+    command
+        .arg("standalone")
+        .arg("--bootstrap-servers")
+        .arg(servers)
+        .arg("--rest")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(files)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    Process(command.spawn().unwrap())
+}
+
+/// Exactly-once source: a second worker starting the same source connector (same
+/// `group.id`, so the same transactional ids) fences the first, whose task fails and
+/// says so in its status; the records in the topic are those of committed
+/// transactions only, each iteration of the generator once.
+#[test]
+fn a_second_exactly_once_source_fences_the_first() {
+    let Some(servers) = required_service("KAFKA_BOOTSTRAP_SERVERS", "a Kafka broker") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique_name("fenced-source");
+    let worker = worker_properties(dir.path(), "exactly.once.source.support=enabled\n");
+    let connector = dir.path().join("datagen.json");
+    std::fs::write(
+        &connector,
+        json!({"name": "views", "config": {
+            "connector.class": "DatagenConnector", "kafka.topic": topic, "quickstart": "hotel_pageviews",
+            "max.interval": "5", "random.seed": "3",
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let (port_a, port_b) = (free_port(), free_port());
+    let _a = start_worker_at(
+        &servers,
+        port_a,
+        &[&worker, &connector],
+        &dir.path().join("a.log"),
+    );
+    let url_a = format!("http://127.0.0.1:{port_a}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port_a)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "worker a did not start: {}",
+            std::fs::read_to_string(dir.path().join("a.log")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    worker_support::wait_for(&url_a, "/connectors/views/status", "/tasks/0/state", "RUNNING");
+    let _b = start_worker_at(
+        &servers,
+        port_b,
+        &[&worker, &connector],
+        &dir.path().join("b.log"),
+    );
+    let url_b = format!("http://127.0.0.1:{port_b}");
+    while std::net::TcpStream::connect(("127.0.0.1", port_b)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "worker b did not start: {}",
+            std::fs::read_to_string(dir.path().join("b.log")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    worker_support::wait_for(&url_b, "/connectors/views/status", "/tasks/0/state", "RUNNING");
+    let status = worker_support::wait_for(&url_a, "/connectors/views/status", "/tasks/0/state", "FAILED");
+    let trace = status["tasks"][0]["trace"].as_str().unwrap().to_lowercase();
+    assert!(trace.contains("fenc"), "the fenced task says so: {trace}");
+
+    // What the two wrote, committed transactions only: each iteration once, none missed.
+    let cluster = ci_broker().unwrap();
+    let mut iterations: Vec<u64> = read_topic(&cluster, &topic)
+        .iter()
+        .map(|r| {
+            let header = r.headers.last("current.iteration").expect("the iteration header");
+            String::from_utf8_lossy(header.value.as_deref().unwrap())
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let written = iterations.len();
+    iterations.sort_unstable();
+    iterations.dedup();
+    assert_eq!(iterations.len(), written, "an iteration written twice");
+    assert_eq!(
+        iterations.last().unwrap() - iterations[0] + 1,
+        written as u64,
+        "an iteration missing"
+    );
+}
+
 /// Two workers run one sink connector: each writes its own file (`${env:SINK_OUT}`),
 /// both get partitions, and when one is killed the other takes them over; every record
 /// is in one of the files.
