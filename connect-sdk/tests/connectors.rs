@@ -371,7 +371,7 @@ fn a_sink_task_is_given_converted_records_and_commits_what_it_flushed() {
         partition: 0,
     };
     task.open(std::slice::from_ref(&tp)).unwrap();
-    let records = (0..3)
+    let records: Vec<SinkRecord> = (0..3)
         .map(|offset| {
             let bytes = connect_sdk::pipeline::KafkaBytes {
                 topic: "orders".into(),

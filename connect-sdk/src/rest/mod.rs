@@ -1,4 +1,4 @@
-//! Kafka Connect's REST API over a [`Worker`](crate::worker::Worker): the same paths,
+//! Kafka Connect's REST API over a [`Worker`]: the same paths,
 //! bodies and status codes, errors as `{"error_code": .., "message": ..}`. Each request
 //! runs the worker's blocking call on tokio's blocking pool.
 //!
