@@ -60,14 +60,6 @@ impl KafkaConsumer {
         if config.get("auto.offset.reset") == Some("none") {
             rd.set("auto.offset.reset", "error");
         }
-        if config.get("fetch.queue.backoff.ms").is_none() {
-            // librdkafka stops fetching a partition for this long once its queue holds
-            // `queued.min.messages` (100,000): at 1 s, its default, a consumer that reads
-            // faster than 100,000 records a second waits on every refill (measured: a
-            // Connect sink at 121,000 records/s, 636,000 with 10 ms). The queue stays
-            // bounded by `queued.max.messages.kbytes`.
-            rd.set("fetch.queue.backoff.ms", "10");
-        }
         if config.get("group.id").is_none() {
             // librdkafka wants a group id for any consumer; one nobody else uses.
             rd.set("group.id", format!("streamlog-unmanaged-{}", std::process::id()));
