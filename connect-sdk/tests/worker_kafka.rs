@@ -29,13 +29,18 @@ impl Drop for Process {
 }
 
 fn start_worker(servers: &str, files: &[&Path], env: &[(&str, String)], log: &Path) -> Process {
+    start_worker_at(servers, 0, files, env, log)
+}
+
+/// `connect standalone` with its REST API on `port` (0: any free port).
+fn start_worker_at(servers: &str, port: u16, files: &[&Path], env: &[(&str, String)], log: &Path) -> Process {
     let mut command = Command::new(env!("CARGO_BIN_EXE_connect"));
     command
         .arg("standalone")
         .arg("--bootstrap-servers")
         .arg(servers)
         .arg("--rest")
-        .arg("127.0.0.1:0")
+        .arg(format!("127.0.0.1:{port}"))
         .args(files)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap());
@@ -204,20 +209,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_worker_at(servers: &str, port: u16, files: &[&Path], log: &Path) -> Process {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_connect"));
-    command
-        .arg("standalone")
-        .arg("--bootstrap-servers")
-        .arg(servers)
-        .arg("--rest")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(files)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap());
-    Process(command.spawn().unwrap())
-}
-
 /// Exactly-once source: a second worker starting the same source connector (same
 /// `group.id`, so the same transactional ids) fences the first, whose task fails and
 /// says so in its status; the records in the topic are those of committed
@@ -245,6 +236,7 @@ fn a_second_exactly_once_source_fences_the_first() {
         &servers,
         port_a,
         &[&worker, &connector],
+        &[],
         &dir.path().join("a.log"),
     );
     let url_a = format!("http://127.0.0.1:{port_a}");
@@ -262,6 +254,7 @@ fn a_second_exactly_once_source_fences_the_first() {
         &servers,
         port_b,
         &[&worker, &connector],
+        &[],
         &dir.path().join("b.log"),
     );
     let url_b = format!("http://127.0.0.1:{port_b}");
