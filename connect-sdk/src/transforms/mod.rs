@@ -29,7 +29,7 @@ mod flatten;
 mod headers;
 mod hoist_field;
 mod insert_field;
-mod java_time;
+pub(crate) mod java_time;
 mod mask_field;
 mod predicates;
 mod regex_router;

@@ -273,7 +273,7 @@ impl Worker {
             .map_err(|e| Error::BadRequest(e.to_string()))?;
         let infos = validate::validate(plugin, config, &self.shared.launcher.providers);
         if infos.error_count > 0 {
-            return Err(Error::BadRequest(infos.refusal(plugin.kind())));
+            return Err(Error::BadRequest(infos.refusal()));
         }
         let common = connector_config::common_def(plugin.kind());
         let own = plugin.instance().connector().config_def();

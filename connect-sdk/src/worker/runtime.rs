@@ -24,6 +24,28 @@ pub(crate) struct RunningTask {
     thread: Option<JoinHandle<()>>,
 }
 
+impl RunningTask {
+    /// Waits until the task's thread ends or `deadline` passes (asked to stop before):
+    /// a thread still running then is left to finish, and said so.
+    fn join_until(&mut self, deadline: Instant) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        while !thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        } else {
+            tracing::error!(
+                connector = %self.control.connector,
+                task = self.control.id,
+                "Graceful stop of task failed: it still runs and is left to finish"
+            );
+        }
+    }
+}
+
 /// What a worker needs to start connectors and tasks.
 #[derive(Debug, Clone)]
 pub(crate) struct Launcher {
@@ -200,16 +222,7 @@ impl ConnectorEntry {
         }
         let deadline = Instant::now() + launcher.worker.task_shutdown_timeout;
         for task in &mut self.tasks {
-            if let Some(thread) = task.thread.take() {
-                while !thread.is_finished() && Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                if thread.is_finished() {
-                    let _ = thread.join();
-                } else {
-                    tracing::error!(connector = %self.name, task = task.control.id, "Graceful stop of task failed: it still runs and is left to finish");
-                }
-            }
+            task.join_until(deadline);
         }
         self.tasks.clear();
     }
@@ -300,15 +313,7 @@ impl ConnectorEntry {
         };
         let mut old = self.tasks.remove(index);
         old.control.request_stop();
-        if let Some(thread) = old.thread.take() {
-            let deadline = Instant::now() + launcher.worker.task_shutdown_timeout;
-            while !thread.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            if thread.is_finished() {
-                let _ = thread.join();
-            }
-        }
+        old.join_until(Instant::now() + launcher.worker.task_shutdown_timeout);
         let config = match self.resolved_config(launcher) {
             Ok(c) => c,
             Err(e) => {

@@ -4,7 +4,7 @@
 use serde_json::{Value as Json, json};
 
 use super::connector_config::{common_def, extra_errors};
-use super::plugins::{ConnectorType, Plugin};
+use super::plugins::Plugin;
 use super::providers::ConfigProviders;
 use crate::config::Properties;
 use crate::config_def::{ConfigDef, ConfigKey, ConfigType, Importance};
@@ -80,19 +80,6 @@ fn importance(i: Importance) -> &'static str {
     }
 }
 
-fn type_name(kind: ConfigType) -> &'static str {
-    match kind {
-        ConfigType::Boolean => "BOOLEAN",
-        ConfigType::String => "STRING",
-        ConfigType::Int => "INT",
-        ConfigType::Long => "LONG",
-        ConfigType::Double => "DOUBLE",
-        ConfigType::List => "LIST",
-        ConfigType::Class => "CLASS",
-        ConfigType::Password => "PASSWORD",
-    }
-}
-
 fn infos_of(def: &ConfigDef, config: &Properties, group: Option<&str>) -> Vec<ConfigInfo> {
     let results = def.validate(config);
     def.keys()
@@ -100,7 +87,7 @@ fn infos_of(def: &ConfigDef, config: &Properties, group: Option<&str>) -> Vec<Co
         .zip(results)
         .map(|(key, result): (&ConfigKey, _)| ConfigInfo {
             name: key.name.clone(),
-            kind: type_name(key.kind),
+            kind: key.kind.name(),
             required: key.default.is_none() && !key.default_null,
             default_value: key.default.clone(),
             importance: importance(key.importance),
@@ -161,8 +148,7 @@ pub(crate) fn validate(plugin: &Plugin, config: &Properties, providers: &ConfigP
 
 impl ConfigInfos {
     /// The message of a create or update refused for these errors.
-    pub(crate) fn refusal(&self, kind: ConnectorType) -> String {
-        let _ = kind;
+    pub(crate) fn refusal(&self) -> String {
         let errors: Vec<&String> = self.configs.iter().flat_map(|c| c.errors.iter()).collect();
         format!(
             "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
