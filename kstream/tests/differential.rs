@@ -27,6 +27,7 @@ mod differential {
     pub mod stateless;
     pub mod tables;
     pub mod versioned;
+    pub mod windows;
 }
 
 use std::collections::BTreeSet;
@@ -291,5 +292,29 @@ fn a_broker_scenario_that_dumps_stores_or_advances_the_wall_clock_is_refused() {
             }
         }
     }
+    std::fs::remove_dir_all(&dir).expect("removing the temp dir");
+}
+
+#[test]
+fn hex_is_a_format_of_outputs_and_refused_for_stores() {
+    let dir = std::env::temp_dir().join(format!("kstream-differential-hex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let head = r#"{"description": "d", "topology": "window_tumbling_serde", "outputs": [{"topic": "out", "key": "hex", "value": "hex"}], "#;
+    let steps = r#""steps": [{"topic": "in", "key": "a", "value": "x", "timestamp": 1}]}"#;
+    let fine = dir.join("fine.json");
+    std::fs::write(&fine, format!("{head}{steps}")).expect("writing a scenario");
+    let read = Scenario::read(&fine).expect("hex outputs");
+    assert_eq!(
+        (read.outputs[0].key, read.outputs[0].value),
+        (differential::outcome::Kind::Hex, differential::outcome::Kind::Hex)
+    );
+    let refused = dir.join("refused.json");
+    std::fs::write(
+        &refused,
+        format!(r#"{head}"stores": [{{"name": "counts", "value": "hex"}}], {steps}"#),
+    )
+    .expect("writing a scenario");
+    let error = Scenario::read(&refused).expect_err("a hex store");
+    assert!(error.contains("\"hex\" is for outputs only"), "{error}");
     std::fs::remove_dir_all(&dir).expect("removing the temp dir");
 }

@@ -31,6 +31,7 @@ impl Catalogue {
         super::versioned::register(&mut c);
         super::naming::register(&mut c);
         super::operators::register(&mut c);
+        super::windows::register(&mut c);
         c
     }
 

@@ -28,6 +28,9 @@ pub enum Kind {
     String,
     /// Kafka's 8-byte big-endian long.
     Long,
+    /// The raw bytes in lower-case hex (an output's keys or values only, as a windowed
+    /// serde writes them).
+    Hex,
 }
 
 /// What ran the scenario on Kafka's side.
@@ -128,6 +131,10 @@ impl Scenario {
                 other => Err(format!("config `{k}` must be a string, not {other}")),
             })
             .collect::<Result<_, _>>()?;
+        if let Some(store) = file.stores.iter().find(|s| s.value == Kind::Hex) {
+            // As the Java side: a store is read through its serdes, not as bytes.
+            return Err(format!("store `{}`: \"hex\" is for outputs only", store.name));
+        }
         if file.runner == Runner::Broker {
             // As the Java side: a closed application has no stores to read, and runs on
             // the real clock.
@@ -394,6 +401,9 @@ fn decode(kind: Kind, bytes: Option<&Bytes>, place: &str) -> Result<Value, Strin
                 .map_err(|_| format!("{place}: {} bytes where a long (8) was expected", bytes.len()))?;
             Ok(Value::from(i64::from_be_bytes(b)))
         }
+        Kind::Hex => Ok(Value::from(
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        )),
     }
 }
 

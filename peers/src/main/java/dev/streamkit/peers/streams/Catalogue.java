@@ -36,6 +36,7 @@ public final class Catalogue {
     VersionedTopologies.register(all);
     NamingTopologies.register(all);
     OperatorTopologies.register(all);
+    WindowTopologies.register(all);
     return all;
   }
 

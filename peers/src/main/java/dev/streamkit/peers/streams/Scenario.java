@@ -60,10 +60,14 @@ public record Scenario(
     }
   }
 
-  /** How bytes are shown: UTF-8 text, or Kafka's 8-byte big-endian long. */
+  /**
+   * How bytes are shown: UTF-8 text, Kafka's 8-byte big-endian long, or the raw bytes in
+   * lower-case hex (an output's keys or values only, as a windowed serde writes them).
+   */
   public enum Kind {
     STRING,
-    LONG;
+    LONG,
+    HEX;
 
     static Kind parse(JsonNode node, String field, String where) {
       JsonNode v = node.get(field);
@@ -73,8 +77,9 @@ public record Scenario(
       return switch (v.asText()) {
         case "string" -> STRING;
         case "long" -> LONG;
+        case "hex" -> HEX;
         default -> throw new IllegalArgumentException(
-            where + ": `" + field + "` must be \"string\" or \"long\", not " + v);
+            where + ": `" + field + "` must be \"string\", \"long\" or \"hex\", not " + v);
       };
     }
   }
@@ -109,7 +114,13 @@ public record Scenario(
     JsonNode storeList = root.get("stores");
     if (storeList != null) {
       for (JsonNode s : storeList) {
-        stores.add(new Store(required(s, "name", where).asText(), Kind.parse(s, "value", where)));
+        Store store = new Store(required(s, "name", where).asText(), Kind.parse(s, "value", where));
+        if (store.value() == Kind.HEX) {
+          // A store is read through its serdes, not as bytes.
+          throw new IllegalArgumentException(
+              where + ": store `" + store.name() + "`: \"hex\" is for outputs only");
+        }
+        stores.add(store);
       }
     }
 

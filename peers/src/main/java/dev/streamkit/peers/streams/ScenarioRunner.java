@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,7 @@ final class ScenarioRunner {
         }
         yield ByteBuffer.wrap(bytes).getLong();
       }
+      case HEX -> HexFormat.of().formatHex(bytes);
     };
   }
 
