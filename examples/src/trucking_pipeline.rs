@@ -117,11 +117,20 @@ pub fn drivers(rng: &mut Rng) -> Vec<Driver> {
         .collect()
 }
 
+/// The driver who drives dangerously all the time: one position in twenty is theirs,
+/// and every one is a dangerous event (so `driver_alerts` has something to say).
+pub const RECKLESS_DRIVER: i64 = 31;
+
 /// Position `i` as (driver id, CSV line in the seed's shape), stamped
-/// `FIRST_POSITION_MS + i * 100`; one in ten is a dangerous event.
+/// `FIRST_POSITION_MS + i * 100`; one in ten of the other drivers' is a dangerous event.
 pub fn position(rng: &mut Rng, i: u64) -> (String, String) {
-    let driver = 1 + rng.below(DRIVERS as u64) as i64;
-    let event = if rng.below(10) == 0 {
+    let reckless = rng.below(20) == 0;
+    let driver = if reckless {
+        RECKLESS_DRIVER
+    } else {
+        1 + rng.below(DRIVERS as u64) as i64
+    };
+    let event = if reckless || rng.below(10) == 0 {
         EVENTS[rng.below(EVENTS.len() as u64) as usize]
     } else {
         "Normal"
@@ -157,10 +166,78 @@ pub struct Topics<'a> {
     pub joined: &'a str,
 }
 
+/// The window of the driver alerts: 30 seconds, tumbling.
+pub const ALERT_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
+/// How late a position may come and still count in its alert window.
+pub const ALERT_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// More dangerous events than this in one window raise an alert.
+pub const ALERT_THRESHOLD: i64 = 3;
+
+/// An alert of `driver_alerts`: a driver with more than [`ALERT_THRESHOLD`] dangerous
+/// events in one window (seed 004's `WINDOW TUMBLING ... HAVING count(*) > 3`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DriverAlert {
+    pub driver_id: String,
+    pub window_start: i64,
+    pub window_end: i64,
+    pub dangerous_events: i64,
+}
+
 /// Adds the pipeline to `builder`: parse, keep the non-`Normal` events, write them, left
 /// join them with the driver table (store `drivers`) and count them per driver (store
 /// `dangerous-per-driver`), both stores of `kind`. Returns the handle of the counts.
 pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) -> StoreHandle<String, i64> {
+    dangerous_events(builder, topics, kind).1
+}
+
+/// [`add_to`], and the driver alerts: the dangerous events per driver in 30-second
+/// tumbling windows (store `dangerous-per-window`, of `kind`), each window's final count
+/// only, once its grace has passed, and the drivers above the threshold written to
+/// `alerts` (JSON [`DriverAlert`]s keyed by driver).
+pub fn add_with_alerts(
+    builder: &StreamsBuilder,
+    topics: &Topics<'_>,
+    alerts: &str,
+    kind: StoreKind,
+) -> kstream::Result<StoreHandle<String, i64>> {
+    let (dangerous, per_driver) = dangerous_events(builder, topics, kind);
+    dangerous
+        .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
+        .windowed_by(kstream::TimeWindows::of_size_and_grace(
+            ALERT_WINDOW,
+            ALERT_GRACE,
+        )?)
+        .count(
+            Materialized::with(StringSerde, I64Serde)
+                .named("dangerous-per-window")
+                .kind(kind),
+        )
+        .suppress(kstream::Suppressed::until_window_closes(
+            kstream::BufferConfig::unbounded(),
+        ))
+        .to_stream()
+        .filter(|_, n| n.is_some_and(|n| n > ALERT_THRESHOLD))
+        .map(|k: kstream::Windowed<String>, n| {
+            let alert = DriverAlert {
+                driver_id: k.key.clone(),
+                window_start: k.window.start,
+                window_end: k.window.end,
+                dangerous_events: n.unwrap_or_default(),
+            };
+            (Some(k.key), alert)
+        })
+        .to(alerts, Produced::with(StringSerde, JsonSerde::new()));
+    Ok(per_driver)
+}
+
+/// The parsed dangerous events, written to their topic and joined with the drivers, and
+/// the handle of their count per driver.
+fn dangerous_events<'b>(
+    builder: &'b StreamsBuilder,
+    topics: &Topics<'_>,
+    kind: StoreKind,
+) -> (KStream<'b, String, TruckPosition>, StoreHandle<String, i64>) {
     let drivers = builder.table(
         topics.drivers,
         Consumed::with(StringSerde, JsonSerde::<Driver>::new()),
@@ -192,5 +269,5 @@ pub fn add_to(builder: &StreamsBuilder, topics: &Topics<'_>, kind: StoreKind) ->
     dangerous
         .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
         .count(per_driver);
-    per_driver_store
+    (dangerous, per_driver_store)
 }

@@ -69,5 +69,43 @@ fn trucking_writes_every_topic_and_joins_each_event_with_its_driver() {
             }
         }
     }
+
+    // Seed 004's alert: each is a closed 30-second window with more than 3 dangerous
+    // events of one driver, counted as the positions say; every such window that
+    // closed well before the last position (10 s of grace, and each partition's stream
+    // time a little behind the newest position) is there.
+    let alerts = lines(&out.join("driver_alerts.jsonl"));
+    let mut expected: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    let mut newest = 0;
+    for line in &positions {
+        let csv = value(line);
+        let fields: Vec<&str> = csv.split(',').collect();
+        let ts: i64 = fields[0].parse().unwrap();
+        newest = newest.max(ts);
+        if fields[4] != "Normal" {
+            *expected
+                .entry((fields[2].to_owned(), ts / 30_000 * 30_000))
+                .or_default() += 1;
+        }
+    }
+    expected.retain(|_, n| *n > 3);
+    assert!(!alerts.is_empty(), "the reckless driver raises alerts");
+    let mut seen = BTreeMap::new();
+    for line in &alerts {
+        let a: Value = serde_json::from_str(&value(line)).unwrap();
+        let key = (
+            a["driverId"].as_str().unwrap().to_owned(),
+            a["windowStart"].as_i64().unwrap(),
+        );
+        assert_eq!(a["windowEnd"].as_i64().unwrap(), key.1 + 30_000);
+        assert_eq!(expected.get(&key), a["dangerousEvents"].as_i64().as_ref(), "{a}");
+        assert!(seen.insert(key, ()).is_none(), "one alert per window: {a}");
+    }
+    for (key, _) in expected
+        .iter()
+        .filter(|((_, start), _)| start + 30_000 + 10_000 + 5_000 <= newest)
+    {
+        assert!(seen.contains_key(key), "no alert for {key:?}");
+    }
     std::fs::remove_dir_all(&out).unwrap();
 }

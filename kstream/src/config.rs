@@ -44,6 +44,13 @@ pub type ProductionHandler = ErrorHandler;
 /// Kafka Streams' default `statestore.cache.max.bytes`: 10 MiB.
 pub(crate) const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// Kafka Streams' internal config of the emit interval of windowed aggregations that
+/// emit on window close.
+pub(crate) const WINDOWED_EMIT_INTERVAL: &str = "__emit.interval.ms.kstreams.windowed.aggregation__";
+/// Kafka Streams' internal config of the emit interval of left and outer stream-stream
+/// joins' results without a partner.
+pub(crate) const JOIN_EMIT_INTERVAL: &str = "__emit.interval.ms.kstreams.outer.join.spurious.results.fix__";
+
 /// How a task treats records: the two handlers, the timestamp extractor, and how long
 /// a record may wait for a serde's unavailable dependency.
 #[derive(Debug, Clone)]
@@ -56,7 +63,20 @@ pub struct RecordHandling {
     pub extractor: TimestampExtractor,
     /// `task.timeout.ms`: see [`StreamsConfig::task_timeout`].
     pub task_timeout: Duration,
+    /// How often, in wall-clock time, a windowed aggregation that emits on window
+    /// close looks for closed windows (Kafka's internal
+    /// `__emit.interval.ms.kstreams.windowed.aggregation__`): 1 s, and 0 in the
+    /// [`TopologyTestDriver`](crate::TopologyTestDriver), as in Kafka.
+    pub windowed_emit_interval: Duration,
+    /// How often a left or outer stream-stream join looks for records whose window
+    /// closed without a partner (Kafka's internal
+    /// `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`): 1 s, and 0 in
+    /// the test driver.
+    pub join_emit_interval: Duration,
 }
+
+/// The default of both emit intervals (Kafka's).
+pub(crate) const DEFAULT_EMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Default for RecordHandling {
     fn default() -> Self {
@@ -65,6 +85,8 @@ impl Default for RecordHandling {
             production: ProductionHandler::default(),
             extractor: TimestampExtractor::default(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
+            windowed_emit_interval: DEFAULT_EMIT_INTERVAL,
+            join_emit_interval: DEFAULT_EMIT_INTERVAL,
         }
     }
 }
@@ -298,6 +320,8 @@ impl StreamsConfig {
             default_store: StoreKind::InMemory,
             client: ClientConfig::new(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
+            windowed_emit_interval: None,
+            join_emit_interval: None,
         };
         let mut dead_letter_topic = None;
         let mut buffering = None;
@@ -324,6 +348,17 @@ impl StreamsConfig {
                         .map_err(|_| bad("expected a number of milliseconds"))?
                 }
                 "state.dir" => settings.state_dir = PathBuf::from(value),
+                WINDOWED_EMIT_INTERVAL | JOIN_EMIT_INTERVAL => {
+                    let interval = value
+                        .parse()
+                        .map(Duration::from_millis)
+                        .map_err(|_| bad("expected a number of milliseconds"))?;
+                    if key == WINDOWED_EMIT_INTERVAL {
+                        settings.windowed_emit_interval = Some(interval);
+                    } else {
+                        settings.join_emit_interval = Some(interval);
+                    }
+                }
                 "task.timeout.ms" => {
                     settings.task_timeout = value
                         .parse()
@@ -425,6 +460,7 @@ fn is_streams_key(key: &str) -> bool {
         "max.task.",
         "acceptable.",
         "probing.",
+        "__emit.interval.ms.",
     ];
     STREAMS.iter().any(|p| key.starts_with(p))
 }
@@ -489,6 +525,9 @@ pub(crate) struct StreamsSettings {
     pub(crate) client: ClientConfig,
     /// `task.timeout.ms`.
     pub(crate) task_timeout: Duration,
+    /// Kafka's internal emit intervals, when set.
+    pub(crate) windowed_emit_interval: Option<Duration>,
+    pub(crate) join_emit_interval: Option<Duration>,
 }
 
 impl StreamsSettings {
@@ -499,6 +538,8 @@ impl StreamsSettings {
             production: self.production_handler.clone(),
             extractor: self.timestamp_extractor.clone(),
             task_timeout: self.task_timeout,
+            windowed_emit_interval: self.windowed_emit_interval.unwrap_or(DEFAULT_EMIT_INTERVAL),
+            join_emit_interval: self.join_emit_interval.unwrap_or(DEFAULT_EMIT_INTERVAL),
         }
     }
 }

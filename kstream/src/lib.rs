@@ -55,15 +55,17 @@ mod runtime;
 pub mod serdes;
 pub mod store;
 mod test_driver;
+pub mod window;
 
 pub use config::{
     DeserializationHandler, ErrorHandler, ProcessingGuarantee, ProductionHandler, RecordHandling,
     StreamsConfig, TimestampExtractor,
 };
 pub use dsl::{
-    Branched, BranchedKStream, CogroupedKStream, Consumed, Deduplication, GlobalKTable, Grouped, Joined,
-    KGroupedStream, KGroupedTable, KStream, KTable, Named, Partitioner, Produced, Repartitioned,
-    StreamsBuilder, TableJoined, TopicNameExtractor, Topology,
+    Branched, BranchedKStream, BufferConfig, CogroupedKStream, Consumed, Deduplication, GlobalKTable,
+    Grouped, Joined, KGroupedStream, KGroupedTable, KStream, KTable, Named, Partitioner, Produced,
+    Repartitioned, SessionWindowedKStream, StreamJoined, StreamsBuilder, Suppressed, TableJoined,
+    TimeWindowedKStream, TopicNameExtractor, Topology,
 };
 pub use error::{Error, Result, StoppedWaiting};
 pub use graph::TopologyDescription;
@@ -88,8 +90,13 @@ pub use store::{
     StoreKind, TimestampedKeyValueStore, ValueAndTimestamp,
 };
 pub use store::{PutOutcome, VersionedKeyValueStore, VersionedRecord};
+pub use store::{SessionStore, WindowStore};
 pub use test_driver::{
     DriverCommit, TEST_APPLICATION_ID, TestInputTopic, TestOutputTopic, TestRecord, TopologyTestDriver,
+};
+pub use window::{
+    EmitStrategy, JoinWindows, SessionWindowedSerde, SessionWindows, SlidingWindows, TimeWindowedSerde,
+    TimeWindows, Window, Windowed,
 };
 
 /// The log clients a topology runs on, and the records' headers, from `streamlog`: an

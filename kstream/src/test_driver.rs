@@ -27,8 +27,8 @@ use crate::processor::{CacheBudget, Null, TaskStore, count_null_skip};
 use crate::runtime::{Task, TaskId};
 use crate::serdes::Serde;
 use crate::store::{
-    InMemoryBackend, KeyValueStore, StateStore, StoreHandle, TimestampedKeyValueStore, ValueLayout,
-    VersionedKeyValueStore,
+    InMemoryBackend, KeyValueStore, StateStore, StoreHandle, StoreKind, TimestampedKeyValueStore,
+    ValueLayout, VersionedKeyValueStore,
 };
 
 pub use commit::DriverCommit;
@@ -79,6 +79,19 @@ type Pending = (String, Option<Bytes>, Option<Bytes>, i64, Headers);
 #[derive(Clone)]
 pub struct TopologyTestDriver {
     inner: Rc<RefCell<Inner>>,
+    /// Where RocksDB stores keep their data (with `default.dsl.store` or a store's kind
+    /// set to RocksDB), removed when the driver is dropped.
+    state_dir: std::path::PathBuf,
+}
+
+impl Drop for TopologyTestDriver {
+    fn drop(&mut self) {
+        // The stores close first (their databases hold the directory open).
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.tasks.clear();
+        }
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
 }
 
 /// The application id the driver runs under (prefix of internal topics).
@@ -96,11 +109,15 @@ impl TopologyTestDriver {
             topology,
             RecordHandling {
                 deserialization: handler,
+                // Kafka's driver emits on every record unless told otherwise.
+                windowed_emit_interval: Duration::ZERO,
+                join_emit_interval: Duration::ZERO,
                 ..RecordHandling::default()
             },
             DriverCommit::AfterEachRecord,
             DEFAULT_CACHE_MAX_RECORDS,
             DEFAULT_CACHE_MAX_BYTES,
+            StoreKind::InMemory,
         )
     }
 
@@ -120,12 +137,16 @@ impl TopologyTestDriver {
     /// `config`) keys in a store's cache, as a stream thread does.
     pub fn with_commit(topology: Topology, config: &StreamsConfig, commit: DriverCommit) -> Result<Self> {
         let settings = config.resolve()?;
+        let mut handling = settings.record_handling();
+        handling.windowed_emit_interval = settings.windowed_emit_interval.unwrap_or(Duration::ZERO);
+        handling.join_emit_interval = settings.join_emit_interval.unwrap_or(Duration::ZERO);
         Self::build(
             topology,
-            settings.record_handling(),
+            handling,
             commit,
             settings.cache_max_records,
             settings.cache_max_bytes,
+            settings.default_store,
         )
     }
 
@@ -135,7 +156,15 @@ impl TopologyTestDriver {
         commit: DriverCommit,
         cache_max_records: usize,
         cache_max_bytes: usize,
+        default_store: StoreKind,
     ) -> Result<Self> {
+        // Persistent stores live in a directory of this driver's, removed with it.
+        static DRIVERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let state_dir = std::env::temp_dir().join(format!(
+            "kstream-test-driver-{}-{}",
+            std::process::id(),
+            DRIVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         // One record cache for every task, as one stream thread has.
         let cache = CacheBudget {
             max_bytes: cache_max_bytes,
@@ -160,8 +189,9 @@ impl TopologyTestDriver {
                 subtopology,
                 partition: 0,
             };
-            let backend = |_: &crate::store::StoreSpec, _| {
-                Ok(Box::new(InMemoryBackend::default()) as Box<dyn crate::store::KeyValueBackend>)
+            let backend = |spec: &crate::store::StoreSpec, task: TaskId| {
+                let dir = state_dir.join(task.to_string()).join(&spec.name);
+                crate::store::open_backend(spec, spec.kind.unwrap_or(default_store), &dir, &task.to_string())
             };
             let mut task = Task::new(
                 &topology,
@@ -191,6 +221,7 @@ impl TopologyTestDriver {
         };
         Ok(Self {
             inner: Rc::new(RefCell::new(inner)),
+            state_dir,
         })
     }
 
@@ -334,6 +365,24 @@ impl TopologyTestDriver {
         handle: &StoreHandle<K, V>,
     ) -> Result<VersionedKeyValueStore<K, V>> {
         self.opened(handle, |store| store.open_versioned(handle))?
+    }
+
+    /// The window store of `handle`: the store of a time-windowed or sliding-window
+    /// aggregation (Kafka's `getTimestampedWindowStore`).
+    pub fn window_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<crate::store::WindowStore<K, V>> {
+        self.opened(handle, |store| store.open_window(handle))?
+    }
+
+    /// The session store of `handle`: the store of a session-windowed aggregation
+    /// (Kafka's `getSessionStore`).
+    pub fn session_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<crate::store::SessionStore<K, V>> {
+        self.opened(handle, |store| store.open_session(handle))?
     }
 
     /// What `open` gives for the task's instance of the store of `handle`;

@@ -3,6 +3,10 @@
 //! `trucking_driver` table -> `dangerous_driving_and_driver`, plus a count of
 //! dangerous events per driver, queried from the running application.
 //!
+//! Seed 004's alert runs along: dangerous events per driver in 30-second tumbling
+//! windows (10 s of grace), each window's final count only, drivers with more than 3 to
+//! `driver_alerts`.
+//!
 //! `cargo run -p streamkit-examples --bin trucking` runs it on the embedded log;
 //! `--records N --seed S --out-dir DIR` writes every topic as JSON lines;
 //! `--bootstrap-servers HOST:PORT` runs it on Kafka (built with `--features kafka`;
@@ -57,7 +61,8 @@ fn topology() -> kstream::Result<(Topology, StoreHandle<String, i64>)> {
         dangerous: "dangerous_driving",
         joined: "dangerous_driving_and_driver",
     };
-    let per_driver = trucking_pipeline::add_to(&builder, &topics, StoreKind::InMemory);
+    let per_driver =
+        trucking_pipeline::add_with_alerts(&builder, &topics, "driver_alerts", StoreKind::InMemory)?;
     Ok((builder.build()?, per_driver))
 }
 
@@ -100,6 +105,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "trucking_driver",
         "dangerous_driving",
         "dangerous_driving_and_driver",
+        "driver_alerts",
     ] {
         if !existing.iter().any(|t| t == topic) {
             admin.create_topic(topic, &TopicConfig::new(args.partitions))?;
@@ -162,6 +168,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "trucking_driver",
         "dangerous_driving",
         "dangerous_driving_and_driver",
+        "driver_alerts",
     ];
     let mut reader = cluster.consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))?;
     for topic in topics {
@@ -199,7 +206,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     .map(String::from_utf8_lossy)
                     .unwrap_or_default()
                     .into_owned();
-                if topic == "dangerous_driving_and_driver" && sample.is_none() {
+                if matches!(topic, "dangerous_driving_and_driver" | "driver_alerts") && sample.is_none() {
                     sample = Some(value.clone());
                 }
                 if let Some(f) = file.as_mut() {

@@ -41,6 +41,12 @@ pub(crate) struct Dsl {
     /// The source of the last repartition made for a join of each stream (by its node):
     /// a join without a `Joined` name reads it, as in Kafka Streams, whatever its topic.
     join_repartitions: RefCell<HashMap<usize, usize>>,
+    /// How long after a window's end each windowed aggregation (by node) closes it:
+    /// the grace, plus the gap for sessions (what `until_window_closes` waits).
+    window_close: RefCell<HashMap<usize, i64>>,
+    /// The serdes of the keys and values of tables that know them (aggregations,
+    /// windowed ones included), by node: `(SerdeRef<K>, SerdeRef<V>)` in an `Any`.
+    table_serdes: RefCell<HashMap<usize, Arc<dyn std::any::Any>>>,
 }
 
 /// Where a repartition topic's records go and how: its serdes, partitioner and
@@ -182,6 +188,77 @@ impl Dsl {
     }
 
     /// The name of node `id`.
+    /// Records the serdes of the keys and values of table `node`.
+    pub(crate) fn set_table_serdes<K: 'static, V: 'static>(
+        &self,
+        node: usize,
+        keys: SerdeRef<K>,
+        values: SerdeRef<V>,
+    ) {
+        self.table_serdes
+            .borrow_mut()
+            .insert(node, Arc::new((keys, values)));
+    }
+
+    /// The serdes of table `node`, or of the nearest table upstream of it with the same
+    /// key and value types.
+    pub(crate) fn table_serdes<K: 'static, V: 'static>(
+        &self,
+        node: usize,
+    ) -> Option<(SerdeRef<K>, SerdeRef<V>)> {
+        let graph = self.graph.borrow();
+        let known = self.table_serdes.borrow();
+        let mut todo = vec![node];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(serdes) = known
+                .get(&id)
+                .and_then(|s| s.downcast_ref::<(SerdeRef<K>, SerdeRef<V>)>())
+            {
+                return Some(serdes.clone());
+            }
+            if let Some(n) = graph.nodes.get(id) {
+                todo.extend(n.parents.iter().copied());
+            }
+        }
+        None
+    }
+
+    /// Records that windowed aggregation `node` closes a window `close_ms` after its
+    /// end.
+    pub(crate) fn set_window_close(&self, node: usize, close_ms: i64) {
+        self.window_close.borrow_mut().insert(node, close_ms);
+    }
+
+    /// How long after a window's end the windowed aggregation upstream of `node`
+    /// closes it (the largest, when several are): `Err` names the chain of nodes
+    /// walked when none is windowed.
+    pub(crate) fn window_close_of(&self, node: usize) -> std::result::Result<i64, String> {
+        let graph = self.graph.borrow();
+        let closes = self.window_close.borrow();
+        let mut found: Option<i64> = None;
+        let mut walked = Vec::new();
+        let mut todo = vec![node];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(close) = closes.get(&id) {
+                found = Some(found.map_or(*close, |f| f.max(*close)));
+                continue;
+            }
+            if let Some(n) = graph.nodes.get(id) {
+                walked.push(n.name.clone());
+                todo.extend(n.parents.iter().copied());
+            }
+        }
+        found.ok_or_else(|| walked.join("->"))
+    }
+
     pub(crate) fn node_name(&self, id: usize) -> String {
         match self.graph.try_borrow() {
             Ok(g) => g.nodes.get(id).map_or_else(String::new, |n| n.name.clone()),
@@ -585,6 +662,22 @@ impl Dsl {
         self.learn(&m.keys);
         self.learn(&m.values);
         self.declare_store(StoreSpec::of(name, m, ValueLayout::Timestamped))
+    }
+
+    /// Declares the window or session store of a windowed operation under `name`, cut
+    /// into segments as `segments` says, with values laid out as `layout`.
+    pub(crate) fn windowed_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        m: &Materialized<K, V>,
+        layout: ValueLayout,
+        segments: crate::store::window::Segmentation,
+    ) -> String {
+        self.learn(&m.keys);
+        self.learn(&m.values);
+        let mut spec = StoreSpec::of(name, m, layout);
+        spec.segments = Some(segments);
+        self.declare_store(spec)
     }
 
     /// Declares the versioned store of a versioned table source; its name comes from

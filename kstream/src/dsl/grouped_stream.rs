@@ -183,6 +183,7 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KGroupedStream<'b, K, V> {
                     out: Emitter::new(out, true),
                 }
             });
+        dsl.set_table_serdes(node, m.keys.clone(), m.values.clone());
         KTable::stored(dsl, node, store)
     }
 }

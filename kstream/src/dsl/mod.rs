@@ -12,6 +12,7 @@ mod ktable;
 mod nulls;
 mod ops;
 mod options;
+mod windowed;
 
 pub use builder::{StreamsBuilder, Topology};
 pub use cogrouped::CogroupedKStream;
@@ -21,4 +22,8 @@ pub use grouped_table::KGroupedTable;
 pub use kstream::{BranchedKStream, Deduplication, KStream};
 pub use ktable::KTable;
 pub use ops::{Partitioner, TopicNameExtractor};
-pub use options::{Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned, TableJoined};
+pub use options::{
+    Branched, Consumed, Grouped, Joined, Named, Produced, Repartitioned, StreamJoined, TableJoined,
+};
+pub use options::{BufferConfig, Suppressed};
+pub use windowed::{SessionWindowedKStream, TimeWindowedKStream};

@@ -75,6 +75,16 @@ impl<K: 'static, V: 'static> RecordNulls<K, V> {
         ctx.skip_null(&self.processor, null);
     }
 
+    /// Whether `key` is null; if so, the record is skipped (Kafka Streams' time and
+    /// session window aggregations skip null keys only: a null value is aggregated).
+    pub(crate) fn skips_key(&self, ctx: &TaskCtx, key: &K) -> bool {
+        let null = self.key_is_null(key);
+        if null {
+            self.skip(ctx, Null::Key);
+        }
+        null
+    }
+
     /// Whether the record has a null key or value, as Kafka Streams' aggregations skip
     /// them; if so, it is skipped.
     pub(crate) fn skips(&self, ctx: &TaskCtx, key: &K, value: &V) -> bool {

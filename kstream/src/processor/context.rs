@@ -55,6 +55,8 @@ pub(crate) struct TaskStore {
     pub(crate) handle: ErasedHandle,
     /// A versioned store's history retention (milliseconds).
     pub(crate) history_ms: i64,
+    /// A window or session store's segmentation.
+    pub(crate) segments: Option<crate::store::window::Segmentation>,
     /// Whether the table kept in it goes through the record cache.
     pub(crate) caching: bool,
 }
@@ -67,6 +69,47 @@ impl TaskStore {
     ) -> Option<KeyValueStore<K, V>> {
         (self.id == handle.id)
             .then(|| KeyValueStore::new(self.state.clone(), handle.keys.clone(), handle.values.clone()))
+    }
+
+    /// The window view of the store opened through `handle`, if `handle` is one of
+    /// this store: an error when it is not a window store.
+    pub(crate) fn open_window<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<Result<crate::store::WindowStore<K, V>>> {
+        (self.id == handle.id).then(|| match self.segments {
+            Some(s) if s.layout == crate::store::window::KeyLayout::Window => {
+                Ok(crate::store::WindowStore::new(
+                    self.state.clone(),
+                    handle.keys.clone(),
+                    handle.values.clone(),
+                    s.window_ms,
+                ))
+            }
+            _ => Err(self
+                .state
+                .error(crate::store::StoreError::NotWindowed { kind: "window" })),
+        })
+    }
+
+    /// The session view of the store opened through `handle`, as
+    /// [`open_window`](Self::open_window).
+    pub(crate) fn open_session<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Option<Result<crate::store::SessionStore<K, V>>> {
+        (self.id == handle.id).then(|| match self.segments {
+            Some(s) if s.layout == crate::store::window::KeyLayout::Session => {
+                Ok(crate::store::SessionStore::new(
+                    self.state.clone(),
+                    handle.keys.clone(),
+                    handle.values.clone(),
+                ))
+            }
+            _ => Err(self
+                .state
+                .error(crate::store::StoreError::NotWindowed { kind: "session" })),
+        })
     }
 
     /// The versioned view of the store opened through `handle`, if `handle` is one of
@@ -106,6 +149,30 @@ pub(crate) struct CacheBudget {
     pub(crate) used: Arc<AtomicUsize>,
 }
 
+/// What the two sides of one windowed stream-stream join share in a task: the stream
+/// time of both sides, the earliest record waiting for its window to close, and the
+/// newest record of each side's store (which ages the other side's lookups).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JoinTimes {
+    pub(crate) stream_time: i64,
+    pub(crate) min_waiting: i64,
+    /// The largest timestamp put into the left and right window stores.
+    pub(crate) stored: [i64; 2],
+    /// The wall-clock time before which waiting records are not looked at again.
+    pub(crate) next_emit: i64,
+}
+
+impl Default for JoinTimes {
+    fn default() -> Self {
+        JoinTimes {
+            stream_time: -1,
+            min_waiting: i64::MAX,
+            stored: [i64::MIN; 2],
+            next_emit: 0,
+        }
+    }
+}
+
 /// The state of one task that every node reaches while it processes.
 #[derive(Default)]
 pub(crate) struct TaskCtx {
@@ -129,6 +196,8 @@ pub(crate) struct TaskCtx {
     pub(crate) unavailable: UnavailableRetry,
     /// The record cache's budget (shared by the tasks of a stream thread).
     pub(crate) cache: CacheBudget,
+    /// The times of the task's stream-stream joins, by join.
+    pub(crate) join_times: HashMap<String, JoinTimes>,
 }
 
 /// The partition count of a topic, asked of the log.
@@ -231,6 +300,61 @@ impl TaskCtx {
         store
             .open_versioned(&handle)
             .ok_or_else(|| unknown_store(name, asker))?
+    }
+
+    /// The window store `name` (of windows `size_ms` long) for one of the topology's
+    /// own nodes, as [`timestamped_store`](Self::timestamped_store).
+    pub(crate) fn window_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        asker: &str,
+        size_ms: i64,
+    ) -> Result<crate::store::WindowStore<K, V>> {
+        let (store, handle) = self.declared::<K, V>(name, asker)?;
+        Ok(crate::store::WindowStore::new(
+            store.state.clone(),
+            handle.keys.clone(),
+            handle.values.clone(),
+            size_ms,
+        ))
+    }
+
+    /// The session store `name` for one of the topology's own nodes.
+    pub(crate) fn session_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+        asker: &str,
+    ) -> Result<crate::store::SessionStore<K, V>> {
+        let (store, handle) = self.declared::<K, V>(name, asker)?;
+        Ok(crate::store::SessionStore::new(
+            store.state.clone(),
+            handle.keys.clone(),
+            handle.values.clone(),
+        ))
+    }
+
+    /// Counts the current record as too late for every window it falls in, and hands
+    /// it to `callback`.
+    pub(crate) fn skip_late(&self, processor: &str, callback: Option<&crate::window::LateRecords>) {
+        tracing::debug!(
+            processor,
+            topic = %self.meta.topic,
+            partition = self.meta.partition,
+            offset = self.meta.offset,
+            timestamp = self.meta.timestamp,
+            "skipping a record later than its windows' grace period"
+        );
+        metrics::counter!("kstream_skipped_records_total", "reason" => "late").increment(1);
+        if let Some(callback) = callback {
+            callback(&crate::window::LateRecord {
+                processor: processor.to_owned(),
+                topic: self.meta.topic.to_string(),
+                partition: self.meta.partition,
+                offset: self.meta.offset,
+                timestamp: self.meta.timestamp,
+                stream_time: self.stream_time,
+            });
+        }
     }
 
     /// Whether the updates of the table kept in store `name` go through the record

@@ -8,7 +8,7 @@ mod fixed_key;
 mod node;
 mod skipped;
 
-pub(crate) use context::{CacheBudget, Failed, RecordMeta, TaskCtx, TaskStore};
+pub(crate) use context::{CacheBudget, Failed, JoinTimes, RecordMeta, TaskCtx, TaskStore};
 pub use context::{ProcessorContext, PunctuationType, RecordContext};
 pub use fixed_key::{FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord};
 pub(crate) use node::{Fanout, Node, NodeRef};

@@ -50,3 +50,19 @@ impl<K: Clone, V: Clone> Fanout<K, V> {
         result
     }
 }
+
+/// A node chosen when the task is made (one of several kinds of one operation).
+impl<K, V> Node<K, V> for Box<dyn Node<K, V>> {
+    fn process(&mut self, ctx: &mut TaskCtx, key: K, value: V) -> Result<()> {
+        (**self).process(ctx, key, value)
+    }
+    fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
+        (**self).init(ctx)
+    }
+    fn punctuate(&mut self, ctx: &mut TaskCtx, kind: PunctuationType, now: i64) -> Result<()> {
+        (**self).punctuate(ctx, kind, now)
+    }
+    fn flush_cache(&mut self, ctx: &mut TaskCtx) -> Result<()> {
+        (**self).flush_cache(ctx)
+    }
+}

@@ -131,7 +131,8 @@ impl KafkaStreams {
                 if graph.stores[&store].logged {
                     let changelog = changelog_topic(app, &store);
                     if !existing.contains(&changelog) {
-                        admin.create_topic(&changelog, &TopicConfig::new(counts[0]).compacted())?;
+                        let config = changelog_config(&graph.stores[&store], counts[0]);
+                        admin.create_topic(&changelog, &config)?;
                     }
                 }
             }
@@ -287,6 +288,61 @@ impl KafkaStreams {
     }
 
     /// The name of the store of `handle` and its local instances.
+    /// The local instances of the window store of `handle` (one per task): the store
+    /// of a time-windowed or sliding-window aggregation, for interactive queries.
+    pub fn window_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<Vec<crate::store::WindowStore<K, V>>> {
+        let (name, instances) = self.instances(handle)?;
+        let window_ms = match self
+            .shared
+            .topology
+            .graph
+            .stores
+            .get(&name)
+            .and_then(|spec| spec.segments)
+        {
+            Some(s) if s.layout == crate::store::window::KeyLayout::Window => s.window_ms,
+            _ => {
+                return Err(Error::Store {
+                    store: name,
+                    source: crate::store::StoreError::NotWindowed { kind: "window" },
+                });
+            }
+        };
+        Ok(instances
+            .into_iter()
+            .map(|s| crate::store::WindowStore::new(s, handle.keys.clone(), handle.values.clone(), window_ms))
+            .collect())
+    }
+
+    /// The local instances of the session store of `handle` (one per task): the store
+    /// of a session-windowed aggregation, for interactive queries.
+    pub fn session_store<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+    ) -> Result<Vec<crate::store::SessionStore<K, V>>> {
+        let (name, instances) = self.instances(handle)?;
+        match self
+            .shared
+            .topology
+            .graph
+            .stores
+            .get(&name)
+            .and_then(|spec| spec.segments)
+        {
+            Some(s) if s.layout == crate::store::window::KeyLayout::Session => Ok(instances
+                .into_iter()
+                .map(|s| crate::store::SessionStore::new(s, handle.keys.clone(), handle.values.clone()))
+                .collect()),
+            _ => Err(Error::Store {
+                store: name,
+                source: crate::store::StoreError::NotWindowed { kind: "session" },
+            }),
+        }
+    }
+
     fn instances<K, V>(&self, handle: &StoreHandle<K, V>) -> Result<(String, Vec<Arc<StateStore>>)> {
         let name = handle
             .name()
@@ -435,4 +491,27 @@ fn copartitioned_count(
             TopicName::Internal(_) => None,
         })
         .max()
+}
+
+/// The config of the changelog topic of `spec` with `partitions`, as Kafka Streams
+/// makes it: compacted; a window or session store's also deleted after its retention
+/// plus a day (`windowstore.changelog.additional.retention.ms`), and a stream-stream
+/// join's (which keeps duplicates, so compaction would lose records) deleted only.
+fn changelog_config(spec: &crate::store::StoreSpec, partitions: i32) -> TopicConfig {
+    const ADDITIONAL_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+    let Some(segments) = spec.segments else {
+        return TopicConfig::new(partitions).compacted();
+    };
+    let retention = segments
+        .retention_ms
+        .saturating_add(ADDITIONAL_RETENTION_MS)
+        .to_string();
+    let policy = if segments.duplicates {
+        "delete"
+    } else {
+        "compact,delete"
+    };
+    TopicConfig::new(partitions)
+        .set("cleanup.policy", policy)
+        .set("retention.ms", retention)
 }

@@ -15,7 +15,7 @@ use super::shared::Shared;
 use super::task::{Task, TaskId};
 use crate::error::Result;
 use crate::processor::CacheBudget;
-use crate::store::{InMemoryBackend, KeyValueBackend, StoreKind, StoreSpec};
+use crate::store::{KeyValueBackend, StoreKind, StoreSpec};
 
 /// How often persistent stores are made durable and checkpointed (at a commit).
 const CHECKPOINT_INTERVAL_MS: i64 = 10_000;
@@ -369,27 +369,21 @@ fn open_backend(
     task: TaskId,
     checkpointed: bool,
 ) -> Result<Box<dyn KeyValueBackend>> {
-    match spec.kind.unwrap_or(shared.config.default_store) {
-        StoreKind::InMemory => Ok(Box::new(InMemoryBackend::default())),
-        #[cfg(feature = "rocksdb")]
-        StoreKind::RocksDb => {
-            let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
-            if !checkpointed && dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|source| crate::Error::Store {
-                    store: spec.name.clone(),
-                    source: crate::store::StoreError::Io {
-                        operation: "wipe",
-                        path: dir.clone(),
-                        source,
-                    },
-                })?;
-            }
-            let mut backend = crate::store::RocksDbBackend::open(&spec.name, &dir)?;
-            let rewritten = crate::store::prepare_format(&spec.name, &mut backend, &dir, spec.layout)?;
-            if rewritten > 0 {
-                tracing::info!(store = %spec.name, task = %task, values = rewritten, "converted the store's values to this release's layout");
-            }
-            Ok(Box::new(backend))
+    let kind = spec.kind.unwrap_or(shared.config.default_store);
+    #[cfg(feature = "rocksdb")]
+    if kind == StoreKind::RocksDb {
+        let dir = shared.task_dir(task).join("rocksdb").join(&spec.name);
+        if !checkpointed && dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|source| crate::Error::Store {
+                store: spec.name.clone(),
+                source: crate::store::StoreError::Io {
+                    operation: "wipe",
+                    path: dir.clone(),
+                    source,
+                },
+            })?;
         }
+        return crate::store::open_backend(spec, kind, &dir, &task.to_string());
     }
+    crate::store::open_backend(spec, kind, std::path::Path::new(""), &task.to_string())
 }

@@ -40,6 +40,12 @@ pub enum StoreError {
         "the store is not versioned: declare it with `Materialized::versioned` to open it as a versioned store"
     )]
     NotVersioned,
+    /// The store is not a window (or session) store.
+    #[error("the store is not a {kind} store: only a windowed aggregation's store opens as one")]
+    NotWindowed {
+        /// `window` or `session`.
+        kind: &'static str,
+    },
     /// The key serde wrote null: a store key needs bytes.
     #[error("a store key cannot be null")]
     NullKey,

@@ -15,6 +15,7 @@ mod state;
 mod timestamped;
 mod typed;
 mod versioned;
+pub(crate) mod window;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,17 +24,21 @@ pub use backend::{InMemoryBackend, KeyValueBackend};
 pub use error::StoreError;
 pub use format::NO_TIMESTAMP;
 pub(crate) use format::ValueLayout;
+pub(crate) use format::corrupt;
 #[cfg(feature = "rocksdb")]
 pub(crate) use format::prepare as prepare_format;
 pub use handle::{AnyStoreHandle, StoreHandle};
 pub(crate) use handle::{ErasedHandle, Sealed, StoreId};
 #[cfg(feature = "rocksdb")]
 pub use rocks::RocksDbBackend;
+#[cfg(feature = "rocksdb")]
+pub(crate) use rocks::RocksSegments;
 pub use segmented::SegmentedStore;
 pub use state::StateStore;
 pub use timestamped::{ReadOnlyTimestampedKeyValueStore, TimestampedKeyValueStore, ValueAndTimestamp};
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};
 pub use versioned::{PutOutcome, VersionedKeyValueStore, VersionedRecord};
+pub use window::{SessionStore, WindowStore};
 
 use crate::serdes::{Serde, SerdeRef};
 
@@ -48,6 +53,43 @@ pub enum StoreKind {
     /// what is already on disk.
     #[cfg(feature = "rocksdb")]
     RocksDb,
+}
+
+/// The backend of the store `spec` declares, of `kind` (RocksDB's data in `dir`), for
+/// task `task` (named in logs).
+#[cfg_attr(not(feature = "rocksdb"), allow(unused_variables))]
+pub(crate) fn open_backend(
+    spec: &StoreSpec,
+    kind: StoreKind,
+    dir: &std::path::Path,
+    task: &str,
+) -> crate::error::Result<Box<dyn KeyValueBackend>> {
+    match (kind, spec.segments) {
+        (StoreKind::InMemory, Some(segments)) => window::in_memory(&spec.name, segments),
+        (StoreKind::InMemory, None) => Ok(Box::new(InMemoryBackend::default())),
+        #[cfg(feature = "rocksdb")]
+        (StoreKind::RocksDb, Some(segments)) => {
+            let factory = RocksSegments {
+                name: spec.name.clone(),
+                dir: dir.to_owned(),
+                segment_ms: segments.segment_ms,
+            };
+            Ok(Box::new(window::SegmentedBackend::open(
+                &spec.name,
+                segments,
+                Box::new(factory),
+            )?))
+        }
+        #[cfg(feature = "rocksdb")]
+        (StoreKind::RocksDb, None) => {
+            let mut backend = RocksDbBackend::open(&spec.name, dir)?;
+            let rewritten = prepare_format(&spec.name, &mut backend, dir, spec.layout)?;
+            if rewritten > 0 {
+                tracing::info!(store = %spec.name, task, values = rewritten, "converted the store's values to this release's layout");
+            }
+            Ok(Box::new(backend))
+        }
+    }
 }
 
 /// How a table or aggregation is stored: the store's name, its serdes, its kind and
@@ -68,6 +110,8 @@ pub struct Materialized<K, V> {
     pub(crate) timestamped: bool,
     /// For a versioned store, how much history it keeps.
     pub(crate) history: Option<Duration>,
+    /// For a window or session store, how long it keeps windows.
+    pub(crate) retention: Option<Duration>,
     /// Whether the table's updates go through the record cache (the default).
     pub(crate) caching: bool,
 }
@@ -85,6 +129,7 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
             logged: true,
             timestamped: false,
             history: None,
+            retention: None,
             caching: true,
         }
     }
@@ -143,6 +188,15 @@ impl<K: 'static, V: 'static> Materialized<K, V> {
         self
     }
 
+    /// How long the window or session store of a windowed aggregation keeps its
+    /// windows (Kafka's `withRetention`): at least the window size plus the grace
+    /// period, which is the default; longer keeps closed windows readable by
+    /// interactive queries.
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = Some(retention);
+        self
+    }
+
     /// Makes a processor API store a versioned store (Kafka's
     /// `Stores.persistentVersionedKeyValueStore`): every value each key had within
     /// `history_retention` of the latest timestamp written, readable as of a time with
@@ -176,6 +230,7 @@ impl<K, V> std::fmt::Debug for Materialized<K, V> {
             .field("logged", &self.logged)
             .field("timestamped", &self.timestamped)
             .field("history", &self.history)
+            .field("retention", &self.retention)
             .field("caching", &self.caching)
             .finish()
     }
@@ -193,6 +248,9 @@ pub(crate) struct StoreSpec {
     pub(crate) history_ms: i64,
     /// Whether the updates of the table kept in it go through the record cache.
     pub(crate) caching: bool,
+    /// How a window or session store is cut into time segments (`None`: a key-value
+    /// store).
+    pub(crate) segments: Option<window::Segmentation>,
     /// Filled from a global table's topic, shared by every task.
     pub(crate) global: bool,
     /// The identity its handles carry.
@@ -253,6 +311,7 @@ impl StoreSpec {
             layout,
             history_ms: 0,
             caching: false,
+            segments: None,
             global,
             id: handle.id,
             handle: handle.erased(),
@@ -271,6 +330,7 @@ impl StoreSpec {
             id: self.id,
             handle: self.handle.clone(),
             history_ms: self.history_ms,
+            segments: self.segments,
             caching: self.caching,
         }
     }

@@ -135,3 +135,52 @@ impl KeyValueBackend for RocksDbBackend {
         true
     }
 }
+
+/// The RocksDB segments of a window or session store: one database per segment, in
+/// `<dir>/<store>.<segment start>`, as Kafka Streams names them.
+pub(crate) struct RocksSegments {
+    pub(crate) name: String,
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) segment_ms: i64,
+}
+
+impl RocksSegments {
+    fn path(&self, id: i64) -> std::path::PathBuf {
+        self.dir
+            .join(format!("{}.{}", self.name, id.saturating_mul(self.segment_ms)))
+    }
+}
+
+impl super::window::SegmentFactory for RocksSegments {
+    fn open(&mut self, id: i64) -> Result<Box<dyn KeyValueBackend>> {
+        Ok(Box::new(RocksDbBackend::open(&self.name, &self.path(id))?))
+    }
+    fn remove(&mut self, id: i64) -> Result<()> {
+        let path = self.path(id);
+        std::fs::remove_dir_all(&path).map_err(|source| Error::Store {
+            store: self.name.clone(),
+            source: StoreError::Io {
+                operation: "remove an expired segment",
+                path,
+                source,
+            },
+        })
+    }
+    fn existing(&self) -> Result<Vec<i64>> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{}.", self.name);
+        let mut ids = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(start) = name.strip_prefix(&prefix).and_then(|s| s.parse::<i64>().ok()) {
+                ids.push(start.div_euclid(self.segment_ms));
+            }
+        }
+        Ok(ids)
+    }
+    fn persistent(&self) -> bool {
+        true
+    }
+}

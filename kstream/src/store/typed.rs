@@ -37,6 +37,20 @@ pub(super) fn stored<T: 'static>(
     })
 }
 
+/// The bytes `serde` gives `value` (`None`: null).
+pub(super) fn value_bytes<V: 'static>(
+    store: &StateStore,
+    serde: &SerdeRef<V>,
+    value: &V,
+) -> Result<Option<Bytes>> {
+    serde.serialize(store.name(), value).map_err(|e| {
+        store.error(StoreError::Serialize {
+            part: "value",
+            source: e.into(),
+        })
+    })
+}
+
 pub(super) fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
     stored(store, serde, "value", bytes)
 }
@@ -143,12 +157,7 @@ impl<K: 'static, V: 'static> KeyValueStore<K, V> {
 
     /// Sets the key with these bytes to `value`.
     pub(crate) fn put_bytes(&self, key: Bytes, value: &V) -> Result<()> {
-        let v = self.values.serialize(self.store.name(), value).map_err(|e| {
-            self.store.error(StoreError::Serialize {
-                part: "value",
-                source: e.into(),
-            })
-        })?;
+        let v = value_bytes(&self.store, &self.values, value)?;
         self.store.put(key, v);
         Ok(())
     }

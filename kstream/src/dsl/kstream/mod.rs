@@ -13,6 +13,7 @@ mod mapping;
 mod processing;
 mod split;
 mod to_table;
+mod window_joins;
 
 use std::fmt;
 use std::marker::PhantomData;

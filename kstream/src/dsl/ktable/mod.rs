@@ -5,6 +5,7 @@
 mod foreign_key;
 mod joins;
 mod old_values;
+mod suppress;
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -133,6 +133,22 @@ impl<K: Clone + 'static, V: Clone + 'static> Emitter<K, V> {
         Ok(())
     }
 
+    /// Forwards `change` of `key` stamped `timestamp` now, past the cache (a window's
+    /// final result, emitted once when it closes).
+    pub(crate) fn forward_now(
+        &mut self,
+        ctx: &mut TaskCtx,
+        timestamp: i64,
+        key: K,
+        change: Change<V>,
+    ) -> Result<()> {
+        let change = Change {
+            new: change.new,
+            old: change.old.filter(|_| self.send_old),
+        };
+        self.out.forward_at(ctx, timestamp, key, change)
+    }
+
     /// Forwards every key's last change since the previous flush (at a commit, or
     /// when the thread's cache is full), with its record context.
     pub(crate) fn flush(&mut self, ctx: &mut TaskCtx) -> Result<()> {

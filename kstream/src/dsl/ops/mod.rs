@@ -18,12 +18,15 @@ mod sink;
 mod source;
 mod split;
 mod step;
+pub(crate) mod stream_join;
 mod stream_table_join;
+mod suppress;
 mod table_aggregate;
 mod table_join;
 mod table_source;
 mod value_getter;
 mod versioned_source;
+pub(crate) mod windowed;
 
 use std::sync::Arc;
 
@@ -39,6 +42,7 @@ pub(crate) use source::SourceNode;
 pub(crate) use split::{BranchPredicate, SplitNode};
 pub(crate) use step::{PassThrough, StepFn, StepNode};
 pub(crate) use stream_table_join::{StreamTableJoin, StreamTableJoiner};
+pub(crate) use suppress::Suppress;
 pub(crate) use table_aggregate::{TableAggregate, TableAggregator};
 pub(crate) use table_join::{TableJoinSide, TableJoiner};
 pub(crate) use table_source::{StreamToTable, TableSource};

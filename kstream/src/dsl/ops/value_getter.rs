@@ -71,6 +71,18 @@ impl<K: 'static, V: 'static> Getter<K, V> {
         }
     }
 
+    /// Reads a table kept in `store` through getters `make` makes.
+    pub(crate) fn custom(
+        store: &str,
+        make: impl Fn(&str) -> Box<dyn ValueGetter<K, V>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            stores: vec![store.to_owned()],
+            direct: None,
+            make: Arc::new(make),
+        }
+    }
+
     /// Reads a table with no rows (the result of an operation that failed to build:
     /// `build()` reports why, so no task ever reads it).
     pub(crate) fn empty() -> Self {

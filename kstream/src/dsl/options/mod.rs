@@ -14,6 +14,8 @@ mod branched;
 mod joined;
 mod named;
 mod repartitioned;
+mod stream_joined;
+mod suppressed;
 mod table_joined;
 
 use std::fmt;
@@ -24,6 +26,9 @@ pub use joined::Joined;
 pub use named::Named;
 pub(crate) use named::{checked, topic_name_problem};
 pub use repartitioned::Repartitioned;
+pub use stream_joined::StreamJoined;
+pub use suppressed::{BufferConfig, Suppressed};
+pub(crate) use suppressed::{DueTime, WhenFull};
 pub use table_joined::TableJoined;
 
 use super::ops::Partitioner;
