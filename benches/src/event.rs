@@ -1,5 +1,10 @@
-//! The record of the kstream workloads (`kstream_bench`, `streams_compare`): about 200
-//! bytes of JSON, keyed by user. Included by path into each harness binary.
+//! The records of the kstream workloads (`kstream_bench`, `streams_compare`): events of
+//! about 200 bytes of JSON keyed by user, and the payments the stream-stream joins pair
+//! them with. Included by path into each harness binary.
+//!
+//! Where a workload needs event time (the windowed ones), event `i` is stamped `first + i`
+//! milliseconds (one millisecond per record, so that windows close and window-store
+//! segments expire during a run) and its payment [`PAYMENT_LAG_MS`] later.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,4 +29,19 @@ pub fn event(i: u64, keys: u64) -> (String, Vec<u8>) {
     };
     let value = serde_json::to_vec(&e).expect("an event serializes");
     (e.user, value)
+}
+
+/// How much later than its event a payment is stamped: well inside the joins' 10 s
+/// window. With more than 11,000 keys every event meets exactly its own payment (the
+/// same user's other events and payments are multiples of `keys` milliseconds away), so
+/// a join emits one record per event.
+pub const PAYMENT_LAG_MS: i64 = 1_000;
+
+/// The payment of event `i`: the same user's key and a short JSON value (about 35 bytes).
+pub fn payment(i: u64, keys: u64) -> (String, String) {
+    let method = if i.is_multiple_of(3) { "card" } else { "wallet" };
+    (
+        format!("user-{}", i % keys),
+        format!("{{\"event\":{i},\"method\":\"{method}\"}}"),
+    )
 }

@@ -9,9 +9,31 @@
 //! all threads) and its peak resident set (`VmHWM`), read just before the harness kills
 //! it.
 //!
+//! The pipelines (`--only`, comma-separated), each the same topology on both sides:
+//!
+//! - `trucking`: the trucking example (filter, stream-table join, count per driver).
+//! - `map`: filter + map_values of the 200-byte JSON events to an output topic.
+//! - `join`: stream-table left join of events against a `--table-keys` table (loaded
+//!   first; the table and stream phases are also reported apart).
+//! - `count`: count per key over `--count-keys` keys, into a key-value store; no output
+//!   topic.
+//! - `wcount`: the `count` pipeline's events (the same topic) counted per key in 60 s
+//!   tumbling windows with 10 s grace, into a window store; no output topic, as `count`.
+//! - `sjoin`: stream-stream inner join of those events with a second stream of as many
+//!   payments (the same keys, each stamped 1 s after its event), 10 s join window with
+//!   1 s grace; the joiner concatenates the event's id and the payment, one joined record
+//!   per event to an output topic.
+//!
+//! Every store is RocksDB with a changelog. The events are stamped one millisecond apart,
+//! the last one at the harness's start, so that windows close and window-store segments
+//! expire during a run (300,000 events: 300 s of event time, five windows). `wcount` and
+//! `sjoin` are not in the default list (the default run takes over 4 minutes without
+//! them); select them with `--only`.
+//!
 //! ```sh
 //! eval "$(scripts/services)"   # the broker on 127.0.0.1:9092 and the Java peers
 //! cargo run --release -p streamkit-benches --features kafka,rocksdb --bin streams_compare
+//! cargo run --release -p streamkit-benches --features kafka,rocksdb --bin streams_compare -- --only count,wcount,sjoin
 //! ```
 
 #[path = "../../../../examples/src/error_report.rs"]
@@ -51,11 +73,12 @@ enum Role {
 /// What both applications take, in the order `StreamsBench.java` takes them.
 #[derive(clap::Args, Clone)]
 struct AppArgs {
-    /// map, join, count or trucking.
+    /// map, join, count, wcount, sjoin or trucking.
     pipeline: String,
     bootstrap_servers: String,
     application_id: String,
-    /// Input topics, comma-separated: the stream first, then the table.
+    /// Input topics, comma-separated: the stream first, then the table (or `sjoin`'s
+    /// second stream).
     inputs: String,
     /// Output topics, comma-separated, or `-`.
     outputs: String,
@@ -76,19 +99,22 @@ struct Args {
     /// The JVM's options (the heap is fixed here).
     #[arg(long, default_value = "-Xmx1g", allow_hyphen_values = true)]
     java_opts: String,
-    /// Events of the map, join and count pipelines.
+    /// Events of the map, join, count and wcount pipelines (and payments of sjoin,
+    /// as many as events).
     #[arg(long, default_value_t = 300_000)]
     records: u64,
     /// Keys of the table joined against (all produced and loaded).
     #[arg(long, default_value_t = 1_000_000)]
     table_keys: u64,
-    /// Distinct keys counted (also the keys of the map pipeline's input).
+    /// Distinct keys counted (also the keys of the map, wcount and sjoin pipelines'
+    /// input).
     #[arg(long, default_value_t = 100_000)]
     count_keys: u64,
     /// Truck positions of the trucking pipeline.
     #[arg(long, default_value_t = 300_000)]
     positions: u64,
-    /// Which pipelines: trucking, map, join, count (comma-separated).
+    /// Which pipelines: trucking, map, join, count, wcount, sjoin (comma-separated; the
+    /// windowed ones, wcount and sjoin, only when named).
     #[arg(long, default_value = "trucking,map,join,count")]
     only: String,
     /// Processing guarantees, comma-separated.
@@ -275,16 +301,30 @@ fn harness(args: Args) -> Result<(), BoxError> {
 
     let mut pipelines = Vec::new();
     let events = topic("events");
-    if only.iter().any(|p| p == "map" || p == "count") {
+    // The events one millisecond apart, the last one now (the windowed pipelines run on
+    // their event time; the others do not read it).
+    let first_ms = std::time::SystemTime::UNIX_EPOCH.elapsed()?.as_millis() as i64 - args.records as i64;
+    if only
+        .iter()
+        .any(|p| p == "map" || p == "count" || p == "wcount" || p == "sjoin")
+    {
         create(&events)?;
         let t = Instant::now();
-        pipelines::produce_events(&*producer, &events, args.records, args.count_keys)?;
+        pipelines::produce_events(&*producer, &events, args.records, args.count_keys, Some(first_ms))?;
         produced(&format!("{} events", args.records), t);
     }
     for name in &only {
         let (inputs, outputs): (Vec<String>, Vec<&'static str>) = match name.as_str() {
             "map" => (vec![events.clone()], vec!["out"]),
-            "count" => (vec![events.clone()], vec![]),
+            "count" | "wcount" => (vec![events.clone()], vec![]),
+            "sjoin" => {
+                let payments = topic("payments");
+                create(&payments)?;
+                let t = Instant::now();
+                pipelines::produce_payments(&*producer, &payments, args.records, args.count_keys, first_ms)?;
+                produced(&format!("{} payments", args.records), t);
+                (vec![events.clone(), payments], vec!["sjoined"])
+            }
             "join" => {
                 let (stream, table) = (topic("events-join"), topic("table"));
                 create(&stream)?;
@@ -294,7 +334,8 @@ fn harness(args: Args) -> Result<(), BoxError> {
                 pipelines::produce_table(&*producer, &table, args.table_keys)?;
                 produced(&format!("{} table keys", args.table_keys), t);
                 let t = Instant::now();
-                pipelines::produce_events(&*producer, &stream, args.records, args.table_keys)?;
+                // At the producer's clock: newer than the table's records.
+                pipelines::produce_events(&*producer, &stream, args.records, args.table_keys, None)?;
                 produced(&format!("{} join events", args.records), t);
                 (vec![stream, table], vec!["joined"])
             }
@@ -802,10 +843,10 @@ mod tests {
     }
 
     #[test]
-    fn the_four_topologies_build() {
+    fn the_topologies_build() {
         let ins = vec!["in".to_owned(), "table".to_owned()];
         let outs = vec!["a".to_owned(), "b".to_owned()];
-        for p in ["map", "join", "count", "trucking"] {
+        for p in ["map", "join", "count", "wcount", "sjoin", "trucking"] {
             pipelines::topology(p, &ins, &outs).unwrap();
         }
         assert!(pipelines::topology("nope", &ins, &outs).is_err());

@@ -1,5 +1,6 @@
 package dev.streamkit.peers.bench;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -12,20 +13,32 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The Kafka Streams side of benches/src/bin/streams_compare: one pipeline, run with
  * KafkaStreams until the harness kills the process (the harness decides when the input
  * is done, from the group's committed offsets, the same way for both sides).
  *
- * <p>Arguments: pipeline (map, join, count, trucking), bootstrap servers, application id,
- * input topics (comma-separated; the stream first, then the table), output topics
- * (comma-separated, or "-"), processing guarantee, state dir, commit interval in ms.
+ * <p>Arguments: pipeline (map, join, count, wcount, sjoin, trucking), bootstrap servers,
+ * application id, input topics (comma-separated; the stream first, then the table, or for
+ * sjoin the second stream), output topics (comma-separated, or "-"), processing guarantee,
+ * state dir, commit interval in ms.
+ *
+ * <p>The pipelines: map (filter + mapValues to a topic), join (stream-table left join),
+ * count (count per key, no output topic), wcount (the same count in 60 s tumbling windows
+ * with 10 s grace, no output topic), sjoin (stream-stream inner join of the events with
+ * their payments, 10 s window with 1 s grace, the event's id and the payment concatenated
+ * to a topic), trucking (the trucking example). Every store is RocksDB (the default) with
+ * a changelog, as on the kstream side (benches/src/bin/streams_compare/pipelines.rs).
  */
 public final class StreamsBench {
   /** The 200-byte JSON record of kstream_bench. */
@@ -102,6 +115,23 @@ public final class StreamsBench {
           .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts")
               .withKeySerde(Serdes.String())
               .withValueSerde(Serdes.Long()));
+      case "wcount" -> b.stream(inputs[0], Consumed.with(Serdes.String(), events))
+          .groupByKey(Grouped.with(Serdes.String(), events))
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(60), Duration.ofSeconds(10)))
+          .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("counts")
+              .withKeySerde(Serdes.String())
+              .withValueSerde(Serdes.Long()));
+      case "sjoin" -> {
+        KStream<String, String> payments =
+            b.stream(inputs[1], Consumed.with(Serdes.String(), Serdes.String()));
+        b.stream(inputs[0], Consumed.with(Serdes.String(), events))
+            .join(
+                payments,
+                (e, p) -> e.id() + ":" + p,
+                JoinWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                StreamJoined.with(Serdes.String(), events, Serdes.String()))
+            .to(outputs[0], Produced.with(Serdes.String(), Serdes.String()));
+      }
       case "trucking" -> {
         JsonSerde<TruckPosition> positions = new JsonSerde<>(TruckPosition.class);
         JsonSerde<Driver> drivers = new JsonSerde<>(Driver.class);
@@ -139,7 +169,7 @@ public final class StreamsBench {
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length != 8) {
-      System.err.println("usage: StreamsBench <map|join|count|trucking> <bootstrap servers> "
+      System.err.println("usage: StreamsBench <map|join|count|wcount|sjoin|trucking> <bootstrap servers> "
           + "<application id> <inputs> <outputs|-> <processing guarantee> <state dir> "
           + "<commit interval ms>");
       System.exit(2);
