@@ -51,6 +51,17 @@ struct Inner {
     /// `statestore.cache.max.records`: with [`DriverCommit::Manual`], a store caching
     /// more keys makes the driver commit.
     cache_max_records: usize,
+    /// Where RocksDB stores keep their data (with `default.dsl.store` or a store's kind
+    /// set to RocksDB), removed with the driver and its topics.
+    state_dir: std::path::PathBuf,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The stores close first (their databases hold the directory open).
+        self.tasks.clear();
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
 }
 
 /// A record on its way to the task that reads its topic: topic, key, value, timestamp,
@@ -79,19 +90,6 @@ type Pending = (String, Option<Bytes>, Option<Bytes>, i64, Headers);
 #[derive(Clone)]
 pub struct TopologyTestDriver {
     inner: Rc<RefCell<Inner>>,
-    /// Where RocksDB stores keep their data (with `default.dsl.store` or a store's kind
-    /// set to RocksDB), removed when the driver is dropped.
-    state_dir: std::path::PathBuf,
-}
-
-impl Drop for TopologyTestDriver {
-    fn drop(&mut self) {
-        // The stores close first (their databases hold the directory open).
-        if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            inner.tasks.clear();
-        }
-        let _ = std::fs::remove_dir_all(&self.state_dir);
-    }
 }
 
 /// The application id the driver runs under (prefix of internal topics).
@@ -218,10 +216,10 @@ impl TopologyTestDriver {
             wall: 0,
             commit,
             cache_max_records,
+            state_dir,
         };
         Ok(Self {
             inner: Rc::new(RefCell::new(inner)),
-            state_dir,
         })
     }
 

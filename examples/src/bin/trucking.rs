@@ -22,6 +22,8 @@ use kstream::prelude::*;
 
 #[path = "../error_report.rs"]
 mod error_report;
+// `add_to` (the pipeline without the alerts) is the `streams_compare` benchmark's.
+#[allow(dead_code)]
 #[path = "../trucking_pipeline.rs"]
 mod trucking_pipeline;
 

@@ -15,7 +15,9 @@ use super::shared::Shared;
 use super::task::{Task, TaskId};
 use crate::error::Result;
 use crate::processor::CacheBudget;
-use crate::store::{KeyValueBackend, StoreKind, StoreSpec};
+#[cfg(feature = "rocksdb")]
+use crate::store::StoreKind;
+use crate::store::{KeyValueBackend, StoreSpec};
 
 /// How often persistent stores are made durable and checkpointed (at a commit).
 const CHECKPOINT_INTERVAL_MS: i64 = 10_000;

@@ -19,7 +19,9 @@ mod session_store;
 mod window_store;
 
 pub(crate) use schema::{KeyLayout, Segmentation, session_key, window_key};
-pub(crate) use segments::{SegmentFactory, SegmentedBackend};
+#[cfg(feature = "rocksdb")]
+pub(crate) use segments::SegmentFactory;
+pub(crate) use segments::SegmentedBackend;
 
 use crate::error::Result;
 use crate::store::KeyValueBackend;

@@ -22,6 +22,9 @@ pub(crate) trait SegmentFactory: Send {
     fn persistent(&self) -> bool;
 }
 
+/// One write of a batch: a key and its value (`None` deletes).
+type Write<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// In-memory segments.
 pub(crate) struct MemorySegments;
 
@@ -153,7 +156,7 @@ impl KeyValueBackend for SegmentedBackend {
             }
         }
         let min_live = self.min_live();
-        let mut by_segment: BTreeMap<i64, Vec<(&[u8], Option<&[u8]>)>> = BTreeMap::new();
+        let mut by_segment: BTreeMap<i64, Vec<Write<'_>>> = BTreeMap::new();
         for (key, value) in writes {
             let id = self.segment_of(self.time(key)?);
             if id >= min_live && (value.is_some() || self.segments.contains_key(&id)) {
