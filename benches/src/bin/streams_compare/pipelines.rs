@@ -13,6 +13,8 @@ use streamlog::{Producer, ProducerRecord};
 
 #[path = "../../event.rs"]
 mod event;
+// The example's driver alerts are not part of this comparison.
+#[allow(dead_code)]
 #[path = "../../../../examples/src/trucking_pipeline.rs"]
 mod trucking_pipeline;
 
