@@ -56,14 +56,25 @@ fn topology(input: &str) -> App {
     }
 }
 
-/// Record `i`: key `k<i % KEYS>`, at `i * 100` ms.
-fn produce(b: &dyn TestLog, topic: &str, range: std::ops::Range<i64>) {
+/// The time of the first record: a recent whole minute (the broker deletes windowed
+/// changelog records older than the store's retention plus a day, as it would Kafka
+/// Streams').
+fn base() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    now / 60_000 * 60_000 - 3_600_000
+}
+
+/// Record `i`: key `k<i % KEYS>`, at `base + i * 100` ms.
+fn produce(b: &dyn TestLog, topic: &str, base: i64, range: std::ops::Range<i64>) {
     let producer = b.cluster().producer(&ClientConfig::new()).unwrap();
     for i in range {
         let record = ProducerRecord::new(topic)
             .key(format!("k{}", i % KEYS))
             .value(i.to_be_bytes().to_vec())
-            .timestamp(i * 100);
+            .timestamp(base + i * 100);
         producer.send(record).unwrap();
     }
     producer.flush(Duration::from_secs(30)).unwrap();
@@ -105,23 +116,27 @@ fn windows_survive_a_wiped_state_directory(b: &dyn TestLog) {
     let input = backends::unique("window-events");
     b.create_topic(&input, PARTITIONS);
     let state = tempfile::tempdir().unwrap();
-    produce(b, &input, 0..200);
+    let base = base();
+    produce(b, &input, base, 0..200);
     let (first, _) = run_once(b, &app_id, &input, state.path());
     assert_eq!(first.values().sum::<i64>(), 200, "first half: {first:?}");
     std::fs::remove_dir_all(state.path()).unwrap();
 
-    produce(b, &input, 200..400);
+    produce(b, &input, base, 200..400);
     let (windows, sessions) = run_once(b, &app_id, &input, state.path());
     let mut expected_windows = Windows::new();
     let mut expected_sessions = Windows::new();
     for i in 0..400 {
-        let (key, ts) = (format!("k{}", i % KEYS), i * 100);
+        let (key, ts) = (format!("k{}", i % KEYS), base + i * 100);
         let start = ts / 10_000 * 10_000;
         *expected_windows.entry((key, start, start + 10_000)).or_default() += 1;
     }
     for k in 0..KEYS {
         // Each key's records are 500 ms apart: one session from its first to its last.
-        expected_sessions.insert((format!("k{k}"), k * 100, (400 - KEYS + k) * 100), 400 / KEYS);
+        expected_sessions.insert(
+            (format!("k{k}"), base + k * 100, base + (400 - KEYS + k) * 100),
+            400 / KEYS,
+        );
     }
     assert_eq!(windows, expected_windows, "windows after the restore");
     assert_eq!(sessions, expected_sessions, "sessions after the restore");
@@ -137,5 +152,90 @@ fn window_stores_restore_on_the_embedded_log() {
 fn window_stores_restore_on_the_broker() {
     if let Some(broker) = backends::broker() {
         windows_survive_a_wiped_state_directory(&broker);
+    }
+}
+
+/// Final results wait in the suppression buffer across a restart with the state
+/// directory deleted: the buffer comes back from its changelog, and the windows close
+/// in the second run with the counts of the first.
+fn suppression_buffer_survives_a_restart(b: &dyn TestLog) {
+    let app_id = backends::unique("suppress-restore");
+    let input = backends::unique("suppress-events");
+    let output = backends::unique("suppress-final");
+    b.create_topic(&input, 1);
+    b.create_topic(&output, 1);
+    let state = tempfile::tempdir().unwrap();
+    let base = base();
+    let run = |records: &[(&str, i64)]| {
+        let producer = b.cluster().producer(&ClientConfig::new()).unwrap();
+        for (key, ts) in records {
+            let record = ProducerRecord::new(input.as_str())
+                .key(key.to_string())
+                .value(ts.to_be_bytes().to_vec())
+                .timestamp(base + ts);
+            producer.send(record).unwrap();
+        }
+        producer.flush(Duration::from_secs(30)).unwrap();
+        let builder = StreamsBuilder::new();
+        builder
+            .stream(&input, Consumed::with(StringSerde, I64Serde))
+            .group_by_key(Grouped::with(StringSerde, I64Serde))
+            .windowed_by(TimeWindows::of_size_with_no_grace(Duration::from_secs(10)).unwrap())
+            .count(
+                Materialized::with(StringSerde, I64Serde)
+                    .named("counts")
+                    .kind(StoreKind::RocksDb),
+            )
+            .suppress(kstream::Suppressed::until_window_closes(
+                kstream::BufferConfig::unbounded(),
+            ))
+            .to_stream()
+            .map(move |k: kstream::Windowed<String>, n| {
+                (
+                    Some(format!("{}@{}", k.key, k.window.start - base)),
+                    n.unwrap_or(0),
+                )
+            })
+            .to(&output, kstream::Produced::with(StringSerde, I64Serde));
+        let config = StreamsConfig::new(app_id.as_str())
+            .commit_interval(Duration::from_millis(100))
+            .state_dir(state.path());
+        let mut app = KafkaStreams::new(builder.build().unwrap(), b.cluster().clone(), config).unwrap();
+        app.start().unwrap();
+        app.wait_until_caught_up(Duration::from_secs(60)).unwrap();
+        assert!(app.close(Duration::from_secs(30)));
+    };
+    run(&[("a", 1_000), ("a", 2_000), ("b", 3_000)]);
+    std::fs::remove_dir_all(state.path()).unwrap();
+    run(&[("c", 15_000)]);
+    let mut consumer = b
+        .cluster()
+        .consumer(&ClientConfig::new().set("auto.offset.reset", "earliest"))
+        .unwrap();
+    consumer
+        .assign(&[streamlog::TopicPartition::new(output.as_str(), 0)])
+        .unwrap();
+    let mut finals = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while finals.len() < 2 && std::time::Instant::now() < deadline {
+        for r in consumer.poll(Duration::from_millis(200)).unwrap() {
+            let key = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
+            let n = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
+            finals.push((key, n));
+        }
+    }
+    assert_eq!(finals, vec![("a@0".to_string(), 2), ("b@0".to_string(), 1)]);
+}
+
+#[test]
+fn the_suppression_buffer_restores_on_the_embedded_log() {
+    suppression_buffer_survives_a_restart(&backends::embedded());
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn the_suppression_buffer_restores_on_the_broker() {
+    if let Some(broker) = backends::broker() {
+        suppression_buffer_survives_a_restart(&broker);
     }
 }

@@ -38,12 +38,16 @@ impl ChangelogReader {
                 continue;
             };
             let tp = TopicPartition::new(&**topic, *partition);
-            let end = admin.watermarks(&tp)?.high;
+            let marks = admin.watermarks(&tp)?;
+            let end = marks.high;
+            // What the broker deleted (a windowed changelog past its retention) is
+            // not there to restore: start from the first record it keeps.
             let from = if store.persistent() {
                 checkpoint.get(&tp).copied().unwrap_or(0)
             } else {
                 0
-            };
+            }
+            .max(marks.low);
             if from >= end {
                 continue;
             }
