@@ -20,8 +20,12 @@ use super::task_manager::TaskManager;
 use crate::error::{Error, Result, StoppedWaiting};
 
 /// How long a task waits for a partition that has data in the log but none fetched,
-/// before it processes the other partitions' records anyway.
-const MAX_TASK_IDLE_MS: i64 = 500;
+/// before it processes the other partitions' records anyway. Kafka Streams waits for
+/// such a partition as long as it takes (its `max.task.idle.ms` only adds time for
+/// partitions with nothing left to fetch): running ahead on one side of a windowed
+/// join would age the other side's records out of the join window. The bound only
+/// keeps a partition that cannot be fetched from stopping the task for good.
+const MAX_TASK_IDLE_MS: i64 = 60_000;
 /// How long one poll waits for records.
 const POLL_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -216,6 +220,13 @@ impl StreamThread {
         // Kafka Streams' default; `auto.offset.reset` in the configuration overrides it.
         if consumer_config.get("auto.offset.reset").is_none() {
             consumer_config.insert("auto.offset.reset", "earliest");
+        }
+        if shared.cluster.backend_name() == "kafka" && consumer_config.get("fetch.queue.backoff.ms").is_none()
+        {
+            // librdkafka stops fetching a partition for this long once its queue holds
+            // `queued.min.messages`: at its default of 1 s, a task waiting for one of
+            // its partitions (a join's other side) waits a second on every refill.
+            consumer_config.insert("fetch.queue.backoff.ms", "10");
         }
         let mut consumer = shared.cluster.consumer(&consumer_config)?;
         let producer: Arc<dyn Producer> = Arc::from(

@@ -36,7 +36,7 @@ struct Pending<K, V> {
 
 /// The changes of one operation's store since the last flush.
 struct Cache<K, V> {
-    entries: HashMap<Bytes, Pending<K, V>>,
+    entries: HashMap<Bytes, Pending<K, V>, foldhash::fast::RandomState>,
     order: BTreeMap<u64, Bytes>,
     next: u64,
     bytes: usize,
@@ -69,7 +69,7 @@ impl<K: Clone + 'static, V: Clone + 'static> Emitter<K, V> {
     /// Turns the cache on (at the node's init, when its store caches in this task).
     pub(crate) fn caching(&mut self, on: bool) {
         self.cache = on.then(|| Cache {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             order: BTreeMap::new(),
             next: 0,
             bytes: 0,
