@@ -53,6 +53,10 @@ impl RocksDbBackend {
         table.set_bloom_filter(10.0, false);
         table.set_cache_index_and_filter_blocks(true);
         options.set_block_based_table_factory(&table);
+        // And one over the memtable: a window's first update looks for a key that is
+        // not there, most often while the memtable holds the newest writes.
+        options.set_memtable_whole_key_filtering(true);
+        options.set_memtable_prefix_bloom_ratio(0.1);
         let db = DB::open(&options, path).map_err(|e| {
             failed(StoreError::Open {
                 path: path.to_owned(),

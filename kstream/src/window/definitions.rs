@@ -76,14 +76,17 @@ impl TimeWindows {
     /// The windows a record of `timestamp` falls in, by start (none start before the
     /// epoch).
     pub fn windows_for(&self, timestamp: i64) -> BTreeMap<i64, Window> {
-        let mut windows = BTreeMap::new();
-        let first = (timestamp - self.size_ms + self.advance_ms).max(0) / self.advance_ms * self.advance_ms;
-        let mut start = first;
-        while start <= timestamp {
-            windows.insert(start, Window::new(start, start.saturating_add(self.size_ms)));
-            start += self.advance_ms;
-        }
-        windows
+        self.windows_of(timestamp).map(|w| (w.start, w)).collect()
+    }
+
+    /// [`windows_for`](Self::windows_for), without collecting them.
+    pub(crate) fn windows_of(&self, timestamp: i64) -> impl Iterator<Item = Window> + use<> {
+        let (size, advance) = (self.size_ms, self.advance_ms);
+        let first = (timestamp - size + advance).max(0) / advance * advance;
+        (0..)
+            .map(move |i| first + i * advance)
+            .take_while(move |start| *start <= timestamp)
+            .map(move |start| Window::new(start, start.saturating_add(size)))
     }
 }
 

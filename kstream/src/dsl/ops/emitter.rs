@@ -88,6 +88,10 @@ impl<K: Clone + 'static, V: Clone + 'static> Emitter<K, V> {
         timestamp: i64,
         value_len: usize,
     ) -> Result<()> {
+        if self.out.0.is_empty() {
+            // Nothing downstream (an aggregation kept for its store alone).
+            return Ok(());
+        }
         let Some(cache) = self.cache.as_mut() else {
             let change = Change {
                 new: change.new,

@@ -129,7 +129,8 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
         let close = self.observed.saturating_sub(self.windows.grace_ms);
         let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
         let key_bytes = store.key_bytes(&key)?;
-        for (start, window) in self.windows.windows_for(timestamp) {
+        for window in self.windows.windows_of(timestamp) {
+            let start = window.start;
             if window.end <= close {
                 // Counted once per closed window, as Kafka counts it.
                 ctx.skip_late(&self.parts.processor, self.parts.late.as_ref());
