@@ -12,6 +12,9 @@ use parking_lot::{Mutex, RwLock};
 use streamlog::time::{Clock, SystemClock};
 use streamlog::{Cluster, TopicConfig};
 
+use crate::store::window::{KeyLayout, Segmentation};
+use crate::store::{SessionStore, WindowStore};
+
 use super::global::GlobalThread;
 use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
 use super::shared::{Shared, StoreRegistry};
@@ -293,27 +296,11 @@ impl KafkaStreams {
     pub fn window_store<K: 'static, V: 'static>(
         &self,
         handle: &StoreHandle<K, V>,
-    ) -> Result<Vec<crate::store::WindowStore<K, V>>> {
-        let (name, instances) = self.instances(handle)?;
-        let window_ms = match self
-            .shared
-            .topology
-            .graph
-            .stores
-            .get(&name)
-            .and_then(|spec| spec.segments)
-        {
-            Some(s) if s.layout == crate::store::window::KeyLayout::Window => s.window_ms,
-            _ => {
-                return Err(Error::Store {
-                    store: name,
-                    source: crate::store::StoreError::NotWindowed { kind: "window" },
-                });
-            }
-        };
+    ) -> Result<Vec<WindowStore<K, V>>> {
+        let (instances, segments) = self.windowed(handle, KeyLayout::Window)?;
         Ok(instances
             .into_iter()
-            .map(|s| crate::store::WindowStore::new(s, handle.keys.clone(), handle.values.clone(), window_ms))
+            .map(|s| WindowStore::new(s, handle.keys.clone(), handle.values.clone(), segments.window_ms))
             .collect())
     }
 
@@ -322,7 +309,21 @@ impl KafkaStreams {
     pub fn session_store<K: 'static, V: 'static>(
         &self,
         handle: &StoreHandle<K, V>,
-    ) -> Result<Vec<crate::store::SessionStore<K, V>>> {
+    ) -> Result<Vec<SessionStore<K, V>>> {
+        let (instances, _) = self.windowed(handle, KeyLayout::Session)?;
+        Ok(instances
+            .into_iter()
+            .map(|s| SessionStore::new(s, handle.keys.clone(), handle.values.clone()))
+            .collect())
+    }
+
+    /// The local instances of the store of `handle`, which must be a windowed store of
+    /// `layout`, and how it is cut into segments.
+    fn windowed<K, V>(
+        &self,
+        handle: &StoreHandle<K, V>,
+        layout: KeyLayout,
+    ) -> Result<(Vec<Arc<StateStore>>, Segmentation)> {
         let (name, instances) = self.instances(handle)?;
         match self
             .shared
@@ -332,13 +333,15 @@ impl KafkaStreams {
             .get(&name)
             .and_then(|spec| spec.segments)
         {
-            Some(s) if s.layout == crate::store::window::KeyLayout::Session => Ok(instances
-                .into_iter()
-                .map(|s| crate::store::SessionStore::new(s, handle.keys.clone(), handle.values.clone()))
-                .collect()),
+            Some(s) if s.layout == layout => Ok((instances, s)),
             _ => Err(Error::Store {
                 store: name,
-                source: crate::store::StoreError::NotWindowed { kind: "session" },
+                source: crate::store::StoreError::NotWindowed {
+                    kind: match layout {
+                        KeyLayout::Window => "window",
+                        KeyLayout::Session => "session",
+                    },
+                },
             }),
         }
     }

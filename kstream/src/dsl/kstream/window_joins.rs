@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::KStream;
+use crate::dsl::building::Dsl;
 use crate::dsl::nulls::{NullCheck, RecordNulls};
 use crate::dsl::ops::ArcSerde;
 use crate::dsl::ops::stream_join::{JoinFn, JoinSide, JoinWindowNode, StreamStreamJoin, swapped};
@@ -269,116 +270,138 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> KStream<'b, K, V> {
         }
 
         let join_id = this_join.clone();
-        // Each side's windowed node keeps its records, then its join processor.
-        let this_windowed_node = {
-            let (store, processor, join) = (this_store.clone(), this_windowed.clone(), join_id.clone());
-            let (k, v) = (NullCheck::of(&keys), NullCheck::of(&values));
-            dsl.operator::<K, V, K, V, _>(
-                this_windowed,
-                vec![left.node],
-                vec![this_store.clone()],
-                move |out| JoinWindowNode {
-                    processor: processor.clone(),
-                    store: store.clone(),
-                    size_ms,
-                    join: join.clone(),
-                    side: 0,
-                    nulls: RecordNulls::new(&processor, k.clone(), v.clone()),
-                    opened: None,
-                    out,
-                },
-            )
-        };
-        let other_windowed_node = {
-            let (store, processor, join) = (other_store.clone(), other_windowed.clone(), join_id.clone());
-            let (k, v) = (NullCheck::of(&keys), NullCheck::of(&others));
-            dsl.operator::<K, VO, K, VO, _>(
-                other_windowed,
-                vec![right.node],
-                vec![other_store.clone()],
-                move |out| JoinWindowNode {
-                    processor: processor.clone(),
-                    store: store.clone(),
-                    size_ms,
-                    join: join.clone(),
-                    side: 1,
-                    nulls: RecordNulls::new(&processor, k.clone(), v.clone()),
-                    opened: None,
-                    out,
-                },
-            )
-        };
-        let mut this_stores = vec![other_store.clone()];
-        let mut other_stores = vec![this_store.clone()];
-        if let Some(store) = &waiting_store {
-            this_stores.push(store.clone());
-            other_stores.push(store.clone());
-        }
-        let this_side = JoinSide {
+        let windowed_node = |name: String, parent: usize, store: &str, side: usize| Windowing {
+            name,
+            parent,
+            store: store.to_owned(),
             join: join_id.clone(),
-            processor: this_join.clone(),
-            side: 0,
+            side,
+            size_ms,
+        };
+        // Each side's windowed node keeps its records, then its join processor.
+        let this_windowed_node =
+            windowed_node(this_windowed, left.node, &this_store, 0).add(dsl, &keys, &values);
+        let other_windowed_node =
+            windowed_node(other_windowed, right.node, &other_store, 1).add(dsl, &keys, &others);
+        let side = |processor: &str, side: usize, outer: bool, other_store: &str| JoinSide {
+            join: join_id.clone(),
+            processor: processor.to_owned(),
+            side,
             windows,
-            outer: outer != Outer::Inner,
-            other_store: other_store.clone(),
+            outer,
+            other_store: other_store.to_owned(),
             waiting_store: waiting_store.clone(),
         };
-        let other_side = JoinSide {
-            join: join_id,
-            processor: other_join.clone(),
-            side: 1,
-            windows,
-            outer: outer == Outer::Full,
-            other_store: this_store.clone(),
-            waiting_store,
-        };
-        let this_join_node = {
-            let (k, v, vs, os) = (
-                NullCheck::of(&keys),
-                NullCheck::of(&values),
-                values.clone(),
-                others.clone(),
-            );
-            let (keys, joiner) = (keys.clone(), joiner.clone());
-            dsl.operator::<K, V, K, VR, _>(this_join, vec![this_windowed_node], this_stores, move |out| {
-                StreamStreamJoin {
-                    nulls: RecordNulls::new(&this_side.processor, k.clone(), v.clone()),
-                    side: this_side.clone(),
-                    keys: keys.clone(),
-                    this_values: vs.clone(),
-                    other_values: os.clone(),
-                    joiner: joiner.clone(),
-                    size_ms,
-                    other: None,
-                    waiting: None,
-                    out,
-                }
-            })
-        };
-        let other_join_node = {
-            let (k, v, vs, os) = (
-                NullCheck::of(&keys),
-                NullCheck::of(&others),
-                others.clone(),
-                values.clone(),
-            );
-            let (keys, joiner) = (keys.clone(), swapped(joiner));
-            dsl.operator::<K, VO, K, VR, _>(other_join, vec![other_windowed_node], other_stores, move |out| {
-                StreamStreamJoin {
-                    nulls: RecordNulls::new(&other_side.processor, k.clone(), v.clone()),
-                    side: other_side.clone(),
-                    keys: keys.clone(),
-                    this_values: vs.clone(),
-                    other_values: os.clone(),
-                    joiner: joiner.clone(),
-                    size_ms,
-                    other: None,
-                    waiting: None,
-                    out,
-                }
-            })
-        };
+        let this_side = side(&this_join, 0, outer != Outer::Inner, &other_store);
+        let other_side = side(&other_join, 1, outer == Outer::Full, &this_store);
+        let this_join_node = join_node(
+            dsl,
+            this_side,
+            this_windowed_node,
+            size_ms,
+            &keys,
+            &values,
+            &others,
+            joiner.clone(),
+        );
+        let other_join_node = join_node(
+            dsl,
+            other_side,
+            other_windowed_node,
+            size_ms,
+            &keys,
+            &others,
+            &values,
+            swapped(joiner),
+        );
         let node = dsl.pass_through::<K, VR>(merge, vec![this_join_node, other_join_node]);
         KStream::new(dsl, node, false)
     }
+}
+
+/// One side's windowed node, which keeps the side's records in its window store.
+struct Windowing {
+    name: String,
+    parent: usize,
+    store: String,
+    join: String,
+    side: usize,
+    size_ms: i64,
+}
+
+impl Windowing {
+    /// Adds the node, for records of keys `K` and values `T`.
+    fn add<K: Clone + 'static, T: Clone + 'static>(
+        self,
+        dsl: &Dsl,
+        keys: &SerdeRef<K>,
+        values: &SerdeRef<T>,
+    ) -> usize {
+        let (k, v) = (NullCheck::of(keys), NullCheck::of(values));
+        let Windowing {
+            name,
+            parent,
+            store,
+            join,
+            side,
+            size_ms,
+        } = self;
+        let processor = name.clone();
+        dsl.operator::<K, T, K, T, _>(name, vec![parent], vec![store.clone()], move |out| {
+            JoinWindowNode {
+                processor: processor.clone(),
+                store: store.clone(),
+                size_ms,
+                join: join.clone(),
+                side,
+                nulls: RecordNulls::new(&processor, k.clone(), v.clone()),
+                opened: None,
+                out,
+            }
+        })
+    }
+}
+
+/// Adds the join processor of `side`, under its windowed node `parent`: records of
+/// values `T` joined with the other side's `O` by `joiner`.
+#[allow(clippy::too_many_arguments)]
+fn join_node<K, T, O, VR>(
+    dsl: &Dsl,
+    side: JoinSide,
+    parent: usize,
+    size_ms: i64,
+    keys: &SerdeRef<K>,
+    values: &SerdeRef<T>,
+    others: &SerdeRef<O>,
+    joiner: JoinFn<K, T, O, VR>,
+) -> usize
+where
+    K: Clone + 'static,
+    T: Clone + 'static,
+    O: Clone + 'static,
+    VR: Clone + 'static,
+{
+    let mut stores = vec![side.other_store.clone()];
+    stores.extend(side.waiting_store.clone());
+    let (k, v, vs, os, keys) = (
+        NullCheck::of(keys),
+        NullCheck::of(values),
+        values.clone(),
+        others.clone(),
+        keys.clone(),
+    );
+    dsl.operator::<K, T, K, VR, _>(side.processor.clone(), vec![parent], stores, move |out| {
+        StreamStreamJoin {
+            nulls: RecordNulls::new(&side.processor, k.clone(), v.clone()),
+            side: side.clone(),
+            keys: keys.clone(),
+            this_values: vs.clone(),
+            other_values: os.clone(),
+            joiner: joiner.clone(),
+            size_ms,
+            other: None,
+            waiting: None,
+            out,
+        }
+    })
 }

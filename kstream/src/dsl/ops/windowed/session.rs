@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::WindowedParts;
-use super::time::{ClosingWindows, opened};
+use super::time::{ClosingWindows, emit_closed, opened};
 use crate::dsl::ops::{Change, Emitter};
 use crate::error::Result;
 use crate::processor::{Node, TaskCtx};
@@ -58,24 +58,22 @@ impl<K, V, A> SessionAggregate<K, V, A> {
 }
 
 impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> SessionAggregate<K, V, A> {
-    /// Emits, for an aggregation that emits on close, the sessions now closed.
+    /// Emits, for an aggregation that emits on close, the sessions now closed (ending
+    /// before the close time), stamped with their end.
     fn emit_closed(&mut self, ctx: &mut TaskCtx, close: i64) -> Result<()> {
-        let closed = self.closing.take_closed(|end| end < close);
         let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
-        for (key_bytes, start, end) in closed {
-            let window = Window::new(start, end);
-            let Some(value) = store.fetch_bytes(&key_bytes, window)? else {
-                continue;
-            };
-            let key = store.key_of(&key_bytes)?;
-            let change = Change {
-                new: Some(value),
-                old: None,
-            };
-            self.out
-                .forward_now(ctx, end, Windowed::new(key, window), change)?;
-        }
-        Ok(())
+        emit_closed(
+            ctx,
+            &mut self.closing,
+            &mut self.out,
+            |end| end < close,
+            |k, w| {
+                Ok(match store.fetch_bytes(k, w)? {
+                    Some(value) => Some((store.key_of(k)?, value, w.end)),
+                    None => None,
+                })
+            },
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 use super::WindowedParts;
-use super::time::{ClosingWindows, opened};
+use super::time::{ClosingWindows, emit_closed, opened, stored_window};
 use crate::dsl::ops::{Change, Emitter};
 use crate::error::{Error, Result};
 use crate::processor::{Node, TaskCtx};
@@ -279,29 +279,6 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> SlidingAggregat
         };
         self.update(ctx, rec, self.window(0), base)
     }
-
-    /// Emits the windows now closed: those ending before the close time.
-    fn emit_closed(&mut self, ctx: &mut TaskCtx, close: i64) -> Result<()> {
-        let closed = self.closing.take_closed(|end| end < close);
-        for (key_bytes, start, end) in closed {
-            let store = self.store()?;
-            let Some(value) = store.fetch_bytes(&key_bytes, start)? else {
-                continue;
-            };
-            let key = store.key_of(&key_bytes)?;
-            let change = Change {
-                new: Some(value.value),
-                old: None,
-            };
-            self.out.forward_now(
-                ctx,
-                value.timestamp,
-                Windowed::new(key, Window::new(start, end)),
-                change,
-            )?;
-        }
-        Ok(())
-    }
 }
 
 impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for SlidingAggregate<K, V, A> {
@@ -353,7 +330,14 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
             self.process_in_time(ctx, &rec)?;
         }
         if self.parts.emit_due(ctx) {
-            self.emit_closed(ctx, close)?;
+            let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
+            emit_closed(
+                ctx,
+                &mut self.closing,
+                &mut self.out,
+                |end| end < close,
+                |k, w| stored_window(store, k, w),
+            )?;
         }
         Ok(())
     }

@@ -74,26 +74,39 @@ pub(crate) fn opened<'a, S>(store: &'a Option<S>, name: &str, processor: &str) -
     })
 }
 
-impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> TimeAggregate<K, V, A> {
-    /// Emits the windows that closed now that the stream time is `self.observed`.
-    fn emit_closed(&mut self, ctx: &mut TaskCtx) -> Result<()> {
-        let grace = self.windows.grace_ms;
-        let close = self.observed.saturating_sub(grace);
-        let closed = self.closing.take_closed(|end| end <= close);
-        let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
-        for (key_bytes, start, end) in closed {
-            let Some(value) = store.fetch_bytes(&key_bytes, start)? else {
-                continue;
-            };
-            let key = store.key_of(&key_bytes)?;
-            let change = Change {
-                new: Some(value.value),
-                old: None,
-            };
-            let windowed = Windowed::new(key, Window::new(start, end));
-            self.out.forward_now(ctx, value.timestamp, windowed, change)?;
-        }
-        Ok(())
+/// Emits, once each, the windows of `closing` that `closed` (given a window's end) says
+/// have closed, with what `lookup` finds of them: their key, value and timestamp (a
+/// window no longer stored, merged away, is skipped).
+pub(crate) fn emit_closed<K: Clone + 'static, A: Clone + 'static>(
+    ctx: &mut TaskCtx,
+    closing: &mut ClosingWindows,
+    out: &mut Emitter<Windowed<K>, A>,
+    closed: impl Fn(i64) -> bool,
+    mut lookup: impl FnMut(&[u8], Window) -> Result<Option<(K, A, i64)>>,
+) -> Result<()> {
+    for (key_bytes, start, end) in closing.take_closed(closed) {
+        let window = Window::new(start, end);
+        let Some((key, value, timestamp)) = lookup(&key_bytes, window)? else {
+            continue;
+        };
+        let change = Change {
+            new: Some(value),
+            old: None,
+        };
+        out.forward_now(ctx, timestamp, Windowed::new(key, window), change)?;
+    }
+    Ok(())
+}
+
+/// What a window store holds of a closed window: its key, value and timestamp.
+pub(crate) fn stored_window<K: 'static, A: 'static>(
+    store: &WindowStore<K, A>,
+    key_bytes: &[u8],
+    window: Window,
+) -> Result<Option<(K, A, i64)>> {
+    match store.fetch_bytes(key_bytes, window.start)? {
+        Some(v) => Ok(Some((store.key_of(key_bytes)?, v.value, v.timestamp))),
+        None => Ok(None),
     }
 }
 
@@ -156,7 +169,14 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
             }
         }
         if self.parts.emit_due(ctx) {
-            self.emit_closed(ctx)?;
+            let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
+            emit_closed(
+                ctx,
+                &mut self.closing,
+                &mut self.out,
+                |end| end <= close,
+                |k, w| stored_window(store, k, w),
+            )?;
         }
         Ok(())
     }
