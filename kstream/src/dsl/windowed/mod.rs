@@ -44,6 +44,81 @@ impl Windows {
     }
 }
 
+/// How a windowed aggregation's store is kept and when its windows close.
+struct StoreShape {
+    layout: KeyLayout,
+    values: ValueLayout,
+    /// The windows' size (0 for sessions).
+    window_ms: i64,
+    /// The shortest retention the store may have.
+    minimum_retention: i64,
+    /// How long after a window's end it closes (what `until_window_closes` waits).
+    close_ms: i64,
+}
+
+/// Adds a windowed aggregation of `grouped` into the store of `m` shaped as `shape`:
+/// its store (named after `prefix` when `m` has no name), its processor, made per task
+/// by `make` from the parts every windowed node has, and what suppression downstream
+/// needs to know of it. Returns the store's name and the node.
+#[allow(clippy::too_many_arguments)]
+fn add_windowed<K, V, A, N>(
+    grouped: &KGroupedStream<'_, K, V>,
+    m: &Materialized<K, A>,
+    prefix: &str,
+    shape: StoreShape,
+    options: &Options,
+    step: AggregateStep<K, V, A>,
+    initial: Option<Arc<dyn Fn() -> A + Send + Sync>>,
+    make: impl Fn(WindowedParts<K, V, A>, Emitter<Windowed<K>, A>) -> N + Send + Sync + 'static,
+) -> (String, usize)
+where
+    K: Clone + 'static,
+    V: Clone + 'static,
+    A: Clone + 'static,
+    N: crate::processor::Node<K, V> + 'static,
+{
+    let dsl = grouped.stream.dsl;
+    let store = m.name.clone().unwrap_or_else(|| dsl.store_name(prefix));
+    let name = grouped.stream.name_of(None, prefix);
+    let input = grouped.partitioned(&store);
+    let minimum = shape.minimum_retention;
+    let retention_ms = retention(&store, m.retention, minimum).unwrap_or_else(|e| {
+        dsl.fail(e.to_string());
+        minimum
+    });
+    let segments = Segmentation {
+        layout: shape.layout,
+        window_ms: shape.window_ms,
+        retention_ms,
+        segment_ms: segment_interval(retention_ms),
+        duplicates: false,
+    };
+    let store = dsl.windowed_store(&store, m, shape.values, segments);
+    let (keys, values) = (NullCheck::of(&grouped.keys), NullCheck::of(&grouped.values));
+    let options = options.clone();
+    let (store_name, processor) = (store.clone(), name.clone());
+    let node = dsl.operator::<K, V, Windowed<K>, Change<A>, _>(
+        name,
+        vec![input.node],
+        vec![store.clone()],
+        move |out| {
+            let parts = WindowedParts {
+                processor: processor.clone(),
+                store: store_name.clone(),
+                nulls: RecordNulls::new(&processor, keys.clone(), values.clone()),
+                step: step.clone(),
+                initial: initial.clone(),
+                emit: options.emit,
+                late: options.late.clone(),
+                next_emit: 0,
+            };
+            make(parts, Emitter::new(out, true))
+        },
+    );
+    dsl.set_window_close(node, shape.close_ms);
+    (store, node)
+}
+
 /// The options every windowed stream carries to its aggregation.
 #[derive(Clone, Default)]
 struct Options {
@@ -179,54 +254,30 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> TimeWindowedKStream<'b, K, V> {
         initial: Option<Arc<dyn Fn() -> A + Send + Sync>>,
     ) -> KTable<'b, Windowed<K>, A> {
         let dsl = self.grouped.stream.dsl;
-        let store = m.name.clone().unwrap_or_else(|| dsl.store_name(prefix));
-        let name = self.grouped.stream.name_of(None, prefix);
-        let input = self.grouped.partitioned(&store);
-        let minimum = self.windows.minimum_retention();
-        let retention_ms = retention(&store, m.retention, minimum).unwrap_or_else(|e| {
-            dsl.fail(e.to_string());
-            minimum
-        });
-        let segments = Segmentation {
+        let (size_ms, grace_ms) = self.windows.size_and_grace();
+        let shape = StoreShape {
             layout: KeyLayout::Window,
-            window_ms: self.windows.size_and_grace().0,
-            retention_ms,
-            segment_ms: segment_interval(retention_ms),
-            duplicates: false,
+            values: ValueLayout::Timestamped,
+            window_ms: size_ms,
+            minimum_retention: self.windows.minimum_retention(),
+            close_ms: grace_ms,
         };
-        let store = dsl.windowed_store(&store, &m, ValueLayout::Timestamped, segments);
-        let (keys, values) = (
-            NullCheck::of(&self.grouped.keys),
-            NullCheck::of(&self.grouped.values),
-        );
-        let (windows, options) = (self.windows, self.options.clone());
-        let (store_name, processor) = (store.clone(), name.clone());
-        let node = dsl.operator::<K, V, Windowed<K>, Change<A>, _>(
-            name,
-            vec![input.node],
-            vec![store.clone()],
-            move |out| {
-                let parts = WindowedParts {
-                    processor: processor.clone(),
-                    store: store_name.clone(),
-                    nulls: RecordNulls::new(&processor, keys.clone(), values.clone()),
-                    step: step.clone(),
-                    initial: initial.clone(),
-                    emit: options.emit,
-                    late: options.late.clone(),
-                    next_emit: 0,
-                };
-                let out = Emitter::new(out, true);
-                match windows {
-                    Windows::Time(w) => {
-                        Box::new(TimeAggregate::new(parts, w, out)) as Box<dyn crate::processor::Node<K, V>>
-                    }
-                    Windows::Sliding(w) => Box::new(SlidingAggregate::new(parts, w, out)),
+        let windows = self.windows;
+        let (store, node) = add_windowed(
+            &self.grouped,
+            &m,
+            prefix,
+            shape,
+            &self.options,
+            step,
+            initial,
+            move |parts, out| match windows {
+                Windows::Time(w) => {
+                    Box::new(TimeAggregate::new(parts, w, out)) as Box<dyn crate::processor::Node<K, V>>
                 }
+                Windows::Sliding(w) => Box::new(SlidingAggregate::new(parts, w, out)),
             },
         );
-        let (size_ms, grace_ms) = self.windows.size_and_grace();
-        dsl.set_window_close(node, grace_ms);
         let windowed_keys: crate::serdes::SerdeRef<Windowed<K>> =
             Arc::new(crate::window::TimeWindowedSerde::new(
                 crate::dsl::ops::ArcSerde(self.grouped.keys.clone()),

@@ -2,15 +2,14 @@
 
 use std::sync::Arc;
 
-use super::Options;
+use super::{Options, StoreShape, add_windowed};
 use crate::dsl::grouped_stream::KGroupedStream;
 use crate::dsl::ktable::{KTable, OldValues};
-use crate::dsl::nulls::{NullCheck, RecordNulls};
-use crate::dsl::ops::windowed::{SessionAggregate, SessionGetter, SessionMerger, WindowedParts};
-use crate::dsl::ops::{AggregateStep, Change, Emitter, Getter};
-use crate::store::window::{KeyLayout, Segmentation};
+use crate::dsl::ops::windowed::{SessionAggregate, SessionGetter, SessionMerger};
+use crate::dsl::ops::{AggregateStep, Getter};
+use crate::store::window::KeyLayout;
 use crate::store::{Materialized, ValueLayout};
-use crate::window::{EmitStrategy, LateRecord, SessionWindows, Windowed, retention, segment_interval};
+use crate::window::{EmitStrategy, LateRecord, SessionWindows, Windowed};
 
 /// A grouped stream cut into sessions (Kafka Streams' `SessionWindowedKStream`), made
 /// by [`KGroupedStream::windowed_by_session`]. Its aggregations give a table keyed by
@@ -150,47 +149,25 @@ impl<'b, K: Clone + 'static, V: Clone + 'static> SessionWindowedKStream<'b, K, V
         merger: SessionMerger<K, A>,
     ) -> KTable<'b, Windowed<K>, A> {
         let dsl = self.grouped.stream.dsl;
-        let store = m.name.clone().unwrap_or_else(|| dsl.store_name(prefix));
-        let name = self.grouped.stream.name_of(None, prefix);
-        let input = self.grouped.partitioned(&store);
-        let minimum = self.windows.gap_ms.saturating_add(self.windows.grace_ms);
-        let retention_ms = retention(&store, m.retention, minimum).unwrap_or_else(|e| {
-            dsl.fail(e.to_string());
-            minimum
-        });
-        let segments = Segmentation {
+        let close_ms = self.windows.grace_ms.saturating_add(self.windows.gap_ms);
+        let shape = StoreShape {
             layout: KeyLayout::Session,
+            values: ValueLayout::Plain,
             window_ms: 0,
-            retention_ms,
-            segment_ms: segment_interval(retention_ms),
-            duplicates: false,
+            minimum_retention: close_ms,
+            close_ms,
         };
-        let store = dsl.windowed_store(&store, &m, ValueLayout::Plain, segments);
-        let (keys, values) = (
-            NullCheck::of(&self.grouped.keys),
-            NullCheck::of(&self.grouped.values),
+        let windows = self.windows;
+        let (store, node) = add_windowed(
+            &self.grouped,
+            &m,
+            prefix,
+            shape,
+            &self.options,
+            step,
+            initial,
+            move |parts, out| SessionAggregate::new(parts, windows, merger.clone(), out),
         );
-        let (windows, options) = (self.windows, self.options.clone());
-        let (store_name, processor) = (store.clone(), name.clone());
-        let node = dsl.operator::<K, V, Windowed<K>, Change<A>, _>(
-            name,
-            vec![input.node],
-            vec![store.clone()],
-            move |out| {
-                let parts = WindowedParts {
-                    processor: processor.clone(),
-                    store: store_name.clone(),
-                    nulls: RecordNulls::new(&processor, keys.clone(), values.clone()),
-                    step: step.clone(),
-                    initial: initial.clone(),
-                    emit: options.emit,
-                    late: options.late.clone(),
-                    next_emit: 0,
-                };
-                SessionAggregate::new(parts, windows, merger.clone(), Emitter::new(out, true))
-            },
-        );
-        dsl.set_window_close(node, self.windows.grace_ms.saturating_add(self.windows.gap_ms));
         let windowed_keys: crate::serdes::SerdeRef<Windowed<K>> = Arc::new(
             crate::window::SessionWindowedSerde::new(crate::dsl::ops::ArcSerde(self.grouped.keys.clone())),
         );
