@@ -38,6 +38,12 @@ pub trait KeyValueBackend: Send {
     }
     /// Whether the data outlives the process (then a checkpoint can skip restoring it).
     fn persistent(&self) -> bool;
+    /// Whether the store's cache should keep what was read and flushed, so that hot
+    /// keys are not read back from the engine after every commit: by default, when
+    /// the data is on disk.
+    fn cache_reads(&self) -> bool {
+        self.persistent()
+    }
 }
 
 /// The in-memory backend: a B-tree. Restored from the changelog on every start.

@@ -88,7 +88,7 @@ impl StateStore {
         changelog: Option<(Arc<str>, i32)>,
         layout: ValueLayout,
     ) -> Self {
-        let retain = backend.persistent();
+        let retain = backend.cache_reads();
         Self {
             name: name.to_owned(),
             changelog,

@@ -203,6 +203,12 @@ impl KeyValueBackend for SegmentedBackend {
     fn persistent(&self) -> bool {
         self.factory.persistent()
     }
+    fn cache_reads(&self) -> bool {
+        // A window is read back mostly by the records of its own commit interval
+        // (dirty entries stay cached until the flush): keeping read misses and flushed
+        // windows only churns the cache.
+        false
+    }
 }
 
 #[cfg(test)]
