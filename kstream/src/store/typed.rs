@@ -51,6 +51,24 @@ pub(super) fn value_bytes<V: 'static>(
     })
 }
 
+/// Writes `value` (`None`: deletes) under the store key `key`, stamped `timestamp`;
+/// returns the value's length in bytes.
+pub(super) fn put_value<V: 'static>(
+    store: &StateStore,
+    serde: &SerdeRef<V>,
+    key: Bytes,
+    value: Option<&V>,
+    timestamp: i64,
+) -> Result<usize> {
+    let bytes = match value {
+        Some(v) => value_bytes(store, serde, v)?,
+        None => None,
+    };
+    let len = bytes.as_ref().map_or(0, Bytes::len);
+    store.put_stamped(key, bytes, timestamp);
+    Ok(len)
+}
+
 pub(super) fn value_of<V: 'static>(store: &StateStore, serde: &SerdeRef<V>, bytes: &[u8]) -> Result<V> {
     stored(store, serde, "value", bytes)
 }

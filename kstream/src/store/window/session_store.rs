@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::serdes::SerdeRef;
 use crate::store::format::corrupt;
 use crate::store::state::StateStore;
-use crate::store::typed::{key_bytes, stored, value_bytes, value_of};
+use crate::store::typed::{key_bytes, put_value, stored, value_of};
 use crate::window::{Window, Windowed};
 
 /// A typed session store (Kafka Streams' `SessionStore`): an aggregate per key and
@@ -115,14 +115,13 @@ impl<K: 'static, V: 'static> SessionStore<K, V> {
         value: Option<&V>,
         timestamp: i64,
     ) -> Result<usize> {
-        let bytes = match value {
-            Some(v) => value_bytes(&self.store, &self.values, v)?,
-            None => None,
-        };
-        let len = bytes.as_ref().map_or(0, Bytes::len);
-        self.store
-            .put_stamped(session_key(key, window.start, window.end), bytes, timestamp);
-        Ok(len)
+        put_value(
+            &self.store,
+            &self.values,
+            session_key(key, window.start, window.end),
+            value,
+            timestamp,
+        )
     }
 
     /// Every session, in store order (by key, then end, then start).

@@ -11,7 +11,7 @@ use crate::serdes::SerdeRef;
 use crate::store::ValueAndTimestamp;
 use crate::store::format::corrupt;
 use crate::store::state::{Stamped, StateStore};
-use crate::store::typed::{key_bytes, stored, value_bytes, value_of};
+use crate::store::typed::{key_bytes, put_value, stored, value_bytes, value_of};
 use crate::window::{Window, Windowed};
 
 /// A typed window store (Kafka Streams' `TimestampedWindowStore`): values per key and
@@ -105,14 +105,13 @@ impl<K: 'static, V: 'static> WindowStore<K, V> {
         value: Option<&V>,
         timestamp: i64,
     ) -> Result<usize> {
-        let bytes = match value {
-            Some(v) => value_bytes(&self.store, &self.values, v)?,
-            None => None,
-        };
-        let len = bytes.as_ref().map_or(0, Bytes::len);
-        self.store
-            .put_stamped(window_key(key, start, 0), bytes, timestamp);
-        Ok(len)
+        put_value(
+            &self.store,
+            &self.values,
+            window_key(key, start, 0),
+            value,
+            timestamp,
+        )
     }
 
     /// Adds `value` for `key` at `time`, next to any other value there (a join's store
