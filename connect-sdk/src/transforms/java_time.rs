@@ -36,6 +36,12 @@ const MONTHS: [&str; 12] = [
 impl DateFormat {
     /// The format `pattern` says, for the config `key` named in errors.
     pub(crate) fn new(key: &str, pattern: &str) -> Result<Self> {
+        Self::of_pattern(pattern).map_err(|reason| Error::config(key, pattern, reason))
+    }
+
+    /// The format `pattern` says, or why Java's `SimpleDateFormat` refuses it (the
+    /// message of its `IllegalArgumentException`).
+    pub(crate) fn of_pattern(pattern: &str) -> std::result::Result<Self, String> {
         let mut pieces = Vec::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
@@ -48,9 +54,7 @@ impl DateFormat {
                     } else {
                         loop {
                             match chars.next() {
-                                None => {
-                                    return Err(Error::config(key, pattern, "Unterminated quote"));
-                                }
+                                None => return Err("Unterminated quote".to_owned()),
                                 Some('\'') if chars.peek() == Some(&'\'') => {
                                     chars.next();
                                     literal.push('\'');
@@ -71,11 +75,7 @@ impl DateFormat {
                     pieces.push(Piece::Field(c, width));
                 }
                 c if c.is_ascii_alphabetic() => {
-                    return Err(Error::config(
-                        key,
-                        pattern,
-                        format!("Illegal pattern character '{c}'"),
-                    ));
+                    return Err(format!("Illegal pattern character '{c}'"));
                 }
                 c => pieces.push(Piece::Literal(c.to_string())),
             }

@@ -12,7 +12,10 @@ use crate::record::ConnectRecord;
 #[derive(Debug, Clone)]
 pub struct TimestampRouter {
     topic_format: String,
-    timestamp_format: DateFormat,
+    /// The format, or why Java refuses its pattern: as in Kafka, which makes its
+    /// `SimpleDateFormat` at the first record, a bad pattern fails each record with a
+    /// timestamp, not the config.
+    timestamp_format: std::result::Result<DateFormat, String>,
 }
 
 impl TimestampRouter {
@@ -25,7 +28,7 @@ impl TimestampRouter {
         let pattern = config.string("timestamp.format").unwrap_or("yyyyMMdd");
         Ok(TimestampRouter {
             topic_format,
-            timestamp_format: DateFormat::new("timestamp.format", pattern)?,
+            timestamp_format: DateFormat::of_pattern(pattern),
         })
     }
 }
@@ -38,7 +41,10 @@ impl Transform for TimestampRouter {
                 record_text(&record)
             )));
         };
-        let formatted = self.timestamp_format.format(timestamp);
+        let formatted = match &self.timestamp_format {
+            Ok(format) => format.format(timestamp),
+            Err(reason) => return Err(Error::InvalidArgument(reason.clone())),
+        };
         record.topic = self
             .topic_format
             .replace("${topic}", &record.topic)
