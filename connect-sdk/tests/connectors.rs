@@ -1,7 +1,8 @@
 //! A source and a sink connector written against the traits, run the way a worker
 //! runs them: config validated first, task configs split, a source task resuming from
 //! committed offsets, records through the connector config's converters and transforms
-//! (one of them user-written), and a sink task's pre-commit.
+//! (one of them user-written, others gated by predicates), a sink task's pre-commit, and
+//! the partitions the worker opens and closes on a sink task as its group moves them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -392,4 +393,422 @@ fn a_sink_task_is_given_converted_records_and_commits_what_it_flushed() {
     let rows = rows.lock().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2].2.map_get("n"), Some(&Value::Int64(2)));
+}
+
+/// The predicate keys of a connector config: `transforms.X.predicate` names one of
+/// `predicates`, configured by its `predicates.P.*` keys, and `transforms.X.negate`
+/// turns it around.
+fn gated_chain_config() -> Properties {
+    Properties::from([
+        ("transforms".into(), "dropTombstones,maskCc".into()),
+        (
+            "transforms.dropTombstones.type".into(),
+            "org.apache.kafka.connect.transforms.Filter".into(),
+        ),
+        ("transforms.dropTombstones.predicate".into(), "isTombstone".into()),
+        (
+            "transforms.maskCc.type".into(),
+            "org.apache.kafka.connect.transforms.MaskField$Value".into(),
+        ),
+        ("transforms.maskCc.fields".into(), "cc".into()),
+        ("transforms.maskCc.predicate".into(), "isOrders".into()),
+        ("transforms.maskCc.negate".into(), "true".into()),
+        ("predicates".into(), "isTombstone,isOrders".into()),
+        (
+            "predicates.isTombstone.type".into(),
+            "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone".into(),
+        ),
+        (
+            "predicates.isOrders.type".into(),
+            "org.apache.kafka.connect.transforms.predicates.TopicNameMatches".into(),
+        ),
+        ("predicates.isOrders.pattern".into(), "orders-.*".into()),
+    ])
+}
+
+fn card_row(id: i64, cc: &str) -> Value {
+    Value::Map(vec![
+        (Value::from("id"), Value::Int64(id)),
+        (Value::from("cc"), Value::from(cc)),
+    ])
+}
+
+#[test]
+fn predicates_and_negate_from_a_connector_config_gate_their_transforms() {
+    let mut chain = connect_sdk::transforms::TransformChain::from_properties(&gated_chain_config()).unwrap();
+    let apply = |chain: &mut connect_sdk::transforms::TransformChain, topic: &str, value: Value| {
+        chain.apply(ConnectRecord::new(topic, None, value)).unwrap()
+    };
+    // The topic matches `isOrders`, negated: not masked.
+    assert_eq!(
+        apply(&mut chain, "orders-eu", card_row(1, "4111")),
+        Some(ConnectRecord::new("orders-eu", None, card_row(1, "4111")))
+    );
+    // It does not match (the whole name must): masked.
+    assert_eq!(
+        apply(&mut chain, "customers", card_row(2, "4222")),
+        Some(ConnectRecord::new("customers", None, card_row(2, "")))
+    );
+    assert_eq!(
+        apply(&mut chain, "my-orders-eu", card_row(3, "4333")),
+        Some(ConnectRecord::new("my-orders-eu", None, card_row(3, "")))
+    );
+    // `isTombstone`, not negated: the filter drops tombstones of any topic, and only them.
+    assert_eq!(apply(&mut chain, "orders-eu", Value::Null), None);
+    assert_eq!(apply(&mut chain, "customers", Value::Null), None);
+}
+
+#[test]
+fn a_transform_naming_an_undefined_predicate_is_refused_naming_it() {
+    let mut config = gated_chain_config();
+    config.insert("transforms.maskCc.predicate".into(), "isOrder".into());
+    let err = connect_sdk::transforms::TransformChain::from_properties(&config).unwrap_err();
+    assert_eq!(err.kafka_class(), "ConfigException");
+    assert_eq!(
+        err.to_string(),
+        "Invalid value isOrder for configuration transforms.maskCc.predicate: \
+         the predicate is not listed in `predicates`"
+    );
+    // Defined by its keys but not listed in `predicates`: undefined too, as in Kafka.
+    let mut config = gated_chain_config();
+    config.insert("predicates".into(), "isTombstone".into());
+    let err = connect_sdk::transforms::TransformChain::from_properties(&config).unwrap_err();
+    assert!(err.to_string().contains("isOrders"), "{err}");
+}
+
+/// What the worker called on a sink task: the task (numbered in the order the
+/// connector made them) and the call, in the order they happened.
+#[derive(Debug, Clone, PartialEq)]
+enum Call {
+    Open(Vec<TopicPartition>),
+    Put(Vec<TopicPartition>),
+    Close(Vec<TopicPartition>),
+    Stop,
+}
+
+#[derive(Default)]
+struct Calls {
+    tasks_made: std::sync::atomic::AtomicUsize,
+    log: Mutex<Vec<(usize, Call)>>,
+}
+
+impl Calls {
+    fn push(&self, task: usize, call: Call) {
+        self.log.lock().unwrap().push((task, call));
+    }
+
+    fn log(&self) -> Vec<(usize, Call)> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn sorted(partitions: impl IntoIterator<Item = TopicPartition>) -> Vec<TopicPartition> {
+    let mut partitions: Vec<TopicPartition> = partitions.into_iter().collect();
+    partitions.sort();
+    partitions.dedup();
+    partitions
+}
+
+/// A sink connector whose tasks only record the worker's calls (and fail on a record
+/// `poison`).
+struct RecordingSink(Arc<Calls>);
+
+impl Connector for RecordingSink {
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+    }
+
+    fn start(&mut self, _config: &Properties) -> Result<()> {
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<Properties>> {
+        Ok(vec![Properties::new(); max_tasks])
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for RecordingSink {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        let id = self
+            .0
+            .tasks_made
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::new(RecordingSinkTask {
+            id,
+            calls: self.0.clone(),
+        })
+    }
+}
+
+struct RecordingSinkTask {
+    id: usize,
+    calls: Arc<Calls>,
+}
+
+impl SinkTask for RecordingSinkTask {
+    fn start(&mut self, _config: &Properties) -> Result<()> {
+        Ok(())
+    }
+
+    fn open(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        self.calls
+            .push(self.id, Call::Open(sorted(partitions.iter().cloned())));
+        Ok(())
+    }
+
+    fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        let partitions = sorted(records.iter().map(|r| TopicPartition {
+            topic: r.record.topic.clone(),
+            partition: r.record.kafka_partition.expect("a sink record's partition"),
+        }));
+        self.calls.push(self.id, Call::Put(partitions));
+        if records.iter().any(|r| r.record.value.as_str() == Some("poison")) {
+            return Err(Error::task("a poison record"));
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        self.calls
+            .push(self.id, Call::Close(sorted(partitions.iter().cloned())));
+        Ok(())
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        self.calls.push(self.id, Call::Stop);
+        Ok(())
+    }
+}
+
+/// The partitions each task owns after `log` (opened and not closed since), and
+/// whether it has stopped; fails where a call breaks the sink task contract: a
+/// partition opened twice or by two tasks at once, a close or put of a partition the
+/// task does not own, a stop with partitions still open, or a call after the stop.
+fn replay(log: &[(usize, Call)]) -> BTreeMap<usize, (Vec<TopicPartition>, bool)> {
+    let mut tasks: BTreeMap<usize, (Vec<TopicPartition>, bool)> = BTreeMap::new();
+    for (at, (task, call)) in log.iter().enumerate() {
+        let others: Vec<TopicPartition> = tasks
+            .iter()
+            .filter(|(t, _)| *t != task)
+            .flat_map(|(_, (owned, _))| owned.clone())
+            .collect();
+        let (owned, stopped) = tasks.entry(*task).or_default();
+        let context = || format!("call {at} ({call:?}) of task {task} in {log:#?}");
+        assert!(!*stopped, "a call after the task stopped: {}", context());
+        match call {
+            Call::Open(partitions) => {
+                assert!(!partitions.is_empty(), "an empty open: {}", context());
+                for p in partitions {
+                    assert!(!owned.contains(p), "opened twice: {}", context());
+                    assert!(!others.contains(p), "open in another task: {}", context());
+                }
+                *owned = sorted(owned.iter().chain(partitions).cloned());
+            }
+            Call::Put(partitions) => {
+                for p in partitions {
+                    assert!(owned.contains(p), "a put of a partition not open: {}", context());
+                }
+            }
+            Call::Close(partitions) => {
+                for p in partitions {
+                    assert!(
+                        owned.contains(p),
+                        "a close of a partition not open: {}",
+                        context()
+                    );
+                }
+                owned.retain(|p| !partitions.contains(p));
+            }
+            Call::Stop => {
+                assert!(owned.is_empty(), "stopped with partitions open: {}", context());
+                *stopped = true;
+            }
+        }
+    }
+    tasks
+}
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A worker on the embedded log with the recording sink, and topic `orders` of two
+/// partitions.
+fn recording_worker(calls: &Arc<Calls>) -> (streamlog::Cluster, connect_sdk::worker::Worker) {
+    let cluster = streamlog::Cluster::embedded();
+    cluster
+        .admin()
+        .unwrap()
+        .create_topic("orders", &streamlog::TopicConfig::new(2))
+        .unwrap();
+    let for_factory = calls.clone();
+    let plugins = connect_sdk::worker::Plugins::builtin().with_sink(
+        "com.example.RecordingSinkConnector",
+        &[],
+        move || Box::new(RecordingSink(for_factory.clone())),
+    );
+    let worker_config = connect_sdk::worker::WorkerConfig::from_properties(&Properties::from([
+        ("offset.flush.interval.ms".into(), "100".into()),
+        (
+            "value.converter".into(),
+            "org.apache.kafka.connect.storage.StringConverter".into(),
+        ),
+    ]))
+    .unwrap();
+    let worker = connect_sdk::worker::Worker::start(worker_config, cluster.clone(), plugins).unwrap();
+    (cluster, worker)
+}
+
+#[test]
+fn a_sink_task_opens_and_closes_the_partitions_its_group_moves() {
+    use streamlog::{ClientConfig, ProducerRecord};
+
+    let calls = Arc::new(Calls::default());
+    let (cluster, worker) = recording_worker(&calls);
+    let connector_config = |tasks: &str| {
+        Properties::from([
+            ("connector.class".into(), "RecordingSinkConnector".into()),
+            ("topics".into(), "orders".into()),
+            ("tasks.max".into(), tasks.into()),
+        ])
+    };
+    let producer = cluster.producer(&ClientConfig::new()).unwrap();
+    let send_one_to_each_partition = || {
+        for partition in 0..2 {
+            producer
+                .send(
+                    ProducerRecord::new("orders")
+                        .partition(partition)
+                        .value(b"o".to_vec()),
+                )
+                .unwrap();
+        }
+        producer.flush(std::time::Duration::from_secs(5)).unwrap();
+    };
+    let p = |partition| TopicPartition {
+        topic: "orders".into(),
+        partition,
+    };
+    let both = vec![p(0), p(1)];
+    // The partitions of the records put (to any task) since call `from` of the log.
+    let puts_since = |from: usize| -> Vec<TopicPartition> {
+        sorted(calls.log()[from..].iter().flat_map(|(_, call)| match call {
+            Call::Put(partitions) => partitions.clone(),
+            _ => Vec::new(),
+        }))
+    };
+
+    // One task: the group gives it both partitions.
+    worker
+        .create_connector("recording", connector_config("1"))
+        .unwrap();
+    wait_until("the one task to open both partitions", || {
+        calls.log().contains(&(0, Call::Open(both.clone())))
+    });
+    send_one_to_each_partition();
+    wait_until("a record of each partition", || puts_since(0) == both);
+
+    // Two tasks: the first task closes both partitions and stops, and the group splits
+    // them between the new two.
+    let before = calls.log().len();
+    worker
+        .put_connector_config("recording", connector_config("2"))
+        .unwrap();
+    wait_until("the new tasks to own a partition each", || {
+        let tasks = replay(&calls.log());
+        let owned: Vec<Vec<TopicPartition>> = tasks
+            .values()
+            .filter(|(_, stopped)| !stopped)
+            .map(|(owned, _)| owned.clone())
+            .collect();
+        owned.len() == 2 && owned.iter().all(|o| o.len() == 1)
+    });
+    let log = calls.log();
+    assert_eq!(
+        log[before..before + 2],
+        [(0, Call::Close(both.clone())), (0, Call::Stop)],
+        "the first task closes what it owned, once, then stops: {log:#?}"
+    );
+    let before = log.len();
+    send_one_to_each_partition();
+    wait_until("a record of each partition again", || puts_since(before) == both);
+
+    // Deleted: each task closes what it owns (the one stopped last may first be given
+    // the other's partition as that one leaves the group), then stops; none is called
+    // after its stop.
+    worker.delete_connector("recording").unwrap();
+    wait_until("every task to stop", || {
+        let tasks = replay(&calls.log());
+        tasks.len() == 3 && tasks.values().all(|(_, stopped)| *stopped)
+    });
+    let log = calls.log();
+    for task in [1, 2] {
+        let own: Vec<&Call> = log
+            .iter()
+            .filter(|(t, _)| *t == task)
+            .map(|(_, call)| call)
+            .collect();
+        assert!(
+            matches!(own[own.len() - 2..], [Call::Close(closed), Call::Stop] if !closed.is_empty()),
+            "task {task} closes its partitions, then stops: {log:#?}"
+        );
+    }
+    worker.shutdown();
+}
+
+#[test]
+fn a_failed_sink_task_closes_its_partitions_before_it_stops() {
+    use streamlog::{ClientConfig, ProducerRecord};
+
+    let calls = Arc::new(Calls::default());
+    let (cluster, worker) = recording_worker(&calls);
+    worker
+        .create_connector(
+            "failing",
+            Properties::from([
+                ("connector.class".into(), "RecordingSinkConnector".into()),
+                ("topics".into(), "orders".into()),
+            ]),
+        )
+        .unwrap();
+    let producer = cluster.producer(&ClientConfig::new()).unwrap();
+    producer
+        .send(
+            ProducerRecord::new("orders")
+                .partition(1)
+                .value(b"poison".to_vec()),
+        )
+        .unwrap();
+    producer.flush(std::time::Duration::from_secs(5)).unwrap();
+    wait_until("the task to fail", || {
+        worker.task_status("failing", 0).unwrap().status.state == connect_sdk::worker::State::Failed
+    });
+    wait_until("the task to stop", || calls.log().contains(&(0, Call::Stop)));
+    let p = |partition| TopicPartition {
+        topic: "orders".into(),
+        partition,
+    };
+    let log = calls.log();
+    replay(&log);
+    assert_eq!(
+        log,
+        [
+            (0, Call::Open(vec![p(0), p(1)])),
+            (0, Call::Put(vec![p(1)])),
+            (0, Call::Close(vec![p(0), p(1)])),
+            (0, Call::Stop),
+        ]
+    );
+    worker.shutdown();
 }

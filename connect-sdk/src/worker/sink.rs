@@ -37,6 +37,10 @@ struct Shared {
     /// The offsets last committed, so an unchanged partition is not committed again.
     committed: BTreeMap<TopicPartition, i64>,
     failure: Option<Error>,
+    /// The task has been stopped: the consumer's revocation as it leaves the group
+    /// neither commits nor closes (the partitions were closed before the stop), as
+    /// Kafka's `WorkerSinkTask` skips it once its task is stopped.
+    stopped: bool,
 }
 
 fn ours(p: &streamlog::TopicPartition) -> TopicPartition {
@@ -104,6 +108,9 @@ impl RebalanceListener for Listener {
     ) {
         let partitions: Vec<TopicPartition> = partitions.iter().map(ours).collect();
         let mut shared = self.0.lock();
+        if shared.stopped {
+            return;
+        }
         if shared.failure.is_none() {
             let committed = shared.commit(consumer, Some(&partitions));
             if let Err(e) = committed.and_then(|()| shared.task.close(&partitions)) {
@@ -125,17 +132,29 @@ pub(crate) fn run(ctx: TaskContext, task: Box<dyn SinkTask>) {
         offsets: BTreeMap::new(),
         committed: BTreeMap::new(),
         failure: None,
+        stopped: false,
     }));
     let mut started = false;
     let mut consumer = None;
     let result = run_loop(&ctx, &shared, &mut started, &mut consumer);
     let mut guard = shared.lock();
-    if let Err(e) = &result {
-        control.report_failure(e);
+    // However the loop ended, its partitions are closed (after committing what the task
+    // made durable) before the task stops, as Kafka's `WorkerSinkTask` closes them.
+    let result = match consumer.as_mut() {
+        Some(consumer) if started => {
+            let closed = close_all(&mut guard, consumer.as_mut());
+            result.and(closed)
+        }
+        _ => result,
+    };
+    match &result {
+        Ok(()) => control.report(super::status::Status::new(super::status::State::Unassigned)),
+        Err(e) => control.report_failure(e),
     }
     if started && let Err(e) = guard.task.stop() {
         tracing::warn!(connector = %control.connector, task = control.id, "task stop failed: {e}");
     }
+    guard.stopped = true;
     drop(guard);
     if let Some(mut consumer) = consumer {
         let _ = consumer.close();
@@ -327,13 +346,16 @@ fn run_loop(
             last_commit = Instant::now();
         }
     }
-    let mut guard = shared.lock();
-    guard.commit(consumer.as_mut(), None)?;
-    let assignment: Vec<TopicPartition> = consumer.assignment().iter().map(ours).collect();
-    guard.task.close(&assignment)?;
-    drop(guard);
-    control.report(super::status::Status::new(super::status::State::Unassigned));
     Ok(())
+}
+
+/// Commits what the task made durable of its partitions, then closes them all (even
+/// when the commit failed).
+fn close_all(shared: &mut Shared, consumer: &mut dyn Consumer) -> Result<()> {
+    let assignment: Vec<TopicPartition> = consumer.assignment().iter().map(ours).collect();
+    let committed = shared.commit(consumer, None);
+    let closed = shared.task.close(&assignment);
+    committed.and(closed)
 }
 
 /// Puts `batch` to the task, again and again while it fails with a retriable error
