@@ -86,6 +86,8 @@ pub(super) struct PartitionLog {
     open_txns: Vec<(i64, Arc<TxnMarker>)>,
     /// Records appended since the last compaction.
     dirty: usize,
+    /// Below this offset the log is compacted: each key there is held once.
+    clean_end: i64,
     bytes: u64,
 }
 
@@ -217,12 +219,20 @@ impl PartitionLog {
     /// records and markers there, and tombstones older than `delete.retention.ms`.
     pub(super) fn compact(&mut self, settings: &TopicSettings, now: i64) {
         let boundary = self.last_stable_offset();
+        let clean_end = self.clean_end;
         // Which records below the boundary stay, decided while the keys are borrowed
-        // (no key is copied), then applied in one pass.
+        // (no key is copied), then applied in one pass. As Kafka's cleaner does, only
+        // the keys appended since the last compaction are mapped to their latest
+        // offset: a key of the compacted part not among them is still its latest.
         let keep: Vec<bool> = {
             let below = || self.records.iter().take_while(|r| r.offset < boundary);
-            let mut latest: FxHashMap<&[u8], i64> = FxHashMap::default();
-            for r in below() {
+            let mut latest: FxHashMap<&[u8], i64> =
+                FxHashMap::with_capacity_and_hasher(self.dirty, Default::default());
+            for r in self
+                .records
+                .iter_from(clean_end)
+                .take_while(|r| r.offset < boundary)
+            {
                 if let Some(key) = &r.key
                     && !r.control
                     && !r.aborted()
@@ -235,20 +245,26 @@ impl PartitionLog {
                     if r.control || r.aborted() {
                         return false;
                     }
-                    let is_latest = r.key.as_deref().and_then(|k| latest.get(k)) == Some(&r.offset);
+                    let Some(key) = r.key.as_deref() else {
+                        return false;
+                    };
+                    let is_latest = latest.get(key).map_or(r.offset < clean_end, |&o| o == r.offset);
                     let expired_tombstone = r.value.is_none()
                         && r.appended_at.saturating_add(settings.delete_retention_ms) <= now;
                     is_latest && !expired_tombstone
                 })
                 .collect()
         };
-        let mut position = 0;
-        self.records.retain(|_| {
-            let stays = keep.get(position).copied().unwrap_or(true);
-            position += 1;
-            stays
-        });
-        self.bytes = self.records.iter().map(StoredRecord::size).sum();
+        if keep.contains(&false) {
+            let mut position = 0;
+            self.records.retain(|_| {
+                let stays = keep.get(position).copied().unwrap_or(true);
+                position += 1;
+                stays
+            });
+            self.bytes = self.records.iter().map(StoredRecord::size).sum();
+        }
+        self.clean_end = self.clean_end.max(boundary);
         self.dirty = 0;
     }
 
@@ -317,6 +333,31 @@ mod tests {
         );
         assert_eq!(log.end_offset(), 5, "compaction keeps offsets");
         assert_eq!(log.log_start(), 0);
+    }
+
+    proptest::proptest! {
+        /// Compacting now and then while appending leaves what one compaction of the
+        /// whole log would: the latest record of each key, in offset order.
+        #[test]
+        fn repeated_compactions_keep_the_latest_record_of_each_key(
+            appends in proptest::collection::vec((0u8..12, proptest::option::of(0u8..4), proptest::bool::ANY), 0..200)
+        ) {
+            let settings = TopicConfig::new(1).compacted().settings().unwrap();
+            let mut log = PartitionLog::default();
+            let mut latest = std::collections::BTreeMap::new();
+            for (i, (key, value, compact)) in appends.iter().enumerate() {
+                let value = value.map(|v| format!("{i}-{v}"));
+                let offset = log.append(rec(&format!("k{key}"), value.as_deref(), 0));
+                latest.insert(*key, (offset, value.unwrap_or_else(|| "<null>".into())));
+                if *compact {
+                    log.compact(&settings, 0);
+                }
+            }
+            log.compact(&settings, 0);
+            let mut expected: Vec<(i64, String)> = latest.into_values().collect();
+            expected.sort();
+            proptest::prop_assert_eq!(read_all(&mut log, IsolationLevel::ReadCommitted), expected);
+        }
     }
 
     #[test]
