@@ -2,6 +2,7 @@
 //! the changelog partition it is logged to.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -182,23 +183,30 @@ impl StateStore {
             self.observed.fetch_max(timestamp, Ordering::Relaxed);
         }
         let inner = &mut *self.inner.lock();
-        match inner.cache.get_mut(&key) {
-            Some(cached) => {
-                if !cached.dirty {
-                    cached.dirty = true;
-                    inner.dirty.push(key);
-                }
+        // A cache that keeps nothing clean holds dirty entries only: the flush drains it
+        // whole, in key order, and needs no list of them.
+        let listed = inner.retain;
+        match inner.cache.entry(key) {
+            Entry::Occupied(mut entry) => {
+                let cached = entry.get_mut();
                 cached.value = value;
                 cached.timestamp = timestamp;
+                if !cached.dirty {
+                    cached.dirty = true;
+                    if listed {
+                        inner.dirty.push(entry.key().clone());
+                    }
+                }
             }
-            None => {
-                inner.dirty.push(key.clone());
-                let cached = Cached {
+            Entry::Vacant(entry) => {
+                if listed {
+                    inner.dirty.push(entry.key().clone());
+                }
+                entry.insert(Cached {
                     value,
                     timestamp,
                     dirty: true,
-                };
-                inner.cache.insert(key, cached);
+                });
             }
         }
     }
@@ -237,7 +245,12 @@ impl StateStore {
 
     /// How many keys wait in the cache to be written.
     pub(crate) fn cached(&self) -> usize {
-        self.inner.lock().dirty.len()
+        let inner = self.inner.lock();
+        if inner.retain {
+            inner.dirty.len()
+        } else {
+            inner.cache.len()
+        }
     }
 
     /// Applies the cache's dirty entries to the backend and appends a changelog record
@@ -245,14 +258,22 @@ impl StateStore {
     /// keys were written.
     pub(crate) fn flush(&self, out: &mut Vec<ProducerRecord>, durable: bool) -> Result<usize> {
         let inner = &mut *self.inner.lock();
-        let dirty = std::mem::take(&mut inner.dirty);
-        let mut writes: Vec<(Bytes, Option<Bytes>, i64)> = Vec::with_capacity(dirty.len());
-        for key in dirty {
-            if let Some(cached) = inner.cache.get_mut(&key) {
-                cached.dirty = false;
-                writes.push((key, cached.value.clone(), cached.timestamp));
+        let writes: Vec<(Bytes, Option<Bytes>, i64)> = if inner.retain {
+            let dirty = std::mem::take(&mut inner.dirty);
+            let mut writes = Vec::with_capacity(dirty.len());
+            for key in dirty {
+                if let Some(cached) = inner.cache.get_mut(&key) {
+                    cached.dirty = false;
+                    writes.push((key, cached.value.clone(), cached.timestamp));
+                }
             }
-        }
+            writes
+        } else {
+            std::mem::take(&mut inner.cache)
+                .into_iter()
+                .map(|(key, cached)| (key, cached.value, cached.timestamp))
+                .collect()
+        };
         let stored: Vec<Option<Bytes>> = writes
             .iter()
             .map(|(_, value, timestamp)| match self.layout {
@@ -277,9 +298,7 @@ impl StateStore {
                 headers: Default::default(),
             }));
         }
-        if !inner.retain {
-            inner.cache.clear();
-        } else if inner.cache.len() > RETAINED_ENTRIES {
+        if inner.retain && inner.cache.len() > RETAINED_ENTRIES {
             let mut kept = 0;
             inner.cache.retain(|_, _| {
                 kept += 1;
