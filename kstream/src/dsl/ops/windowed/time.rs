@@ -142,7 +142,10 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
         let close = self.observed.saturating_sub(self.windows.grace_ms);
         let store = opened(&self.store, &self.parts.store, &self.parts.processor)?;
         let key_bytes = store.key_bytes(&key)?;
-        for window in self.windows.windows_of(timestamp) {
+        let mut windows = self.windows.windows_of(timestamp).peekable();
+        // The value is cloned for each window but the last, which takes it.
+        let mut value = Some(value);
+        while let Some(window) = windows.next() {
             let start = window.start;
             if window.end <= close {
                 // Counted once per closed window, as Kafka counts it.
@@ -154,7 +157,13 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
                 Some(o) => (Some(o.value), timestamp.max(o.timestamp)),
                 None => (None, timestamp),
             };
-            let new = (self.parts.step)(&key, value.clone(), old.clone());
+            let this = if windows.peek().is_some() {
+                value.clone()
+            } else {
+                value.take()
+            };
+            let Some(this) = this else { break };
+            let new = (self.parts.step)(&key, this, old.clone());
             let len = store.put_bytes(&key_bytes, start, Some(&new), new_timestamp)?;
             match self.parts.emit {
                 EmitStrategy::OnWindowUpdate => {
