@@ -69,11 +69,7 @@ pub(crate) fn open_backend(
         (StoreKind::InMemory, None) => Ok(Box::new(InMemoryBackend::default())),
         #[cfg(feature = "rocksdb")]
         (StoreKind::RocksDb, Some(segments)) => {
-            let factory = RocksSegments {
-                name: spec.name.clone(),
-                dir: dir.to_owned(),
-                segment_ms: segments.segment_ms,
-            };
+            let factory = RocksSegments::new(&spec.name, dir, segments.segment_ms);
             Ok(Box::new(window::SegmentedBackend::open(
                 &spec.name,
                 segments,

@@ -1,5 +1,6 @@
 //! The RocksDB backend (feature `rocksdb`): one database per store per task, under
-//! `state.dir/<application.id>/<task>/rocksdb/<store>`.
+//! `state.dir/<application.id>/<task>/rocksdb/<store>`; a window or session store has
+//! one per time segment.
 
 use std::ops::Bound;
 use std::path::Path;
@@ -9,7 +10,10 @@ use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::backend::KeyValueBackend;
 use super::error::StoreError;
+
+mod segments;
 use crate::error::{Error, Result};
+pub(crate) use segments::RocksSegments;
 
 /// A state store backend on RocksDB.
 pub struct RocksDbBackend {
@@ -141,55 +145,6 @@ impl KeyValueBackend for RocksDbBackend {
     }
     fn flush(&mut self) -> Result<()> {
         self.db.flush().map_err(self.fail("flush"))
-    }
-    fn persistent(&self) -> bool {
-        true
-    }
-}
-
-/// The RocksDB segments of a window or session store: one database per segment, in
-/// `<dir>/<store>.<segment start>`, as Kafka Streams names them.
-pub(crate) struct RocksSegments {
-    pub(crate) name: String,
-    pub(crate) dir: std::path::PathBuf,
-    pub(crate) segment_ms: i64,
-}
-
-impl RocksSegments {
-    fn path(&self, id: i64) -> std::path::PathBuf {
-        self.dir
-            .join(format!("{}.{}", self.name, id.saturating_mul(self.segment_ms)))
-    }
-}
-
-impl super::window::SegmentFactory for RocksSegments {
-    fn open(&mut self, id: i64) -> Result<Box<dyn KeyValueBackend>> {
-        Ok(Box::new(RocksDbBackend::open(&self.name, &self.path(id))?))
-    }
-    fn remove(&mut self, id: i64) -> Result<()> {
-        let path = self.path(id);
-        std::fs::remove_dir_all(&path).map_err(|source| Error::Store {
-            store: self.name.clone(),
-            source: StoreError::Io {
-                operation: "remove an expired segment",
-                path,
-                source,
-            },
-        })
-    }
-    fn existing(&self) -> Result<Vec<i64>> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Ok(Vec::new());
-        };
-        let prefix = format!("{}.", self.name);
-        let mut ids = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(start) = name.strip_prefix(&prefix).and_then(|s| s.parse::<i64>().ok()) {
-                ids.push(start.div_euclid(self.segment_ms));
-            }
-        }
-        Ok(ids)
     }
     fn persistent(&self) -> bool {
         true

@@ -14,8 +14,8 @@ use crate::store::format::corrupt;
 pub(crate) trait SegmentFactory: Send {
     /// The backend of segment `id` (created when missing).
     fn open(&mut self, id: i64) -> Result<Box<dyn KeyValueBackend>>;
-    /// Deletes segment `id`'s data (after its backend was dropped).
-    fn remove(&mut self, id: i64) -> Result<()>;
+    /// Deletes segment `id`'s data, closing its backend (`None`: not open).
+    fn remove(&mut self, id: i64, backend: Option<Box<dyn KeyValueBackend>>) -> Result<()>;
     /// The segments already there when the store opens.
     fn existing(&self) -> Result<Vec<i64>>;
     /// Whether the segments outlive the process.
@@ -32,7 +32,7 @@ impl SegmentFactory for MemorySegments {
     fn open(&mut self, _: i64) -> Result<Box<dyn KeyValueBackend>> {
         Ok(Box::new(crate::store::InMemoryBackend::default()))
     }
-    fn remove(&mut self, _: i64) -> Result<()> {
+    fn remove(&mut self, _: i64, _: Option<Box<dyn KeyValueBackend>>) -> Result<()> {
         Ok(())
     }
     fn existing(&self) -> Result<Vec<i64>> {
@@ -104,8 +104,8 @@ impl SegmentedBackend {
         let min_live = self.min_live();
         let expired: Vec<i64> = self.segments.range(..min_live).map(|(id, _)| *id).collect();
         for id in expired {
-            drop(self.segments.remove(&id));
-            self.factory.remove(id)?;
+            let backend = self.segments.remove(&id);
+            self.factory.remove(id, backend)?;
         }
         Ok(())
     }
