@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{Consumer, OffsetCommitter, Producer, ProducerRecord, Record, TopicPartition};
+use streamlog::{Consumer, OffsetCommitter, Producer, Record, TopicPartition};
 
 use super::changelog_reader::ChangelogReader;
 use super::checkpoint::OffsetCheckpoint;
@@ -273,17 +273,12 @@ impl TaskManager {
 
     /// Sends what the tasks produced since the last call.
     pub(crate) fn send_output(&mut self, producer: &dyn Producer) -> Result<()> {
-        let mut out: Vec<ProducerRecord> = Vec::new();
+        // A batch per task: joining them would copy every record once more.
         for task in self.tasks.values_mut() {
             let produced = task.take_output();
-            if out.is_empty() {
-                out = produced;
-            } else {
-                out.extend(produced);
+            if !produced.is_empty() {
+                producer.send_batch(produced)?;
             }
-        }
-        if !out.is_empty() {
-            producer.send_batch(out)?;
         }
         Ok(())
     }

@@ -24,7 +24,7 @@
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::backend::KeyValueBackend;
 use super::error::StoreError;
@@ -77,10 +77,9 @@ impl ValueLayout {
         match self {
             ValueLayout::Plain | ValueLayout::Versioned => Bytes::copy_from_slice(value),
             ValueLayout::Timestamped => {
-                let mut out = BytesMut::with_capacity(value.len() + 8);
-                out.put_i64(timestamp);
-                out.put_slice(value);
-                out.freeze()
+                let mut out = Vec::with_capacity(value.len() + 8);
+                put_timestamped(&mut out, value, timestamp);
+                Bytes::from(out)
             }
         }
     }
@@ -223,6 +222,13 @@ fn io_error(store: &str, operation: &'static str, path: &Path, source: std::io::
             source,
         },
     }
+}
+
+/// Appends the backend bytes of `value` written at `timestamp` in a timestamped store:
+/// the timestamp (8 bytes, big-endian), then the value.
+pub(crate) fn put_timestamped(out: &mut Vec<u8>, value: &[u8], timestamp: i64) {
+    out.extend_from_slice(&timestamp.to_be_bytes());
+    out.extend_from_slice(value);
 }
 
 #[cfg(test)]

@@ -274,17 +274,35 @@ impl StateStore {
                 .map(|(key, cached)| (key, cached.value, cached.timestamp))
                 .collect()
         };
-        let stored: Vec<Option<Bytes>> = writes
-            .iter()
-            .map(|(_, value, timestamp)| match self.layout {
-                ValueLayout::Plain | ValueLayout::Versioned => value.clone(),
-                ValueLayout::Timestamped => value.as_ref().map(|v| self.layout.encode(v, *timestamp)),
-            })
-            .collect();
+        // Timestamped values are laid out in one buffer, each behind its timestamp.
+        let timestamped = self.layout == ValueLayout::Timestamped;
+        let mut encoded = Vec::new();
+        if timestamped {
+            let size = writes
+                .iter()
+                .map(|(_, v, _)| v.as_ref().map_or(0, |v| v.len() + 8))
+                .sum();
+            encoded.reserve_exact(size);
+            for (_, value, timestamp) in &writes {
+                if let Some(v) = value {
+                    format::put_timestamped(&mut encoded, v, *timestamp);
+                }
+            }
+        }
+        let mut at = 0;
         let batch: Vec<(&[u8], Option<&[u8]>)> = writes
             .iter()
-            .zip(&stored)
-            .map(|((k, _, _), v)| (&k[..], v.as_deref()))
+            .map(|(k, value, _)| {
+                let stored = value.as_deref().map(|v| {
+                    if timestamped {
+                        at += v.len() + 8;
+                        &encoded[at - v.len() - 8..at]
+                    } else {
+                        v
+                    }
+                });
+                (&k[..], stored)
+            })
             .collect();
         inner.backend.write_all(&batch)?;
         let written = writes.len();
