@@ -58,9 +58,11 @@ impl RocksDbBackend {
         table.set_cache_index_and_filter_blocks(true);
         options.set_block_based_table_factory(&table);
         // And one over the memtable: a window's first update looks for a key that is
-        // not there, most often while the memtable holds the newest writes.
+        // not there, most often while the memtable holds the newest writes. At 2 % of
+        // the write buffer (640 KiB, about 13 bits a key for a full memtable) it stays
+        // in the CPU's cache; at 10 % each lookup missed it.
         options.set_memtable_whole_key_filtering(true);
-        options.set_memtable_prefix_bloom_ratio(0.1);
+        options.set_memtable_prefix_bloom_ratio(0.02);
         let db = DB::open(&options, path).map_err(|e| {
             failed(StoreError::Open {
                 path: path.to_owned(),
