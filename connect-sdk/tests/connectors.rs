@@ -476,6 +476,27 @@ fn a_transform_naming_an_undefined_predicate_is_refused_naming_it() {
     assert!(err.to_string().contains("isOrders"), "{err}");
 }
 
+/// `transforms.X.negate` without `transforms.X.predicate` is refused, set to any value,
+/// with the words of Kafka Connect 4.4's `ConnectorConfig` (its transformation plugin's
+/// `validateProps`), before the transform's own keys; the goldens'
+/// `connector_config_cases` compare with Kafka's own.
+#[test]
+fn a_transform_negated_without_a_predicate_is_refused_as_kafka_refuses_it() {
+    for negate in ["true", "false"] {
+        let mut config = gated_chain_config();
+        config.remove("transforms.maskCc.predicate");
+        config.remove("transforms.maskCc.fields");
+        config.insert("transforms.maskCc.negate".into(), negate.into());
+        let err = connect_sdk::transforms::TransformChain::from_properties(&config).unwrap_err();
+        assert_eq!(err.kafka_class(), "ConfigException");
+        assert_eq!(
+            err.to_string(),
+            "Config 'transforms.maskCc.negate' was provided but there is no config \
+             'transforms.maskCc.predicate' defining a predicate to be negated."
+        );
+    }
+}
+
 /// What the worker called on a sink task: the task (numbered in the order the
 /// connector made them) and the call, in the order they happened.
 #[derive(Debug, Clone, PartialEq)]

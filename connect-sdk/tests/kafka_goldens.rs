@@ -471,3 +471,39 @@ fn config_definitions_parse_as_kafkas_config_def() {
         failures.join("\n")
     );
 }
+
+/// A connector's `transforms` and `predicates` keys, as Kafka's `ConnectorConfig` takes
+/// or refuses them when its worker starts the connector (`connector_config_cases`), and
+/// as `TransformChain::from_properties` does.
+#[test]
+fn transform_chains_are_refused_as_kafkas_connector_config_refuses_them() {
+    let golden = load("outputs.json");
+    let cases = load("cases.json");
+    let expected = golden["connector_configs"]
+        .as_array()
+        .expect("connector_configs outputs");
+    let cases = cases["connector_config_cases"]
+        .as_array()
+        .expect("connector config cases");
+    assert_eq!(cases.len(), expected.len(), "the goldens follow cases.json");
+    let mut failures = Vec::new();
+    for (case, kafka) in cases.iter().zip(expected) {
+        let name = text(case, "name").expect("a name");
+        assert_eq!(text(kafka, "case").as_deref(), Some(name.as_str()));
+        match (
+            TransformChain::from_properties(&properties_of(&case["properties"])),
+            kafka.get("error"),
+        ) {
+            (Err(e), Some(err)) => check_error(&name, &e, err, &mut failures),
+            (Err(e), None) => failures.push(format!("{name}: ours refused: {e}; Kafka's took it")),
+            (Ok(_), Some(err)) => failures.push(format!("{name}: ours took it; Kafka's refused: {err}")),
+            (Ok(_), None) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -240,3 +240,49 @@ fn retriable_put_failures_lose_nothing_and_a_failed_task_leaves_the_others_runni
     });
     worker.shutdown();
 }
+
+/// A connector whose transform is negated without a predicate: Kafka Connect's
+/// validation (and so a create) leaves the alias out, and the connector fails as the
+/// worker starts it, with the `ConfigException` of its `ConnectorConfig`
+/// (connect-runtime 4.4, `ConnectorConfig`'s transformation `validateProps`; the
+/// goldens' `connector_config_cases` hold Kafka's own words).
+#[test]
+fn a_transform_negated_without_a_predicate_fails_its_connector_as_it_starts() {
+    let config = WorkerConfig::from_properties(&Properties::new()).unwrap();
+    let worker = Worker::start(config, Cluster::embedded(), Plugins::builtin()).unwrap();
+    let connector = Properties::from([
+        ("name".into(), "negated".into()),
+        ("connector.class".into(), "FileStreamSource".into()),
+        ("file".into(), "/nonexistent/input.txt".into()),
+        ("topic".into(), "lines".into()),
+        ("transforms".into(), "route".into()),
+        (
+            "transforms.route.type".into(),
+            "org.apache.kafka.connect.transforms.RegexRouter".into(),
+        ),
+        ("transforms.route.regex".into(), "(.*)".into()),
+        ("transforms.route.replacement".into(), "$1-x".into()),
+        ("transforms.route.negate".into(), "true".into()),
+    ]);
+    let validation = worker.validate("FileStreamSource", &connector).unwrap();
+    assert_eq!(validation.error_count, 0, "{validation:?}");
+    worker.create_connector("negated", connector).unwrap();
+    wait("the connector to fail", || {
+        worker.connector_status("negated").unwrap().connector.status.state == State::Failed
+    });
+    let trace = worker
+        .connector_status("negated")
+        .unwrap()
+        .connector
+        .status
+        .trace
+        .unwrap();
+    assert!(
+        trace.starts_with(
+            "org.apache.kafka.common.config.ConfigException: Config 'transforms.route.negate' was \
+             provided but there is no config 'transforms.route.predicate' defining a predicate to be negated."
+        ),
+        "{trace}"
+    );
+    assert!(worker.connector_status("negated").unwrap().tasks.is_empty());
+}

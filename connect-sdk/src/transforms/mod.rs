@@ -237,19 +237,41 @@ impl TransformChain {
     /// The chain `transforms` lists, each alias configured by its
     /// `transforms.ALIAS.*` keys, and gated by the predicate `transforms.ALIAS.predicate`
     /// names (one of `predicates`, configured by its `predicates.NAME.*` keys) when set,
-    /// negated by `transforms.ALIAS.negate`.
+    /// negated by `transforms.ALIAS.negate` (refused without a predicate, as Kafka does).
     pub fn from_properties(properties: &Properties) -> Result<Self> {
+        Self::build(properties, true)
+    }
+
+    /// [`TransformChain::from_properties`], checking that a negated transform has a
+    /// predicate when `check_negate`: Kafka's validation of a connector config (`PUT
+    /// .../config/validate`, and a create) does not, its connector does as it starts.
+    pub(crate) fn build(properties: &Properties, check_negate: bool) -> Result<Self> {
         let config = ConfigReader::new(properties);
         let mut chain = Self::empty();
         let aliases = config.list("transforms").unwrap_or_default();
         let mut seen = std::collections::HashSet::new();
+        // As Kafka's `ConnectorConfig`: every alias's class first (as it enriches its
+        // definition), then alias by alias that a negated one has a predicate (as it
+        // parses the alias's type), its own keys, and its predicate.
+        let mut steps = Vec::new();
         for alias in aliases {
             if !seen.insert(alias.clone()) {
                 return Err(Error::config("transforms", &alias, "Duplicate alias provided."));
             }
             let prefix = format!("transforms.{alias}.");
-            let class = config.required_string(&format!("{prefix}type"))?;
-            let mut step = transform(class, properties, &prefix)?;
+            let type_key = format!("{prefix}type");
+            let class = config.required_string(&type_key)?;
+            let step = match transform(class, properties, &prefix) {
+                Err(e) if matches!(&e, Error::Config { key, .. } if *key == type_key) => return Err(e),
+                step => step,
+            };
+            steps.push((alias, prefix, step));
+        }
+        for (alias, prefix, step) in steps {
+            if check_negate {
+                negate_has_predicate(properties, &prefix)?;
+            }
+            let mut step = step?;
             if let Some(name) = config.string(&format!("{prefix}predicate")) {
                 let predicate_prefix = format!("predicates.{name}.");
                 let declared = config.list("predicates").unwrap_or_default();
@@ -286,4 +308,33 @@ impl TransformChain {
         }
         Ok(Some(record))
     }
+}
+
+/// Kafka's refusal of `transforms.ALIAS.negate` (`negate` after `prefix`) set, to any
+/// value, without `transforms.ALIAS.predicate`: the `ConfigException` of
+/// `ConnectorConfig`'s transformation plugin (`validateProps`, connect-runtime 4.4),
+/// raised as the connector's config is built.
+fn negate_has_predicate(properties: &Properties, prefix: &str) -> Result<()> {
+    let negate = format!("{prefix}negate");
+    let predicate = format!("{prefix}predicate");
+    if properties.contains_key(&negate) && !properties.contains_key(&predicate) {
+        return Err(Error::config_message(
+            &negate,
+            format!(
+                "Config '{negate}' was provided but there is no config '{predicate}' defining a predicate to be negated."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every negated transform of a connector config has a predicate: checked as a
+/// connector starts (Kafka's `Worker.startConnector` builds its `ConnectorConfig`).
+pub(crate) fn check_negated_transforms(properties: &Properties) -> Result<()> {
+    let aliases = ConfigReader::new(properties)
+        .list("transforms")
+        .unwrap_or_default();
+    aliases
+        .iter()
+        .try_for_each(|alias| negate_has_predicate(properties, &format!("transforms.{alias}.")))
 }

@@ -140,6 +140,8 @@ impl ConnectorEntry {
 
     fn start_connector(&mut self, launcher: &Launcher) -> Result<()> {
         let config = launcher.providers.resolve(&self.config)?;
+        // As Kafka's `Worker.startConnector` builds its `ConnectorConfig`.
+        crate::transforms::check_negated_transforms(&config)?;
         let mut instance = self.plugin.instance();
         instance.connector_mut().start(&config)?;
         let max_tasks = ConfigReader::new(&config).int("tasks.max", 1)?.max(1);

@@ -22,6 +22,8 @@ import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.runtime.ConnectorConfig;
+import org.apache.kafka.connect.runtime.isolation.Plugins;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.apache.kafka.connect.transforms.predicates.Predicate;
@@ -62,6 +64,8 @@ public final class ConnectGoldens {
             results.add(runCase(c, records));
         }
         out.set("config_def", configDefOutputs(JSON.readTree(new File(args[1])).get("config_def_cases")));
+        out.set("connector_configs",
+                connectorConfigOutputs(JSON.readTree(new File(args[1])).get("connector_config_cases")));
         JSON.writeValue(new File(args[2]), out);
     }
 
@@ -103,6 +107,36 @@ public final class ConnectGoldens {
                     Object v = config.values().get(key);
                     values.put(key, v == null ? null : v.toString());
                 }
+            }
+            catch (RuntimeException e) {
+                o.set("error", describe(e));
+            }
+        }
+        return outputs;
+    }
+
+    /**
+     * Whether Kafka Connect's worker takes each case's connector properties (`transforms`,
+     * `predicates` and their keys), as it does when it starts a connector: the error of
+     * its ConnectorConfig, or `valid`. A name and a connector class are added when the
+     * case has none.
+     */
+    private static ArrayNode connectorConfigOutputs(JsonNode cases) {
+        ArrayNode outputs = NODES.arrayNode();
+        if (cases == null) {
+            return outputs;
+        }
+        // The plugins the classpath declares (connect-transforms' own), without scanning it.
+        Plugins plugins = new Plugins(Map.of("plugin.discovery", "service_load"));
+        for (JsonNode c : cases) {
+            ObjectNode o = outputs.addObject();
+            o.put("case", c.get("name").asText());
+            Map<String, String> props = props(c.get("properties"));
+            props.putIfAbsent("name", "goldens");
+            props.putIfAbsent("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector");
+            try {
+                new ConnectorConfig(plugins, props);
+                o.put("valid", true);
             }
             catch (RuntimeException e) {
                 o.set("error", describe(e));
