@@ -2,7 +2,7 @@
 //! timestamp converted between strings, Unix times, and the Date, Time and Timestamp
 //! logical types.
 
-use super::java_time::DateFormat;
+use super::java_time::{DateFormat, Unparsed};
 use super::{Part, Transform, java_class, require_map, require_struct};
 use crate::config::ConfigReader;
 use crate::data::{Schema, SchemaBuilder, Struct, Type, Value, logical};
@@ -106,10 +106,15 @@ impl TimestampConverter {
         let target_name = config.one_of("target.type", &["string", "unix", "Date", "Time", "Timestamp"])?;
         let target = Kind::parse(target_name).expect("one of the kinds");
         let format = match config.string("format").filter(|f| !f.trim().is_empty()) {
-            Some(pattern) => Some(DateFormat::new("format", pattern).map_err(|_| {
+            // Kafka's `ConfigException(message, cause)` is its (key, value) constructor:
+            // the message names Java's error as the value and Kafka's words as the key.
+            Some(pattern) => Some(DateFormat::of_pattern(pattern).map_err(|reason| {
                 Error::config_message(
                     "format",
-                    format!("TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {pattern}"),
+                    format!(
+                        "Invalid value java.lang.IllegalArgumentException: {reason} for configuration \
+                         TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {pattern}"
+                    ),
                 )
             })?),
             None => None,
@@ -157,11 +162,17 @@ impl TimestampConverter {
                 let format = self.format.as_ref().ok_or_else(|| {
                     Error::data("TimestampConverter requires format option to be specified when using string timestamps")
                 })?;
-                format.parse(s).ok_or_else(|| {
-                    Error::data(format!(
+                format.parse(s).map_err(|why| match why {
+                    Unparsed::NoMatch => Error::data(format!(
                         "Could not parse timestamp: value ({s}) does not match pattern ({})",
                         format.pattern()
-                    ))
+                    )),
+                    // Java reads week dates; connect-sdk only writes them.
+                    Unparsed::Unsupported(letter) => Error::data(format!(
+                        "Could not parse timestamp: value ({s}) with pattern ({}): connect-sdk does \
+                         not parse the week-based pattern letter '{letter}' (it only formats it)",
+                        format.pattern()
+                    )),
                 })?
             }
             (_, Value::Timestamp(ms)) => *ms,

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,6 +53,10 @@ public final class ConnectGoldens {
             System.err.println("usage: ConnectGoldens <records.json> <cases.json> <output.json>");
             System.exit(2);
         }
+        // The JVM's default locale names months and days, and numbers weeks, in
+        // SimpleDateFormat patterns (TimestampConverter, TimestampRouter): connect-sdk
+        // follows an English one.
+        Locale.setDefault(Locale.US);
         JsonNode records = JSON.readTree(new File(args[0])).get("records");
         JsonNode cases = JSON.readTree(new File(args[1])).get("cases");
 
