@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::hash::BuildHasher;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -61,9 +62,49 @@ impl Cached {
     }
 }
 
+/// Which keys a cache of dirty entries only may hold: one bit per hash, so that most
+/// lookups of a key it does not hold skip the search of its tree. Cleared with the cache.
+struct DirtyKeys {
+    bits: Vec<u64>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl DirtyKeys {
+    /// 2^19 bits (64 KiB): a few percent set after a commit interval of writes.
+    const BITS: usize = 1 << 19;
+
+    fn new() -> Self {
+        DirtyKeys {
+            bits: vec![0; Self::BITS / 64],
+            hasher: foldhash::fast::FixedState::default(),
+        }
+    }
+
+    fn bit(&self, key: &[u8]) -> (usize, u64) {
+        let hash = self.hasher.hash_one(key) as usize & (Self::BITS - 1);
+        (hash / 64, 1 << (hash % 64))
+    }
+
+    fn insert(&mut self, key: &[u8]) {
+        let (word, bit) = self.bit(key);
+        self.bits[word] |= bit;
+    }
+
+    fn may_hold(&self, key: &[u8]) -> bool {
+        let (word, bit) = self.bit(key);
+        self.bits[word] & bit != 0
+    }
+
+    fn clear(&mut self) {
+        self.bits.fill(0);
+    }
+}
+
 struct Inner {
     backend: Box<dyn KeyValueBackend>,
     cache: BTreeMap<Bytes, Cached>,
+    /// With `retain` off, the keys the cache may hold.
+    dirty_keys: Option<DirtyKeys>,
     /// Keys written since the last flush, in the order they first became dirty.
     dirty: Vec<Bytes>,
     /// Whether clean entries stay cached (only worth it over a persistent backend).
@@ -98,6 +139,7 @@ impl StateStore {
             inner: Mutex::new(Inner {
                 backend,
                 cache: BTreeMap::new(),
+                dirty_keys: (!retain).then(DirtyKeys::new),
                 dirty: Vec::new(),
                 retain,
             }),
@@ -139,7 +181,8 @@ impl StateStore {
     /// plain store).
     pub(crate) fn get_stamped(&self, key: &[u8]) -> Result<Option<Stamped>> {
         let mut inner = self.inner.lock();
-        if let Some(cached) = inner.cache.get(key) {
+        let may_be_cached = inner.dirty_keys.as_ref().is_none_or(|d| d.may_hold(key));
+        if may_be_cached && let Some(cached) = inner.cache.get(key) {
             return Ok(cached.stamped());
         }
         let stamped = match inner.backend.get(key)? {
@@ -186,6 +229,9 @@ impl StateStore {
         // A cache that keeps nothing clean holds dirty entries only: the flush drains it
         // whole, in key order, and needs no list of them.
         let listed = inner.retain;
+        if let Some(dirty_keys) = &mut inner.dirty_keys {
+            dirty_keys.insert(&key);
+        }
         match inner.cache.entry(key) {
             Entry::Occupied(mut entry) => {
                 let cached = entry.get_mut();
@@ -269,6 +315,9 @@ impl StateStore {
             }
             writes
         } else {
+            if let Some(dirty_keys) = &mut inner.dirty_keys {
+                dirty_keys.clear();
+            }
             std::mem::take(&mut inner.cache)
                 .into_iter()
                 .map(|(key, cached)| (key, cached.value, cached.timestamp))

@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::path::Path;
 
 use bytes::Bytes;
-use rocksdb::{DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
+use rocksdb::{DB, Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions};
 
 use super::backend::KeyValueBackend;
 use super::error::StoreError;
@@ -22,6 +22,8 @@ pub struct RocksDbBackend {
     /// Writes skip RocksDB's WAL: the changelog topic is the store's log, as in Kafka
     /// Streams, and a flush at each commit makes the data durable.
     write: WriteOptions,
+    /// The options of every point lookup, made once.
+    read: ReadOptions,
 }
 
 impl std::fmt::Debug for RocksDbBackend {
@@ -75,6 +77,7 @@ impl RocksDbBackend {
             name: name.to_owned(),
             db,
             write,
+            read: ReadOptions::default(),
         })
     }
 
@@ -93,7 +96,7 @@ impl RocksDbBackend {
 impl KeyValueBackend for RocksDbBackend {
     fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
         self.db
-            .get_pinned(key)
+            .get_pinned_opt(key, &self.read)
             .map(|v| v.map(|v| Bytes::copy_from_slice(&v)))
             .map_err(self.fail("get"))
     }
