@@ -80,7 +80,9 @@ pub use processor::{
     FixedKeyProcessor, FixedKeyProcessorContext, FixedKeyRecord, Processor, ProcessorContext,
     PunctuationType, RecordContext,
 };
-pub use runtime::{KafkaStreams, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic};
+pub use runtime::{
+    KafkaStreams, StateRestoreListener, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic,
+};
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,
 };

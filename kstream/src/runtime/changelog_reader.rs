@@ -13,6 +13,7 @@ use super::shared::Shared;
 use super::task::Task;
 use crate::error::Result;
 use crate::store::NO_TIMESTAMP;
+use crate::store::StampedWrite;
 
 /// How long restoring one store may take: past it, a fetch that brings nothing fails
 /// the restore.
@@ -60,19 +61,44 @@ impl ChangelogReader {
             let mut restorer = self.shared.cluster.consumer(&config)?;
             restorer.assign(std::slice::from_ref(&tp))?;
             restorer.seek(&tp, Offset::At(from))?;
+            let listener = self.shared.lifecycle.restore_listener();
+            if let Some(listener) = &listener {
+                listener.on_restore_start(&tp, store.name(), from, end);
+            }
+            let restored_counter =
+                metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned());
+            let remaining =
+                metrics::gauge!("kstream_restore_remaining_records", "store" => store.name().to_owned());
+            remaining.set((end - from) as f64);
             let mut position = from;
+            let mut total = 0u64;
             let deadline = self.shared.now() + RESTORE_TIMEOUT.as_millis() as i64;
             while position < end {
                 let batch = restorer.poll(Duration::from_millis(200))?;
-                for r in &batch {
-                    if let Some(key) = &r.key {
-                        store.restore(
+                // Each poll's records go to the store in one write.
+                let writes: Vec<StampedWrite<'_>> = batch
+                    .iter()
+                    .filter(|r| r.offset < end)
+                    .filter_map(|r| {
+                        let key = r.key.as_deref()?;
+                        Some((
                             key,
                             r.value.as_deref(),
                             r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
-                        )?;
+                        ))
+                    })
+                    .collect();
+                if !writes.is_empty() {
+                    store.restore_batch(&writes)?;
+                }
+                if let Some(last) = batch.iter().rfind(|r| r.offset < end).or(batch.last()) {
+                    position = last.offset + 1;
+                    total += writes.len() as u64;
+                    restored_counter.increment(writes.len() as u64);
+                    remaining.set((end - position).max(0) as f64);
+                    if let Some(listener) = &listener {
+                        listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
                     }
-                    position = r.offset + 1;
                 }
                 if batch.is_empty() && self.shared.now() > deadline {
                     return Err(store.error(crate::store::StoreError::RestoreStalled {
@@ -84,7 +110,10 @@ impl ChangelogReader {
                 }
             }
             store.flush_backend()?;
-            tracing::info!(store = store.name(), task = %task.id, records = end - from, "restored");
+            if let Some(listener) = &listener {
+                listener.on_restore_end(&tp, store.name(), total);
+            }
+            tracing::info!(store = store.name(), task = %task.id, records = total, "restored");
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod checkpoint;
 mod global;
 mod lifecycle;
 mod partition_group;
+mod restore_listener;
 mod shared;
 mod streams;
 mod task;
@@ -13,6 +14,7 @@ mod task_manager;
 mod thread;
 
 pub use lifecycle::{StreamThreadExceptionResponse, StreamsState};
+pub use restore_listener::StateRestoreListener;
 pub use streams::KafkaStreams;
 pub(crate) use task::Task;
 pub use task::{TaskId, changelog_topic};

@@ -15,6 +15,7 @@ use streamlog::{Cluster, TopicConfig};
 use crate::store::window::{KeyLayout, Segmentation};
 use crate::store::{SessionStore, WindowStore};
 
+use super::StateRestoreListener;
 use super::global::GlobalThread;
 use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
 use super::shared::{Shared, StoreRegistry};
@@ -197,6 +198,17 @@ impl KafkaStreams {
         listener: impl Fn(StreamsState, StreamsState) + Send + Sync + 'static,
     ) -> Result<()> {
         self.shared.lifecycle.set_listener(Arc::new(listener))
+    }
+
+    /// Tells `listener` of every store restored from its changelog: when each starts,
+    /// after each batch, and when it ends (Kafka Streams'
+    /// `setGlobalStateRestoreListener`). Only before [`KafkaStreams::start`]: later it
+    /// is an [`Error::InvalidState`].
+    pub fn set_global_state_restore_listener(
+        &mut self,
+        listener: impl StateRestoreListener + 'static,
+    ) -> Result<()> {
+        self.shared.lifecycle.set_restore_listener(Arc::new(listener))
     }
 
     /// Decides what happens when a thread fails (a processor's error, a serde's, the

@@ -34,6 +34,7 @@ pub use rocks::RocksDbBackend;
 #[cfg(feature = "rocksdb")]
 pub(crate) use rocks::RocksSegments;
 pub use segmented::SegmentedStore;
+pub(crate) use state::StampedWrite;
 pub use state::StateStore;
 pub use timestamped::{ReadOnlyTimestampedKeyValueStore, TimestampedKeyValueStore, ValueAndTimestamp};
 pub use typed::{KeyValueStore, ReadOnlyKeyValueStore};

@@ -17,6 +17,10 @@ use super::error::StoreError;
 use super::format::{self, NO_TIMESTAMP, ValueLayout};
 use crate::error::{Error, Result};
 
+/// One write of a batch: a key, its value (`None` deletes it) and the timestamp of the
+/// record that wrote it.
+pub(crate) type StampedWrite<'a> = (&'a [u8], Option<&'a [u8]>, i64);
+
 /// One store of one task. Processors write through the cache; a flush, at each commit,
 /// applies the cache's dirty entries to the backend and logs each key's last value to
 /// the changelog (so updates between commits are written once). In front of a
@@ -323,37 +327,11 @@ impl StateStore {
                 .map(|(key, cached)| (key, cached.value, cached.timestamp))
                 .collect()
         };
-        // Timestamped values are laid out in one buffer, each behind its timestamp.
-        let timestamped = self.layout == ValueLayout::Timestamped;
-        let mut encoded = Vec::new();
-        if timestamped {
-            let size = writes
-                .iter()
-                .map(|(_, v, _)| v.as_ref().map_or(0, |v| v.len() + 8))
-                .sum();
-            encoded.reserve_exact(size);
-            for (_, value, timestamp) in &writes {
-                if let Some(v) = value {
-                    format::put_timestamped(&mut encoded, v, *timestamp);
-                }
-            }
-        }
-        let mut at = 0;
-        let batch: Vec<(&[u8], Option<&[u8]>)> = writes
+        let refs: Vec<StampedWrite<'_>> = writes
             .iter()
-            .map(|(k, value, _)| {
-                let stored = value.as_deref().map(|v| {
-                    if timestamped {
-                        at += v.len() + 8;
-                        &encoded[at - v.len() - 8..at]
-                    } else {
-                        v
-                    }
-                });
-                (&k[..], stored)
-            })
+            .map(|(k, v, t)| (&k[..], v.as_deref(), *t))
             .collect();
-        inner.backend.write_all(&batch)?;
+        self.write_encoded(&mut *inner.backend, &refs)?;
         let written = writes.len();
         if let Some((topic, partition)) = &self.changelog {
             out.extend(writes.into_iter().map(|(key, value, timestamp)| ProducerRecord {
@@ -395,6 +373,57 @@ impl StateStore {
             },
             None => inner.backend.delete(key),
         }
+    }
+
+    /// Applies a batch of changelog records, each a key, its value (`None`: a
+    /// tombstone) and its timestamp, in one write to the backend (no cache, no
+    /// logging): restoring in bulk.
+    pub(crate) fn restore_batch(&self, records: &[StampedWrite<'_>]) -> Result<()> {
+        if self.layout == ValueLayout::Versioned {
+            for (key, _, timestamp) in records {
+                let version = super::versioned::version_timestamp(key).unwrap_or(*timestamp);
+                self.observed.fetch_max(version, Ordering::Relaxed);
+            }
+        }
+        let mut inner = self.inner.lock();
+        if !inner.cache.is_empty() {
+            for (key, _, _) in records {
+                inner.cache.remove(*key);
+            }
+        }
+        self.write_encoded(&mut *inner.backend, records)
+    }
+
+    /// Writes `writes` (key, value or `None` to delete, timestamp) to `backend` in one
+    /// batch, each value as the store lays it out: timestamped values in one buffer,
+    /// each behind its timestamp.
+    fn write_encoded(&self, backend: &mut dyn KeyValueBackend, writes: &[StampedWrite<'_>]) -> Result<()> {
+        let timestamped = self.layout == ValueLayout::Timestamped;
+        let mut encoded = Vec::new();
+        if timestamped {
+            encoded.reserve_exact(writes.iter().map(|(_, v, _)| v.map_or(0, |v| v.len() + 8)).sum());
+            for (_, value, timestamp) in writes {
+                if let Some(v) = value {
+                    format::put_timestamped(&mut encoded, v, *timestamp);
+                }
+            }
+        }
+        let mut at = 0;
+        let batch: Vec<(&[u8], Option<&[u8]>)> = writes
+            .iter()
+            .map(|(key, value, _)| {
+                let stored = value.map(|v| {
+                    if timestamped {
+                        at += v.len() + 8;
+                        &encoded[at - v.len() - 8..at]
+                    } else {
+                        v
+                    }
+                });
+                (*key, stored)
+            })
+            .collect();
+        backend.write_all(&batch)
     }
 
     /// Whether the backend keeps its data across restarts.

@@ -15,6 +15,7 @@ pub(crate) use handler::{ExceptionHandler, StateListener};
 pub use state::StreamsState;
 
 use crate::error::{Error, Result};
+use crate::runtime::StateRestoreListener;
 
 /// Where one stream thread is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,7 @@ pub(crate) struct Lifecycle {
     ordered: ReentrantMutex<()>,
     listener: RwLock<Option<Arc<StateListener>>>,
     handler: RwLock<Arc<ExceptionHandler>>,
+    restore_listener: RwLock<Option<Arc<dyn StateRestoreListener>>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -113,6 +115,7 @@ impl Default for Lifecycle {
             changed: Condvar::new(),
             ordered: ReentrantMutex::new(()),
             listener: RwLock::new(None),
+            restore_listener: RwLock::new(None),
             handler: RwLock::new(Arc::new(|_: &Error| {
                 StreamThreadExceptionResponse::ShutdownClient
             })),
@@ -165,6 +168,17 @@ impl Lifecycle {
         self.expect_created("set a state listener")?;
         *self.listener.write() = Some(listener);
         Ok(())
+    }
+
+    pub(crate) fn set_restore_listener(&self, listener: Arc<dyn StateRestoreListener>) -> Result<()> {
+        self.expect_created("set a state restore listener")?;
+        *self.restore_listener.write() = Some(listener);
+        Ok(())
+    }
+
+    /// The state restore listener, if one was set.
+    pub(crate) fn restore_listener(&self) -> Option<Arc<dyn StateRestoreListener>> {
+        self.restore_listener.read().clone()
     }
 
     pub(crate) fn set_handler(&self, handler: Arc<ExceptionHandler>) -> Result<()> {
