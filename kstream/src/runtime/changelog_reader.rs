@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{Offset, TopicPartition};
+use streamlog::{ClientConfig, Cluster, Offset, TopicPartition};
 
 use super::shared::Shared;
 use super::task::Task;
@@ -18,6 +18,24 @@ use crate::store::StampedWrite;
 /// How long restoring one store may take: past it, a fetch that brings nothing fails
 /// the restore.
 const RESTORE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The restore consumer's batch and fetch sizes, unless the application sets them: a
+/// changelog is read in bulk. On Kafka, librdkafka's default of 1 MiB per partition
+/// and fetch held a restore to about a fifth of what the broker can give.
+const RESTORE_BATCH: (&str, &str) = ("max.poll.records", "10000");
+const RESTORE_KAFKA_FETCH: (&str, &str) = ("max.partition.fetch.bytes", "16777216");
+
+/// The configuration of the consumer that replays a changelog from `cluster`.
+fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster) -> ClientConfig {
+    let mut config = client.clone().set("enable.auto.commit", "false");
+    let kafka = cluster.backend_name() == "kafka";
+    for (key, value) in std::iter::once(RESTORE_BATCH).chain(kafka.then_some(RESTORE_KAFKA_FETCH)) {
+        if config.get(key).is_none() {
+            config = config.set(key, value);
+        }
+    }
+    config
+}
 
 /// Replays changelogs into the stores of new tasks.
 #[derive(Debug)]
@@ -52,12 +70,7 @@ impl ChangelogReader {
             if from >= end {
                 continue;
             }
-            let config = self
-                .shared
-                .config
-                .client
-                .clone()
-                .set("enable.auto.commit", "false");
+            let config = restore_consumer_config(&self.shared.config.client, &self.shared.cluster);
             let mut restorer = self.shared.cluster.consumer(&config)?;
             restorer.assign(std::slice::from_ref(&tp))?;
             restorer.seek(&tp, Offset::At(from))?;
