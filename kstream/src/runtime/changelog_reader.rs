@@ -88,10 +88,11 @@ impl ChangelogReader {
             let deadline = self.shared.now() + RESTORE_TIMEOUT.as_millis() as i64;
             while position < end {
                 let batch = restorer.poll(Duration::from_millis(200))?;
-                // Each poll's records go to the store in one write.
-                let writes: Vec<StampedWrite<'_>> = batch
+                // One partition's records, in offset order: those before the end go
+                // to the store in one write.
+                let restored = &batch[..batch.partition_point(|r| r.offset < end)];
+                let writes: Vec<StampedWrite<'_>> = restored
                     .iter()
-                    .filter(|r| r.offset < end)
                     .filter_map(|r| {
                         let key = r.key.as_deref()?;
                         Some((
@@ -101,11 +102,11 @@ impl ChangelogReader {
                         ))
                     })
                     .collect();
-                if !writes.is_empty() {
-                    store.restore_batch(&writes)?;
-                }
-                if let Some(last) = batch.iter().rfind(|r| r.offset < end).or(batch.last()) {
+                if let Some(last) = batch.last() {
                     position = last.offset + 1;
+                }
+                if let Some(last) = restored.last() {
+                    store.restore_batch(&writes)?;
                     total += writes.len() as u64;
                     restored_counter.increment(writes.len() as u64);
                     remaining.set((end - position).max(0) as f64);

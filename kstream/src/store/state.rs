@@ -359,20 +359,7 @@ impl StateStore {
     /// Applies a changelog record of `timestamp` while restoring (no cache, no
     /// logging).
     pub(crate) fn restore(&self, key: &[u8], value: Option<&[u8]>, timestamp: i64) -> Result<()> {
-        if self.layout == ValueLayout::Versioned {
-            // A version's time is in its key; the record's may be missing.
-            let version = super::versioned::version_timestamp(key).unwrap_or(timestamp);
-            self.observed.fetch_max(version, Ordering::Relaxed);
-        }
-        let mut inner = self.inner.lock();
-        inner.cache.remove(key);
-        match value {
-            Some(v) => match self.layout {
-                ValueLayout::Plain | ValueLayout::Versioned => inner.backend.put(key, v),
-                ValueLayout::Timestamped => inner.backend.put(key, &self.layout.encode(v, timestamp)),
-            },
-            None => inner.backend.delete(key),
-        }
+        self.restore_batch(&[(key, value, timestamp)])
     }
 
     /// Applies a batch of changelog records, each a key, its value (`None`: a
@@ -381,6 +368,7 @@ impl StateStore {
     pub(crate) fn restore_batch(&self, records: &[StampedWrite<'_>]) -> Result<()> {
         if self.layout == ValueLayout::Versioned {
             for (key, _, timestamp) in records {
+                // A version's time is in its key; the record's may be missing.
                 let version = super::versioned::version_timestamp(key).unwrap_or(*timestamp);
                 self.observed.fetch_max(version, Ordering::Relaxed);
             }
