@@ -43,6 +43,9 @@ pub type ProductionHandler = ErrorHandler;
 
 /// Kafka Streams' default `statestore.cache.max.bytes`: 10 MiB.
 pub(crate) const DEFAULT_CACHE_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Kafka Streams' `commit.interval.ms` under `exactly_once_v2`: a transaction per
+/// interval, and `read_committed` readers wait for it.
+const EXACTLY_ONCE_COMMIT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Kafka Streams' internal config of the emit interval of windowed aggregations that
 /// emit on window close.
@@ -76,6 +79,10 @@ pub struct RecordHandling {
 }
 
 /// The default of both emit intervals (Kafka's).
+/// A test switch: each stream thread stops on the spot at this commit (counted from 1),
+/// after the commit's records were sent and before the offsets (at-least-once) or the
+/// transaction (exactly-once) commit: a crash in the middle of a commit.
+pub(crate) const ABANDON_AT_COMMIT: &str = "__test.abandon.at.commit__";
 pub(crate) const DEFAULT_EMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Default for RecordHandling {
@@ -140,6 +147,11 @@ pub enum ProcessingGuarantee {
     /// (what was processed since the last commit).
     #[default]
     AtLeastOnce,
+    /// `exactly_once_v2`: each commit interval's input offsets, changelog writes and
+    /// outputs are one transaction; `read_committed` readers see each result once, and a
+    /// failure rolls back to the last commit (the local stores included). The commit
+    /// interval defaults to 100 ms, as in Kafka Streams.
+    ExactlyOnceV2,
 }
 
 impl ProcessingGuarantee {
@@ -147,6 +159,7 @@ impl ProcessingGuarantee {
     pub fn as_str(self) -> &'static str {
         match self {
             ProcessingGuarantee::AtLeastOnce => "at_least_once",
+            ProcessingGuarantee::ExactlyOnceV2 => "exactly_once_v2",
         }
     }
 }
@@ -322,6 +335,8 @@ impl StreamsConfig {
             task_timeout: DEFAULT_TASK_TIMEOUT,
             windowed_emit_interval: None,
             join_emit_interval: None,
+            guarantee: ProcessingGuarantee::AtLeastOnce,
+            abandon_at_commit: None,
         };
         let mut dead_letter_topic = None;
         let mut buffering = None;
@@ -359,6 +374,10 @@ impl StreamsConfig {
                         settings.join_emit_interval = Some(interval);
                     }
                 }
+                ABANDON_AT_COMMIT => {
+                    settings.abandon_at_commit =
+                        Some(value.parse().map_err(|_| bad("expected a commit number"))?)
+                }
                 "task.timeout.ms" => {
                     settings.task_timeout = value
                         .parse()
@@ -374,10 +393,13 @@ impl StreamsConfig {
                 "statestore.cache.max.records" => {
                     settings.cache_max_records = value.parse().map_err(|_| bad("expected a number"))?
                 }
-                "processing.guarantee" => match value {
-                    "at_least_once" => {}
-                    _ => return Err(bad("this crate runs at_least_once only")),
-                },
+                "processing.guarantee" => {
+                    settings.guarantee = match value {
+                        "at_least_once" => ProcessingGuarantee::AtLeastOnce,
+                        "exactly_once_v2" => ProcessingGuarantee::ExactlyOnceV2,
+                        _ => return Err(bad("expected at_least_once or exactly_once_v2")),
+                    }
+                }
                 "default.deserialization.exception.handler" => {
                     deserialization = Some(match value {
                         "fail"
@@ -433,6 +455,11 @@ impl StreamsConfig {
             || dead_letter_topic.map_or(ErrorHandler::Fail, |t| ErrorHandler::DeadLetter(t.to_owned()));
         settings.deserialization_handler = deserialization.unwrap_or_else(default);
         settings.production_handler = production.unwrap_or_else(default);
+        if settings.guarantee == ProcessingGuarantee::ExactlyOnceV2
+            && self.get("commit.interval.ms").is_none()
+        {
+            settings.commit_interval = EXACTLY_ONCE_COMMIT_INTERVAL;
+        }
         Ok(settings)
     }
 }
@@ -528,6 +555,10 @@ pub(crate) struct StreamsSettings {
     /// Kafka's internal emit intervals, when set.
     pub(crate) windowed_emit_interval: Option<Duration>,
     pub(crate) join_emit_interval: Option<Duration>,
+    /// `processing.guarantee`.
+    pub(crate) guarantee: ProcessingGuarantee,
+    /// The test switch [`ABANDON_AT_COMMIT`], when set.
+    pub(crate) abandon_at_commit: Option<u64>,
 }
 
 impl StreamsSettings {
@@ -605,13 +636,33 @@ mod tests {
     }
 
     #[test]
+    fn exactly_once_v2_is_read_and_commits_every_100_ms_unless_told() {
+        let eos = StreamsConfig::new("app").processing_guarantee(ProcessingGuarantee::ExactlyOnceV2);
+        assert_eq!(eos.get("processing.guarantee"), Some("exactly_once_v2"));
+        let settings = eos.resolve().unwrap();
+        assert_eq!(settings.guarantee, ProcessingGuarantee::ExactlyOnceV2);
+        assert_eq!(settings.commit_interval, Duration::from_millis(100));
+        let set = StreamsConfig::new("app")
+            .set("processing.guarantee", "exactly_once_v2")
+            .commit_interval(Duration::from_secs(2))
+            .resolve()
+            .unwrap();
+        assert_eq!(set.commit_interval, Duration::from_secs(2));
+        let alos = StreamsConfig::new("app").resolve().unwrap();
+        assert_eq!(
+            (alos.guarantee, alos.commit_interval),
+            (ProcessingGuarantee::AtLeastOnce, Duration::from_secs(30))
+        );
+    }
+
+    #[test]
     fn bad_values_and_unknown_keys_are_named_when_the_config_is_used() {
         for (key, value) in [
             ("num.stream.threads", "zero"),
             ("num.stream.threads", "0"),
             ("commit.interval.ms", "soon"),
             ("statestore.cache.max.records", "-1"),
-            ("processing.guarantee", "exactly_once_v2"),
+            ("processing.guarantee", "exactly_once"),
             ("default.deserialization.exception.handler", "shrug"),
             ("application.id", ""),
             ("application.id", "my app"),

@@ -177,6 +177,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The application's process metadata file (its process id, which names its
+    /// transactional producers) could not be read or written, or is not in its format.
+    #[error("process metadata file {}: {problem}", path.display())]
+    ProcessMetadata {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        problem: String,
+        /// The I/O failure, if that was it.
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// A task's checkpoint file that is not in the checkpoint format.
     #[error("checkpoint file {}, line {line}: {problem}", path.display())]
     CorruptCheckpoint {
@@ -195,6 +207,14 @@ pub enum Error {
         /// What stopped it.
         #[source]
         source: std::sync::Arc<Error>,
+    },
+    /// A stream thread stopped on the spot at its `commit`-th commit, as a crash would
+    /// stop it (the test switch `__test.abandon.at.commit__`): nothing was committed,
+    /// aborted or closed, and its clients were left as they were.
+    #[error("the thread was abandoned at its commit {commit} (a simulated crash)")]
+    Abandoned {
+        /// Which commit of the thread (from 1).
+        commit: u64,
     },
     /// A thread panicked (a processor's panic): the panic's message is in the log.
     #[error("the thread panicked")]

@@ -23,6 +23,11 @@
 //!   1 s grace, both sides' records in RocksDB window stores with changelogs, one joined
 //!   record per event to an output topic. Its rate counts the records of both streams.
 //!
+//! - `eos`: the cost of exactly-once: `map` and `count` as above, each run under
+//!   `at_least_once` and under `exactly_once_v2` (both committing every 100 ms),
+//!   alternating, three rounds; medians and the exactly-once / at-least-once ratios of
+//!   rate and CPU per record.
+//!
 //! `count`, `wcount` and `wjoin` print next to their steady rate the CPU time of the
 //! whole process (stream thread, embedded log and harness alike, `/proc/self/stat`) over
 //! the same interval, in CPU seconds per million input records (microseconds per record),
@@ -56,7 +61,7 @@ struct Args {
     /// Distinct keys counted (and joined by `wjoin`).
     #[arg(long, default_value_t = 100_000)]
     count_keys: u64,
-    /// Which benchmarks: map, join, count, wcount, wjoin (comma-separated).
+    /// Which benchmarks: map, join, count, wcount, wjoin, eos (comma-separated).
     #[arg(long, default_value = "map,join,count,wcount")]
     only: String,
 }
@@ -112,10 +117,11 @@ fn state_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("kstream-bench-{}", std::process::id()))
 }
 
-fn start(cluster: &Cluster, app: &str, topology: Topology) -> KafkaStreams {
+fn start(cluster: &Cluster, app: &str, topology: Topology, guarantee: &str) -> KafkaStreams {
     let state = state_dir();
     let config = StreamsConfig::new(app)
         .commit_interval(Duration::from_millis(100))
+        .set("processing.guarantee", guarantee)
         .state_dir(&state);
     let mut streams = KafkaStreams::new(topology, cluster.clone(), config).unwrap();
     streams.start().unwrap();
@@ -137,6 +143,18 @@ struct Steady {
 /// the group has formed and tasks run) until it has committed all of `topics`, over the
 /// records left at the first commit, and the process's CPU time over that interval.
 fn run(cluster: &Cluster, app: &str, topology: Topology, topics: &[&str], ticks: f64) -> Steady {
+    run_with(cluster, app, topology, topics, ticks, "at_least_once")
+}
+
+/// [`run`] under `guarantee` (`processing.guarantee`).
+fn run_with(
+    cluster: &Cluster,
+    app: &str,
+    topology: Topology,
+    topics: &[&str],
+    ticks: f64,
+    guarantee: &str,
+) -> Steady {
     let admin = cluster.admin().unwrap();
     let total: i64 = topics
         .iter()
@@ -149,7 +167,7 @@ fn run(cluster: &Cluster, app: &str, topology: Topology, topics: &[&str], ticks:
             .sum()
     };
     let begin = Instant::now();
-    let streams = start(cluster, app, topology);
+    let streams = start(cluster, app, topology, guarantee);
     let (t0, cpu0, left) = loop {
         let left = lag();
         if left < total {
@@ -358,7 +376,7 @@ fn main() {
         // Load the table first (timed apart), then time the stream side: from the first
         // stream record produced until all are committed.
         let begin = Instant::now();
-        let streams = start(&cluster, "bench-join", b.build().unwrap());
+        let streams = start(&cluster, "bench-join", b.build().unwrap(), "at_least_once");
         streams.wait_until_caught_up(Duration::from_secs(600)).unwrap();
         let load = begin.elapsed();
         let begin = Instant::now();
@@ -467,5 +485,75 @@ fn main() {
             m.cpu_per_m
         );
     }
+    if only.contains(&"eos") {
+        exactly_once_cost(&cluster, ticks);
+    }
     let _ = std::fs::remove_dir_all(state_dir());
+}
+
+/// The `map` and `count` topologies (the latter's store in RocksDB).
+fn eos_topology(pipeline: &str) -> Topology {
+    let b = StreamsBuilder::new();
+    let events = b.stream("events", Consumed::with(StringSerde, JsonSerde::<Event>::new()));
+    if pipeline == "map" {
+        events
+            .filter(|_, e| e.kind != "refund")
+            .map_values(|e| e.amount * 1.2)
+            .to("out", Produced::with(StringSerde, JsonSerde::<f64>::new()));
+    } else {
+        events
+            .group_by_key(Grouped::with(StringSerde, JsonSerde::new()))
+            .count(
+                Materialized::with(StringSerde, I64Serde)
+                    .named("counts")
+                    .kind(StoreKind::RocksDb),
+            );
+    }
+    b.build().unwrap()
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// `eos`: each pipeline under both guarantees, alternating, three rounds.
+fn exactly_once_cost(cluster: &Cluster, ticks: f64) {
+    const GUARANTEES: [&str; 2] = ["at_least_once", "exactly_once_v2"];
+    for pipeline in ["map", "count"] {
+        let mut figures: [Vec<(f64, f64)>; 2] = Default::default();
+        for round in 0..3 {
+            for (g, guarantee) in GUARANTEES.iter().enumerate() {
+                let app = format!("bench-eos-{pipeline}-{guarantee}-{round}");
+                let m = run_with(
+                    cluster,
+                    &app,
+                    eos_topology(pipeline),
+                    &["events"],
+                    ticks,
+                    guarantee,
+                );
+                println!(
+                    "eos {pipeline:<5} {guarantee:<15} round {round}: {:.0} records/s, {:.2} CPU s per M records",
+                    m.rate, m.cpu_per_m
+                );
+                figures[g].push((m.rate, m.cpu_per_m));
+            }
+        }
+        let [alos, eos] = figures.map(|f| {
+            (
+                median(f.iter().map(|x| x.0).collect()),
+                median(f.iter().map(|x| x.1).collect()),
+            )
+        });
+        println!(
+            "eos {pipeline}: at_least_once {:.0} records/s ({:.2} CPU s/M), exactly_once_v2 {:.0} records/s ({:.2} CPU s/M); exactly-once costs {:.1}% of the rate, {:.2}× the CPU per record",
+            alos.0,
+            alos.1,
+            eos.0,
+            eos.1,
+            (1.0 - eos.0 / alos.0) * 100.0,
+            eos.1 / alos.1
+        );
+    }
 }

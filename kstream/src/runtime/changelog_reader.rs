@@ -25,9 +25,13 @@ const RESTORE_TIMEOUT: Duration = Duration::from_secs(60);
 const RESTORE_BATCH: (&str, &str) = ("max.poll.records", "10000");
 const RESTORE_KAFKA_FETCH: (&str, &str) = ("max.partition.fetch.bytes", "16777216");
 
-/// The configuration of the consumer that replays a changelog from `cluster`.
-fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster) -> ClientConfig {
+/// The configuration of the consumer that replays a changelog from `cluster`; under
+/// `exactly_once`, it reads committed records only.
+fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster, exactly_once: bool) -> ClientConfig {
     let mut config = client.clone().set("enable.auto.commit", "false");
+    if exactly_once {
+        config = config.set("isolation.level", "read_committed");
+    }
     let kafka = cluster.backend_name() == "kafka";
     for (key, value) in std::iter::once(RESTORE_BATCH).chain(kafka.then_some(RESTORE_KAFKA_FETCH)) {
         if config.get(key).is_none() {
@@ -70,7 +74,11 @@ impl ChangelogReader {
             if from >= end {
                 continue;
             }
-            let config = restore_consumer_config(&self.shared.config.client, &self.shared.cluster);
+            let config = restore_consumer_config(
+                &self.shared.config.client,
+                &self.shared.cluster,
+                self.shared.exactly_once(),
+            );
             let mut restorer = self.shared.cluster.consumer(&config)?;
             restorer.assign(std::slice::from_ref(&tp))?;
             restorer.seek(&tp, Offset::At(from))?;
@@ -104,6 +112,11 @@ impl ChangelogReader {
                     .collect();
                 if let Some(last) = batch.last() {
                     position = last.offset + 1;
+                }
+                // Transaction markers and aborted records take offsets no record
+                // shows: the consumer's position moves past them.
+                if let Some(at) = restorer.position(&tp) {
+                    position = position.max(at);
                 }
                 if let Some(last) = restored.last() {
                     store.restore_batch(&writes)?;

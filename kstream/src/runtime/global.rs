@@ -48,12 +48,15 @@ impl GlobalThread {
             stores.push((topic.clone(), shared.global_stores[store].clone()));
         }
         // No group, so no committed offsets: every partition starts at its beginning.
-        let config = shared
+        let mut config = shared
             .config
             .client
             .clone()
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest");
+        if shared.exactly_once() {
+            config = config.set("isolation.level", "read_committed");
+        }
         let mut consumer = shared.cluster.consumer(&config)?;
         consumer.assign(&partitions)?;
         Ok(Self {

@@ -6,6 +6,7 @@ mod checkpoint;
 mod global;
 mod lifecycle;
 mod partition_group;
+mod process_id;
 mod restore_listener;
 mod shared;
 mod streams;

@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<Vec<JoinHandle<()>>>,
     /// How many stream threads were started: the next one is named after it.
     pub(crate) thread_counter: AtomicUsize,
+    /// The instance's process id, once a thread asked for it.
+    pub(crate) process_id: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -65,6 +67,23 @@ impl Shared {
     /// The directory of a task's persistent state.
     pub(crate) fn task_dir(&self, task: TaskId) -> PathBuf {
         self.app_dir().join(task.to_string())
+    }
+
+    /// The instance's process id, kept in the application's directory (see
+    /// [`super::process_id`]).
+    pub(crate) fn process_id(&self) -> crate::error::Result<String> {
+        let mut id = self.process_id.lock();
+        if let Some(id) = &*id {
+            return Ok(id.clone());
+        }
+        let made = super::process_id::load_or_create(&self.app_dir())?;
+        *id = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Whether the application runs `exactly_once_v2`.
+    pub(crate) fn exactly_once(&self) -> bool {
+        self.config.guarantee == crate::config::ProcessingGuarantee::ExactlyOnceV2
     }
 
     /// The clock's time, in milliseconds since the Unix epoch.

@@ -185,6 +185,7 @@ impl KafkaStreams {
                 shutdown: AtomicBool::new(false),
                 threads: Mutex::new(Vec::new()),
                 thread_counter: AtomicUsize::new(0),
+                process_id: Default::default(),
             }),
         })
     }

@@ -226,6 +226,16 @@ impl Task {
         Ok(())
     }
 
+    /// Writes what the last [`commit_state`](Self::commit_state) staged to the stores'
+    /// backends, once its transaction committed (exactly-once); with `durable`, makes
+    /// persistent stores durable too.
+    pub(crate) fn apply_staged(&self, durable: bool) -> Result<()> {
+        for store in &self.stores {
+            store.apply_staged(durable)?;
+        }
+        Ok(())
+    }
+
     /// Whether a store's cache has grown past `max` keys.
     pub(crate) fn cache_full(&self, max: usize) -> bool {
         self.stores.iter().any(|s| s.cached() > max)

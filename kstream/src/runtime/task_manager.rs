@@ -2,11 +2,11 @@
 //! group assigns their partitions (stores opened, restored, processors initialized),
 //! closed when it takes them away, committed together.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{Consumer, OffsetCommitter, Producer, Record, TopicPartition};
+use streamlog::{Consumer, Offset, OffsetCommitter, Producer, Record, TopicPartition};
 
 use super::changelog_reader::ChangelogReader;
 use super::checkpoint::OffsetCheckpoint;
@@ -24,7 +24,8 @@ const CHECKPOINT_INTERVAL_MS: i64 = 10_000;
 /// Kafka Streams' `buffered.records.per.partition`: a partition with this many records
 /// waiting is paused.
 const BUFFERED_RECORDS_PER_PARTITION: usize = 1000;
-/// How long a commit waits for the producer to deliver what the tasks produced.
+/// How long a commit waits for the producer to deliver what the tasks produced (and,
+/// under exactly-once, for the transaction to commit or abort).
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The tasks a stream thread runs, with the records fetched for them.
@@ -44,6 +45,16 @@ pub(crate) struct TaskManager {
     last_checkpoint: i64,
     /// The thread's record cache: its share of `statestore.cache.max.bytes`.
     cache: CacheBudget,
+    /// Under exactly-once: whether the producer's transaction is open.
+    in_transaction: bool,
+    /// Under exactly-once: the input offsets the last transaction committed, so that
+    /// a commit sends only those that moved.
+    committed: HashMap<TopicPartition, i64>,
+    /// Under exactly-once: a transaction aborted, and the tasks must go back to the
+    /// last commit (stores, buffers and positions) before they process again.
+    needs_revive: bool,
+    /// How many commits the thread started (for the test switch that abandons it).
+    commits: u64,
 }
 
 impl TaskManager {
@@ -63,6 +74,10 @@ impl TaskManager {
             last_commit: now,
             last_checkpoint: now,
             cache,
+            in_transaction: false,
+            committed: HashMap::new(),
+            needs_revive: false,
+            commits: 0,
         }
     }
 
@@ -116,6 +131,12 @@ impl TaskManager {
         for id in gone {
             self.close_task(id);
         }
+        // Under exactly-once, after an aborted transaction, the tasks that stay hold
+        // uncommitted state: they start again from the last commit.
+        if self.needs_revive {
+            self.close_all();
+            self.needs_revive = false;
+        }
         for id in wanted {
             if !self.tasks.contains_key(&id) {
                 let task = self.create_task(id)?;
@@ -134,9 +155,11 @@ impl TaskManager {
     fn close_task(&mut self, id: TaskId) {
         self.buffers.remove(&id);
         let topic_subtopology = &self.shared.topic_subtopology;
-        self.paused.retain(|tp| {
+        let of_other_task = |tp: &TopicPartition| {
             topic_subtopology.get(&*tp.topic) != Some(&id.subtopology) || tp.partition != id.partition
-        });
+        };
+        self.paused.retain(of_other_task);
+        self.committed.retain(|tp, _| of_other_task(tp));
         if let Some(task) = self.tasks.remove(&id) {
             self.shared.unregister_stores(&task.stores);
             tracing::info!(thread = %self.thread, task = %id, "task closed");
@@ -190,6 +213,14 @@ impl TaskManager {
         }));
         self.changelog_reader
             .restore(&task, &checkpoint.unwrap_or_default())?;
+        // What was restored is on disk (the restore flushed it): a crash before the
+        // first commit's checkpoint does not replay it again.
+        self.write_checkpoint(&task)?;
+        if shared.exactly_once() {
+            for store in &task.stores {
+                store.stage_writes();
+            }
+        }
         task.init(shared.now())?;
         shared.register_stores(id, &task.stores);
         tracing::info!(thread = %self.thread, task = %id, "task created");
@@ -271,15 +302,57 @@ impl TaskManager {
         Ok(())
     }
 
-    /// Sends what the tasks produced since the last call.
+    /// Sends what the tasks produced since the last call (under exactly-once, in the
+    /// open transaction, begun here if need be).
     pub(crate) fn send_output(&mut self, producer: &dyn Producer) -> Result<()> {
         // A batch per task: joining them would copy every record once more.
         for task in self.tasks.values_mut() {
             let produced = task.take_output();
             if !produced.is_empty() {
+                if self.shared.exactly_once() && !self.in_transaction {
+                    producer.begin_transaction()?;
+                    self.in_transaction = true;
+                }
                 producer.send_batch(produced)?;
             }
         }
+        Ok(())
+    }
+
+    /// Whether an aborted transaction left the tasks to be taken back to the last
+    /// commit ([`revive`](Self::revive)).
+    pub(crate) fn needs_revive(&self) -> bool {
+        self.needs_revive
+    }
+
+    /// Takes every task back to the last commit after an aborted transaction: the
+    /// tasks are closed without committing and created again (their stores restored
+    /// from the committed changelogs), and their partitions read again from the
+    /// committed offsets.
+    pub(crate) fn revive(&mut self, consumer: &mut dyn Consumer) -> Result<()> {
+        let partitions: Vec<TopicPartition> = self
+            .buffers
+            .values()
+            .flat_map(PartitionGroup::partitions)
+            .cloned()
+            .collect();
+        tracing::warn!(thread = %self.thread, tasks = self.tasks.len(), "taking the tasks back to the last commit");
+        self.close_all();
+        self.needs_revive = false;
+        self.committed.clear();
+        consumer.resume(&partitions)?;
+        let committed = consumer.committed(&partitions)?;
+        let earliest = self.shared.config.client.get("auto.offset.reset") != Some("latest");
+        for (tp, offset) in partitions.iter().zip(committed) {
+            let to = match offset {
+                Some(offset) => Offset::At(offset),
+                None if earliest => Offset::Beginning,
+                None => Offset::End,
+            };
+            consumer.seek(tp, to)?;
+        }
+        self.handle_rebalance(&partitions, &[])?;
+        metrics::counter!("kstream_task_revivals_total").increment(1);
         Ok(())
     }
 
@@ -294,6 +367,8 @@ impl TaskManager {
     /// (RocksDB's memtables to disk) and writes their checkpoints; the others leave
     /// both as they were, which stays consistent: a restart replays the changelogs
     /// from the older checkpoint, and replaying values already on disk changes nothing.
+    ///
+    /// Under exactly-once the commit is [`commit_transaction`](Self::commit_transaction).
     pub(crate) fn commit(
         &mut self,
         consumer: &mut dyn OffsetCommitter,
@@ -302,12 +377,17 @@ impl TaskManager {
     ) -> Result<()> {
         let now = self.shared.now();
         let durable = final_commit || now - self.last_checkpoint >= CHECKPOINT_INTERVAL_MS;
+        self.commits += 1;
+        if self.shared.exactly_once() {
+            return self.commit_transaction(consumer, producer, durable);
+        }
         for task in self.tasks.values_mut() {
             task.commit_state(durable)?;
         }
         self.send_output(producer)?;
         producer.flush(FLUSH_TIMEOUT)?;
         let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
+        self.abandon_if_asked()?;
         if !offsets.is_empty() {
             match consumer.commit_offsets(&offsets) {
                 // The group is rebalancing or moved a partition: the next commit
@@ -320,6 +400,12 @@ impl TaskManager {
                 other => other?,
             }
         }
+        self.committed_at(now, durable)
+    }
+
+    /// What follows a successful commit: checkpoints when `durable`, and the next
+    /// interval.
+    fn committed_at(&mut self, now: i64, durable: bool) -> Result<()> {
         if durable {
             for task in self.tasks.values() {
                 self.write_checkpoint(task)?;
@@ -332,6 +418,97 @@ impl TaskManager {
         self.last_commit = self.shared.now();
         metrics::counter!("kstream_commits_total").increment(1);
         Ok(())
+    }
+
+    /// Exactly-once commit: the stores' changelog records and the outputs go into the
+    /// open transaction with the input offsets, the transaction commits, and only then
+    /// do the stores' backends take the writes (so a crash at any point leaves them at
+    /// a commit, and a restart replays the committed changelog from the checkpoint
+    /// without wiping anything). A transaction that cannot commit is aborted and the
+    /// tasks go back to the last commit ([`revive`](Self::revive)); a fenced producer
+    /// stops the thread.
+    fn commit_transaction(
+        &mut self,
+        consumer: &mut dyn OffsetCommitter,
+        producer: &dyn Producer,
+        durable: bool,
+    ) -> Result<()> {
+        let now = self.shared.now();
+        if self.needs_revive {
+            // Nothing processed since the abort belongs to a transaction.
+            return Ok(());
+        }
+        for task in self.tasks.values_mut() {
+            task.commit_state(false)?;
+        }
+        match self.try_commit_transaction(consumer, producer, durable) {
+            Ok(()) => self.committed_at(now, durable),
+            Err(crate::Error::Log(error)) if abortable(&error) => {
+                tracing::warn!(thread = %self.thread, %error, "the transaction did not commit; aborting it");
+                metrics::counter!("kstream_commit_failures_total").increment(1);
+                if self.in_transaction {
+                    self.in_transaction = false;
+                    producer.abort_transaction(FLUSH_TIMEOUT)?;
+                }
+                self.needs_revive = true;
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn try_commit_transaction(
+        &mut self,
+        consumer: &mut dyn OffsetCommitter,
+        producer: &dyn Producer,
+        durable: bool,
+    ) -> Result<()> {
+        self.send_output(producer)?;
+        let offsets: Vec<(TopicPartition, i64)> = self
+            .tasks
+            .values()
+            .flat_map(Task::consumed)
+            .filter(|(tp, offset)| self.committed.get(tp) != Some(offset))
+            .collect();
+        if !offsets.is_empty() {
+            let group = consumer
+                .transaction_group()
+                .ok_or_else(|| streamlog::Error::NoGroupId)?;
+            if !self.in_transaction {
+                producer.begin_transaction()?;
+                self.in_transaction = true;
+            }
+            producer.send_offsets_to_transaction(&offsets, &group, FLUSH_TIMEOUT)?;
+        }
+        self.abandon_if_asked()?;
+        if self.in_transaction {
+            producer.commit_transaction(FLUSH_TIMEOUT)?;
+            self.in_transaction = false;
+        }
+        self.committed.extend(offsets);
+        for task in self.tasks.values() {
+            task.apply_staged(durable)?;
+        }
+        Ok(())
+    }
+
+    /// The test switch: stops the thread here, in the middle of its commit, when this
+    /// is the commit it names.
+    fn abandon_if_asked(&self) -> Result<()> {
+        match self.shared.config.abandon_at_commit {
+            Some(at) if at == self.commits => Err(crate::Error::Abandoned { commit: at }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Aborts the open transaction, if any (the thread stops without committing).
+    pub(crate) fn abort(&mut self, producer: &dyn Producer) {
+        if self.in_transaction {
+            self.in_transaction = false;
+            if let Err(e) = producer.abort_transaction(FLUSH_TIMEOUT) {
+                tracing::warn!(thread = %self.thread, error = %e, "aborting the transaction of a stopping thread");
+            }
+        }
     }
 
     /// Records how far each persistent store's changelog is applied locally.
@@ -355,6 +532,22 @@ impl TaskManager {
         }
         self.checkpoint_file(task.id).write(&offsets)
     }
+}
+
+/// Whether a transaction that failed with `error` can be aborted and its work redone
+/// from the last commit: the group moved partitions, the transaction or a delivery
+/// failed, the broker was away. A fenced producer, a record the log refuses or an
+/// unknown topic would fail again.
+fn abortable(error: &streamlog::Error) -> bool {
+    matches!(
+        error,
+        streamlog::Error::CommitFailed { .. }
+            | streamlog::Error::Transaction { .. }
+            | streamlog::Error::Timeout { .. }
+            | streamlog::Error::Delivery { .. }
+            | streamlog::Error::BrokerUnreachable { .. }
+            | streamlog::Error::Kafka { .. }
+    )
 }
 
 /// The backend of a store: in memory, or RocksDB under the task's directory (wiped

@@ -228,12 +228,25 @@ impl StreamThread {
             // its partitions (a join's other side) waits a second on every refill.
             consumer_config.insert("fetch.queue.backoff.ms", "10");
         }
+        let mut producer_config = shared.config.client.clone().client_id(format!("{name}-producer"));
+        if shared.exactly_once() {
+            // Kafka Streams' settings under exactly_once_v2: only committed records are
+            // read, and the thread's producer is transactional, named after the
+            // instance's process id so that a restarted instance fences its
+            // predecessor's producer at once.
+            consumer_config.insert("isolation.level", "read_committed");
+            let thread = name.rsplit('-').next().unwrap_or("1");
+            let id = format!("{app}-{}-{thread}", shared.process_id()?);
+            producer_config.insert("transactional.id", &id);
+            if producer_config.get("transaction.timeout.ms").is_none() {
+                producer_config.insert("transaction.timeout.ms", "10000");
+            }
+        }
         let mut consumer = shared.cluster.consumer(&consumer_config)?;
-        let producer: Arc<dyn Producer> = Arc::from(
-            shared
-                .cluster
-                .producer(&shared.config.client.clone().client_id(format!("{name}-producer")))?,
-        );
+        let producer: Arc<dyn Producer> = Arc::from(shared.cluster.producer(&producer_config)?);
+        if shared.exactly_once() {
+            producer.init_transactions(Duration::from_secs(60))?;
+        }
         let changes = Arc::new(Mutex::new(Changes::default()));
         let admin = shared.cluster.admin()?;
         let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
@@ -258,8 +271,21 @@ impl StreamThread {
     pub(crate) fn run(mut self) -> Result<()> {
         let result = self.run_loop();
         RUNNING.with(|running| running.borrow_mut().take());
-        if result.is_err() {
+        if let Err(Error::Abandoned { .. }) = result {
+            // A simulated crash: the clients are left as a dead process leaves them
+            // (a group member that no longer polls, an open transaction), and the
+            // stores go without a flush or a checkpoint.
+            tracing::warn!(thread = %self.name, "abandoned (simulated crash)");
+            std::mem::forget(self.consumer);
+            std::mem::forget(self.producer);
             self.tasks.borrow_mut().close_all();
+            return result;
+        }
+        if result.is_err() {
+            let mut tasks = self.tasks.borrow_mut();
+            tasks.abort(&*self.producer);
+            tasks.close_all();
+            drop(tasks);
             if let Err(e) = self.consumer.close() {
                 tracing::warn!(thread = %self.name, error = %e, "closing the consumer of a failed thread");
             }
@@ -271,6 +297,12 @@ impl StreamThread {
         while !self.shared.shutdown.load(Ordering::SeqCst) {
             let records = self.consumer.poll(POLL_TIMEOUT)?;
             self.apply_rebalance()?;
+            if self.tasks.borrow().needs_revive() {
+                // The records polled come after the last commit's offsets: the tasks
+                // go back there and read them again.
+                self.tasks.borrow_mut().revive(&mut *self.consumer)?;
+                continue;
+            }
             let wall = self.shared.now();
             for record in records {
                 self.tasks.borrow_mut().add_record(record, wall)?;

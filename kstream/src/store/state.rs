@@ -113,6 +113,10 @@ struct Inner {
     dirty: Vec<Bytes>,
     /// Whether clean entries stay cached (only worth it over a persistent backend).
     retain: bool,
+    /// Under exactly-once, the writes of a flush, kept from the backend until their
+    /// transaction commits ([`StateStore::apply_staged`]); a transaction that aborts
+    /// drops the store with them, and the backend holds committed writes only.
+    staged: Option<BTreeMap<Bytes, (Option<Bytes>, i64)>>,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -146,8 +150,33 @@ impl StateStore {
                 dirty_keys: (!retain).then(DirtyKeys::new),
                 dirty: Vec::new(),
                 retain,
+                staged: None,
             }),
         }
+    }
+
+    /// Keeps each flush's writes from the backend until [`apply_staged`](Self::apply_staged)
+    /// (exactly-once: the backend only ever holds what a transaction committed).
+    pub(crate) fn stage_writes(&self) {
+        self.inner.lock().staged.get_or_insert_with(BTreeMap::new);
+    }
+
+    /// Writes the staged writes to the backend (their transaction committed); with
+    /// `durable`, makes the backend durable too.
+    pub(crate) fn apply_staged(&self, durable: bool) -> Result<()> {
+        let inner = &mut *self.inner.lock();
+        if let Some(staged) = &mut inner.staged {
+            let staged = std::mem::take(staged);
+            let writes: Vec<StampedWrite<'_>> = staged
+                .iter()
+                .map(|(k, (v, t))| (&k[..], v.as_deref(), *t))
+                .collect();
+            self.write_encoded(&mut *inner.backend, &writes)?;
+        }
+        if durable {
+            inner.backend.flush()?;
+        }
+        Ok(())
     }
 
     /// The store's name.
@@ -188,6 +217,12 @@ impl StateStore {
         let may_be_cached = inner.dirty_keys.as_ref().is_none_or(|d| d.may_hold(key));
         if may_be_cached && let Some(cached) = inner.cache.get(key) {
             return Ok(cached.stamped());
+        }
+        if let Some((value, timestamp)) = inner.staged.as_ref().and_then(|s| s.get(key)) {
+            return Ok(value.clone().map(|value| Stamped {
+                value,
+                timestamp: *timestamp,
+            }));
         }
         let stamped = match inner.backend.get(key)? {
             Some(stored) => Some(self.decode(key, stored)?),
@@ -282,6 +317,13 @@ impl StateStore {
             let stamped = self.decode(&k, stored)?;
             merged.insert(k, Some(stamped));
         }
+        for (k, (value, timestamp)) in inner.staged.iter().flat_map(|s| s.range::<[u8], _>((from, to))) {
+            let stamped = value.clone().map(|value| Stamped {
+                value,
+                timestamp: *timestamp,
+            });
+            merged.insert(k.clone(), stamped);
+        }
         for (k, cached) in inner.cache.range::<[u8], _>((from, to)) {
             merged.insert(k.clone(), cached.stamped());
         }
@@ -327,11 +369,17 @@ impl StateStore {
                 .map(|(key, cached)| (key, cached.value, cached.timestamp))
                 .collect()
         };
-        let refs: Vec<StampedWrite<'_>> = writes
-            .iter()
-            .map(|(k, v, t)| (&k[..], v.as_deref(), *t))
-            .collect();
-        self.write_encoded(&mut *inner.backend, &refs)?;
+        if let Some(staged) = &mut inner.staged {
+            for (key, value, timestamp) in &writes {
+                staged.insert(key.clone(), (value.clone(), *timestamp));
+            }
+        } else {
+            let refs: Vec<StampedWrite<'_>> = writes
+                .iter()
+                .map(|(k, v, t)| (&k[..], v.as_deref(), *t))
+                .collect();
+            self.write_encoded(&mut *inner.backend, &refs)?;
+        }
         let written = writes.len();
         if let Some((topic, partition)) = &self.changelog {
             out.extend(writes.into_iter().map(|(key, value, timestamp)| ProducerRecord {
@@ -350,7 +398,7 @@ impl StateStore {
                 kept <= RETAINED_ENTRIES
             });
         }
-        if durable {
+        if durable && inner.staged.is_none() {
             inner.backend.flush()?;
         }
         Ok(written)
@@ -547,6 +595,40 @@ mod tests {
                 timestamp: 11
             })
         );
+    }
+
+    #[test]
+    fn staged_writes_reach_the_backend_only_when_applied_and_reads_see_them_meanwhile() {
+        let disk = Disk::default();
+        let store = StateStore::new(
+            "s",
+            Box::new(disk),
+            Some(("log".into(), 0)),
+            ValueLayout::Timestamped,
+        );
+        store.stage_writes();
+        store.restore(b"old", Some(b"0"), 1).unwrap();
+        store.put_stamped(Bytes::from_static(b"a"), Some(Bytes::from_static(b"1")), 5);
+        store.put_stamped(Bytes::from_static(b"old"), None, 6);
+        let mut out = Vec::new();
+        assert_eq!(store.flush(&mut out, true).unwrap(), 2);
+        assert_eq!(out.len(), 2, "the changelog records go out at the flush");
+        // The backend still holds only what was committed (the restored record) ...
+        let inner = store.inner.lock();
+        assert_eq!(inner.backend.get(b"a").unwrap(), None);
+        assert!(inner.backend.get(b"old").unwrap().is_some());
+        drop(inner);
+        // ... while reads, points and ranges, see the staged writes.
+        assert_eq!(store.get(b"a").unwrap(), Some(Bytes::from_static(b"1")));
+        assert_eq!(store.get(b"old").unwrap(), None);
+        let all = store.range(Bound::Unbounded, Bound::Unbounded).unwrap();
+        assert_eq!(all, vec![(Bytes::from_static(b"a"), Bytes::from_static(b"1"))]);
+        store.apply_staged(true).unwrap();
+        let inner = store.inner.lock();
+        assert_eq!(inner.backend.get(b"old").unwrap(), None);
+        let a = inner.backend.get(b"a").unwrap().unwrap();
+        assert_eq!(&a[8..], b"1", "applied in the store's layout");
+        assert!(inner.staged.as_ref().unwrap().is_empty());
     }
 
     #[test]

@@ -30,6 +30,14 @@ pub trait OffsetCommitter {
         }
         self.commit_offsets(&offsets)
     }
+
+    /// This member's identity in its group, for
+    /// [`Producer::send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction):
+    /// what a listener needs to commit a transaction before partitions go. `None` where
+    /// the consumer has no group.
+    fn transaction_group(&self) -> Option<GroupMetadata> {
+        None
+    }
 }
 
 /// Hooks that run inside `poll` when the group moves partitions.

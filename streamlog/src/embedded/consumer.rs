@@ -340,6 +340,10 @@ impl OffsetCommitter for EmbeddedConsumer {
         let member = self.membership.as_ref().map(|m| m.member);
         self.shared.groups.commit(group, member, offsets)
     }
+
+    fn transaction_group(&self) -> Option<crate::GroupMetadata> {
+        crate::Consumer::group_metadata(self)
+    }
 }
 
 impl crate::sealed::Sealed for EmbeddedConsumer {}

@@ -74,6 +74,7 @@ impl KafkaConsumer {
                     .get("partition.assignment.strategy")
                     .is_some_and(|s| s.contains("cooperative")),
                 watch: Default::default(),
+                group_id: config.get("group.id").map(str::to_owned),
             })
             .map_err(|e| map_error("creating the consumer", None, e))?;
         Ok(Self {
@@ -303,6 +304,10 @@ impl OffsetCommitter for KafkaConsumer {
             },
             other => other,
         })
+    }
+
+    fn transaction_group(&self) -> Option<crate::GroupMetadata> {
+        crate::Consumer::group_metadata(self)
     }
 }
 

@@ -30,6 +30,8 @@ pub(super) struct GroupContext {
     /// runs while the consumer is being closed (a hang seen in the conformance suite).
     pub(super) cooperative: bool,
     pub(super) watch: super::security::SecurityWatch,
+    /// `group.id`, for the listener's transactional commits.
+    pub(super) group_id: Option<String>,
 }
 
 impl GroupContext {
@@ -89,6 +91,16 @@ impl OffsetCommitter for Committer<'_> {
 
     fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
         commit(self.consumer, offsets)
+    }
+
+    fn transaction_group(&self) -> Option<crate::GroupMetadata> {
+        use rdkafka::consumer::Consumer as _;
+        Some(crate::GroupMetadata {
+            group_id: self.consumer.context().group_id.clone()?,
+            inner: crate::client::GroupMetadataInner::Kafka(super::KafkaGroupMetadata(std::sync::Arc::new(
+                self.consumer.group_metadata()?,
+            ))),
+        })
     }
 }
 
