@@ -78,11 +78,16 @@ pub struct RecordHandling {
     pub join_emit_interval: Duration,
 }
 
-/// The default of both emit intervals (Kafka's).
 /// A test switch: each stream thread stops on the spot at this commit (counted from 1),
 /// after the commit's records were sent and before the offsets (at-least-once) or the
 /// transaction (exactly-once) commit: a crash in the middle of a commit.
 pub(crate) const ABANDON_AT_COMMIT: &str = "__test.abandon.at.commit__";
+/// A test switch that plants a bug, for the [simulation](crate::sim) to find: a commit
+/// commits the input offsets before it writes the stores' changelog records (those
+/// go with the next commit), so a crash between the two loses the state of records
+/// whose offsets are committed.
+pub(crate) const OFFSETS_BEFORE_CHANGELOG: &str = "__test.offsets.before.changelog__";
+/// The default of both emit intervals (Kafka's).
 pub(crate) const DEFAULT_EMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Default for RecordHandling {
@@ -337,6 +342,7 @@ impl StreamsConfig {
             join_emit_interval: None,
             guarantee: ProcessingGuarantee::AtLeastOnce,
             abandon_at_commit: None,
+            offsets_before_changelog: false,
         };
         let mut dead_letter_topic = None;
         let mut buffering = None;
@@ -373,6 +379,10 @@ impl StreamsConfig {
                     } else {
                         settings.join_emit_interval = Some(interval);
                     }
+                }
+                OFFSETS_BEFORE_CHANGELOG => {
+                    settings.offsets_before_changelog =
+                        value.parse().map_err(|_| bad("expected true or false"))?
                 }
                 ABANDON_AT_COMMIT => {
                     settings.abandon_at_commit =
@@ -559,6 +569,8 @@ pub(crate) struct StreamsSettings {
     pub(crate) guarantee: ProcessingGuarantee,
     /// The test switch [`ABANDON_AT_COMMIT`], when set.
     pub(crate) abandon_at_commit: Option<u64>,
+    /// The test switch [`OFFSETS_BEFORE_CHANGELOG`].
+    pub(crate) offsets_before_changelog: bool,
 }
 
 impl StreamsSettings {

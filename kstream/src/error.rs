@@ -158,6 +158,23 @@ pub enum Error {
         /// The key as it was given.
         key: String,
     },
+    /// A [simulation](crate::sim) found an invariant broken (or its run could not
+    /// settle); the same seed replays the same run.
+    #[error("simulation seed {seed}: {failure}\nlast events:\n{trace_tail}")]
+    Simulation {
+        /// The seed of the run.
+        seed: u64,
+        /// What went wrong.
+        failure: String,
+        /// The run's last events, one per line.
+        trace_tail: String,
+    },
+    /// A topology a [simulation](crate::sim) cannot step.
+    #[error("this topology cannot be simulated: {reason}")]
+    NotSimulable {
+        /// Why.
+        reason: String,
+    },
     /// A known configuration key with a value that does not fit.
     #[error("invalid value `{value}` for config key `{key}`: {reason}")]
     InvalidConfig {
@@ -208,13 +225,16 @@ pub enum Error {
         #[source]
         source: std::sync::Arc<Error>,
     },
-    /// A stream thread stopped on the spot at its `commit`-th commit, as a crash would
-    /// stop it (the test switch `__test.abandon.at.commit__`): nothing was committed,
-    /// aborted or closed, and its clients were left as they were.
-    #[error("the thread was abandoned at its commit {commit} (a simulated crash)")]
+    /// A stream thread stopped on the spot, as a crash would stop it (the test switch
+    /// `__test.abandon.at.commit__`, or a [simulation](crate::sim)'s fault): nothing
+    /// was committed, aborted or closed, and its clients were left as they were.
+    #[error("the thread was abandoned at {at:?} after {commit} commits began (a simulated crash)")]
     Abandoned {
-        /// Which commit of the thread (from 1).
+        /// How many commits the thread began, this one included when it stopped in a
+        /// commit.
         commit: u64,
+        /// Where it stopped.
+        at: crate::runtime::FaultPoint,
     },
     /// A thread panicked (a processor's panic): the panic's message is in the log.
     #[error("the thread panicked")]

@@ -53,6 +53,7 @@ mod graph;
 pub mod processor;
 mod runtime;
 pub mod serdes;
+pub mod sim;
 pub mod store;
 mod test_driver;
 pub mod window;

@@ -173,7 +173,7 @@ fn run_and_crash(b: &dyn TestLog, n: &Names, state_dir: &Path, store: &str) {
     let config = config(b, n, state_dir, store).set("__test.abandon.at.commit__", "3");
     let mut app = KafkaStreams::new(topology, b.cluster().clone(), config).unwrap();
     app.set_uncaught_exception_handler(|e| {
-        assert!(matches!(e, kstream::Error::Abandoned { commit: 3 }), "{e}");
+        assert!(matches!(e, kstream::Error::Abandoned { commit: 3, .. }), "{e}");
         StreamThreadExceptionResponse::ShutdownClient
     })
     .unwrap();

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use streamlog::{ClientConfig, Cluster, Offset, TopicPartition};
 
+use super::fault::{FaultAction, FaultPoint};
 use super::shared::Shared;
 use super::task::Task;
 use crate::error::Result;
@@ -52,9 +53,17 @@ impl ChangelogReader {
         Self { shared }
     }
 
-    /// Brings every logged store of `task` up to its changelog's end, starting from
-    /// the offsets in `checkpoint` for persistent stores.
-    pub(crate) fn restore(&self, task: &Task, checkpoint: &BTreeMap<TopicPartition, i64>) -> Result<()> {
+    /// Brings every logged store of `task` up to its changelog's end (under
+    /// exactly-once, its last stable offset: a transaction still open there is
+    /// either its previous owner's, to be aborted, or not this restore's to wait
+    /// for), starting from the offsets in `checkpoint` for persistent stores.
+    /// `commits` is how many commits the thread began, for a simulated crash.
+    pub(crate) fn restore(
+        &self,
+        task: &Task,
+        checkpoint: &BTreeMap<TopicPartition, i64>,
+        commits: u64,
+    ) -> Result<()> {
         let admin = self.shared.cluster.admin()?;
         for store in &task.stores {
             let Some((topic, partition)) = store.changelog() else {
@@ -62,7 +71,11 @@ impl ChangelogReader {
             };
             let tp = TopicPartition::new(&**topic, *partition);
             let marks = admin.watermarks(&tp)?;
-            let end = marks.high;
+            let end = if self.shared.exactly_once() {
+                admin.last_stable_offset(&tp)?
+            } else {
+                marks.high
+            };
             // What the broker deleted (a windowed changelog past its retention) is
             // not there to restore: start from the first record it keeps.
             let from = if store.persistent() {
@@ -125,6 +138,12 @@ impl ChangelogReader {
                     remaining.set((end - position).max(0) as f64);
                     if let Some(listener) = &listener {
                         listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
+                    }
+                    if self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
+                        return Err(crate::Error::Abandoned {
+                            commit: commits,
+                            at: FaultPoint::Restore,
+                        });
                     }
                 }
                 if batch.is_empty() && self.shared.now() > deadline {

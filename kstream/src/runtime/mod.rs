@@ -3,6 +3,7 @@
 
 mod changelog_reader;
 mod checkpoint;
+mod fault;
 mod global;
 mod lifecycle;
 mod partition_group;
@@ -14,8 +15,11 @@ mod task;
 mod task_manager;
 mod thread;
 
+pub use fault::FaultPoint;
+pub(crate) use fault::{FaultAction, FaultHook};
 pub use lifecycle::{StreamThreadExceptionResponse, StreamsState};
 pub use restore_listener::StateRestoreListener;
 pub use streams::KafkaStreams;
 pub(crate) use task::Task;
 pub use task::{TaskId, changelog_topic};
+pub(crate) use thread::SteppedThread;

@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 use parking_lot::{Mutex, RwLock};
 use streamlog::Cluster;
 use streamlog::time::Clock;
 
+use super::fault::{FaultAction, FaultHook, FaultPoint};
 use super::lifecycle::Lifecycle;
 use super::task::TaskId;
 use crate::config::StreamsSettings;
@@ -47,6 +48,8 @@ pub(crate) struct Shared {
     pub(crate) thread_counter: AtomicUsize,
     /// The instance's process id, once a thread asked for it.
     pub(crate) process_id: Mutex<Option<String>>,
+    /// A simulation's faults, asked at each [`FaultPoint`].
+    pub(crate) faults: OnceLock<FaultHook>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -84,6 +87,13 @@ impl Shared {
     /// Whether the application runs `exactly_once_v2`.
     pub(crate) fn exactly_once(&self) -> bool {
         self.config.guarantee == crate::config::ProcessingGuarantee::ExactlyOnceV2
+    }
+
+    /// What a simulation wants to happen at `point` (nothing outside a simulation).
+    pub(crate) fn fault(&self, point: FaultPoint) -> FaultAction {
+        self.faults
+            .get()
+            .map_or(FaultAction::Continue, |hook| hook(point))
     }
 
     /// The clock's time, in milliseconds since the Unix epoch.

@@ -16,11 +16,12 @@ use crate::store::window::{KeyLayout, Segmentation};
 use crate::store::{SessionStore, WindowStore};
 
 use super::StateRestoreListener;
+use super::fault::FaultHook;
 use super::global::GlobalThread;
 use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
 use super::shared::{Shared, StoreRegistry};
 use super::task::{TaskId, changelog_topic};
-use super::thread::{register_stream_thread, spawn_stream_thread};
+use super::thread::{SteppedThread, register_stream_thread, spawn_stream_thread};
 use crate::config::StreamsConfig;
 use crate::dsl::Topology;
 use crate::error::{Error, Result};
@@ -186,6 +187,7 @@ impl KafkaStreams {
                 threads: Mutex::new(Vec::new()),
                 thread_counter: AtomicUsize::new(0),
                 process_id: Default::default(),
+                faults: Default::default(),
             }),
         })
     }
@@ -253,6 +255,36 @@ impl KafkaStreams {
             }
         }
         Ok(())
+    }
+
+    /// Starts the application with one stream thread that its caller steps on its own
+    /// thread ([`SteppedThread`]), for a [simulation](crate::sim): no OS thread, no
+    /// timing but the application's clock. Global tables need their own thread and
+    /// are refused here.
+    pub(crate) fn start_stepped(&mut self) -> Result<SteppedThread> {
+        if !self.shared.topology.graph.globals.is_empty() {
+            return Err(Error::NotSimulable {
+                reason: "global tables run on a thread of their own; a simulation steps stream threads only"
+                    .into(),
+            });
+        }
+        self.shared.lifecycle.start()?;
+        let name = register_stream_thread(&self.shared);
+        SteppedThread::new(self.shared.clone(), name)
+    }
+
+    /// Lets a simulation inject faults at the threads' fault points; only before
+    /// the threads start.
+    pub(crate) fn set_fault_hook(&mut self, hook: FaultHook) {
+        // A second hook is ignored: a simulation sets one per handle.
+        let _ = self.shared.faults.set(hook);
+    }
+
+    /// The topics the application reads (repartition topics included, resolved).
+    pub(crate) fn source_topics(&self) -> Vec<String> {
+        let mut topics: Vec<String> = self.shared.topic_subtopology.keys().cloned().collect();
+        topics.sort();
+        topics
     }
 
     /// A thread could not start: the application goes to `Error` (once the threads

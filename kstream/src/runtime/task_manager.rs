@@ -10,6 +10,7 @@ use streamlog::{Consumer, Offset, OffsetCommitter, Producer, Record, TopicPartit
 
 use super::changelog_reader::ChangelogReader;
 use super::checkpoint::OffsetCheckpoint;
+use super::fault::{FaultAction, FaultPoint};
 use super::partition_group::PartitionGroup;
 use super::shared::Shared;
 use super::task::{Task, TaskId};
@@ -212,7 +213,7 @@ impl TaskManager {
             closing.shutdown.load(std::sync::atomic::Ordering::SeqCst)
         }));
         self.changelog_reader
-            .restore(&task, &checkpoint.unwrap_or_default())?;
+            .restore(&task, &checkpoint.unwrap_or_default(), self.commits)?;
         // What was restored is on disk (the restore flushed it): a crash before the
         // first commit's checkpoint does not replay it again.
         self.write_checkpoint(&task)?;
@@ -381,15 +382,20 @@ impl TaskManager {
         if self.shared.exactly_once() {
             return self.commit_transaction(consumer, producer, durable);
         }
-        for task in self.tasks.values_mut() {
-            task.commit_state(durable)?;
+        self.fault_point(FaultPoint::CommitStart)?;
+        let planted_bug = self.shared.config.offsets_before_changelog;
+        if !planted_bug {
+            self.flush_state_and_output(producer, durable)?;
         }
-        self.send_output(producer)?;
-        producer.flush(FLUSH_TIMEOUT)?;
         let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
-        self.abandon_if_asked()?;
+        let refused = self.fault_point(FaultPoint::CommitBeforeOffsets)?;
         if !offsets.is_empty() {
-            match consumer.commit_offsets(&offsets) {
+            let committed = if refused {
+                Err(self.simulated_refusal())
+            } else {
+                consumer.commit_offsets(&offsets)
+            };
+            match committed {
                 // The group is rebalancing or moved a partition: the next commit
                 // covers these offsets, or the next owner redoes the records.
                 Err(streamlog::Error::CommitFailed { reason, .. }) => {
@@ -400,7 +406,54 @@ impl TaskManager {
                 other => other?,
             }
         }
+        self.fault_point(FaultPoint::CommitAfterOffsets)?;
+        if planted_bug {
+            self.flush_state_and_output(producer, durable)?;
+        }
         self.committed_at(now, durable)
+    }
+
+    /// The stores' caches and write caches to their changelogs, and everything the
+    /// tasks produced delivered.
+    fn flush_state_and_output(&mut self, producer: &dyn Producer, durable: bool) -> Result<()> {
+        for task in self.tasks.values_mut() {
+            task.commit_state(durable)?;
+        }
+        self.send_output(producer)?;
+        producer.flush(FLUSH_TIMEOUT)?;
+        Ok(())
+    }
+
+    /// What a simulation's refused commit looks like: the group's refusal.
+    fn simulated_refusal(&self) -> streamlog::Error {
+        streamlog::Error::CommitFailed {
+            group: self.shared.config.application_id.clone(),
+            reason: "a simulated refusal".into(),
+            source: None,
+        }
+    }
+
+    /// Stops the thread at `point` when the test switch or a simulation says so;
+    /// whether a simulation makes this commit fail.
+    pub(crate) fn fault_point(&self, point: FaultPoint) -> Result<bool> {
+        let crash_point = if self.shared.exactly_once() {
+            FaultPoint::CommitAfterOffsets
+        } else {
+            FaultPoint::CommitBeforeOffsets
+        };
+        let switch = self.shared.config.abandon_at_commit == Some(self.commits) && point == crash_point;
+        match self.shared.fault(point) {
+            _ if switch => Err(crate::Error::Abandoned {
+                commit: self.commits,
+                at: point,
+            }),
+            FaultAction::Crash => Err(crate::Error::Abandoned {
+                commit: self.commits,
+                at: point,
+            }),
+            FaultAction::FailCommit => Ok(point == FaultPoint::CommitBeforeOffsets),
+            FaultAction::Continue => Ok(false),
+        }
     }
 
     /// What follows a successful commit: checkpoints when `durable`, and the next
@@ -438,11 +491,23 @@ impl TaskManager {
             // Nothing processed since the abort belongs to a transaction.
             return Ok(());
         }
-        for task in self.tasks.values_mut() {
-            task.commit_state(false)?;
+        self.fault_point(FaultPoint::CommitStart)?;
+        let planted_bug = self.shared.config.offsets_before_changelog;
+        if !planted_bug {
+            for task in self.tasks.values_mut() {
+                task.commit_state(false)?;
+            }
         }
         match self.try_commit_transaction(consumer, producer, durable) {
-            Ok(()) => self.committed_at(now, durable),
+            Ok(()) => {
+                if planted_bug {
+                    // The changelog records go with the next transaction.
+                    for task in self.tasks.values_mut() {
+                        task.commit_state(false)?;
+                    }
+                }
+                self.committed_at(now, durable)
+            }
             Err(crate::Error::Log(error)) if abortable(&error) => {
                 tracing::warn!(thread = %self.thread, %error, "the transaction did not commit; aborting it");
                 metrics::counter!("kstream_commit_failures_total").increment(1);
@@ -470,6 +535,9 @@ impl TaskManager {
             .flat_map(Task::consumed)
             .filter(|(tp, offset)| self.committed.get(tp) != Some(offset))
             .collect();
+        if self.fault_point(FaultPoint::CommitBeforeOffsets)? {
+            return Err(self.simulated_refusal().into());
+        }
         if !offsets.is_empty() {
             let group = consumer
                 .transaction_group()
@@ -480,7 +548,7 @@ impl TaskManager {
             }
             producer.send_offsets_to_transaction(&offsets, &group, FLUSH_TIMEOUT)?;
         }
-        self.abandon_if_asked()?;
+        self.fault_point(FaultPoint::CommitAfterOffsets)?;
         if self.in_transaction {
             producer.commit_transaction(FLUSH_TIMEOUT)?;
             self.in_transaction = false;
@@ -490,15 +558,6 @@ impl TaskManager {
             task.apply_staged(durable)?;
         }
         Ok(())
-    }
-
-    /// The test switch: stops the thread here, in the middle of its commit, when this
-    /// is the commit it names.
-    fn abandon_if_asked(&self) -> Result<()> {
-        match self.shared.config.abandon_at_commit {
-            Some(at) if at == self.commits => Err(crate::Error::Abandoned { commit: at }),
-            _ => Ok(()),
-        }
     }
 
     /// Aborts the open transaction, if any (the thread stops without committing).

@@ -37,6 +37,9 @@ struct Changes {
     /// Whether the group gave this thread its partitions (maybe none) since the last
     /// poll.
     assignment_received: bool,
+    /// A simulated crash inside the commit before the partitions went: the thread
+    /// stops once the poll returns.
+    abandoned: Option<Error>,
 }
 
 /// A running stream thread's tasks and producer.
@@ -46,6 +49,23 @@ thread_local! {
     /// The tasks and producer of the stream thread running on this OS thread, for its
     /// rebalance listener: the backends call it inside the thread's own `poll`.
     static RUNNING: RefCell<Option<Running>> = const { RefCell::new(None) };
+}
+
+/// Makes a stream thread the one [`RUNNING`] on this OS thread while it lives (a
+/// simulation steps several on one OS thread, one at a time).
+struct RunningGuard;
+
+impl RunningGuard {
+    fn install(tasks: &Rc<RefCell<TaskManager>>, producer: &Arc<dyn Producer>) -> Self {
+        RUNNING.with(|running| *running.borrow_mut() = Some((tasks.clone(), producer.clone())));
+        RunningGuard
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.borrow_mut().take());
+    }
 }
 
 /// Hears the group's rebalances: records the changes for the loop, and commits every
@@ -70,10 +90,12 @@ impl RebalanceListener for Listener {
             let Ok(mut tasks) = tasks.try_borrow_mut() else {
                 return;
             };
-            if let Err(e) = tasks.commit(consumer, &**producer, false) {
+            match tasks.commit(consumer, &**producer, false) {
+                Ok(()) => {}
+                Err(e @ Error::Abandoned { .. }) => self.0.lock().abandoned = Some(e),
                 // The next owner redoes the records since the last commit (at least
                 // once).
-                tracing::warn!(error = %e, "committing before the partitions go failed");
+                Err(e) => tracing::warn!(error = %e, "committing before the partitions go failed"),
             }
         });
     }
@@ -182,6 +204,53 @@ pub(crate) fn on_thread_failure(shared: &Arc<Shared>, thread: &str, error: Error
     shared.shutdown.store(true, Ordering::SeqCst);
 }
 
+/// A stream thread its caller steps on its own OS thread (a simulation's instance):
+/// counted by the application as a running thread until it finishes or is abandoned.
+#[derive(Debug)]
+pub(crate) struct SteppedThread {
+    thread: StreamThread,
+    _exit: ExitGuard,
+}
+
+impl SteppedThread {
+    pub(crate) fn new(shared: Arc<Shared>, name: String) -> Result<Self> {
+        let exit = ExitGuard {
+            shared: shared.clone(),
+            thread: name.clone(),
+            stream_thread: true,
+        };
+        Ok(Self {
+            thread: StreamThread::new(shared, name)?,
+            _exit: exit,
+        })
+    }
+
+    /// One turn of the thread's loop, with a poll that does not wait.
+    pub(crate) fn step(&mut self) -> Result<usize> {
+        self.thread.step(Duration::ZERO)
+    }
+
+    /// A clean stop (a last commit, the group left).
+    pub(crate) fn finish(self) -> Result<()> {
+        self.thread.finish()
+    }
+
+    /// Dropped as a crash drops it ([`StreamThread::abandon`]).
+    pub(crate) fn abandon(self) {
+        self.thread.abandon();
+    }
+
+    /// Stopped after an error ([`StreamThread::fail`]).
+    pub(crate) fn fail(self) {
+        self.thread.fail();
+    }
+
+    /// The tasks the thread runs.
+    pub(crate) fn task_ids(&self) -> Vec<TaskId> {
+        self.thread.task_ids()
+    }
+}
+
 /// One stream thread.
 pub(crate) struct StreamThread {
     shared: Arc<Shared>,
@@ -251,7 +320,6 @@ impl StreamThread {
         let admin = shared.cluster.admin()?;
         let topics: Vec<&str> = shared.topic_subtopology.keys().map(String::as_str).collect();
         let tasks = Rc::new(RefCell::new(TaskManager::new(shared.clone(), name.clone())));
-        RUNNING.with(|running| *running.borrow_mut() = Some((tasks.clone(), producer.clone())));
         consumer.subscribe_with_listener(&topics, Box::new(Listener(changes.clone())))?;
         Ok(Self {
             tasks,
@@ -269,69 +337,106 @@ impl StreamThread {
     /// On an error the tasks are closed without committing and the consumer leaves the
     /// group, so the tasks' next owner starts from the last commit.
     pub(crate) fn run(mut self) -> Result<()> {
-        let result = self.run_loop();
-        RUNNING.with(|running| running.borrow_mut().take());
-        if let Err(Error::Abandoned { .. }) = result {
-            // A simulated crash: the clients are left as a dead process leaves them
-            // (a group member that no longer polls, an open transaction), and the
-            // stores go without a flush or a checkpoint.
-            tracing::warn!(thread = %self.name, "abandoned (simulated crash)");
-            std::mem::forget(self.consumer);
-            std::mem::forget(self.producer);
-            self.tasks.borrow_mut().close_all();
-            return result;
+        let mut result = Ok(());
+        while result.is_ok() && !self.shared.shutdown.load(Ordering::SeqCst) {
+            result = self.step(POLL_TIMEOUT).map(|_| ());
         }
-        if result.is_err() {
-            let mut tasks = self.tasks.borrow_mut();
-            tasks.abort(&*self.producer);
-            tasks.close_all();
-            drop(tasks);
-            if let Err(e) = self.consumer.close() {
-                tracing::warn!(thread = %self.name, error = %e, "closing the consumer of a failed thread");
+        match result {
+            Ok(()) => self.finish(),
+            Err(error @ Error::Abandoned { .. }) => {
+                self.abandon();
+                Err(error)
             }
+            Err(error) => {
+                self.fail();
+                Err(error)
+            }
+        }
+    }
+
+    /// A simulated crash: the clients are left as a dead process leaves them (a group
+    /// member that no longer polls, an open transaction), and the stores go without a
+    /// flush or a checkpoint.
+    pub(crate) fn abandon(self) {
+        tracing::warn!(thread = %self.name, "abandoned (simulated crash)");
+        std::mem::forget(self.consumer);
+        std::mem::forget(self.producer);
+        self.tasks.borrow_mut().close_all();
+    }
+
+    /// After an error: the open transaction is aborted, the tasks closed without
+    /// committing, and the consumer leaves the group.
+    pub(crate) fn fail(mut self) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.abort(&*self.producer);
+        tasks.close_all();
+        drop(tasks);
+        if let Err(e) = self.consumer.close() {
+            tracing::warn!(thread = %self.name, error = %e, "closing the consumer of a failed thread");
+        }
+    }
+
+    /// One turn of the loop: a poll (waiting up to `poll_timeout` for records), the
+    /// group's changes, the records to their tasks, punctuation, output, and a commit
+    /// when one is due. How many records the poll brought.
+    pub(crate) fn step(&mut self, poll_timeout: Duration) -> Result<usize> {
+        let _running = RunningGuard::install(&self.tasks, &self.producer);
+        let records = self.consumer.poll(poll_timeout)?;
+        let polled = records.len();
+        self.apply_rebalance()?;
+        if self.tasks.borrow().needs_revive() {
+            // The records polled come after the last commit's offsets: the tasks
+            // go back there and read them again.
+            self.tasks.borrow_mut().revive(&mut *self.consumer)?;
+            return Ok(polled);
+        }
+        let wall = self.shared.now();
+        for record in records {
+            self.tasks.borrow_mut().add_record(record, wall)?;
+        }
+        self.tasks
+            .borrow_mut()
+            .pause_full_partitions(&mut *self.consumer)?;
+        let mut commit_now = false;
+        let ids = self.tasks.borrow_mut().task_ids();
+        for id in ids {
+            let lagging = self.lagging(id)?;
+            commit_now |= self
+                .tasks
+                .borrow_mut()
+                .process_queued(id, &lagging, MAX_TASK_IDLE_MS, wall)?;
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.punctuate_wall_clock(wall)?;
+        tasks.send_output(&*self.producer)?;
+        if commit_now || tasks.commit_due(self.shared.now()) {
+            tasks.commit(&mut *self.consumer, &*self.producer, false)?;
+        }
+        Ok(polled)
+    }
+
+    /// A clean stop: a last commit, the tasks closed, the group left.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        let result = self.finish_in_place();
+        if result.is_err() {
+            self.fail();
         }
         result
     }
 
-    fn run_loop(&mut self) -> Result<()> {
-        while !self.shared.shutdown.load(Ordering::SeqCst) {
-            let records = self.consumer.poll(POLL_TIMEOUT)?;
-            self.apply_rebalance()?;
-            if self.tasks.borrow().needs_revive() {
-                // The records polled come after the last commit's offsets: the tasks
-                // go back there and read them again.
-                self.tasks.borrow_mut().revive(&mut *self.consumer)?;
-                continue;
-            }
-            let wall = self.shared.now();
-            for record in records {
-                self.tasks.borrow_mut().add_record(record, wall)?;
-            }
-            self.tasks
-                .borrow_mut()
-                .pause_full_partitions(&mut *self.consumer)?;
-            let mut commit_now = false;
-            let ids = self.tasks.borrow_mut().task_ids();
-            for id in ids {
-                let lagging = self.lagging(id)?;
-                commit_now |= self
-                    .tasks
-                    .borrow_mut()
-                    .process_queued(id, &lagging, MAX_TASK_IDLE_MS, wall)?;
-            }
-            let mut tasks = self.tasks.borrow_mut();
-            tasks.punctuate_wall_clock(wall)?;
-            tasks.send_output(&*self.producer)?;
-            if commit_now || tasks.commit_due(self.shared.now()) {
-                tasks.commit(&mut *self.consumer, &*self.producer, false)?;
-            }
-        }
+    fn finish_in_place(&mut self) -> Result<()> {
+        let _running = RunningGuard::install(&self.tasks, &self.producer);
         let mut tasks = self.tasks.borrow_mut();
         tasks.commit(&mut *self.consumer, &*self.producer, true)?;
         tasks.close_all();
         drop(tasks);
         self.consumer.close()?;
         Ok(())
+    }
+
+    /// The names of the tasks the thread runs.
+    pub(crate) fn task_ids(&self) -> Vec<TaskId> {
+        self.tasks.borrow().task_ids()
     }
 
     /// Applies the partitions the rebalance callbacks saw, telling the application
@@ -341,7 +446,11 @@ impl StreamThread {
             assigned,
             revoked,
             assignment_received,
+            abandoned,
         } = std::mem::take(&mut *self.changes.lock());
+        if let Some(abandoned) = abandoned {
+            return Err(abandoned);
+        }
         if !assignment_received && revoked.is_empty() {
             return Ok(());
         }

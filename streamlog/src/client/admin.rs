@@ -46,6 +46,14 @@ pub trait Admin: Sealed + Send + Sync + std::fmt::Debug {
     /// The low and high watermarks of a partition.
     fn watermarks(&self, partition: &TopicPartition) -> Result<Watermarks>;
 
+    /// The end of a partition as a `read_committed` consumer sees it: the first offset
+    /// of the oldest transaction still open on it, or the high watermark when none is.
+    /// The embedded backend knows it; the Kafka backend answers with the high
+    /// watermark, and a reader waits there for the open transactions to end.
+    fn last_stable_offset(&self, partition: &TopicPartition) -> Result<i64> {
+        self.watermarks(partition).map(|w| w.high)
+    }
+
     /// The offsets `group` committed for `partitions` (`None` where it has none).
     fn group_offsets(&self, group: &str, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>>;
 

@@ -57,6 +57,12 @@ impl Admin for EmbeddedAdmin {
         })
     }
 
+    fn last_stable_offset(&self, tp: &TopicPartition) -> Result<i64> {
+        let topic = self.shared.topic(&tp.topic)?;
+        let mut log = topic.partition(tp.partition)?.lock();
+        Ok(log.last_stable_offset())
+    }
+
     fn group_offsets(&self, group: &str, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
         Ok(partitions
             .iter()

@@ -1,0 +1,315 @@
+//! Two instances of one application: the first runs alone, a second joins mid-stream
+//! and takes some of the partitions (their state follows through the changelogs), then
+//! the first dies without closing and the second takes everything. Under at-least-once
+//! nothing may be lost (every mapped record is in the output); under exactly-once the
+//! committed counts equal a single-instance run's (each key's counts are 1, 2, ..., n)
+//! and the second instance's store holds every key's final count.
+//!
+//! On the embedded log the first instance is a runtime stopped on the spot inside a
+//! commit (the crash switch); on the real broker (CI) it is a child process, killed.
+
+mod backends;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use backends::TestLog;
+use kstream::{
+    Consumed, Grouped, I64Serde, KafkaStreams, Materialized, OptionSerde, ProcessingGuarantee, Produced,
+    StoreHandle, StreamThreadExceptionResponse, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
+};
+use streamlog::{ClientConfig, ProducerRecord, TopicPartition};
+
+const PARTITIONS: i32 = 4;
+const KEYS: i64 = 20;
+/// The killed instance's process runs when this is set.
+const CHILD: &str = "KSTREAM_INSTANCES_CHILD";
+
+struct Names {
+    app: String,
+    input: String,
+    counts: String,
+    mapped: String,
+}
+
+fn topology(n: &Names) -> (kstream::Topology, StoreHandle<String, i64>) {
+    let b = StreamsBuilder::new();
+    let input = b.stream(&n.input, Consumed::with(StringSerde, I64Serde));
+    input
+        .map_values(|v| v * 10)
+        .to(&n.mapped, Produced::with(StringSerde, I64Serde));
+    let counts = Materialized::with(StringSerde, I64Serde).named("counts");
+    let handle = counts.handle();
+    input
+        .group_by_key(Grouped::with(StringSerde, I64Serde))
+        .count(counts)
+        .to_stream()
+        .to(&n.counts, Produced::with(StringSerde, OptionSerde(I64Serde)));
+    (b.build().unwrap(), handle)
+}
+
+fn config(b: &dyn TestLog, n: &Names, state_dir: &Path, guarantee: ProcessingGuarantee) -> StreamsConfig {
+    let member_timeout = if b.cluster().backend_name() == "kafka" {
+        "6000"
+    } else {
+        "3000"
+    };
+    StreamsConfig::new(n.app.as_str())
+        .processing_guarantee(guarantee)
+        .state_dir(state_dir)
+        .num_stream_threads(1)
+        .commit_interval(Duration::from_millis(100))
+        .set("statestore.cache.max.bytes", "0")
+        .set("max.poll.records", "50")
+        .set("max.poll.interval.ms", member_timeout)
+        .set("session.timeout.ms", member_timeout)
+        .set("transaction.timeout.ms", "3000")
+}
+
+fn key_of(i: i64) -> String {
+    format!("k{}", i % KEYS)
+}
+
+fn produce(b: &dyn TestLog, topic: &str, range: std::ops::Range<i64>) {
+    let producer = b.cluster().producer(&ClientConfig::new()).unwrap();
+    for i in range {
+        producer
+            .send(
+                ProducerRecord::new(topic)
+                    .key(key_of(i))
+                    .value(i.to_be_bytes().to_vec()),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+/// Every record of `topic` read with `read_committed`, per key in offset order,
+/// once `records` were read (or 60 s passed) and a little more.
+fn read(b: &dyn TestLog, topic: &str, records: usize) -> BTreeMap<String, Vec<i64>> {
+    let mut c = b
+        .cluster()
+        .consumer(
+            &ClientConfig::new()
+                .set("auto.offset.reset", "earliest")
+                .set("isolation.level", "read_committed"),
+        )
+        .unwrap();
+    let parts: Vec<TopicPartition> = (0..PARTITIONS).map(|p| TopicPartition::new(topic, p)).collect();
+    c.assign(&parts).unwrap();
+    let mut values: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let (mut read, mut extra) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while extra < 3 && Instant::now() < deadline {
+        if read >= records {
+            extra += 1;
+        }
+        for r in c.poll(Duration::from_millis(200)).unwrap() {
+            let k = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
+            let v = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
+            values.entry(k).or_default().push(v);
+            read += 1;
+        }
+    }
+    values
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "waited 60 s for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn mapped_count(b: &dyn TestLog, topic: &str) -> i64 {
+    b.cluster()
+        .admin()
+        .unwrap()
+        .all_watermarks(topic)
+        .unwrap()
+        .iter()
+        .map(|w| w.high)
+        .sum()
+}
+
+/// The scenario, with the first instance started by `start_first` and killed by the
+/// function it returns.
+fn join_then_kill(
+    b: &dyn TestLog,
+    guarantee: ProcessingGuarantee,
+    start_first: impl FnOnce(&Names) -> Box<dyn FnOnce()>,
+) {
+    let n = Names {
+        app: backends::unique("instances"),
+        input: backends::unique("instances-in"),
+        counts: backends::unique("instances-counts"),
+        mapped: backends::unique("instances-mapped"),
+    };
+    for t in [&n.input, &n.counts, &n.mapped] {
+        b.create_topic(t, PARTITIONS);
+    }
+    produce(b, &n.input, 0..400);
+    let kill_first = start_first(&n);
+    wait_for("the first instance's output", || mapped_count(b, &n.mapped) > 0);
+
+    let state = tempfile::tempdir().unwrap();
+    let (topology, handle) = topology(&n);
+    let mut second = KafkaStreams::new(
+        topology,
+        b.cluster().clone(),
+        config(b, &n, state.path(), guarantee),
+    )
+    .unwrap();
+    second.start().unwrap();
+    wait_for("the second instance to run", || {
+        second.state() == StreamsState::Running
+    });
+    produce(b, &n.input, 400..800);
+    kill_first();
+    produce(b, &n.input, 800..1200);
+    // On the broker, the killed instance's partitions move once its session expires,
+    // and under exactly-once its open transaction must time out first.
+    second.wait_until_caught_up(Duration::from_secs(90)).unwrap();
+    let store: BTreeMap<String, i64> = second
+        .store(&handle)
+        .unwrap()
+        .all()
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert!(second.close(Duration::from_secs(30)));
+
+    let mapped = read(b, &n.mapped, 1200);
+    let got: BTreeSet<i64> = mapped.values().flatten().copied().collect();
+    let all: BTreeSet<i64> = (0..1200).map(|i| i * 10).collect();
+    assert_eq!(got, all, "{guarantee:?}: mapped records lost");
+    if guarantee == ProcessingGuarantee::ExactlyOnceV2 {
+        let mut expected: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for i in 0..1200 {
+            let list = expected.entry(key_of(i)).or_default();
+            list.push(list.len() as i64 + 1);
+        }
+        assert_eq!(
+            mapped.values().map(Vec::len).sum::<usize>(),
+            1200,
+            "exactly-once: a mapped record twice"
+        );
+        assert_eq!(
+            read(b, &n.counts, 1200),
+            expected,
+            "exactly-once: the committed counts"
+        );
+        let last: BTreeMap<String, i64> = expected
+            .iter()
+            .map(|(k, v)| (k.clone(), v.len() as i64))
+            .collect();
+        assert_eq!(store, last, "exactly-once: the second instance's store");
+    }
+}
+
+/// The embedded log's first instance: a runtime that stops inside its 12th commit.
+fn embedded_first(
+    b: &dyn TestLog,
+    guarantee: ProcessingGuarantee,
+) -> impl FnOnce(&Names) -> Box<dyn FnOnce()> {
+    let cluster = b.cluster().clone();
+    move |n: &Names| {
+        let state = tempfile::tempdir().unwrap();
+        let (topology, _) = topology(n);
+        let config = config(&backends::Log(cluster.clone()), n, state.path(), guarantee)
+            .set("__test.abandon.at.commit__", "12");
+        let mut first = KafkaStreams::new(topology, cluster, config).unwrap();
+        first
+            .set_uncaught_exception_handler(|_| StreamThreadExceptionResponse::ShutdownClient)
+            .unwrap();
+        first.start().unwrap();
+        Box::new(move || {
+            wait_for("the first instance's crash", || {
+                first.state() == StreamsState::Error
+            });
+            drop(state);
+        })
+    }
+}
+
+#[test]
+fn a_second_instance_takes_over_on_the_embedded_log() {
+    let b = backends::embedded();
+    for guarantee in [
+        ProcessingGuarantee::AtLeastOnce,
+        ProcessingGuarantee::ExactlyOnceV2,
+    ] {
+        join_then_kill(&b, guarantee, embedded_first(&b, guarantee));
+    }
+}
+
+/// The killed-process test's first instance: runs until killed.
+#[test]
+fn instance_child() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    #[cfg(feature = "kafka")]
+    {
+        let [app, input, counts, mapped, state_dir, guarantee]: [&str; 6] =
+            spec.split(',').collect::<Vec<_>>().try_into().unwrap();
+        let n = Names {
+            app: app.into(),
+            input: input.into(),
+            counts: counts.into(),
+            mapped: mapped.into(),
+        };
+        let guarantee = if guarantee == "exactly_once_v2" {
+            ProcessingGuarantee::ExactlyOnceV2
+        } else {
+            ProcessingGuarantee::AtLeastOnce
+        };
+        let broker = backends::broker().expect("the child runs with the parent's broker");
+        let (topology, _) = topology(&n);
+        let config = config(&broker, &n, Path::new(state_dir), guarantee);
+        let mut app = KafkaStreams::new(topology, broker.cluster().clone(), config).unwrap();
+        app.start().unwrap();
+        std::thread::sleep(Duration::from_secs(300));
+        panic!("the first instance was not killed");
+    }
+    #[cfg(not(feature = "kafka"))]
+    panic!("{spec}: the killed-process test needs feature `kafka`");
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn a_second_instance_takes_over_from_a_killed_process_on_the_broker() {
+    let Some(b) = backends::broker() else {
+        return;
+    };
+    for guarantee in [
+        ProcessingGuarantee::AtLeastOnce,
+        ProcessingGuarantee::ExactlyOnceV2,
+    ] {
+        join_then_kill(&b, guarantee, |n: &Names| {
+            let state = tempfile::tempdir().unwrap();
+            let spec = format!(
+                "{},{},{},{},{},{}",
+                n.app,
+                n.input,
+                n.counts,
+                n.mapped,
+                state.path().display(),
+                guarantee.as_str()
+            );
+            let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "instance_child", "--nocapture", "--test-threads=1"])
+                .env(CHILD, spec)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            Box::new(move || {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                drop(state);
+            })
+        });
+    }
+}
