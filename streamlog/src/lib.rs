@@ -60,5 +60,6 @@ pub use config::{AutoOffsetReset, CleanupPolicy, ClientConfig, IsolationLevel, T
 pub use error::{Error, KafkaError, KafkaErrorCode, Result};
 pub use lent::{HeadersRef, RecordRef};
 pub use record::{
-    Header, Headers, Offset, ProducerRecord, Record, RecordMetadata, Timestamp, TopicPartition,
+    Header, Headers, Offset, OffsetAndMetadata, ProducerRecord, Record, RecordMetadata, Timestamp,
+    TopicPartition,
 };

@@ -30,6 +30,27 @@ impl fmt::Display for TopicPartition {
     }
 }
 
+/// A committed offset with the string Kafka keeps beside it (Kafka's
+/// `OffsetAndMetadata`): an application's note about its position, such as the
+/// stream time Kafka Streams keeps there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OffsetAndMetadata {
+    /// The next offset to read.
+    pub offset: i64,
+    /// The note; empty for none.
+    pub metadata: String,
+}
+
+impl OffsetAndMetadata {
+    /// `offset` with no note.
+    pub fn new(offset: i64) -> Self {
+        Self {
+            offset,
+            metadata: String::new(),
+        }
+    }
+}
+
 /// Where a consumer starts reading or seeks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offset {

@@ -42,6 +42,17 @@ fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster, exactly_onc
     config
 }
 
+/// How far a task's restore has come, store by store, between the turns of the
+/// thread's loop.
+#[derive(Debug, Default)]
+pub(crate) struct RestoreProgress {
+    /// Per changelog partition: the next offset to restore and how many records were
+    /// restored so far.
+    stores: BTreeMap<TopicPartition, (i64, u64)>,
+    /// When the restore last moved (clock milliseconds).
+    last_progress: Option<i64>,
+}
+
 /// Replays changelogs into the stores of new tasks.
 #[derive(Debug)]
 pub(crate) struct ChangelogReader {
@@ -53,38 +64,55 @@ impl ChangelogReader {
         Self { shared }
     }
 
-    /// Brings every logged store of `task` up to its changelog's end (under
-    /// exactly-once, its last stable offset: a transaction still open there is
-    /// either its previous owner's, to be aborted, or not this restore's to wait
-    /// for), starting from the offsets in `checkpoint` for persistent stores.
-    /// `commits` is how many commits the thread began, for a simulated crash.
+    /// Brings the logged stores of `task` towards their changelogs' ends, starting
+    /// from the offsets in `checkpoint` for persistent stores, then from `progress`;
+    /// whether every store reached its end. A restore stops short when a poll
+    /// waiting `wait` brings nothing: under exactly-once, a transaction still open on
+    /// the changelog (its previous owner's, which a crash left open) holds the
+    /// committed records after it back until it ends, and the thread goes on with its
+    /// other work meanwhile. Past `RESTORE_TIMEOUT` without progress, the restore
+    /// fails. `commits` is how many commits the thread began, for a simulated crash.
     pub(crate) fn restore(
         &self,
         task: &Task,
         checkpoint: &BTreeMap<TopicPartition, i64>,
+        progress: &mut RestoreProgress,
+        wait: Duration,
         commits: u64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let admin = self.shared.cluster.admin()?;
+        let now = self.shared.now();
+        let last_progress = *progress.last_progress.get_or_insert(now);
         for store in &task.stores {
             let Some((topic, partition)) = store.changelog() else {
                 continue;
             };
             let tp = TopicPartition::new(&**topic, *partition);
             let marks = admin.watermarks(&tp)?;
-            let end = if self.shared.exactly_once() {
-                admin.last_stable_offset(&tp)?
-            } else {
-                marks.high
+            let end = marks.high;
+            let listener = self.shared.lifecycle.restore_listener();
+            let (mut position, mut total) = match progress.stores.get(&tp) {
+                Some(&(position, total)) => (position, total),
+                None => {
+                    // What the broker deleted (a windowed changelog past its
+                    // retention) is not there to restore: start from the first record
+                    // it keeps.
+                    let from = if store.persistent() {
+                        checkpoint.get(&tp).copied().unwrap_or(0)
+                    } else {
+                        0
+                    }
+                    .max(marks.low);
+                    if from < end
+                        && let Some(listener) = &listener
+                    {
+                        listener.on_restore_start(&tp, store.name(), from, end);
+                    }
+                    progress.stores.insert(tp.clone(), (from, 0));
+                    (from, 0)
+                }
             };
-            // What the broker deleted (a windowed changelog past its retention) is
-            // not there to restore: start from the first record it keeps.
-            let from = if store.persistent() {
-                checkpoint.get(&tp).copied().unwrap_or(0)
-            } else {
-                0
-            }
-            .max(marks.low);
-            if from >= end {
+            if position >= end {
                 continue;
             }
             let config = restore_consumer_config(
@@ -94,21 +122,15 @@ impl ChangelogReader {
             );
             let mut restorer = self.shared.cluster.consumer(&config)?;
             restorer.assign(std::slice::from_ref(&tp))?;
-            restorer.seek(&tp, Offset::At(from))?;
-            let listener = self.shared.lifecycle.restore_listener();
-            if let Some(listener) = &listener {
-                listener.on_restore_start(&tp, store.name(), from, end);
-            }
+            restorer.seek(&tp, Offset::At(position))?;
             let restored_counter =
                 metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned());
             let remaining =
                 metrics::gauge!("kstream_restore_remaining_records", "store" => store.name().to_owned());
-            remaining.set((end - from) as f64);
-            let mut position = from;
-            let mut total = 0u64;
-            let deadline = self.shared.now() + RESTORE_TIMEOUT.as_millis() as i64;
+            remaining.set((end - position) as f64);
             while position < end {
-                let batch = restorer.poll(Duration::from_millis(200))?;
+                let batch = restorer.poll(wait)?;
+                let before = position;
                 // One partition's records, in offset order: those before the end go
                 // to the store in one write.
                 let restored = &batch[..batch.partition_point(|r| r.offset < end)];
@@ -139,20 +161,25 @@ impl ChangelogReader {
                     if let Some(listener) = &listener {
                         listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
                     }
+                }
+                progress.stores.insert(tp.clone(), (position, total));
+                if position > before {
+                    progress.last_progress = Some(self.shared.now());
                     if self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
                         return Err(crate::Error::Abandoned {
                             commit: commits,
                             at: FaultPoint::Restore,
                         });
                     }
-                }
-                if batch.is_empty() && self.shared.now() > deadline {
+                } else if self.shared.now() - last_progress > RESTORE_TIMEOUT.as_millis() as i64 {
                     return Err(store.error(crate::store::StoreError::RestoreStalled {
                         topic: tp.topic.to_string(),
                         partition: tp.partition,
                         position,
                         end,
                     }));
+                } else {
+                    return Ok(false);
                 }
             }
             store.flush_backend()?;
@@ -161,6 +188,6 @@ impl ChangelogReader {
             }
             tracing::info!(store = store.name(), task = %task.id, records = total, "restored");
         }
-        Ok(())
+        Ok(true)
     }
 }

@@ -10,6 +10,7 @@ mod partition_group;
 mod process_id;
 mod restore_listener;
 mod shared;
+mod stream_time;
 mod streams;
 mod task;
 mod task_manager;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use streamlog::{ProducerRecord, Record, TopicPartition};
+use streamlog::{OffsetAndMetadata, ProducerRecord, Record, TopicPartition};
 
 use crate::config::RecordHandling;
 use crate::dsl::Topology;
@@ -205,6 +205,29 @@ impl Task {
         self.consumed
             .iter()
             .map(|((t, p), o)| (TopicPartition::new(&**t, *p), *o))
+    }
+
+    /// [`consumed`](Self::consumed), each offset with the task's stream time as the
+    /// note kept beside it.
+    pub(crate) fn committable(&self) -> impl Iterator<Item = (TopicPartition, OffsetAndMetadata)> + '_ {
+        let note = super::stream_time::encode(self.ctx.stream_time);
+        self.consumed().map(move |(tp, offset)| {
+            (
+                tp,
+                OffsetAndMetadata {
+                    offset,
+                    metadata: note.clone(),
+                },
+            )
+        })
+    }
+
+    /// Starts the task's stream time where the notes of its committed offsets say it
+    /// was (the latest of them).
+    pub(crate) fn resume_stream_time<'n>(&mut self, notes: impl Iterator<Item = &'n str>) {
+        if let Some(time) = notes.filter_map(super::stream_time::decode).max() {
+            self.ctx.stream_time = self.ctx.stream_time.max(time);
+        }
     }
 
     /// Forwards what the operations' record caches hold, upstream operations first (a

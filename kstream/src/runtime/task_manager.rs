@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{Consumer, Offset, OffsetCommitter, Producer, Record, TopicPartition};
+use streamlog::{Consumer, Offset, OffsetAndMetadata, OffsetCommitter, Producer, Record, TopicPartition};
 
-use super::changelog_reader::ChangelogReader;
+use super::changelog_reader::{ChangelogReader, RestoreProgress};
 use super::checkpoint::OffsetCheckpoint;
 use super::fault::{FaultAction, FaultPoint};
 use super::partition_group::PartitionGroup;
@@ -56,7 +56,28 @@ pub(crate) struct TaskManager {
     needs_revive: bool,
     /// How many commits the thread started (for the test switch that abandons it).
     commits: u64,
+    /// Tasks whose stores are being restored: their input partitions are paused until
+    /// the restore ends, while the thread goes on with its other tasks.
+    restoring: BTreeMap<TaskId, Restoring>,
+    /// How long a restore's poll waits for records before the thread goes on.
+    restore_wait: Duration,
+    /// Partitions sent back to their committed offsets since the last poll: the
+    /// records that poll brought for them are read again.
+    repositioned: Vec<TopicPartition>,
 }
+
+/// A task whose stores are being restored.
+#[derive(Debug)]
+struct Restoring {
+    task: Task,
+    checkpoint: BTreeMap<TopicPartition, i64>,
+    progress: RestoreProgress,
+    /// Its input partitions, paused.
+    partitions: Vec<TopicPartition>,
+}
+
+/// How long a restore's poll waits for changelog records, by default.
+const RESTORE_WAIT: Duration = Duration::from_millis(200);
 
 impl TaskManager {
     pub(crate) fn new(shared: Arc<Shared>, thread: String) -> Self {
@@ -79,6 +100,9 @@ impl TaskManager {
             committed: HashMap::new(),
             needs_revive: false,
             commits: 0,
+            restoring: BTreeMap::new(),
+            restore_wait: RESTORE_WAIT,
+            repositioned: Vec::new(),
         }
     }
 
@@ -97,6 +121,21 @@ impl TaskManager {
         self.task_of(&tp.topic, tp.partition)
     }
 
+    /// Makes restores poll without waiting (a simulation steps the thread).
+    pub(crate) fn restore_without_waiting(&mut self) {
+        self.restore_wait = Duration::ZERO;
+    }
+
+    /// The partitions sent back to their committed offsets since the last call.
+    pub(crate) fn take_repositioned(&mut self) -> Vec<TopicPartition> {
+        std::mem::take(&mut self.repositioned)
+    }
+
+    /// Whether a task's stores are still being restored.
+    pub(crate) fn is_restoring(&self) -> bool {
+        !self.restoring.is_empty()
+    }
+
     /// The ids of the running tasks.
     pub(crate) fn task_ids(&self) -> Vec<TaskId> {
         self.tasks.keys().copied().collect()
@@ -111,6 +150,7 @@ impl TaskManager {
     /// partitions that did not come back are closed, tasks of new partitions created.
     pub(crate) fn handle_rebalance(
         &mut self,
+        consumer: &mut dyn Consumer,
         assigned: &[TopicPartition],
         revoked: &[TopicPartition],
     ) -> Result<()> {
@@ -139,15 +179,79 @@ impl TaskManager {
             self.needs_revive = false;
         }
         for id in wanted {
-            if !self.tasks.contains_key(&id) {
-                let task = self.create_task(id)?;
-                self.tasks.insert(id, task);
+            if !self.tasks.contains_key(&id) && !self.restoring.contains_key(&id) {
+                let restoring = self.start_task(id)?;
+                self.restoring.insert(id, restoring);
             }
         }
+        let mut paused = Vec::new();
         for tp in assigned {
-            if let Some(id) = self.task_of_partition(tp) {
-                self.buffers.entry(id).or_default().add_partition(tp.clone());
+            let Some(id) = self.task_of_partition(tp) else {
+                continue;
+            };
+            match self.restoring.get_mut(&id) {
+                // A partition given again (an eager rebalance) is paused again.
+                Some(r) => {
+                    if !r.partitions.contains(tp) {
+                        r.partitions.push(tp.clone());
+                    }
+                    paused.push(tp.clone());
+                }
+                None => {
+                    self.buffers.entry(id).or_default().add_partition(tp.clone());
+                }
             }
+        }
+        if !paused.is_empty() {
+            consumer.pause(&paused)?;
+        }
+        self.restore_pending(consumer)
+    }
+
+    /// Goes on restoring the tasks that are; each one restored is initialized and
+    /// starts reading its partitions from the committed offsets.
+    pub(crate) fn restore_pending(&mut self, consumer: &mut dyn Consumer) -> Result<()> {
+        let ids: Vec<TaskId> = self.restoring.keys().copied().collect();
+        for id in ids {
+            let r = self.restoring.get_mut(&id).expect("listed above");
+            let done = self.changelog_reader.restore(
+                &r.task,
+                &r.checkpoint,
+                &mut r.progress,
+                self.restore_wait,
+                self.commits,
+            )?;
+            if !done {
+                continue;
+            }
+            let Restoring { task, partitions, .. } = self.restoring.remove(&id).expect("listed above");
+            let task = self.finish_task(task, consumer)?;
+            // Records fetched for the partitions before they were paused were not
+            // processed: they are read again, and those of the poll that brought
+            // this turn's records go.
+            self.seek_to_committed(consumer, &partitions)?;
+            self.repositioned.extend(partitions.iter().cloned());
+            for tp in partitions {
+                self.buffers.entry(id).or_default().add_partition(tp);
+            }
+            self.tasks.insert(id, task);
+        }
+        Ok(())
+    }
+
+    /// Moves `partitions` back to their committed offsets (or the reset policy's end)
+    /// and resumes them.
+    fn seek_to_committed(&self, consumer: &mut dyn Consumer, partitions: &[TopicPartition]) -> Result<()> {
+        consumer.resume(partitions)?;
+        let committed = consumer.committed(partitions)?;
+        let earliest = self.shared.config.client.get("auto.offset.reset") != Some("latest");
+        for (tp, offset) in partitions.iter().zip(committed) {
+            let to = match offset {
+                Some(offset) => Offset::At(offset),
+                None if earliest => Offset::Beginning,
+                None => Offset::End,
+            };
+            consumer.seek(tp, to)?;
         }
         Ok(())
     }
@@ -155,6 +259,7 @@ impl TaskManager {
     /// Lets a task go without committing: its buffered records and its stores.
     fn close_task(&mut self, id: TaskId) {
         self.buffers.remove(&id);
+        self.restoring.remove(&id);
         let topic_subtopology = &self.shared.topic_subtopology;
         let of_other_task = |tp: &TopicPartition| {
             topic_subtopology.get(&*tp.topic) != Some(&id.subtopology) || tp.partition != id.partition
@@ -169,7 +274,8 @@ impl TaskManager {
 
     /// Lets every task go without committing (the thread stops).
     pub(crate) fn close_all(&mut self) {
-        for id in self.task_ids() {
+        let restoring: Vec<TaskId> = self.restoring.keys().copied().collect();
+        for id in self.task_ids().into_iter().chain(restoring) {
             self.close_task(id);
         }
     }
@@ -178,7 +284,8 @@ impl TaskManager {
         OffsetCheckpoint::new(self.shared.task_dir(id).join(".checkpoint"))
     }
 
-    fn create_task(&mut self, id: TaskId) -> Result<Task> {
+    /// A task of the thread's, with its stores open, to be restored.
+    fn start_task(&mut self, id: TaskId) -> Result<Restoring> {
         let file = self.checkpoint_file(id);
         // A checkpoint that cannot be read is as good as none: the stores are rebuilt
         // from their changelogs.
@@ -212,8 +319,18 @@ impl TaskManager {
         task.ctx.unavailable.closing = Some(Arc::new(move || {
             closing.shutdown.load(std::sync::atomic::Ordering::SeqCst)
         }));
-        self.changelog_reader
-            .restore(&task, &checkpoint.unwrap_or_default(), self.commits)?;
+        Ok(Restoring {
+            task,
+            checkpoint: checkpoint.unwrap_or_default(),
+            progress: RestoreProgress::default(),
+            partitions: Vec::new(),
+        })
+    }
+
+    /// A restored task made ready to process: checkpointed, its stream time resumed
+    /// from its committed offsets, its processors initialized, its stores queryable.
+    fn finish_task(&mut self, mut task: Task, consumer: &dyn Consumer) -> Result<Task> {
+        let shared = &self.shared;
         // What was restored is on disk (the restore flushed it): a crash before the
         // first commit's checkpoint does not replay it again.
         self.write_checkpoint(&task)?;
@@ -222,9 +339,15 @@ impl TaskManager {
                 store.stage_writes();
             }
         }
+        let inputs: Vec<TopicPartition> = task
+            .topics()
+            .map(|topic| TopicPartition::new(topic, task.id.partition))
+            .collect();
+        let committed = consumer.committed_metadata(&inputs)?;
+        task.resume_stream_time(committed.iter().flatten().map(|c| c.metadata.as_str()));
         task.init(shared.now())?;
-        shared.register_stores(id, &task.stores);
-        tracing::info!(thread = %self.thread, task = %id, "task created");
+        shared.register_stores(task.id, &task.stores);
+        tracing::info!(thread = %self.thread, task = %task.id, "task created");
         Ok(task)
     }
 
@@ -335,24 +458,15 @@ impl TaskManager {
             .buffers
             .values()
             .flat_map(PartitionGroup::partitions)
+            .chain(self.restoring.values().flat_map(|r| r.partitions.iter()))
             .cloned()
             .collect();
         tracing::warn!(thread = %self.thread, tasks = self.tasks.len(), "taking the tasks back to the last commit");
         self.close_all();
         self.needs_revive = false;
         self.committed.clear();
-        consumer.resume(&partitions)?;
-        let committed = consumer.committed(&partitions)?;
-        let earliest = self.shared.config.client.get("auto.offset.reset") != Some("latest");
-        for (tp, offset) in partitions.iter().zip(committed) {
-            let to = match offset {
-                Some(offset) => Offset::At(offset),
-                None if earliest => Offset::Beginning,
-                None => Offset::End,
-            };
-            consumer.seek(tp, to)?;
-        }
-        self.handle_rebalance(&partitions, &[])?;
+        self.seek_to_committed(consumer, &partitions)?;
+        self.handle_rebalance(consumer, &partitions, &[])?;
         metrics::counter!("kstream_task_revivals_total").increment(1);
         Ok(())
     }
@@ -387,13 +501,14 @@ impl TaskManager {
         if !planted_bug {
             self.flush_state_and_output(producer, durable)?;
         }
-        let offsets: Vec<(TopicPartition, i64)> = self.tasks.values().flat_map(Task::consumed).collect();
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> =
+            self.tasks.values().flat_map(Task::committable).collect();
         let refused = self.fault_point(FaultPoint::CommitBeforeOffsets)?;
         if !offsets.is_empty() {
             let committed = if refused {
                 Err(self.simulated_refusal())
             } else {
-                consumer.commit_offsets(&offsets)
+                consumer.commit_offsets_and_metadata(&offsets)
             };
             match committed {
                 // The group is rebalancing or moved a partition: the next commit
@@ -529,11 +644,11 @@ impl TaskManager {
         durable: bool,
     ) -> Result<()> {
         self.send_output(producer)?;
-        let offsets: Vec<(TopicPartition, i64)> = self
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> = self
             .tasks
             .values()
-            .flat_map(Task::consumed)
-            .filter(|(tp, offset)| self.committed.get(tp) != Some(offset))
+            .flat_map(Task::committable)
+            .filter(|(tp, offset)| self.committed.get(tp) != Some(&offset.offset))
             .collect();
         if self.fault_point(FaultPoint::CommitBeforeOffsets)? {
             return Err(self.simulated_refusal().into());
@@ -546,14 +661,15 @@ impl TaskManager {
                 producer.begin_transaction()?;
                 self.in_transaction = true;
             }
-            producer.send_offsets_to_transaction(&offsets, &group, FLUSH_TIMEOUT)?;
+            producer.send_offsets_and_metadata_to_transaction(&offsets, &group, FLUSH_TIMEOUT)?;
         }
         self.fault_point(FaultPoint::CommitAfterOffsets)?;
         if self.in_transaction {
             producer.commit_transaction(FLUSH_TIMEOUT)?;
             self.in_transaction = false;
         }
-        self.committed.extend(offsets);
+        self.committed
+            .extend(offsets.into_iter().map(|(tp, o)| (tp, o.offset)));
         for task in self.tasks.values() {
             task.apply_staged(durable)?;
         }

@@ -219,10 +219,9 @@ impl SteppedThread {
             thread: name.clone(),
             stream_thread: true,
         };
-        Ok(Self {
-            thread: StreamThread::new(shared, name)?,
-            _exit: exit,
-        })
+        let thread = StreamThread::new(shared, name)?;
+        thread.tasks.borrow_mut().restore_without_waiting();
+        Ok(Self { thread, _exit: exit })
     }
 
     /// One turn of the thread's loop, with a poll that does not wait.
@@ -263,6 +262,9 @@ pub(crate) struct StreamThread {
     tasks: Rc<RefCell<TaskManager>>,
     /// The last end offset seen per input partition.
     ends: HashMap<TopicPartition, i64>,
+    /// The group gave the thread its partitions and the thread has not said it runs
+    /// yet: it does once their tasks are restored.
+    awaiting_running: bool,
     admin: Box<dyn Admin>,
 }
 
@@ -329,6 +331,7 @@ impl StreamThread {
             producer,
             changes,
             ends: HashMap::new(),
+            awaiting_running: false,
             admin,
         })
     }
@@ -381,9 +384,31 @@ impl StreamThread {
     /// when one is due. How many records the poll brought.
     pub(crate) fn step(&mut self, poll_timeout: Duration) -> Result<usize> {
         let _running = RunningGuard::install(&self.tasks, &self.producer);
-        let records = self.consumer.poll(poll_timeout)?;
+        // Partitions moved before this poll are read from where they were moved to.
+        self.tasks.borrow_mut().take_repositioned();
+        let mut records = self.consumer.poll(poll_timeout)?;
         let polled = records.len();
         self.apply_rebalance()?;
+        let mut tasks = self.tasks.borrow_mut();
+        if tasks.is_restoring() {
+            tasks.restore_pending(&mut *self.consumer)?;
+        }
+        if self.awaiting_running && !tasks.is_restoring() {
+            // Every task the group gave the thread is restored: it runs.
+            self.awaiting_running = false;
+            self.shared
+                .lifecycle
+                .stream_thread_is(&self.name, ThreadState::Running);
+        }
+        let repositioned = tasks.take_repositioned();
+        drop(tasks);
+        if !repositioned.is_empty() {
+            records.retain(|r| {
+                !repositioned
+                    .iter()
+                    .any(|tp| tp.partition == r.partition && *tp.topic == *r.topic)
+            });
+        }
         if self.tasks.borrow().needs_revive() {
             // The records polled come after the last commit's offsets: the tasks
             // go back there and read them again.
@@ -417,11 +442,17 @@ impl StreamThread {
 
     /// A clean stop: a last commit, the tasks closed, the group left.
     pub(crate) fn finish(mut self) -> Result<()> {
-        let result = self.finish_in_place();
-        if result.is_err() {
-            self.fail();
+        match self.finish_in_place() {
+            Ok(()) => Ok(()),
+            Err(error @ Error::Abandoned { .. }) => {
+                self.abandon();
+                Err(error)
+            }
+            Err(error) => {
+                self.fail();
+                Err(error)
+            }
         }
-        result
     }
 
     fn finish_in_place(&mut self) -> Result<()> {
@@ -457,12 +488,10 @@ impl StreamThread {
         self.shared
             .lifecycle
             .stream_thread_is(&self.name, ThreadState::Rebalancing);
-        self.tasks.borrow_mut().handle_rebalance(&assigned, &revoked)?;
-        if assignment_received {
-            self.shared
-                .lifecycle
-                .stream_thread_is(&self.name, ThreadState::Running);
-        }
+        self.tasks
+            .borrow_mut()
+            .handle_rebalance(&mut *self.consumer, &assigned, &revoked)?;
+        self.awaiting_running = assignment_received;
         Ok(())
     }
 

@@ -144,15 +144,17 @@ impl Instance {
         self.tasks.clear();
     }
 
-    /// Stops it cleanly: a last commit, then it leaves the group.
-    pub(super) fn close(&mut self) -> Result<()> {
+    /// Stops it cleanly: a last commit, then it leaves the group. A fault armed at a
+    /// point of that commit stops it there, as a crash would (its point returned).
+    pub(super) fn close(&mut self) -> Result<Option<FaultPoint>> {
         self.tasks.clear();
         let Some(mut live) = self.live.take() else {
-            return Ok(());
+            return Ok(None);
         };
-        match live.thread.take() {
-            Some(thread) => thread.finish(),
-            None => Ok(()),
+        match live.thread.take().map(SteppedThread::finish) {
+            Some(Err(crate::Error::Abandoned { at, .. })) => Ok(Some(at)),
+            Some(Err(error)) => Err(error),
+            Some(Ok(())) | None => Ok(None),
         }
     }
 

@@ -442,7 +442,10 @@ impl<'a> World<'a> {
                 self.trace(format!("kill {i}"));
             } else if roll < 5 {
                 self.trace(format!("close {i}"));
-                self.instances[i].close()?;
+                if let Some(at) = self.instances[i].close()? {
+                    self.report.crashes += 1;
+                    self.trace(format!("crash {i} at {at:?} while closing"));
+                }
             } else if roll < 15 {
                 let point = FaultPoint::ALL[self.rng.below(FaultPoint::ALL.len() as u64) as usize];
                 let action = if point == FaultPoint::CommitBeforeOffsets && self.rng.chance(400) {

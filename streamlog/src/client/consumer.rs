@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::lent::RecordRef;
-use crate::record::{Offset, Record, TopicPartition};
+use crate::record::{Offset, OffsetAndMetadata, Record, TopicPartition};
 use crate::sealed::Sealed;
 
 /// Commits offsets and tells positions: what a [`RebalanceListener`] may do with the
@@ -16,7 +16,17 @@ pub trait OffsetCommitter {
 
     /// Commits the given offsets for the consumer's group, synchronously. The offset is
     /// the next one to read (the last processed record's offset + 1), as in Kafka.
-    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()>;
+    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> = offsets
+            .iter()
+            .map(|(tp, o)| (tp.clone(), OffsetAndMetadata::new(*o)))
+            .collect();
+        self.commit_offsets_and_metadata(&offsets)
+    }
+
+    /// [`commit_offsets`](Self::commit_offsets) with a note kept beside each offset
+    /// ([`Consumer::committed_metadata`] reads it back).
+    fn commit_offsets_and_metadata(&mut self, offsets: &[(TopicPartition, OffsetAndMetadata)]) -> Result<()>;
 
     /// Commits the current position of each of `partitions` (those without one are
     /// skipped).
@@ -147,7 +157,16 @@ pub trait Consumer: Sealed + OffsetCommitter + Send + std::fmt::Debug {
     }
 
     /// The offsets the group has committed for `partitions`.
-    fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>>;
+    fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+        Ok(self
+            .committed_metadata(partitions)?
+            .into_iter()
+            .map(|c| c.map(|c| c.offset))
+            .collect())
+    }
+
+    /// The offsets the group has committed for `partitions`, with their notes.
+    fn committed_metadata(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<OffsetAndMetadata>>>;
 
     /// This member's identity in its group, for transactional offset commits.
     fn group_metadata(&self) -> Option<GroupMetadata>;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::{DeliveryHandle, GroupMetadata};
 use crate::error::Result;
-use crate::record::{ProducerRecord, TopicPartition};
+use crate::record::{OffsetAndMetadata, ProducerRecord, TopicPartition};
 use crate::sealed::Sealed;
 
 /// Sends records to topics.
@@ -51,6 +51,21 @@ pub trait Producer: Sealed + Send + Sync + std::fmt::Debug {
     fn send_offsets_to_transaction(
         &self,
         offsets: &[(TopicPartition, i64)],
+        group: &GroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> = offsets
+            .iter()
+            .map(|(tp, o)| (tp.clone(), OffsetAndMetadata::new(*o)))
+            .collect();
+        self.send_offsets_and_metadata_to_transaction(&offsets, group, timeout)
+    }
+
+    /// [`send_offsets_to_transaction`](Self::send_offsets_to_transaction) with a note
+    /// kept beside each offset.
+    fn send_offsets_and_metadata_to_transaction(
+        &self,
+        offsets: &[(TopicPartition, OffsetAndMetadata)],
         group: &GroupMetadata,
         timeout: Duration,
     ) -> Result<()>;

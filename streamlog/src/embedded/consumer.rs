@@ -12,7 +12,7 @@ use crate::client::{
 };
 use crate::config::{AutoOffsetReset, ClientConfig, IsolationLevel};
 use crate::error::{Error, Result};
-use crate::record::{Offset, Record, TopicPartition};
+use crate::record::{Offset, OffsetAndMetadata, Record, TopicPartition};
 use crate::time::Deadline;
 
 struct Settings {
@@ -334,7 +334,7 @@ impl OffsetCommitter for EmbeddedConsumer {
         self.assigned.iter().find(|a| a.tp == *tp)?.position
     }
 
-    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+    fn commit_offsets_and_metadata(&mut self, offsets: &[(TopicPartition, OffsetAndMetadata)]) -> Result<()> {
         self.ensure_open()?;
         let group = self.group_id()?;
         let member = self.membership.as_ref().map(|m| m.member);
@@ -463,11 +463,11 @@ impl Consumer for EmbeddedConsumer {
         Ok(())
     }
 
-    fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+    fn committed_metadata(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<OffsetAndMetadata>>> {
         let group = self.group_id()?;
         Ok(partitions
             .iter()
-            .map(|tp| self.shared.groups.committed(group, tp))
+            .map(|tp| self.shared.groups.committed_metadata(group, tp))
             .collect())
     }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::record::TopicPartition;
+use crate::record::{OffsetAndMetadata, TopicPartition};
 
 /// How partitions are split between members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,7 +73,7 @@ struct Group {
     strategy: Strategy,
     /// Partition counts (and topic incarnations) the assignment was made from.
     metadata: BTreeMap<String, (u64, i32)>,
-    committed: HashMap<TopicPartition, i64>,
+    committed: HashMap<TopicPartition, OffsetAndMetadata>,
 }
 
 /// Topic metadata as the group sees it: incarnation and partition count.
@@ -195,7 +195,7 @@ impl Groups {
         &self,
         group: &str,
         member: Option<u64>,
-        offsets: &[(TopicPartition, i64)],
+        offsets: &[(TopicPartition, OffsetAndMetadata)],
     ) -> Result<()> {
         let mut groups = self.groups.lock();
         let g = groups.entry(group.to_owned()).or_default();
@@ -220,16 +220,20 @@ impl Groups {
             }
         }
         for (tp, offset) in offsets {
-            g.committed.insert(tp.clone(), *offset);
+            g.committed.insert(tp.clone(), offset.clone());
         }
         Ok(())
     }
 
     pub(super) fn committed(&self, group: &str, tp: &TopicPartition) -> Option<i64> {
+        self.committed_metadata(group, tp).map(|c| c.offset)
+    }
+
+    pub(super) fn committed_metadata(&self, group: &str, tp: &TopicPartition) -> Option<OffsetAndMetadata> {
         self.groups
             .lock()
             .get(group)
-            .and_then(|g| g.committed.get(tp).copied())
+            .and_then(|g| g.committed.get(tp).cloned())
     }
 
     /// Drops committed offsets of a deleted topic.
@@ -335,14 +339,22 @@ mod tests {
         );
         // a may still commit what it owned before it rejoins.
         groups
-            .commit("g", Some(a), &[(TopicPartition::new("t", 4), 10)])
+            .commit(
+                "g",
+                Some(a),
+                &[(TopicPartition::new("t", 4), OffsetAndMetadata::new(10))],
+            )
             .unwrap();
         assert_eq!(groups.sync("g", a, 0, &meta), SyncState::MustRejoin);
         groups.rejoin("g", a, &meta);
         assert_eq!(stable(&groups, a), vec![0, 1, 2]);
         assert_eq!(stable(&groups, b), vec![3, 4]);
         let err = groups
-            .commit("g", Some(a), &[(TopicPartition::new("t", 4), 11)])
+            .commit(
+                "g",
+                Some(a),
+                &[(TopicPartition::new("t", 4), OffsetAndMetadata::new(11))],
+            )
             .unwrap_err();
         assert!(err.to_string().contains("t-4"), "{err}");
         assert_eq!(groups.committed("g", &TopicPartition::new("t", 4)), Some(10));

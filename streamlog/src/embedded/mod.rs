@@ -271,7 +271,7 @@ impl Shared {
         if commit {
             for (group, tp, offset) in &txn.offsets {
                 // Outside group management, as Kafka's TxnOffsetCommit without member id.
-                let _ = self.groups.commit(group, None, &[(tp.clone(), *offset)]);
+                let _ = self.groups.commit(group, None, &[(tp.clone(), offset.clone())]);
             }
         }
         self.notifier.notify();

@@ -14,7 +14,7 @@ use crate::client::{DeliveryHandle, GroupMetadata, GroupMetadataInner, Producer}
 use crate::config::{ClientConfig, TimestampType};
 use crate::error::{Error, Result};
 use crate::partitioner::partition_for_key;
-use crate::record::{ProducerRecord, RecordMetadata, Timestamp, TopicPartition};
+use crate::record::{OffsetAndMetadata, ProducerRecord, RecordMetadata, Timestamp, TopicPartition};
 
 struct Transactional {
     id: String,
@@ -284,9 +284,9 @@ impl Producer for EmbeddedProducer {
         self.shared.txns.begin(&t.id, epoch, self.shared.now())
     }
 
-    fn send_offsets_to_transaction(
+    fn send_offsets_and_metadata_to_transaction(
         &self,
-        offsets: &[(TopicPartition, i64)],
+        offsets: &[(TopicPartition, OffsetAndMetadata)],
         group: &GroupMetadata,
         _timeout: Duration,
     ) -> Result<()> {
@@ -300,7 +300,7 @@ impl Producer for EmbeddedProducer {
             open.offsets.extend(
                 offsets
                     .iter()
-                    .map(|(tp, o)| (group.group_id.clone(), tp.clone(), *o)),
+                    .map(|(tp, o)| (group.group_id.clone(), tp.clone(), o.clone())),
             );
             Ok(())
         })

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use super::log::TxnMarker;
 use super::topics::TopicLog;
 use crate::error::{Error, Result};
-use crate::record::TopicPartition;
+use crate::record::{OffsetAndMetadata, TopicPartition};
 
 /// One open transaction.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub(super) struct OpenTxn {
     /// Partitions written, each once.
     pub(super) partitions: Vec<(Arc<TopicLog>, i32)>,
     /// Offsets to commit with the transaction, per group.
-    pub(super) offsets: Vec<(String, TopicPartition, i64)>,
+    pub(super) offsets: Vec<(String, TopicPartition, OffsetAndMetadata)>,
     started_at: i64,
 }
 

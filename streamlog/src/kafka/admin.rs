@@ -217,6 +217,9 @@ impl Admin for KafkaAdmin {
         let consumer: BaseConsumer = rd
             .create()
             .map_err(|e| map_error("creating the offset reader", None, e))?;
-        committed_offsets(&consumer, partitions, self.timeout)
+        Ok(committed_offsets(&consumer, partitions, self.timeout)?
+            .into_iter()
+            .map(|c| c.map(|c| c.offset))
+            .collect())
     }
 }

@@ -17,7 +17,7 @@ use crate::client::{Consumer, GroupMetadata, GroupMetadataInner, OffsetCommitter
 use crate::config::{AutoOffsetReset, ClientConfig};
 use crate::error::{Error, Result};
 use crate::lent::{HeadersRef, RecordRef};
-use crate::record::{Header, Offset, Record, Timestamp, TopicPartition};
+use crate::record::{Header, Offset, OffsetAndMetadata, Record, Timestamp, TopicPartition};
 use crate::time::Deadline;
 
 pub(super) fn timestamp(t: rdkafka::Timestamp) -> Timestamp {
@@ -294,7 +294,7 @@ impl OffsetCommitter for KafkaConsumer {
         }
     }
 
-    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+    fn commit_offsets_and_metadata(&mut self, offsets: &[(TopicPartition, OffsetAndMetadata)]) -> Result<()> {
         let group = self.require_group()?.to_owned();
         commit(self.inner()?, offsets).map_err(|e| match e {
             Error::CommitFailed { reason, source, .. } => Error::CommitFailed {
@@ -460,7 +460,7 @@ impl Consumer for KafkaConsumer {
             .map_err(|e| map_error("resume", None, e))
     }
 
-    fn committed(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<i64>>> {
+    fn committed_metadata(&self, partitions: &[TopicPartition]) -> Result<Vec<Option<OffsetAndMetadata>>> {
         self.require_group()?;
         committed_offsets(self.inner()?, partitions, self.timeout)
     }

@@ -13,7 +13,7 @@ use rdkafka::{ClientContext, Offset as RdOffset, TopicPartitionList};
 use super::{map_error, wrap};
 use crate::client::{OffsetCommitter, RebalanceListener};
 use crate::error::{Error, Result};
-use crate::record::TopicPartition;
+use crate::record::{OffsetAndMetadata, TopicPartition};
 
 pub(super) type Positions = Arc<Mutex<HashMap<TopicPartition, i64>>>;
 
@@ -69,11 +69,16 @@ pub(super) fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
         .collect()
 }
 
-fn tpl_of(offsets: &[(TopicPartition, i64)]) -> Result<TopicPartitionList> {
+/// A partition list of offsets with their notes.
+pub(super) fn tpl_of(offsets: &[(TopicPartition, OffsetAndMetadata)]) -> Result<TopicPartitionList> {
     let mut tpl = TopicPartitionList::new();
     for (tp, offset) in offsets {
-        tpl.add_partition_offset(&tp.topic, tp.partition, RdOffset::Offset(*offset))
+        let mut elem = tpl.add_partition(&tp.topic, tp.partition);
+        elem.set_offset(RdOffset::Offset(offset.offset))
             .map_err(|e| map_error("commit", Some(&tp.topic), e))?;
+        if !offset.metadata.is_empty() {
+            elem.set_metadata(offset.metadata.as_str());
+        }
     }
     Ok(tpl)
 }
@@ -89,7 +94,7 @@ impl OffsetCommitter for Committer<'_> {
         self.positions.lock().get(tp).copied()
     }
 
-    fn commit_offsets(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+    fn commit_offsets_and_metadata(&mut self, offsets: &[(TopicPartition, OffsetAndMetadata)]) -> Result<()> {
         commit(self.consumer, offsets)
     }
 
@@ -104,7 +109,10 @@ impl OffsetCommitter for Committer<'_> {
     }
 }
 
-pub(super) fn commit(consumer: &BaseConsumer<GroupContext>, offsets: &[(TopicPartition, i64)]) -> Result<()> {
+pub(super) fn commit(
+    consumer: &BaseConsumer<GroupContext>,
+    offsets: &[(TopicPartition, OffsetAndMetadata)],
+) -> Result<()> {
     if offsets.is_empty() {
         return Ok(());
     }

@@ -121,12 +121,13 @@ fn partition_list(partitions: &[TopicPartition]) -> TopicPartitionList {
     tpl
 }
 
-/// The offsets `consumer`'s group committed for `partitions` (`None` where none).
+/// The offsets `consumer`'s group committed for `partitions`, with their notes
+/// (`None` where none).
 fn committed_offsets<C: rdkafka::consumer::ConsumerContext>(
     consumer: &rdkafka::consumer::BaseConsumer<C>,
     partitions: &[TopicPartition],
     timeout: Duration,
-) -> Result<Vec<Option<i64>>> {
+) -> Result<Vec<Option<crate::OffsetAndMetadata>>> {
     use rdkafka::consumer::Consumer as _;
     let committed = retry_transient(timeout, || {
         consumer.committed_offsets(partition_list(partitions), timeout)
@@ -135,11 +136,12 @@ fn committed_offsets<C: rdkafka::consumer::ConsumerContext>(
     Ok(partitions
         .iter()
         .map(|tp| {
-            match committed
-                .find_partition(&tp.topic, tp.partition)
-                .map(|e| e.offset())
-            {
-                Some(rdkafka::Offset::Offset(o)) => Some(o),
+            let elem = committed.find_partition(&tp.topic, tp.partition)?;
+            match elem.offset() {
+                rdkafka::Offset::Offset(offset) => Some(crate::OffsetAndMetadata {
+                    offset,
+                    metadata: elem.metadata().to_owned(),
+                }),
                 _ => None,
             }
         })

@@ -7,17 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
-use rdkafka::{ClientContext, TopicPartitionList};
 
 use super::security::SecurityWatch;
 use super::{map_error, rd_config, wrap};
 use crate::client::{DeliveryHandle, DeliverySlot, GroupMetadata, GroupMetadataInner, Producer};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::record::{ProducerRecord, RecordMetadata, TopicPartition};
+use crate::record::{OffsetAndMetadata, ProducerRecord, RecordMetadata, TopicPartition};
 use crate::time::Deadline;
 
 /// Receives delivery reports on librdkafka's polling thread.
@@ -285,9 +285,9 @@ impl Producer for KafkaProducer {
             .map_err(|e| self.txn_error("begin transaction", e))
     }
 
-    fn send_offsets_to_transaction(
+    fn send_offsets_and_metadata_to_transaction(
         &self,
-        offsets: &[(TopicPartition, i64)],
+        offsets: &[(TopicPartition, OffsetAndMetadata)],
         group: &GroupMetadata,
         timeout: Duration,
     ) -> Result<()> {
@@ -297,11 +297,7 @@ impl Producer for KafkaProducer {
                 what: "group metadata",
             });
         };
-        let mut tpl = TopicPartitionList::new();
-        for (tp, offset) in offsets {
-            tpl.add_partition_offset(&tp.topic, tp.partition, rdkafka::Offset::Offset(*offset))
-                .map_err(|e| map_error("send offsets to transaction", Some(&tp.topic), e))?;
-        }
+        let tpl = super::group::tpl_of(offsets)?;
         self.inner
             .send_offsets_to_transaction(&tpl, &metadata.0, timeout)
             .map_err(|e| self.txn_error("send offsets to transaction", e))

@@ -81,8 +81,10 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
     fn init(&mut self, ctx: &mut TaskCtx) -> Result<()> {
         let store = ctx.session_store::<K, A>(&self.parts.store, &self.parts.processor)?;
         self.out.caching(ctx.caches(&self.parts.store));
+        // A task that resumes (moved or restarted) judges lateness by the stream
+        // time it had reached, kept with its committed offsets.
+        self.observed = ctx.stream_time;
         if self.parts.emit == EmitStrategy::OnWindowClose {
-            self.observed = ctx.stream_time;
             let close = self.close();
             for (key, window) in store.all_bytes()? {
                 if window.end >= close {

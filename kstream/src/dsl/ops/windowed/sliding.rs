@@ -287,8 +287,10 @@ impl<K: Clone + 'static, V: Clone + 'static, A: Clone + 'static> Node<K, V> for 
         let store = ctx.window_store::<K, A>(&self.parts.store, &self.parts.processor, d)?;
         self.out
             .caching(ctx.caches(&self.parts.store) && self.parts.emit == EmitStrategy::OnWindowUpdate);
+        // A task that resumes (moved or restarted) judges lateness by the stream
+        // time it had reached, kept with its committed offsets.
+        self.observed = ctx.stream_time;
         if self.parts.emit == EmitStrategy::OnWindowClose {
-            self.observed = ctx.stream_time;
             let close = self.observed.saturating_sub(self.windows.grace_ms);
             for (key, start, _) in store.all_bytes()? {
                 if start + d >= close {
