@@ -261,6 +261,13 @@ impl StreamsConfig {
         self.set("num.stream.threads", threads.to_string())
     }
 
+    /// `application.server`: the `host:port` where this instance answers interactive
+    /// queries, announced to the other instances (see
+    /// [`KafkaStreams::query_metadata_for_key`](crate::KafkaStreams::query_metadata_for_key)).
+    pub fn application_server(self, host_port: impl Into<String>) -> Self {
+        self.set("application.server", host_port)
+    }
+
     /// `processing.guarantee`.
     pub fn processing_guarantee(self, guarantee: ProcessingGuarantee) -> Self {
         self.set("processing.guarantee", guarantee.as_str())
@@ -343,6 +350,7 @@ impl StreamsConfig {
             guarantee: ProcessingGuarantee::AtLeastOnce,
             abandon_at_commit: None,
             offsets_before_changelog: false,
+            application_server: None,
         };
         let mut dead_letter_topic = None;
         let mut buffering = None;
@@ -379,6 +387,10 @@ impl StreamsConfig {
                     } else {
                         settings.join_emit_interval = Some(interval);
                     }
+                }
+                "application.server" => {
+                    settings.application_server =
+                        Some(crate::runtime::HostInfo::parse(value).map_err(|e| bad(&e))?)
                 }
                 OFFSETS_BEFORE_CHANGELOG => {
                     settings.offsets_before_changelog =
@@ -571,6 +583,8 @@ pub(crate) struct StreamsSettings {
     pub(crate) abandon_at_commit: Option<u64>,
     /// The test switch [`OFFSETS_BEFORE_CHANGELOG`].
     pub(crate) offsets_before_changelog: bool,
+    /// `application.server`: where this instance answers interactive queries.
+    pub(crate) application_server: Option<crate::runtime::HostInfo>,
 }
 
 impl StreamsSettings {

@@ -169,6 +169,10 @@ pub enum Error {
         /// The run's last events, one per line.
         trace_tail: String,
     },
+    /// Interactive query metadata asked of an application without an
+    /// `application.server`: its instances do not announce where they are.
+    #[error("query metadata needs `application.server` (host:port) in the configuration")]
+    NoApplicationServer,
     /// A topology a [simulation](crate::sim) cannot step.
     #[error("this topology cannot be simulated: {reason}")]
     NotSimulable {

@@ -82,7 +82,8 @@ pub use processor::{
     PunctuationType, RecordContext,
 };
 pub use runtime::{
-    KafkaStreams, StateRestoreListener, StreamThreadExceptionResponse, StreamsState, TaskId, changelog_topic,
+    HostInfo, KafkaStreams, KeyQueryMetadata, StateRestoreListener, StreamThreadExceptionResponse,
+    StreamsMetadata, StreamsState, TaskId, changelog_topic,
 };
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,

@@ -313,3 +313,104 @@ fn a_second_instance_takes_over_from_a_killed_process_on_the_broker() {
         });
     }
 }
+
+/// Two instances with an `application.server` each: every key's metadata names the
+/// instance whose store holds it, whichever instance is asked; once one closes, every
+/// key is on the other.
+fn metadata_follows_the_tasks(b: &dyn TestLog) {
+    let n = Names {
+        app: backends::unique("instances-meta"),
+        input: backends::unique("instances-meta-in"),
+        counts: backends::unique("instances-meta-counts"),
+        mapped: backends::unique("instances-meta-mapped"),
+    };
+    for t in [&n.input, &n.counts, &n.mapped] {
+        b.create_topic(t, PARTITIONS);
+    }
+    produce(b, &n.input, 0..400);
+    let start = |server: &str| {
+        let state = tempfile::tempdir().unwrap();
+        let (topology, handle) = topology(&n);
+        let config = config(b, &n, state.path(), ProcessingGuarantee::AtLeastOnce).application_server(server);
+        let mut app = KafkaStreams::new(topology, b.cluster().clone(), config).unwrap();
+        app.start().unwrap();
+        (app, handle, state)
+    };
+    let (a, handle, _a_state) = start("host-a:7001");
+    let (second, second_handle, _b_state) = start("host-b:7002");
+    let hosts = |app: &KafkaStreams| -> BTreeMap<String, usize> {
+        app.metadata_for_all_clients()
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.host.to_string(), m.topic_partitions.len()))
+            .collect()
+    };
+    wait_for("both instances to run and announce their tasks", || {
+        a.state() == StreamsState::Running
+            && second.state() == StreamsState::Running
+            && hosts(&a).values().filter(|n| **n > 0).count() == 2
+            && hosts(&a).values().sum::<usize>() == PARTITIONS as usize
+    });
+    a.wait_until_caught_up(Duration::from_secs(60)).unwrap();
+    second.wait_until_caught_up(Duration::from_secs(60)).unwrap();
+    for i in 0..KEYS {
+        let key = key_of(i);
+        let meta = a
+            .query_metadata_for_key(&handle, &key)
+            .unwrap()
+            .expect("announced");
+        assert_eq!(
+            second.query_metadata_for_key(&second_handle, &key).unwrap(),
+            Some(meta.clone())
+        );
+        let on_a = a.store(&handle).unwrap().get(&key).unwrap();
+        let on_b = second.store(&second_handle).unwrap().get(&key).unwrap();
+        if meta.active_host.port == 7001 {
+            assert!(on_a.is_some() && on_b.is_none(), "{key} on host-a only");
+        } else {
+            assert!(on_b.is_some() && on_a.is_none(), "{key} on host-b only");
+        }
+    }
+    assert!(second.close(Duration::from_secs(30)));
+    wait_for("the remaining instance to announce every task", || {
+        hosts(&a) == BTreeMap::from([("host-a:7001".to_owned(), PARTITIONS as usize)])
+    });
+    for i in 0..KEYS {
+        let meta = a.query_metadata_for_key(&handle, &key_of(i)).unwrap().unwrap();
+        assert_eq!(meta.active_host.to_string(), "host-a:7001");
+    }
+    assert!(a.close(Duration::from_secs(30)));
+
+    // Without an `application.server`, the instances say nothing about themselves.
+    let state = tempfile::tempdir().unwrap();
+    let (topology, handle) = topology(&n);
+    let config = config(b, &n, state.path(), ProcessingGuarantee::AtLeastOnce);
+    let app = KafkaStreams::new(topology, b.cluster().clone(), config).unwrap();
+    let err = app.query_metadata_for_key(&handle, &key_of(0)).unwrap_err();
+    assert!(matches!(err, kstream::Error::NoApplicationServer), "{err}");
+}
+
+#[test]
+fn key_metadata_names_the_host_of_each_key_on_the_embedded_log() {
+    metadata_follows_the_tasks(&backends::embedded());
+}
+
+#[cfg(feature = "kafka")]
+#[test]
+fn key_metadata_names_the_host_of_each_key_on_the_broker() {
+    let Some(b) = backends::broker() else {
+        return;
+    };
+    metadata_follows_the_tasks(&b);
+}
+
+#[test]
+fn a_malformed_application_server_is_refused_with_its_key() {
+    for bad in ["no-port", ":7001", "host:port", "host:70000"] {
+        let err = StreamsConfig::new("app")
+            .application_server(bad)
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("application.server"), "{bad}: {err}");
+    }
+}

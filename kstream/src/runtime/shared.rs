@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     pub(crate) process_id: Mutex<Option<String>>,
     /// A simulation's faults, asked at each [`FaultPoint`].
     pub(crate) faults: OnceLock<FaultHook>,
+    /// The producer of the threads' announcements (see [`super::metadata`]), once one
+    /// announced.
+    pub(crate) announcer: Mutex<Option<Box<dyn streamlog::Producer>>>,
 }
 
 impl std::fmt::Debug for Shared {

@@ -19,6 +19,7 @@ use super::StateRestoreListener;
 use super::fault::FaultHook;
 use super::global::GlobalThread;
 use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
+use super::metadata::{KeyQueryMetadata, MetadataView, StreamsMetadata, metadata_topic};
 use super::shared::{Shared, StoreRegistry};
 use super::task::{TaskId, changelog_topic};
 use super::thread::{SteppedThread, register_stream_thread, spawn_stream_thread};
@@ -59,6 +60,8 @@ use crate::store::{
 /// ```
 pub struct KafkaStreams {
     shared: Arc<Shared>,
+    /// What the instances announced about themselves, read on demand.
+    metadata: Mutex<MetadataView>,
 }
 
 impl std::fmt::Debug for KafkaStreams {
@@ -145,6 +148,16 @@ impl KafkaStreams {
                 topic_subtopology.insert(t, i);
             }
         }
+        if config.application_server.is_some() {
+            let topic = metadata_topic(app);
+            if !existing.contains(&topic) {
+                match admin.create_topic(&topic, &TopicConfig::new(1).compacted()) {
+                    // Another instance made it at the same time.
+                    Ok(()) | Err(streamlog::Error::TopicAlreadyExists { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
         for node in &graph.nodes {
             if let crate::graph::NodeKind::Sink(Some(TopicName::User(t))) = &node.kind
                 && let Ok(n) = admin.partition_count(t)
@@ -188,7 +201,9 @@ impl KafkaStreams {
                 thread_counter: AtomicUsize::new(0),
                 process_id: Default::default(),
                 faults: Default::default(),
+                announcer: Default::default(),
             }),
+            metadata: Default::default(),
         })
     }
 
@@ -404,6 +419,91 @@ impl KafkaStreams {
             .map(|instances| instances.iter().map(|(_, s)| s.clone()).collect())
             .unwrap_or_default();
         Ok((name.to_owned(), instances))
+    }
+
+    /// Where `key` of the store of `handle` lives (Kafka Streams'
+    /// `queryMetadataForKey`): the `application.server` of the instance running the
+    /// task of the key's partition (the key serialized by the store's key serde and
+    /// placed by Kafka's default partitioner), from what the instances announced.
+    /// `None` while no instance has announced that task. Needs `application.server`
+    /// ([`Error::NoApplicationServer`]).
+    pub fn query_metadata_for_key<K: 'static, V: 'static>(
+        &self,
+        handle: &StoreHandle<K, V>,
+        key: &K,
+    ) -> Result<Option<KeyQueryMetadata>> {
+        let (name, _) = self.instances(handle)?;
+        let graph = &self.shared.topology.graph;
+        let Some(subtopology) = graph
+            .subtopologies()
+            .iter()
+            .position(|group| graph.group_stores(group).contains(&name))
+        else {
+            return Err(Error::NoSuchStore(name));
+        };
+        let changelog = changelog_topic(&self.shared.config.application_id, &name);
+        let bytes = handle
+            .keys
+            .serialize(&changelog, key)
+            .map_err(|source| Error::Serialize {
+                topic: changelog.clone(),
+                source,
+            })?
+            .unwrap_or_default();
+        let partitions = self
+            .shared
+            .topic_subtopology
+            .iter()
+            .find(|(_, s)| **s == subtopology)
+            .and_then(|(topic, _)| self.shared.partition_counts.get(topic))
+            .copied()
+            .unwrap_or(1);
+        let partition = streamlog::partitioner::partition_for_key(&bytes, partitions);
+        let mut view = self.metadata.lock();
+        view.refresh(&self.shared)?;
+        Ok(view
+            .owner(TaskId {
+                subtopology,
+                partition,
+            })
+            .map(|active_host| KeyQueryMetadata {
+                active_host,
+                partition,
+            }))
+    }
+
+    /// Every instance of the application that announced itself, with its tasks'
+    /// stores and input partitions (Kafka Streams' `metadataForAllStreamsClients`).
+    /// Needs `application.server` ([`Error::NoApplicationServer`]).
+    pub fn metadata_for_all_clients(&self) -> Result<Vec<StreamsMetadata>> {
+        let mut view = self.metadata.lock();
+        view.refresh(&self.shared)?;
+        let graph = &self.shared.topology.graph;
+        let groups = graph.subtopologies();
+        Ok(view
+            .instances()
+            .into_iter()
+            .map(|(host, tasks)| {
+                let mut state_store_names = std::collections::BTreeSet::new();
+                let mut topic_partitions = std::collections::BTreeSet::new();
+                for task in tasks {
+                    if let Some(group) = groups.get(task.subtopology) {
+                        state_store_names.extend(graph.group_stores(group));
+                    }
+                    for (topic, s) in &self.shared.topic_subtopology {
+                        if *s == task.subtopology {
+                            topic_partitions
+                                .insert(streamlog::TopicPartition::new(topic.as_str(), task.partition));
+                        }
+                    }
+                }
+                StreamsMetadata {
+                    host,
+                    state_store_names,
+                    topic_partitions,
+                }
+            })
+            .collect())
     }
 
     /// The entries of the local instances of store `name` as bytes, in key order: a

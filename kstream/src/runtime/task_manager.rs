@@ -131,6 +131,13 @@ impl TaskManager {
         std::mem::take(&mut self.repositioned)
     }
 
+    /// The tasks the group gave the thread, restored or restoring.
+    pub(crate) fn assigned_task_ids(&self) -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = self.tasks.keys().chain(self.restoring.keys()).copied().collect();
+        ids.sort();
+        ids
+    }
+
     /// Whether a task's stores are still being restored.
     pub(crate) fn is_restoring(&self) -> bool {
         !self.restoring.is_empty()

@@ -265,6 +265,8 @@ pub(crate) struct StreamThread {
     /// The group gave the thread its partitions and the thread has not said it runs
     /// yet: it does once their tasks are restored.
     awaiting_running: bool,
+    /// The thread's tasks changed and the other instances were not told yet.
+    announce_pending: bool,
     admin: Box<dyn Admin>,
 }
 
@@ -332,6 +334,7 @@ impl StreamThread {
             changes,
             ends: HashMap::new(),
             awaiting_running: false,
+            announce_pending: false,
             admin,
         })
     }
@@ -402,6 +405,7 @@ impl StreamThread {
         }
         let repositioned = tasks.take_repositioned();
         drop(tasks);
+        self.announce();
         if !repositioned.is_empty() {
             records.retain(|r| {
                 !repositioned
@@ -462,6 +466,9 @@ impl StreamThread {
         tasks.close_all();
         drop(tasks);
         self.consumer.close()?;
+        if let Err(e) = super::metadata::withdraw(&self.shared, &self.name) {
+            tracing::warn!(thread = %self.name, error = %e, "withdrawing the thread's announcement failed");
+        }
         Ok(())
     }
 
@@ -492,7 +499,25 @@ impl StreamThread {
             .borrow_mut()
             .handle_rebalance(&mut *self.consumer, &assigned, &revoked)?;
         self.awaiting_running = assignment_received;
+        if assignment_received {
+            self.announce_pending = true;
+        }
         Ok(())
+    }
+
+    /// Tells the other instances which tasks this thread now runs; retried at the
+    /// next turn when the log is away.
+    fn announce(&mut self) {
+        if !self.announce_pending {
+            return;
+        }
+        let tasks = self.tasks.borrow().assigned_task_ids();
+        match super::metadata::announce(&self.shared, &self.name, &tasks) {
+            Ok(()) => self.announce_pending = false,
+            Err(e) => {
+                tracing::warn!(thread = %self.name, error = %e, "announcing the thread's tasks failed; retrying")
+            }
+        }
     }
 
     /// The task's input partitions with more in the log than fetched so far: the task
