@@ -339,7 +339,9 @@ fn a_killed_process_repeats_and_loses_nothing_on_the_broker() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
-            !out.status.success() && text.contains("crashed: the thread was abandoned at its commit 3"),
+            !out.status.success()
+                && text.contains("crashed: the thread was abandoned at")
+                && text.contains("after 3 commits began"),
             "the child did not crash inside its commit: {}\n{text}\n{}",
             out.status,
             String::from_utf8_lossy(&out.stderr)

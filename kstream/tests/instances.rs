@@ -50,10 +50,15 @@ fn topology(n: &Names) -> (kstream::Topology, StoreHandle<String, i64>) {
 }
 
 fn config(b: &dyn TestLog, n: &Names, state_dir: &Path, guarantee: ProcessingGuarantee) -> StreamsConfig {
-    let member_timeout = if b.cluster().backend_name() == "kafka" {
-        "6000"
+    // A dead member leaves the group after its session timeout on the broker (its
+    // heartbeats stop) and after `max.poll.interval.ms` on the embedded log (which has
+    // no heartbeats). On the broker the poll interval stays long: a new owner's first
+    // look at its committed offsets waits while the dead member's transaction still
+    // holds offsets for them (until the broker aborts it), as Kafka Streams' does.
+    let (session, poll_interval) = if b.cluster().backend_name() == "kafka" {
+        ("6000", "60000")
     } else {
-        "3000"
+        ("3000", "3000")
     };
     StreamsConfig::new(n.app.as_str())
         .processing_guarantee(guarantee)
@@ -62,8 +67,8 @@ fn config(b: &dyn TestLog, n: &Names, state_dir: &Path, guarantee: ProcessingGua
         .commit_interval(Duration::from_millis(100))
         .set("statestore.cache.max.bytes", "0")
         .set("max.poll.records", "50")
-        .set("max.poll.interval.ms", member_timeout)
-        .set("session.timeout.ms", member_timeout)
+        .set("max.poll.interval.ms", poll_interval)
+        .set("session.timeout.ms", session)
         .set("transaction.timeout.ms", "3000")
 }
 
@@ -284,6 +289,11 @@ fn a_second_instance_takes_over_from_a_killed_process_on_the_broker() {
     let Some(b) = backends::broker() else {
         return;
     };
+    if std::env::var("KSTREAM_TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+            .try_init();
+    }
     for guarantee in [
         ProcessingGuarantee::AtLeastOnce,
         ProcessingGuarantee::ExactlyOnceV2,
