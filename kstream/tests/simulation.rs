@@ -3,8 +3,8 @@
 //! one seed replays event for event; a planted bug is found within a stated number of
 //! seeds.
 //!
-//! `KSTREAM_SIM_SEEDS` sets how many seeds each test runs (default 40);
-//! `KSTREAM_SIM_SEED` runs that one seed only, to replay a failure.
+//! `KSTREAM_SIM_SEEDS` sets how many seeds each test runs (default 200, 40 for
+//! RocksDB stores); `KSTREAM_SIM_SEED` runs that one seed only, to replay a failure.
 
 use std::time::Duration;
 
@@ -17,15 +17,16 @@ use streamlog::ProducerRecord;
 
 const PARTITIONS: i32 = 3;
 
-/// The seeds to run: `KSTREAM_SIM_SEED` alone, else `0..KSTREAM_SIM_SEEDS`.
-fn seeds() -> Vec<u64> {
+/// The seeds to run: `KSTREAM_SIM_SEED` alone, else `0..KSTREAM_SIM_SEEDS`, else
+/// `0..default`.
+fn seeds(default: u64) -> Vec<u64> {
     if let Ok(seed) = std::env::var("KSTREAM_SIM_SEED") {
         return vec![seed.parse().expect("KSTREAM_SIM_SEED is a number")];
     }
     let n = std::env::var("KSTREAM_SIM_SEEDS")
         .ok()
         .map(|n| n.parse().expect("KSTREAM_SIM_SEEDS is a number"))
-        .unwrap_or(40);
+        .unwrap_or(default);
     (0..n).collect()
 }
 
@@ -106,9 +107,9 @@ fn counting_simulation(app: &str, guarantee: ProcessingGuarantee) -> Simulation 
         .store("per-page")
 }
 
-fn run_all(sim: &Simulation) {
+fn run_all(sim: &Simulation, default_seeds: u64) {
     let (mut crashes, mut refused, mut starts) = (0, 0, 0);
-    for seed in seeds() {
+    for seed in seeds(default_seeds) {
         let report = sim.run(seed).unwrap_or_else(|e| panic!("{e}"));
         crashes += report.crashes;
         refused += report.refused_commits;
@@ -128,7 +129,7 @@ fn exactly_once_equals_the_reference_whatever_crashes() {
 
 #[test]
 fn at_least_once_loses_nothing_whatever_crashes() {
-    run_all(&counting_simulation("sim-alos", ProcessingGuarantee::AtLeastOnce));
+    run_all(&counting_simulation("sim-alos", ProcessingGuarantee::AtLeastOnce), 200);
 }
 
 #[test]
@@ -140,7 +141,7 @@ fn windows_with_late_records_are_exact_under_exactly_once() {
         .input(clicks(300))
         .output("window-counts")
         .store("per-window");
-    run_all(&sim);
+    run_all(&sim, 200);
 }
 
 #[cfg(feature = "rocksdb")]
@@ -148,7 +149,7 @@ fn windows_with_late_records_are_exact_under_exactly_once() {
 fn rocksdb_stores_keep_their_state_across_crashes_under_exactly_once() {
     let sim = counting_simulation("sim-rocksdb", ProcessingGuarantee::ExactlyOnceV2)
         .configure(|c| c.default_store(kstream::StoreKind::RocksDb));
-    run_all(&sim);
+    run_all(&sim, 40);
 }
 
 #[test]
