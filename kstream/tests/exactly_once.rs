@@ -109,37 +109,6 @@ fn produce(b: &dyn TestLog, topic: &str, range: std::ops::Range<i64>) {
     producer.flush(Duration::from_secs(30)).unwrap();
 }
 
-/// Each key's counts in the output, in offset order, read with `read_committed` until
-/// `records` were read (or 60 s passed), then a little more.
-fn committed_counts(b: &dyn TestLog, topic: &str, records: usize) -> BTreeMap<String, Vec<i64>> {
-    let mut c = b
-        .cluster()
-        .consumer(
-            &ClientConfig::new()
-                .set("auto.offset.reset", "earliest")
-                .set("isolation.level", "read_committed"),
-        )
-        .unwrap();
-    let parts: Vec<TopicPartition> = (0..PARTITIONS).map(|p| TopicPartition::new(topic, p)).collect();
-    c.assign(&parts).unwrap();
-    let mut counts: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut read = 0;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut extra = 0;
-    while extra < 3 && Instant::now() < deadline {
-        if read >= records {
-            extra += 1;
-        }
-        for r in c.poll(Duration::from_millis(200)).unwrap() {
-            let k = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
-            let v = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
-            counts.entry(k).or_default().push(v);
-            read += 1;
-        }
-    }
-    counts
-}
-
 /// Counts restored records.
 #[derive(Default)]
 struct Restored(AtomicU64);
@@ -231,7 +200,7 @@ fn crash_and_take_over(b: &dyn TestLog, store: &str, same_dir: bool) {
         "{store}: the store after the crash"
     );
     assert_eq!(
-        committed_counts(b, &n.output, 500),
+        backends::read_committed_i64(b, &n.output, PARTITIONS, 500),
         expected,
         "{store}, same state directory: {same_dir}: each key's committed counts"
     );
@@ -261,7 +230,10 @@ fn crash_keeps_rocksdb_state(b: &dyn TestLog) {
         restored < 300,
         "the restart replayed {restored} changelog records: the first run's 300 were kept"
     );
-    assert_eq!(committed_counts(b, &n.output, 700), expected);
+    assert_eq!(
+        backends::read_committed_i64(b, &n.output, PARTITIONS, 700),
+        expected
+    );
 }
 
 #[test]
@@ -355,7 +327,7 @@ fn a_killed_process_repeats_and_loses_nothing_on_the_broker() {
             "{store}: the store after the kill"
         );
         assert_eq!(
-            committed_counts(&b, &n.output, 500),
+            backends::read_committed_i64(&b, &n.output, PARTITIONS, 500),
             expected,
             "{store}: each key's committed counts after the kill"
         );

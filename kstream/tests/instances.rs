@@ -19,7 +19,7 @@ use kstream::{
     Consumed, Grouped, I64Serde, KafkaStreams, Materialized, OptionSerde, ProcessingGuarantee, Produced,
     StoreHandle, StreamThreadExceptionResponse, StreamsBuilder, StreamsConfig, StreamsState, StringSerde,
 };
-use streamlog::{ClientConfig, ProducerRecord, TopicPartition};
+use streamlog::{ClientConfig, ProducerRecord};
 
 const PARTITIONS: i32 = 4;
 const KEYS: i64 = 20;
@@ -90,36 +90,6 @@ fn produce(b: &dyn TestLog, topic: &str, range: std::ops::Range<i64>) {
     producer.flush(Duration::from_secs(30)).unwrap();
 }
 
-/// Every record of `topic` read with `read_committed`, per key in offset order,
-/// once `records` were read (or 60 s passed) and a little more.
-fn read(b: &dyn TestLog, topic: &str, records: usize) -> BTreeMap<String, Vec<i64>> {
-    let mut c = b
-        .cluster()
-        .consumer(
-            &ClientConfig::new()
-                .set("auto.offset.reset", "earliest")
-                .set("isolation.level", "read_committed"),
-        )
-        .unwrap();
-    let parts: Vec<TopicPartition> = (0..PARTITIONS).map(|p| TopicPartition::new(topic, p)).collect();
-    c.assign(&parts).unwrap();
-    let mut values: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let (mut read, mut extra) = (0, 0);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while extra < 3 && Instant::now() < deadline {
-        if read >= records {
-            extra += 1;
-        }
-        for r in c.poll(Duration::from_millis(200)).unwrap() {
-            let k = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
-            let v = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
-            values.entry(k).or_default().push(v);
-            read += 1;
-        }
-    }
-    values
-}
-
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done() {
@@ -186,7 +156,7 @@ fn join_then_kill(
         .collect();
     assert!(second.close(Duration::from_secs(30)));
 
-    let mapped = read(b, &n.mapped, 1200);
+    let mapped = backends::read_committed_i64(b, &n.mapped, PARTITIONS, 1200);
     let got: BTreeSet<i64> = mapped.values().flatten().copied().collect();
     let all: BTreeSet<i64> = (0..1200).map(|i| i * 10).collect();
     assert_eq!(got, all, "{guarantee:?}: mapped records lost");
@@ -202,7 +172,7 @@ fn join_then_kill(
             "exactly-once: a mapped record twice"
         );
         assert_eq!(
-            read(b, &n.counts, 1200),
+            backends::read_committed_i64(b, &n.counts, PARTITIONS, 1200),
             expected,
             "exactly-once: the committed counts"
         );

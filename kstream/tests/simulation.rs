@@ -129,7 +129,10 @@ fn exactly_once_equals_the_reference_whatever_crashes() {
 
 #[test]
 fn at_least_once_loses_nothing_whatever_crashes() {
-    run_all(&counting_simulation("sim-alos", ProcessingGuarantee::AtLeastOnce), 200);
+    run_all(
+        &counting_simulation("sim-alos", ProcessingGuarantee::AtLeastOnce),
+        200,
+    );
 }
 
 #[test]

@@ -37,6 +37,13 @@ struct Args {
     /// A Kafka broker (feature `kafka`); the embedded log when not given.
     #[arg(long)]
     bootstrap_servers: Option<String>,
+    /// The Java peers' classpath: with a broker, Kafka Streams 4.4 restores the same
+    /// changelog after kstream, in the same run (`peers/.../bench/RestoreBench.java`).
+    #[arg(long, env = "STREAMKIT_PEERS_CLASSPATH")]
+    peers_classpath: Option<String>,
+    /// Options for the Kafka Streams JVM.
+    #[arg(long, default_value = "-Xmx2g", allow_hyphen_values = true)]
+    java_opts: String,
 }
 
 /// When the first store started restoring and the last one ended, and how many
@@ -163,6 +170,12 @@ fn main() {
     assert_eq!(total, args.keys, "every changelog record restored");
 
     let rate = |n: u64, t: Duration| n as f64 / t.as_secs_f64();
+    let kafka_streams = match (&args.bootstrap_servers, &args.peers_classpath) {
+        (Some(servers), Some(classpath)) => {
+            Some(kafka_streams_restore(&args, servers, classpath, &app, &input))
+        }
+        _ => None,
+    };
     println!(
         "restore of {} keys into RocksDB from {} changelog partitions: {:.0} records/s (first start to last end, {:.2?}; {:.2?} from start() to running), {:.2} CPU s per M records (the process, start() to running)",
         args.keys,
@@ -178,4 +191,65 @@ fn main() {
         floor_cpu / (read as f64 / 1e6),
         rate(total, restore) / rate(read, floor_time),
     );
+    if let Some(ks) = kafka_streams {
+        let ks_rate = rate(ks.restored, ks.restore);
+        println!(
+            "Kafka Streams 4.4 restoring the same changelog: {:.0} records/s ({:.2?}; {:.2?} from start() to running), {:.2} CPU s per M records (the JVM, start() to running); kstream / Kafka Streams: {:.2}",
+            ks_rate,
+            ks.restore,
+            ks.to_running,
+            ks.cpu.as_secs_f64() / (ks.restored as f64 / 1e6),
+            rate(total, restore) / ks_rate,
+        );
+    }
+}
+
+/// What Kafka Streams' restore of the changelog took.
+struct PeerRestore {
+    restored: u64,
+    restore: Duration,
+    to_running: Duration,
+    cpu: Duration,
+}
+
+/// Runs `RestoreBench.java`: Kafka Streams restores the changelog kstream restored,
+/// into an empty state directory of its own.
+fn kafka_streams_restore(args: &Args, servers: &str, classpath: &str, app: &str, input: &str) -> PeerRestore {
+    let state = std::env::temp_dir().join(format!("{app}-ks-state"));
+    let out = std::process::Command::new("java")
+        .args(args.java_opts.split_whitespace())
+        .args(["-cp", classpath, "dev.streamkit.peers.bench.RestoreBench"])
+        .args([
+            servers,
+            app,
+            input,
+            &state.display().to_string(),
+            &args.keys.to_string(),
+        ])
+        .output()
+        .expect("java runs");
+    let _ = std::fs::remove_dir_all(&state);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "RestoreBench failed: {}\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("restored="))
+        .unwrap_or_else(|| panic!("RestoreBench printed no figures:\n{text}"));
+    let field = |name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in `{line}`"))
+    };
+    PeerRestore {
+        restored: field("restored"),
+        restore: Duration::from_nanos(field("restore_ns")),
+        to_running: Duration::from_nanos(field("running_ns")),
+        cpu: Duration::from_nanos(field("cpu_ns")),
+    }
 }

@@ -349,15 +349,18 @@ impl StreamThread {
         }
         match result {
             Ok(()) => self.finish(),
-            Err(error @ Error::Abandoned { .. }) => {
-                self.abandon();
-                Err(error)
-            }
-            Err(error) => {
-                self.fail();
-                Err(error)
-            }
+            Err(error) => self.stop_after(error),
         }
+    }
+
+    /// Stops after `error`: as a crash leaves it for a simulated crash, else failed.
+    fn stop_after(self, error: Error) -> Result<()> {
+        if matches!(error, Error::Abandoned { .. }) {
+            self.abandon();
+        } else {
+            self.fail();
+        }
+        Err(error)
     }
 
     /// A simulated crash: the clients are left as a dead process leaves them (a group
@@ -448,14 +451,7 @@ impl StreamThread {
     pub(crate) fn finish(mut self) -> Result<()> {
         match self.finish_in_place() {
             Ok(()) => Ok(()),
-            Err(error @ Error::Abandoned { .. }) => {
-                self.abandon();
-                Err(error)
-            }
-            Err(error) => {
-                self.fail();
-                Err(error)
-            }
+            Err(error) => self.stop_after(error),
         }
     }
 

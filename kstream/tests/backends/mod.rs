@@ -66,3 +66,43 @@ pub fn sasl_ssl_broker() -> Option<Log> {
 pub fn unique(prefix: &str) -> String {
     streamlog::test_util::unique_name(prefix)
 }
+
+/// Every record of `topic`'s first `partitions` partitions read with
+/// `read_committed`, its key as a string and its value as a big-endian `i64`, per key
+/// in offset order: read until `records` came (or 60 s passed), then a little longer
+/// for any that should not have come.
+pub fn read_committed_i64(
+    b: &dyn TestLog,
+    topic: &str,
+    partitions: i32,
+    records: usize,
+) -> std::collections::BTreeMap<String, Vec<i64>> {
+    use std::time::{Duration, Instant};
+    let mut c = b
+        .cluster()
+        .consumer(
+            &streamlog::ClientConfig::new()
+                .set("auto.offset.reset", "earliest")
+                .set("isolation.level", "read_committed"),
+        )
+        .unwrap();
+    let parts: Vec<streamlog::TopicPartition> = (0..partitions)
+        .map(|p| streamlog::TopicPartition::new(topic, p))
+        .collect();
+    c.assign(&parts).unwrap();
+    let mut values: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    let (mut read, mut extra) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while extra < 3 && Instant::now() < deadline {
+        if read >= records {
+            extra += 1;
+        }
+        for r in c.poll(Duration::from_millis(200)).unwrap() {
+            let k = String::from_utf8(r.key.unwrap().to_vec()).unwrap();
+            let v = i64::from_be_bytes(r.value.unwrap().as_ref().try_into().unwrap());
+            values.entry(k).or_default().push(v);
+            read += 1;
+        }
+    }
+    values
+}
