@@ -121,10 +121,10 @@ fn run_all(sim: &Simulation, default_seeds: u64) {
 
 #[test]
 fn exactly_once_equals_the_reference_whatever_crashes() {
-    run_all(&counting_simulation(
-        "sim-eos",
-        ProcessingGuarantee::ExactlyOnceV2,
-    ));
+    run_all(
+        &counting_simulation("sim-eos", ProcessingGuarantee::ExactlyOnceV2),
+        200,
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{ClientConfig, Cluster, Offset, TopicPartition};
+use streamlog::{ClientConfig, Cluster, Consumer, Offset, TopicPartition};
 
 use super::fault::{FaultAction, FaultPoint};
 use super::shared::Shared;
@@ -46,11 +46,22 @@ fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster, exactly_onc
 /// thread's loop.
 #[derive(Debug, Default)]
 pub(crate) struct RestoreProgress {
-    /// Per changelog partition: the next offset to restore and how many records were
-    /// restored so far.
-    stores: BTreeMap<TopicPartition, (i64, u64)>,
+    /// Per changelog partition: how far its store is.
+    stores: BTreeMap<TopicPartition, StoreProgress>,
     /// When the restore last moved (clock milliseconds).
     last_progress: Option<i64>,
+}
+
+/// How far one store's restore is.
+#[derive(Debug)]
+struct StoreProgress {
+    /// The next offset to restore.
+    position: i64,
+    /// How many records were restored so far.
+    total: u64,
+    /// The consumer reading the changelog, kept between turns while the store
+    /// restores (its fetches go on meanwhile).
+    reader: Option<Box<dyn Consumer>>,
 }
 
 /// Replays changelogs into the stores of new tasks.
@@ -91,9 +102,9 @@ impl ChangelogReader {
             let marks = admin.watermarks(&tp)?;
             let end = marks.high;
             let listener = self.shared.lifecycle.restore_listener();
-            let (mut position, mut total) = match progress.stores.get(&tp) {
-                Some(&(position, total)) => (position, total),
-                None => {
+            let entry = match progress.stores.entry(tp.clone()) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => {
                     // What the broker deleted (a windowed changelog past its
                     // retention) is not there to restore: start from the first record
                     // it keeps.
@@ -108,21 +119,31 @@ impl ChangelogReader {
                     {
                         listener.on_restore_start(&tp, store.name(), from, end);
                     }
-                    progress.stores.insert(tp.clone(), (from, 0));
-                    (from, 0)
+                    entry.insert(StoreProgress {
+                        position: from,
+                        total: 0,
+                        reader: None,
+                    })
                 }
             };
-            if position >= end {
+            if entry.position >= end {
                 continue;
             }
-            let config = restore_consumer_config(
-                &self.shared.config.client,
-                &self.shared.cluster,
-                self.shared.exactly_once(),
-            );
-            let mut restorer = self.shared.cluster.consumer(&config)?;
-            restorer.assign(std::slice::from_ref(&tp))?;
-            restorer.seek(&tp, Offset::At(position))?;
+            let (mut position, mut total) = (entry.position, entry.total);
+            let restorer = match &mut entry.reader {
+                Some(reader) => reader,
+                reader @ None => {
+                    let config = restore_consumer_config(
+                        &self.shared.config.client,
+                        &self.shared.cluster,
+                        self.shared.exactly_once(),
+                    );
+                    let mut consumer = self.shared.cluster.consumer(&config)?;
+                    consumer.assign(std::slice::from_ref(&tp))?;
+                    consumer.seek(&tp, Offset::At(position))?;
+                    reader.insert(consumer)
+                }
+            };
             let restored_counter =
                 metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned());
             let remaining =
@@ -162,7 +183,7 @@ impl ChangelogReader {
                         listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
                     }
                 }
-                progress.stores.insert(tp.clone(), (position, total));
+                (entry.position, entry.total) = (position, total);
                 if position > before {
                     progress.last_progress = Some(self.shared.now());
                     if self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
@@ -182,6 +203,7 @@ impl ChangelogReader {
                     return Ok(false);
                 }
             }
+            entry.reader = None;
             store.flush_backend()?;
             if let Some(listener) = &listener {
                 listener.on_restore_end(&tp, store.name(), total);
