@@ -268,6 +268,13 @@ impl StreamsConfig {
         self.set("application.server", host_port)
     }
 
+    /// `num.standby.replicas`: how many other instances keep a warm copy of each
+    /// task's stores, read from its changelog, so that a failover restores only the
+    /// tail.
+    pub fn num_standby_replicas(self, replicas: usize) -> Self {
+        self.set("num.standby.replicas", replicas.to_string())
+    }
+
     /// `processing.guarantee`.
     pub fn processing_guarantee(self, guarantee: ProcessingGuarantee) -> Self {
         self.set("processing.guarantee", guarantee.as_str())
@@ -351,6 +358,7 @@ impl StreamsConfig {
             abandon_at_commit: None,
             offsets_before_changelog: false,
             application_server: None,
+            num_standby_replicas: 0,
         };
         let mut dead_letter_topic = None;
         let mut buffering = None;
@@ -387,6 +395,11 @@ impl StreamsConfig {
                     } else {
                         settings.join_emit_interval = Some(interval);
                     }
+                }
+                "num.standby.replicas" => {
+                    settings.num_standby_replicas = value
+                        .parse()
+                        .map_err(|_| bad("expected a number of replicas (0 for none)"))?
                 }
                 "application.server" => {
                     settings.application_server =
@@ -585,6 +598,8 @@ pub(crate) struct StreamsSettings {
     pub(crate) offsets_before_changelog: bool,
     /// `application.server`: where this instance answers interactive queries.
     pub(crate) application_server: Option<crate::runtime::HostInfo>,
+    /// `num.standby.replicas`: warm copies of each task's stores on other instances.
+    pub(crate) num_standby_replicas: usize,
 }
 
 impl StreamsSettings {

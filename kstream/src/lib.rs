@@ -83,7 +83,7 @@ pub use processor::{
 };
 pub use runtime::{
     HostInfo, KafkaStreams, KeyQueryMetadata, StateRestoreListener, StreamThreadExceptionResponse,
-    StreamsMetadata, StreamsState, TaskId, changelog_topic,
+    StreamsMetadata, StreamsState, TaskId, ThreadMetadata, changelog_topic,
 };
 pub use serdes::{
     BytesSerde, F64Serde, I32Serde, I64Serde, JsonSerde, OptionSerde, Serde, StringSerde, UnitSerde,

@@ -52,6 +52,16 @@ pub(crate) struct RestoreProgress {
     last_progress: Option<i64>,
 }
 
+impl RestoreProgress {
+    /// The next offset to restore of each changelog partition begun.
+    pub(crate) fn positions(&self) -> BTreeMap<TopicPartition, i64> {
+        self.stores
+            .iter()
+            .map(|(tp, store)| (tp.clone(), store.position))
+            .collect()
+    }
+}
+
 /// How far one store's restore is.
 #[derive(Debug)]
 struct StoreProgress {
@@ -81,8 +91,10 @@ impl ChangelogReader {
     /// waiting `wait` brings nothing: under exactly-once, a transaction still open on
     /// the changelog (its previous owner's, which a crash left open) holds the
     /// committed records after it back until it ends, and the thread goes on with its
-    /// other work meanwhile. Past `RESTORE_TIMEOUT` without progress, the restore
-    /// fails. `commits` is how many commits the thread began, for a simulated crash.
+    /// other work meanwhile. Past `RESTORE_TIMEOUT` without progress, the restore of
+    /// an `active` task fails (a standby task waits as long as it takes, and tells
+    /// the restore listener nothing). `commits` is how many commits the thread began,
+    /// for a simulated crash.
     pub(crate) fn restore(
         &self,
         task: &Task,
@@ -90,6 +102,7 @@ impl ChangelogReader {
         progress: &mut RestoreProgress,
         wait: Duration,
         commits: u64,
+        active: bool,
     ) -> Result<bool> {
         let admin = self.shared.cluster.admin()?;
         let now = self.shared.now();
@@ -101,7 +114,7 @@ impl ChangelogReader {
             let tp = TopicPartition::new(&**topic, *partition);
             let marks = admin.watermarks(&tp)?;
             let end = marks.high;
-            let listener = self.shared.lifecycle.restore_listener();
+            let listener = self.shared.lifecycle.restore_listener().filter(|_| active);
             let entry = match progress.stores.entry(tp.clone()) {
                 std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::btree_map::Entry::Vacant(entry) => {
@@ -192,7 +205,7 @@ impl ChangelogReader {
                             at: FaultPoint::Restore,
                         });
                     }
-                } else if self.shared.now() - last_progress > RESTORE_TIMEOUT.as_millis() as i64 {
+                } else if active && self.shared.now() - last_progress > RESTORE_TIMEOUT.as_millis() as i64 {
                     return Err(store.error(crate::store::StoreError::RestoreStalled {
                         topic: tp.topic.to_string(),
                         partition: tp.partition,
@@ -208,8 +221,11 @@ impl ChangelogReader {
             if let Some(listener) = &listener {
                 listener.on_restore_end(&tp, store.name(), total);
             }
-            tracing::info!(store = store.name(), task = %task.id, records = total, "restored");
+            if active {
+                tracing::info!(store = store.name(), task = %task.id, records = total, "restored");
+            }
         }
+        progress.last_progress = Some(now);
         Ok(true)
     }
 }

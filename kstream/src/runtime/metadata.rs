@@ -78,10 +78,63 @@ pub struct StreamsMetadata {
 /// What a thread says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct Announcement {
-    /// Its instance's `application.server`.
+    /// Its instance's `application.server` (empty without one).
     server: String,
     /// Its tasks, as (sub-topology, partition).
     tasks: Vec<(usize, i32)>,
+    /// When it said so (the application's clock); threads say it again every
+    /// [`HEARTBEAT_MS`], so an instance silent for longer is taken for gone.
+    #[serde(default)]
+    at: i64,
+}
+
+/// How often a thread announces itself again while nothing changes.
+pub(crate) const HEARTBEAT_MS: i64 = 5_000;
+/// How long an instance stays in the standby placement after its last announcement.
+const ALIVE_MS: i64 = 3 * HEARTBEAT_MS;
+
+/// A thread of this instance and its tasks (Kafka Streams' `ThreadMetadata`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ThreadMetadata {
+    /// The thread's name.
+    pub thread_name: String,
+    /// The tasks it runs (restored or restoring).
+    pub active_tasks: Vec<TaskId>,
+    /// The tasks whose stores it keeps warm for another instance.
+    pub standby_tasks: Vec<TaskId>,
+}
+
+/// Whether the threads announce themselves: for query metadata (`application.server`)
+/// or for standby placement (`num.standby.replicas`).
+pub(crate) fn announcing(shared: &Shared) -> bool {
+    shared.config.application_server.is_some() || shared.config.num_standby_replicas > 0
+}
+
+/// The tasks `process` keeps standbys of, with `replicas` per task: the instances
+/// still announcing themselves, in process id order, form a ring, and a task's
+/// standbys are the `replicas` instances after its owner's place. Every instance
+/// reads the same announcements and so agrees on the placement; the group's assignor
+/// knows nothing of it.
+pub(crate) fn standby_placement(
+    owners: &BTreeMap<TaskId, String>,
+    live: &BTreeSet<String>,
+    process: &str,
+    replicas: usize,
+) -> BTreeSet<TaskId> {
+    let ring: Vec<&String> = live.iter().collect();
+    let mut mine = BTreeSet::new();
+    for (task, owner) in owners {
+        let Some(at) = ring.iter().position(|p| *p == owner) else {
+            continue;
+        };
+        let standbys = (1..ring.len())
+            .map(|i| ring[(at + i) % ring.len()])
+            .take(replicas);
+        if standbys.into_iter().any(|p| p == process) {
+            mine.insert(*task);
+        }
+    }
+    mine
 }
 
 /// The topic the instances announce themselves on.
@@ -92,12 +145,18 @@ pub(crate) fn metadata_topic(application_id: &str) -> String {
 /// Announces the tasks of `thread` (when the application has an
 /// `application.server`).
 pub(crate) fn announce(shared: &Shared, thread: &str, tasks: &[TaskId]) -> Result<()> {
-    let Some(server) = &shared.config.application_server else {
+    if !announcing(shared) {
         return Ok(());
-    };
+    }
     let announcement = Announcement {
-        server: server.to_string(),
+        server: shared
+            .config
+            .application_server
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         tasks: tasks.iter().map(|t| (t.subtopology, t.partition)).collect(),
+        at: shared.now(),
     };
     let value = serde_json::to_vec(&announcement).expect("an announcement always serializes");
     send(shared, thread, Some(value))
@@ -105,7 +164,7 @@ pub(crate) fn announce(shared: &Shared, thread: &str, tasks: &[TaskId]) -> Resul
 
 /// Withdraws the announcement of `thread`, which stops.
 pub(crate) fn withdraw(shared: &Shared, thread: &str) -> Result<()> {
-    if shared.config.application_server.is_none() {
+    if !announcing(shared) {
         return Ok(());
     }
     send(shared, thread, None)
@@ -149,7 +208,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 impl MetadataView {
     /// Reads the announcements made since the last read.
     pub(crate) fn refresh(&mut self, shared: &Shared) -> Result<()> {
-        if shared.config.application_server.is_none() {
+        if !announcing(shared) {
             return Err(Error::NoApplicationServer);
         }
         let tp = TopicPartition::new(metadata_topic(&shared.config.application_id), 0);
@@ -219,6 +278,30 @@ impl MetadataView {
             .collect()
     }
 
+    /// Each task's owner process (the latest claim), and the processes announced
+    /// within the last [`ALIVE_MS`] before `now`.
+    pub(crate) fn owners_and_live(&self, now: i64) -> (BTreeMap<TaskId, String>, BTreeSet<String>) {
+        let process_of = |key: &str| key.split_once('/').map_or(key, |(p, _)| p).to_owned();
+        let mut latest: BTreeMap<TaskId, (i64, String)> = BTreeMap::new();
+        let mut live = BTreeSet::new();
+        for (key, (offset, announcement)) in &self.threads {
+            if announcement.at >= now - ALIVE_MS {
+                live.insert(process_of(key));
+            }
+            for &(subtopology, partition) in &announcement.tasks {
+                let task = TaskId {
+                    subtopology,
+                    partition,
+                };
+                if latest.get(&task).is_none_or(|(seen, _)| seen < offset) {
+                    latest.insert(task, (*offset, process_of(key)));
+                }
+            }
+        }
+        let owners = latest.into_iter().map(|(task, (_, p))| (task, p)).collect();
+        (owners, live)
+    }
+
     /// The owner of `task`, if one announced it.
     pub(crate) fn owner(&self, task: TaskId) -> Option<HostInfo> {
         self.owners()
@@ -240,5 +323,37 @@ impl MetadataView {
             }
         }
         instances
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(partition: i32) -> TaskId {
+        TaskId {
+            subtopology: 0,
+            partition,
+        }
+    }
+
+    #[test]
+    fn standbys_go_to_the_next_live_instances_after_the_owner_and_never_to_it() {
+        let owners: BTreeMap<TaskId, String> = [(0, "a"), (1, "b"), (2, "c"), (3, "a"), (4, "gone")]
+            .into_iter()
+            .map(|(p, o)| (task(p), o.to_owned()))
+            .collect();
+        let live: BTreeSet<String> = ["a", "b", "c"].into_iter().map(String::from).collect();
+        let of = |p: &str, n| standby_placement(&owners, &live, p, n);
+        assert_eq!(of("b", 1), BTreeSet::from([task(0), task(3)]));
+        assert_eq!(of("c", 1), BTreeSet::from([task(1)]));
+        assert_eq!(of("a", 1), BTreeSet::from([task(2)]));
+        // Two replicas: every other live instance; more than there are: the same.
+        assert_eq!(of("a", 2), BTreeSet::from([task(1), task(2)]));
+        assert_eq!(of("a", 5), of("a", 2));
+        assert!(of("a", 0).is_empty());
+        // Alone, an instance keeps no standbys.
+        let alone: BTreeSet<String> = ["a"].into_iter().map(String::from).collect();
+        assert!(standby_placement(&owners, &alone, "a", 1).is_empty());
     }
 }

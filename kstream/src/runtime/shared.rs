@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     /// The producer of the threads' announcements (see [`super::metadata`]), once one
     /// announced.
     pub(crate) announcer: Mutex<Option<Box<dyn streamlog::Producer>>>,
+    /// Each stream thread's active and standby tasks, by thread name.
+    pub(crate) thread_metadata: Mutex<std::collections::BTreeMap<String, super::ThreadMetadata>>,
 }
 
 impl std::fmt::Debug for Shared {

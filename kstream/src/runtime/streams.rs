@@ -19,7 +19,7 @@ use super::StateRestoreListener;
 use super::fault::FaultHook;
 use super::global::GlobalThread;
 use super::lifecycle::{Lifecycle, StreamThreadExceptionResponse, StreamsState};
-use super::metadata::{KeyQueryMetadata, MetadataView, StreamsMetadata, metadata_topic};
+use super::metadata::{KeyQueryMetadata, MetadataView, StreamsMetadata, ThreadMetadata, metadata_topic};
 use super::shared::{Shared, StoreRegistry};
 use super::task::{TaskId, changelog_topic};
 use super::thread::{SteppedThread, register_stream_thread, spawn_stream_thread};
@@ -148,7 +148,7 @@ impl KafkaStreams {
                 topic_subtopology.insert(t, i);
             }
         }
-        if config.application_server.is_some() {
+        if config.application_server.is_some() || config.num_standby_replicas > 0 {
             let topic = metadata_topic(app);
             if !existing.contains(&topic) {
                 match admin.create_topic(&topic, &TopicConfig::new(1).compacted()) {
@@ -202,6 +202,7 @@ impl KafkaStreams {
                 process_id: Default::default(),
                 faults: Default::default(),
                 announcer: Default::default(),
+                thread_metadata: Default::default(),
             }),
             metadata: Default::default(),
         })
@@ -432,6 +433,9 @@ impl KafkaStreams {
         handle: &StoreHandle<K, V>,
         key: &K,
     ) -> Result<Option<KeyQueryMetadata>> {
+        if self.shared.config.application_server.is_none() {
+            return Err(Error::NoApplicationServer);
+        }
         let (name, _) = self.instances(handle)?;
         let graph = &self.shared.topology.graph;
         let Some(subtopology) = graph
@@ -472,10 +476,19 @@ impl KafkaStreams {
             }))
     }
 
+    /// This instance's stream threads with their active and standby tasks (Kafka
+    /// Streams' `metadataForLocalThreads`).
+    pub fn metadata_for_local_threads(&self) -> Vec<ThreadMetadata> {
+        self.shared.thread_metadata.lock().values().cloned().collect()
+    }
+
     /// Every instance of the application that announced itself, with its tasks'
     /// stores and input partitions (Kafka Streams' `metadataForAllStreamsClients`).
     /// Needs `application.server` ([`Error::NoApplicationServer`]).
     pub fn metadata_for_all_clients(&self) -> Result<Vec<StreamsMetadata>> {
+        if self.shared.config.application_server.is_none() {
+            return Err(Error::NoApplicationServer);
+        }
         let mut view = self.metadata.lock();
         view.refresh(&self.shared)?;
         let graph = &self.shared.topology.graph;

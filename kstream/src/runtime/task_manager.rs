@@ -13,6 +13,7 @@ use super::checkpoint::OffsetCheckpoint;
 use super::fault::{FaultAction, FaultPoint};
 use super::partition_group::PartitionGroup;
 use super::shared::Shared;
+use super::standby::Standbys;
 use super::task::{Task, TaskId};
 use crate::error::Result;
 use crate::processor::CacheBudget;
@@ -64,16 +65,19 @@ pub(crate) struct TaskManager {
     /// Partitions sent back to their committed offsets since the last poll: the
     /// records that poll brought for them are read again.
     repositioned: Vec<TopicPartition>,
+    /// The standby tasks this thread keeps (the first thread of an instance).
+    standbys: Standbys,
 }
 
-/// A task whose stores are being restored.
+/// A task whose stores are being restored (or a standby task, whose restore never
+/// ends).
 #[derive(Debug)]
-struct Restoring {
-    task: Task,
-    checkpoint: BTreeMap<TopicPartition, i64>,
-    progress: RestoreProgress,
+pub(super) struct Restoring {
+    pub(super) task: Task,
+    pub(super) checkpoint: BTreeMap<TopicPartition, i64>,
+    pub(super) progress: RestoreProgress,
     /// Its input partitions, paused.
-    partitions: Vec<TopicPartition>,
+    pub(super) partitions: Vec<TopicPartition>,
 }
 
 /// How long a restore's poll waits for changelog records, by default.
@@ -103,6 +107,7 @@ impl TaskManager {
             restoring: BTreeMap::new(),
             restore_wait: RESTORE_WAIT,
             repositioned: Vec::new(),
+            standbys: Standbys::default(),
         }
     }
 
@@ -129,6 +134,53 @@ impl TaskManager {
     /// The partitions sent back to their committed offsets since the last call.
     pub(crate) fn take_repositioned(&mut self) -> Vec<TopicPartition> {
         std::mem::take(&mut self.repositioned)
+    }
+
+    /// Opens and closes standby tasks as the placement says (the first stream thread
+    /// of an instance, under `num.standby.replicas`), and brings them up to date.
+    pub(crate) fn maintain_standbys(&mut self) -> Result<()> {
+        if self.shared.config.num_standby_replicas == 0 || !self.thread.ends_with("-StreamThread-1") {
+            return Ok(());
+        }
+        // Tasks this instance runs, on this thread or another.
+        let mut active: BTreeSet<TaskId> = self.tasks.keys().chain(self.restoring.keys()).copied().collect();
+        active.extend(
+            self.shared
+                .stores
+                .read()
+                .values()
+                .flatten()
+                .map(|(task, _)| *task),
+        );
+        match self.standbys.plan(&self.shared, &active) {
+            Ok(Some((open, close))) => {
+                for id in close {
+                    self.standbys.close(&self.shared, id)?;
+                }
+                for id in open {
+                    let standby = self.start_task(id)?;
+                    self.standbys.insert(id, standby);
+                }
+            }
+            Ok(None) => {}
+            // The placement is looked at again at the next refresh.
+            Err(e) => {
+                tracing::warn!(thread = %self.thread, error = %e, "reading the standby placement failed")
+            }
+        }
+        self.standbys
+            .catch_up(&self.shared, &self.changelog_reader, self.commits)
+    }
+
+    /// The standby tasks.
+    pub(crate) fn standby_ids(&self) -> Vec<TaskId> {
+        self.standbys.ids()
+    }
+
+    /// Closes the standby tasks, their persistent stores checkpointed (the thread
+    /// stops cleanly).
+    pub(crate) fn close_standbys(&mut self) -> Result<()> {
+        self.standbys.close_all(&self.shared)
     }
 
     /// The tasks the group gave the thread, restored or restoring.
@@ -187,7 +239,15 @@ impl TaskManager {
         }
         for id in wanted {
             if !self.tasks.contains_key(&id) && !self.restoring.contains_key(&id) {
-                let restoring = self.start_task(id)?;
+                let restoring = match self.standbys.take(id) {
+                    // The standby's stores become the task's: only the tail is left
+                    // to restore.
+                    Some(standby) => {
+                        tracing::info!(thread = %self.thread, task = %id, "a standby becomes the active task");
+                        standby
+                    }
+                    None => self.start_task(id)?,
+                };
                 self.restoring.insert(id, restoring);
             }
         }
@@ -227,6 +287,7 @@ impl TaskManager {
                 &mut r.progress,
                 self.restore_wait,
                 self.commits,
+                true,
             )?;
             if !done {
                 continue;

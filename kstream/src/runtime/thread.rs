@@ -267,6 +267,8 @@ pub(crate) struct StreamThread {
     awaiting_running: bool,
     /// The thread's tasks changed and the other instances were not told yet.
     announce_pending: bool,
+    /// When the thread last announced itself.
+    last_announce: Option<i64>,
     admin: Box<dyn Admin>,
 }
 
@@ -335,6 +337,7 @@ impl StreamThread {
             ends: HashMap::new(),
             awaiting_running: false,
             announce_pending: false,
+            last_announce: None,
             admin,
         })
     }
@@ -368,6 +371,7 @@ impl StreamThread {
     /// flush or a checkpoint.
     pub(crate) fn abandon(self) {
         tracing::warn!(thread = %self.name, "abandoned (simulated crash)");
+        self.unpublish_thread_metadata();
         std::mem::forget(self.consumer);
         std::mem::forget(self.producer);
         self.tasks.borrow_mut().close_all();
@@ -376,6 +380,7 @@ impl StreamThread {
     /// After an error: the open transaction is aborted, the tasks closed without
     /// committing, and the consumer leaves the group.
     pub(crate) fn fail(mut self) {
+        self.unpublish_thread_metadata();
         let mut tasks = self.tasks.borrow_mut();
         tasks.abort(&*self.producer);
         tasks.close_all();
@@ -406,9 +411,11 @@ impl StreamThread {
                 .lifecycle
                 .stream_thread_is(&self.name, ThreadState::Running);
         }
+        tasks.maintain_standbys()?;
         let repositioned = tasks.take_repositioned();
         drop(tasks);
         self.announce();
+        self.publish_thread_metadata();
         if !repositioned.is_empty() {
             records.retain(|r| {
                 !repositioned
@@ -460,7 +467,9 @@ impl StreamThread {
         let mut tasks = self.tasks.borrow_mut();
         tasks.commit(&mut *self.consumer, &*self.producer, true)?;
         tasks.close_all();
+        tasks.close_standbys()?;
         drop(tasks);
+        self.unpublish_thread_metadata();
         self.consumer.close()?;
         if let Err(e) = super::metadata::withdraw(&self.shared, &self.name) {
             tracing::warn!(thread = %self.name, error = %e, "withdrawing the thread's announcement failed");
@@ -501,19 +510,48 @@ impl StreamThread {
         Ok(())
     }
 
-    /// Tells the other instances which tasks this thread now runs; retried at the
-    /// next turn when the log is away.
+    /// Tells the other instances which tasks this thread now runs, and again every
+    /// heartbeat (standby placement counts silent instances out); retried at the next
+    /// turn when the log is away.
     fn announce(&mut self) {
-        if !self.announce_pending {
+        let now = self.shared.now();
+        let heartbeat = self
+            .last_announce
+            .is_some_and(|at| now - at >= super::metadata::HEARTBEAT_MS);
+        if !self.announce_pending && !heartbeat {
             return;
         }
         let tasks = self.tasks.borrow().assigned_task_ids();
         match super::metadata::announce(&self.shared, &self.name, &tasks) {
-            Ok(()) => self.announce_pending = false,
+            Ok(()) => {
+                self.announce_pending = false;
+                self.last_announce = Some(now);
+            }
             Err(e) => {
                 tracing::warn!(thread = %self.name, error = %e, "announcing the thread's tasks failed; retrying")
             }
         }
+    }
+
+    /// Updates what
+    /// [`KafkaStreams::metadata_for_local_threads`](crate::KafkaStreams::metadata_for_local_threads)
+    /// says of this thread.
+    fn publish_thread_metadata(&self) {
+        let tasks = self.tasks.borrow();
+        let metadata = super::ThreadMetadata {
+            thread_name: self.name.clone(),
+            active_tasks: tasks.assigned_task_ids(),
+            standby_tasks: tasks.standby_ids(),
+        };
+        let mut all = self.shared.thread_metadata.lock();
+        if all.get(&self.name) != Some(&metadata) {
+            all.insert(self.name.clone(), metadata);
+        }
+    }
+
+    /// Takes this thread out of the local thread metadata.
+    fn unpublish_thread_metadata(&self) {
+        self.shared.thread_metadata.lock().remove(&self.name);
     }
 
     /// The task's input partitions with more in the log than fetched so far: the task
