@@ -147,6 +147,18 @@ fn windows_with_late_records_are_exact_under_exactly_once() {
     run_all(&sim, 200);
 }
 
+#[test]
+fn standbys_taking_over_keep_exactly_once() {
+    let sim = counting_simulation("sim-standbys", ProcessingGuarantee::ExactlyOnceV2)
+        .configure(|c| c.num_standby_replicas(1));
+    run_all(&sim, 100);
+    let report = sim.run(0).unwrap();
+    assert!(
+        report.trace.iter().any(|e| e.contains(", standbys [")),
+        "no instance kept a standby"
+    );
+}
+
 #[cfg(feature = "rocksdb")]
 #[test]
 fn rocksdb_stores_keep_their_state_across_crashes_under_exactly_once() {
@@ -163,6 +175,14 @@ fn a_seed_replays_event_for_event() {
             .unwrap()
     };
     let (first, again, other) = (run(7), run(7), run(8));
+    // With standbys, whose placement follows the instances' process ids.
+    let standby = |seed| {
+        counting_simulation("sim-replay-standbys", ProcessingGuarantee::ExactlyOnceV2)
+            .configure(|c| c.num_standby_replicas(1))
+            .run(seed)
+            .unwrap()
+    };
+    assert_eq!(standby(3).trace, standby(3).trace);
     assert_eq!(first.trace, again.trace);
     assert_eq!(first, again);
     assert_ne!(first.trace, other.trace);

@@ -8,7 +8,7 @@ mod global;
 mod lifecycle;
 mod metadata;
 mod partition_group;
-mod process_id;
+pub(crate) mod process_id;
 mod restore_listener;
 mod shared;
 mod standby;

@@ -32,17 +32,23 @@ pub(crate) fn load_or_create(app_dir: &Path) -> Result<String> {
         Ok(text) => parse(&path, &text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let id = random_id();
-            std::fs::create_dir_all(app_dir)
-                .map_err(|e| error(app_dir, "cannot create the directory", Some(e)))?;
-            let text = serde_json::json!({ "version": VERSION, "processId": id }).to_string();
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, text)
-                .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|e| error(&path, "cannot write it", Some(e)))?;
+            write(app_dir, &id)?;
             Ok(id)
         }
         Err(e) => Err(error(&path, "cannot read it", Some(e))),
     }
+}
+
+/// Writes `id` as the process id kept in `app_dir` (a simulation gives its instances
+/// ids of its own, so that a seed replays the same way).
+pub(crate) fn write(app_dir: &Path, id: &str) -> Result<()> {
+    let path: PathBuf = app_dir.join(FILE);
+    std::fs::create_dir_all(app_dir).map_err(|e| error(app_dir, "cannot create the directory", Some(e)))?;
+    let text = serde_json::json!({ "version": VERSION, "processId": id }).to_string();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| error(&path, "cannot write it", Some(e)))
 }
 
 fn parse(path: &Path, text: &str) -> Result<String> {

@@ -248,6 +248,11 @@ impl SteppedThread {
     pub(crate) fn task_ids(&self) -> Vec<TaskId> {
         self.thread.task_ids()
     }
+
+    /// The standby tasks the thread keeps.
+    pub(crate) fn standby_ids(&self) -> Vec<TaskId> {
+        self.thread.tasks.borrow().standby_ids()
+    }
 }
 
 /// One stream thread.

@@ -19,8 +19,8 @@ pub(super) type Armed = Arc<Mutex<Option<(FaultPoint, FaultAction)>>>;
 /// What a step of an instance did.
 #[derive(Debug)]
 pub(super) enum Stepped {
-    /// It ran; its tasks when they changed.
-    Ran(Option<Vec<TaskId>>),
+    /// It ran; its tasks and standby tasks when they changed.
+    Ran(Option<(Vec<TaskId>, Vec<TaskId>)>),
     /// It stopped at a fault point, as a crash stops it.
     Crashed(FaultPoint),
 }
@@ -47,7 +47,8 @@ pub(super) struct Instance {
     /// Its state directory (kept across a restart, or a new one).
     pub(super) state_dir: PathBuf,
     armed: Armed,
-    tasks: Vec<TaskId>,
+    /// Its tasks and standby tasks after its last step.
+    tasks: (Vec<TaskId>, Vec<TaskId>),
 }
 
 impl Instance {
@@ -56,7 +57,7 @@ impl Instance {
             live: None,
             state_dir,
             armed: Armed::default(),
-            tasks: Vec::new(),
+            tasks: Default::default(),
         }
     }
 
@@ -88,7 +89,7 @@ impl Instance {
         streams.set_fault_hook(hook);
         *self.armed.lock() = None;
         let thread = streams.start_stepped()?;
-        self.tasks.clear();
+        self.tasks = Default::default();
         self.live = Some(Live {
             thread: Some(thread),
             streams,
@@ -117,7 +118,7 @@ impl Instance {
         };
         match thread.step() {
             Ok(_) => {
-                let tasks = thread.task_ids();
+                let tasks = (thread.task_ids(), thread.standby_ids());
                 if tasks == self.tasks {
                     return Ok(Stepped::Ran(None));
                 }
@@ -141,13 +142,13 @@ impl Instance {
     /// Drops it as a killed process goes: no commit, no goodbye to the group.
     pub(super) fn kill(&mut self) {
         self.live = None;
-        self.tasks.clear();
+        self.tasks = Default::default();
     }
 
     /// Stops it cleanly: a last commit, then it leaves the group. A fault armed at a
     /// point of that commit stops it there, as a crash would (its point returned).
     pub(super) fn close(&mut self) -> Result<Option<FaultPoint>> {
-        self.tasks.clear();
+        self.tasks = Default::default();
         let Some(mut live) = self.live.take() else {
             return Ok(None);
         };

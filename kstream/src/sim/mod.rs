@@ -336,7 +336,7 @@ impl<'a> World<'a> {
         let dirs = StateDirs::new()?;
         let count = if faults { sim.instances } else { 1 };
         let instances = (0..count)
-            .map(|_| dirs.fresh().map(Instance::new))
+            .map(|_| dirs.fresh(&sim.application_id).map(Instance::new))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             sim,
@@ -484,7 +484,7 @@ impl<'a> World<'a> {
     /// Starts instance `i`, with its state directory (`keep`) or a new one.
     fn start(&mut self, i: usize, keep: bool) -> Result<()> {
         if !keep {
-            self.instances[i].state_dir = self.dirs.fresh()?;
+            self.instances[i].state_dir = self.dirs.fresh(&self.sim.application_id)?;
         }
         let topology = (self.sim.topology)();
         self.instances[i].start(topology, &self.cluster, self.sim.config(), &self.clock)?;
@@ -504,9 +504,16 @@ impl<'a> World<'a> {
                     self.report.refused_commits += 1;
                     self.trace(format!("commit of {i} refused"));
                 }
-                if let Some(tasks) = tasks {
-                    let tasks: Vec<String> = tasks.iter().map(ToString::to_string).collect();
-                    self.trace(format!("tasks of {i}: [{}]", tasks.join(" ")));
+                if let Some((active, standby)) = tasks {
+                    let shown = |ids: &[crate::TaskId]| {
+                        ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                    };
+                    let standby = if standby.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", standbys [{}]", shown(&standby))
+                    };
+                    self.trace(format!("tasks of {i}: [{}]{standby}", shown(&active)));
                 }
                 Ok(())
             }
@@ -581,15 +588,14 @@ impl StateDirs {
         })
     }
 
-    /// A new, empty directory.
-    fn fresh(&self) -> Result<PathBuf> {
-        let dir = self
-            .root
-            .join(self.made.fetch_add(1, Ordering::SeqCst).to_string());
-        std::fs::create_dir_all(&dir).map_err(|source| Error::StateDirectory {
-            path: dir.clone(),
-            source,
-        })?;
+    /// A new state directory for `application_id`, with a process id of its own
+    /// numbered in the order the directories are made (a random one would change the
+    /// standby placement from run to run).
+    fn fresh(&self, application_id: &str) -> Result<PathBuf> {
+        let n = self.made.fetch_add(1, Ordering::SeqCst);
+        let dir = self.root.join(n.to_string());
+        let id = format!("00000000-0000-0000-0000-{n:012x}");
+        crate::runtime::process_id::write(&dir.join(application_id), &id)?;
         Ok(dir)
     }
 }
