@@ -1,7 +1,7 @@
-//! Restoring a task's stores from their changelogs (Kafka Streams'
+//! Restoring tasks' stores from their changelogs (Kafka Streams'
 //! `StoreChangelogReader`): each store's changelog partition is replayed from the
 //! task's checkpoint (persistent stores) or from the beginning (in-memory stores) to
-//! the end it had when the task was created.
+//! its end, by one consumer reading every changelog being restored.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use streamlog::{ClientConfig, Cluster, Consumer, Offset, TopicPartition};
 
+use super::StateRestoreListener;
 use super::fault::{FaultAction, FaultPoint};
 use super::shared::Shared;
 use super::task::Task;
 use crate::error::Result;
 use crate::store::NO_TIMESTAMP;
-use crate::store::StampedWrite;
+use crate::store::{StampedWrite, StateStore};
 
 /// How long restoring one store may take: past it, a fetch that brings nothing fails
 /// the restore.
@@ -60,6 +61,11 @@ impl RestoreProgress {
             .map(|(tp, store)| (tp.clone(), store.position))
             .collect()
     }
+
+    /// Whether every store reached the end its changelog had at the last look.
+    pub(crate) fn caught_up(&self) -> bool {
+        self.stores.values().all(|s| s.position >= s.end)
+    }
 }
 
 /// How far one store's restore is.
@@ -67,11 +73,30 @@ impl RestoreProgress {
 struct StoreProgress {
     /// The next offset to restore.
     position: i64,
+    /// The changelog's end at the last look.
+    end: i64,
     /// How many records were restored so far.
     total: u64,
-    /// The consumer reading the changelog, kept between turns while the store
-    /// restores (its fetches go on meanwhile).
-    reader: Option<Box<dyn Consumer>>,
+    /// Whether an active task's store reached the end and said so.
+    finished: bool,
+}
+
+/// One task's stores to restore, for [`ChangelogReader::restore`].
+pub(crate) struct RestoreJob<'a> {
+    pub(crate) task: &'a Task,
+    pub(crate) checkpoint: &'a BTreeMap<TopicPartition, i64>,
+    pub(crate) progress: &'a mut RestoreProgress,
+}
+
+/// A thread's restore consumer (Kafka Streams' restore consumer): one consumer
+/// assigned to the changelog partitions of every store being restored, so that they
+/// are fetched together, kept between the turns of the thread's loop.
+#[derive(Debug, Default)]
+pub(crate) struct Restorer {
+    consumer: Option<Box<dyn Consumer>>,
+    /// Where the consumer is on each partition assigned to it: the next offset it
+    /// hands out.
+    positions: BTreeMap<TopicPartition, i64>,
 }
 
 /// Replays changelogs into the stores of new tasks.
@@ -85,147 +110,273 @@ impl ChangelogReader {
         Self { shared }
     }
 
-    /// Brings the logged stores of `task` towards their changelogs' ends, starting
-    /// from the offsets in `checkpoint` for persistent stores, then from `progress`;
-    /// whether every store reached its end. A restore stops short when a poll
-    /// waiting `wait` brings nothing: under exactly-once, a transaction still open on
-    /// the changelog (its previous owner's, which a crash left open) holds the
-    /// committed records after it back until it ends, and the thread goes on with its
-    /// other work meanwhile. Past `RESTORE_TIMEOUT` without progress, the restore of
-    /// an `active` task fails (a standby task waits as long as it takes, and tells
+    /// Brings the logged stores of the `jobs`' tasks towards their changelogs' ends,
+    /// starting from the offsets in their checkpoints for persistent stores, then from
+    /// their progress; a task's [`RestoreProgress::caught_up`] says when it is
+    /// restored. One consumer reads every changelog partition at once. A turn stops
+    /// when a poll waiting `wait` brings nothing: under exactly-once, a transaction
+    /// still open on a changelog (its previous owner's, which a crash left open) holds
+    /// the committed records after it back until it ends, and the thread goes on with
+    /// its other work meanwhile. Past `RESTORE_TIMEOUT` without progress, the restore
+    /// of an `active` task fails (a standby task waits as long as it takes, and tells
     /// the restore listener nothing). `commits` is how many commits the thread began,
     /// for a simulated crash.
     pub(crate) fn restore(
         &self,
-        task: &Task,
-        checkpoint: &BTreeMap<TopicPartition, i64>,
-        progress: &mut RestoreProgress,
+        restorer: &mut Restorer,
+        mut jobs: Vec<RestoreJob<'_>>,
         wait: Duration,
         commits: u64,
         active: bool,
-    ) -> Result<bool> {
+    ) -> Result<()> {
         let admin = self.shared.cluster.admin()?;
         let now = self.shared.now();
-        let last_progress = *progress.last_progress.get_or_insert(now);
-        for store in &task.stores {
-            let Some((topic, partition)) = store.changelog() else {
-                continue;
-            };
-            let tp = TopicPartition::new(&**topic, *partition);
-            let marks = admin.watermarks(&tp)?;
-            let end = marks.high;
-            let listener = self.shared.lifecycle.restore_listener().filter(|_| active);
-            let entry = match progress.stores.entry(tp.clone()) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => {
+        let listener = self.shared.lifecycle.restore_listener().filter(|_| active);
+        // Which job and store each changelog partition restores.
+        let mut route: BTreeMap<TopicPartition, (usize, Arc<StateStore>)> = BTreeMap::new();
+        for (j, job) in jobs.iter_mut().enumerate() {
+            job.progress.last_progress.get_or_insert(now);
+            for store in &job.task.stores {
+                let Some((topic, partition)) = store.changelog() else {
+                    continue;
+                };
+                let tp = TopicPartition::new(&**topic, *partition);
+                let marks = admin.watermarks(&tp)?;
+                let entry = job.progress.stores.entry(tp.clone()).or_insert_with(|| {
                     // What the broker deleted (a windowed changelog past its
-                    // retention) is not there to restore: start from the first record
-                    // it keeps.
+                    // retention) is not there to restore: start from the first
+                    // record it keeps.
                     let from = if store.persistent() {
-                        checkpoint.get(&tp).copied().unwrap_or(0)
+                        job.checkpoint.get(&tp).copied().unwrap_or(0)
                     } else {
                         0
                     }
                     .max(marks.low);
-                    if from < end
+                    if from < marks.high
                         && let Some(listener) = &listener
                     {
-                        listener.on_restore_start(&tp, store.name(), from, end);
+                        listener.on_restore_start(&tp, store.name(), from, marks.high);
                     }
-                    entry.insert(StoreProgress {
+                    StoreProgress {
                         position: from,
+                        end: marks.high,
                         total: 0,
-                        reader: None,
-                    })
+                        finished: false,
+                    }
+                });
+                entry.end = marks.high;
+                if entry.position < entry.end {
+                    entry.finished = false;
+                    route.insert(tp, (j, store.clone()));
+                } else {
+                    self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
                 }
-            };
-            if entry.position >= end {
-                continue;
             }
-            let (mut position, mut total) = (entry.position, entry.total);
-            let restorer = match &mut entry.reader {
-                Some(reader) => reader,
-                reader @ None => {
-                    let config = restore_consumer_config(
-                        &self.shared.config.client,
-                        &self.shared.cluster,
-                        self.shared.exactly_once(),
-                    );
-                    let mut consumer = self.shared.cluster.consumer(&config)?;
-                    consumer.assign(std::slice::from_ref(&tp))?;
-                    consumer.seek(&tp, Offset::At(position))?;
-                    reader.insert(consumer)
-                }
-            };
-            let restored_counter =
-                metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned());
-            let remaining =
-                metrics::gauge!("kstream_restore_remaining_records", "store" => store.name().to_owned());
-            remaining.set((end - position) as f64);
-            while position < end {
-                let batch = restorer.poll(wait)?;
-                let before = position;
-                // One partition's records, in offset order: those before the end go
-                // to the store in one write.
-                let restored = &batch[..batch.partition_point(|r| r.offset < end)];
-                let writes: Vec<StampedWrite<'_>> = restored
+        }
+        if route.is_empty() {
+            for job in &mut jobs {
+                job.progress.last_progress = Some(now);
+            }
+            // Nothing left to read: the consumer goes until the next restore.
+            *restorer = Restorer::default();
+            return Ok(());
+        }
+        self.assign(restorer, &route, &jobs)?;
+        let consumer = restorer.consumer.as_mut().expect("assigned above");
+        let mut remaining: std::collections::BTreeSet<TopicPartition> = route.keys().cloned().collect();
+        while !remaining.is_empty() {
+            let batch = consumer.poll(wait)?;
+            // A partition whose last offsets are transaction markers (or aborted
+            // records) ends with no record to show it: the consumer's position says.
+            let mut skipped = false;
+            for tp in remaining.clone() {
+                let (j, store) = &route[&tp];
+                let job = &mut jobs[*j];
+                let entry = job
+                    .progress
+                    .stores
+                    .get_mut(&tp)
+                    .expect("routed partitions have progress");
+                let Some(at) = consumer.position(&tp).filter(|at| *at > entry.position) else {
+                    continue;
+                };
+                if batch
                     .iter()
-                    .filter_map(|r| {
-                        let key = r.key.as_deref()?;
-                        Some((
-                            key,
-                            r.value.as_deref(),
-                            r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
-                        ))
-                    })
-                    .collect();
-                if let Some(last) = batch.last() {
-                    position = last.offset + 1;
+                    .any(|r| r.partition == tp.partition && *r.topic == *tp.topic)
+                {
+                    continue;
                 }
+                entry.position = at;
+                restorer.positions.insert(tp.clone(), at);
+                job.progress.last_progress = Some(self.shared.now());
+                skipped = true;
+                if entry.position >= entry.end {
+                    remaining.remove(&tp);
+                    self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
+                }
+            }
+            if batch.is_empty() {
+                if skipped {
+                    continue;
+                }
+                return self.check_stalled(&jobs, &route, active);
+            }
+            let mut at = 0;
+            while at < batch.len() {
+                // The records of one partition come together, in offset order.
+                let tp = batch[at].topic_partition();
+                let len = batch[at..]
+                    .iter()
+                    .take_while(|r| r.partition == tp.partition && *r.topic == *tp.topic)
+                    .count();
+                let records = &batch[at..at + len];
+                at += len;
+                let Some((j, store)) = route.get(&tp) else {
+                    continue;
+                };
+                let job = &mut jobs[*j];
+                let entry = job
+                    .progress
+                    .stores
+                    .get_mut(&tp)
+                    .expect("routed partitions have progress");
+                let restored: Vec<&streamlog::Record> = records
+                    .iter()
+                    .filter(|r| r.offset >= entry.position && r.offset < entry.end)
+                    .collect();
+                let mut position = records.last().map_or(entry.position, |r| r.offset + 1);
                 // Transaction markers and aborted records take offsets no record
                 // shows: the consumer's position moves past them.
-                if let Some(at) = restorer.position(&tp) {
+                if let Some(at) = consumer.position(&tp) {
                     position = position.max(at);
                 }
+                restorer.positions.insert(tp.clone(), position);
+                let moved = position > entry.position;
+                entry.position = entry.position.max(position);
                 if let Some(last) = restored.last() {
+                    let writes: Vec<StampedWrite<'_>> = restored
+                        .iter()
+                        .filter_map(|r| {
+                            let key = r.key.as_deref()?;
+                            Some((
+                                key,
+                                r.value.as_deref(),
+                                r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
+                            ))
+                        })
+                        .collect();
                     store.restore_batch(&writes)?;
-                    total += writes.len() as u64;
-                    restored_counter.increment(writes.len() as u64);
-                    remaining.set((end - position).max(0) as f64);
+                    entry.total += writes.len() as u64;
+                    metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned())
+                        .increment(writes.len() as u64);
+                    metrics::gauge!("kstream_restore_remaining_records", "store" => store.name().to_owned())
+                        .set((entry.end - entry.position).max(0) as f64);
                     if let Some(listener) = &listener {
                         listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
                     }
                 }
-                (entry.position, entry.total) = (position, total);
-                if position > before {
-                    progress.last_progress = Some(self.shared.now());
-                    if self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
-                        return Err(crate::Error::Abandoned {
-                            commit: commits,
-                            at: FaultPoint::Restore,
-                        });
-                    }
-                } else if active && self.shared.now() - last_progress > RESTORE_TIMEOUT.as_millis() as i64 {
-                    return Err(store.error(crate::store::StoreError::RestoreStalled {
-                        topic: tp.topic.to_string(),
-                        partition: tp.partition,
-                        position,
-                        end,
-                    }));
-                } else {
-                    return Ok(false);
+                if moved {
+                    job.progress.last_progress = Some(self.shared.now());
+                }
+                if entry.position >= entry.end && remaining.remove(&tp) {
+                    self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
+                }
+                if moved && self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
+                    return Err(crate::Error::Abandoned {
+                        commit: commits,
+                        at: FaultPoint::Restore,
+                    });
                 }
             }
-            entry.reader = None;
-            store.flush_backend()?;
-            if let Some(listener) = &listener {
-                listener.on_restore_end(&tp, store.name(), total);
-            }
-            if active {
-                tracing::info!(store = store.name(), task = %task.id, records = total, "restored");
+        }
+        Ok(())
+    }
+
+    /// The thread's restore consumer, assigned to the partitions of `route` at the
+    /// positions their stores are at.
+    fn assign(
+        &self,
+        restorer: &mut Restorer,
+        route: &BTreeMap<TopicPartition, (usize, Arc<StateStore>)>,
+        jobs: &[RestoreJob<'_>],
+    ) -> Result<()> {
+        if restorer.consumer.is_none() {
+            let config = restore_consumer_config(
+                &self.shared.config.client,
+                &self.shared.cluster,
+                self.shared.exactly_once(),
+            );
+            restorer.consumer = Some(self.shared.cluster.consumer(&config)?);
+            restorer.positions.clear();
+        }
+        let consumer = restorer.consumer.as_mut().expect("made above");
+        let wanted: Vec<TopicPartition> = route.keys().cloned().collect();
+        let assigned: Vec<TopicPartition> = restorer.positions.keys().cloned().collect();
+        if wanted != assigned {
+            consumer.assign(&wanted)?;
+            restorer.positions.retain(|tp, _| route.contains_key(tp));
+        }
+        for (tp, (j, _)) in route {
+            let position = jobs[*j].progress.stores[tp].position;
+            if restorer.positions.get(tp) != Some(&position) {
+                consumer.seek(tp, Offset::At(position))?;
+                restorer.positions.insert(tp.clone(), position);
             }
         }
-        progress.last_progress = Some(now);
-        Ok(true)
+        Ok(())
+    }
+
+    /// A store reached its changelog's end: made durable, and told.
+    fn finish(
+        &self,
+        entry: &mut StoreProgress,
+        tp: &TopicPartition,
+        store: &StateStore,
+        task: &Task,
+        listener: Option<&dyn StateRestoreListener>,
+        active: bool,
+    ) -> Result<()> {
+        // A standby's stores are made durable at its checkpoints, and it tells no
+        // listener; once it becomes an active task, its restore ends here too.
+        if entry.finished || !active {
+            return Ok(());
+        }
+        entry.finished = true;
+        store.flush_backend()?;
+        if let Some(listener) = listener {
+            listener.on_restore_end(tp, store.name(), entry.total);
+        }
+        tracing::info!(store = store.name(), task = %task.id, records = entry.total, "restored");
+        Ok(())
+    }
+
+    /// After a poll that brought nothing: an active task whose restore has not moved
+    /// for `RESTORE_TIMEOUT` fails.
+    fn check_stalled(
+        &self,
+        jobs: &[RestoreJob<'_>],
+        route: &BTreeMap<TopicPartition, (usize, Arc<StateStore>)>,
+        active: bool,
+    ) -> Result<()> {
+        if !active {
+            return Ok(());
+        }
+        let now = self.shared.now();
+        for (tp, (j, store)) in route {
+            let progress = &jobs[*j].progress;
+            let entry = &progress.stores[tp];
+            let stalled = progress
+                .last_progress
+                .is_some_and(|at| now - at > RESTORE_TIMEOUT.as_millis() as i64);
+            if entry.position < entry.end && stalled {
+                return Err(store.error(crate::store::StoreError::RestoreStalled {
+                    topic: tp.topic.to_string(),
+                    partition: tp.partition,
+                    position: entry.position,
+                    end: entry.end,
+                }));
+            }
+        }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::changelog_reader::ChangelogReader;
+use super::changelog_reader::{ChangelogReader, RestoreJob, Restorer};
 use super::checkpoint::OffsetCheckpoint;
 use super::metadata::{MetadataView, standby_placement};
 use super::shared::Shared;
@@ -34,6 +34,8 @@ pub(super) struct Standbys {
     view: MetadataView,
     last_refresh: Option<i64>,
     last_checkpoint: i64,
+    /// The consumer reading the standbys' changelogs.
+    restorer: Restorer,
 }
 
 impl Standbys {
@@ -106,16 +108,16 @@ impl Standbys {
     /// Applies what the changelogs brought since the last turn, without waiting;
     /// checkpoints the persistent stores every `CHECKPOINT_MS`.
     pub(super) fn catch_up(&mut self, shared: &Shared, reader: &ChangelogReader, commits: u64) -> Result<()> {
-        for standby in self.tasks.values_mut() {
-            reader.restore(
-                &standby.task,
-                &standby.checkpoint,
-                &mut standby.progress,
-                Duration::ZERO,
-                commits,
-                false,
-            )?;
-        }
+        let jobs = self
+            .tasks
+            .values_mut()
+            .map(|standby| RestoreJob {
+                task: &standby.task,
+                checkpoint: &standby.checkpoint,
+                progress: &mut standby.progress,
+            })
+            .collect();
+        reader.restore(&mut self.restorer, jobs, Duration::ZERO, commits, false)?;
         let now = shared.now();
         if now - self.last_checkpoint >= CHECKPOINT_MS {
             self.last_checkpoint = now;

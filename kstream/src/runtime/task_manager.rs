@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use streamlog::{Consumer, Offset, OffsetAndMetadata, OffsetCommitter, Producer, Record, TopicPartition};
 
-use super::changelog_reader::{ChangelogReader, RestoreProgress};
+use super::changelog_reader::{ChangelogReader, RestoreJob, RestoreProgress, Restorer};
 use super::checkpoint::OffsetCheckpoint;
 use super::fault::{FaultAction, FaultPoint};
 use super::partition_group::PartitionGroup;
@@ -67,6 +67,8 @@ pub(crate) struct TaskManager {
     repositioned: Vec<TopicPartition>,
     /// The standby tasks this thread keeps (the first thread of an instance).
     standbys: Standbys,
+    /// The consumer restoring the tasks' stores.
+    restorer: Restorer,
 }
 
 /// A task whose stores are being restored (or a standby task, whose restore never
@@ -108,6 +110,7 @@ impl TaskManager {
             restore_wait: RESTORE_WAIT,
             repositioned: Vec::new(),
             standbys: Standbys::default(),
+            restorer: Restorer::default(),
         }
     }
 
@@ -278,20 +281,24 @@ impl TaskManager {
     /// Goes on restoring the tasks that are; each one restored is initialized and
     /// starts reading its partitions from the committed offsets.
     pub(crate) fn restore_pending(&mut self, consumer: &mut dyn Consumer) -> Result<()> {
-        let ids: Vec<TaskId> = self.restoring.keys().copied().collect();
-        for id in ids {
-            let r = self.restoring.get_mut(&id).expect("listed above");
-            let done = self.changelog_reader.restore(
-                &r.task,
-                &r.checkpoint,
-                &mut r.progress,
-                self.restore_wait,
-                self.commits,
-                true,
-            )?;
-            if !done {
-                continue;
-            }
+        let jobs = self
+            .restoring
+            .values_mut()
+            .map(|r| RestoreJob {
+                task: &r.task,
+                checkpoint: &r.checkpoint,
+                progress: &mut r.progress,
+            })
+            .collect();
+        self.changelog_reader
+            .restore(&mut self.restorer, jobs, self.restore_wait, self.commits, true)?;
+        let done: Vec<TaskId> = self
+            .restoring
+            .iter()
+            .filter(|(_, r)| r.progress.caught_up())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in done {
             let Restoring { task, partitions, .. } = self.restoring.remove(&id).expect("listed above");
             let task = self.finish_task(task, consumer)?;
             // Records fetched for the partitions before they were paused were not
