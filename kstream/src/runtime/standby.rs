@@ -69,10 +69,14 @@ impl Standbys {
             .filter(|id| !self.tasks.contains_key(id))
             .copied()
             .collect();
+        // A standby whose task has no live owner stays: that task is about to fail
+        // over, perhaps to this instance (its owner's announcements may stop before
+        // the group moves its partitions).
+        let owned_elsewhere = |id: &TaskId| owners.get(id).is_some_and(|owner| live.contains(owner));
         let close = self
             .tasks
             .keys()
-            .filter(|id| !wanted.contains(id))
+            .filter(|id| active.contains(id) || (!wanted.contains(id) && owned_elsewhere(id)))
             .copied()
             .collect();
         Ok(Some((open, close)))
