@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::changelog_reader::{ChangelogReader, RestoreJob, Restorer};
+use super::changelog_reader::{ChangelogReader, Restorer};
 use super::checkpoint::OffsetCheckpoint;
 use super::metadata::{MetadataView, standby_placement};
 use super::shared::Shared;
@@ -112,15 +112,7 @@ impl Standbys {
     /// Applies what the changelogs brought since the last turn, without waiting;
     /// checkpoints the persistent stores every `CHECKPOINT_MS`.
     pub(super) fn catch_up(&mut self, shared: &Shared, reader: &ChangelogReader, commits: u64) -> Result<()> {
-        let jobs = self
-            .tasks
-            .values_mut()
-            .map(|standby| RestoreJob {
-                task: &standby.task,
-                checkpoint: &standby.checkpoint,
-                progress: &mut standby.progress,
-            })
-            .collect();
+        let jobs = self.tasks.values_mut().map(Restoring::job).collect();
         reader.restore(&mut self.restorer, jobs, Duration::ZERO, commits, false)?;
         let now = shared.now();
         if now - self.last_checkpoint >= CHECKPOINT_MS {

@@ -82,6 +82,17 @@ pub(super) struct Restoring {
     pub(super) partitions: Vec<TopicPartition>,
 }
 
+impl Restoring {
+    /// What the changelog reader restores of it.
+    pub(super) fn job(&mut self) -> RestoreJob<'_> {
+        RestoreJob {
+            task: &self.task,
+            checkpoint: &self.checkpoint,
+            progress: &mut self.progress,
+        }
+    }
+}
+
 /// How long a restore's poll waits for changelog records, by default.
 const RESTORE_WAIT: Duration = Duration::from_millis(200);
 
@@ -281,15 +292,7 @@ impl TaskManager {
     /// Goes on restoring the tasks that are; each one restored is initialized and
     /// starts reading its partitions from the committed offsets.
     pub(crate) fn restore_pending(&mut self, consumer: &mut dyn Consumer) -> Result<()> {
-        let jobs = self
-            .restoring
-            .values_mut()
-            .map(|r| RestoreJob {
-                task: &r.task,
-                checkpoint: &r.checkpoint,
-                progress: &mut r.progress,
-            })
-            .collect();
+        let jobs = self.restoring.values_mut().map(Restoring::job).collect();
         self.changelog_reader
             .restore(&mut self.restorer, jobs, self.restore_wait, self.commits, true)?;
         let done: Vec<TaskId> = self
