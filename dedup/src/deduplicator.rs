@@ -1,10 +1,10 @@
 //! The deduplicator: ids kept in time segments, expired a segment at a time.
 
-use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use crate::error::Result;
 use crate::id::{IdSource, Message};
+use crate::segments::SegmentCounts;
 use crate::store::{CompactIds, ExactIds, SeenIds};
 use crate::verdict::Verdict;
 use crate::window::{TimeBasis, Window};
@@ -12,7 +12,7 @@ use crate::window::{TimeBasis, Window};
 /// How ids are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Storage {
-    /// 56-bit fingerprints, 10 to 20 bytes an id ([`CompactIds`]; read its collision
+    /// 56-bit fingerprints, 12 to 19 bytes an id ([`CompactIds`]; read its collision
     /// probability).
     #[default]
     Compact,
@@ -69,7 +69,7 @@ pub struct Deduplicator {
     max_ids: Option<usize>,
     max_bytes: Option<usize>,
     /// How many ids each live segment holds.
-    segments: BTreeMap<i64, usize>,
+    segments: SegmentCounts,
     /// The newest time seen (event time) or read from the clock.
     now: Option<i64>,
     first_live: i64,
@@ -119,7 +119,7 @@ impl Deduplicator {
             hasher: foldhash::quality::FixedState::with_seed(SEED),
             max_ids: None,
             max_bytes: None,
-            segments: BTreeMap::new(),
+            segments: SegmentCounts::default(),
             now: None,
             first_live: i64::MIN,
             stats: Stats::default(),
@@ -192,17 +192,22 @@ impl Deduplicator {
     /// as the store looks a run of them up ahead, each lookup's memory fetched while
     /// the others' are.
     pub fn check_many_at(&mut self, ids: &[(&[u8], i64)], verdicts: &mut Vec<Verdict>) -> Result<()> {
+        /// How many ids ahead of the one checked have their memory on the way.
         const AHEAD: usize = 16;
         verdicts.reserve(ids.len());
         let mut hashes = [0u64; AHEAD];
-        for run in ids.chunks(AHEAD) {
-            for (hash, (id, _)) in hashes.iter_mut().zip(run) {
-                *hash = self.hasher.hash_one(id);
-                self.store.look_ahead(*hash);
+        for (i, (id, _)) in ids.iter().enumerate().take(AHEAD) {
+            hashes[i] = self.hasher.hash_one(id);
+            self.store.look_ahead(hashes[i]);
+        }
+        for (i, (id, time)) in ids.iter().enumerate() {
+            let hash = hashes[i % AHEAD];
+            if let Some((ahead, _)) = ids.get(i + AHEAD) {
+                let ahead_hash = self.hasher.hash_one(ahead);
+                self.store.look_ahead(ahead_hash);
+                hashes[i % AHEAD] = ahead_hash;
             }
-            for ((id, time), hash) in run.iter().zip(hashes) {
-                verdicts.push(self.check_hashed(id, hash, *time)?);
-            }
+            verdicts.push(self.check_hashed(id, hash, *time)?);
         }
         Ok(())
     }
@@ -223,7 +228,7 @@ impl Deduplicator {
                 self.stats.new += 1;
                 match insert_into {
                     Some(segment) => {
-                        *self.segments.entry(segment).or_default() += 1;
+                        self.segments.add(segment);
                         self.keep_within_bound()?;
                     }
                     None => self.stats.late += 1,
@@ -242,7 +247,7 @@ impl Deduplicator {
         self.now = Some(time);
         let first_live = self.window.first_live(time);
         if first_live > self.first_live {
-            let expired = self.segments.range(..first_live).count() as u64;
+            let expired = self.segments.held_before(first_live);
             self.forget_before(first_live)?;
             self.stats.expired_segments += expired;
             if expired > 0 {
@@ -256,13 +261,13 @@ impl Deduplicator {
     /// than `max_bytes` bytes.
     fn keep_within_bound(&mut self) -> Result<()> {
         if let Some(max) = self.max_bytes {
-            while self.store.bytes() > max && !self.segments.is_empty() {
+            while self.store.bytes() > max && self.segments.oldest().is_some() {
                 self.evict_oldest()?;
                 self.store.shrink_to_fit();
             }
         }
         let Some(max) = self.max_ids else { return Ok(()) };
-        while self.store.len() > max && !self.segments.is_empty() {
+        while self.store.len() > max && self.segments.oldest().is_some() {
             self.evict_oldest()?;
         }
         Ok(())
@@ -270,7 +275,7 @@ impl Deduplicator {
 
     /// Forgets the oldest segment, counted as evicted.
     fn evict_oldest(&mut self) -> Result<()> {
-        let Some((&oldest, _)) = self.segments.first_key_value() else {
+        let Some(oldest) = self.segments.oldest() else {
             return Ok(());
         };
         self.forget_before(oldest + 1)?;
@@ -281,9 +286,8 @@ impl Deduplicator {
 
     fn forget_before(&mut self, first_live: i64) -> Result<()> {
         self.first_live = self.first_live.max(first_live);
-        let kept = self.segments.split_off(&self.first_live);
-        let forgotten = std::mem::replace(&mut self.segments, kept);
-        self.store.expire(self.first_live, forgotten.values().sum())
+        let (_, ids) = self.segments.forget_before(self.first_live);
+        self.store.expire(self.first_live, ids)
     }
 
     /// What it has done so far.

@@ -37,6 +37,7 @@ mod id;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 mod policy;
+mod segments;
 pub mod store;
 mod verdict;
 mod window;

@@ -1,16 +1,20 @@
-//! Ids as 56-bit fingerprints in one open-addressing table of 8-byte slots.
+//! Ids as 56-bit fingerprints in buckets of one cache line each.
 
 use super::SeenIds;
+use super::buckets::{Bucket, Buckets};
 use crate::error::Result;
 
 /// Seen ids in 8 bytes each: 56 bits of the id's 64-bit hash and an 8-bit tag of its
-/// segment, in one table probed linearly from a position taken from the stored hash
-/// bits. The table is kept at most 80 % full and grows by doubling, so an id costs 10
-/// to 20 bytes.
+/// segment, in buckets of one 64-byte cache line (seven ids and a marker), the bucket
+/// chosen by the hash. The table grows by half once its ids fill three quarters of the
+/// slots, so an id costs 12 to 19 bytes; tables of over 4 MiB ask for huge pages.
 ///
 /// Expiring a segment costs nothing at once: its slots are dead from then on, skipped
-/// by lookups and reused by inserts, and swept out together when dead slots fill a
-/// quarter of the table or before their tags could be read as live again.
+/// by lookups and taken by inserts as if empty. An id whose bucket is full goes on to
+/// the next bucket with room, and leaves in each bucket it passed the newest segment
+/// that went past it, so a lookup reads the next bucket only while that segment lives:
+/// a check reads one cache line, but for the few ids in full buckets. Before the tags
+/// could be read as live again the table is swept, one pass that empties the dead.
 ///
 /// Two different ids are taken for the same one when their hashes agree in the 56
 /// stored bits. With `n` ids held, a new id is wrongly called a duplicate with
@@ -19,9 +23,7 @@ use crate::error::Result;
 /// where that is too many.
 #[derive(Debug)]
 pub struct CompactIds {
-    slots: Vec<u64>,
-    /// Slots not empty, live or dead.
-    occupied: usize,
+    buckets: Buckets,
     live: usize,
     first_live: i64,
     /// The newest segment an id was put in: tags read as segments up to it.
@@ -37,7 +39,15 @@ const TAGS: i64 = 1 << TAG_BITS;
 /// How far the live range may move between sweeps: a dead slot's tag reads as a
 /// segment past the newest (so, dead) until the range has moved `TAGS - width`.
 const SWEEP_EVERY: i64 = TAGS / 2;
-const MIN_CAPACITY: usize = 1024;
+/// Word 0 of a bucket: the newest segment of an id that went past the bucket, tagged
+/// as a slot is (with a bit so that it is never [`EMPTY`]), or [`EMPTY`].
+const MARKER: usize = 0;
+/// Words 1 to 7: ids.
+const SLOTS: std::ops::RangeInclusive<usize> = 1..=7;
+const SLOTS_PER_BUCKET: usize = 7;
+const MIN_BUCKETS: usize = 64;
+/// The most ids a table holds, in quarters of its slots.
+const MAX_LOAD_QUARTERS: usize = 3;
 
 impl Default for CompactIds {
     fn default() -> Self {
@@ -48,9 +58,12 @@ impl Default for CompactIds {
 impl CompactIds {
     /// An empty set.
     pub fn new() -> Self {
+        Self::with_buckets(MIN_BUCKETS)
+    }
+
+    fn with_buckets(buckets: usize) -> Self {
         CompactIds {
-            slots: vec![EMPTY; MIN_CAPACITY],
-            occupied: 0,
+            buckets: Buckets::zeroed(buckets),
             live: 0,
             first_live: i64::MIN / 2,
             newest: i64::MIN / 2,
@@ -58,118 +71,142 @@ impl CompactIds {
         }
     }
 
-    fn mask(&self) -> usize {
-        self.slots.len() - 1
-    }
-
     /// The stored bits of `hash`: never zero, so that a slot is never [`EMPTY`].
     fn fingerprint(hash: u64) -> u64 {
         (hash & !TAG).max(1 << TAG_BITS)
     }
 
-    /// Where a fingerprint's probe run starts: from its own bits, so a grow can place
-    /// it again.
+    /// The bucket a fingerprint belongs in: from its own bits (its top ones scaled to
+    /// the table), so a grow can place it again.
     fn home(&self, fingerprint: u64) -> usize {
-        ((fingerprint >> TAG_BITS) as usize) & self.mask()
+        ((u128::from(fingerprint) * self.buckets.len() as u128) >> 64) as usize
     }
 
-    /// The live segment a slot holds an id of, or `None` for a dead slot. A tag reads
-    /// as the segment at or after `first_live` with those low bits; a dead slot's reads
-    /// past `newest` until the live range has moved [`SWEEP_EVERY`], and sweeps come
-    /// sooner.
-    fn live_segment(&self, slot: u64) -> Option<i64> {
-        let tag = (slot & TAG) as i64;
+    fn next(&self, bucket: usize) -> usize {
+        if bucket + 1 == self.buckets.len() {
+            0
+        } else {
+            bucket + 1
+        }
+    }
+
+    /// The live segment a slot (or a marker) holds, or `None` for a dead one. A tag
+    /// reads as the segment at or after `first_live` with those low bits; a dead one's
+    /// reads past `newest` until the live range has moved [`SWEEP_EVERY`], and sweeps
+    /// come sooner.
+    fn live_segment(&self, word: u64) -> Option<i64> {
+        if word == EMPTY {
+            return None;
+        }
+        let tag = (word & TAG) as i64;
         let segment = self.first_live + (tag - self.first_live).rem_euclid(TAGS);
         (segment <= self.newest).then_some(segment)
     }
 
-    fn put(&mut self, slot: u64) {
+    fn tagged(bits: u64, segment: i64) -> u64 {
+        bits | (segment as u64 & TAG)
+    }
+
+    /// Puts a slot in the first free slot from its home on, leaving `segment` in the
+    /// markers of the full buckets it passes.
+    fn place(&mut self, slot: u64, segment: i64) {
         let mut at = self.home(slot & !TAG);
-        while self.slots[at] != EMPTY {
-            at = (at + 1) & self.mask();
+        loop {
+            let free = SLOTS
+                .clone()
+                .find(|i| self.live_segment(self.buckets.get()[at][*i]).is_none());
+            if let Some(i) = free {
+                self.buckets.get_mut()[at][i] = slot;
+                return;
+            }
+            self.raise_marker(at, segment);
+            at = self.next(at);
         }
-        self.slots[at] = slot;
     }
 
-    /// Whether a slot holds an id of a segment at or after `cutoff` (read in the
-    /// current live range).
-    fn keeps(&self, slot: u64, cutoff: i64) -> bool {
-        slot != EMPTY && self.live_segment(slot).is_some_and(|segment| segment >= cutoff)
+    /// Makes `bucket`'s marker say that an id of `segment` went past it.
+    fn raise_marker(&mut self, bucket: usize, segment: i64) {
+        let marker = self.buckets.get()[bucket][MARKER];
+        let newest = self.live_segment(marker).map_or(segment, |old| old.max(segment));
+        self.buckets.get_mut()[bucket][MARKER] = Self::tagged(1 << TAG_BITS, newest);
     }
 
-    /// Rebuilds the table at `capacity` with the live slots only.
-    fn rebuild(&mut self, capacity: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; capacity]);
-        for slot in old {
-            if self.keeps(slot, self.first_live) {
-                self.put(slot);
+    /// Rebuilds the table with `buckets` buckets and the live ids only.
+    fn rebuild(&mut self, buckets: usize) {
+        let old = std::mem::replace(&mut self.buckets, Buckets::zeroed(buckets));
+        for bucket in old.get() {
+            for &slot in &bucket[SLOTS] {
+                if let Some(segment) = self.live_segment(slot) {
+                    self.place(slot, segment);
+                }
             }
         }
-        self.occupied = self.live;
         self.swept_at = self.first_live;
     }
 
-    /// Sweeps out in place every slot of a segment before `cutoff` (and every dead
-    /// one): empties them, then puts every slot back where a lookup finds it, going
-    /// once around from an empty slot.
+    /// Empties, in place, every slot and marker of a segment before `cutoff`, read in
+    /// the current live range. A marker of a dead segment guards only dead ids, so
+    /// nothing live is lost to a lookup.
     fn sweep(&mut self, cutoff: i64) {
-        for i in 0..self.slots.len() {
-            if !self.keeps(self.slots[i], cutoff) {
-                self.slots[i] = EMPTY;
+        let (first_live, newest) = (self.first_live, self.newest);
+        let live = |word: u64| {
+            let tag = (word & TAG) as i64;
+            let segment = first_live + (tag - first_live).rem_euclid(TAGS);
+            word != EMPTY && segment <= newest && segment >= cutoff
+        };
+        for bucket in self.buckets.get_mut() {
+            for word in bucket.iter_mut() {
+                if !live(*word) {
+                    *word = EMPTY;
+                }
             }
         }
-        let start = self.slots.iter().position(|s| *s == EMPTY).unwrap_or(0);
-        for k in 1..=self.slots.len() {
-            let i = (start + k) & self.mask();
-            let slot = std::mem::replace(&mut self.slots[i], EMPTY);
-            if slot != EMPTY {
-                self.put(slot);
-            }
-        }
-        self.occupied = self.live;
         self.swept_at = cutoff;
+    }
+
+    fn capacity(&self) -> usize {
+        self.buckets.len() * SLOTS_PER_BUCKET
+    }
+}
+
+impl CompactIds {
+    /// The segment of the id with `fingerprint`, if held: read from its home bucket
+    /// on, while the buckets' markers say an id went past them.
+    fn find(&self, fingerprint: u64) -> Option<i64> {
+        let buckets = self.buckets.get();
+        let mut at = self.home(fingerprint);
+        // At most three quarters of the slots hold ids: some bucket has room, and no
+        // id went past it; the bound only keeps a broken table from looping.
+        for _ in 0..buckets.len() {
+            let bucket: &Bucket = &buckets[at];
+            for i in SLOTS {
+                if bucket[i] & !TAG == fingerprint
+                    && let Some(segment) = self.live_segment(bucket[i])
+                {
+                    return Some(segment);
+                }
+            }
+            self.live_segment(bucket[MARKER])?;
+            at = self.next(at);
+        }
+        None
     }
 }
 
 impl SeenIds for CompactIds {
     fn check_and_insert(&mut self, _id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
         let fingerprint = Self::fingerprint(hash);
-        let mut at = self.home(fingerprint);
-        let mut reusable = None;
-        loop {
-            let slot = self.slots[at];
-            if slot == EMPTY {
-                break;
-            }
-            match self.live_segment(slot) {
-                Some(segment) if slot & !TAG == fingerprint => return Ok(Some(segment)),
-                Some(_) => {}
-                None => {
-                    reusable.get_or_insert(at);
-                }
-            }
-            at = (at + 1) & self.mask();
+        if let Some(segment) = self.find(fingerprint) {
+            return Ok(Some(segment));
         }
         let Some(segment) = insert_into else {
             return Ok(None);
         };
         self.newest = self.newest.max(segment);
-        let tagged = fingerprint | (segment as u64 & TAG);
-        match reusable {
-            Some(dead) => self.slots[dead] = tagged,
-            None => {
-                self.slots[at] = tagged;
-                self.occupied += 1;
-            }
-        }
+        self.place(Self::tagged(fingerprint, segment), segment);
         self.live += 1;
-        if self.occupied * 5 > self.slots.len() * 4 {
-            // Sweeping the dead leaves the table at most 65 % full: sweep; else grow.
-            if self.live * 100 <= self.slots.len() * 65 {
-                self.sweep(self.first_live);
-            } else {
-                self.rebuild(self.slots.len() * 2);
-            }
+        if self.live * 4 > self.capacity() * MAX_LOAD_QUARTERS {
+            self.rebuild(self.buckets.len() + self.buckets.len() / 2);
         }
         Ok(None)
     }
@@ -194,19 +231,96 @@ impl SeenIds for CompactIds {
     }
 
     fn bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<u64>() + std::mem::size_of::<Self>()
+        self.buckets.len() * std::mem::size_of::<Bucket>() + std::mem::size_of::<Self>()
     }
 
     fn look_ahead(&self, hash: u64) {
-        // A load nothing waits for: the CPU fetches the lines of several at once.
-        std::hint::black_box(self.slots[self.home(Self::fingerprint(hash))]);
+        // A prefetch: the CPU fetches the lines of several ids at once, and goes on.
+        prefetch_index::prefetch_index(self.buckets.get(), self.home(Self::fingerprint(hash)));
     }
 
     fn shrink_to_fit(&mut self) {
-        // The smallest table that holds the live ids at most 65 % full.
-        let needed = (self.live * 100 / 65 + 1).next_power_of_two().max(MIN_CAPACITY);
-        if needed < self.slots.len() {
+        // The smallest table that holds the live ids at most half full.
+        let needed = (self.live * 2 / SLOTS_PER_BUCKET + 1).max(MIN_BUCKETS);
+        if needed < self.buckets.len() {
             self.rebuild(needed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A hash whose top bits (the bucket) take one of `homes` values: ids crowd into
+    /// a few buckets, and go on past full ones.
+    fn crowded_hash(home: u8, low: u32) -> u64 {
+        (u64::from(home) << 59) | (u64::from(low) << TAG_BITS) | 0xAB
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Against a map of fingerprint to segment: ids crowded into a few buckets,
+        /// segments expiring, the live range moving far enough for tags to wrap, the
+        /// table growing and shrinking.
+        #[test]
+        fn holds_what_a_map_holds(
+            ops in prop::collection::vec((0u8..10, 0u8..4, 0u32..600), 1..1500),
+            width in 1i64..20,
+        ) {
+            let mut ids = CompactIds::new();
+            // The deduplicator places the window before the first id.
+            ids.expire(0, 0).unwrap();
+            let mut model: HashMap<u64, i64> = HashMap::new();
+            let (mut newest, mut first_live) = (0i64, 0i64);
+            for (op, home, low) in ops {
+                match op {
+                    0 => {
+                        // The window moves on: sometimes far, past the tags' range.
+                        newest += if low % 50 == 0 { i64::from(low) } else { i64::from(low % 3) };
+                        let next_first = (newest - width).max(first_live);
+                        let gone = model.values().filter(|s| **s < next_first).count();
+                        model.retain(|_, s| *s >= next_first);
+                        ids.expire(next_first, gone).unwrap();
+                        first_live = next_first;
+                    }
+                    1 => ids.shrink_to_fit(),
+                    _ => {
+                        let hash = crowded_hash(home, low);
+                        let fingerprint = CompactIds::fingerprint(hash);
+                        // Mostly now, sometimes an older live segment.
+                        let segment = if low % 7 == 0 { first_live + i64::from(low) % (newest - first_live + 1) } else { newest };
+                        let insert = (op != 9).then_some(segment);
+                        let expected = model.get(&fingerprint).copied();
+                        prop_assert_eq!(ids.check_and_insert(&[], hash, insert).unwrap(), expected);
+                        if expected.is_none() && let Some(segment) = insert {
+                            model.insert(fingerprint, segment);
+                        }
+                    }
+                }
+                prop_assert_eq!(ids.len(), model.len());
+            }
+            for (fingerprint, segment) in &model {
+                prop_assert_eq!(ids.find(*fingerprint), Some(*segment));
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_costs_at_most_19_bytes_once_the_table_is_large() {
+        let mut ids = CompactIds::new();
+        ids.expire(0, 0).unwrap();
+        for n in 0..1_000_000u64 {
+            let hash = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            ids.check_and_insert(&[], hash, Some(0)).unwrap();
+            if n > 10_000 {
+                let per_id = ids.bytes() as f64 / ids.len() as f64;
+                assert!(per_id < 19.1, "{per_id} bytes an id with {n} ids");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 
 #[cfg(feature = "rocksdb")]
 mod bloom;
+mod buckets;
 mod compact;
 mod exact;
 #[cfg(feature = "rocksdb")]
