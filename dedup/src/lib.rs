@@ -25,7 +25,7 @@
 //!   the oldest segments first; [`Deduplicator::check_many_at`] checks a batch faster.
 //! - [`store::RocksIds`] (feature `rocksdb`): ids on disk, a column family per segment
 //!   written as sorted files, and an interleaved bloom filter per segment.
-//! - [`Storage`]: compact 56-bit fingerprints (10 to 20 bytes an id) or exact ids.
+//! - [`Storage`]: compact 56-bit fingerprints (12 to 19 bytes an id) or exact ids.
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
