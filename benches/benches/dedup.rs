@@ -34,13 +34,21 @@ fn ids_from(var: &str, benching: u64) -> u64 {
         .unwrap_or(if benchmarking { benching } else { 100_000 })
 }
 
+/// The block cache each RocksDB side has: room for the window's files (about 30 bytes
+/// an id).
+#[cfg(feature = "rocksdb")]
+fn block_cache_bytes(ids: u64) -> usize {
+    ids as usize * 48
+}
+
 /// `filled` on a RocksDB store in `dir`, its bloom filters sized for the window.
 #[cfg(feature = "rocksdb")]
 fn filled_rocks(dir: &std::path::Path, ids: u64) -> dedup::Deduplicator {
     let window = dedup::Window::new(Duration::from_millis(ids), 24).expect("a window");
     let store = dedup::store::RocksIds::open(dir)
         .expect("a RocksDB store")
-        .expected_ids_per_segment((ids / 24 + 1) as usize);
+        .expected_ids_per_segment((ids / 24 + 1) as usize)
+        .block_cache_bytes(block_cache_bytes(ids));
     let mut dedup = dedup::Deduplicator::with_store(
         dedup::IdSource::Key,
         window,
@@ -86,6 +94,7 @@ fn rocks_checks(c: &mut Criterion) {
         options.create_if_missing(true);
         let mut table = rocksdb::BlockBasedOptions::default();
         table.set_bloom_filter(10.0, false);
+        table.set_block_cache(&rocksdb::Cache::new_lru_cache(block_cache_bytes(n)));
         options.set_block_based_table_factory(&table);
         let db = rocksdb::DB::open(&options, dir.join("plain")).unwrap();
         let mut write = rocksdb::WriteOptions::default();

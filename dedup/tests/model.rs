@@ -310,3 +310,60 @@ fn rocksdb_a_segment_in_hundreds_of_files_keeps_taking_ids() {
         );
     }
 }
+
+/// Files are written on a thread of their own: the ids of a file being written are
+/// found meanwhile, taken in once written, and the file of a segment forgotten before
+/// it was taken in is removed.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn rocksdb_files_written_aside_are_taken_in_or_removed() {
+    use dedup::store::{RocksIds, SeenIds};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids");
+    let mut store = RocksIds::open(&path).unwrap().max_ids_in_memory(100);
+    store.expire(0, 0).unwrap();
+    let id = |n: u32| n.to_be_bytes();
+    let hash = |n: u32| u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Segment s holds ids s * 1000 .. s * 1000 + 450: five files each, the last id in memory.
+    for segment in 0..6u32 {
+        for n in segment * 1000..segment * 1000 + 450 {
+            assert_eq!(
+                store
+                    .check_and_insert(&id(n), hash(n), Some(i64::from(segment)))
+                    .unwrap(),
+                None
+            );
+        }
+        // Found at once, whether in memory, being written or taken in.
+        let first = segment * 1000;
+        assert_eq!(
+            store.check_and_insert(&id(first), hash(first), None).unwrap(),
+            Some(i64::from(segment))
+        );
+        if segment >= 2 {
+            // Forget the segment before last, its files perhaps still being written.
+            store.expire(i64::from(segment - 1), 450).unwrap();
+        }
+    }
+    store.flush().unwrap();
+    for n in (4000..4450).chain(5000..5450) {
+        assert_eq!(
+            store.check_and_insert(&id(n), hash(n), None).unwrap(),
+            Some(i64::from(n / 1000)),
+            "id {n}"
+        );
+    }
+    for n in (0..450).chain(3000..3450) {
+        assert_eq!(
+            store.check_and_insert(&id(n), hash(n), None).unwrap(),
+            None,
+            "id {n}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("ids-"))
+        .collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}

@@ -2,10 +2,11 @@
 //! its column family.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use rocksdb::{ColumnFamily, DB, IngestExternalFileOptions, Options, SstFileWriter};
+use rocksdb::{ColumnFamily, DB, IngestExternalFileOptions, Options};
 
 use super::failed;
 use crate::error::Result;
@@ -31,7 +32,7 @@ impl InMemory {
         &self.bytes[entry.start..entry.start + entry.len]
     }
 
-    fn contains(&self, id: &[u8], hash: u64) -> bool {
+    pub(super) fn contains(&self, id: &[u8], hash: u64) -> bool {
         self.entries
             .find(hash, |e| e.hash == hash && self.id(e) == id)
             .is_some()
@@ -58,11 +59,22 @@ impl InMemory {
         self.entries.iter().map(|e| e.hash)
     }
 
-    /// The ids with their hashes, sorted by id.
-    fn sorted(&self) -> Vec<(&[u8], u64)> {
-        let mut ids: Vec<(&[u8], u64)> = self.entries.iter().map(|e| (self.id(e), e.hash)).collect();
-        ids.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        ids
+    /// The ids with their hashes, sorted by id: by their first 16 bytes as one
+    /// number (zero-padded, which keeps the bytes' order), then by the rest.
+    pub(super) fn sorted(&self) -> Vec<(&[u8], u64)> {
+        let mut ids: Vec<(u128, &[u8], u64)> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let id = self.id(e);
+                let mut prefix = [0u8; 16];
+                let len = id.len().min(16);
+                prefix[..len].copy_from_slice(&id[..len]);
+                (u128::from_be_bytes(prefix), id, e.hash)
+            })
+            .collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        ids.into_iter().map(|(_, id, hash)| (id, hash)).collect()
     }
 
     fn bytes(&self) -> usize {
@@ -70,11 +82,12 @@ impl InMemory {
     }
 }
 
-/// A segment's ids: those not written yet, and the name of its column family once
-/// some were.
+/// A segment's ids: those not written yet, those being written (handed to the file
+/// writer, in batches), and the name of its column family once some were written.
 #[derive(Default)]
 pub(super) struct Segment {
     in_memory: InMemory,
+    writing: Vec<(u64, Arc<InMemory>)>,
     column_family: Option<String>,
 }
 
@@ -84,6 +97,12 @@ impl Segment {
         &self.in_memory
     }
 
+    /// The hashes of the ids not on disk yet.
+    pub(super) fn hashes_in_memory(&self) -> impl Iterator<Item = u64> + '_ {
+        let writing = self.writing.iter().flat_map(|(_, ids)| ids.hashes());
+        self.in_memory.hashes().chain(writing)
+    }
+
     /// Its column family, once ids were written.
     pub(super) fn column_family<'d>(&self, db: &'d DB) -> Option<&'d ColumnFamily> {
         db.cf_handle(self.column_family.as_deref()?)
@@ -91,7 +110,7 @@ impl Segment {
 
     /// Whether it holds `id`, in memory or on disk.
     pub(super) fn contains(&self, db: &DB, id: &[u8], hash: u64, path: &Path) -> Result<bool> {
-        if self.in_memory.contains(id, hash) {
+        if self.in_memory.contains(id, hash) || self.writing.iter().any(|(_, ids)| ids.contains(id, hash)) {
             return Ok(true);
         }
         let Some(name) = &self.column_family else {
@@ -115,28 +134,28 @@ impl Segment {
         self.in_memory.insert(id, hash);
     }
 
-    /// Writes the ids in memory into `file`, sorted, and has RocksDB take the file into
-    /// the segment's column family (made first when it has none).
-    pub(super) fn write_out(
+    /// Hands the ids in memory over to be written as `batch`: they are still found
+    /// until [`Segment::take_in`] takes their file in. `None` when it holds none.
+    pub(super) fn hand_over(&mut self, batch: u64) -> Option<Arc<InMemory>> {
+        if self.in_memory.len() == 0 {
+            return None;
+        }
+        let ids = Arc::new(std::mem::take(&mut self.in_memory));
+        self.writing.push((batch, ids.clone()));
+        Some(ids)
+    }
+
+    /// Has RocksDB take `file`, the ids of `batch` written, into the segment's column
+    /// family (made first when it has none).
+    pub(super) fn take_in(
         &mut self,
         db: &mut DB,
         options: &Options,
         segment: i64,
+        batch: u64,
         file: &Path,
         path: &Path,
     ) -> Result<()> {
-        if self.in_memory.len() == 0 {
-            return Ok(());
-        }
-        let ids = self.in_memory.sorted();
-        let mut writer = SstFileWriter::create(options);
-        writer.open(file).map_err(|e| failed(path, "writing ids", e))?;
-        for (id, hash) in ids {
-            writer
-                .put(id, hash.to_be_bytes())
-                .map_err(|e| failed(path, "writing ids", e))?;
-        }
-        writer.finish().map_err(|e| failed(path, "writing ids", e))?;
         let name = self
             .column_family
             .get_or_insert_with(|| format!("segment-{segment}"));
@@ -155,7 +174,7 @@ impl Segment {
         ingest.set_move_files(true);
         db.ingest_external_file_cf_opts(cf, &ingest, vec![file])
             .map_err(|e| failed(path, "taking in written ids", e))?;
-        self.in_memory = InMemory::default();
+        self.writing.retain(|(b, _)| *b != batch);
         Ok(())
     }
 
@@ -170,6 +189,6 @@ impl Segment {
 
     /// The memory its ids in memory take, about.
     pub(super) fn bytes(&self) -> usize {
-        self.in_memory.bytes()
+        self.in_memory.bytes() + self.writing.iter().map(|(_, ids)| ids.bytes()).sum::<usize>()
     }
 }
