@@ -7,7 +7,9 @@ mod writer;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rocksdb::{BlockBasedOptions, Cache, DB, DBCompressionType, DataBlockIndexType, IteratorMode, Options};
+use rocksdb::{
+    BlockBasedOptions, Cache, DB, DBCompressionType, DataBlockIndexType, IteratorMode, Options, ReadOptions,
+};
 
 use super::SeenIds;
 use super::bloom::SegmentFilters;
@@ -60,6 +62,8 @@ pub struct RocksIds {
     /// The block cache of the segments' files, when one was asked for.
     block_cache: Option<Cache>,
     writer: FileWriter,
+    /// How ids are looked up: made once, not for every lookup.
+    read: ReadOptions,
 }
 
 impl std::fmt::Debug for RocksIds {
@@ -110,6 +114,7 @@ impl RocksIds {
             files: 0,
             block_cache: None,
             writer,
+            read: ReadOptions::default(),
         })
     }
 
@@ -243,7 +248,7 @@ impl SeenIds for RocksIds {
                 continue;
             };
             if let Some(state) = self.segments.get(&segment)
-                && state.contains(&self.db, id, hash, &self.path)?
+                && state.contains(&self.db, &self.read, id, hash, &self.path)?
             {
                 return Ok(Some(segment));
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use rocksdb::{ColumnFamily, DB, IngestExternalFileOptions, Options};
+use rocksdb::{ColumnFamily, DB, IngestExternalFileOptions, Options, ReadOptions};
 
 use super::failed;
 use crate::error::Result;
@@ -109,7 +109,14 @@ impl Segment {
     }
 
     /// Whether it holds `id`, in memory or on disk.
-    pub(super) fn contains(&self, db: &DB, id: &[u8], hash: u64, path: &Path) -> Result<bool> {
+    pub(super) fn contains(
+        &self,
+        db: &DB,
+        read: &ReadOptions,
+        id: &[u8],
+        hash: u64,
+        path: &Path,
+    ) -> Result<bool> {
         if self.in_memory.contains(id, hash) || self.writing.iter().any(|(_, ids)| ids.contains(id, hash)) {
             return Ok(true);
         }
@@ -124,7 +131,7 @@ impl Segment {
             )
         })?;
         let found = db
-            .get_pinned_cf(cf, id)
+            .get_pinned_cf_opt(cf, id, read)
             .map_err(|e| failed(path, "reading an id", e))?;
         Ok(found.is_some())
     }
