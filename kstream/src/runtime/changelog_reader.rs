@@ -192,11 +192,7 @@ impl ChangelogReader {
             for tp in remaining.clone() {
                 let (j, store) = &route[&tp];
                 let job = &mut jobs[*j];
-                let entry = job
-                    .progress
-                    .stores
-                    .get_mut(&tp)
-                    .expect("routed partitions have progress");
+                let entry = routed(&mut job.progress.stores, &tp);
                 let Some(at) = consumer.position(&tp).filter(|at| *at > entry.position) else {
                     continue;
                 };
@@ -235,11 +231,7 @@ impl ChangelogReader {
                     continue;
                 };
                 let job = &mut jobs[*j];
-                let entry = job
-                    .progress
-                    .stores
-                    .get_mut(&tp)
-                    .expect("routed partitions have progress");
+                let entry = routed(&mut job.progress.stores, &tp);
                 let restored: Vec<&streamlog::Record> = records
                     .iter()
                     .filter(|r| r.offset >= entry.position && r.offset < entry.end)
@@ -379,4 +371,13 @@ impl ChangelogReader {
         }
         Ok(())
     }
+}
+
+/// The progress of a changelog partition being restored: every routed partition has
+/// one, made before it is routed.
+fn routed<'a>(
+    stores: &'a mut BTreeMap<TopicPartition, StoreProgress>,
+    tp: &TopicPartition,
+) -> &'a mut StoreProgress {
+    stores.get_mut(tp).expect("routed partitions have progress")
 }
