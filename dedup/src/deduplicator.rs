@@ -247,8 +247,7 @@ impl Deduplicator {
         self.now = Some(time);
         let first_live = self.window.first_live(time);
         if first_live > self.first_live {
-            let expired = self.segments.held_before(first_live);
-            self.forget_before(first_live)?;
+            let expired = self.forget_before(first_live)?;
             self.stats.expired_segments += expired;
             if expired > 0 {
                 metrics::counter!("dedup_segments_expired_total").increment(expired);
@@ -284,10 +283,12 @@ impl Deduplicator {
         Ok(())
     }
 
-    fn forget_before(&mut self, first_live: i64) -> Result<()> {
+    /// Forgets every segment before `first_live`: how many of them held ids.
+    fn forget_before(&mut self, first_live: i64) -> Result<u64> {
         self.first_live = self.first_live.max(first_live);
-        let (_, ids) = self.segments.forget_before(self.first_live);
-        self.store.expire(self.first_live, ids)
+        let (segments, ids) = self.segments.forget_before(self.first_live);
+        self.store.expire(self.first_live, ids)?;
+        Ok(segments)
     }
 
     /// What it has done so far.

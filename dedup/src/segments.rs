@@ -50,12 +50,6 @@ impl SegmentCounts {
         (segments, ids)
     }
 
-    /// How many segments before `first_live` hold ids.
-    pub(crate) fn held_before(&self, first_live: i64) -> u64 {
-        let end = (first_live - self.first).clamp(0, self.counts.len() as i64) as usize;
-        self.counts.range(..end).filter(|count| **count > 0).count() as u64
-    }
-
     /// The oldest segment holding ids.
     pub(crate) fn oldest(&self) -> Option<i64> {
         let index = self.counts.iter().position(|count| *count > 0)?;
@@ -87,7 +81,6 @@ mod tests {
                     }
                     2 => {
                         first_live += n / 8;
-                        prop_assert_eq!(counts.held_before(first_live), model.range(..first_live).count() as u64);
                         let kept = model.split_off(&first_live);
                         let gone = std::mem::replace(&mut model, kept);
                         prop_assert_eq!(counts.forget_before(first_live), (gone.len() as u64, gone.values().sum::<usize>()));

@@ -49,6 +49,17 @@ const MIN_BUCKETS: usize = 64;
 /// The most ids a table holds, in quarters of its slots.
 const MAX_LOAD_QUARTERS: usize = 3;
 
+/// The live segment of a slot's (or a marker's) tag when the live segments are
+/// `first_live..=newest`, or `None` for an empty or dead one.
+fn live_segment(word: u64, first_live: i64, newest: i64) -> Option<i64> {
+    if word == EMPTY {
+        return None;
+    }
+    let tag = (word & TAG) as i64;
+    let segment = first_live + (tag - first_live).rem_euclid(TAGS);
+    (segment <= newest).then_some(segment)
+}
+
 impl Default for CompactIds {
     fn default() -> Self {
         Self::new()
@@ -95,12 +106,7 @@ impl CompactIds {
     /// reads past `newest` until the live range has moved [`SWEEP_EVERY`], and sweeps
     /// come sooner.
     fn live_segment(&self, word: u64) -> Option<i64> {
-        if word == EMPTY {
-            return None;
-        }
-        let tag = (word & TAG) as i64;
-        let segment = self.first_live + (tag - self.first_live).rem_euclid(TAGS);
-        (segment <= self.newest).then_some(segment)
+        live_segment(word, self.first_live, self.newest)
     }
 
     fn tagged(bits: u64, segment: i64) -> u64 {
@@ -149,14 +155,9 @@ impl CompactIds {
     /// nothing live is lost to a lookup.
     fn sweep(&mut self, cutoff: i64) {
         let (first_live, newest) = (self.first_live, self.newest);
-        let live = |word: u64| {
-            let tag = (word & TAG) as i64;
-            let segment = first_live + (tag - first_live).rem_euclid(TAGS);
-            word != EMPTY && segment <= newest && segment >= cutoff
-        };
         for bucket in self.buckets.get_mut() {
             for word in bucket.iter_mut() {
-                if !live(*word) {
+                if live_segment(*word, first_live, newest).is_none_or(|segment| segment < cutoff) {
                     *word = EMPTY;
                 }
             }

@@ -42,6 +42,8 @@ pub(super) struct FileWriter {
     written: mpsc::Receiver<Written>,
     thread: Option<JoinHandle<()>>,
     writing: usize,
+    /// The store's directory, named in its errors.
+    path: PathBuf,
 }
 
 impl FileWriter {
@@ -72,6 +74,7 @@ impl FileWriter {
             written,
             thread: Some(thread),
             writing: 0,
+            path: path.to_path_buf(),
         })
     }
 
@@ -126,7 +129,7 @@ impl FileWriter {
 
     fn stopped(&self) -> Error {
         Error::Store {
-            path: PathBuf::new(),
+            path: self.path.clone(),
             reason: "the file writer thread stopped (it panicked)".into(),
         }
     }
