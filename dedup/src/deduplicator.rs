@@ -73,7 +73,27 @@ pub struct Deduplicator {
     /// The newest time seen (event time) or read from the clock.
     now: Option<i64>,
     first_live: i64,
+    /// The segment of the last time placed.
+    last_segment: LastSegment,
     stats: Stats,
+}
+
+/// A segment and its times, `start..end`: later times in it are placed without a
+/// division.
+#[derive(Debug, Clone, Copy)]
+struct LastSegment {
+    start: i64,
+    end: i64,
+    segment: i64,
+}
+
+impl LastSegment {
+    /// Holds no time.
+    const NONE: LastSegment = LastSegment {
+        start: 0,
+        end: 0,
+        segment: 0,
+    };
 }
 
 impl std::fmt::Debug for Deduplicator {
@@ -122,6 +142,7 @@ impl Deduplicator {
             segments: SegmentCounts::default(),
             now: None,
             first_live: i64::MIN,
+            last_segment: LastSegment::NONE,
             stats: Stats::default(),
         }
     }
@@ -213,9 +234,9 @@ impl Deduplicator {
     }
 
     fn check_hashed(&mut self, id: &[u8], hash: u64, time: i64) -> Result<Verdict> {
-        self.advance(time)?;
+        let segment = self.segment_of(time);
+        self.advance(time, segment)?;
         self.stats.checked += 1;
-        let segment = self.window.segment_of(time);
         let insert_into = (segment >= self.first_live).then_some(segment);
         Ok(match self.store.check_and_insert(id, hash, insert_into)? {
             Some(seen) => {
@@ -238,14 +259,29 @@ impl Deduplicator {
         })
     }
 
-    /// Moves the window to `time` if it is the newest seen, forgetting the segments it
-    /// leaves.
-    fn advance(&mut self, time: i64) -> Result<()> {
+    /// The window's segment holding `time`.
+    fn segment_of(&mut self, time: i64) -> i64 {
+        let last = self.last_segment;
+        if (last.start..last.end).contains(&time) {
+            return last.segment;
+        }
+        let segment = self.window.segment_of(time);
+        self.last_segment = LastSegment {
+            start: self.window.segment_start(segment),
+            end: self.window.segment_start(segment.saturating_add(1)),
+            segment,
+        };
+        segment
+    }
+
+    /// Moves the window to `time`, in `segment`, if it is the newest seen, forgetting
+    /// the segments it leaves.
+    fn advance(&mut self, time: i64, segment: i64) -> Result<()> {
         if self.now.is_some_and(|now| now >= time) {
             return Ok(());
         }
         self.now = Some(time);
-        let first_live = self.window.first_live(time);
+        let first_live = segment - i64::from(self.window.segments());
         if first_live > self.first_live {
             let expired = self.forget_before(first_live)?;
             self.stats.expired_segments += expired;
@@ -314,5 +350,35 @@ impl Deduplicator {
     /// The window.
     pub fn window(&self) -> Window {
         self.window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The segment kept from the last time placed agrees with the window's, over
+        /// times going back and forth, negative ones and the extremes.
+        #[test]
+        fn the_last_segment_places_times_as_the_window_does(
+            times in prop::collection::vec(prop_oneof![
+                -5_000i64..5_000,
+                Just(i64::MIN),
+                Just(i64::MAX),
+                Just(i64::MAX - 1),
+            ], 1..100),
+            segment_ms in 1u64..700,
+        ) {
+            let window = Window::new(Duration::from_millis(segment_ms * 3), 3).unwrap();
+            let mut dedup = Deduplicator::new(IdSource::Key, window, TimeBasis::EventTime);
+            for time in times {
+                prop_assert_eq!(dedup.segment_of(time), window.segment_of(time));
+            }
+        }
     }
 }

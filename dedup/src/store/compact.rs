@@ -118,16 +118,46 @@ impl CompactIds {
     fn place(&mut self, slot: u64, segment: i64) {
         let mut at = self.home(slot & !TAG);
         loop {
-            let free = SLOTS
-                .clone()
-                .find(|i| self.live_segment(self.buckets.get()[at][*i]).is_none());
-            if let Some(i) = free {
-                self.buckets.get_mut()[at][i] = slot;
+            let free = self.free_slots(&self.buckets.get()[at]);
+            if free != 0 {
+                self.buckets.get_mut()[at][free.trailing_zeros() as usize] = slot;
                 return;
             }
             self.raise_marker(at, segment);
             at = self.next(at);
         }
+    }
+
+    /// Which of `bucket`'s slots hold `fingerprint`, live or dead: a bit per slot, at
+    /// the slot's index.
+    fn same_fingerprint(bucket: &Bucket, fingerprint: u64) -> u32 {
+        let mut same = 0;
+        for i in SLOTS {
+            same |= u32::from(bucket[i] & !TAG == fingerprint) << i;
+        }
+        same
+    }
+
+    /// Which of `bucket`'s slots are free (empty or dead): a bit per slot, at the
+    /// slot's index. Every slot is read, with no branch on what it holds, so that the
+    /// CPU, which could not guess it, runs on to the next check while the bucket's line
+    /// is on its way.
+    fn free_slots(&self, bucket: &Bucket) -> u32 {
+        let mut free = 0;
+        for i in SLOTS {
+            free |= (self.is_live(bucket[i]) ^ 1) << i;
+        }
+        free
+    }
+
+    /// 1 when a slot (or a marker) holds a live segment, else 0: with no branch, as
+    /// whether a slot is empty, dead or live is random.
+    fn is_live(&self, word: u64) -> u32 {
+        // A tag is live when it reads as a segment from `first_live` to `newest`.
+        let span = self.newest - self.first_live;
+        let offset = (word & TAG).wrapping_sub(self.first_live as u64) & TAG;
+        // `&`, not `&&`.
+        u32::from(word != EMPTY) & u32::from(offset as i64 <= span)
     }
 
     /// Makes `bucket`'s marker say that an id of `segment` went past it.
@@ -180,14 +210,17 @@ impl CompactIds {
         // id went past it; the bound only keeps a broken table from looping.
         for _ in 0..buckets.len() {
             let bucket: &Bucket = &buckets[at];
-            for i in SLOTS {
-                if bucket[i] & !TAG == fingerprint
-                    && let Some(segment) = self.live_segment(bucket[i])
-                {
+            let mut same = Self::same_fingerprint(bucket, fingerprint);
+            while same != 0 {
+                if let Some(segment) = self.live_segment(bucket[same.trailing_zeros() as usize]) {
                     return Some(segment);
                 }
+                same &= same - 1;
             }
-            self.live_segment(bucket[MARKER])?;
+            // Most markers are empty or dead, at random: one branch, on liveness.
+            if self.is_live(bucket[MARKER]) == 0 {
+                return None;
+            }
             at = self.next(at);
         }
         None
