@@ -44,6 +44,7 @@ mod changelog;
 mod config;
 mod moves;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -302,6 +303,86 @@ impl DedupPipeline {
         Ok(())
     }
 
+    /// Each record's headers with values, where ids are read from headers.
+    fn headers_of<'r>(&self, records: &'r [Record]) -> Vec<Vec<(&'r str, &'r [u8])>> {
+        if !self.config.ids.reads_headers() {
+            return Vec::new();
+        }
+        records
+            .iter()
+            .map(|r| {
+                r.headers
+                    .iter()
+                    .filter_map(|h| Some((h.key.as_str(), h.value.as_deref()?)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Each record's id, or why it has none; `headers` from
+    /// [`DedupPipeline::headers_of`].
+    fn ids_of<'r>(
+        &self,
+        records: &'r [Record],
+        headers: &'r [Vec<(&'r str, &'r [u8])>],
+    ) -> Vec<Result<Cow<'r, [u8]>>> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let message = Message {
+                    key: r.key.as_deref(),
+                    value: r.value.as_deref(),
+                    headers: headers.get(i).map_or(&[], Vec::as_slice),
+                    timestamp: r.timestamp.millis().unwrap_or(0),
+                };
+                self.config.ids.id(&message)
+            })
+            .collect()
+    }
+
+    /// The verdict on each record with an id, and the time it was placed at, by the
+    /// deduplicator of its partition: each partition's ids checked together, in order
+    /// ([`Deduplicator::check_many_at`], which fetches a run of ids' memory at once).
+    fn verdicts(
+        &mut self,
+        records: &[Record],
+        ids: &[Result<Cow<'_, [u8]>>],
+        batch: &mut BatchStats,
+    ) -> Result<Vec<Option<(Verdict, i64)>>> {
+        let mut by_partition: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for (i, (r, id)) in records.iter().zip(ids).enumerate() {
+            if id.is_ok() {
+                by_partition.entry(r.partition).or_default().push(i);
+            }
+        }
+        let mut verdicts = vec![None; records.len()];
+        let mut checked = Vec::new();
+        for (partition, indexes) in by_partition {
+            let dedup = held_or_restored(
+                &mut self.partitions,
+                &mut self.restorer,
+                &self.config,
+                partition,
+                batch,
+            )?;
+            let placed: Vec<(&[u8], i64)> = indexes
+                .iter()
+                .filter_map(|&i| {
+                    let id = ids[i].as_ref().ok()?;
+                    let timestamp = records[i].timestamp.millis().unwrap_or(0);
+                    Some((id.as_ref(), dedup.time_of(timestamp)))
+                })
+                .collect();
+            checked.clear();
+            dedup.check_many_at(&placed, &mut checked)?;
+            for ((i, verdict), (_, time)) in indexes.iter().zip(&checked).zip(&placed) {
+                verdicts[*i] = Some((*verdict, *time));
+            }
+        }
+        Ok(verdicts)
+    }
+
     fn handle(&mut self, records: &[Record]) -> Result<()> {
         let exactly_once = self.config.guarantee == Guarantee::ExactlyOnce;
         let mut batch = BatchStats::default();
@@ -322,52 +403,39 @@ impl DedupPipeline {
         if exactly_once {
             self.producer.begin_transaction()?;
         }
+        let headers = self.headers_of(records);
+        let ids = self.ids_of(records, &headers);
+        // Records from the first whose id is missing under the fail policy (or that
+        // fails otherwise) are not checked: the batch stops there.
+        let stop = ids
+            .iter()
+            .position(|id| match id {
+                Err(Error::MissingId { .. }) => self.config.on_missing_id == OnMissingId::Fail,
+                Err(_) => true,
+                Ok(_) => false,
+            })
+            .unwrap_or(records.len());
+        let verdicts = self.verdicts(&records[..stop], &ids[..stop], &mut batch)?;
         let mut out = Vec::new();
         let mut seen = Vec::new();
         let mut offsets = BTreeMap::new();
-        let reads_headers = self.config.ids.reads_headers();
-        let mut headers: Vec<(&str, &[u8])> = Vec::new();
-        for r in records {
+        for (i, (r, id)) in records.iter().zip(ids).enumerate() {
             offsets.insert(r.partition, r.offset + 1);
-            let dedup = held_or_restored(
-                &mut self.partitions,
-                &mut self.restorer,
-                &self.config,
-                r.partition,
-                &mut batch,
-            )?;
-            headers.clear();
-            if reads_headers {
-                headers.extend(
-                    r.headers
-                        .iter()
-                        .filter_map(|h| Some((h.key.as_str(), h.value.as_deref()?))),
-                );
-            }
-            let timestamp = r.timestamp.millis().unwrap_or(0);
-            let message = Message {
-                key: r.key.as_deref(),
-                value: r.value.as_deref(),
-                headers: &headers,
-                timestamp,
-            };
-            match self.config.ids.id(&message) {
-                Ok(id) => {
-                    let time = dedup.time_of(timestamp);
-                    match dedup.check_at(&id, time)? {
-                        Verdict::New => {
-                            batch.passed += 1;
-                            out.push(forward(r, &self.config.output));
-                            seen.push(
-                                ProducerRecord::new(self.changelog.as_str())
-                                    .partition(r.partition)
-                                    .key(id.into_owned())
-                                    .timestamp(time),
-                            );
-                        }
-                        Verdict::Duplicate { .. } => batch.duplicates += 1,
+            match id {
+                Ok(id) => match verdicts.get(i).copied().flatten() {
+                    Some((Verdict::New, time)) => {
+                        batch.passed += 1;
+                        out.push(forward(r, &self.config.output));
+                        seen.push(
+                            ProducerRecord::new(self.changelog.as_str())
+                                .partition(r.partition)
+                                .key(id.into_owned())
+                                .timestamp(time),
+                        );
                     }
-                }
+                    Some((Verdict::Duplicate { .. }, _)) => batch.duplicates += 1,
+                    None => unreachable!("every record with an id before the stop has a verdict"),
+                },
                 Err(Error::MissingId { reason }) => {
                     batch.missing_ids += 1;
                     match &self.config.on_missing_id {
