@@ -30,6 +30,9 @@ pub struct CompactIds {
     newest: i64,
     /// `first_live` at the last sweep: dead tags are swept before they could alias.
     swept_at: i64,
+    /// The last new id (tagged) and its segment, put in its bucket at the next call:
+    /// the bucket's line is then at hand, and the next id's line already asked for.
+    unplaced: Option<(u64, i64)>,
 }
 
 const EMPTY: u64 = 0;
@@ -79,6 +82,7 @@ impl CompactIds {
             first_live: i64::MIN / 2,
             newest: i64::MIN / 2,
             swept_at: i64::MIN / 2,
+            unplaced: None,
         }
     }
 
@@ -167,8 +171,16 @@ impl CompactIds {
         self.buckets.get_mut()[bucket][MARKER] = Self::tagged(1 << TAG_BITS, newest);
     }
 
+    /// Puts the last new id in its bucket, if it is not there yet.
+    fn place_unplaced(&mut self) {
+        if let Some((slot, segment)) = self.unplaced.take() {
+            self.place(slot, segment);
+        }
+    }
+
     /// Rebuilds the table with `buckets` buckets and the live ids only.
     fn rebuild(&mut self, buckets: usize) {
+        self.place_unplaced();
         let old = std::mem::replace(&mut self.buckets, Buckets::zeroed(buckets));
         for bucket in old.get() {
             for &slot in &bucket[SLOTS] {
@@ -230,6 +242,9 @@ impl CompactIds {
 impl SeenIds for CompactIds {
     fn check_and_insert(&mut self, _id: &[u8], hash: u64, insert_into: Option<i64>) -> Result<Option<i64>> {
         let fingerprint = Self::fingerprint(hash);
+        // The id's line is asked for first, and the last new id placed while it comes.
+        self.look_ahead(hash);
+        self.place_unplaced();
         if let Some(segment) = self.find(fingerprint) {
             return Ok(Some(segment));
         }
@@ -237,7 +252,7 @@ impl SeenIds for CompactIds {
             return Ok(None);
         };
         self.newest = self.newest.max(segment);
-        self.place(Self::tagged(fingerprint, segment), segment);
+        self.unplaced = Some((Self::tagged(fingerprint, segment), segment));
         self.live += 1;
         if self.live * 4 > self.capacity() * MAX_LOAD_QUARTERS {
             self.rebuild(self.buckets.len() + self.buckets.len() / 2);
@@ -249,6 +264,7 @@ impl SeenIds for CompactIds {
         if first_live <= self.first_live {
             return Ok(());
         }
+        self.place_unplaced();
         self.live -= ids;
         // A dead slot reads as dead while the live range has moved at most
         // `SWEEP_EVERY` since the last sweep: past that, sweep now, reading the tags
@@ -338,6 +354,7 @@ mod tests {
                 }
                 prop_assert_eq!(ids.len(), model.len());
             }
+            ids.place_unplaced();
             for (fingerprint, segment) in &model {
                 prop_assert_eq!(ids.find(*fingerprint), Some(*segment));
             }
