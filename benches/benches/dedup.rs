@@ -34,7 +34,7 @@ fn ids_from(var: &str, benching: u64) -> u64 {
         .unwrap_or(if benchmarking { benching } else { 100_000 })
 }
 
-/// The block cache each RocksDB side has: room for the window's files (about 30 bytes
+/// The block cache each RocksDB side has: room for the window's files (about 35 bytes
 /// an id).
 #[cfg(feature = "rocksdb")]
 fn block_cache_bytes(ids: u64) -> usize {
