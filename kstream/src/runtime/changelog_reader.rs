@@ -26,6 +26,10 @@ const RESTORE_TIMEOUT: Duration = Duration::from_secs(60);
 /// and fetch held a restore to about a fifth of what the broker can give.
 const RESTORE_BATCH: (&str, &str) = ("max.poll.records", "10000");
 const RESTORE_KAFKA_FETCH: (&str, &str) = ("max.partition.fetch.bytes", "16777216");
+/// And how long librdkafka stops fetching a partition whose queue holds
+/// `queued.min.messages`: at its default of 1 s, a restore that empties the queue
+/// faster than a second waits for the rest of it.
+const RESTORE_KAFKA_BACKOFF: (&str, &str) = ("fetch.queue.backoff.ms", "10");
 
 /// The configuration of the consumer that replays a changelog from `cluster`; under
 /// `exactly_once`, it reads committed records only.
@@ -35,7 +39,8 @@ fn restore_consumer_config(client: &ClientConfig, cluster: &Cluster, exactly_onc
         config = config.set("isolation.level", "read_committed");
     }
     let kafka = cluster.backend_name() == "kafka";
-    for (key, value) in std::iter::once(RESTORE_BATCH).chain(kafka.then_some(RESTORE_KAFKA_FETCH)) {
+    let on_kafka = [RESTORE_KAFKA_FETCH, RESTORE_KAFKA_BACKOFF];
+    for (key, value) in std::iter::once(RESTORE_BATCH).chain(on_kafka.into_iter().filter(|_| kafka)) {
         if config.get(key).is_none() {
             config = config.set(key, value);
         }
