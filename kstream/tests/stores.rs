@@ -262,3 +262,70 @@ fn a_rocksdb_store_that_cannot_be_created_names_the_store_and_keeps_the_io_error
         other => panic!("expected an I/O error, got {other:?}"),
     }
 }
+
+/// Whether `dir` holds a table file RocksDB flushed, waiting up to `wait` for one.
+#[cfg(feature = "rocksdb")]
+fn flushed_within(dir: &std::path::Path, wait: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let flushed = std::fs::read_dir(dir)
+            .unwrap()
+            .any(|entry| entry.unwrap().path().extension().is_some_and(|e| e == "sst"));
+        if flushed || std::time::Instant::now() >= deadline {
+            return flushed;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(feature = "rocksdb")]
+#[test]
+fn a_rocksdb_store_bulk_loading_flushes_smaller_memtables_and_keeps_every_write() {
+    use kstream::store::{KeyValueBackend, RocksDbBackend};
+    let dir = tempfile::tempdir().unwrap();
+    let value = vec![7u8; 1024];
+    // 6 MiB: past the memtable of a restore, within the usual one.
+    let write_6_mib = |backend: &mut RocksDbBackend| {
+        for batch in 0..6u32 {
+            let keys: Vec<[u8; 8]> = (0..1024u32)
+                .map(|i| {
+                    [batch.to_be_bytes(), i.to_be_bytes()]
+                        .concat()
+                        .try_into()
+                        .unwrap()
+                })
+                .collect();
+            let writes: Vec<(&[u8], Option<&[u8]>)> =
+                keys.iter().map(|k| (&k[..], Some(&value[..]))).collect();
+            backend.write_all(&writes).unwrap();
+        }
+    };
+    let mut usual = RocksDbBackend::open("usual", &dir.path().join("usual")).unwrap();
+    write_6_mib(&mut usual);
+    assert!(!flushed_within(
+        &dir.path().join("usual"),
+        std::time::Duration::from_millis(500)
+    ));
+
+    let mut restored = RocksDbBackend::open("restored", &dir.path().join("restored")).unwrap();
+    restored.bulk_loading(true).unwrap();
+    write_6_mib(&mut restored);
+    assert!(flushed_within(
+        &dir.path().join("restored"),
+        std::time::Duration::from_secs(10)
+    ));
+    restored.bulk_loading(false).unwrap();
+    for batch in 0..6u32 {
+        for i in [0u32, 511, 1023] {
+            let key = [batch.to_be_bytes(), i.to_be_bytes()].concat();
+            assert_eq!(restored.get(&key).unwrap().as_deref(), Some(&value[..]));
+        }
+    }
+    assert_eq!(
+        restored
+            .range(std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+            .unwrap()
+            .len(),
+        6 * 1024
+    );
+}

@@ -84,6 +84,8 @@ struct StoreProgress {
     total: u64,
     /// Whether an active task's store reached the end and said so.
     finished: bool,
+    /// Whether the store was told that a restore is under way, and not yet that it ended.
+    bulk_loading: bool,
 }
 
 /// One task's stores to restore, for [`ChangelogReader::restore`].
@@ -167,11 +169,18 @@ impl ChangelogReader {
                         end: marks.high,
                         total: 0,
                         finished: false,
+                        bulk_loading: false,
                     }
                 });
                 entry.end = marks.high;
                 if entry.position < entry.end {
                     entry.finished = false;
+                    // An active task's store is only written until its restore ends; a
+                    // standby's is read by interactive queries as it goes.
+                    if active && !entry.bulk_loading {
+                        store.bulk_loading(true)?;
+                        entry.bulk_loading = true;
+                    }
                     route.insert(tp, (j, store.clone()));
                 } else {
                     self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
@@ -339,6 +348,10 @@ impl ChangelogReader {
             return Ok(());
         }
         entry.finished = true;
+        if entry.bulk_loading {
+            store.bulk_loading(false)?;
+            entry.bulk_loading = false;
+        }
         store.flush_backend()?;
         if let Some(listener) = listener {
             listener.on_restore_end(tp, store.name(), entry.total);

@@ -36,6 +36,13 @@ pub trait KeyValueBackend: Send {
     fn flush(&mut self) -> Result<()> {
         Ok(())
     }
+    /// Enters (`true`) or leaves bulk loading: a restore from the changelog is under
+    /// way, and only writes come until it ends. An engine may then trade what reads
+    /// need for faster writes (by default, nothing changes).
+    fn bulk_loading(&mut self, on: bool) -> Result<()> {
+        let _ = on;
+        Ok(())
+    }
     /// Whether the data outlives the process (then a checkpoint can skip restoring it).
     fn persistent(&self) -> bool;
     /// Whether the store's cache should keep what was read and flushed, so that hot

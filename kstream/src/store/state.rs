@@ -472,6 +472,12 @@ impl StateStore {
         self.inner.lock().backend.flush()
     }
 
+    /// Tells the backend that a restore starts (`true`) or ended: see
+    /// [`KeyValueBackend::bulk_loading`].
+    pub(crate) fn bulk_loading(&self, on: bool) -> Result<()> {
+        self.inner.lock().backend.bulk_loading(on)
+    }
+
     /// The error of this store failing with `source`.
     pub(crate) fn error(&self, source: StoreError) -> Error {
         Error::Store {
