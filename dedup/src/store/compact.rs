@@ -52,15 +52,22 @@ const MIN_BUCKETS: usize = 64;
 /// The most ids a table holds, in quarters of its slots.
 const MAX_LOAD_QUARTERS: usize = 3;
 
+/// Where a slot's (or a marker's) tag reads when the live segments are
+/// `first_live..=newest`: 1 when it holds a live segment, else 0 (empty or dead), and
+/// that segment's distance from `first_live`. No branch, as whether a slot is empty,
+/// dead or live is random.
+fn liveness(word: u64, first_live: i64, newest: i64) -> (u32, i64) {
+    let offset = ((word & TAG).wrapping_sub(first_live as u64) & TAG) as i64;
+    // `&`, not `&&`.
+    let live = u32::from(word != EMPTY) & u32::from(offset <= newest - first_live);
+    (live, offset)
+}
+
 /// The live segment of a slot's (or a marker's) tag when the live segments are
 /// `first_live..=newest`, or `None` for an empty or dead one.
 fn live_segment(word: u64, first_live: i64, newest: i64) -> Option<i64> {
-    if word == EMPTY {
-        return None;
-    }
-    let tag = (word & TAG) as i64;
-    let segment = first_live + (tag - first_live).rem_euclid(TAGS);
-    (segment <= newest).then_some(segment)
+    let (live, offset) = liveness(word, first_live, newest);
+    (live == 1).then_some(first_live + offset)
 }
 
 impl Default for CompactIds {
@@ -154,14 +161,9 @@ impl CompactIds {
         free
     }
 
-    /// 1 when a slot (or a marker) holds a live segment, else 0: with no branch, as
-    /// whether a slot is empty, dead or live is random.
+    /// 1 when a slot (or a marker) holds a live segment, else 0, with no branch.
     fn is_live(&self, word: u64) -> u32 {
-        // A tag is live when it reads as a segment from `first_live` to `newest`.
-        let span = self.newest - self.first_live;
-        let offset = (word & TAG).wrapping_sub(self.first_live as u64) & TAG;
-        // `&`, not `&&`.
-        u32::from(word != EMPTY) & u32::from(offset as i64 <= span)
+        liveness(word, self.first_live, self.newest).0
     }
 
     /// Makes `bucket`'s marker say that an id of `segment` went past it.
