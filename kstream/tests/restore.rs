@@ -128,14 +128,15 @@ fn produce(b: &dyn TestLog, topic: &str) -> BTreeMap<String, i64> {
     expected
 }
 
-/// Runs the count until it has caught up with its input, with `listener` when given,
-/// and returns the store's contents.
+/// Runs the count until it has caught up with its input, with `listener` when given
+/// and the client `properties`, and returns the store's contents.
 fn run(
     b: &dyn TestLog,
     app: &str,
     input: &str,
     state_dir: &std::path::Path,
     listener: Option<Arc<Recording>>,
+    properties: &[(&str, &str)],
 ) -> BTreeMap<String, i64> {
     let builder = StreamsBuilder::new();
     let counts = Materialized::with(StringSerde, kstream::I64Serde).named("counts");
@@ -144,10 +145,13 @@ fn run(
         .stream(input, Consumed::with(StringSerde, StringSerde))
         .group_by_key(Grouped::with(StringSerde, StringSerde))
         .count(counts);
-    let config = StreamsConfig::new(app)
+    let mut config = StreamsConfig::new(app)
         .commit_interval(Duration::from_millis(100))
         .num_stream_threads(1)
         .state_dir(state_dir);
+    for (key, value) in properties {
+        config.insert(*key, *value);
+    }
     let mut streams = KafkaStreams::new(builder.build().unwrap(), b.cluster().clone(), config).unwrap();
     if let Some(listener) = listener {
         streams.set_global_state_restore_listener(listener).unwrap();
@@ -169,14 +173,19 @@ fn run(
     all.into_iter().collect()
 }
 
-fn restore_is_heard_and_complete(b: &dyn TestLog) {
+/// Restores the count with the client `properties`; the listener and the metrics must
+/// account for every record replayed, and the store must come back whole.
+fn restore_is_heard_and_complete(b: &dyn TestLog, properties: &[(&str, &str)]) {
+    // The metrics are the process's: one restore at a time.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _alone = ONE_AT_A_TIME.lock();
     let metrics = restore_metrics();
     let app = backends::unique("restore");
     let input = backends::unique("events");
     b.create_topic(&input, PARTITIONS);
     let expected = produce(b, &input);
     let state = tempfile::tempdir().unwrap();
-    let first = run(b, &app, &input, state.path(), None);
+    let first = run(b, &app, &input, state.path(), None, properties);
     assert!(
         first == expected,
         "first run: {} keys of {}",
@@ -187,7 +196,7 @@ fn restore_is_heard_and_complete(b: &dyn TestLog) {
 
     let restored_before = metrics.restored.load(Ordering::Relaxed);
     let recording = Arc::new(Recording::default());
-    let second = run(b, &app, &input, state.path(), Some(recording.clone()));
+    let second = run(b, &app, &input, state.path(), Some(recording.clone()), properties);
     assert!(
         second == expected,
         "the store restored from its changelog: {} keys of {}",
@@ -258,14 +267,28 @@ fn restore_is_heard_and_complete(b: &dyn TestLog) {
 
 #[test]
 fn restore_on_the_embedded_log() {
-    restore_is_heard_and_complete(&backends::embedded());
+    restore_is_heard_and_complete(&backends::embedded(), &[]);
 }
 
 #[cfg(feature = "kafka")]
 #[test]
 fn restore_on_the_broker() {
     if let Some(broker) = backends::broker() {
-        restore_is_heard_and_complete(&broker);
+        restore_is_heard_and_complete(&broker, &[]);
+    }
+}
+
+/// Changelog batches and fetches of a few hundred bytes bring each partition's records
+/// in many runs, which a poll hands out interleaved with the other partitions' runs:
+/// every run is restored.
+#[cfg(feature = "kafka")]
+#[test]
+fn restore_in_small_fetches_on_the_broker() {
+    if let Some(broker) = backends::broker() {
+        restore_is_heard_and_complete(
+            &broker,
+            &[("max.partition.fetch.bytes", "256"), ("batch.size", "512")],
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{ClientConfig, Cluster, Consumer, Offset, TopicPartition};
+use streamlog::{ClientConfig, Cluster, Consumer, Offset, Record, TopicPartition};
 
 use super::StateRestoreListener;
 use super::fault::{FaultAction, FaultPoint};
@@ -200,6 +200,7 @@ impl ChangelogReader {
         let mut remaining: std::collections::BTreeSet<TopicPartition> = route.keys().cloned().collect();
         while !remaining.is_empty() {
             let batch = consumer.poll(wait)?;
+            let by_partition = by_partition(&batch);
             // A partition whose last offsets are transaction markers (or aborted
             // records) ends with no record to show it: the consumer's position says.
             let mut skipped = false;
@@ -210,10 +211,7 @@ impl ChangelogReader {
                 let Some(at) = consumer.position(&tp).filter(|at| *at > entry.position) else {
                     continue;
                 };
-                if batch
-                    .iter()
-                    .any(|r| r.partition == tp.partition && *r.topic == *tp.topic)
-                {
+                if by_partition.iter().any(|(polled, _)| *polled == tp) {
                     continue;
                 }
                 entry.position = at;
@@ -231,23 +229,15 @@ impl ChangelogReader {
                 }
                 return self.check_stalled(&jobs, &route, active);
             }
-            let mut at = 0;
-            while at < batch.len() {
-                // The records of one partition come together, in offset order.
-                let tp = batch[at].topic_partition();
-                let len = batch[at..]
-                    .iter()
-                    .take_while(|r| r.partition == tp.partition && *r.topic == *tp.topic)
-                    .count();
-                let records = &batch[at..at + len];
-                at += len;
+            for (tp, records) in by_partition {
                 let Some((j, store)) = route.get(&tp) else {
                     continue;
                 };
                 let job = &mut jobs[*j];
                 let entry = routed(&mut job.progress.stores, &tp);
-                let restored: Vec<&streamlog::Record> = records
+                let restored: Vec<&Record> = records
                     .iter()
+                    .copied()
                     .filter(|r| r.offset >= entry.position && r.offset < entry.end)
                     .collect();
                 let mut position = records.last().map_or(entry.position, |r| r.offset + 1);
@@ -389,6 +379,26 @@ impl ChangelogReader {
         }
         Ok(())
     }
+}
+
+/// A polled batch's records by partition, in the order the partitions first appear,
+/// each partition's in offset order. A poll may hand out several runs of one partition
+/// between other partitions' runs (librdkafka queues each fetch response as it comes),
+/// and the consumer's position is past the last of them: a store's progress moves once
+/// per batch, past all of its records.
+fn by_partition(batch: &[Record]) -> Vec<(TopicPartition, Vec<&Record>)> {
+    let mut out: Vec<(TopicPartition, Vec<&Record>)> = Vec::new();
+    for run in batch.chunk_by(|a, b| a.partition == b.partition && a.topic == b.topic) {
+        let first = &run[0];
+        match out
+            .iter_mut()
+            .find(|(tp, _)| tp.partition == first.partition && *tp.topic == *first.topic)
+        {
+            Some((_, records)) => records.extend(run),
+            None => out.push((first.topic_partition(), run.iter().collect())),
+        }
+    }
+    out
 }
 
 /// The progress of a changelog partition being restored: every routed partition has
