@@ -278,16 +278,28 @@ fn restore_on_the_broker() {
     }
 }
 
+/// A RocksDB store is loaded in bulk (its writes gathered, then ingested as a table
+/// file) and comes back whole.
+#[cfg(feature = "rocksdb")]
+#[test]
+fn restore_into_rocksdb_on_the_embedded_log() {
+    restore_is_heard_and_complete(&backends::embedded(), &[("default.dsl.store", "rocksDB")]);
+}
+
 /// Changelog batches and fetches of a few hundred bytes bring each partition's records
 /// in many runs, which a poll hands out interleaved with the other partitions' runs:
-/// every run is restored.
-#[cfg(feature = "kafka")]
+/// every run is restored, into RocksDB.
+#[cfg(all(feature = "kafka", feature = "rocksdb"))]
 #[test]
 fn restore_in_small_fetches_on_the_broker() {
     if let Some(broker) = backends::broker() {
         restore_is_heard_and_complete(
             &broker,
-            &[("max.partition.fetch.bytes", "256"), ("batch.size", "512")],
+            &[
+                ("max.partition.fetch.bytes", "256"),
+                ("batch.size", "512"),
+                ("default.dsl.store", "rocksDB"),
+            ],
         );
     }
 }
