@@ -1,7 +1,7 @@
 //! A store's writes while it is restored in bulk: gathered in memory, then sorted by
-//! key and written as one table file that RocksDB ingests. This skips the memtable
-//! (an insert into its skiplist cost most of a restore's time), its flush and, on an
-//! empty store, the compactions after it: the file goes straight to the last level.
+//! key and written as a table file that RocksDB ingests. This skips the memtable (an
+//! insert into its skiplist cost most of a restore's CPU) and its flush; a file that
+//! overlaps no other goes straight to the last level.
 
 use std::path::Path;
 
