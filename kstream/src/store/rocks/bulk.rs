@@ -137,6 +137,16 @@ mod tests {
         Bulk(bool),
     }
 
+    /// Every entry of `store`, in key order.
+    fn everything(store: &RocksDbBackend) -> Vec<(Vec<u8>, Vec<u8>)> {
+        store
+            .range(Bound::Unbounded, Bound::Unbounded)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect()
+    }
+
     fn key() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(0u8..3, 1..4)
     }
@@ -185,13 +195,7 @@ mod tests {
                         prop_assert_eq!(read.as_deref(), model.get(&k).map(Vec::as_slice));
                     }
                     Op::Range => {
-                        let all: Vec<(Vec<u8>, Vec<u8>)> = store
-                            .range(Bound::Unbounded, Bound::Unbounded)
-                            .unwrap()
-                            .into_iter()
-                            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-                            .collect();
-                        prop_assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
+                        prop_assert_eq!(everything(&store), model.clone().into_iter().collect::<Vec<_>>());
                     }
                     Op::Flush => store.flush().unwrap(),
                     Op::Bulk(on) => store.bulk_loading(on).unwrap(),
@@ -201,13 +205,7 @@ mod tests {
             store.flush().unwrap();
             drop(store);
             let store = RocksDbBackend::open("bulk", dir.path()).unwrap();
-            let all: Vec<(Vec<u8>, Vec<u8>)> = store
-                .range(Bound::Unbounded, Bound::Unbounded)
-                .unwrap()
-                .into_iter()
-                .map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .collect();
-            prop_assert_eq!(all, model.into_iter().collect::<Vec<_>>(), "after reopening");
+            prop_assert_eq!(everything(&store), model.into_iter().collect::<Vec<_>>(), "after reopening");
         }
 
         /// The writes a run keeps are a map's: the last of each key, in key order.
