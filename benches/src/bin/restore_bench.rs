@@ -130,7 +130,17 @@ fn main() {
     let (begin, cpu_begin) = (Instant::now(), cpu_now(ticks));
     let mut read = 0u64;
     while read < ends.iter().sum::<i64>() as u64 {
-        read += consumer.poll(Duration::from_millis(200)).unwrap().len() as u64;
+        if std::env::var("XEACH").is_ok() {
+            let mut sum = 0u64;
+            read += consumer
+                .poll_each(Duration::from_millis(200), &mut |r| {
+                    sum += r.key.map_or(0, |k| k.len() as u64);
+                })
+                .unwrap() as u64;
+            std::hint::black_box(sum);
+        } else {
+            read += consumer.poll(Duration::from_millis(200)).unwrap().len() as u64;
+        }
     }
     let (floor_time, floor_cpu) = (begin.elapsed(), cpu_now(ticks) - cpu_begin);
     drop(consumer);

@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamlog::{ClientConfig, Cluster, Consumer, Offset, Record, TopicPartition};
+use streamlog::{ClientConfig, Cluster, Consumer, Offset, TopicPartition};
 
 use super::StateRestoreListener;
 use super::fault::{FaultAction, FaultPoint};
+use super::restore_poll::RestorePoll;
 use super::shared::Shared;
 use super::task::Task;
 use crate::error::Result;
-use crate::store::NO_TIMESTAMP;
-use crate::store::{StampedWrite, StateStore};
+use crate::store::StateStore;
 
 /// How long restoring one store may take: past it, a fetch that brings nothing fails
 /// the restore.
@@ -105,6 +105,8 @@ pub(crate) struct Restorer {
     /// Where the consumer is on each partition assigned to it: the next offset it
     /// hands out.
     positions: BTreeMap<TopicPartition, i64>,
+    /// The buffers its polls gather records into.
+    poll: RestorePoll,
 }
 
 /// Replays changelogs into the stores of new tasks.
@@ -200,8 +202,7 @@ impl ChangelogReader {
         let consumer = restorer.consumer.as_mut().expect("assigned above");
         let mut remaining: std::collections::BTreeSet<TopicPartition> = route.keys().cloned().collect();
         while !remaining.is_empty() {
-            let batch = consumer.poll(wait)?;
-            let by_partition = by_partition(&batch);
+            let polled = restorer.poll.poll(consumer.as_mut(), wait)?;
             // A partition whose last offsets are transaction markers (or aborted
             // records) ends with no record to show it: the consumer's position says.
             let mut skipped = false;
@@ -212,7 +213,7 @@ impl ChangelogReader {
                 let Some(at) = consumer.position(&tp).filter(|at| *at > entry.position) else {
                     continue;
                 };
-                if by_partition.iter().any(|(polled, _)| *polled == tp) {
+                if restorer.poll.brought(&tp) {
                     continue;
                 }
                 entry.position = at;
@@ -224,44 +225,30 @@ impl ChangelogReader {
                     self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
                 }
             }
-            if batch.is_empty() {
+            if polled == 0 {
                 if skipped {
                     continue;
                 }
                 return self.check_stalled(&jobs, &route, active);
             }
-            for (tp, records) in by_partition {
-                let Some((j, store)) = route.get(&tp) else {
+            for part in restorer.poll.partitions() {
+                let tp = &part.tp;
+                let Some((j, store)) = route.get(tp) else {
                     continue;
                 };
                 let job = &mut jobs[*j];
-                let entry = routed(&mut job.progress.stores, &tp);
-                let restored: Vec<&Record> = records
-                    .iter()
-                    .copied()
-                    .filter(|r| r.offset >= entry.position && r.offset < entry.end)
-                    .collect();
-                let mut position = records.last().map_or(entry.position, |r| r.offset + 1);
+                let entry = routed(&mut job.progress.stores, tp);
+                let (last, writes) = part.writes_within(entry.position, entry.end);
+                let mut position = part.last_offset().map_or(entry.position, |o| o + 1);
                 // Transaction markers and aborted records take offsets no record
                 // shows: the consumer's position moves past them.
-                if let Some(at) = consumer.position(&tp) {
+                if let Some(at) = consumer.position(tp) {
                     position = position.max(at);
                 }
                 restorer.positions.insert(tp.clone(), position);
                 let moved = position > entry.position;
                 entry.position = entry.position.max(position);
-                if let Some(last) = restored.last() {
-                    let writes: Vec<StampedWrite<'_>> = restored
-                        .iter()
-                        .filter_map(|r| {
-                            let key = r.key.as_deref()?;
-                            Some((
-                                key,
-                                r.value.as_deref(),
-                                r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
-                            ))
-                        })
-                        .collect();
+                if let Some(last) = last {
                     store.restore_batch(&writes)?;
                     entry.total += writes.len() as u64;
                     metrics::counter!("kstream_restore_records_total", "store" => store.name().to_owned())
@@ -269,14 +256,14 @@ impl ChangelogReader {
                     metrics::gauge!("kstream_restore_remaining_records", "store" => store.name().to_owned())
                         .set((entry.end - entry.position).max(0) as f64);
                     if let Some(listener) = &listener {
-                        listener.on_batch_restored(&tp, store.name(), last.offset, writes.len() as u64);
+                        listener.on_batch_restored(tp, store.name(), last, writes.len() as u64);
                     }
                 }
                 if moved {
                     job.progress.last_progress = Some(self.shared.now());
                 }
-                if entry.position >= entry.end && remaining.remove(&tp) {
-                    self.finish(entry, &tp, store, job.task, listener.as_deref(), active)?;
+                if entry.position >= entry.end && remaining.remove(tp) {
+                    self.finish(entry, tp, store, job.task, listener.as_deref(), active)?;
                 }
                 if moved && self.shared.fault(FaultPoint::Restore) == FaultAction::Crash {
                     return Err(crate::Error::Abandoned {
@@ -312,6 +299,7 @@ impl ChangelogReader {
         if wanted != assigned {
             consumer.assign(&wanted)?;
             restorer.positions.retain(|tp, _| route.contains_key(tp));
+            restorer.poll.retain(|tp| route.contains_key(tp));
         }
         for (tp, (j, _)) in route {
             let position = jobs[*j].progress.stores[tp].position;
@@ -380,26 +368,6 @@ impl ChangelogReader {
         }
         Ok(())
     }
-}
-
-/// A polled batch's records by partition, in the order the partitions first appear,
-/// each partition's in offset order. A poll may hand out several runs of one partition
-/// between other partitions' runs (librdkafka queues each fetch response as it comes),
-/// and the consumer's position is past the last of them: a store's progress moves once
-/// per batch, past all of its records.
-fn by_partition(batch: &[Record]) -> Vec<(TopicPartition, Vec<&Record>)> {
-    let mut out: Vec<(TopicPartition, Vec<&Record>)> = Vec::new();
-    for run in batch.chunk_by(|a, b| a.partition == b.partition && a.topic == b.topic) {
-        let first = &run[0];
-        match out
-            .iter_mut()
-            .find(|(tp, _)| tp.partition == first.partition && *tp.topic == *first.topic)
-        {
-            Some((_, records)) => records.extend(run),
-            None => out.push((first.topic_partition(), run.iter().collect())),
-        }
-    }
-    out
 }
 
 /// The progress of a changelog partition being restored: every routed partition has

@@ -10,6 +10,7 @@ mod metadata;
 mod partition_group;
 pub(crate) mod process_id;
 mod restore_listener;
+mod restore_poll;
 mod shared;
 mod standby;
 mod stream_time;

@@ -1,0 +1,128 @@
+//! A restore's poll: the records the consumer lends out, gathered by changelog
+//! partition into buffers kept from poll to poll, with no `Record` made for each. A
+//! poll may hand out several runs of one partition between other partitions' runs
+//! (librdkafka queues each fetch response as it comes); they are gathered together, in
+//! offset order, so that a store's progress moves once per poll, past all of them.
+
+use std::time::Duration;
+
+use streamlog::{Consumer, RecordRef, TopicPartition};
+
+use crate::error::Result;
+use crate::store::{NO_TIMESTAMP, StampedWrite};
+
+/// Where a polled record's key or value is in its partition's bytes.
+type Span = (u32, u32);
+
+/// One polled record.
+#[derive(Debug, Clone, Copy)]
+struct Polled {
+    offset: i64,
+    timestamp: i64,
+    key: Option<Span>,
+    value: Option<Span>,
+}
+
+/// One changelog partition's records of a poll.
+#[derive(Debug)]
+pub(crate) struct PolledPartition {
+    pub(crate) tp: TopicPartition,
+    bytes: Vec<u8>,
+    records: Vec<Polled>,
+}
+
+impl PolledPartition {
+    fn push(&mut self, r: &RecordRef<'_>) {
+        let mut span = |data: Option<&[u8]>| {
+            data.map(|d| {
+                let at = self.bytes.len() as u32;
+                self.bytes.extend_from_slice(d);
+                (at, d.len() as u32)
+            })
+        };
+        let key = span(r.key);
+        let value = span(r.value);
+        self.records.push(Polled {
+            offset: r.offset,
+            timestamp: r.timestamp.millis().unwrap_or(NO_TIMESTAMP),
+            key,
+            value,
+        });
+    }
+
+    fn slice(&self, (at, len): Span) -> &[u8] {
+        &self.bytes[at as usize..(at + len) as usize]
+    }
+
+    /// The offset of the last record polled.
+    pub(crate) fn last_offset(&self) -> Option<i64> {
+        self.records.last().map(|r| r.offset)
+    }
+
+    /// The writes of the records at offsets from `from` up to `to` (excluded), and the
+    /// offset of the last of those records; a record without a key writes nothing.
+    pub(crate) fn writes_within(&self, from: i64, to: i64) -> (Option<i64>, Vec<StampedWrite<'_>>) {
+        let mut last = None;
+        let mut writes = Vec::with_capacity(self.records.len());
+        for r in self.records.iter().filter(|r| r.offset >= from && r.offset < to) {
+            last = Some(r.offset);
+            if let Some(key) = r.key {
+                writes.push((self.slice(key), r.value.map(|v| self.slice(v)), r.timestamp));
+            }
+        }
+        (last, writes)
+    }
+}
+
+/// The buffers of a restore's polls, one per changelog partition seen.
+#[derive(Debug, Default)]
+pub(crate) struct RestorePoll {
+    partitions: Vec<PolledPartition>,
+}
+
+impl RestorePoll {
+    /// Polls `consumer`, waiting up to `wait`, and gathers what it lends by partition;
+    /// returns how many records came.
+    pub(crate) fn poll(&mut self, consumer: &mut dyn Consumer, wait: Duration) -> Result<usize> {
+        for p in &mut self.partitions {
+            p.bytes.clear();
+            p.records.clear();
+        }
+        let partitions = &mut self.partitions;
+        // The partition of the last record: the next one is most often of the same.
+        let mut current = usize::MAX;
+        let polled = consumer.poll_each(wait, &mut |r| {
+            let same = |p: &PolledPartition| p.tp.partition == r.partition && *p.tp.topic == *r.topic;
+            if partitions.get(current).is_none_or(|p| !same(p)) {
+                current = match partitions.iter().position(same) {
+                    Some(i) => i,
+                    None => {
+                        partitions.push(PolledPartition {
+                            tp: TopicPartition::new(r.topic, r.partition),
+                            bytes: Vec::new(),
+                            records: Vec::new(),
+                        });
+                        partitions.len() - 1
+                    }
+                };
+            }
+            partitions[current].push(&r);
+        })?;
+        Ok(polled)
+    }
+
+    /// The partitions the last poll brought records of.
+    pub(crate) fn partitions(&self) -> impl Iterator<Item = &PolledPartition> {
+        self.partitions.iter().filter(|p| !p.records.is_empty())
+    }
+
+    /// Whether the last poll brought records of `tp`.
+    pub(crate) fn brought(&self, tp: &TopicPartition) -> bool {
+        self.partitions().any(|p| p.tp == *tp)
+    }
+
+    /// Forgets the partitions not in `keep` (their restores ended).
+    pub(crate) fn retain(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
+        self.partitions.retain(|p| keep(&p.tp));
+    }
+}
