@@ -3,7 +3,7 @@
 //! state directory and restores them. Reports the restore's rate (from the first
 //! store's start to the last one's end, as a `StateRestoreListener` hears them) and its
 //! CPU time, next to the floor of the same run: a plain consumer reading the same
-//! changelog partitions to their end.
+//! changelog partitions to their end, each record lent (`poll_each`) and not copied.
 //!
 //! ```sh
 //! cargo run --release -p streamkit-benches --features rocksdb --bin restore_bench -- --keys 1000000
@@ -130,17 +130,14 @@ fn main() {
     let (begin, cpu_begin) = (Instant::now(), cpu_now(ticks));
     let mut read = 0u64;
     while read < ends.iter().sum::<i64>() as u64 {
-        if std::env::var("XEACH").is_ok() {
-            let mut sum = 0u64;
-            read += consumer
-                .poll_each(Duration::from_millis(200), &mut |r| {
-                    sum += r.key.map_or(0, |k| k.len() as u64);
-                })
-                .unwrap() as u64;
-            std::hint::black_box(sum);
-        } else {
-            read += consumer.poll(Duration::from_millis(200)).unwrap().len() as u64;
-        }
+        // Records lent, not copied: the cheapest read there is.
+        let mut key_bytes = 0u64;
+        read += consumer
+            .poll_each(Duration::from_millis(200), &mut |r| {
+                key_bytes += r.key.map_or(0, |k| k.len() as u64);
+            })
+            .unwrap() as u64;
+        std::hint::black_box(key_bytes);
     }
     let (floor_time, floor_cpu) = (begin.elapsed(), cpu_now(ticks) - cpu_begin);
     drop(consumer);
