@@ -329,6 +329,15 @@ impl TaskManager {
                 None if earliest => Offset::Beginning,
                 None => Offset::End,
             };
+            // A partition nothing was read from (nor sought) since it was assigned
+            // starts from its committed offset (or the reset policy) anyway, and one
+            // already there needs no seek: on Kafka, a seek waits for the partition's
+            // fetch in flight, up to `fetch.wait.max.ms` (500 ms) when its topic is
+            // idle, and that for each task restored.
+            let at = consumer.position(tp);
+            if at.is_none() || matches!(to, Offset::At(o) if at == Some(o)) {
+                continue;
+            }
             consumer.seek(tp, to)?;
         }
         Ok(())
