@@ -32,8 +32,9 @@ pub struct RocksDbBackend {
     /// Where a bulk load's table file is written before the database ingests it.
     bulk_file: PathBuf,
     /// While a restore loads the store in bulk, the writes not yet ingested. A read
-    /// ingests them first (reads take `&self`, hence the lock).
-    bulk: Mutex<Option<BulkRun>>,
+    /// ingests them first (reads take `&self`, hence the lock); outside a bulk load
+    /// there is nothing to lock.
+    bulk: Option<Mutex<BulkRun>>,
     /// How many bytes of writes a bulk load gathers before it writes a table file.
     bulk_run_bytes: usize,
 }
@@ -93,26 +94,28 @@ impl RocksDbBackend {
             options,
             // Not a name RocksDB gives its own files: it leaves the file alone.
             bulk_file: path.join("bulk-load.sst"),
-            bulk: Mutex::new(None),
+            bulk: None,
             bulk_run_bytes: BULK_RUN_BYTES,
         })
     }
 
     /// Has the database ingest the writes a bulk load gathered, if any.
     fn ingest_bulk(&self) -> Result<()> {
-        let mut bulk = self.bulk.lock();
-        match bulk.as_mut() {
-            Some(run) if run.len() > 0 => run
-                .ingest(&self.db, &self.options, &self.bulk_file)
-                .map_err(self.fail("ingest a bulk load's table file")),
-            _ => Ok(()),
+        let Some(bulk) = &self.bulk else {
+            return Ok(());
+        };
+        let mut run = bulk.lock();
+        if run.len() == 0 {
+            return Ok(());
         }
+        run.ingest(&self.db, &self.options, &self.bulk_file)
+            .map_err(self.fail("ingest a bulk load's table file"))
     }
 
     /// Gathers `writes` when a bulk load is under way (writing a table file once
     /// enough are gathered); says whether it did.
     fn gather(&mut self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<bool> {
-        let Some(run) = self.bulk.get_mut().as_mut() else {
+        let Some(run) = self.bulk.as_mut().map(Mutex::get_mut) else {
             return Ok(false);
         };
         for (key, value) in writes {
@@ -207,7 +210,7 @@ impl KeyValueBackend for RocksDbBackend {
     }
     fn approximate_len(&self) -> u64 {
         // Gathered writes count as keys: an estimate, as RocksDB's is.
-        let gathered = self.bulk.lock().as_ref().map_or(0, |run| run.len() as u64);
+        let gathered = self.bulk.as_ref().map_or(0, |run| run.lock().len() as u64);
         let stored = self
             .db
             .property_int_value("rocksdb.estimate-num-keys")
@@ -222,11 +225,11 @@ impl KeyValueBackend for RocksDbBackend {
     }
     fn bulk_loading(&mut self, on: bool) -> Result<()> {
         if on {
-            self.bulk.get_mut().get_or_insert_with(BulkRun::default);
+            self.bulk.get_or_insert_with(Mutex::default);
             return Ok(());
         }
         self.ingest_bulk()?;
-        *self.bulk.get_mut() = None;
+        self.bulk = None;
         Ok(())
     }
     fn persistent(&self) -> bool {
