@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::store::{NO_TIMESTAMP, StampedWrite};
 
 /// Where a polled record's key or value is in its partition's bytes.
-type Span = (u32, u32);
+type Span = (usize, usize);
 
 /// One polled record.
 #[derive(Debug, Clone, Copy)]
@@ -35,9 +35,9 @@ impl PolledPartition {
     fn push(&mut self, r: &RecordRef<'_>) {
         let mut span = |data: Option<&[u8]>| {
             data.map(|d| {
-                let at = self.bytes.len() as u32;
+                let at = self.bytes.len();
                 self.bytes.extend_from_slice(d);
-                (at, d.len() as u32)
+                (at, d.len())
             })
         };
         let key = span(r.key);
@@ -51,7 +51,7 @@ impl PolledPartition {
     }
 
     fn slice(&self, (at, len): Span) -> &[u8] {
-        &self.bytes[at as usize..(at + len) as usize]
+        &self.bytes[at..at + len]
     }
 
     /// The offset of the last record polled.

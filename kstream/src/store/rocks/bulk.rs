@@ -78,14 +78,15 @@ impl BulkRun {
         let mut entries = std::mem::take(&mut self.entries);
         // A stable sort: of two writes of one key, the later stays after.
         entries.sort_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| self.key(a).cmp(self.key(b))));
-        let mut last: Vec<Entry> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match last.last_mut() {
-                Some(previous) if self.key(previous) == self.key(&e) => *previous = e,
-                _ => last.push(e),
+        // Of each key's writes, the first place keeps the last one.
+        entries.dedup_by(|later, kept| {
+            let same = self.key(later) == self.key(kept);
+            if same {
+                *kept = *later;
             }
-        }
-        last
+            same
+        });
+        entries
     }
 
     /// Writes the last write of each key to a table file at `path`, made with the

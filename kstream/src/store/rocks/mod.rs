@@ -104,25 +104,24 @@ impl RocksDbBackend {
         let Some(bulk) = &self.bulk else {
             return Ok(());
         };
-        let mut run = bulk.lock();
-        if run.len() == 0 {
-            return Ok(());
-        }
-        run.ingest(&self.db, &self.options, &self.bulk_file)
+        bulk.lock()
+            .ingest(&self.db, &self.options, &self.bulk_file)
             .map_err(self.fail("ingest a bulk load's table file"))
     }
 
-    /// Gathers `writes` when a bulk load is under way (writing a table file once
-    /// enough are gathered); says whether it did.
+    /// Gathers `writes` when a bulk load is under way, writing a table file each time
+    /// enough are gathered (so a run never holds more than that and one write); says
+    /// whether it did.
     fn gather(&mut self, writes: &[(&[u8], Option<&[u8]>)]) -> Result<bool> {
-        let Some(run) = self.bulk.as_mut().map(Mutex::get_mut) else {
+        if self.bulk.is_none() {
             return Ok(false);
-        };
-        for (key, value) in writes {
-            run.push(key, *value);
         }
-        if run.len_bytes() >= self.bulk_run_bytes {
-            self.ingest_bulk()?;
+        for (key, value) in writes {
+            let run = self.bulk.as_mut().map(Mutex::get_mut).expect("checked above");
+            run.push(key, *value);
+            if run.len_bytes() >= self.bulk_run_bytes {
+                self.ingest_bulk()?;
+            }
         }
         Ok(true)
     }
