@@ -144,7 +144,7 @@ const WRITE_BUFFER_BYTES: usize = 32 << 20;
 /// How many bytes of keys and values a bulk load gathers before it writes a table
 /// file: the memory of each store being restored. Files written as the restore goes
 /// leave less to write once the fetch ends: a million-record restore from the broker
-/// read 1.05 to 1.11 M/s with 4 MiB, 1.06 to 1.10 with 2 MiB and 0.98 to 1.05 with
+/// read 1.05 to 1.11 M/s with 4 MiB, 1.05 to 1.10 with 2 MiB and 0.98 to 1.05 with
 /// 8 MiB (one file per store at its end), runs interleaved.
 const BULK_RUN_BYTES: usize = 4 << 20;
 
